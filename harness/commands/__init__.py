@@ -1,0 +1,1 @@
+"""Sub-commands of `enrs-harness`, one module each (see harness.cli)."""

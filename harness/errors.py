@@ -1,0 +1,18 @@
+"""The one error type the harness shows to people: bilingual, no traceback."""
+
+from __future__ import annotations
+
+
+class HarnessError(Exception):
+    """A usage, configuration or input error with a message in French and English.
+
+    The CLI prints it in the chosen language and exits with code 2.
+    """
+
+    def __init__(self, fr: str, en: str | None = None) -> None:
+        self.fr = fr
+        self.en = en if en is not None else fr
+        super().__init__(self.en)
+
+    def message(self, lang: str = "fr") -> str:
+        return self.fr if lang == "fr" else self.en

@@ -1,0 +1,60 @@
+"""File helpers: atomic writes (a crash never leaves a half-written file) and bounded reads."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from harness.errors import HarnessError
+
+DEFAULT_MAX_INPUT_BYTES = 50 * 1024 * 1024
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename it over `path`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the file the usual mode
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def read_bounded(path: Path, max_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> bytes:
+    """Read a whole input file, refusing files larger than `max_bytes` or that are not regular files."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise HarnessError(f"{path} : ce n'est pas un fichier", f"{path}: not a regular file")
+        if size > max_bytes:
+            raise HarnessError(
+                f"{path} : {size} octets, au-delà de la limite de {max_bytes} octets",
+                f"{path}: {size} bytes, over the limit of {max_bytes} bytes",
+            )
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise HarnessError(f"{path} : lecture impossible ({exc.strerror})", f"{path}: cannot read ({exc.strerror})") from exc
+    if len(data) > max_bytes:
+        raise HarnessError(f"{path} : fichier trop grand", f"{path}: file too large")
+    return data
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

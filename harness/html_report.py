@@ -1,0 +1,42 @@
+"""Requirement columns and evidence blocks that the plugin adds to the pytest-html report."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any
+
+from harness.recorder import TestRecord
+from harness.target import Redactor
+
+
+def header_cells(lang: str) -> list[str]:
+    labels = ("Exigences", "Niveau", "Source", "Verdict") if lang == "fr" else ("Requirements", "Level", "Source", "Verdict")
+    return [f"<th>{label}</th>" for label in labels]
+
+
+def row_cells(report: Any, lang: str) -> list[str]:
+    requirements = getattr(report, "enrs_requirements", [])
+    ids = "<br>".join(escape(r.id) for r in requirements)
+    levels = "<br>".join(escape(r.level) for r in requirements)
+    sources = "<br>".join(escape(f"{r.source.document} {r.source.version}, {r.section}") for r in requirements)
+    verdict = escape(getattr(report, "enrs_verdict", ""))
+    return [f"<td>{ids}</td>", f"<td>{levels}</td>", f"<td>{sources}</td>", f"<td>{verdict}</td>"]
+
+
+def evidence_html(record: TestRecord, redact: Redactor) -> str:
+    parts = []
+    if record.reason:
+        parts.append(f"<p><strong>{escape(str(record.verdict))}</strong> — {escape(redact(record.reason))}</p>")
+    for artefact in record.artefacts:
+        parts.append(f"<p>{escape(artefact.name)} — SHA-256 <code>{artefact.sha256}</code></p>")
+    for item in record.evidence:
+        content = item.content if isinstance(item.content, str) else json.dumps(item.content, ensure_ascii=False, indent=2)
+        parts.append(f"<details><summary>{escape(item.title)}</summary><pre>{escape(redact(content))}</pre></details>")
+    return "<div class='enrs-evidence'>" + "".join(parts) + "</div>"
+
+
+def evidence_extra(record: TestRecord, redact: Redactor) -> dict[str, Any]:
+    from pytest_html import extras
+
+    return extras.html(evidence_html(record, redact))

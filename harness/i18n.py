@@ -1,0 +1,60 @@
+"""Labels in French and English for what the harness shows people."""
+
+from __future__ import annotations
+
+LABELS: dict[str, tuple[str, str]] = {
+    "certificate_title": ("Certificat de conformité", "Conformance certificate"),
+    "nonconformity_title": ("Rapport de non-conformité", "Non-conformity report"),
+    "incomplete_title": ("Rapport de non-conformité — campagne incomplète", "Non-conformity report — incomplete run"),
+    "certificate_statement": (
+        "Le système candidat ci-dessous satisfait toutes les exigences obligatoires (MUST) applicables des profils évalués.",
+        "The candidate system below meets every applicable mandatory (MUST) requirement of the profiles evaluated.",
+    ),
+    "nonconformity_statement": (
+        "Aucun certificat n'est délivré : des exigences obligatoires (MUST) ont échoué ou n'ont pas pu être évaluées.",
+        "No certificate is issued: mandatory (MUST) requirements failed or could not be evaluated.",
+    ),
+    "incomplete_statement": (
+        "Aucun certificat n'est délivré : la campagne de test n'est pas allée à son terme.",
+        "No certificate is issued: the test run did not complete.",
+    ),
+    "candidate": ("Système candidat", "Candidate system"),
+    "name": ("Nom", "Name"),
+    "vendor": ("Éditeur", "Vendor"),
+    "version": ("Version", "Version"),
+    "profiles": ("Profils évalués", "Profiles evaluated"),
+    "framework": ("Cadre", "Framework"),
+    "source": ("Source", "Source"),
+    "harness": ("Outil", "Tool"),
+    "date": ("Date", "Date"),
+    "started": ("Début", "Started"),
+    "finished": ("Fin", "Finished"),
+    "identifier": ("Identifiant", "Identifier"),
+    "overall": ("Verdict global", "Overall verdict"),
+    "requirements": ("Exigences", "Requirements"),
+    "requirement": ("Exigence", "Requirement"),
+    "level": ("Niveau", "Level"),
+    "statement": ("Énoncé", "Statement"),
+    "section": ("Section", "Section"),
+    "verdict": ("Verdict", "Verdict"),
+    "reason": ("Motif", "Reason"),
+    "artefacts": ("Artefacts testés (SHA-256)", "Tested artefacts (SHA-256)"),
+    "blocking": ("Exigences bloquantes", "Blocking requirements"),
+    "none": ("aucun", "none"),
+    "conformant": ("CONFORME", "CONFORMANT"),
+    "nonconformant": ("NON CONFORME", "NOT CONFORMANT"),
+    "incomplete": ("INCOMPLET", "INCOMPLETE"),
+    "incomplete_reason": ("Raison", "Reason"),
+    "counts": ("Décompte des verdicts", "Verdict counts"),
+    "PASSED": ("CONFORME", "PASSED"),
+    "FAILED": ("ÉCHEC", "FAILED"),
+    "ABORTED": ("NON ÉVALUÉ (interrompu)", "ABORTED"),
+    "NOT_APPLICABLE": ("NON APPLICABLE", "NOT APPLICABLE"),
+    "NOT_TESTED": ("NON TESTÉ", "NOT TESTED"),
+    "WAIVED": ("DÉROGATION", "WAIVED"),
+}
+
+
+def label(key: str, lang: str) -> str:
+    fr, en = LABELS[key]
+    return fr if lang == "fr" else en

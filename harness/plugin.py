@@ -1,0 +1,282 @@
+"""The pytest plugin of enrs-harness (registered through the `pytest11` entry point).
+
+It links tests to requirements (`@pytest.mark.requirement`), gives each requirement of the
+selected profile packs a verdict, gathers evidence and writes a run folder: report.html
+(pytest-html), junit.xml, results.json and certificate.html. It serves `enrs-harness run` and
+plain `pytest suites/ --enrs-profile ID` alike; without any --enrs-* option it only checks markers.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.errors import HarnessError
+from harness.outcomes import Aborted, NotApplicable
+from harness.packs import PackRegistry, ProfilePack
+from harness.recorder import Recorder, TestRecord
+from harness.run import RunWriter, new_run_dir
+from harness.target import Redactor, Target, default_target, load_target
+from harness.verdicts import Verdict
+
+SESSION_KEY = pytest.StashKey["EnrsSession"]()
+RESULTS_FLUSH_SECONDS = 2.0
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("enrs", "enrs-harness conformance")
+    group.addoption("--enrs-profile", action="append", default=[], metavar="ID", help="profile pack to evaluate (repeatable; default: all loaded packs)")
+    group.addoption("--enrs-profiles-dir", action="append", default=[], metavar="DIR", help="extra folder of profile packs (repeatable)")
+    group.addoption("--enrs-target", metavar="FILE", help="target file (TOML) describing the candidate system")
+    group.addoption("--enrs-documents", action="append", default=[], metavar="PATH", help="documents and messages to validate (repeatable; overrides the target's)")
+    group.addoption("--enrs-report-dir", metavar="DIR", help="folder under which the run folder <UTC timestamp>-<short id> is written")
+    group.addoption("--enrs-run-dir", metavar="DIR", help="exact run folder to write (used by campaigns)")
+    group.addoption("--enrs-lang", choices=("fr", "en"), default="fr", help="language of the certificate and messages")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "requirement(*ids): requirement ids of the loaded profile packs this test evaluates")
+    config.addinivalue_line("markers", "profile(*ids): profile packs whose requirements this test records verdicts for itself")
+    session = EnrsSession(config)
+    config.stash[SESSION_KEY] = session
+    config.pluginmanager.register(session, "enrs-session")
+
+
+def session_of(config: pytest.Config) -> "EnrsSession":
+    return config.stash[SESSION_KEY]
+
+
+class EnrsSession:
+    """State of one pytest session for the harness."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        opt = config.option
+        self.lang: str = opt.enrs_lang
+        self.active = bool(opt.enrs_profile or opt.enrs_report_dir or opt.enrs_run_dir or opt.enrs_target)
+        self._registry: PackRegistry | None = None
+        self._target: Target | None = None
+        self.records: dict[str, TestRecord] = {}
+        self.writer: RunWriter | None = None
+        self._last_flush = 0.0
+        self.exitstatus: int | None = None
+        self.incomplete_reason: str | None = None
+        if self.active:
+            try:
+                self.selected  # load and check the packs and the target now: errors are usage errors
+                self.target
+            except HarnessError as exc:
+                raise pytest.UsageError(exc.message(self.lang)) from None
+            run_dir = Path(opt.enrs_run_dir) if opt.enrs_run_dir else new_run_dir(Path(opt.enrs_report_dir or "reports"))
+            self.writer = RunWriter(run_dir, self)
+            opt.htmlpath = str(self.writer.partial("report.html"))
+            opt.self_contained_html = True
+            opt.xmlpath = str(self.writer.partial("junit.xml"))
+
+    # -- what the run evaluates ------------------------------------------------------------
+    @property
+    def registry(self) -> PackRegistry:
+        if self._registry is None:
+            dirs = [Path(d) for d in self.config.option.enrs_profiles_dir]
+            self._registry = PackRegistry.load(dirs)
+        return self._registry
+
+    @property
+    def selected(self) -> list[ProfilePack]:
+        return self.registry.select(self.config.option.enrs_profile)
+
+    @property
+    def target(self) -> Target:
+        if self._target is None:
+            path = self.config.option.enrs_target
+            self._target = load_target(Path(path)) if path else default_target()
+        return self._target
+
+    def documents(self) -> list[Path]:
+        """The documents and messages the run validates: --enrs-documents, else the target's."""
+        given = [Path(p) for p in self.config.option.enrs_documents]
+        for path in given:
+            if not path.exists():
+                raise pytest.UsageError(HarnessError(f"introuvable : {path}", f"not found: {path}").message(self.lang))
+        return given or list(self.target.documents)
+
+    @property
+    def redactor(self) -> Redactor:
+        return Redactor(self.target.secrets() if self.active else [])
+
+    # -- collection ------------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(self, collector: pytest.Collector):  # type: ignore[no-untyped-def]
+        """An unknown requirement or profile id in a marker is an error of the module collecting it."""
+        report = yield
+        if report.passed:
+            problems = [p for node in report.result if isinstance(node, pytest.Item) for p in self._marker_problems(node)]
+            if problems:
+                report.outcome = "failed"
+                report.longrepr = "\n".join(problems)
+                report.result = []
+        return report
+
+    def _marker_problems(self, item: pytest.Item) -> list[str]:
+        problems = []
+        for requirement_id in _marker_ids(item, "requirement"):
+            if requirement_id not in self.registry.requirements:
+                problems.append(f"{item.nodeid}: exigence inconnue / unknown requirement: {requirement_id}")
+        for pack_id in _marker_ids(item, "profile"):
+            if pack_id not in self.registry.packs:
+                problems.append(f"{item.nodeid}: profil inconnu / unknown profile: {pack_id}")
+        return problems
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        """With profiles selected, tests tied only to other profiles are deselected."""
+        if not config.option.enrs_profile:
+            return
+        selected_packs = {p.id for p in self.selected}
+        keep, drop = [], []
+        for item in items:
+            requirements = _marker_ids(item, "requirement")
+            packs = _marker_ids(item, "profile")
+            if not requirements and not packs:
+                keep.append(item)
+                continue
+            tied = {self.registry.requirements[r].pack_id for r in requirements} | set(packs)
+            (keep if tied & selected_packs else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+
+    # -- running ---------------------------------------------------------------------------
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if self.writer:
+            self.writer.start()
+
+    def record_for(self, item: pytest.Item) -> TestRecord:
+        record = self.records.get(item.nodeid)
+        if record is None:
+            record = TestRecord(nodeid=item.nodeid, requirements=_marker_ids(item, "requirement"), packs=_marker_ids(item, "profile"))
+            self.records[item.nodeid] = record
+        return record
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+        report = yield
+        record = self.record_for(item)
+        if call.when == "setup" and report.failed:
+            record.finish(Verdict.ABORTED, f"préparation impossible / setup failed: {_exception_line(call)}", report.duration)
+        elif call.when == "setup" and report.skipped:
+            not_applicable = call.excinfo is not None and call.excinfo.errisinstance(NotApplicable)
+            record.finish(Verdict.NOT_APPLICABLE if not_applicable else None, _skip_reason(report), report.duration)
+        elif call.when == "call":
+            if report.passed:
+                record.finish(Verdict.PASSED, None, report.duration)
+            elif report.skipped:
+                not_applicable = call.excinfo is not None and call.excinfo.errisinstance(NotApplicable)
+                record.finish(Verdict.NOT_APPLICABLE if not_applicable else None, _skip_reason(report), report.duration)
+            elif call.excinfo is not None and call.excinfo.errisinstance((AssertionError, pytest.fail.Exception)):
+                record.finish(Verdict.FAILED, _exception_line(call), report.duration)
+            else:
+                record.finish(Verdict.ABORTED, _exception_line(call), report.duration)
+        if call.when != "teardown" or report.failed:
+            self._decorate(report, record, call.when)
+        return report
+
+    def _decorate(self, report: pytest.TestReport, record: TestRecord, when: str) -> None:
+        """Carry the requirement columns and the evidence to pytest-html."""
+        report.enrs_requirements = [self.registry.requirements[r] for r in record.requirements if r in self.registry.requirements]  # type: ignore[attr-defined]
+        report.enrs_verdict = str(record.verdict) if record.verdict else ""  # type: ignore[attr-defined]
+        if when in ("setup", "call") and (record.evidence or record.reason):
+            from harness.html_report import evidence_extra
+
+            extras = getattr(report, "extras", [])
+            extras.append(evidence_extra(record, self.redactor))
+            report.extras = extras  # type: ignore[attr-defined]
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        if self.writer and time.monotonic() - self._last_flush > RESULTS_FLUSH_SECONDS:
+            self._last_flush = time.monotonic()
+            self.writer.write_results(final=False)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.exitstatus = int(exitstatus)
+        if session.shouldstop:
+            self.incomplete_reason = f"arrêt anticipé / stopped early: {session.shouldstop}"
+        elif session.shouldfail and not isinstance(session.shouldfail, bool):
+            self.incomplete_reason = f"arrêt anticipé / stopped early: {session.shouldfail}"
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.writer:
+            self.writer.finish()
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.writer:
+            terminalreporter.write_sep("-", f"enrs-harness: {self.writer.run_dir}")
+
+    # -- pytest-html columns -----------------------------------------------------------------
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        from harness.html_report import header_cells
+
+        cells[1:1] = header_cells(self.lang)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        from harness.html_report import row_cells
+
+        cells[1:1] = row_cells(report, self.lang)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_report_title(self, report: Any) -> None:
+        report.title = "enrs-harness — rapport de test" if self.lang == "fr" else "enrs-harness — test report"
+
+
+def _marker_ids(item: pytest.Item, name: str) -> list[str]:
+    ids: list[str] = []
+    for marker in item.iter_markers(name):
+        ids.extend(str(a) for a in marker.args)
+    return list(dict.fromkeys(ids))
+
+
+def _exception_line(call: pytest.CallInfo[None]) -> str:
+    if call.excinfo is None:
+        return ""
+    text = str(call.excinfo.value).strip().splitlines()
+    first = text[0] if text else ""
+    return f"{call.excinfo.typename}: {first}"[:500]
+
+
+def _skip_reason(report: pytest.TestReport) -> str | None:
+    if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+        return str(report.longrepr[2]).removeprefix("Skipped: ")
+    return None
+
+
+@pytest.fixture
+def enrs(request: pytest.FixtureRequest) -> Recorder:
+    """Records evidence, artefacts and explicit requirement verdicts for the current test."""
+    session = session_of(request.config)
+    return Recorder(session.record_for(request.node), session.registry, session.redactor)
+
+
+@pytest.fixture(scope="session")
+def enrs_target(pytestconfig: pytest.Config) -> Target:
+    """The candidate system under test (the embedded default without --enrs-target)."""
+    return session_of(pytestconfig).target
+
+
+@pytest.fixture(scope="session")
+def enrs_registry(pytestconfig: pytest.Config) -> PackRegistry:
+    return session_of(pytestconfig).registry
+
+
+@pytest.fixture(scope="session")
+def enrs_selected_profiles(pytestconfig: pytest.Config) -> list[ProfilePack]:
+    return session_of(pytestconfig).selected
+
+
+__all__ = ["Aborted", "NotApplicable", "EnrsSession", "session_of"]

@@ -1,0 +1,162 @@
+"""The run folder: results.json (see docs/results.md), report.html, junit.xml and certificate.html.
+
+Every file is written atomically. results.json exists from the start, marked "running", and is
+rewritten as tests finish, so that a run killed at any point leaves a report marked incomplete.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import secrets
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness import __version__
+from harness.fileio import atomic_write_bytes, atomic_write_text
+from harness.verdicts import Verdict, aggregate
+
+if TYPE_CHECKING:
+    from harness.plugin import EnrsSession
+
+RESULTS_SCHEMA = "enrs-harness/results/1"
+COMPLETE_EXIT_STATUSES = (0, 1)  # pytest: all passed, some failed
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def new_run_dir(parent: Path) -> Path:
+    """A new folder `<UTC timestamp>-<short id>` under `parent`."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = Path(parent) / f"{stamp}-{secrets.token_hex(3)}"
+    path.mkdir(parents=True, exist_ok=False)
+    return path
+
+
+class RunWriter:
+    """Writes the files of one run folder for a pytest session."""
+
+    def __init__(self, run_dir: Path, session: "EnrsSession") -> None:
+        self.run_dir = Path(run_dir)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.session = session
+        self.run_id = str(uuid.uuid4())
+        self.started = utc_now()
+        self.finished: str | None = None
+
+    def partial(self, name: str) -> Path:
+        """Where a file another plugin writes goes until the run ends and it is moved in place."""
+        return self.run_dir / f".{name}.partial"
+
+    def start(self) -> None:
+        self.write_results(final=False)
+
+    def results(self, final: bool) -> dict[str, Any]:
+        session = self.session
+        status, reason = self._status(final)
+        requirements = self._requirement_verdicts()
+        artefacts: dict[tuple[str, str], dict[str, Any]] = {}
+        for record in session.records.values():
+            for artefact in record.artefacts:
+                artefacts.setdefault((artefact.sha256, artefact.name), artefact.to_dict())
+        counts = {str(v): 0 for v in Verdict}
+        for requirement in requirements:
+            counts[requirement["verdict"]] += 1
+        failed = [r for r in requirements if r["verdict"] in (Verdict.FAILED, Verdict.ABORTED, Verdict.NOT_TESTED)]
+        must_blocking = [r for r in failed if r["level"] == "MUST"]
+        issued = status == "complete" and not must_blocking and counts[Verdict.PASSED] + counts[Verdict.WAIVED] > 0
+        return {
+            "schema": RESULTS_SCHEMA,
+            "run": {
+                "id": self.run_id,
+                "status": status,
+                "complete": status == "complete",
+                "incomplete_reason": reason,
+                "started": self.started,
+                "finished": self.finished,
+                "harness_version": __version__,
+                "lang": session.lang,
+                "pytest_exit_status": session.exitstatus,
+                "platform": {
+                    "python": sys.version.split()[0],
+                    "implementation": platform.python_implementation(),
+                    "system": platform.system(),
+                    "release": platform.release(),
+                    "machine": platform.machine(),
+                },
+                "command": [session.redactor(a) for a in session.config.invocation_params.args],
+            },
+            "candidate": session.target.public_dict(),
+            "profiles": [pack.summary() for pack in session.selected],
+            "requirements": requirements,
+            "tests": [record.to_dict() for record in session.records.values()],
+            "artefacts": list(artefacts.values()),
+            "summary": {
+                "verdicts": counts,
+                "failed_must": sum(1 for r in requirements if r["level"] == "MUST" and r["verdict"] == Verdict.FAILED),
+                "failed_should": sum(1 for r in requirements if r["level"] == "SHOULD" and r["verdict"] == Verdict.FAILED),
+                "blocking": [r["id"] for r in must_blocking],
+                "certificate_issued": issued,
+            },
+        }
+
+    def _status(self, final: bool) -> tuple[str, str | None]:
+        session = self.session
+        if not final:
+            return "running", "la campagne de test n'est pas terminée / the test run has not finished"
+        if session.exitstatus not in COMPLETE_EXIT_STATUSES:
+            return "interrupted", f"pytest a terminé avec le code {session.exitstatus} / pytest ended with exit status {session.exitstatus}"
+        if session.incomplete_reason:
+            return "interrupted", session.incomplete_reason
+        unfinished = [r.nodeid for r in session.records.values() if not r.finished]
+        if unfinished:
+            return "interrupted", f"tests non terminés / unfinished tests: {', '.join(unfinished[:5])}"
+        return "complete", None
+
+    def _requirement_verdicts(self) -> list[dict[str, Any]]:
+        session = self.session
+        contributions: dict[str, list[tuple[str, Verdict, str | None]]] = {}
+        for record in session.records.values():
+            for requirement_id, (verdict, reason) in record.contributions().items():
+                contributions.setdefault(requirement_id, []).append((record.nodeid, verdict, reason))
+        rows = []
+        for pack in session.selected:
+            for requirement in pack.requirements:
+                given = contributions.get(requirement.id, [])
+                verdict = aggregate(v for _, v, _ in given)
+                reasons = [{"test": nodeid, "verdict": str(v), "reason": reason} for nodeid, v, reason in given if v is verdict and reason]
+                row = requirement.to_dict()
+                row.update({
+                    "pack_version": pack.version,
+                    "verdict": str(verdict),
+                    "tests": sorted({nodeid for nodeid, _, _ in given}),
+                    "reasons": reasons[:20],
+                })
+                rows.append(row)
+        return rows
+
+    def write_results(self, final: bool) -> dict[str, Any]:
+        results = self.results(final)
+        text = json.dumps(results, ensure_ascii=False, indent=2, default=str)
+        atomic_write_text(self.run_dir / "results.json", self.session.redactor(text))
+        return results
+
+    def finish(self) -> dict[str, Any]:
+        """End of the session: move the other plugins' files in place, write the results and the certificate."""
+        from harness.certificate import render_certificate
+
+        self.finished = utc_now()
+        redact = self.session.redactor
+        for name in ("report.html", "junit.xml"):
+            partial = self.partial(name)
+            if partial.exists():
+                atomic_write_bytes(self.run_dir / name, redact(partial.read_text(encoding="utf-8")).encode("utf-8"))
+                partial.unlink()
+        results = self.write_results(final=True)
+        atomic_write_text(self.run_dir / "certificate.html", redact(render_certificate(results, self.session.lang)))
+        return results

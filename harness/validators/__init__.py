@@ -1,0 +1,1 @@
+"""Artefact validators, one module each (see harness.validation for the contract)."""
