@@ -51,7 +51,7 @@ class Doc:
     @property
     def is_n1(self) -> bool:
         component = child(self.root, "component")
-        return component is not None and child(component, "nonXMLBody") is not None
+        return component is not None and child(component, "nonXMLBody") is not None and child(component, "structuredBody") is None
 
     @property
     def is_n3(self) -> bool:
