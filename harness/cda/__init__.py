@@ -52,8 +52,7 @@ def validate_cda(data: bytes, path: str, context: ValidationContext) -> Artefact
     try:
         parsed = parse(data, context.max_bytes)
     except UnsafeOrInvalidXml as exc:
-        where = f" (ligne/line {exc.line})" if exc.line else ""
-        report.reason = f"{exc.fr} / {exc.en}{where}"
+        report.reason = f"{exc.fr} (ligne {exc.line}) / {exc.en} (line {exc.line})" if exc.line else f"{exc.fr} / {exc.en}"
         return report
     active = active_requirements(context)
     cdata = data_of(context)
