@@ -9,7 +9,6 @@ With a kit folder (--kit), harness.cdakit adds the official kit's XSD and schema
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from harness.cda import header, nonxml, structure, volets  # noqa: F401  (importing registers the rules)
@@ -32,19 +31,32 @@ def _is_cda_pack(pack: ProfilePack) -> bool:
     return any(EVALUATOR in r.evaluated_by for r in pack.requirements)
 
 
-@lru_cache(maxsize=16)
+_CACHE: dict[tuple[int, ...], tuple[tuple[ProfilePack, ...], object]] = {}
+
+
+def _cached(packs: tuple[ProfilePack, ...], build):  # noqa: ANN001, ANN202
+    """`build(packs)` once per set of pack objects (keyed by identity; the entry keeps the packs alive)."""
+    key = tuple(id(p) for p in packs) + (id(build),)
+    hit = _CACHE.get(key)
+    if hit is None:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        hit = _CACHE[key] = (packs, build(packs))
+    return hit[1]
+
+
 def _active(packs: tuple[ProfilePack, ...]) -> dict[str, str]:
     return {r.id: r.level for pack in packs for r in pack.requirements if EVALUATOR in r.evaluated_by}
 
 
 def active_requirements(context: ValidationContext) -> dict[str, str]:
     """Requirement id → level, for the CDA requirements of the selected packs (all packs when none is)."""
-    return _active(tuple(context.selected or context.registry.packs.values()))
+    return _cached(tuple(context.selected or context.registry.packs.values()), _active)
 
 
 def data_of(context: ValidationContext) -> CdaData:
     """Value sets, volets and constants of every loaded CDA pack (selected or not)."""
-    return cda_data(tuple(p for p in context.registry.packs.values() if _is_cda_pack(p)))
+    return _cached(tuple(p for p in context.registry.packs.values() if _is_cda_pack(p)), cda_data)
 
 
 def validate_cda(data: bytes, path: str, context: ValidationContext) -> ArtefactReport:
