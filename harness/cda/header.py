@@ -614,6 +614,21 @@ def service_event_time(doc: Doc, data: CdaData, out: Out) -> None:
             require_attrs(out, low, ["value"])
 
 
+@rule("SM-LAB-STATUSCODE")
+def lab_status_code(doc: Doc, data: CdaData, out: Out) -> None:
+    codes = q(doc.root, "cda:documentationOf/cda:serviceEvent/lab:statusCode")
+    if not codes:
+        return
+    allowed = set(data.const("lab_status_templates"))
+    is_lab_report = any(t.get("root") in allowed for t in _templates(doc))
+    for code in codes:
+        if not is_lab_report:
+            out.fail(code, "lab:statusCode n'est autorisé que dans les comptes rendus de biologie et d'anatomopathologie",
+                     "lab:statusCode is allowed only in laboratory and pathology reports")
+        else:
+            require_value(out, code, "code", data.const("lab_status_codes"))
+
+
 @rule("SM-PERFORMER")
 def performer(doc: Doc, data: CdaData, out: Out) -> None:
     for element in q(doc.root, "cda:documentationOf/cda:serviceEvent/cda:performer"):

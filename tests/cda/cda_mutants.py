@@ -187,6 +187,8 @@ MUTANTS: list[Mutant] = [
     m("SM-SERVICEEVENT-MAIN", SM, LSE, delete(f"{SE}/cda:performer")),
     m("SM-SERVICEEVENT-CODE", SM, f"{LSE}/code[1]/@codeSystem", del_attr(f"{SE}/cda:code", "codeSystem")),
     m("SM-SERVICEEVENT-TIME", SM, f"{LSE}/effectiveTime[1]/low[1]/@value", del_attr(f"{SE}/cda:effectiveTime/cda:low", "value")),
+    m("SM-LAB-STATUSCODE", SM, f"{LSE}/lab:statusCode[1]",
+      insert_after(f"{SE}/cda:effectiveTime", '<lab:statusCode xmlns:lab="urn:oid:1.3.6.1.4.1.19376.1.3.2" code="completed"/>')),
     m("SM-PERFORMER", SM, f"{LSE}/performer[1]/@typeCode", set_attr(f"{SE}/cda:performer", "typeCode", "SPRF")),
     m("SM-RELATEDDOCUMENT", SM, f"{CD}/relatedDocument[1]/@typeCode", set_attr("//cda:relatedDocument", "typeCode", "APND")),
     m("SM-AUTHORIZATION", SM, f"{CD}/authorization[1]/consent[1]/statusCode[1]/@code", set_attr("//cda:consent/cda:statusCode", "code", "active")),

@@ -81,3 +81,25 @@ def test_kit_findings_are_called_only_with_a_kit(monkeypatch, tmp_path: Path) ->
     report = validate_bytes(data, "v.xml", with_kit)
     assert calls == [("{urn:hl7-org:v3}ClinicalDocument", len(data), tmp_path)]
     assert report.verdict is ArtefactVerdict.FAILED and [f.message_en for f in report.findings] == ["kit en"]
+
+
+def test_a_rule_bug_aborts_the_document_instead_of_crashing(monkeypatch) -> None:
+    from harness.cda import engine
+
+    def broken(doc, data, out):  # noqa: ANN001, ANN202
+        raise KeyError("missing data")
+
+    rules = [engine.Rule(r.requirement, broken if r.requirement == "SM-TELECOM" else r.check, r.when) for r in engine.RULES]
+    monkeypatch.setattr(engine, "RULES", rules)
+    report = validate_file(FIXTURES / "vsm-2023.xml", CONTEXT)
+    assert report.verdict is ArtefactVerdict.ABORTED and "KeyError" in (report.reason or "")
+
+
+def test_committed_fixtures_are_what_the_generator_writes() -> None:
+    import make_fixtures  # type: ignore[import-not-found]
+
+    generated = {"sm-n3-ldl-ees.xml": make_fixtures.sm_n3(), "n1-pdf.xml": make_fixtures.n1(), "vsm-2023.xml": make_fixtures.vsm(),
+                 "cr-bio-2024.xml": make_fixtures.cr_bio(), "ldl-ses-2022.xml": make_fixtures.ldl_ses(),
+                 "self-presenting-vsm.xml": make_fixtures.self_presenting()}
+    for name, text in generated.items():
+        assert (FIXTURES / name).read_text(encoding="utf-8") == text, name
