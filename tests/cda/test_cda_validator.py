@@ -103,3 +103,13 @@ def test_committed_fixtures_are_what_the_generator_writes() -> None:
                  "self-presenting-vsm.xml": make_fixtures.self_presenting()}
     for name, text in generated.items():
         assert (FIXTURES / name).read_text(encoding="utf-8") == text, name
+
+
+def test_a_failing_kit_mode_aborts_the_document(monkeypatch, tmp_path: Path) -> None:
+    def kit_findings(tree, data, kit_dir):  # noqa: ANN001, ANN202
+        raise RuntimeError("schematron compile failed")
+
+    monkeypatch.setitem(sys.modules, "harness.cdakit", types.SimpleNamespace(kit_findings=kit_findings))
+    report = validate_file(FIXTURES / "vsm-2023.xml", ValidationContext(registry=REGISTRY, kit_dir=tmp_path))
+    assert report.verdict is ArtefactVerdict.ABORTED and "schematron compile failed" in (report.reason or "")
+    assert "SM-TELECOM" in report.evaluated  # the native layers still ran and are reported
