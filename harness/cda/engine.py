@@ -40,6 +40,7 @@ class Doc:
     self_presenting: bool = False
     volet: VoletMatch | None = None
     volet_spec: dict = field(default_factory=dict)  # the volet's entry of the volets table
+    decoded: dict = field(default_factory=dict)  # base64 payloads decoded once per document (element → bytes | None)
 
     @property
     def body(self) -> etree._Element | None:

@@ -14,7 +14,7 @@ from lxml import etree
 from harness.cda.common import require_attrs, require_coded, require_no_nf, require_present, require_value
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
-from harness.cda.xpath import child, children, has_nf, local, q
+from harness.cda.xpath import child, children, has_nf, local, q, tag
 
 HEADER = "cda:*[not(self::cda:component)]"
 
@@ -313,12 +313,14 @@ def addr(doc: Doc, data: CdaData, out: Out) -> None:
 
 @rule("SM-NAME-CIVILITY")
 def name_civility(doc: Doc, data: CdaData, out: Out) -> None:
-    for expression, key in (("//cda:name/cda:prefix", "J245"), ("//cda:name/cda:suffix", "J246")):
-        vs = data.vs(key)
-        for element in q(doc.root, expression):
-            value = (element.text or "").strip()
-            if not vs.contains(value, check_system=False):
-                out.fail(element, f"{local(element)} « {value} » absent de {vs.label()}", f"{local(element)} '{value}' is not in {vs.label()}")
+    sets, name = {tag("prefix"): data.vs("J245"), tag("suffix"): data.vs("J246")}, tag("name")
+    for element in doc.root.iter(*sets):  # a C-level scan of the whole document (faster than XPath here)
+        if element.getparent().tag != name:
+            continue
+        vs = sets[element.tag]
+        value = (element.text or "").strip()
+        if not vs.contains(value, check_system=False):
+            out.fail(element, f"{local(element)} « {value} » absent de {vs.label()}", f"{local(element)} '{value}' is not in {vs.label()}")
 
 
 _PERSONS = ("cda:assignedPerson", "cda:informationRecipient", "cda:relatedPerson", "cda:associatedPerson")

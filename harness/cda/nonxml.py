@@ -15,6 +15,12 @@ def _is_n1(doc: Doc) -> bool:
     return doc.is_n1
 
 
+def _payload(doc: Doc, text: etree._Element) -> bytes | None:
+    if text not in doc.decoded:
+        doc.decoded[text] = decode_base64(text.text)
+    return doc.decoded[text]
+
+
 def _texts(doc: Doc) -> list[etree._Element]:
     return q(doc.root, "cda:component/cda:nonXMLBody/cda:text")
 
@@ -29,7 +35,7 @@ def n1_media_type(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("SM-N1-PDF-BASE64", when=_is_n1)
 def n1_base64(doc: Doc, data: CdaData, out: Out) -> None:
     for text in _texts(doc):
-        if text.get("representation") == "B64" and decode_base64(text.text) is None:
+        if text.get("representation") == "B64" and _payload(doc, text) is None:
             out.fail(text, "le contenu de nonXMLBody/text n'est pas du base64 valide", "the content of nonXMLBody/text is not valid base64")
 
 
@@ -38,7 +44,7 @@ def n1_pdf(doc: Doc, data: CdaData, out: Out) -> None:
     for text in _texts(doc):
         if text.get("representation") != "B64" or text.get("mediaType") != "application/pdf":
             continue
-        payload = decode_base64(text.text)
+        payload = _payload(doc, text)
         if payload is not None and not looks_like_pdf(payload):
             out.fail(text, "le contenu décodé de nonXMLBody/text n'est pas un PDF (en-tête %PDF- et fin %%EOF attendus)",
                      "the decoded content of nonXMLBody/text is not a PDF (%PDF- header and %%EOF trailer expected)")

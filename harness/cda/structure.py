@@ -112,7 +112,7 @@ def structured_body(doc: Doc, data: CdaData, out: Out) -> None:
 def sections(doc: Doc, data: CdaData, out: Out) -> None:
     kinds = {"unknown", "order", "cardinality"}
     for body_element in _structured(doc):
-        for section in q(body_element, ".//cda:section"):
+        for section in q(body_element, "descendant::cda:section"):
             _report(out, sequence_problems(section, data.const("section_elements")), kinds)
             for component in children(section, "component"):
                 _report(out, sequence_problems(component, data.const("section_component_elements")), kinds)
@@ -132,7 +132,7 @@ def _bad_entries(statements: tuple[str, ...]) -> str:
     """XPath of the section entries that do not hold exactly one clinical statement (evaluated in C)."""
     prefix = "self::cda:realmCode or self::cda:typeId or self::cda:templateId"
     allowed = " or ".join(f"self::cda:{name}" for name in statements)
-    return (f"cda:component/cda:structuredBody//cda:section/cda:entry"
+    return (f"cda:component/cda:structuredBody/descendant::cda:entry[parent::cda:section]"
             f"[count(cda:*[not({prefix})]) != 1 or count(cda:*[{allowed}]) != 1]")
 
 
