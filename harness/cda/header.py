@@ -158,7 +158,10 @@ def _patients(doc: Doc) -> list[etree._Element]:
 
 @rule("SM-RECORDTARGET")
 def record_target(doc: Doc, data: CdaData, out: Out) -> None:
-    for target in require_present(out, doc.root, children(doc.root, "recordTarget"), "recordTarget"):
+    targets = children(doc.root, "recordTarget")
+    if len(targets) > 1:
+        out.fail(targets[1], "un seul recordTarget est autorisé", "only one recordTarget is allowed")
+    for target in require_present(out, doc.root, targets, "recordTarget"):
         roles = [r for r in children(target, "patientRole") if child(r, "patient") is not None]
         if not roles:
             out.fail(target, "patientRole/patient obligatoire absent", "required patientRole/patient is missing")
