@@ -113,3 +113,18 @@ def test_a_failing_kit_mode_aborts_the_document(monkeypatch, tmp_path: Path) -> 
     report = validate_file(FIXTURES / "vsm-2023.xml", ValidationContext(registry=REGISTRY, kit_dir=tmp_path))
     assert report.verdict is ArtefactVerdict.ABORTED and "schematron compile failed" in (report.reason or "")
     assert "SM-TELECOM" in report.evaluated  # the native layers still ran and are reported
+
+
+def test_value_sets_are_read_from_the_packs(tmp_path: Path) -> None:
+    """Editing a value set in a pack changes the verdict: the codes are data, not code."""
+    profiles = Path(__file__).resolve().parents[2] / "profiles"
+    for name in ("ci-sis-cda-structure.toml", "ci-sis-cda-header.toml", "ci-sis-cda-volets.toml"):
+        text = (profiles / name).read_text(encoding="utf-8")
+        if name == "ci-sis-cda-header.toml":
+            assert '"2.16.840.1.113883.5.1" = ["F", "M", "UN"]' in text
+            text = text.replace('"2.16.840.1.113883.5.1" = ["F", "M", "UN"]', '"2.16.840.1.113883.5.1" = ["M", "UN"]')
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    registry = PackRegistry.load([tmp_path], include_builtin=False)
+    report = validate_file(FIXTURES / "vsm-2023.xml", ValidationContext(registry=registry))
+    assert [(f.requirement, f.location) for f in report.findings] == [
+        ("SM-PATIENT-GENDER", "/ClinicalDocument/recordTarget[1]/patientRole[1]/patient[1]/administrativeGenderCode[1]/@code")]
