@@ -88,7 +88,7 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
         f"<td>{esc(p['framework'])}</td><td>{esc(p['source']['document'])} {esc(p['source']['version'])} ({esc(p['source']['date'])})</td></tr>"
         for p in results["profiles"]
     )
-    artefacts = "\n".join(f"<tr><td>{esc(name)}</td><td><code class="sha">{esc(sha)}</code></td></tr>" for name, sha in ((a["name"], a["sha256"]) for a in payload["artefacts"]))
+    artefacts = "\n".join(f"<tr><td>{esc(name)}</td><td><code class='sha'>{esc(sha)}</code></td></tr>" for name, sha in ((a["name"], a["sha256"]) for a in payload["artefacts"]))
     counts = ", ".join(f"{label(k, lang)} : {v}" if lang == "fr" else f"{label(k, lang)}: {v}" for k, v in results["summary"]["verdicts"].items() if v)
     blocking = ", ".join(results["summary"]["blocking"]) or label("none", lang)
     incomplete = f"<dt>{label('incomplete_reason', lang)}</dt><dd>{esc(run['incomplete_reason'])}</dd>" if not run["complete"] else ""
