@@ -86,6 +86,9 @@ def rule(requirement: str, when: Condition | None = None) -> Callable[[Check], C
     return register
 
 
+MAX_FINDINGS_PER_RULE = 100  # beyond this, one summary finding counts the rest (a broken 50 MB body stays readable)
+
+
 @dataclass
 class Out:
     """Collects the findings of one rule."""
@@ -93,9 +96,20 @@ class Out:
     requirement: str
     severity: Severity
     findings: list[Finding] = field(default_factory=list)
+    suppressed: int = 0
 
     def fail(self, element: etree._Element, fr: str, en: str, attribute: str | None = None) -> None:
+        if len(self.findings) >= MAX_FINDINGS_PER_RULE:
+            self.suppressed += 1
+            return
         self.findings.append(Finding(self.requirement, self.severity, fr, en, location(element, attribute), element.sourceline))
+
+    def close(self) -> list[Finding]:
+        if self.suppressed:
+            self.findings.append(Finding(self.requirement, self.severity,
+                                         f"… et {self.suppressed} autre(s) occurrence(s) non listée(s)",
+                                         f"… and {self.suppressed} more occurrence(s) not listed"))
+        return self.findings
 
 
 def run_rules(doc: Doc, data: CdaData, active: dict[str, str]) -> tuple[list[Finding], list[str]]:
@@ -108,6 +122,6 @@ def run_rules(doc: Doc, data: CdaData, active: dict[str, str]) -> tuple[list[Fin
             continue
         out = Out(item.requirement, SEVERITY_OF_LEVEL[level])
         item.check(doc, data, out)
-        findings.extend(out.findings)
+        findings.extend(out.close())
         evaluated.append(item.requirement)
     return findings, evaluated

@@ -128,3 +128,16 @@ def test_value_sets_are_read_from_the_packs(tmp_path: Path) -> None:
     report = validate_file(FIXTURES / "vsm-2023.xml", ValidationContext(registry=registry))
     assert [(f.requirement, f.location) for f in report.findings] == [
         ("SM-PATIENT-GENDER", "/ClinicalDocument/recordTarget[1]/patientRole[1]/patient[1]/administrativeGenderCode[1]/@code")]
+
+
+def test_findings_of_one_rule_are_capped_with_a_count() -> None:
+    from harness.cda.engine import MAX_FINDINGS_PER_RULE
+
+    text = (FIXTURES / "vsm-2023.xml").read_text(encoding="utf-8")
+    bad_entries = "<entry/>" * (MAX_FINDINGS_PER_RULE + 5)
+    text = text.replace("<text>Aucun antécédent notable.</text>", f"<text>Aucun antécédent notable.</text>{bad_entries}")
+    report = validate_bytes(text.encode(), "many.xml", CONTEXT)
+    entry_findings = [f for f in report.findings if f.requirement == "CDA-ENTRY"]
+    assert len(entry_findings) == MAX_FINDINGS_PER_RULE + 1
+    summaries = [f for f in entry_findings if f.location is None]
+    assert [f.message_en for f in summaries] == ["… and 5 more occurrence(s) not listed"]
