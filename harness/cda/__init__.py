@@ -102,12 +102,12 @@ def validate_cda(data: bytes, path: str, context: ValidationContext) -> Artefact
             kit_found, kit_evaluated = kit_findings(parsed.tree, data, Path(context.kit_dir))
         except Exception as exc:  # a missing or failing kit mode must not stop the other documents
             report.reason = f"mode kit en échec / kit mode failed: {type(exc).__name__}: {exc}"
-            report.findings = sorted(findings, key=lambda f: (f.line or 0, f.requirement))
+            report.findings = sorted(findings, key=lambda f: (f.line is None, f.line or 0, f.requirement))
             report.evaluated = evaluated
             return report
         findings.extend(kit_found)
         evaluated.extend(kit_evaluated)
-    report.findings = sorted(findings, key=lambda f: (f.line or 0, f.requirement))
+    report.findings = sorted(findings, key=lambda f: (f.line is None, f.line or 0, f.requirement))
     report.evaluated = evaluated
     report.verdict = ArtefactReport.verdict_of(findings)
     return report
