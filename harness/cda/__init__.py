@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.cda import header, nonxml, structure, volets  # noqa: F401  (importing registers the rules)
+from harness.cda import acts, header, header_common, nonxml, participants, patient, structure, volets  # noqa: F401  (registers the rules)
 from harness.cda.data import CdaData, cda_data
 from harness.cda.engine import Doc, run_rules
 from harness.cda.parse import UnsafeOrInvalidXml, parse

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from lxml import etree
 
 from harness.cda.data import ValueSet
-from harness.cda.engine import Out
-from harness.cda.xpath import has_nf, local
+from harness.cda.engine import Doc, Out
+from harness.cda.xpath import children, has_nf, local
+
+HEADER = "cda:*[not(self::cda:component)]"  # the header: every child of ClinicalDocument but the body
+
+
+@lru_cache(maxsize=32)
+def regex(pattern: str) -> re.Pattern[str]:
+    """A pattern from the packs' data, compiled once."""
+    return re.compile(pattern)
+
+
+def templates(doc: Doc) -> list[etree._Element]:
+    return children(doc.root, "templateId")
 
 
 def require_attrs(out: Out, element: etree._Element, attrs: Iterable[str]) -> bool:
