@@ -2,7 +2,8 @@
 
 1. safe parsing (harness.xmlsafe): unreadable or unsafe input → ABORTED with the reason;
 2. CDA R2 structure (structure.py, pack ci-sis-cda-structure);
-3. CI-SIS header "Structuration minimale" and N1 bodies (header.py, nonxml.py, pack ci-sis-cda-header);
+3. CI-SIS header "Structuration minimale" and N1 documents (header.py, patient.py, header_common.py,
+   participants.py, acts.py, nonxml.py; pack ci-sis-cda-header);
 4. volet detection and native volet checks (volets.py, pack ci-sis-cda-volets).
 With a kit folder (--kit), harness.cdakit adds the official kit's XSD and schematron findings.
 """
