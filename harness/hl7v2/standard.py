@@ -37,7 +37,9 @@ def datatype_components(version: str, datatype: str) -> tuple[str, ...]:
     definition = structs.get(datatype)
     if not definition:
         return ()
-    return tuple(child[1][2] for child in definition)
+    # positions come from the names: 2.6 drops withdrawn components (XTN-1) from the list
+    by_position = {int(child[0].rsplit("_", 1)[1]): child[1][2] for child in definition}
+    return tuple(by_position.get(i, "varies") for i in range(1, max(by_position) + 1))
 
 
 @cache
