@@ -99,7 +99,7 @@ def check_zbe(message: Message, event: EventProfile) -> list[Finding]:
     for zbe in message.all("ZBE"):
         action = message.value(zbe, 4).strip()
         original = message.value(zbe, 6).strip()
-        if expected and action and action != expected:
+        if expected and action in ("INSERT", "UPDATE", "CANCEL") and action != expected:  # unknown actions: PAMFR-ZBE-01
             findings.append(_error("PAMFR-ZBE-02", f"ZBE-4 « {action} » incohérent avec {event.key} (attendu {expected})",
                                    f"ZBE-4 '{action}' inconsistent with {event.key} (expected {expected})", "ZBE-4", zbe.line))
         if action in ("UPDATE", "CANCEL") and not original:
