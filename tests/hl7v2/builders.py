@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 HOSP = "HOPITAL-TEST&1.2.250.1.999.1.1&ISO"
 NIR = "1841299123456"  # fictitious, under the TEST OID 1.2.250.1.213.1.4.10
@@ -107,23 +108,60 @@ PRTS = ["PRT||UC||SB^Send by^participation|801234567897^MEDECIN^TEST^^^^^^ASIP-S
         "PRT||UC||RCT^Result Copies To^participation|801234567898^CONFRERE^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS||||||||||^^X.400^confrere.test@test.mssante.fr"]
 
 
+CDA_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "conforming" / "cda"
+
+
+def conforming_cda(replaces: bool = False) -> bytes:
+    """A conforming CDA of the CDA fixtures: CR-BIO, or a Structuration minimale N3 that replaces a parent."""
+    return (CDA_FIXTURES / ("sm-n3-ldl-ees.xml" if replaces else "cr-bio-2024.xml")).read_bytes()
+
+
+def cda_facts(document: bytes) -> dict[str, str]:
+    """What the HL7 message must repeat from the CDA: patient ids, document id, parent id, code."""
+    from lxml import etree
+
+    v3 = "{urn:hl7-org:v3}"
+    try:
+        root = etree.fromstring(document)
+    except etree.XMLSyntaxError:
+        return {}
+    facts: dict[str, str] = {}
+    for element in root.findall(f"{v3}recordTarget/{v3}patientRole/{v3}id"):
+        key = "ins" if element.get("root", "").startswith("1.2.250.1.213.1.4.") else "ipp"
+        facts[key], facts[key + "_root"] = element.get("extension", ""), element.get("root", "")
+    for key, path in (("doc", f"{v3}id"), ("parent", f"{v3}relatedDocument/{v3}parentDocument/{v3}id")):
+        element = root.find(path)
+        if element is not None:
+            facts[key] = f"{element.get('extension')}^^{element.get('root')}^ISO" if element.get("extension") else element.get("root", "")
+    code = root.find(f"{v3}code")
+    if code is not None:
+        facts["code"] = f"{code.get('code')}^{code.get('displayName', 'Document')}^LN"
+    return facts
+
+
 def document_message(kind: str, trigger: str = "R01", operation: tuple[str, str] = ("NW", "F"), document: bytes | None = None, control_id: str = "DOC00001") -> str:
-    """ORU^R01 (2.5) or MDM^T02/T04/T10 (2.6) carrying `document` (default: our CDA) in base64."""
-    document = document if document is not None else cda(replaces=operation[1] == "C")
+    """ORU^R01 (2.5) or MDM^T02/T04/T10 (2.6) carrying `document` (default: a conforming CDA fixture) in base64;
+    PID-3, OBR-4/OBX-3 and TXA-12/13 repeat the CDA's patient ids, code and ids."""
+    document = document if document is not None else conforming_cda(replaces=operation[1] == "C")
+    facts = cda_facts(document)
     payload = base64.b64encode(document).decode("ascii")
+    pid3 = PID3
+    if "ipp" in facts:
+        pid3 = f"{facts['ipp']}^^^HOPITAL-TEST&{facts['ipp_root']}&ISO^PI~{facts['ins']}^^^ASIP-SANTE-INS-NIR&{facts['ins_root']}&ISO^INS"
+    code = facts.get("code", "11502-2^CR d'examens biologiques^LN")
     oru = kind == "ORU"
     coded = "CE" if oru else "CWE"
     head = msh("ORU^R01^ORU_R01" if oru else f"MDM^{trigger}^MDM_T02", control_id, "2.5" if oru else "2.6", "2.1^CISIS_CDA_HL7_V2", language="")
     segments = [head]
     if not oru:
         segments.append(seg("EVN", {2: "20250110093000"}))
-    segments += [pid(), pv1(), seg("ORC", {1: operation[0]}), seg("OBR", {1: "1", 4: "11502-2^CR d'examens biologiques^LN"})]
+    segments += [pid(pid3), pv1(), seg("ORC", {1: operation[0]}), seg("OBR", {1: "1", 4: code})]
     if not oru:
-        txa = {1: "1", 2: "11502-2", 3: "TEXT", 4: "20250110093000", 12: f"{DOC_EXT}^^{DOC_ROOT}^ISO", 17: "AU"}
+        txa = {1: "1", 2: code.split("^")[0], 3: "TEXT", 4: "20250110093000", 12: facts.get("doc", f"{DOC_EXT}^^{DOC_ROOT}^ISO"), 17: "AU"}
         if operation[1] == "C":
-            txa[13] = f"{PARENT_EXT}^^{DOC_ROOT}^ISO"
+            txa[13] = facts.get("parent", f"{PARENT_EXT}^^{DOC_ROOT}^ISO")
         segments.append(seg("TXA", txa))
-    segments.append(seg("OBX", {1: "1", 2: "ED", 3: "11502-2^CR d'examens biologiques^LN", 5: f"^TEXT^XML^Base64^{payload}", 11: operation[1]}))
+    segments.append(seg("OBX", {1: "1", 2: "ED", 3: code, 5: f"^TEXT^XML^Base64^{payload}", 11: operation[1]}))
     segments += PRTS
     for index, (code, label, value) in enumerate(META, start=2):
         segments.append(seg("OBX", {1: str(index), 2: coded, 3: f"{code}^{label}^MetaDMPMSS", 5: f"{value}^^expandedYes-NoIndicator", 11: "F"}))
