@@ -5,6 +5,8 @@ components and primitive formats of the standard's data types."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import cache
 
 from harness.findings import Finding, Severity
 from harness.hl7v2 import ids
@@ -116,58 +118,78 @@ def check_field_rules(message: Message, event: EventProfile) -> list[Finding]:
     return findings
 
 
+@dataclass(frozen=True, slots=True)
+class _FieldPlan:
+    datatype: str
+    max_reps: int  # -1: unbounded
+    components: int  # 0 for a primitive
+    formats: tuple[tuple[int, re.Pattern[str], str, bool], ...]  # (component index, pattern, type, on first subcomponent)
+
+
+@cache
+def _plans(version: str, segment: str, declared: tuple[str, ...] | None) -> dict[int, _FieldPlan] | None:
+    """Per field of a segment: what check_datatypes verifies, compiled once per version and segment."""
+    definitions = segment_fields(version, segment)
+    if definitions:
+        fields = {n: (d.datatype, d.max) for n, d in definitions.items()}
+    elif declared is not None:
+        fields = {i: (t.rstrip("*"), -1 if t.endswith("*") else 1) for i, t in enumerate(declared, start=1)}
+    else:
+        return None
+    plans: dict[int, _FieldPlan] = {}
+    for number, (datatype, max_reps) in fields.items():
+        components = datatype_components(version, datatype) if datatype != "varies" else ()
+        types = components or (datatype,)
+        formats = []
+        for index, kind in enumerate(types):
+            on_sub = kind in _COMPOSITE_FIRST and bool(components)
+            name = _COMPOSITE_FIRST.get(kind, kind) if on_sub else kind
+            if name in _FORMATS:
+                formats.append((index, _FORMATS[name], name, on_sub))
+        plans[number] = _FieldPlan(datatype, max_reps, len(components), tuple(formats))
+    return plans
+
+
 def check_datatypes(message: Message, version: str, extra_types: dict[str, list[str]]) -> list[Finding]:
     """Standard (or pack-declared) field definitions: repetitions, components, primitive formats."""
     findings: list[Finding] = []
     d = message.delimiters
     for segment in message.segments:
-        definitions = segment_fields(version, segment.name)
-        declared = extra_types.get(segment.name) if not definitions else None
+        declared = extra_types.get(segment.name)
+        plans = _plans(version, segment.name, tuple(declared) if declared else None)
+        if plans is None:
+            continue  # unknown segment: kept, nothing to check its fields against
         first = 3 if segment.name == "MSH" else 1
         for number in range(first, len(segment.fields)):
             raw = segment.fields[number]
             if not raw:
                 continue
-            if definitions:
-                definition = definitions.get(number)
-                if definition is None:
-                    findings.append(_finding(ids.DATATYPE, f"{segment.name}-{number} n'existe pas en HL7 {version}", f"{segment.name}-{number} does not exist in HL7 {version}",
-                                             location(segment.name, number), segment.line))
-                    continue
-                datatype, max_reps = definition.datatype, definition.max
-            elif declared is not None:
-                if number > len(declared):
-                    findings.append(_finding(ids.DATATYPE, f"{segment.name}-{number} n'est pas défini par le profil", f"{segment.name}-{number} is not defined by the profile",
-                                             location(segment.name, number), segment.line))
-                    continue
-                datatype, max_reps = declared[number - 1].rstrip("*"), (-1 if declared[number - 1].endswith("*") else 1)
-            else:
-                break  # unknown segment: kept, nothing to check its fields against
-            reps = raw.split(d.repetition) if d.repetition in raw else [raw]
-            if max_reps != -1 and len(reps) > max_reps:
-                findings.append(_finding(ids.REPETITION, f"{segment.name}-{number} : {len(reps)} répétitions, le champ n'en admet que {max_reps}",
-                                         f"{segment.name}-{number}: {len(reps)} repetitions, the field allows {max_reps}", location(segment.name, number), segment.line))
-            if datatype == "varies":
+            plan = plans.get(number)
+            if plan is None:
+                where = location(segment.name, number)
+                findings.append(_finding(ids.DATATYPE, f"{where} n'est défini ni par HL7 {version} ni par le profil", f"{where} is defined neither by HL7 {version} nor by the profile", where, segment.line))
                 continue
-            components = datatype_components(version, datatype)
+            reps = raw.split(d.repetition) if d.repetition in raw else (raw,)
+            if plan.max_reps != -1 and len(reps) > plan.max_reps:
+                findings.append(_finding(ids.REPETITION, f"{segment.name}-{number} : {len(reps)} répétitions, le champ n'en admet que {plan.max_reps}",
+                                         f"{segment.name}-{number}: {len(reps)} repetitions, the field allows {plan.max_reps}", location(segment.name, number), segment.line))
+            if plan.datatype == "varies":
+                continue
             for rep_index, rep in enumerate(reps, start=1):
-                rep_at = rep_index if len(reps) > 1 else None
-                comps = rep.split(d.component) if d.component in rep else [rep]
-                if components and len(comps) > len(components):
-                    findings.append(_finding(ids.DATATYPE, f"{location(segment.name, number, rep_at)} : {len(comps)} composants, {datatype} n'en a que {len(components)}",
-                                             f"{location(segment.name, number, rep_at)}: {len(comps)} components, {datatype} has {len(components)}", location(segment.name, number, rep_at), segment.line))
-                elif not components and len(comps) > 1 and datatype not in ("TX", "FT"):
-                    findings.append(_finding(ids.DATATYPE, f"{location(segment.name, number, rep_at)} : le type {datatype} n'a pas de composants",
-                                             f"{location(segment.name, number, rep_at)}: data type {datatype} has no components", location(segment.name, number, rep_at), segment.line))
-                    continue
-                types = components or (datatype,)
-                for comp_index, (value, comp_type) in enumerate(zip(comps, types), start=1):
-                    comp_type = _COMPOSITE_FIRST.get(comp_type, comp_type) if comp_type in _COMPOSITE_FIRST and d.subcomponent not in value else comp_type
-                    pattern = _FORMATS.get(comp_type)
-                    if pattern is None or not value:
+                comps = rep.split(d.component) if d.component in rep else (rep,)
+                if len(comps) > 1 and (len(comps) > plan.components) and plan.datatype not in ("TX", "FT"):
+                    at = location(segment.name, number, rep_index if len(reps) > 1 else None)
+                    if plan.components:
+                        findings.append(_finding(ids.DATATYPE, f"{at} : {len(comps)} composants, {plan.datatype} n'en a que {plan.components}",
+                                                 f"{at}: {len(comps)} components, {plan.datatype} has {plan.components}", at, segment.line))
+                    else:
+                        findings.append(_finding(ids.DATATYPE, f"{at} : le type {plan.datatype} n'a pas de composants", f"{at}: data type {plan.datatype} has no components", at, segment.line))
                         continue
-                    text = value.strip()
+                for index, pattern, name, on_sub in plan.formats:
+                    if index >= len(comps) or not comps[index]:
+                        continue
+                    text = (comps[index].split(d.subcomponent)[0] if on_sub else comps[index]).strip()
                     if text and not pattern.match(text):
-                        at = location(segment.name, number, rep_at, comp_index if components else None)
-                        findings.append(_finding(ids.DATATYPE, f"{at} : « {text[:40]} » n'est pas un {comp_type} valide", f"{at}: '{text[:40]}' is not a valid {comp_type}", at, segment.line))
+                        at = location(segment.name, number, rep_index if len(reps) > 1 else None, index + 1 if plan.components else None)
+                        findings.append(_finding(ids.DATATYPE, f"{at} : « {text[:40]} » n'est pas un {name} valide", f"{at}: '{text[:40]}' is not a valid {name}", at, segment.line))
     return findings

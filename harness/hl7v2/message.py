@@ -105,7 +105,7 @@ def _check(code: str, bad: list[str]) -> str:
 class Message:
     """A tokenized HL7 v2 message."""
 
-    __slots__ = ("segments", "delimiters", "charset", "text", "_by_name")
+    __slots__ = ("segments", "delimiters", "charset", "text", "_by_name", "_split")
 
     def __init__(self, segments: list[Segment], delimiters: Delimiters, charset: str, text: str) -> None:
         self.segments, self.delimiters, self.charset, self.text = segments, delimiters, charset, text
@@ -113,6 +113,20 @@ class Message:
         for segment in segments:
             by_name.setdefault(segment.name, []).append(segment)
         self._by_name = by_name
+        self._split: dict[tuple[int, int, int], list[str]] = {}  # (line, field, rep) → components
+
+    def _components_of(self, segment: Segment, field: int, rep: int) -> list[str] | None:
+        """Raw components of one repetition, split once (a base64 document is read several times)."""
+        key = (segment.line, field, rep)
+        found = self._split.get(key)
+        if found is None:
+            raw = segment.raw(field)
+            d = self.delimiters
+            reps = raw.split(d.repetition) if d.repetition in raw else [raw]
+            if rep > len(reps):
+                return None
+            found = self._split[key] = reps[rep - 1].split(d.component)
+        return found
 
     # -- navigation -------------------------------------------------------------------------
     def all(self, name: str) -> list[Segment]:
@@ -158,23 +172,24 @@ class Message:
         if segment.name == "MSH" and field in (1, 2):
             return raw
         d = self.delimiters
-        if d.repetition in raw:
-            reps = raw.split(d.repetition)
-            if rep > len(reps):
-                return ""
-            raw = reps[rep - 1]
-        elif rep != 1:
-            return ""
-        if comp is not None:
-            comps = raw.split(d.component)
-            if comp > len(comps):
-                return ""
-            raw = comps[comp - 1]
-            if sub is not None:
-                subs = raw.split(d.subcomponent)
-                if sub > len(subs):
+        if comp is None:
+            if d.repetition in raw:
+                reps = raw.split(d.repetition)
+                if rep > len(reps):
                     return ""
-                raw = subs[sub - 1]
+                raw = reps[rep - 1]
+            elif rep != 1:
+                return ""
+            return unescape(raw, d)
+        comps = self._components_of(segment, field, rep)
+        if comps is None or comp > len(comps):
+            return ""
+        raw = comps[comp - 1]
+        if sub is not None:
+            subs = raw.split(d.subcomponent)
+            if sub > len(subs):
+                return ""
+            raw = subs[sub - 1]
         return unescape(raw, d)
 
     def component(self, raw_repetition: str, comp: int, sub: int | None = None) -> str:
