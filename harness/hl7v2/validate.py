@@ -39,12 +39,13 @@ def choose(message: Message, context: Any) -> tuple[CompiledProfile | None, Even
     code, trigger, _ = message.message_type
     key = f"{code}^{trigger}"
     selected, everything = _profiles(context)
-    matching = [p for p in selected if key in p.events]
-    if len(matching) > 1:  # several packs know the event (ACK^…): MSH-21 decides
-        declared = _msh21_ids(message)
-        matching = [p for p in matching if declared & set(p.data.get("profile_ids", ()))] or matching
-    if matching:
-        return matching[0], matching[0].events[key], None
+    for wanted in (key, f"{code}^*"):  # an exact entry first, then the pack's wildcard for the message type
+        matching = [p for p in selected if wanted in p.events]
+        if len(matching) > 1:  # several packs know the event: MSH-21 decides
+            declared = _msh21_ids(message)
+            matching = [p for p in matching if declared & set(p.data.get("profile_ids", ()))] or matching
+        if matching:
+            return matching[0], matching[0].events[wanted], None
     if any(code in {k.split("^")[0] for k in p.events} for p in everything):
         return None, None, "trigger"
     return None, None, "type"

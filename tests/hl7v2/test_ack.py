@@ -73,3 +73,11 @@ def test_ack_document_in_the_cda_pack(context) -> None:
 def test_erl_and_mllp() -> None:
     assert erl("PID-3[2].4.2") == "PID^1^3^2^4^2" and erl("PID-5") == "PID^1^5^1" and erl("ZBE") == "ZBE^1" and erl(None) == ""
     assert unframe(frame(b"MSH|x\nPID|y")) == b"MSH|x\rPID|y" and unframe(b"\x0bMSH") is None
+
+
+def test_pam_ack_documents(context) -> None:
+    ack = expected_ack(A01.encode(), None).decode()
+    report = check(ack, context)
+    assert report.verdict == "PASSED" and report.profile == "ci-sis-pam-fr ACK^*"
+    assert {f.requirement for f in check(ack.replace("|2.5^FRA^2.11|", "|2.5^FRA^2.9|"), context).findings} == {"PAMFR-MSH-01"}
+    assert check(expected_ack(b.document_message("ORU").encode(), None), context).profile == "ci-sis-hl7v2-cda ACK^R01"
