@@ -125,8 +125,34 @@ def expected_ack(message: bytes | Message, report: ArtefactReport | None = None,
     return ("\r".join(segments) + "\r").encode("utf-8")
 
 
-def _f(requirement: str, fr: str, en: str, where: str | None, severity: Severity = Severity.ERROR) -> Finding:
-    return Finding(requirement, severity, fr, en, where, None)
+def _f(requirement: str, fr: str, en: str, where: str | None, severity: Severity = Severity.ERROR, line: int | None = None) -> Finding:
+    return Finding(requirement, severity, fr, en, where, line)
+
+
+ACK_DOCUMENT_IDS = [ids.ACK_ERR, ids.ACK_HEADER]
+
+
+def check_ack_document(ack: Message) -> list[Finding]:
+    """What an ACK shows on its own (the validator's part of HL7V2-ACK-03/04): MSH-9 = ACK^<trigger>^ACK,
+    and ERR segments with ERR-3 and ERR-4 when MSA-1 is AE/AR/CE/CR. `judge_ack` checks the rest
+    against the sent message."""
+    findings: list[Finding] = []
+    v = ack.value
+    code, trigger, structure = ack.message_type
+    if code != "ACK" or not trigger or structure != "ACK":
+        findings.append(_f(ids.ACK_HEADER, f"MSH-9 = « {code}^{trigger}^{structure} », attendu ACK^<événement>^ACK", f"MSH-9 = '{code}^{trigger}^{structure}', expected ACK^<event>^ACK", "MSH-9", line=1))
+    msa = ack.first("MSA")
+    answer = v(msa, 1).strip()
+    if answer in ("AE", "AR", "CE", "CR"):
+        errs = ack.all("ERR")
+        if not errs:
+            findings.append(_f(ids.ACK_ERR, f"MSA-1 = {answer} sans segment ERR", f"MSA-1 = {answer} without an ERR segment", "ERR", line=msa.line if msa else None))
+        for err in errs:
+            if not v(err, 3, 1, 1).strip():
+                findings.append(_f(ids.ACK_ERR, "ERR-3 (code d'erreur, table 0357) absent", "ERR-3 (error code, table 0357) missing", "ERR-3", line=err.line))
+            if v(err, 4).strip() not in ERROR_SEVERITIES:
+                findings.append(_f(ids.ACK_ERR, f"ERR-4 = « {v(err, 4).strip()} », attendu E, F, I ou W (table 0516)", f"ERR-4 = '{v(err, 4).strip()}', expected E, F, I or W (table 0516)", "ERR-4", line=err.line))
+    return findings
 
 
 def judge_ack(sent: bytes | Message, received: bytes, expected: str | set[str] | None = None) -> list[Finding]:

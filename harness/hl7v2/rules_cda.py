@@ -11,6 +11,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.findings import ArtefactReport, Finding, Severity
+from harness.hl7v2.ack import ACK_DOCUMENT_IDS, check_ack_document
 from harness.hl7v2.message import Message, Segment, location
 from harness.hl7v2.profiles import CompiledProfile, EventProfile
 from harness.hl7v2.standard import segment_fields
@@ -29,6 +30,8 @@ def _f(requirement: str, fr: str, en: str, where: str | None, line: int | None, 
 def check(message: Message, event: EventProfile, profile: CompiledProfile, context: Any, path: str) -> tuple[list[Finding], list[str], list[ArtefactReport]]:
     code = event.key.split("^")[0]
     findings: list[Finding] = []
+    if code == "ACK":
+        return check_ack_document(message), list(ACK_DOCUMENT_IDS), []
     evaluated: list[str] = ["CDAH2-CWE-01"]
     findings += check_coded(message, event, profile)
     if code == "ZAM":

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from harness.findings import ArtefactReport, Finding, Severity
+from harness.hl7v2.ack import ACK_DOCUMENT_IDS, check_ack_document
 from harness.hl7v2.message import Message, location
 from harness.hl7v2.profiles import CompiledProfile, EventProfile
 
@@ -28,6 +29,8 @@ def _error(requirement: str, fr: str, en: str, where: str, line: int | None) -> 
 
 
 def check(message: Message, event: EventProfile, profile: CompiledProfile, context: Any, path: str) -> tuple[list[Finding], list[str], list[ArtefactReport]]:
+    if message.message_type[0] == "ACK":
+        return check_ack_document(message), list(ACK_DOCUMENT_IDS), []
     findings: list[Finding] = []
     evaluated = ["PAMFR-ZBE-02", "PAMFR-ZFD-01"]
     pid = message.first("PID")

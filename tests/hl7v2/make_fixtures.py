@@ -5,8 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).parent)]
 import builders as b  # noqa: E402
+
+from harness.hl7v2.ack import expected_ack  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -18,6 +20,8 @@ def conforming() -> dict[str, str]:
         files[f"mdm-{trigger.lower()}.hl7"] = b.document_message("MDM", trigger, operation)
     for trigger in ("Z01", "Z02", "Z03"):
         files[f"zam-{trigger.lower()}.hl7"] = b.zam(trigger)
+    for name, sent in (("ack-a01.hl7", files["adt-a01.hl7"]), ("ack-r01.hl7", files["oru-r01.hl7"]), ("ack-t10.hl7", files["mdm-t10.hl7"])):
+        files[name] = expected_ack(sent.encode(), None, control_id="ACK0001", timestamp="20250110093001").decode()
     return files
 
 
@@ -26,6 +30,7 @@ def nonconforming() -> dict[str, str]:
         "adt-a01-ins-without-qualified-identity.hl7": b.set_field(b.adt("A01"), "PID", 32, "PROV"),
         "adt-a11-zbe-insert.hl7": b.set_field(b.set_field(b.adt("A11"), "ZBE", 4, "INSERT"), "ZBE", 6, ""),
         "mdm-t02-inconsistent-orc.hl7": b.set_field(b.document_message("MDM", "T02"), "ORC", 1, "CA"),
+        "ack-r01-ae-without-err.hl7": expected_ack(b.document_message("ORU").encode(), None, control_id="ACK0002", timestamp="20250110093001").decode().replace("MSA|AA", "MSA|AE"),
         "oru-r01-bad-padding.hl7": b.set_field(b.document_message("ORU"), "OBX", 5, "^TEXT^XML^Base64^PENsaW5pY2Fs="),
     }
 
