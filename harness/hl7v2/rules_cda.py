@@ -51,8 +51,11 @@ def check(message: Message, event: EventProfile, profile: CompiledProfile, conte
     findings += check_pv1(message)
     values = check_metadata(message, event, meta, metadata, findings)
     findings += check_prt(message, documents, values)
-    cda_trees = []
-    for index, obx in enumerate(documents, start=1):
+    limit = event.extra.get("max_documents", 1)
+    if len(documents) > limit:
+        findings.append(_f("CDAH2-DOC-01", f"{len(documents)} OBX documents : {event.key} en porte au plus {limit}",
+                           f"{len(documents)} document OBX: {event.key} carries at most {limit}", "OBX", documents[limit].line))
+    for obx in documents:
         payload, more = check_document_obx(message, obx, event)
         findings += more
         if payload is None:
@@ -60,13 +63,11 @@ def check(message: Message, event: EventProfile, profile: CompiledProfile, conte
         tree = _parse_cda(payload, obx, findings)
         if tree is None:
             continue
-        if tree is not None:
-            cda_trees.append(tree)
-            findings += check_patient(message, tree)
-            findings += check_document_code(message, obx, tree)
-            if code == "MDM":
-                evaluated += ["CDAH2-TXA-02", "CDAH2-TXA-04"]
-                findings += check_txa(message, tree)
+        findings += check_patient(message, tree)
+        findings += check_document_code(message, obx, tree)
+        if code == "MDM":
+            evaluated += ["CDAH2-TXA-02", "CDAH2-TXA-04"]
+            findings += check_txa(message, tree)
         from harness.validation import validate_bytes  # late: validation imports the validators
 
         child = validate_bytes(payload, f"{path}#OBX-5[{obx.line}]", context, kind="cda")

@@ -90,7 +90,8 @@ def validate_message(data: bytes, path: str, context: Any) -> ArtefactReport:
     findings += check_segment_usage(message, event)
     findings += check_field_rules(message, event)
     findings += check_datatypes(message, version, profile.segment_types)
-    evaluated += [r.requirement for r in event.segments.values()] + [r.requirement for r in event.fields if r.requirement]
+    evaluated += [r.requirement for r in event.segments.values()]
+    evaluated += [r.requirement for r in event.fields if r.requirement and message.all(r.segment)]  # rules on segments present
     if profile.rules:
         rules = importlib.import_module(f"harness.hl7v2.rules_{profile.rules}")
         more, more_ids, children = rules.check(message, event, profile, context, path)

@@ -21,6 +21,7 @@ T02 = b.document_message("MDM", "T02")
 T10 = b.document_message("MDM", "T10", ("RO", "C"))
 IPP_ONLY = f"100001^^^{b.HOSP}^PI"
 ACK = expected_ack(ORU.encode(), None, control_id="ACK1", timestamp="20250110093001").decode()
+DOCUMENT_OBX_T02 = next(line for line in T02.split("\r") if line.startswith("OBX|1|ED|"))
 PAM_ACK = expected_ack(A01.encode(), None, control_id="ACK2", timestamp="20250110093001").decode()
 INS_REP = b.PID3.split("~")[1]
 s, drop, after = b.set_field, b.drop_segment, b.insert_after
@@ -79,6 +80,7 @@ MUTANTS: dict[str, tuple[Callable[[], str], set[str]]] = {
     "cda-msh17": (lambda: s(ORU, "MSH", 17, "FR"), {"CDAH2-MSH-03"}),
     "cda-mdm-operation": (lambda: s(T02, "ORC", 1, "CA"), {"CDAH2-EVT-01"}),
     "cda-oru-operation": (lambda: s(ORU, "OBX", 11, "D"), {"CDAH2-EVT-01"}),
+    "cda-mdm-two-documents": (lambda: after(T02, "PRT", DOCUMENT_OBX_T02), {"CDAH2-DOC-01"}),
     "cda-document-encoding": (lambda: ORU.replace("^TEXT^XML^Base64^", "^TEXT^XML^Hex^", 1), {"CDAH2-DOC-01"}),
     "cda-document-code": (lambda: ORU.replace(b.cda_facts(b.conforming_cda())["code"], "11488-4^CR de consultation^LN"), {"CDAH2-DOC-04"}),
     "cda-bad-padding": (lambda: ORU.replace("^Base64^PD94", "^Base64^=PD94", 1), {"CDAH2-DOC-02"}),
