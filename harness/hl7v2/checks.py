@@ -10,7 +10,7 @@ from functools import cache
 
 from harness.findings import Finding, Severity
 from harness.hl7v2 import ids
-from harness.hl7v2.message import Message, location
+from harness.hl7v2.message import Message, Segment, location, unescape
 from harness.hl7v2.profiles import EventProfile, FieldRule
 from harness.hl7v2.standard import datatype_components, segment_fields
 
@@ -71,10 +71,15 @@ def check_segment_usage(message: Message, event: EventProfile) -> list[Finding]:
     return findings
 
 
-def _targets(message: Message, rule: FieldRule, raw_rep: str) -> str:
+def _target(message: Message, segment: Segment, rule: FieldRule, rep: int, raw_rep: str) -> str:
+    """The value a rule looks at in one repetition: the component (or subcomponent), or the whole
+    repetition when the rule names a field (its first component when it has no separators)."""
+    d = message.delimiters
     if rule.comp is None:
-        return message.component(raw_rep, 1) if message.delimiters.component not in raw_rep and message.delimiters.subcomponent not in raw_rep else raw_rep.strip()
-    return message.component(raw_rep, rule.comp, rule.sub)
+        if d.component not in raw_rep and d.subcomponent not in raw_rep:
+            return unescape(raw_rep, d).strip()
+        return raw_rep.strip()
+    return message.value(segment, rule.field, rep, rule.comp, rule.sub).strip()
 
 
 def check_field_rules(message: Message, event: EventProfile) -> list[Finding]:
@@ -90,7 +95,7 @@ def check_field_rules(message: Message, event: EventProfile) -> list[Finding]:
             if rule.max_reps is not None and len(reps) > rule.max_reps:
                 findings.append(_finding(rule.requirement or ids.REPETITION, f"{where} : {len(reps)} répétitions (maximum {rule.max_reps})",
                                          f"{where}: {len(reps)} repetitions (maximum {rule.max_reps})", where, segment.line, rule.severity))
-            values = [_targets(message, rule, raw) for raw in reps]
+            values = [_target(message, segment, rule, index, raw) for index, raw in enumerate(reps, start=1)]
             if rule.usage == "R" and not any(values):
                 findings.append(_finding(rule.requirement or ids.FIELD_USAGE, f"{where} obligatoire (R) non renseigné", f"required {where} (R) is empty", where, segment.line, rule.severity))
                 continue

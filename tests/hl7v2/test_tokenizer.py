@@ -108,3 +108,10 @@ def test_bad_escape_sequence(context) -> None:
     report = check(b.set_field(A01, "PID", 5, "NOM\\Q\\^CAMILLE"), context)
     assert failing(report) == {"HL7V2-SYN-05"}
     assert report.findings[0].location == "PID-5" and report.findings[0].line == 3
+
+
+@pytest.mark.parametrize("version", ["2.5.1", "2.6"])
+def test_other_supported_versions_are_read_with_their_own_definitions(version: str, context) -> None:
+    """2.5.1 and 2.6 are tokenized and checked against their standard; PAM FR itself requires 2.5."""
+    report = check(b.set_field(A01, "MSH", 12, f"{version}^FRA^2.11"), context)
+    assert failing(report) == {"PAMFR-MSH-01"}
