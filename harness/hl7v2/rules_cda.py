@@ -65,6 +65,7 @@ def check(message: Message, event: EventProfile, profile: CompiledProfile, conte
             continue
         findings += check_patient(message, tree)
         findings += check_document_code(message, obx, tree)
+        findings += check_confidentiality(tree, values, obx, meta.get("restricted_confidentiality", ["R", "V"]))
         if code == "MDM":
             evaluated += ["CDAH2-TXA-02", "CDAH2-TXA-04"]
             findings += check_txa(message, tree)
@@ -215,6 +216,16 @@ def check_document_code(message: Message, obx: Segment, tree: Any) -> list[Findi
     return []
 
 
+def check_confidentiality(tree: Any, values: dict[str, str], obx: Segment, restricted: list[str]) -> list[Finding]:
+    """IG point of attention: a restricted or very restricted document should not go to the DMP."""
+    code = tree.getroot().find(f"{V3}confidentialityCode")
+    level = code.get("code", "") if code is not None else ""
+    if values.get("DESTDMP") == "Y" and level in restricted:
+        return [_f("CDAH2-META-04", f"DESTDMP = Y pour un document de confidentialité {level} (restreinte) : il ne devrait pas être partagé",
+                   f"DESTDMP = Y for a document of confidentiality {level} (restricted): it should not be shared", "OBX-5", obx.line, Severity.WARNING)]
+    return []
+
+
 def _ei_matches(message: Message, segment: Segment, field: int, root: str, extension: str) -> bool:
     """TXA-12/13 in the IG format: ext^^root^ISO with an extension, otherwise the full OID in EI-1."""
     if extension:
@@ -304,8 +315,14 @@ def check_prt(message: Message, documents: list[Segment], values: dict[str, str]
                 findings.append(_f("CDAH2-PRT-01", f"PRT {role} hors de l'ordre SB, RCT, REPLY", f"PRT {role} out of the order SB, RCT, REPLY", "PRT-4", segment.line))
             last_rank = max(last_rank, ranks[role])
     line = documents[0].line if documents else None
-    if values.get("DESTDMP") == "Y" and not roles["SB"]:
-        findings.append(_f("CDAH2-PRT-02", "DESTDMP = Y : PRT SB (expéditeur, pour le VIHF) obligatoire", "DESTDMP = Y: PRT SB (sender, for the VIHF) required", "PRT", line))
+    if values.get("DESTDMP") == "Y":
+        if not roles["SB"]:
+            findings.append(_f("CDAH2-PRT-02", "DESTDMP = Y : PRT SB (expéditeur, pour le VIHF) obligatoire", "DESTDMP = Y: PRT SB (sender, for the VIHF) required", "PRT", line))
+        for sb in roles["SB"]:  # SC.DMP/CONF.12: the establishment and the professional or device
+            if not message.value(sb, 8, 1, 10).strip():
+                findings.append(_f("CDAH2-PRT-02", "PRT SB : PRT-8.10 (identifiant de l'établissement) obligatoire pour le DMP", "PRT SB: PRT-8.10 (establishment identifier) required for the DMP", "PRT-8.10", sb.line))
+            if not message.value(sb, 5, 1, 1).strip() and not message.value(sb, 10, 1, 1).strip():
+                findings.append(_f("CDAH2-PRT-02", "PRT SB : identifiant du professionnel (PRT-5.1) ou du dispositif (PRT-10.1) obligatoire", "PRT SB: professional (PRT-5.1) or device (PRT-10.1) identifier required", "PRT-5.1", sb.line))
     if values.get("DESTMSSANTEPS") == "Y" or values.get("DESTMSSANTEPAT") == "Y":
         addressed = [s for s in roles["RCT"] if message.value(s, 15, 1, 3).strip() == "X.400" and message.value(s, 15, 1, 4).strip()]
         if not addressed:
