@@ -71,7 +71,7 @@ def check(message: Message, event: EventProfile, profile: CompiledProfile, conte
             findings += check_txa(message, tree)
         from harness.validation import validate_bytes  # late: validation imports the validators
 
-        child = validate_bytes(payload, f"{path}#OBX-5[{obx.line}]", context, kind="cda")
+        child = validate_bytes(payload, f"{path}#OBX-5.5@{obx.line}", context, kind="cda")
         children.append(child)
         if child.verdict is ArtefactVerdict.ABORTED:
             findings.append(_f("CDAH2-DOC-03", f"document CDA de la ligne {obx.line} non validé : {child.reason}",

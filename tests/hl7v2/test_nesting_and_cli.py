@@ -24,7 +24,7 @@ def test_embedded_cda_is_a_child_report(context) -> None:
     report = check(b.document_message("ORU"), context, "oru.hl7")
     assert len(report.children) == 1
     child = report.children[0]
-    assert child.kind == "cda" and child.path == "oru.hl7#OBX-5[6]"
+    assert child.kind == "cda" and child.path == "oru.hl7#OBX-5.5@6"
     assert child.verdict is ArtefactVerdict.PASSED and "CDAH2-DOC-03" in report.evaluated
     assert child.evaluated  # the CDA validator's own requirements, nested under the message
 
