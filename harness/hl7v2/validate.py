@@ -21,12 +21,10 @@ PARSING_IDS = [ids.SYNTAX, ids.TERMINATOR, ids.SEGMENT_ID, ids.MLLP, ids.ESCAPE,
 PROFILE_IDS = [ids.MESSAGE_TYPE, ids.ORDER, ids.SEGMENT_USAGE, ids.FIELD_USAGE, ids.REPETITION, ids.LENGTH, ids.DATATYPE, ids.VALUESET]
 
 
-def _profiles(context: Any) -> tuple[list[CompiledProfile], list[CompiledProfile]]:
-    """Compiled profiles of the selected packs, and of every loaded pack."""
+def _profiles(context: Any) -> list[CompiledProfile]:
+    """Compiled profiles of the selected packs (every loaded pack when none was selected)."""
     selected = context.selected or list(context.registry.packs.values())
-    chosen = [p for p in (profile_for_pack(pack) for pack in selected) if p]
-    everything = [p for p in (profile_for_pack(pack) for pack in context.registry.packs.values()) if p]
-    return chosen, everything
+    return [p for p in (profile_for_pack(pack) for pack in selected) if p]
 
 
 def _msh21_ids(message: Message) -> set[str]:
@@ -38,7 +36,7 @@ def choose(message: Message, context: Any) -> tuple[CompiledProfile | None, Even
     """The (profile, event) for the message's MSH-9, or a reason why none applies."""
     code, trigger, _ = message.message_type
     key = f"{code}^{trigger}"
-    selected, everything = _profiles(context)
+    selected = _profiles(context)
     for wanted in (key, f"{code}^*"):  # an exact entry first, then the pack's wildcard for the message type
         matching = [p for p in selected if wanted in p.events]
         if len(matching) > 1:  # several packs know the event: MSH-21 decides
@@ -46,7 +44,7 @@ def choose(message: Message, context: Any) -> tuple[CompiledProfile | None, Even
             matching = [p for p in matching if declared & set(p.data.get("profile_ids", ()))] or matching
         if matching:
             return matching[0], matching[0].events[wanted], None
-    if any(code in {k.split("^")[0] for k in p.events} for p in everything):
+    if any(code in {k.split("^")[0] for k in p.events} for p in selected):
         return None, None, "trigger"
     return None, None, "type"
 
