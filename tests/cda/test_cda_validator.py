@@ -96,11 +96,11 @@ def test_a_rule_bug_aborts_the_document_instead_of_crashing(monkeypatch) -> None
 
 
 def test_committed_fixtures_are_what_the_generator_writes() -> None:
-    import make_fixtures  # type: ignore[import-not-found]
+    import cda_make_fixtures  # type: ignore[import-not-found]
 
-    generated = {"sm-n3-ldl-ees.xml": make_fixtures.sm_n3(), "n1-pdf.xml": make_fixtures.n1(), "vsm-2023.xml": make_fixtures.vsm(),
-                 "cr-bio-2024.xml": make_fixtures.cr_bio(), "ldl-ses-2022.xml": make_fixtures.ldl_ses(),
-                 "self-presenting-vsm.xml": make_fixtures.self_presenting()}
+    generated = {"sm-n3-ldl-ees.xml": cda_make_fixtures.sm_n3(), "n1-pdf.xml": cda_make_fixtures.n1(), "vsm-2023.xml": cda_make_fixtures.vsm(),
+                 "cr-bio-2024.xml": cda_make_fixtures.cr_bio(), "ldl-ses-2022.xml": cda_make_fixtures.ldl_ses(),
+                 "self-presenting-vsm.xml": cda_make_fixtures.self_presenting()}
     for name, text in generated.items():
         assert (FIXTURES / name).read_text(encoding="utf-8") == text, name
 

@@ -1,4 +1,4 @@
-"""Writes the project's own CDA fixtures (run by hand: `python tests/cda/make_fixtures.py`).
+"""Writes the project's own CDA fixtures (run by hand: `python tests/cda/cda_make_fixtures.py`).
 
 Every document is synthetic: the agency's fictitious test patient PAT-TROIS DOMINIQUE with the
 test INS-NIR root 1.2.250.1.213.1.4.10, invented professionals (RPPS-like numbers), invented
