@@ -1,6 +1,6 @@
 """Throughput of native CDA validation (layers 1–4) against the lxml parse-only floor. Run by hand:
 
-    PYTHONPATH=. python benchmarks/bench_cda.py [--size-kb 250] [--count 200] [--jobs 4] [--seconds 3]
+    PYTHONPATH=. python benchmarks/bench_cda.py [--size-kb 250] [--count 200] [--jobs 4] [--seconds 3] [--corpus DIR]
 
 The corpus is built in memory from the conforming fixtures, each padded to about --size-kb
 (observations in the first section of N3 documents, a larger PDF in N1 documents), so that every
@@ -104,12 +104,13 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1))
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--corpus", type=Path, metavar="DIR", help="measure these documents instead (e.g. a checkout of the agency's examples; not all need to PASS)")
     args = parser.parse_args()
 
-    docs = corpus(args.size_kb, args.count)
+    docs = sorted((p.read_bytes() for p in args.corpus.rglob("*.xml")), key=len) if args.corpus else corpus(args.size_kb, args.count)
     print(f"corpus: {len(docs)} documents, mean {sum(map(len, docs)) / len(docs) / 1024:.0f} KB, cpu_count={os.cpu_count()}")
     context = ValidationContext(registry=PackRegistry.load())
-    for data in set(docs):
+    for data in ([] if args.corpus else set(docs)):
         report = validate_bytes(data, "check.xml", context)
         assert report.verdict is ArtefactVerdict.PASSED, [(f.requirement, f.location) for f in report.findings][:5]
 

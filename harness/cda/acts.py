@@ -67,7 +67,8 @@ def lab_status_code(doc: Doc, data: CdaData, out: Out) -> None:
     if not codes:
         return
     allowed = set(data.const("lab_status_templates"))
-    is_lab_report = any(t.get("root") in allowed for t in templates(doc))
+    is_lab_report = any(t.get("root") in allowed for t in templates(doc)) or any(
+        c.get("code") in data.const("lab_status_document_codes") for c in children(doc.root, "code"))
     for code in codes:
         if not is_lab_report:
             out.fail(code, "lab:statusCode n'est autorisé que dans les comptes rendus de biologie et d'anatomopathologie",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.cda.common import HEADER, regex, require_attrs, require_coded
+from harness.cda.common import header_iter, regex, require_attrs, require_coded
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
 from harness.cda.xpath import children, has_nf, local, q, tag
@@ -14,7 +14,7 @@ from harness.cda.xpath import children, has_nf, local, q, tag
 def telecom(doc: Doc, data: CdaData, out: Out) -> None:
     pattern = regex(data.const("telecom_pattern"))
     null_flavors, uses = set(data.const("telecom_null_flavors")), set(data.const("telecom_uses"))
-    for element in q(doc.root, f"{HEADER}//cda:telecom"):
+    for element in header_iter(doc, "telecom"):
         value, nf = element.get("value"), element.get("nullFlavor")
         if value is None:
             if nf not in null_flavors:
@@ -32,7 +32,7 @@ def telecom(doc: Doc, data: CdaData, out: Out) -> None:
 def addr(doc: Doc, data: CdaData, out: Out) -> None:
     uses, single = set(data.const("addr_uses")), set(data.const("addr_single_parts"))
     max_lines = data.const("addr_max_street_lines")
-    for element in q(doc.root, f"{HEADER}//cda:addr"):
+    for element in header_iter(doc, "addr"):
         use = element.get("use")
         if use is not None and not set(use.split()) <= uses:
             out.fail(element, f"addr/@use « {use} » hors de {', '.join(sorted(uses))}", f"addr/@use '{use}' is not in {', '.join(sorted(uses))}", "use")
@@ -48,7 +48,7 @@ def addr(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("SM-NAME-CIVILITY")
 def name_civility(doc: Doc, data: CdaData, out: Out) -> None:
     sets, name = {tag("prefix"): data.vs("J245"), tag("suffix"): data.vs("J246")}, tag("name")
-    for element in doc.root.iter(*sets):  # a C-level scan of the whole document (faster than XPath here)
+    for element in header_iter(doc, "prefix", "suffix"):
         if element.getparent().tag != name:
             continue
         vs = sets[element.tag]
@@ -57,13 +57,12 @@ def name_civility(doc: Doc, data: CdaData, out: Out) -> None:
             out.fail(element, f"{local(element)} « {value} » absent de {vs.label()}", f"{local(element)} '{value}' is not in {vs.label()}")
 
 
-_PERSONS = ("cda:assignedPerson", "cda:informationRecipient", "cda:relatedPerson", "cda:associatedPerson")
+_PERSONS = ("assignedPerson", "informationRecipient", "relatedPerson", "associatedPerson")
 
 
 @rule("SM-PERSON-NAME")
 def person_name(doc: Doc, data: CdaData, out: Out) -> None:
-    expression = f"{HEADER}//*[{' or '.join('self::' + p for p in _PERSONS)}]"
-    for person in q(doc.root, expression):
+    for person in header_iter(doc, *_PERSONS):
         names = children(person, "name")
         usable = [n for n in names if not has_nf(n)]
         if names and not usable:
@@ -75,16 +74,18 @@ def person_name(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("SM-ORG-ID")
 def org_id(doc: Doc, data: CdaData, out: Out) -> None:
     root = data.const("structure_root")
-    expression = f"{HEADER}//*[self::cda:representedOrganization or self::cda:receivedOrganization]/cda:id[@root='{root}']"
-    for element in q(doc.root, expression):
-        require_attrs(out, element, ["extension"])
+    for org in header_iter(doc, "representedOrganization", "receivedOrganization"):
+        for element in children(org, "id"):
+            if element.get("root") == root:
+                require_attrs(out, element, ["extension"])
 
 
 @rule("SM-PRACTICE-SETTING")
 def practice_setting(doc: Doc, data: CdaData, out: Out) -> None:
     vs = data.vs("J04")
-    for element in q(doc.root, f"{HEADER}//cda:representedOrganization/cda:standardIndustryClassCode"):
-        require_coded(out, element, vs)
+    for org in header_iter(doc, "representedOrganization"):
+        for element in children(org, "standardIndustryClassCode"):
+            require_coded(out, element, vs)
 
 
 @rule("SM-SPECIALTY")

@@ -83,7 +83,7 @@ def header(*, templates: str, code: str, title: str, number: int, guardian: str 
       <patient>
         <name>
           <family qualifier="BR">PAT-TROIS</family>
-          <family qualifier="SP">ESSAI</family>
+          <family qualifier="CL">ESSAI</family>
           <given qualifier="BR">DOMINIQUE</given>
           <given>DOMINIQUE MARIE</given>
           <given qualifier="CL">DOMI</given>

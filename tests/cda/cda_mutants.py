@@ -242,6 +242,7 @@ EXTRA_MUTANTS: list[Mutant] = [
     m("CDA-ROOT", SM, CD, rename_root("{urn:example:not-hl7}ClinicalDocument")),
     m("CDA-HEADER-CARDINALITY", SM, CD, delete("/cda:ClinicalDocument/cda:component")),
     m("SM-RECORDTARGET", SM, f"{CD}/recordTarget[2]", duplicate("/cda:ClinicalDocument/cda:recordTarget")),
+    m("SM-PATIENT-FAMILY-QUALIFIER", SM, f"{LPAT}/name[1]/family[2]/@qualifier", set_attr(f"{PAT}/cda:name/cda:family[2]", "qualifier", "SP")),
     m("SM-TELECOM", SM, f"{LPR}/telecom[1]/@use", set_attr(f"{PR}/cda:telecom", "use", "XX")),
     m("SM-TELECOM", SM, f"{LPR}/telecom[1]/@nullFlavor", del_attr(f"{PR}/cda:telecom", "value", "use"), set_attr(f"{PR}/cda:telecom", "nullFlavor", "OTH")),
     m("SM-ADDR", SM, f"{LPR}/addr[1]", append(f"{PR}/cda:addr", "<city>EPERNAY</city>")),
@@ -254,7 +255,7 @@ EXTRA_MUTANTS: list[Mutant] = [
       "<assignedAuthoringDevice><manufacturerModelName>X</manufacturerModelName><softwareName>Y</softwareName></assignedAuthoringDevice>")),
     m("SM-INFORMANT-RELATED", SM, f"{CD}/informant[1]/relatedEntity[1]/code[1]/@code", set_attr("//cda:informant/cda:relatedEntity/cda:code", "code", "ZZ")),
     m("SM-CODE-J07", N1, f"{CD}/code[1]/@code", set_attr("/cda:ClinicalDocument/cda:code", "codeSystem", "1.2.250.1.213.1.1.4.12")),
-    m("VOL-VERSION", BIO, f"{CD}/templateId[4]/@extension", del_attr("/cda:ClinicalDocument/cda:templateId[4]", "extension")),
+    m("VOL-VERSION", VSM, f"{CD}/templateId[3]/@extension", del_attr("/cda:ClinicalDocument/cda:templateId[3]", "extension")),
     m("VOL-CRBIO-HEADER", BIO, f"{CD}/versionNumber[1]", set_attr("/cda:ClinicalDocument/cda:versionNumber", "value", "0")),
     m("VOL-CRBIO-HEADER", BIO, CD, delete("/cda:ClinicalDocument/cda:templateId[@root='1.3.6.1.4.1.19376.1.3.3']"),
       delete(f"{SE}/lab:statusCode")),  # without the XD-LAB templateId, lab:statusCode would break SM-LAB-STATUSCODE too

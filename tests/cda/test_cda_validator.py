@@ -141,3 +141,21 @@ def test_findings_of_one_rule_are_capped_with_a_count() -> None:
     assert len(entry_findings) == MAX_FINDINGS_PER_RULE + 1
     summaries = [f for f in entry_findings if f.location is None]
     assert [f.message_en for f in summaries] == ["… and 5 more occurrence(s) not listed"]
+
+
+def test_cr_bio_version_rules_follow_the_volet_data() -> None:
+    text = (FIXTURES / "cr-bio-2024.xml").read_text(encoding="utf-8")
+    start, end = text.index('      <component><section><templateId root="1.2.250.1.213.1.1.2.243"/>'), text.index("    </structuredBody>")
+    without_pdf = text[:start] + text[end:]
+    # 2024.01 requires the PDF copy section
+    assert {f.requirement for f in validate_bytes(without_pdf.encode(), "a.xml", CONTEXT).findings} == {"VOL-CRBIO-SECTIONS"}
+    # 2021.01 neither requires nor allows it at level 1
+    v2021 = validate_bytes(without_pdf.replace('extension="2024.01"', 'extension="2021.01"').encode(), "b.xml", CONTEXT)
+    assert (v2021.version, v2021.findings) == ("2021.01", [])
+    with_pdf = validate_bytes(text.replace('extension="2024.01"', 'extension="2021.01"').encode(), "c.xml", CONTEXT)
+    assert {f.requirement for f in with_pdf.findings} == {"VOL-CRBIO-LEVEL1"}
+    # without extension: only what both versions require, with a warning
+    for data in (text, without_pdf):
+        report = validate_bytes(data.replace(' extension="2024.01"', "").encode(), "d.xml", CONTEXT)
+        assert report.version == "2021.01/2024.01" and report.verdict is ArtefactVerdict.PASSED
+        assert [(f.requirement, f.severity) for f in report.findings] == [("VOL-VERSION", Severity.WARNING)]
