@@ -1,0 +1,63 @@
+"""Where things are in a folder laid out like the agency's kit (paths from the pack, any case)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from harness.cdakit.defects import KitDefect
+from harness.cdakit.paths import resolve_ci
+from harness.packs import ProfilePack, load_pack
+from harness.resources import bundled_dir
+
+PACK_FILE = "ci-sis-cda-kit.toml"
+
+
+@cache
+def kit_pack() -> ProfilePack:
+    return load_pack(bundled_dir("profiles") / PACK_FILE)
+
+
+@dataclass
+class KitLayout:
+    root: Path
+    xsd: Path | None
+    profiles: list[tuple[str, Path]]  # (requirement id, schematron) of the generic profiles present
+    volets: dict[str, dict[str, Path]]  # volet name (lower case) → version → schematron
+    volet_ids: dict[str, str]  # volet templateId → volet name
+    defects: list[KitDefect] = field(default_factory=list)  # what the kit lacks
+
+    def volet_versions(self, volet: str) -> dict[str, Path]:
+        return self.volets.get(volet.lower(), {})
+
+
+def locate(root: Path, pack: ProfilePack | None = None) -> KitLayout:
+    data: dict[str, Any] = (pack or kit_pack()).data
+    kit = data["kit"]
+    defects: list[KitDefect] = []
+
+    def find(relative: str) -> Path | None:
+        resolved = resolve_ci(root, relative)
+        if resolved is None or not resolved.path.is_file():
+            defects.append(KitDefect("missing-file", relative, f"fichier attendu dans le kit absent : {relative}",
+                                     f"file expected in the kit is missing: {relative}"))
+            return None
+        if resolved.case_differs:
+            defects.append(KitDefect("case", relative, f"trouvé sans tenir compte de la casse : {resolved.path.relative_to(root).as_posix()}",
+                                     f"found ignoring case: {resolved.path.relative_to(root).as_posix()}", repaired=True))
+        return resolved.path
+
+    xsd = find(kit["xsd"])
+    profiles = [(entry["requirement"], path) for entry in data["profiles"] if (path := find(entry["path"])) is not None]
+    volets: dict[str, dict[str, Path]] = {}
+    folder = resolve_ci(root, kit["volet_folder"])
+    pattern = re.compile(kit["volet_file"], re.IGNORECASE)
+    if folder is not None and folder.path.is_dir():
+        for path in sorted(folder.path.iterdir()):
+            match = pattern.match(path.name)
+            if match and path.is_file():
+                volets.setdefault(match["volet"].lower(), {})[match["version"]] = path
+    return KitLayout(root=root, xsd=xsd, profiles=profiles, volets=volets, volet_ids=dict(data["volets"]), defects=defects)
