@@ -1,8 +1,8 @@
 """Load a schematron of the kit as one self-contained tree, the way the ISO toolchain does.
 
 Steps, all in memory (nothing is written into the kit): resolve `include`s (case-insensitively,
-recursively), instantiate abstract patterns (`is-a` + `param`), inline abstract rules (`extends`),
-keep the patterns of the default phase. Every problem becomes a `KitDefect`, never an exception.
+recursively), instantiate abstract patterns (`is-a` + `param`), check abstract rules (`extends`,
+expanded by the compiler), keep the patterns of the default phase. Every problem becomes a `KitDefect`, never an exception.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ _XPATH_ATTRIBUTES = ("context", "test", "value", "select", "path")
 @dataclass
 class LoadedSchematron:
     path: Path  # the entry point
-    tree: etree._Element  # merged: no include, no abstract pattern or rule, no extends
+    tree: etree._Element  # merged: no include, no abstract pattern; abstract rules at the top
     files: list[Path] = field(default_factory=list)  # every file read, entry point first
     defects: list[KitDefect] = field(default_factory=list)
 
@@ -59,7 +59,7 @@ def load_schematron(path: Path, kit_root: Path) -> LoadedSchematron:
     loaded.files.append(path)
     _resolve_includes(root, path, kit_root, loaded, depth=0)
     _expand_abstract_patterns(root, path, kit_root, loaded)
-    _expand_abstract_rules(root, path, kit_root, loaded)
+    _check_abstract_rules(root, path, kit_root, loaded)
     _select_phase(root, path, kit_root, loaded)
     loaded.tree = root
     return loaded
@@ -131,33 +131,32 @@ def _expand_abstract_patterns(root: etree._Element, path: Path, kit_root: Path, 
         pattern.getparent().remove(pattern)
 
 
-def _expand_abstract_rules(root: etree._Element, path: Path, kit_root: Path, loaded: LoadedSchematron) -> None:
+def _check_abstract_rules(root: etree._Element, path: Path, kit_root: Path, loaded: LoadedSchematron) -> None:
+    """Drop `extends` that name no abstract rule, or that loop; the compiler expands the others."""
     abstract = {r.get("id"): r for r in root.iter(_S + "rule") if r.get("abstract") == "true"}
 
-    def inline(rule: etree._Element, seen: tuple[str, ...]) -> None:
-        for extends in list(rule.iter(_S + "extends")):
-            name = extends.get("rule", "")
-            base = abstract.get(name)
-            parent = extends.getparent()
-            if base is None or name in seen:
-                loaded.defects.append(KitDefect("missing-rule", f"{_rel(path, kit_root)} : {rule.get('id') or rule.get('context')}",
-                                                f"règle abstraite « {name} » introuvable ou récursive",
-                                                f"abstract rule '{name}' not found or recursive"))
-                parent.remove(extends)
-                continue
-            body = etree.Element(_S + "rule")
-            body.extend(copy.deepcopy(child) for child in base)
-            inline(body, seen + (name,))
-            position = parent.index(extends)
-            parent.remove(extends)
-            for offset, child in enumerate(list(body)):
-                parent.insert(position + offset, child)
+    def bases(rule: etree._Element) -> list[str]:
+        return [e.get("rule", "") for e in rule.iter(_S + "extends")]
+
+    def loops(name: str, seen: tuple[str, ...]) -> bool:
+        if name in seen:
+            return True
+        return any(loops(child, seen + (name,)) for child in bases(abstract[name]) if child in abstract)
 
     for rule in list(root.iter(_S + "rule")):
-        if rule.get("abstract") != "true":
-            inline(rule, ())
+        for extends in list(rule.iter(_S + "extends")):
+            name = extends.get("rule", "")
+            if name in abstract and not loops(name, (rule.get("id", ""),) if rule.get("abstract") == "true" else ()):
+                continue
+            loaded.defects.append(KitDefect("missing-rule", f"{_rel(path, kit_root)} : {rule.get('id') or rule.get('context')}",
+                                            f"règle abstraite « {name} » introuvable ou récursive",
+                                            f"abstract rule '{name}' not found or recursive"))
+            extends.getparent().remove(extends)
+    # keep abstract rules whatever the phase: move them to the top of the tree
     for rule in abstract.values():
-        rule.getparent().remove(rule)
+        if rule.getparent() is not root:
+            rule.getparent().remove(rule)
+            root.append(rule)
 
 
 def _select_phase(root: etree._Element, path: Path, kit_root: Path, loaded: LoadedSchematron) -> None:

@@ -5,6 +5,9 @@ stylesheet compiled once per process, documents parsed once and checked by every
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,21 @@ class SchematronRunError(Exception):
     """Saxon refused a stylesheet or failed while running it; the message says why."""
 
 
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Saxon prints its errors on the process's stderr too; the harness reports them itself."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def processor() -> Any:
     global _processor, _xslt
     if _processor is None:
@@ -44,7 +62,8 @@ def executable(digest: str, xslt_file: Path) -> Any:
     if found is None:
         processor()
         try:
-            found = _xslt.compile_stylesheet(stylesheet_file=str(xslt_file))
+            with _quiet_stderr():
+                found = _xslt.compile_stylesheet(stylesheet_file=str(xslt_file))
         except Exception as exc:  # saxonche raises PySaxonApiError with Saxon's message
             raise SchematronRunError(str(exc)) from None
         if found is None:
@@ -72,9 +91,10 @@ def run(compiled: Any, document: Any, base_folder: Path, index_file: Path) -> st
     compiled.set_parameter(PARAM_BASE, proc.make_string_value(base_folder.as_uri() + "/"))
     compiled.set_parameter(PARAM_INDEX, proc.make_string_value(index_file.as_uri()))
     try:
-        result = compiled.transform_to_string(xdm_node=document)
+        with _quiet_stderr():
+            result = compiled.transform_to_string(xdm_node=document)
     except Exception as exc:
-        raise SchematronRunError(str(exc)) from None
+        raise SchematronRunError(" ".join(str(exc).split())) from None
     if result is None:
         raise SchematronRunError("Saxon returned no report")
     return result
