@@ -17,7 +17,7 @@ INTEGRITY = "CISIS-KIT-INTEGRITY"
 
 @dataclass(frozen=True)
 class KitDefect:
-    kind: str  # missing-file, missing-data-file, case, unreadable, missing-abstract, missing-rule, missing-pattern, generated-valueset, compile, runtime, duplicate-let
+    kind: str  # missing-file, missing-data-file, missing-terminology, case, unreadable, missing-abstract, missing-rule, missing-pattern, generated-valueset, compile, runtime, duplicate-let
     where: str  # kit-relative file (and what it refers to)
     detail_fr: str
     detail_en: str

@@ -117,6 +117,9 @@ def kit_findings(tree: etree._ElementTree, data: bytes, kit_dir: Path) -> tuple[
         prepared = kit.prepared(path)
         for defect in prepared.defects:
             note(defect)
+        incomplete = kit.layout.schematron_defects.get(path, [])
+        for defect in incomplete:
+            note(defect)
         if prepared.xslt_file is None or prepared.digest is None:
             continue
         try:
@@ -128,7 +131,7 @@ def kit_findings(tree: etree._ElementTree, data: bytes, kit_dir: Path) -> tuple[
                            f"the schematron could not run: {exc}"))
             continue
         findings.extend(svrl_findings(svrl, requirement, kit.relative(path), tree))
-        if prepared.complete:
+        if prepared.complete and not incomplete:
             evaluated.append(requirement)
     findings.extend(d.finding() for d in defects.values())
     return findings, evaluated

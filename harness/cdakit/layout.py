@@ -29,6 +29,8 @@ class KitLayout:
     volets: dict[str, dict[str, Path]]  # volet name (lower case) → version → schematron
     volet_ids: dict[str, str]  # volet templateId → volet name
     defects: list[KitDefect] = field(default_factory=list)  # what the kit lacks
+    # defects that leave one schematron's checks incomplete (e.g. a terminology it skips when absent)
+    schematron_defects: dict[Path, list[KitDefect]] = field(default_factory=dict)
 
     def volet_versions(self, volet: str) -> dict[str, Path]:
         return self.volets.get(volet.lower(), {})
@@ -51,7 +53,15 @@ def locate(root: Path, pack: ProfilePack | None = None) -> KitLayout:
         return resolved.path
 
     xsd = find(kit["xsd"])
-    profiles = [(entry["requirement"], path) for entry in data["profiles"] if (path := find(entry["path"])) is not None]
+    profiles: list[tuple[str, Path]] = []
+    schematron_defects: dict[Path, list[KitDefect]] = {}
+    for entry in data["profiles"]:
+        path = find(entry["path"])
+        if path is None:
+            continue
+        profiles.append((entry["requirement"], path))
+        if entry.get("terminologies"):
+            schematron_defects[path] = _missing_terminologies(root, entry["terminologies"])
     volets: dict[str, dict[str, Path]] = {}
     folder = resolve_ci(root, kit["volet_folder"])
     pattern = re.compile(kit["volet_file"], re.IGNORECASE)
@@ -60,4 +70,23 @@ def locate(root: Path, pack: ProfilePack | None = None) -> KitLayout:
             match = pattern.match(path.name)
             if match and path.is_file():
                 volets.setdefault(match["volet"].lower(), {})[match["version"]] = path
-    return KitLayout(root=root, xsd=xsd, profiles=profiles, volets=volets, volet_ids=dict(data["volets"]), defects=defects)
+    return KitLayout(root=root, xsd=xsd, profiles=profiles, volets=volets, volet_ids=dict(data["volets"]), defects=defects,
+                     schematron_defects=schematron_defects)
+
+
+def _missing_terminologies(root: Path, listing: str) -> list[KitDefect]:
+    """The terminologies a list names whose file (<OID>.rdf or <OID>.xml) is absent beside it."""
+    resolved = resolve_ci(root, listing)
+    if resolved is None:
+        return [KitDefect("missing-file", listing, f"liste des terminologies absente : {listing}", f"list of terminologies missing: {listing}")]
+    missing: list[KitDefect] = []
+    for line in resolved.path.read_text(encoding="utf-8", errors="replace").splitlines():
+        oid, _, name = line.partition("==>")
+        oid, name = oid.strip(), name.strip() or oid.strip()
+        if not re.fullmatch(r"[0-9]+(\.[0-9]+)+", oid):
+            continue
+        if not any(resolve_ci(resolved.path.parent, oid + suffix) for suffix in (".rdf", ".xml")):
+            missing.append(KitDefect("missing-terminology", f"{listing} : {oid}",
+                                     f"terminologie {name} ({oid}) absente du kit : ses codes ne sont pas vérifiés",
+                                     f"terminology {name} ({oid}) missing from the kit: its codes are not checked"))
+    return missing

@@ -118,3 +118,19 @@ def test_a_document_cannot_make_the_kit_read_outside_it(lab, kit_copy, tmp_path)
     data = lab.document("vsm-n3.xml", ('<code code="10160-0" codeSystem="2.16.840.1.113883.6.1"', '<code code="10160-0" codeSystem="evil"'))
     findings, _ = lab.check(data, kit_copy)
     assert [f.requirement for f in lab.problems(findings)] == ["CISIS-KIT-SCH-TERMINO"]
+
+
+def test_missing_terminology_is_reported_and_not_passed(lab, kit_copy):
+    findings, evaluated = lab.check(lab.document("vsm-n3.xml"), kit_copy)
+    assert "CISIS-KIT-SCH-TERMINO" in evaluated and lab.problems(findings) == []
+    (kit_copy / "schematrons/profils/terminologies/terminologie/2.16.840.1.113883.6.1.rdf").unlink()
+    from harness.cdakit.kit import reset_process_caches
+
+    reset_process_caches()
+    # a LOINC code absent from the terminology can no longer be caught: the family is not PASSED
+    data = lab.document("vsm-n3.xml", ('<code code="10160-0"', '<code code="10160-1"'))
+    findings, evaluated = lab.check(data, kit_copy)
+    [defect] = integrity(findings, Severity.WARNING)
+    assert "(missing-terminology)" in defect.message_en and "LOINC (2.16.840.1.113883.6.1)" in defect.message_en
+    assert "CISIS-KIT-SCH-TERMINO" not in evaluated
+    assert not [f for f in findings if f.requirement == "CISIS-KIT-SCH-TERMINO"]
