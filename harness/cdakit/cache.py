@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from harness.errors import HarnessError
 from harness.fileio import atomic_write_bytes
 
 
@@ -23,5 +24,10 @@ def cache_path(kind: str, digest: str, suffix: str) -> Path:
 
 
 def store(path: Path, data: bytes) -> Path:
-    atomic_write_bytes(path, data)
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as exc:
+        raise HarnessError(
+            f"dossier de cache inutilisable ({path.parent} : {exc.strerror}) ; choisissez-en un avec ENRS_HARNESS_CACHE",
+            f"cache folder not usable ({path.parent}: {exc.strerror}); choose one with ENRS_HARNESS_CACHE") from None
     return path
