@@ -55,7 +55,7 @@ def locate(root: Path, pack: ProfilePack | None = None) -> KitLayout:
     xsd = find(kit["xsd"])
     profiles: list[tuple[str, Path]] = []
     schematron_defects: dict[Path, list[KitDefect]] = {}
-    for entry in data["profiles"]:
+    for entry in data["kit_profiles"]:
         path = find(entry["path"])
         if path is None:
             continue
@@ -70,7 +70,7 @@ def locate(root: Path, pack: ProfilePack | None = None) -> KitLayout:
             match = pattern.match(path.name)
             if match and path.is_file():
                 volets.setdefault(match["volet"].lower(), {})[match["version"]] = path
-    return KitLayout(root=root, xsd=xsd, profiles=profiles, volets=volets, volet_ids=dict(data["volets"]), defects=defects,
+    return KitLayout(root=root, xsd=xsd, profiles=profiles, volets=volets, volet_ids=dict(data["kit_volets"]), defects=defects,
                      schematron_defects=schematron_defects)
 
 

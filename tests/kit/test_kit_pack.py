@@ -14,7 +14,7 @@ from harness.packs import PackRegistry
 def test_every_requirement_the_code_emits_is_in_the_pack():
     pack = kit_pack()
     ids = {r.id for r in pack.requirements}
-    emitted = {INTEGRITY, XSD_REQUIREMENT, VOLET_REQUIREMENT, VOLET_SCHEMATRON} | {p["requirement"] for p in pack.data["profiles"]}
+    emitted = {INTEGRITY, XSD_REQUIREMENT, VOLET_REQUIREMENT, VOLET_SCHEMATRON} | {p["requirement"] for p in pack.data["kit_profiles"]}
     assert emitted == ids
     assert PackRegistry.load().get("ci-sis-cda-kit") is not None  # loads beside the other packs
 
