@@ -23,6 +23,7 @@ by the content hash of the merged schematron alone.
 from __future__ import annotations
 
 import re
+from copy import deepcopy
 
 from lxml import etree
 
@@ -120,15 +121,12 @@ def compile_to_xslt(tree: etree._Element, title: str) -> bytes:
     root = etree.Element(_X + "stylesheet", nsmap=nsmap, version="2.0")
     root.extend(list(sheet))
 
+    patterns = [p for p in tree.iter(_S + "pattern") if _concrete_rules(p) or p.find(_S + "let") is not None]
     declared: set[str] = {PARAM_BASE, PARAM_INDEX}
-    for let in tree.findall(_S + "let"):
+    for let in tree.findall(_S + "let") + [let for p in patterns for let in p.findall(_S + "let")]:
         _global_let(root, let, declared)
-    for pattern in [p for p in tree.iter(_S + "pattern") if _concrete_rules(p) or p.find(_S + "let") is not None]:
-        for let in pattern.findall(_S + "let"):
-            _global_let(root, let, declared)
 
     abstract = {r.get("id"): r for r in tree.iter(_S + "rule") if r.get("abstract") == "true" and r.get("id")}
-    patterns = [p for p in tree.iter(_S + "pattern") if _concrete_rules(p) or p.find(_S + "let") is not None]
     called = _callable_abstract_rules(abstract, declared) & _reachable(patterns, abstract)
     for name in sorted(called):
         template = etree.SubElement(root, _X + "template", name=_template_name(name))
@@ -160,8 +158,6 @@ def _global_let(root: etree._Element, let: etree._Element, declared: set[str]) -
 
 
 def copy_children(element: etree._Element) -> list[etree._Element]:
-    from copy import deepcopy
-
     return [deepcopy(child) for child in element]
 
 
