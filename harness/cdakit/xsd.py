@@ -54,6 +54,25 @@ def schema_defect(xsd_path: Path, kit_root: Path) -> KitDefect | None:
     return KitDefect("compile", where, f"schéma XSD du kit inutilisable : {error}", f"the kit's XSD cannot be compiled: {error}")
 
 
+def _readable_path(tree: etree._ElementTree, path: str | None) -> str | None:
+    """libxml2's `/*/*[8]` as `/ClinicalDocument[1]/effectiveTime[1]`, the form SVRL locations take."""
+    if not path:
+        return None
+    try:
+        found = tree.xpath(path)
+    except etree.XPathError:
+        return path
+    if not found or not isinstance(found[0], etree._Element):
+        return path
+    steps = []
+    for element in reversed([found[0], *found[0].iterancestors()]):
+        name = f"{element.prefix}:{etree.QName(element).localname}" if element.prefix else etree.QName(element).localname
+        parent = element.getparent()
+        same = [e for e in parent if e.tag == element.tag] if parent is not None else [element]
+        steps.append(f"/{name}[{same.index(element) + 1}]")
+    return "".join(steps)
+
+
 def xsd_findings(tree: etree._ElementTree, xsd_path: Path) -> list[Finding]:
     """One error finding per schema violation, with its line; [] when the document is valid."""
     schema, _error = _schema(str(xsd_path))
@@ -66,7 +85,7 @@ def xsd_findings(tree: etree._ElementTree, xsd_path: Path) -> list[Finding]:
             XSD_REQUIREMENT, Severity.ERROR,
             f"Non conforme au schéma CDA_extended.xsd du kit : {entry.message}",
             f"Not valid against the kit's CDA_extended.xsd: {entry.message}",
-            location=entry.path or None, line=entry.line or None))
+            location=_readable_path(tree, entry.path), line=entry.line or None))
     hidden = len(schema.error_log) - len(findings)
     if hidden > 0:
         findings.append(Finding(XSD_REQUIREMENT, Severity.INFO, f"… et {hidden} autre(s) erreur(s) de schéma non listée(s)",

@@ -32,6 +32,7 @@ def test_xsd_failure_has_line_and_requirement(lab):
     assert [f.requirement for f in bad] == ["CISIS-KIT-XSD"]
     assert bad[0].severity is Severity.ERROR
     assert bad[0].line == lab.line_of(data, "<effectiveTime")  # where the schema expected the title
+    assert bad[0].location == "/ClinicalDocument[1]/effectiveTime[1]"
     assert "title" in bad[0].message_en
     assert "CISIS-KIT-XSD" in evaluated
 
@@ -107,3 +108,23 @@ def test_unknown_volet_is_a_warning_and_runs_no_volet_schematron(lab):
     [finding] = lab.problems(findings)
     assert (finding.requirement, finding.severity) == ("CISIS-KIT-VOLET", Severity.WARNING)
     assert "CISIS-KIT-SCH-VOLET" not in evaluated
+
+
+def _self_presenting(data: bytes) -> bytes:
+    """The document inside an xsl:stylesheet, as self-presenting documents carry it."""
+    text = data.decode("utf-8").split("-->", 1)[1]
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<xsl:stylesheet version="1.0" '
+            'xmlns:xsl="http://www.w3.org/1999/XSL/Transform">' + text + "</xsl:stylesheet>\n").encode("utf-8")
+
+
+def test_self_presenting_document_gets_its_volet_schematron(lab):
+    findings, evaluated = lab.check(_self_presenting(lab.document("vsm-n3.xml")))
+    assert "CISIS-KIT-SCH-VOLET" in evaluated
+    assert not [f for f in findings if f.requirement == "CISIS-KIT-SCH-VOLET"]
+    # the mini kit's XSD has no xsl:stylesheet root (the agency's imports the XSLT schema)
+    assert [f.requirement for f in lab.problems(findings)] == ["CISIS-KIT-XSD"]
+    broken = _self_presenting(lab.document("vsm-n3.xml", ('<templateId root="1.2.250.1.213.1.1.2.29"/>', '<templateId root="1.2.250.1.213.1.1.2.28"/>')))
+    findings, _ = lab.check(broken)
+    [volet] = [f for f in findings if f.requirement == "CISIS-KIT-SCH-VOLET"]
+    assert volet.location == "/xsl:stylesheet[1]/ClinicalDocument[1]/component[1]/structuredBody[1]"
+    assert volet.line == lab.line_of(broken, "<structuredBody>")
