@@ -13,7 +13,14 @@ from harness.cdakit.paths import resolve_ci
 from harness.packs import ProfilePack, load_pack
 from harness.resources import bundled_dir
 
-PACK_FILE = "ci-sis-cda-kit.toml"
+# Not among the default packs (profiles/*.toml): its requirements apply only when a kit is given,
+# and a run without a kit would otherwise report them NOT_TESTED and refuse the certificate.
+PACK_FILE = "optional/ci-sis-cda-kit.toml"
+
+
+def kit_pack_dir() -> Path:
+    """The folder holding the kit pack: add it to the loaded packs when a kit is given."""
+    return (bundled_dir("profiles") / PACK_FILE).parent
 
 
 @cache

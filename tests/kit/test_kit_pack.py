@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.cdakit.defects import INTEGRITY
 from harness.cdakit.kit import VOLET_SCHEMATRON
-from harness.cdakit.layout import kit_pack
+from harness.cdakit.layout import kit_pack, kit_pack_dir
 from harness.cdakit.volet import VOLET_REQUIREMENT
 from harness.cdakit.xsd import XSD_REQUIREMENT
 from harness.findings import Severity
@@ -16,7 +16,9 @@ def test_every_requirement_the_code_emits_is_in_the_pack():
     ids = {r.id for r in pack.requirements}
     emitted = {INTEGRITY, XSD_REQUIREMENT, VOLET_REQUIREMENT, VOLET_SCHEMATRON} | {p["requirement"] for p in pack.data["kit_profiles"]}
     assert emitted == ids
-    assert PackRegistry.load().get("ci-sis-cda-kit") is not None  # loads beside the other packs
+    # not a default pack (a run without a kit would report it NOT_TESTED); loads beside the others
+    assert "ci-sis-cda-kit" not in PackRegistry.load().packs
+    assert PackRegistry.load([kit_pack_dir()]).get("ci-sis-cda-kit").requirements == pack.requirements
 
 
 def test_a_folder_without_kit_gives_kit_findings_only(lab, tmp_path):
