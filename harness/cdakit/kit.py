@@ -130,7 +130,11 @@ def kit_findings(tree: etree._ElementTree, data: bytes, kit_dir: Path) -> tuple[
             note(KitDefect("runtime", kit.relative(path), f"le schématron n'a pas pu s'exécuter : {exc}",
                            f"the schematron could not run: {exc}"))
             continue
-        findings.extend(svrl_findings(svrl, requirement, kit.relative(path), tree))
+        try:
+            findings.extend(svrl_findings(svrl, requirement, kit.relative(path), tree))
+        except (etree.XMLSyntaxError, ValueError) as exc:  # a report the harness cannot read: never a crash
+            note(KitDefect("runtime", kit.relative(path), f"rapport SVRL illisible : {exc}", f"unreadable SVRL report: {exc}"))
+            continue
         if prepared.complete and not incomplete:
             evaluated.append(requirement)
     findings.extend(d.finding() for d in defects.values())

@@ -28,7 +28,11 @@ _executables: dict[str, Any] = {}
 
 
 class SchematronRunError(Exception):
-    """Saxon refused a stylesheet or failed while running it; the message says why."""
+    """Saxon refused a stylesheet or failed while running it; the message says why (shortened)."""
+
+    def __init__(self, message: str) -> None:
+        message = " ".join(message.split())
+        super().__init__(message if len(message) <= 600 else message[:599] + "…")
 
 
 @contextmanager
@@ -94,7 +98,7 @@ def run(compiled: Any, document: Any, base_folder: Path, index_file: Path) -> st
         with _quiet_stderr():
             result = compiled.transform_to_string(xdm_node=document)
     except Exception as exc:
-        raise SchematronRunError(" ".join(str(exc).split())) from None
+        raise SchematronRunError(str(exc)) from None
     if result is None:
         raise SchematronRunError("Saxon returned no report")
     return result
