@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from harness.cdakit.layout import with_kit_pack
 from harness.errors import HarnessError
 from harness.outcomes import Aborted, NotApplicable
 from harness.packs import PackRegistry, ProfilePack
@@ -34,6 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--enrs-documents", action="append", default=[], metavar="PATH", help="documents and messages to validate (repeatable; overrides the target's)")
     group.addoption("--enrs-report-dir", metavar="DIR", help="folder under which the run folder <UTC timestamp>-<short id> is written")
     group.addoption("--enrs-run-dir", metavar="DIR", help="exact run folder to write (used by campaigns)")
+    group.addoption("--enrs-kit", metavar="DIR", help="folder laid out like the agency's CDA test kit: documents are also validated with it")
     group.addoption("--enrs-lang", choices=("fr", "en"), default="fr", help="language of the certificate and messages")
 
 
@@ -67,7 +69,7 @@ class EnrsSession:
         self.incomplete_reason: str | None = None
         if self.active:
             try:
-                self.selected  # load and check the packs and the target now: errors are usage errors
+                self.selected  # load and check the packs, the kit and the target now: errors are usage errors
                 self.target
             except HarnessError as exc:
                 raise pytest.UsageError(exc.message(self.lang)) from None
@@ -81,13 +83,23 @@ class EnrsSession:
     @property
     def registry(self) -> PackRegistry:
         if self._registry is None:
-            dirs = [Path(d) for d in self.config.option.enrs_profiles_dir]
+            dirs = with_kit_pack(self.config.option.enrs_profiles_dir, self.kit_dir)
             self._registry = PackRegistry.load(dirs)
         return self._registry
 
     @property
     def selected(self) -> list[ProfilePack]:
         return self.registry.select(self.config.option.enrs_profile)
+
+    @property
+    def kit_dir(self) -> Path | None:
+        """The official CDA test kit given with --enrs-kit, if any."""
+        kit = self.config.option.enrs_kit
+        if kit is None:
+            return None
+        if not Path(kit).is_dir():
+            raise HarnessError(f"dossier du kit introuvable : {kit}", f"kit folder not found: {kit}")
+        return Path(kit)
 
     @property
     def target(self) -> Target:

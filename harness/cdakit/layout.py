@@ -23,6 +23,14 @@ def kit_pack_dir() -> Path:
     return (bundled_dir("profiles") / PACK_FILE).parent
 
 
+def with_kit_pack(profiles_dirs: list[Path], kit_dir: Path | None) -> list[Path]:
+    """The pack folders to load: the kit pack's folder joins them when a kit is given."""
+    dirs = [Path(d) for d in profiles_dirs]
+    if kit_dir is not None and kit_pack_dir().resolve() not in {d.resolve() for d in dirs}:
+        dirs.append(kit_pack_dir())
+    return dirs
+
+
 @cache
 def kit_pack() -> ProfilePack:
     return load_pack(bundled_dir("profiles") / PACK_FILE)

@@ -16,6 +16,8 @@ from typing import Any
 
 from harness import __version__
 from harness.findings import ArtefactReport, Severity
+from harness.cdakit.layout import with_kit_pack
+from harness.cdakit.provenance import kit_provenance
 from harness.packs import PackRegistry
 from harness.validation import ValidationContext, expand_paths, validate_file
 from harness.verdicts import ArtefactVerdict
@@ -47,7 +49,7 @@ def _validate_in_worker(path: Path) -> ArtefactReport:
 
 
 def make_context(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None) -> ValidationContext:
-    registry = PackRegistry.load(profiles_dirs)
+    registry = PackRegistry.load(with_kit_pack(profiles_dirs, kit))
     return ValidationContext(registry=registry, selected=registry.select(profile_ids), kit_dir=kit)
 
 
@@ -85,7 +87,7 @@ def json_output(reports: list[ArtefactReport], context: ValidationContext) -> di
         "schema": VALIDATE_SCHEMA,
         "harness_version": __version__,
         "profiles": [{"id": p.id, "version": p.version} for p in context.selected],
-        "kit": str(context.kit_dir) if context.kit_dir else None,
+        "kit": kit_provenance(context.kit_dir) if context.kit_dir else None,
         "summary": {v: counts.get(v, 0) for v in ("PASSED", "FAILED", "ABORTED")},
         "files": [r.to_dict() for r in reports],
     }
