@@ -45,6 +45,27 @@ def addr(doc: Doc, data: CdaData, out: Out) -> None:
                 out.fail(element, f"addr : {count} éléments {name}, trop nombreux", f"addr: {count} {name} elements, too many")
 
 
+@rule("SM-ADDR-FORM")
+def addr_form(doc: Doc, data: CdaData, out: Out) -> None:
+    """The CI-SISAddr template offers two forms: street lines only, or structured parts only (StrucMin "-closed" warnings)."""
+    structured = set(data.const("addr_structured_parts"))
+    for element in header_iter(doc, "addr"):
+        parts = [local(p) for p in element if isinstance(p.tag, str) and p.get(_XSI_NIL) != "true"]
+        if "streetAddressLine" in parts:
+            others = sorted({p for p in parts if p != "streetAddressLine"})
+            if others:
+                out.fail(element, f"addr avec streetAddressLine : {', '.join(others)} non prévu(s) (lignes d'adresse seules, ou parties structurées seules)",
+                         f"addr with streetAddressLine: {', '.join(others)} not expected (either address lines only, or structured parts only)")
+        else:
+            unknown = sorted({p for p in parts if p not in structured})
+            if unknown:
+                out.fail(element, f"addr : partie(s) {', '.join(unknown)} non prévue(s) par le modèle CI-SISAddr",
+                         f"addr: part(s) {', '.join(unknown)} not expected by the CI-SISAddr template")
+
+
+_XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+
+
 @rule("SM-NAME-CIVILITY")
 def name_civility(doc: Doc, data: CdaData, out: Out) -> None:
     sets, name = {tag("prefix"): data.vs("J245"), tag("suffix"): data.vs("J246")}, tag("name")

@@ -60,7 +60,7 @@ def person(family: str = "MEDECIN-ESSAI", given: str = "Jean", prefix: str = "M"
 
 def header(*, templates: str, code: str, title: str, number: int, guardian: str = "", extra_authors: str = "", informant: str = "",
            recipient: str = "", authenticator: str = "", participant: str = "", fulfillment: str = "", service_code: str = "",
-           performer_time: str = "", service_extra: str = "", related: str = "", authorization: str = "", encounter_extra: str = "", responsible_code: str = SPECIALTY) -> str:
+           performer_time: str = "", service_status: str = "", related: str = "", authorization: str = "", encounter_extra: str = "", responsible_code: str = SPECIALTY) -> str:
     return f"""<realmCode code="FR"/>
   <typeId root="2.16.840.1.113883.1.3" extension="POCD_HD000040"/>
   <templateId root="2.16.840.1.113883.2.8.2.1"/>
@@ -78,7 +78,7 @@ def header(*, templates: str, code: str, title: str, number: int, guardian: str 
     <patientRole>
       <id root="1.2.250.1.213.1.4.10" extension="279035121518989"/>
       <id root="1.2.250.1.999.2.1" extension="IPP-{number:06d}"/>
-      <addr use="H"><streetAddressLine>1 rue de l'Exemple</streetAddressLine><postalCode>51100</postalCode><city>REIMS</city></addr>
+      <addr use="H"><houseNumber>1</houseNumber><streetName>rue de l'Exemple</streetName><postalCode>51100</postalCode><city>REIMS</city></addr>
       <telecom value="tel:+33600000000" use="MC"/>
       <patient>
         <name>
@@ -136,8 +136,8 @@ def header(*, templates: str, code: str, title: str, number: int, guardian: str 
   <documentationOf>
     <serviceEvent>
       {service_code or '<code code="IMP" codeSystem="2.16.840.1.113883.5.4" displayName="Hospitalisation"/>'}
+      {service_status}
       <effectiveTime><low value="20250301"/><high value="20250312"/></effectiveTime>
-      {service_extra}
       <performer typeCode="PRF">
         {performer_time}
         <assignedEntity>
@@ -182,8 +182,11 @@ def document(head: str, body: str) -> str:
             f'  {head}\n  <component>\n{body}\n  </component>\n</ClinicalDocument>\n')
 
 
-def section(template: str, code: str, system: str, name: str, text: str, inner: str = "") -> str:
-    return (f'<component><section><templateId root="{template}"/><id root="1.2.250.1.999.5" extension="{template}"/>'
+def section(template: str | tuple[str, ...], code: str, system: str, name: str, text: str, inner: str = "") -> str:
+    """A section with its templateId(s) (IHE parent template first, as the IHE schematrons expect)."""
+    roots = (template,) if isinstance(template, str) else template
+    templates = "".join(f'<templateId root="{root}"/>' for root in roots)
+    return (f'<component><section>{templates}<id root="1.2.250.1.999.5" extension="{roots[-1]}"/>'
             f'<code code="{code}" codeSystem="{system}" displayName="{name}"/><title>{name}</title><text>{text}</text>{inner}</section></component>')
 
 
@@ -193,6 +196,52 @@ def structured(*sections: str) -> str:
 
 OBSERVATION = ('<entry><observation classCode="OBS" moodCode="EVN"><code code="8302-2" codeSystem="2.16.840.1.113883.6.1" displayName="Taille"/>'
                '<statusCode code="completed"/><effectiveTime value="20250310"/><value xsi:type="PQ" value="168" unit="cm"/></observation></entry>')
+
+
+# -- IHE PCC entries, written from the IHE PCC / CI-SIS entry rules that the kit's IHE.sch and CI-SIS_Modeles_ANS.sch check.
+# Each entry's text/reference points to a narrative element carrying that ID in its section's text.
+
+def simple_observation(ref: str, code: str, name: str, value: str, *, extra_templates: tuple[str, ...] = (), system: str = "2.16.840.1.113883.6.1",
+                       effective: str = '<effectiveTime value="20250310"/>') -> str:
+    """IHE Simple Observation (1.3.6.1.4.1.19376.1.5.3.1.4.13): id, code, text/reference, statusCode completed, effectiveTime, one value."""
+    templates = "".join(f'<templateId root="{root}"/>' for root in ("1.3.6.1.4.1.19376.1.5.3.1.4.13", *extra_templates))
+    return (f'<observation classCode="OBS" moodCode="EVN">{templates}<id root="1.2.250.1.999.7" extension="{ref}"/>'
+            f'<code code="{code}" codeSystem="{system}" displayName="{name}"/><text><reference value="#{ref}"/></text>'
+            f'<statusCode code="completed"/>{effective}{value}</observation>')
+
+
+def medication(ref: str, name: str) -> str:
+    """IHE Medications entry (1.3.6.1.4.1.19376.1.5.3.1.4.7, normal dosing 4.7.1, CCD 2.16.840.1.113883.10.20.1.24) with its Product (4.7.2).
+
+    The product is named, not coded: a coded product must use the CIS code system (1.2.250.1.213.2.3.1), and we invent no CIS code."""
+    return ('<entry><substanceAdministration classCode="SBADM" moodCode="INT">'
+            '<templateId root="2.16.840.1.113883.10.20.1.24"/><templateId root="1.3.6.1.4.1.19376.1.5.3.1.4.7"/>'
+            f'<templateId root="1.3.6.1.4.1.19376.1.5.3.1.4.7.1"/><id root="1.2.250.1.999.7" extension="{ref}"/>'
+            f'<text><reference value="#{ref}"/></text><statusCode code="completed"/>'
+            '<effectiveTime xsi:type="IVL_TS"><low value="20250312"/><high value="20250412"/></effectiveTime>'
+            '<consumable><manufacturedProduct><templateId root="1.3.6.1.4.1.19376.1.5.3.1.4.7.2"/><templateId root="2.16.840.1.113883.10.20.1.53"/>'
+            f'<manufacturedMaterial><code nullFlavor="UNK"><originalText><reference value="#{ref}-produit"/></originalText></code>'
+            f'<name>{name}</name></manufacturedMaterial></manufacturedProduct></consumable></substanceAdministration></entry>')
+
+
+def medication_text(ref: str, name: str, posology: str) -> str:
+    return f'<paragraph ID="{ref}"><content ID="{ref}-produit">{name}</content> : {posology}</paragraph>'
+
+
+ALLERGY = ('<entry><act classCode="ACT" moodCode="EVN"><templateId root="2.16.840.1.113883.10.20.1.27"/>'
+           '<templateId root="1.3.6.1.4.1.19376.1.5.3.1.4.5.1"/><templateId root="1.3.6.1.4.1.19376.1.5.3.1.4.5.3"/>'
+           '<id root="1.2.250.1.999.7" extension="allergie-1"/><code nullFlavor="NA"/><statusCode code="active"/>'
+           '<effectiveTime><low value="20100101"/></effectiveTime>'
+           '<entryRelationship typeCode="SUBJ" inversionInd="false"><observation classCode="OBS" moodCode="EVN">'
+           '<templateId root="2.16.840.1.113883.10.20.1.18"/><templateId root="2.16.840.1.113883.10.20.1.28"/>'
+           '<templateId root="1.3.6.1.4.1.19376.1.5.3.1.4.5"/><templateId root="1.3.6.1.4.1.19376.1.5.3.1.4.6"/>'
+           '<id root="1.2.250.1.999.7" extension="allergie-1-obs"/>'
+           '<code code="416098002" codeSystem="2.16.840.1.113883.6.96" displayName="allergie médicamenteuse"/>'
+           '<text><reference value="#allergie-1"/></text><statusCode code="completed"/><effectiveTime><low value="20100101"/></effectiveTime>'
+           '<value xsi:type="CD" code="91936005" codeSystem="2.16.840.1.113883.6.96" displayName="Allergie à la pénicilline">'
+           '<originalText><reference value="#allergie-1"/></originalText></value></observation></entryRelationship></act></entry>')
+
+
 LOINC = "2.16.840.1.113883.6.1"
 
 GUARDIAN = ('<guardian><telecom value="tel:+33600000001" use="MC"/><guardianPerson><name><prefix>MME</prefix>'
@@ -236,6 +285,12 @@ def sm_n3() -> str:
     body = structured(
         section("1.3.6.1.4.1.19376.1.5.3.1.3.1", "42349-1", LOINC, "Raison de la recommandation", "Transfert pour surveillance.",
                 OBSERVATION + '<component><section><title>Précisions</title><text>Sous-section d\'essai.</text></section></component>'),
+        section("1.3.6.1.4.1.19376.1.5.3.1.3.20", "42346-7", LOINC, "Traitements à l'admission",
+                medication_text("traitement-admission-1", "Paracétamol 500 mg", "1 comprimé 3 fois par jour"),
+                medication("traitement-admission-1", "Paracétamol 500 mg")),
+        section(("2.16.840.1.113883.10.20.1.2", "1.3.6.1.4.1.19376.1.5.3.1.3.13"), "48765-2", LOINC, "Allergies et intolérances",
+                '<paragraph ID="allergie-1">Allergie à la pénicilline</paragraph>', ALLERGY),
+        section(("2.16.840.1.113883.10.12.201", "1.3.6.1.4.1.19376.1.4.1.2.16"), "55112-7", LOINC, "Commentaire", "Pas de commentaire particulier."),
     )
     return document(head, body)
 
@@ -255,8 +310,10 @@ def vsm(number: int = 3) -> str:
                   title="Volet de synthèse médicale (document d'essai)", number=number,
                   service_code=f'<code code="34117-2" codeSystem="{LOINC}" codeSystemName="LOINC" displayName="Historique et clinique"/>')
     body = structured(
-        section("1.2.250.1.213.1.1.2.29", "46612-8", LOINC, "Pathologies, antécédents, allergies et facteurs de risque", "Aucun antécédent notable."),
-        section("1.3.6.1.4.1.19376.1.5.3.1.3.27", "30954-2", LOINC, "Résultats", "Taille 168 cm.", OBSERVATION),
+        section("1.2.250.1.213.1.1.2.29", "46612-8", LOINC, "Pathologies, antécédents, allergies et facteurs de risque", "Aucun antécédent notable.",
+                section("1.2.250.1.213.1.1.2.30", "34117-2", LOINC, "Pathologie en cours, antécédents et allergies", "Aucune pathologie en cours.")
+                + section("1.2.250.1.213.1.1.2.31", "57207-3", LOINC, "Facteurs de risque", "Aucun facteur de risque connu.")),
+        section("1.3.6.1.4.1.19376.1.5.3.1.3.27", "30954-2", LOINC, "Résultats", "Taille 168 cm."),
         section("1.2.250.1.213.1.1.2.32", "18776-5", LOINC, "Traitement au long cours", "Aucun traitement au long cours."),
     )
     return document(head, body)
@@ -273,17 +330,20 @@ def cr_bio() -> str:
         authenticator=authenticator_xml('<templateId root="1.3.6.1.4.1.19376.1.3.3.1.5"/>'),
         service_code=f'<code code="11502-2" codeSystem="{LOINC}" displayName="CR d\'examens biologiques"/>',
         performer_time='<time><low value="20250312080000+0100"/></time>', responsible_code=BIOLOGIST,
-        service_extra='<lab:statusCode xmlns:lab="urn:oid:1.3.6.1.4.1.19376.1.3.2" code="completed"/>')
+        service_status='<lab:statusCode xmlns:lab="urn:oid:1.3.6.1.4.1.19376.1.3.2" code="completed"/>')
     pdf = b64(tiny_pdf("Compte rendu d'examens biologiques d'essai - patient fictif"))
     attached = ('<entry><organizer classCode="CLUSTER" moodCode="EVN"><templateId root="1.2.250.1.213.1.1.3.18"/>'
-                '<id root="1.2.250.1.999.6" extension="PDF-0004"/><code code="55108-5" codeSystem="2.16.840.1.113883.6.1" displayName="Copie du document"/>'
-                '<statusCode code="completed"/><component><observationMedia classCode="OBS" moodCode="EVN">'
+                '<id root="1.2.250.1.999.6" extension="PDF-0004"/><code code="55107-7" codeSystem="2.16.840.1.113883.6.1" displayName="Document attaché"/>'
+                '<statusCode code="completed"/><component>'
+                + simple_observation("type-document", "69764-9", "Type de document", '<value xsi:type="CD"><originalText><reference value="#type-document"/></originalText></value>',
+                                     extra_templates=("1.2.250.1.213.1.1.3.48", "1.2.250.1.213.1.1.3.48.18"), effective='<effectiveTime nullFlavor="NA"/>')
+                + '</component><component><observationMedia classCode="OBS" moodCode="EVN">'
                 f'<value mediaType="application/pdf" representation="B64">{pdf}</value></observationMedia></component></organizer></entry>')
     body = structured(
         section("1.3.6.1.4.1.19376.1.3.3.2.1", "18719-5", LOINC, "Biochimie", "Glycémie à jeun : 5,1 mmol/L.",
                 ('<entry><observation classCode="OBS" moodCode="EVN"><code code="14749-6" codeSystem="2.16.840.1.113883.6.1" displayName="Glucose"/>'
                  '<statusCode code="completed"/><effectiveTime value="20250312080000+0100"/><value xsi:type="PQ" value="5.1" unit="mmol/L"/></observation></entry>')),
-        section("1.2.250.1.213.1.1.2.243", "55108-5", LOINC, "Copie du document", "Copie PDF du compte rendu.", attached),
+        section("1.2.250.1.213.1.1.2.243", "55108-5", LOINC, "Copie du document", '<paragraph ID="type-document">Compte rendu d\'examens biologiques</paragraph>', attached),
     )
     return document(head, body)
 
@@ -296,8 +356,13 @@ def ldl_ses() -> str:
     body = structured(
         section("1.2.250.1.213.1.1.2.35.1", "33557-0", LOINC, "Statut du document", "Document validé."),
         section("1.3.6.1.4.1.19376.1.5.3.1.3.1", "42349-1", LOINC, "Raison de la recommandation", "Hospitalisation programmée."),
-        section("1.3.6.1.4.1.19376.1.7.3.1.1.13.7", "34133-9", LOINC, "Résultats et événements", "Séjour sans complication.", OBSERVATION),
-        section("1.3.6.1.4.1.19376.1.5.3.1.3.22", "10183-2", LOINC, "Traitements à la sortie", "Aucun traitement."),
+        section(("1.3.6.1.4.1.19376.1.5.3.1.1.21.2.9", "1.3.6.1.4.1.19376.1.7.3.1.1.13.7"), "42545-4", LOINC, "Evènements observés",
+                '<paragraph ID="evenement-1">Transfusion de produits sanguins : non</paragraph>',
+                '<entry>' + simple_observation("evenement-1", "MED-145", "Transfusion de produits sanguins", '<value xsi:type="BL" value="false"/>',
+                                                system="1.2.250.1.213.1.1.4.322") + '</entry>'),
+        section("1.3.6.1.4.1.19376.1.5.3.1.3.22", "10183-2", LOINC, "Traitements à la sortie",
+                medication_text("traitement-sortie-1", "Paracétamol 500 mg", "1 comprimé si douleur, au plus 3 par jour"),
+                medication("traitement-sortie-1", "Paracétamol 500 mg")),
     )
     return document(head, body)
 
