@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from datetime import datetime
+
+from lxml import etree
+
 from harness.cda.common import header_iter, regex, require_attrs, require_coded
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
@@ -24,8 +30,9 @@ def telecom(doc: Doc, data: CdaData, out: Out) -> None:
             out.fail(element, f"telecom « {value} » : format attendu préfixe:valeur (tel, fax, mailto, http, ftp, mllp)",
                      f"telecom '{value}': expected prefix:value (tel, fax, mailto, http, ftp, mllp)", "value")
         use = element.get("use")
-        if use is not None and not set(use.split()) <= uses:
-            out.fail(element, f"telecom/@use « {use} » hors de {', '.join(sorted(uses))}", f"telecom/@use '{use}' is not in {', '.join(sorted(uses))}", "use")
+        if use is not None and use not in uses:  # one code: StrucMin types @use as cs (no whitespace)
+            out.fail(element, f"telecom/@use « {use} » : un seul code parmi {', '.join(sorted(uses))}",
+                     f"telecom/@use '{use}': a single code among {', '.join(sorted(uses))}", "use")
 
 
 @rule("SM-ADDR")
@@ -34,8 +41,9 @@ def addr(doc: Doc, data: CdaData, out: Out) -> None:
     max_lines = data.const("addr_max_street_lines")
     for element in header_iter(doc, "addr"):
         use = element.get("use")
-        if use is not None and not set(use.split()) <= uses:
-            out.fail(element, f"addr/@use « {use} » hors de {', '.join(sorted(uses))}", f"addr/@use '{use}' is not in {', '.join(sorted(uses))}", "use")
+        if use is not None and use not in uses:  # one code: the StrucMin test and the cs data type accept a single value
+            out.fail(element, f"addr/@use « {use} » : un seul code parmi {', '.join(sorted(uses))}",
+                     f"addr/@use '{use}': a single code among {', '.join(sorted(uses))}", "use")
         counts: dict[str, int] = {}
         for part in element:
             if isinstance(part.tag, str):
@@ -64,6 +72,54 @@ def addr_form(doc: Doc, data: CdaData, out: Out) -> None:
 
 
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+
+
+# -- data types of the header (the ART-DECOR DTr1 rules the StrucMin schematron runs) -------
+
+def _header_elements(doc: Doc, names: frozenset[str]) -> Iterator[etree._Element]:
+    """Header elements named `names`, the ClinicalDocument's own children included (unlike header_iter)."""
+    body = tag("component")
+    for top in doc.root.iterchildren(tag="{*}*"):
+        if top.tag != body:
+            yield from (e for e in top.iter(*names))
+
+
+_TS_ELEMENTS = frozenset(tag(n) for n in ("effectiveTime", "time", "birthTime", "low", "high", "center"))
+_II_ELEMENTS = frozenset(tag(n) for n in ("id", "setId", "templateId"))
+
+
+def _valid_ts(value: str, pattern: re.Pattern[str]) -> bool:
+    """HL7 TS: YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-Z{1,4}], and a real date and time (DTr1 dtr1-2-TS)."""
+    match = pattern.match(value)
+    if not match:
+        return False
+    digits = match.group("digits")
+    parts = [digits[0:4], digits[4:6] or "01", digits[6:8] or "01", digits[8:10] or "00", digits[10:12] or "00", digits[12:14] or "00"]
+    try:
+        datetime(*(int(p) for p in parts))
+    except ValueError:
+        return False
+    zone = match.group("zone")
+    if not zone:
+        return True
+    padded = (zone[1:] + "0000")[:4]  # as DTr1 reads it: "+100" is +10:00, like the XSD pattern [+-][0-9]{1,4}
+    hours, minutes = int(padded[:2]), int(padded[2:])
+    return minutes < 60 and (hours < 14 or (hours == 14 and minutes == 0))
+
+
+@rule("SM-DATATYPES")
+def datatypes(doc: Doc, data: CdaData, out: Out) -> None:
+    ts, oid, uuid = regex(data.const("ts_pattern")), regex(data.const("oid_pattern")), regex(data.const("uuid_pattern"))
+    for element in _header_elements(doc, _TS_ELEMENTS | _II_ELEMENTS):
+        if element.tag in _TS_ELEMENTS:
+            value = element.get("value")
+            if value is not None and not _valid_ts(value, ts):
+                out.fail(element, f"{local(element)}/@value « {value} » n'est pas un horodatage HL7 valide (AAAAMMJJ[hhmm[ss]][+/-ZZZZ])",
+                         f"{local(element)}/@value '{value}' is not a valid HL7 timestamp (YYYYMMDD[hhmm[ss]][+/-ZZZZ])", "value")
+        else:
+            root = element.get("root")
+            if root is not None and not (oid.match(root) or uuid.match(root)):
+                out.fail(element, f"{local(element)}/@root « {root} » n'est ni un OID ni un UUID", f"{local(element)}/@root '{root}' is neither an OID nor a UUID", "root")
 
 
 @rule("SM-NAME-CIVILITY")

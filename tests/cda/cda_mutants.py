@@ -155,6 +155,7 @@ MUTANTS: list[Mutant] = [
     m("SM-TELECOM", SM, f"{LPR}/telecom[1]/@value", set_attr(f"{PR}/cda:telecom", "value", "0600000000")),
     m("SM-ADDR", SM, f"{LPR}/addr[1]/@use", set_attr(f"{PR}/cda:addr", "use", "XX")),
     m("SM-ADDR-FORM", SM, f"{LPR}/addr[1]", insert_before(f"{PR}/cda:addr/cda:postalCode", "<streetAddressLine>1 rue de l'Exemple</streetAddressLine>")),
+    m("SM-DATATYPES", SM, f"{CD}/effectiveTime[1]/@value", set_attr("/cda:ClinicalDocument/cda:effectiveTime", "value", "2025-03-12")),
     m("SM-NAME-CIVILITY", SM, f"{LAA}/assignedPerson[1]/name[1]/prefix[1]", set_text(f"{AA}/cda:assignedPerson/cda:name/cda:prefix", "ZZ")),
     m("SM-PERSON-NAME", SM, f"{LAA}/assignedPerson[1]/name[1]", delete(f"{AA}/cda:assignedPerson/cda:name/cda:family")),
     m("SM-ORG-ID", SM, f"{LAA}/representedOrganization[1]/id[1]/@extension", del_attr(f"{AA}/cda:representedOrganization/cda:id", "extension")),
@@ -249,6 +250,14 @@ EXTRA_MUTANTS: list[Mutant] = [
     m("SM-ADDR", SM, f"{LPR}/addr[1]", append(f"{PR}/cda:addr", "<city>EPERNAY</city>")),
     m("SM-ADDR", SM, f"{LPR}/addr[1]", *[delete(f"{PR}/cda:addr/cda:*[1]") for _ in range(4)],
       *[append(f"{PR}/cda:addr", f"<streetAddressLine>ligne {i}</streetAddressLine>") for i in range(8)]),
+    # @use is a single code (cs data type in the StrucMin schematron)
+    m("SM-TELECOM", SM, f"{LPR}/telecom[1]/@use", set_attr(f"{PR}/cda:telecom", "use", "WP MC")),
+    m("SM-ADDR", SM, f"{LPR}/addr[1]/@use", set_attr(f"{PR}/cda:addr", "use", "H WP")),
+    # data types: II/@root is an OID or a UUID; a TS is a real date
+    m("SM-DATATYPES", SM, f"{CD}/setId[1]/@root", set_attr("/cda:ClinicalDocument/cda:setId", "root", "SET-ROOT")),
+    m("SM-DATATYPES", SM, f"{LPAT}/birthTime[1]/@value", set_attr(f"{PAT}/cda:birthTime", "value", "19790230")),
+    m("SM-DATATYPES", SM, f"{CD}/legalAuthenticator[1]/time[1]/@value", set_attr("/cda:ClinicalDocument/cda:legalAuthenticator/cda:time", "value", "20250312143000+1500")),
+    m("SM-DATATYPES", SM, f"{LAA}/representedOrganization[1]/id[1]/@root", set_attr(f"{AA}/cda:representedOrganization/cda:id", "root", "1.2.250.1.71.4.2.02")),
     # the XD-LAB extension places lab:statusCode right after serviceEvent/code (CDA_extended.xsd)
     m("SM-LAB-STATUSCODE", BIO, f"{LSE}/lab:statusCode[1]", move_before(f"{SE}/lab:statusCode", f"{SE}/cda:performer")),
     m("SM-ADDR-FORM", SM, f"{CD}/author[1]/assignedAuthor[1]/representedOrganization[1]/addr[1]",
