@@ -86,6 +86,33 @@ def header_cardinality(doc: Doc, data: CdaData, out: Out) -> None:
     _report(out, sequence_problems(doc.root, data.const("header_elements")), {"cardinality"})
 
 
+_INFRASTRUCTURE = [["realmCode", 0, "*"], ["typeId", 0, 1], ["templateId", 0, "*"]]
+
+
+@rule("CDA-HEADER-PARTICIPATIONS")
+def header_participations(doc: Doc, data: CdaData, out: Out) -> None:
+    classes, paths = data.const("header_classes"), data.const("header_paths")
+    prefixes = _path_prefixes(tuple(paths))
+    body = f"{_HL7_PREFIX}component"
+    pending = [(top, local(top)) for top in doc.root if isinstance(top.tag, str) and top.tag.startswith(_HL7_PREFIX) and top.tag != body]
+    while pending:
+        element, path = pending.pop()
+        name = paths.get(path)
+        if name is not None:
+            _report(out, sequence_problems(element, _INFRASTRUCTURE + classes[name]), {"unknown", "order", "cardinality"})
+        for node in element:
+            if isinstance(node.tag, str) and node.tag.startswith(_HL7_PREFIX):
+                sub = f"{path}/{local(node)}"
+                if sub in prefixes:
+                    pending.append((node, sub))
+
+
+@lru_cache(maxsize=4)
+def _path_prefixes(paths: tuple[str, ...]) -> frozenset[str]:
+    """Every path that is, or leads to, a checked header class."""
+    return frozenset("/".join(p.split("/")[:n]) for p in paths for n in range(1, p.count("/") + 2))
+
+
 @rule("CDA-BODY")
 def body(doc: Doc, data: CdaData, out: Out) -> None:
     for component in children(doc.root, "component"):

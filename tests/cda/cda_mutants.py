@@ -74,6 +74,13 @@ def move_before(path: str, before: str) -> Edit:
     return edit
 
 
+def duplicate(path: str) -> Edit:
+    def edit(root: etree._Element) -> None:
+        element = _one(root, path)
+        element.addnext(etree.fromstring(etree.tostring(element)))
+    return edit
+
+
 @dataclass(frozen=True)
 class Mutant:
     requirement: str
@@ -116,6 +123,7 @@ MUTANTS: list[Mutant] = [
     m("CDA-HEADER-ELEMENTS", SM, f"{CD}/foo[1]", insert_after("/cda:ClinicalDocument/cda:title", "<foo/>")),
     m("CDA-HEADER-ORDER", SM, f"{CD}/code[1]", move_before("/cda:ClinicalDocument/cda:title", "/cda:ClinicalDocument/cda:code")),
     m("CDA-HEADER-CARDINALITY", SM, f"{CD}/title[2]", insert_after("/cda:ClinicalDocument/cda:title", "<title>Deuxième titre</title>")),
+    m("CDA-HEADER-PARTICIPATIONS", SM, f"{CD}/author[1]/time[2]", duplicate("/cda:ClinicalDocument/cda:author[1]/cda:time")),
     m("CDA-BODY", SM, f"{CD}/component[1]", append("/cda:ClinicalDocument/cda:component", "<nonXMLBody><text>x</text></nonXMLBody>")),
     m("CDA-STRUCTUREDBODY", SM, f"{LSB}/component[5]", append(SB, "<component/>")),
     m("CDA-SECTION", SM, f"{LS1}/code[1]", move_before(f"{S1}/cda:title", f"{S1}/cda:code")),
@@ -232,13 +240,6 @@ def rename_root(name: str) -> Edit:
     return edit
 
 
-def duplicate(path: str) -> Edit:
-    def edit(root: etree._Element) -> None:
-        element = _one(root, path)
-        element.addnext(etree.fromstring(etree.tostring(element)))
-    return edit
-
-
 # Further mutants for the other checks of some requirements (each still breaks only its requirement).
 EXTRA_MUTANTS: list[Mutant] = [
     m("CDA-ROOT", SM, CD, rename_root("{urn:example:not-hl7}ClinicalDocument")),
@@ -250,6 +251,14 @@ EXTRA_MUTANTS: list[Mutant] = [
     m("SM-ADDR", SM, f"{LPR}/addr[1]", append(f"{PR}/cda:addr", "<city>EPERNAY</city>")),
     m("SM-ADDR", SM, f"{LPR}/addr[1]", *[delete(f"{PR}/cda:addr/cda:*[1]") for _ in range(4)],
       *[append(f"{PR}/cda:addr", f"<streetAddressLine>ligne {i}</streetAddressLine>") for i in range(8)]),
+    # the header classes' order, cardinality and elements (CDA R2 schema)
+    m("CDA-HEADER-PARTICIPATIONS", SM, f"{LAA}/id[1]", move_before(f"{AA}/cda:code", f"{AA}/cda:id")),
+    m("CDA-HEADER-PARTICIPATIONS", SM, f"{CD}/custodian[1]/assignedCustodian[1]/representedCustodianOrganization[1]/name[2]",
+      duplicate("//cda:representedCustodianOrganization/cda:name")),
+    m("CDA-HEADER-PARTICIPATIONS", SM, f"{LPAT}/birthTime[2]", duplicate(f"{PAT}/cda:birthTime")),
+    m("CDA-HEADER-PARTICIPATIONS", SM, f"{LPAT}/maidenName[1]", insert_after(f"{PAT}/cda:birthTime", "<maidenName>X</maidenName>")),
+    m("CDA-HEADER-PARTICIPATIONS", SM, f"{CD}/dataEnterer[1]/assignedEntity[1]", insert_after("/cda:ClinicalDocument/cda:author[1]",
+      "<dataEnterer><assignedEntity><assignedPerson><name><family>SAISIE-ESSAI</family></name></assignedPerson></assignedEntity></dataEnterer>")),
     # @use is a single code (cs data type in the StrucMin schematron)
     m("SM-TELECOM", SM, f"{LPR}/telecom[1]/@use", set_attr(f"{PR}/cda:telecom", "use", "WP MC")),
     m("SM-ADDR", SM, f"{LPR}/addr[1]/@use", set_attr(f"{PR}/cda:addr", "use", "H WP")),
@@ -274,7 +283,7 @@ EXTRA_MUTANTS: list[Mutant] = [
     m("VOL-CRBIO-HEADER", BIO, f"{CD}/versionNumber[1]", set_attr("/cda:ClinicalDocument/cda:versionNumber", "value", "0")),
     m("VOL-CRBIO-HEADER", BIO, CD, delete("/cda:ClinicalDocument/cda:templateId[@root='1.3.6.1.4.1.19376.1.3.3']"),
       delete(f"{SE}/lab:statusCode")),  # without the XD-LAB templateId, lab:statusCode would break SM-LAB-STATUSCODE too
-    m("SM-SERVICEEVENT-MAIN", SM, LSE, duplicate(f"{SE}/cda:effectiveTime")),
+    m("SM-SERVICEEVENT-MAIN", SM, LSE, delete(f"{SE}/cda:effectiveTime")),  # (two effectiveTime also break CDA-HEADER-PARTICIPATIONS)
     m("SM-CUSTODIAN-ID", SM, f"{CD}/custodian[1]/assignedCustodian[1]/representedCustodianOrganization[1]/id[1]/@extension",
       set_attr("//cda:representedCustodianOrganization/cda:id", "root", "1.2.250.1.213.4.1"), del_attr("//cda:representedCustodianOrganization/cda:id", "extension")),
 ]
