@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from functools import lru_cache
 
 from lxml import etree
 
@@ -120,6 +121,22 @@ def datatypes(doc: Doc, data: CdaData, out: Out) -> None:
             root = element.get("root")
             if root is not None and not (oid.match(root) or uuid.match(root)):
                 out.fail(element, f"{local(element)}/@root « {root} » n'est ni un OID ni un UUID", f"{local(element)}/@root '{root}' is neither an OID nor a UUID", "root")
+
+
+@rule("SM-CARDINALITY")
+def strucmin_cardinality(doc: Doc, data: CdaData, out: Out) -> None:
+    for path, limits in data.const("strucmin_max").items():
+        for context in q(doc.root, _path_xpath(path)):
+            for name, most in limits.items():
+                found = children(context, name)
+                if len(found) > most:
+                    out.fail(found[most], f"{local(context)} : au plus {most} {name} (Structuration minimale), {len(found)} trouvés",
+                             f"{local(context)}: at most {most} {name} (Structuration minimale), {len(found)} found")
+
+
+@lru_cache(maxsize=128)
+def _path_xpath(path: str) -> str:
+    return "/".join(f"cda:{step}" for step in path.split("/"))
 
 
 @rule("SM-NAME-CIVILITY")

@@ -164,6 +164,7 @@ MUTANTS: list[Mutant] = [
     m("SM-ADDR", SM, f"{LPR}/addr[1]/@use", set_attr(f"{PR}/cda:addr", "use", "XX")),
     m("SM-ADDR-FORM", SM, f"{LPR}/addr[1]", insert_before(f"{PR}/cda:addr/cda:postalCode", "<streetAddressLine>1 rue de l'Exemple</streetAddressLine>")),
     m("SM-DATATYPES", SM, f"{CD}/effectiveTime[1]/@value", set_attr("/cda:ClinicalDocument/cda:effectiveTime", "value", "2025-03-12")),
+    m("SM-CARDINALITY", SM, f"{LPAT}/name[2]", duplicate(f"{PAT}/cda:name")),
     m("SM-NAME-CIVILITY", SM, f"{LAA}/assignedPerson[1]/name[1]/prefix[1]", set_text(f"{AA}/cda:assignedPerson/cda:name/cda:prefix", "ZZ")),
     m("SM-PERSON-NAME", SM, f"{LAA}/assignedPerson[1]/name[1]", delete(f"{AA}/cda:assignedPerson/cda:name/cda:family")),
     m("SM-ORG-ID", SM, f"{LAA}/representedOrganization[1]/id[1]/@extension", del_attr(f"{AA}/cda:representedOrganization/cda:id", "extension")),
@@ -259,6 +260,13 @@ EXTRA_MUTANTS: list[Mutant] = [
     m("CDA-HEADER-PARTICIPATIONS", SM, f"{LPAT}/maidenName[1]", insert_after(f"{PAT}/cda:birthTime", "<maidenName>X</maidenName>")),
     m("CDA-HEADER-PARTICIPATIONS", SM, f"{CD}/dataEnterer[1]/assignedEntity[1]", insert_after("/cda:ClinicalDocument/cda:author[1]",
       "<dataEnterer><assignedEntity><assignedPerson><name><family>SAISIE-ESSAI</family></name></assignedPerson></assignedEntity></dataEnterer>")),
+    # StrucMin maxima tighter than the CDA schema
+    m("SM-CARDINALITY", SM, f"{CD}/custodian[1]/assignedCustodian[1]/representedCustodianOrganization[1]/id[2]",
+      insert_after("//cda:representedCustodianOrganization/cda:id", '<id root="1.2.250.1.71.4.2.2" extension="1750000002"/>')),
+    m("SM-CARDINALITY", SM, f"{LAA}/assignedPerson[1]/name[1]/prefix[2]", duplicate(f"{AA}/cda:assignedPerson/cda:name/cda:prefix")),
+    m("SM-CARDINALITY", SM, f"{LAA}/representedOrganization[1]/name[2]", duplicate(f"{AA}/cda:representedOrganization/cda:name")),
+    m("SM-CARDINALITY", SM, f"{CD}/relatedDocument[1]/parentDocument[1]/id[2]",
+      insert_after("//cda:relatedDocument/cda:parentDocument/cda:id", '<id root="1.2.250.1.999.1.1" extension="DOC-0001-0"/>')),
     # @use is a single code (cs data type in the StrucMin schematron)
     m("SM-TELECOM", SM, f"{LPR}/telecom[1]/@use", set_attr(f"{PR}/cda:telecom", "use", "WP MC")),
     m("SM-ADDR", SM, f"{LPR}/addr[1]/@use", set_attr(f"{PR}/cda:addr", "use", "H WP")),
