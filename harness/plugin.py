@@ -19,8 +19,10 @@ from harness.outcomes import Aborted, NotApplicable
 from harness.packs import PackRegistry, ProfilePack
 from harness.recorder import Recorder, TestRecord
 from harness.run import RunWriter, new_run_dir
+from harness.signing import Signer
 from harness.target import Redactor, Target, default_target, load_target
 from harness.verdicts import Verdict
+from harness.waivers import Waiver, load_waivers
 
 SESSION_KEY = pytest.StashKey["EnrsSession"]()
 RESULTS_FLUSH_SECONDS = 2.0
@@ -34,6 +36,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--enrs-documents", action="append", default=[], metavar="PATH", help="documents and messages to validate (repeatable; overrides the target's)")
     group.addoption("--enrs-report-dir", metavar="DIR", help="folder under which the run folder <UTC timestamp>-<short id> is written")
     group.addoption("--enrs-run-dir", metavar="DIR", help="exact run folder to write (used by campaigns)")
+    group.addoption("--enrs-sign-with", metavar="DIR", help="sign the certificate with the issuer of DIR (issuer-key.pem, issuer-cert.pem)")
+    group.addoption("--enrs-waivers", metavar="FILE", help="waivers file: valid waivers turn FAILED requirements into WAIVED")
     group.addoption("--enrs-lang", choices=("fr", "en"), default="fr", help="language of the certificate and messages")
 
 
@@ -65,10 +69,16 @@ class EnrsSession:
         self._last_flush = 0.0
         self.exitstatus: int | None = None
         self.incomplete_reason: str | None = None
+        self.signer: Signer | None = None
+        self.waivers: list[Waiver] = []
         if self.active:
             try:
                 self.selected  # load and check the packs and the target now: errors are usage errors
                 self.target
+                if opt.enrs_sign_with:
+                    self.signer = Signer.load(Path(opt.enrs_sign_with))
+                if opt.enrs_waivers:
+                    self.waivers = load_waivers(Path(opt.enrs_waivers), set(self.registry.requirements))
             except HarnessError as exc:
                 raise pytest.UsageError(exc.message(self.lang)) from None
             run_dir = Path(opt.enrs_run_dir) if opt.enrs_run_dir else new_run_dir(Path(opt.enrs_report_dir or "reports"))
@@ -229,6 +239,14 @@ class EnrsSession:
         from harness.html_report import row_cells
 
         cells[1:1] = row_cells(report, self.lang)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session) -> None:
+        """The candidate's waivers, applied or expired, at the top of the report: never silent."""
+        if self.writer and self.waivers:
+            from harness.html_report import waivers_html
+
+            prefix.append(waivers_html(self.writer.requirement_rows()[1], self.lang))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:
