@@ -87,16 +87,17 @@ def render_dashboard(data: dict[str, Any], lang: str) -> str:
                 cells.append(f"<td class='v-{esc(cell['verdict'])}' data-profile='{esc(profile['id'])}' data-verdict='{esc(cell['verdict'])}'>"
                              f"{esc(label(cell['verdict'], lang))}<br><small>{esc(counts)}</small></td>")
         change = changes.get(c["name"])
+        aborted = c["status"] == "ABORTED"  # a stopped run's partial counts would mislead
+        counts = "".join(f"<td class='n-{key}'>{'—' if aborted else esc(c.get(field, '—'))}</td>"
+                         for key, field in (("must", "failed_must"), ("should", "failed_should"), ("waived", "waived")))
+        reason = f"<br><small>{esc(c['reason'][:400])}</small>" if c.get("reason") else ""
+        links = " · ".join(x for x in (link(c.get("report"), t("report")), link(c.get("certificate"), t("certificate")),
+                                       link(c.get("results"), t("results")), link(c.get("log"), t("log"))) if x)
         rows.append(
             f"<tr data-candidate='{esc(c['name'])}' data-status='{esc(c['status'])}'>"
             f"<td><strong>{esc(c['name'])}</strong><br><small>{esc(c.get('vendor'))} {esc(c.get('version'))}</small></td>"
-            f"<td class='v-{esc(c['status'])}'>{esc(t(c['status']))}{'<br><small>' + esc(c['reason'])[:300] + '</small>' if c.get('reason') else ''}</td>"
-            + "".join(cells)
-            + f"<td class='n-must'>{esc(c.get('failed_must', '—'))}</td><td class='n-should'>{esc(c.get('failed_should', '—'))}</td>"
-            f"<td class='n-waived'>{esc(c.get('waived', '—'))}</td>"
-            f"<td class='changes'>{_change_summary(change, t)}</td>"
-            f"<td>{' · '.join(x for x in (link(c.get('report'), t('report')), link(c.get('certificate'), t('certificate')), link(c.get('results'), t('results')), link(c.get('log'), t('log'))) if x)}</td>"
-            "</tr>"
+            f"<td class='v-{esc(c['status'])}'>{esc(t(c['status']))}{reason}</td>"
+            f"{''.join(cells)}{counts}<td class='changes'>{_change_summary(change, t)}</td><td>{links}</td></tr>"
         )
     details = []
     for c in data["candidates"]:

@@ -1,0 +1,161 @@
+"""Shared fixtures of the campaign tests: a server that never answers, and two campaign runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.signing import keygen
+
+REPO = Path(__file__).resolve().parents[2]
+TOY = REPO / "tests" / "certs" / "toy"
+HANG_TIMEOUT = 3
+
+
+def harness(*args: object, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
+    return subprocess.run([sys.executable, "-m", "harness", *map(str, args)], capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def silent_server() -> Iterator[int]:
+    """A loopback port that accepts connections and never answers (a hung candidate)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.settimeout(0.2)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join(2)
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _target(path: Path, name: str, port: int) -> Path:
+    path.write_text(f'[candidate]\nname = "{name}"\nvendor = "Éditeur {name}"\nversion = "1.0"\n\n[timeouts]\nconnect = 2\nread = 600\n\n'
+                    f'[[endpoints]]\nname = "mllp"\nprotocol = "mllp"\nhost = "127.0.0.1"\nport = {port}\n', encoding="utf-8")
+    return path
+
+
+def _documents(folder: Path, source: str) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(TOY / "documents" / source, folder)
+    return folder
+
+
+def _candidate(name: str, **fields: Any) -> str:
+    lines = [f"[[candidates]]", f"name = {json.dumps(name)}"]
+    lines += [f"{k} = {json.dumps(v)}" for k, v in fields.items()]
+    return "\n".join(lines) + "\n"
+
+
+WAIVERS = """
+[[waivers]]
+requirement = "TOYC-002"
+candidate = "Broken"
+justification = "Accepted until version 2"
+approver = "ARS Exemple"
+expires = 2099-12-31
+
+[[waivers]]
+requirement = "TOYC-002"
+candidate = "Evolving"
+justification = "Was accepted for 2019"
+approver = "ARS Exemple"
+expires = 2019-12-31
+"""
+
+
+@dataclass
+class CampaignRuns:
+    base: Path
+    output: Path
+    issuer: Path
+    first: Path
+    second: Path
+    first_process: subprocess.CompletedProcess[str]
+    second_process: subprocess.CompletedProcess[str]
+    hang_port: int
+
+    @staticmethod
+    def data(folder: Path) -> dict[str, Any]:
+        return json.loads((folder / "campaign.json").read_text(encoding="utf-8"))
+
+    @staticmethod
+    def candidate(folder: Path, name: str) -> dict[str, Any]:
+        return next(c for c in CampaignRuns.data(folder)["candidates"] if c["name"] == name)
+
+
+def write_campaign(base: Path, candidates: str, **settings: Any) -> Path:
+    head = {"id": "test-campaign", "title": "Campagne de test", "output": "runs", "timeout": 120, "jobs": 4, "lang": "en",
+            "profiles": ["toy-certs"], "profiles_dirs": [str(TOY / "profiles")], "suites": [str(TOY / "suites")], **settings}
+    text = "[campaign]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in head.items()) + "\n" + candidates
+    path = base / "campaign.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def campaign_runs(tmp_path_factory: pytest.TempPathFactory, silent_server: int) -> CampaignRuns:
+    base = tmp_path_factory.mktemp("campaign")
+    issuer = base / "issuer"
+    keygen(issuer, "Campaign issuer", key_type="ec")
+    (base / "waivers.toml").write_text(WAIVERS, encoding="utf-8")
+    settings = {"waivers": "waivers.toml", "sign_with": "issuer"}
+    evolving, fixing = base / "docs-evolving", base / "docs-fixing"
+    documents_candidates = (
+        _candidate("Good", vendor="Éditeur A", version="1.0", documents=[str(TOY / "documents" / "good")])
+        + _candidate("Broken", vendor="Éditeur B", version="1.0", documents=[str(TOY / "documents" / "broken")])
+        + _candidate("Warn", vendor="Éditeur W", version="1.0", documents=[str(TOY / "documents" / "warn")])
+        + _candidate("Evolving", vendor="Éditeur E", version="1.0", documents=[str(evolving)])
+        + _candidate("Fixing", vendor="Éditeur F", version="1.0", documents=[str(fixing)])
+    )
+    _documents(evolving, "good")
+    _documents(fixing, "broken")
+    (base / "bad-target.toml").write_text("[candidate\nname = ", encoding="utf-8")
+    failing_candidates = (
+        _candidate("Hangs", target=str(_target(base / "hang.toml", "Hangs", silent_server)), timeout=HANG_TIMEOUT)
+        + _candidate("Gone", target=str(_target(base / "gone.toml", "Gone", closed_port())))
+        + _candidate("Crash", vendor="Éditeur C", version="1.0", documents=[str(TOY / "documents" / "crash")])
+        + _candidate("BadTarget", target=str(base / "bad-target.toml"))
+    )
+    campaign = write_campaign(base, documents_candidates + failing_candidates, **settings)
+    first_process = harness("campaign", "run", campaign)
+    # the second run: Evolving now fails, Fixing now passes, the failing candidates are gone
+    _documents(evolving, "broken")
+    _documents(fixing, "good")
+    campaign = write_campaign(base, documents_candidates, **settings)
+    second_process = harness("campaign", "run", campaign, "--jobs", "3")
+    folders = sorted(p for p in (base / "runs").iterdir() if p.is_dir())
+    assert len(folders) == 2, first_process.stdout + first_process.stderr + second_process.stdout + second_process.stderr
+    return CampaignRuns(base, base / "runs", issuer, folders[0], folders[1], first_process, second_process, silent_server)
