@@ -116,8 +116,10 @@ def _tamper(signed_run: SignedRun, tmp_path: Path, change) -> Path:  # type: ign
 
 
 def _swap_verdict(page: str) -> str:
-    row = re.search(r"<tr data-requirement='TOYC-002'>.*?</tr>", page).group(0)  # type: ignore[union-attr]
-    return page.replace(row, row.replace("data-verdict='PASSED'", "data-verdict='FAILED'").replace("v-PASSED", "v-FAILED").replace(">PASSED<", ">FAILED<"))
+    row = re.search(r"<tr data-requirement=[\"']TOYC-002[\"']>.*?</tr>", page).group(0)  # type: ignore[union-attr]
+    swapped = re.sub(r"(data-verdict=[\"'])PASSED", r"\1FAILED", row).replace("v-PASSED", "v-FAILED").replace(">PASSED<", ">FAILED<")
+    assert swapped != row
+    return page.replace(row, swapped)
 
 
 def _first_sha(page: str) -> str:
@@ -126,7 +128,7 @@ def _first_sha(page: str) -> str:
 
 TAMPERINGS = {
     "verdict": (_swap_verdict, "requirement TOYC-002, verdict: the page shows 'FAILED'"),
-    "verdict text only": (lambda p: re.sub(r"(data-verdict='PASSED'>)PASSED<", r"\1FAILED<", p, count=1), "verdict shown"),
+    "verdict text only": (lambda p: re.sub(r"(data-verdict=[\"']PASSED[\"']>)PASSED<", r"\1FAILED<", p, count=1), "verdict shown"),
     "start date": (lambda p: re.sub(r'(<dd id="started">)\d{4}', r"\g<1>1999", p), "start date"),
     "end date": (lambda p: re.sub(r'(<dd id="finished">)\d{4}', r"\g<1>2099", p), "end date"),
     "certificate id": (lambda p: re.sub(r'(<code id="certificate-id">)[0-9a-f]', r"\g<1>x", p), "identifier: the page shows"),
