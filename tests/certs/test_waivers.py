@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TOY, harness, toy_run, write_target
+from .conftest import REPO, TOY, harness, toy_run, write_target
 
 VALID = """
 [[waivers]]
@@ -52,6 +52,8 @@ def test_valid_waiver_turns_failed_into_waived_everywhere(tmp_path: Path, broken
     assert _verdicts(run_dir)["TOYC-001"] == "PASSED"
     assert results["summary"]["certificate_issued"] is True and results["summary"]["verdicts"]["WAIVED"] == 1
     assert [w["status"] for w in results["waivers"]] == ["applied"]
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(results, json.loads((REPO / "harness" / "schemas" / "results.schema.json").read_text(encoding="utf-8")))
     assert "Waiver TOYC-002: applied" in process.stdout
     certificate = (run_dir / "certificate.html").read_text(encoding="utf-8")
     assert re.search(r"data-verdict=[\"']WAIVED[\"']", certificate) and "<tr data-requirement='TOYC-002' data-status='applied'>" in certificate
