@@ -21,6 +21,8 @@ from harness.signing import keygen
 REPO = Path(__file__).resolve().parents[2]
 TOY = REPO / "tests" / "certs" / "toy"
 HANG_TIMEOUT = 3
+CDA_FIXTURES = REPO / "fixtures"
+CDA_PACKS = ["ci-sis-cda-header", "ci-sis-cda-structure", "ci-sis-cda-volets"]
 
 
 def harness(*args: object, timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -139,6 +141,9 @@ def campaign_runs(tmp_path_factory: pytest.TempPathFactory, silent_server: int) 
         + _candidate("Warn", vendor="Éditeur W", version="1.0", documents=[str(TOY / "documents" / "warn")])
         + _candidate("Evolving", vendor="Éditeur E", version="1.0", documents=[str(evolving)])
         + _candidate("Fixing", vendor="Éditeur F", version="1.0", documents=[str(fixing)])
+        # real documents: the CDA fixtures, against the CDA packs
+        + _candidate("CDA conforming", vendor="Éditeur CDA", version="3.0", documents=[str(CDA_FIXTURES / "conforming" / "cda")], profiles=CDA_PACKS)
+        + _candidate("CDA nonconforming", vendor="Éditeur CDA", version="2.9", documents=[str(CDA_FIXTURES / "nonconforming" / "cda")], profiles=CDA_PACKS)
     )
     _documents(evolving, "good")
     _documents(fixing, "broken")

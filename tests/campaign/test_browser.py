@@ -37,7 +37,7 @@ def test_dashboard_renders_and_prints(campaign_runs: CampaignRuns, tmp_path: Pat
     dom = _browser(tmp_path, "--dump-dom", page.as_uri())
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert "Campaign dashboard — Campagne de test" in dom.stdout
-    for name in ("Good", "Broken", "Warn", "Evolving", "Fixing"):
+    for name in ("Good", "Broken", "Warn", "Evolving", "Fixing", "CDA conforming"):
         assert f'data-candidate="{name}"' in dom.stdout  # the browser's DOM, re-serialised
     assert 'data-change="newly-failing" data-requirement="TOYC-002"' in dom.stdout
     _check_pdf(tmp_path, page)

@@ -11,13 +11,13 @@ import pytest
 from harness.campaign import runner
 from harness.campaign.config import load_campaign
 
-from .conftest import HANG_TIMEOUT, TOY, CampaignRuns, _candidate, harness, write_campaign
+from .conftest import CDA_FIXTURES, CDA_PACKS, HANG_TIMEOUT, TOY, CampaignRuns, _candidate, harness, write_campaign
 
 
 def test_exit_status_and_summary(campaign_runs: CampaignRuns) -> None:
     assert campaign_runs.first_process.returncode == 1, campaign_runs.first_process.stderr
     data = campaign_runs.data(campaign_runs.first)
-    assert data["summary"] == {"candidates": 9, "certified": 4, "not_conformant": 1, "aborted": 4}
+    assert data["summary"] == {"candidates": 11, "certified": 5, "not_conformant": 2, "aborted": 4}
     assert data["campaign"]["previous"] is None
     assert "Dashboard:" in campaign_runs.first_process.stdout
 
@@ -37,6 +37,19 @@ def test_candidates_that_ran(campaign_runs: CampaignRuns, name: str, status: str
     for key in ("report", "certificate", "results"):
         assert (campaign_runs.first / candidate[key]).is_file()
     assert Path(candidate["run_dir"]).parts[:2] == ("candidates", name.lower())
+
+
+def test_candidates_of_real_cda_documents(campaign_runs: CampaignRuns) -> None:
+    conforming = campaign_runs.candidate(campaign_runs.first, "CDA conforming")
+    assert conforming["status"] == "CERTIFIED"
+    assert [p["id"] for p in conforming["profiles"]] == CDA_PACKS and {p["verdict"] for p in conforming["profiles"]} == {"PASSED"}
+    nonconforming = campaign_runs.candidate(campaign_runs.first, "CDA nonconforming")
+    assert nonconforming["status"] == "NOT_CONFORMANT" and nonconforming["failed_must"] > 0
+    assert "FAILED" in {p["verdict"] for p in nonconforming["profiles"]}
+    process = harness("certificate", "verify", campaign_runs.first / conforming["certificate"], "--trust",
+                      campaign_runs.issuer / "issuer-cert.pem", "--artefacts", CDA_FIXTURES / "conforming" / "cda")
+    assert process.returncode == 0, process.stdout
+    assert f"Artefacts checked: {len(list((CDA_FIXTURES / 'conforming' / 'cda').iterdir()))}" in process.stdout
 
 
 @pytest.mark.parametrize(("name", "reason"), [
@@ -101,6 +114,7 @@ def test_history_shows_what_changed(campaign_runs: CampaignRuns) -> None:
     assert [x["requirement"] for x in changes["Fixing"]["newly_passing"]] == ["TOYC-002"]
     assert changes["Good"]["kind"] == "same" and changes["Broken"]["kind"] == "same"
     assert data["history"]["removed"] == ["BadTarget", "Crash", "Gone", "Hangs"]
+    assert changes["CDA conforming"]["kind"] == "same"
     page = (campaign_runs.second / "dashboard.html").read_text(encoding="utf-8")
     assert "<li class='fail' data-change='newly-failing' data-requirement='TOYC-002'>" in page
     assert "<li class='pass' data-change='newly-passing' data-requirement='TOYC-002'>" in page
