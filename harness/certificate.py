@@ -71,6 +71,8 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
     payload = certificate_payload(results)
     issued = payload["issued"]
     title, statement, overall = _title(results, lang)
+    if issued and any(w["status"] == "applied" for w in payload["waivers"]):
+        statement = f"{statement} {label('with_waivers', lang)}"
     run = results["run"]
     esc = lambda value: escape(str(value)) if value is not None else "—"  # noqa: E731
     reasons = {r["id"]: "; ".join(x["reason"] for x in r.get("reasons", []) if x.get("reason"))[:300] for r in results["requirements"]}

@@ -53,6 +53,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "NOT_TESTED": ("NON TESTÉ", "NOT TESTED"),
     "WAIVED": ("DÉROGATION", "WAIVED"),
     "waivers": ("Dérogations", "Waivers"),
+    "with_waivers": ("Sous réserve des dérogations listées ci-dessous.", "Subject to the waivers listed below."),
     "status": ("Statut", "Status"),
     "justification": ("Justification", "Justification"),
     "approver": ("Approuvée par", "Approved by"),
