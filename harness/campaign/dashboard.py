@@ -160,3 +160,20 @@ def _change_summary(change: dict[str, Any] | None, t: Any) -> str:
     if change["newly_passing"]:
         parts.append(f"<span class='pass'>{escape(t('newly_passing'))} : {len(change['newly_passing'])}</span>")
     return "<br>".join(parts) or escape(t("same"))
+
+
+def render_index(campaign_title: str, runs: list[dict[str, Any]], lang: str) -> str:
+    """The campaign's history page: every kept run, newest first, with its summary and dashboard."""
+    fr = lang == "fr"
+    rows = "".join(
+        f"<tr data-run='{escape(r['campaign']['run'])}'><td><a href='{escape(r['campaign']['run'])}/dashboard.html'>{escape(r['campaign']['run'])}</a></td>"
+        f"<td>{escape(str(r['campaign']['started']))}</td><td>{r['summary']['candidates']}</td><td class='v-CERTIFIED'>{r['summary']['certified']}</td>"
+        f"<td class='v-NOT_CONFORMANT'>{r['summary']['not_conformant']}</td><td class='v-ABORTED'>{r['summary']['aborted']}</td></tr>"
+        for r in runs
+    )
+    heads = ("Exécution", "Début", "Candidats", "Certifiés", "Non conformes", "Interrompus") if fr else (
+        "Run", "Started", "Candidates", "Certified", "Not conformant", "Aborted")
+    title = f"{'Historique de la campagne' if fr else 'Campaign history'} — {escape(campaign_title)}"
+    return (f"<!DOCTYPE html>\n<html lang='{lang}'>\n<head>\n<meta charset='utf-8'>\n<title>{title}</title>\n<style>{_STYLE}</style>\n</head>\n"
+            f"<body>\n<header><h1>{title}</h1></header>\n<table id='runs'><thead><tr>{''.join(f'<th>{h}</th>' for h in heads)}</tr></thead>"
+            f"<tbody>{rows}</tbody></table>\n</body>\n</html>\n")

@@ -10,8 +10,8 @@ from typing import Any
 
 from harness import __version__
 from harness.campaign.config import Campaign
-from harness.campaign.dashboard import render_dashboard
-from harness.campaign.history import diff_campaign, previous_run
+from harness.campaign.dashboard import render_dashboard, render_index
+from harness.campaign.history import all_runs, diff_campaign, previous_run
 from harness.campaign.runner import ABORTED, CERTIFIED, NOT_CONFORMANT, run_campaign
 from harness.fileio import atomic_write_text
 from harness.run import new_run_dir, utc_now
@@ -63,4 +63,5 @@ def execute(campaign: Campaign, jobs: int | None = None, lang: str | None = None
     }
     atomic_write_text(folder / "campaign.json", json.dumps(data, ensure_ascii=False, indent=2))
     atomic_write_text(folder / "dashboard.html", render_dashboard(data, lang))
+    atomic_write_text(campaign.output / "index.html", render_index(campaign.title, all_runs(campaign.output), lang))
     return folder, data

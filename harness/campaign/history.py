@@ -23,6 +23,19 @@ def previous_run(output: Path, current: Path) -> tuple[Path, dict[str, Any]] | N
     return None
 
 
+def all_runs(output: Path) -> list[dict[str, Any]]:
+    """The campaign.json of every kept run under `output`, newest first."""
+    runs = []
+    for folder in sorted((p for p in Path(output).iterdir() if p.is_dir()), reverse=True):
+        try:
+            data = json.loads((folder / "campaign.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and "campaign" in data and "summary" in data:
+            runs.append(data)
+    return runs
+
+
 def diff_candidate(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
     """What changed for one candidate since the previous campaign run."""
     if before is None:

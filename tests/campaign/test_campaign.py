@@ -120,6 +120,8 @@ def test_history_shows_what_changed(campaign_runs: CampaignRuns) -> None:
     assert "<li class='pass' data-change='newly-passing' data-requirement='TOYC-002'>" in page
     assert f"<a href='../{campaign_runs.first.name}/dashboard.html'>" in page
     assert (campaign_runs.first / "dashboard.html").is_file()  # the earlier run is kept
+    index = (campaign_runs.output / "index.html").read_text(encoding="utf-8")
+    assert index.index(f"<tr data-run='{campaign_runs.second.name}'>") < index.index(f"<tr data-run='{campaign_runs.first.name}'>")
 
 
 def test_expired_waiver_in_a_campaign_is_ignored_and_shown(campaign_runs: CampaignRuns) -> None:
