@@ -220,7 +220,7 @@ def _check_page(page: str, payload: dict[str, Any], result: Verification) -> Non
     issued = bool(payload.get("issued"))
     compare("délivrance (attribut)", "issuance (attribute)", body.get("data-issued") if body is not None else None, str(issued).lower())
     expected = label("conformant" if issued else ("incomplete" if payload.get("status") != "complete" else "nonconformant"), lang)
-    compare("verdict global", "overall verdict", _text(one("overall")), f"{label('overall', lang)} : {expected}")
+    compare("verdict global", "overall verdict", _text(one("overall")).removeprefix(label("overall", lang)).lstrip(" :"), expected)
 
     shown_profiles = [(_text(r[0]), _text(r[2])) for r in doc.xpath("//table[@id='profiles']/tbody/tr") if len(r) >= 3]
     signed_profiles = [(p.get("id"), p.get("version")) for p in payload.get("profiles", [])]

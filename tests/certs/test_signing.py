@@ -123,7 +123,7 @@ def _swap_verdict(page: str) -> str:
 
 
 def _first_sha(page: str) -> str:
-    return re.search(r"<table id=\"artefacts\"><tbody><tr><td>[^<]*</td><td><code>([0-9a-f]{64})</code>", page).group(1)  # type: ignore[union-attr]
+    return re.search(r"<table id=\"artefacts\"><tbody><tr><td>[^<]*</td><td><code[^>]*>([0-9a-f]{64})</code>", page).group(1)  # type: ignore[union-attr]
 
 
 TAMPERINGS = {
@@ -136,6 +136,7 @@ TAMPERINGS = {
     "candidate name": (lambda p: p.replace("DPI Exemple", "DPI Concurrent"), "candidate: the page shows 'DPI Concurrent'"),
     "vendor": (lambda p: p.replace('<dd id="vendor">Éditeur Exemple', '<dd id="vendor">Autre'), "vendor"),
     "overall verdict": (lambda p: p.replace('data-issued="true"', 'data-issued="false"'), "issuance"),
+    "overall verdict text": (lambda p: p.replace(": CONFORMANT</p>", ": NOT CONFORMANT</p>"), "overall verdict: the page shows 'NOT CONFORMANT'"),
     "statement text": (lambda p: p.replace("No document contains the word BROKEN.", "Anything goes."), "page was modified after signing"),
     "hidden style": (lambda p: p.replace("</style>", "#requirements { display: none }</style>"), "page was modified after signing"),
 }
