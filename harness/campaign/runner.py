@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,9 @@ from harness.target import Target, load_target
 
 CERTIFIED, NOT_CONFORMANT, ABORTED = "CERTIFIED", "NOT_CONFORMANT", "ABORTED"
 KILL_GRACE_SECONDS = 5.0
+_LIVE: set[subprocess.Popen[bytes]] = set()  # runs in progress, stopped if the campaign itself is interrupted
+_LIVE_LOCK = threading.Lock()
+_STOPPING = threading.Event()
 PREFLIGHT_MAX_SECONDS = 5.0
 
 
@@ -136,8 +140,12 @@ def run_candidate(campaign: Campaign, candidate: Candidate, folder: Path) -> dic
 
     report_dir = folder / "run"
     with (folder / "run.log").open("wb") as log:
-        process = subprocess.Popen(run_arguments(campaign, candidate, target_file, report_dir), stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, env=_environment(), start_new_session=True)
+        with _LIVE_LOCK:
+            if _STOPPING.is_set():
+                raise KeyboardInterrupt
+            process = subprocess.Popen(run_arguments(campaign, candidate, target_file, report_dir), stdout=log, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL, env=_environment(), start_new_session=True)
+            _LIVE.add(process)
         try:
             outcome["returncode"] = process.wait(candidate.timeout)
         except subprocess.TimeoutExpired:
@@ -145,6 +153,9 @@ def run_candidate(campaign: Campaign, candidate: Candidate, folder: Path) -> dic
             outcome["returncode"] = process.returncode
             outcome["reason"] = (f"délai dépassé ({candidate.timeout:g} s) : le candidat ne répond pas, campagne interrompue / "
                                  f"timed out after {candidate.timeout:g} s: the candidate did not answer, run stopped")
+        finally:
+            with _LIVE_LOCK:
+                _LIVE.discard(process)
     runs = sorted(p for p in report_dir.iterdir() if p.is_dir()) if report_dir.is_dir() else []
     if runs:
         outcome["run_dir"] = str(runs[-1].relative_to(folder.parent.parent))
@@ -234,5 +245,18 @@ def run_campaign(campaign: Campaign, run_folder: Path, jobs: int,
             on_done(outcome)
         return outcome
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="candidate") as pool:
-        return list(pool.map(one, campaign.candidates))
+    _STOPPING.clear()
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="candidate")
+    try:
+        futures = [pool.submit(one, candidate) for candidate in campaign.candidates]
+        return [future.result() for future in futures]
+    except BaseException:  # Ctrl-C, SIGTERM: stop every run in progress, leave no process behind
+        _STOPPING.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        with _LIVE_LOCK:
+            live = list(_LIVE)
+        for process in live:
+            _stop(process)
+        raise
+    finally:
+        pool.shutdown(wait=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--output", type=Path, metavar="DIR", help="folder of the campaign's runs (default: the file's, else reports/campaigns/<id>)")
     run.add_argument("--lang", choices=("fr", "en"))
     run.set_defaults(handler=run_command)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -49,6 +54,7 @@ def run_command(args: argparse.Namespace) -> int:
         reason = f" — {outcome['reason'][:160]}" if outcome.get("reason") else ""
         print(f"  {outcome['status']:<15} {outcome['name']} ({outcome.get('duration', 0):.1f} s){reason}", flush=True)
 
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped from outside: stop the candidates' runs too
     folder, data = execute(campaign, args.jobs, lang, done)
     summary = data["summary"]
     print(f"{'Tableau de bord' if fr else 'Dashboard'}: {folder / 'dashboard.html'}")

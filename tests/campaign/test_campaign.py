@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -11,7 +15,7 @@ import pytest
 from harness.campaign import runner
 from harness.campaign.config import load_campaign
 
-from .conftest import CDA_FIXTURES, CDA_PACKS, HANG_TIMEOUT, TOY, CampaignRuns, _candidate, harness, write_campaign
+from .conftest import CDA_FIXTURES, CDA_PACKS, HANG_TIMEOUT, REPO, TOY, CampaignRuns, _candidate, harness, write_campaign
 
 
 def test_exit_status_and_summary(campaign_runs: CampaignRuns) -> None:
@@ -182,3 +186,37 @@ def test_waivers_file_with_unknown_requirement_stops_the_campaign(tmp_path: Path
     (tmp_path / "w.toml").write_text('[[waivers]]\nrequirement = "TOYC-404"\ncandidate = "A"\njustification = "j"\napprover = "a"\nexpires = 2099-01-01\n', encoding="utf-8")
     process = harness("campaign", "run", write_campaign(tmp_path, _candidate("A", vendor="V", version="1", documents=[str(TOY / "documents" / "good")]), waivers="w.toml"))
     assert process.returncode == 2 and "unknown requirement: TOYC-404" in process.stderr
+
+
+# -- interrupting the campaign itself --------------------------------------------------------------
+def _processes_mentioning(text: str) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text in cmdline.read_bytes().decode(errors="replace"):
+                found.append(cmdline.parent.name)
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc to look for left-over processes")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_stopping_the_campaign_stops_every_run(tmp_path: Path, silent_server: int, sig: int) -> None:
+    target = tmp_path / "hang.toml"
+    target.write_text(f'[candidate]\nname = "Hangs"\nvendor = "V"\nversion = "1"\n[timeouts]\nread = 600\n'
+                      f'[[endpoints]]\nname = "m"\nprotocol = "mllp"\nhost = "127.0.0.1"\nport = {silent_server}\n', encoding="utf-8")
+    campaign = write_campaign(tmp_path, _candidate("Hangs", target=str(target), timeout=120))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
+    process = subprocess.Popen([sys.executable, "-m", "harness", "campaign", "run", str(campaign)], env=env, cwd=REPO,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    runs = str(tmp_path / "runs")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not _processes_mentioning(runs):  # the candidate's run, not the campaign
+        time.sleep(0.2)
+    assert _processes_mentioning(runs), "the candidate's run never started"
+    time.sleep(1.5)  # let the run reach the silent endpoint
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 1 and "interrupted" in stderr
+    assert _processes_mentioning(runs) == []
