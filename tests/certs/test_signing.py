@@ -311,3 +311,51 @@ def test_documented_openssl_verification(signed_run: SignedRun, tmp_path: Path) 
     forged = _tamper(signed_run, tmp_path / "forged", forge)
     bad = subprocess.run(["sh", str(script), str(forged), str(signed_run.issuer_cert)], cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert bad.returncode != 0 and "Verification failure" in bad.stdout + bad.stderr
+
+
+def test_issuer_under_an_intermediate_ca_with_chain_pem(signed_run: SignedRun, tmp_path: Path) -> None:
+    now = dt.datetime.now(dt.UTC)
+
+    def cert(name: str, issuer_name: str, key, issuer_key, ca: bool):  # type: ignore[no-untyped-def]
+        builder = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+                   .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_name)])).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30)))
+        if ca:
+            builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    root_key, inter_key, leaf_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
+    root = cert("Root", "Root", root_key, root_key, True)
+    inter = cert("Intermediate", "Root", inter_key, root_key, True)
+    leaf = cert("Signer", "Intermediate", leaf_key, inter_key, False)
+    folder = tmp_path / "issuer"
+    folder.mkdir()
+    pem = serialization.Encoding.PEM
+    (folder / "issuer-key.pem").write_bytes(leaf_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (folder / "issuer-cert.pem").write_bytes(leaf.public_bytes(pem))
+    (tmp_path / "root.pem").write_bytes(root.public_bytes(pem))
+    page = signed_run.certificate.read_text(encoding="utf-8")
+    payload = json.loads(b64url_decode(SIGNATURE_ELEMENT.search(page).group(1).split(".")[1]))  # type: ignore[union-attr]
+    unsigned = SIGNATURE_ELEMENT.sub(EMPTY_SIGNATURE_ELEMENT, page)
+
+    without_chain = tmp_path / "without-chain.html"
+    without_chain.write_text(sign_page(unsigned, payload, Signer.load(folder)), encoding="utf-8")
+    refused = harness("certificate", "verify", without_chain, "--trust", tmp_path / "root.pem")
+    assert refused.returncode == 1 and "untrusted issuer" in refused.stdout
+
+    (folder / "chain.pem").write_bytes(inter.public_bytes(pem))
+    with_chain = tmp_path / "with-chain.html"
+    with_chain.write_text(sign_page(unsigned, payload, Signer.load(folder)), encoding="utf-8")
+    accepted = harness("certificate", "verify", with_chain, "--trust", tmp_path / "root.pem")
+    assert accepted.returncode == 0, accepted.stdout
+
+
+def test_verify_usage_errors(signed_run: SignedRun, tmp_path: Path) -> None:
+    missing = harness("certificate", "verify", tmp_path / "nope.html", "--trust", signed_run.issuer_cert)
+    assert missing.returncode == 2 and "not found" in missing.stderr
+    no_trust_file = harness("certificate", "verify", signed_run.certificate, "--trust", tmp_path / "nope.pem")
+    assert no_trust_file.returncode == 2 and "trusted certificate not found" in no_trust_file.stderr
+    garbage = tmp_path / "garbage.html"
+    garbage.write_bytes(b"\x00\xff" * 1000)
+    process = harness("certificate", "verify", garbage, "--trust", signed_run.issuer_cert)
+    assert process.returncode == 1 and "unsigned certificate" in process.stdout and "Traceback" not in process.stderr
