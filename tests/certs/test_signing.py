@@ -359,3 +359,20 @@ def test_verify_usage_errors(signed_run: SignedRun, tmp_path: Path) -> None:
     garbage.write_bytes(b"\x00\xff" * 1000)
     process = harness("certificate", "verify", garbage, "--trust", signed_run.issuer_cert)
     assert process.returncode == 1 and "unsigned certificate" in process.stdout and "Traceback" not in process.stderr
+
+
+def test_a_french_certificate_verifies_and_its_tampering_is_explained(issuer: Path, tmp_path: Path) -> None:
+    from .conftest import toy_run, write_target
+
+    target = write_target(tmp_path / "target.toml", "DPI « Étoile »", TOY / "documents" / "broken", vendor="Éditeur & Fils")
+    process, run_dir = toy_run(tmp_path / "r", target, "--sign-with", issuer, "--lang", "fr")
+    assert process.returncode == 1  # not conformant: a refusal is signed too
+    page = (run_dir / "certificate.html").read_text(encoding="utf-8")
+    assert "NON CONFORME" in page
+    ok = harness("certificate", "verify", run_dir / "certificate.html", "--trust", issuer / "issuer-cert.pem", "--lang", "fr")
+    assert ok.returncode == 0, ok.stdout
+    assert "VALIDE" in ok.stdout and "DPI « Étoile » (Éditeur & Fils 2.3)" in ok.stdout
+    forged = tmp_path / "forged.html"
+    forged.write_text(page.replace("Verdict global : NON CONFORME", "Verdict global : CONFORME"), encoding="utf-8")
+    bad = harness("certificate", "verify", forged, "--trust", issuer / "issuer-cert.pem", "--lang", "fr")
+    assert bad.returncode == 1 and "verdict global : la page affiche « CONFORME », le contenu signé dit « NON CONFORME »" in bad.stdout
