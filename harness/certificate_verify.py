@@ -16,6 +16,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import lxml.html
@@ -55,7 +56,8 @@ class Verification:
         self.problems.append(Problem(fr, en))
 
 
-def verify_certificate(path: Path, trusted: list[x509.Certificate], artefacts: list[Path] = ()) -> Verification:  # type: ignore[assignment]
+def verify_certificate(path: Path, trusted: list[x509.Certificate], artefacts: Sequence[Path] = ()) -> Verification:
+    """Every check of a certificate page; `valid` is true only when none found a problem."""
     result = Verification()
     page = read_bounded(Path(path), MAX_CERTIFICATE_BYTES).decode("utf-8", errors="replace")
     found = SIGNATURE_ELEMENT.findall(page)
@@ -194,7 +196,7 @@ def _check_page(page: str, payload: dict[str, Any], result: Verification) -> Non
     lang = lang if lang in ("fr", "en") else "fr"
 
     def one(element_id: str) -> Any:
-        nodes = doc.xpath(f"//*[@id=$i]", i=element_id)
+        nodes = doc.xpath("//*[@id=$i]", i=element_id)
         return nodes[0] if len(nodes) == 1 else None
 
     def compare(what_fr: str, what_en: str, shown: Any, signed: Any) -> None:
@@ -227,21 +229,21 @@ def _check_page(page: str, payload: dict[str, Any], result: Verification) -> Non
     if shown_profiles != signed_profiles:
         compare("profils", "profiles", ", ".join(f"{i} {v}" for i, v in shown_profiles), ", ".join(f"{i} {v}" for i, v in signed_profiles))
 
-    shown_requirements: dict[str, tuple[str, str, str]] = {}
+    shown_requirements: dict[str, tuple[str, str, str, str]] = {}
     for row in doc.xpath("//table[@id='requirements']/tbody/tr"):
         cells = row.findall("td")
         rid = row.get("data-requirement")
         if rid in shown_requirements or len(cells) < 4:
             result.fail(f"exigence {rid} : ligne en double ou incomplète", f"requirement {rid}: duplicate or incomplete row")
             continue
-        shown_requirements[rid] = (_text(cells[0]), _text(cells[1]), cells[3].get("data-verdict") or "", _text(cells[3]))  # type: ignore[assignment]
+        shown_requirements[rid] = (_text(cells[0]), _text(cells[1]), cells[3].get("data-verdict") or "", _text(cells[3]))
     signed_requirements = {r["id"]: r for r in payload.get("requirements", [])}
     for rid, req in signed_requirements.items():
         shown = shown_requirements.get(rid)
         if shown is None:
             result.fail(f"exigence {rid} : absente de la page", f"requirement {rid}: missing from the page")
             continue
-        shown_id, level, verdict, verdict_text = shown  # type: ignore[misc]
+        shown_id, level, verdict, verdict_text = shown
         compare(f"exigence {rid}, identifiant", f"requirement {rid}, identifier", shown_id, rid)
         compare(f"exigence {rid}, niveau", f"requirement {rid}, level", level, req["level"])
         compare(f"exigence {rid}, verdict", f"requirement {rid}, verdict", verdict, req["verdict"])
