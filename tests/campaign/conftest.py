@@ -23,6 +23,7 @@ TOY = REPO / "tests" / "certs" / "toy"
 HANG_TIMEOUT = 3
 CDA_FIXTURES = REPO / "fixtures"
 CDA_PACKS = ["ci-sis-cda-header", "ci-sis-cda-structure", "ci-sis-cda-volets"]
+HL7V2_PACKS = ["hl7v2-base", "ci-sis-pam-fr", "ci-sis-hl7v2-cda"]
 
 
 def harness(*args: object, timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -144,6 +145,10 @@ def campaign_runs(tmp_path_factory: pytest.TempPathFactory, silent_server: int) 
         # real documents: the CDA fixtures, against the CDA packs
         + _candidate("CDA conforming", vendor="Éditeur CDA", version="3.0", documents=[str(CDA_FIXTURES / "conforming" / "cda")], profiles=CDA_PACKS)
         + _candidate("CDA nonconforming", vendor="Éditeur CDA", version="2.9", documents=[str(CDA_FIXTURES / "nonconforming" / "cda")], profiles=CDA_PACKS)
+        + _candidate("Messages and documents", vendor="Éditeur M", version="5.0", profiles=CDA_PACKS + HL7V2_PACKS,
+                     documents=[str(CDA_FIXTURES / "conforming" / "hl7v2"), str(CDA_FIXTURES / "conforming" / "cda")])
+        + _candidate("Messages nonconforming", vendor="Éditeur M", version="4.0", profiles=HL7V2_PACKS,
+                     documents=[str(CDA_FIXTURES / "nonconforming" / "hl7v2")])
     )
     _documents(evolving, "good")
     _documents(fixing, "broken")

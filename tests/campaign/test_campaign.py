@@ -15,13 +15,13 @@ import pytest
 from harness.campaign import runner
 from harness.campaign.config import load_campaign
 
-from .conftest import CDA_FIXTURES, CDA_PACKS, HANG_TIMEOUT, REPO, TOY, CampaignRuns, _candidate, harness, write_campaign
+from .conftest import CDA_FIXTURES, CDA_PACKS, HANG_TIMEOUT, HL7V2_PACKS, REPO, TOY, CampaignRuns, _candidate, harness, write_campaign
 
 
 def test_exit_status_and_summary(campaign_runs: CampaignRuns) -> None:
     assert campaign_runs.first_process.returncode == 1, campaign_runs.first_process.stderr
     data = campaign_runs.data(campaign_runs.first)
-    assert data["summary"] == {"candidates": 11, "certified": 5, "not_conformant": 2, "aborted": 4}
+    assert data["summary"] == {"candidates": 13, "certified": 6, "not_conformant": 3, "aborted": 4}
     assert data["campaign"]["previous"] is None
     assert "Dashboard:" in campaign_runs.first_process.stdout
 
@@ -54,6 +54,17 @@ def test_candidates_of_real_cda_documents(campaign_runs: CampaignRuns) -> None:
                       campaign_runs.issuer / "issuer-cert.pem", "--artefacts", CDA_FIXTURES / "conforming" / "cda")
     assert process.returncode == 0, process.stdout
     assert f"Artefacts checked: {len(list((CDA_FIXTURES / 'conforming' / 'cda').iterdir()))}" in process.stdout
+
+
+def test_candidates_of_hl7v2_messages(campaign_runs: CampaignRuns) -> None:
+    both = campaign_runs.candidate(campaign_runs.first, "Messages and documents")
+    assert both["status"] == "CERTIFIED"
+    assert [p["id"] for p in both["profiles"]] == CDA_PACKS + HL7V2_PACKS
+    bad = campaign_runs.candidate(campaign_runs.first, "Messages nonconforming")
+    assert bad["status"] == "NOT_CONFORMANT" and bad["failed_must"] > 0
+    page = (campaign_runs.first / "dashboard.html").read_text(encoding="utf-8")
+    for pack in CDA_PACKS + HL7V2_PACKS + ["toy-certs"]:
+        assert f"<th>{pack}<br>" in page  # one column per profile of the campaign
 
 
 @pytest.mark.parametrize(("name", "reason"), [
