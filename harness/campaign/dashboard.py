@@ -83,10 +83,10 @@ def render_dashboard(data: dict[str, Any], lang: str) -> str:
             elif cell is None:
                 cells.append(f"<td data-profile='{esc(profile['id'])}'>—</td>")
             else:
-                counts = " · ".join(f"{name} {cell[key]}" for name, key in (("MUST ✗", "failed_must"), ("SHOULD ✗", "failed_should"), (t("waived"), "waived"))
+                cell_counts = " · ".join(f"{name} {cell[key]}" for name, key in (("MUST ✗", "failed_must"), ("SHOULD ✗", "failed_should"), (t("waived"), "waived"))
                                     if cell[key])  # only what is not zero
                 cells.append(f"<td class='v-{esc(cell['verdict'])}' data-profile='{esc(profile['id'])}' data-verdict='{esc(cell['verdict'])}'>"
-                             f"{esc(label(cell['verdict'], lang))}{'<br><small>' + esc(counts) + '</small>' if counts else ''}</td>")
+                             f"{esc(label(cell['verdict'], lang))}{'<br><small>' + esc(cell_counts) + '</small>' if cell_counts else ''}</td>")
         change = changes.get(c["name"])
         aborted = c["status"] == "ABORTED"  # a stopped run's partial counts would mislead
         counts = "".join(f"<td class='n-{key}'>{'—' if aborted else esc(c.get(field, '—'))}</td>"
