@@ -74,9 +74,11 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
     reasons = {r["id"]: "; ".join(x["reason"] for x in r.get("reasons", []) if x.get("reason"))[:300] for r in results["requirements"]}
 
     rows = "\n".join(
-        f"<tr data-requirement='{esc(r['id'])}'><td><code>{esc(r['id'])}</code></td><td>{esc(r['level'])}</td>"
+        f'<tr data-requirement="{esc(r["id"])}">'
+        f"<td><code>{esc(r['id'])}</code></td><td>{esc(r['level'])}</td>"
         f"<td>{esc(r['statement'][lang])}<br><small>{esc(r['source']['document'])} {esc(r['source']['version'])}, {esc(r['section'])}</small></td>"
-        f"<td class='v-{esc(r['verdict'])}' data-verdict='{esc(r['verdict'])}'>{esc(label(r['verdict'], lang))}</td>"
+        f'<td class="v-{esc(r["verdict"])}" data-verdict="{esc(r["verdict"])}">'
+        f"{esc(label(r['verdict'], lang))}</td>"
         f"<td>{esc(reasons.get(r['id']) or '')}</td></tr>"
         for r in results["requirements"]
     )

@@ -6,6 +6,8 @@ redacts them and `Redactor` scrubs their values from any evidence text.
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -112,7 +114,12 @@ class Redactor:
     """Replaces every secret value of the target in texts that reach a report."""
 
     def __init__(self, secrets: list[str]) -> None:
-        self._secrets = sorted({s for s in secrets if len(s) >= 3}, key=len, reverse=True)
+        forms = set()
+        for secret in secrets:
+            if len(secret) >= 3:  # also the forms a secret takes once escaped in JSON or HTML
+                json_form = json.dumps(secret)[1:-1]
+                forms.update({secret, html.escape(secret), json_form, html.escape(json_form)})
+        self._secrets = sorted(forms, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
