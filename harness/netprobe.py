@@ -31,6 +31,14 @@ class NoAnswer(Exception):
     """The endpoint was reached but gave no answer: handshake refused, reset, closed or timed out."""
 
 
+class LocalLimitation(Exception):
+    """The local TLS library cannot make the probe (e.g. it cannot offer TLS 1.0): nothing was judged."""
+
+
+# OpenSSL reasons raised by our own side before anything reaches the server.
+LOCAL_REASONS = {"NO_PROTOCOLS_AVAILABLE", "NO_CIPHERS_AVAILABLE", "NO_SUITABLE_SIGNATURE_ALGORITHM", "NO_SUITABLE_KEY_SHARE"}
+
+
 @dataclass
 class TlsOptions:
     """What a probing TLS client offers and checks."""
@@ -40,6 +48,7 @@ class TlsOptions:
     ciphers: str | None = None  # OpenSSL cipher string for TLS ≤ 1.2
     curve: str | None = None  # offer only this group
     client_cert: tuple[Path, Path] | None = None
+    client_key_password: str | None = None
     verify: bool = False  # verify the server chain against `ca_bundle`
     ca_bundle: Path | None = None
     check_hostname: bool = False
@@ -53,10 +62,13 @@ def client_context(options: TlsOptions) -> ssl.SSLContext:
             ctx.minimum_version = options.min_version
         if options.max_version is not None:
             ctx.maximum_version = options.max_version
-    if options.ciphers:
-        ctx.set_ciphers(options.ciphers)
-    if options.curve:
-        ctx.set_ecdh_curve(options.curve)
+    try:
+        if options.ciphers:
+            ctx.set_ciphers(options.ciphers)
+        if options.curve:
+            ctx.set_ecdh_curve(options.curve)
+    except (ssl.SSLError, ValueError) as exc:
+        raise LocalLimitation(f"la bibliothèque TLS locale ne peut pas offrir / the local TLS library cannot offer {options.ciphers or options.curve}: {exc}") from exc
     ctx.check_hostname = options.check_hostname
     if options.verify:
         ctx.verify_mode = ssl.CERT_REQUIRED
@@ -65,7 +77,7 @@ def client_context(options: TlsOptions) -> ssl.SSLContext:
     else:
         ctx.verify_mode = ssl.CERT_NONE
     if options.client_cert:
-        ctx.load_cert_chain(*options.client_cert)
+        ctx.load_cert_chain(*options.client_cert, password=options.client_key_password)
     return ctx
 
 
@@ -97,6 +109,8 @@ def open_tls(endpoint: Endpoint, target: Target, options: TlsOptions) -> tuple[s
         tls = ctx.wrap_socket(sock, server_hostname=server_name(endpoint, target))
     except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
         sock.close()
+        if isinstance(exc, ssl.SSLError) and exc.reason in LOCAL_REASONS:
+            raise LocalLimitation(f"la bibliothèque TLS locale ne peut pas faire cette poignée de main / the local TLS library cannot make this handshake: {_describe(exc)}") from exc
         raise NoAnswer(f"poignée de main TLS refusée / TLS handshake refused: {_describe(exc)}") from exc
     cipher = tls.cipher()
     return tls, Handshake(tls.version() or "", cipher[0] if cipher else "", tls.getpeercert(binary_form=True))
@@ -196,6 +210,90 @@ def _read_http(sock: ssl.SSLSocket, read_timeout: float) -> HttpResponse:
         pass  # the body is evidence only; status and headers are what the checks use
     response.body = bytes(body[:MAX_HTTP_RESPONSE])
     return response
+
+
+def base_options(target: Target, **changes: object) -> TlsOptions:
+    """What every probe offers by default: the target's client certificate, when it has one."""
+    tls = target.tls
+    client = (tls.client_cert, tls.client_key or tls.client_cert) if tls.client_cert else None
+    options = TlsOptions(client_cert=client, client_key_password=tls.client_key_password)
+    for name, value in changes.items():
+        setattr(options, name, value)
+    return options
+
+
+def http_post_oversized(endpoint: Endpoint, target: Target, options: TlsOptions, size: int, path: str | None = None) -> HttpResponse:
+    """POST a body of `size` bytes announcing `Expect: 100-continue`: a server that refuses it by its
+    length answers before the body is sent; one that does not gets the body, then must answer."""
+    tls, hs = open_tls(endpoint, target, options)
+    try:
+        head = (f"POST {path or endpoint.path} HTTP/1.1\r\nHost: {server_name(endpoint, target)}\r\nConnection: close\r\n"
+                f"User-Agent: enrs-harness\r\nContent-Type: application/json\r\nContent-Length: {size}\r\nExpect: 100-continue\r\n\r\n")
+        tls.sendall(head.encode("latin-1"))
+        tls.settimeout(min(1.0, target.timeouts.read))
+        early = b""
+        try:
+            early = tls.recv(65536)
+        except (TimeoutError, ssl.SSLError, OSError):
+            pass
+        tls.settimeout(target.timeouts.read)
+        if early and not early.startswith(b"HTTP/1.1 100"):
+            return _read_http(_Prefixed(tls, early), target.timeouts.read)
+        body = b"[" + b"0," * ((size - 2) // 2) + b"0" * ((size - 2) % 2) + b"]"
+        try:
+            tls.sendall(body[:size])
+        except OSError as exc:
+            raise NoAnswer(f"connexion coupée pendant l'envoi / connection cut while sending: {_describe(exc)}") from exc
+        response = _read_http(tls, target.timeouts.read)
+        response.tls_version = hs.version
+        return response
+    finally:
+        tls.close()
+
+
+class _Prefixed:
+    """A socket whose first bytes were already read."""
+
+    def __init__(self, sock: ssl.SSLSocket, first: bytes) -> None:
+        self._sock, self._first = sock, first
+
+    def recv(self, size: int) -> bytes:
+        if self._first:
+            data, self._first = self._first, b""
+            return data
+        return self._sock.recv(size)
+
+
+REFUSAL_STATUSES = {400, 401, 403, 495, 496}
+
+
+def attempt_with_certificate(endpoint: Endpoint, target: Target, options: TlsOptions, message: bytes | None = None,
+                             accepted_codes: tuple[str, ...] = ("AA", "CA")) -> tuple[bool, str]:
+    """Connect with `options`, send a request and read the answer: (accepted, what happened).
+
+    Under TLS 1.3 a refused client certificate shows only when reading, so an answer is required
+    for "accepted". HTTPS: any answer except 400/401/403/495/496. MLLP/TLS: an ACK AA/CA to `message`.
+    """
+    if endpoint.protocol == "https":
+        try:
+            response = http_request(endpoint, target, options)
+        except NoAnswer as exc:
+            return False, str(exc)
+        return response.status not in REFUSAL_STATUSES, f"HTTP {response.status} {response.reason} ({response.tls_version})"
+    try:
+        sock = mllp_socket(endpoint, target, options)
+    except NoAnswer as exc:
+        return False, str(exc)
+    try:
+        answer = mllp_exchange(sock, message or b"")
+    except NoAnswer as exc:
+        return False, str(exc)
+    finally:
+        sock.close()
+    ack = mllp.parse_ack(answer)
+    if ack is None:
+        return False, "réponse qui n'est pas un ACK / answer is not an ACK"
+    return ack.code in accepted_codes, f"ACK MSA-1={ack.code}"
 
 
 # -- MLLP ----------------------------------------------------------------------------------------

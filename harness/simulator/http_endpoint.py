@@ -93,6 +93,21 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(200, f"{self.command} accepted".encode(), "text/plain; charset=utf-8")
         self._json(code, {"error": _REASONS.get(code, "error")})
 
+    def _too_large(self) -> bool:
+        try:
+            length = int(self.headers.get("Content-Length", "0"))
+        except ValueError:
+            return False
+        return length > self.cfg.max_body and "no-size-limit" not in self.cfg.faults
+
+    def handle_expect_100(self) -> bool:
+        """`Expect: 100-continue` with a body above the limit: 413 before the body is sent."""
+        if self._too_large():
+            self.close_connection = True
+            self._json(413, {"error": "request too large"})
+            return False
+        return super().handle_expect_100()
+
     def do_GET(self) -> None:
         path = self.path.split("?")[0]
         if "exposed-debug" in self.cfg.faults and path in ("/.git/HEAD", "/actuator", "/actuator/env"):
@@ -112,7 +127,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             self.close_connection = True
             return self._json(411, {"error": "length required"})
-        if length > self.cfg.max_body and "no-size-limit" not in self.cfg.faults:
+        if self._too_large():
             self.close_connection = True  # refused before reading the body
             return self._json(413, {"error": "request too large"})
         body = _read_exactly(self.rfile, length)
