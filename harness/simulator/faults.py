@@ -11,7 +11,7 @@ FAULTS: dict[str, tuple[str, str, str]] = {
     "tls13-only": ("tls", "refuses TLS 1.2", "SEC-TLS-03"),
     "no-tls13": ("tls", "refuses TLS 1.3", "SEC-TLS-04"),
     "weak-ciphers": ("tls", "accepts a NULL cipher suite and CBC suites on TLS 1.2", "SEC-TLS-05, SEC-TLS-05B"),
-    "weak-curve": ("tls", "uses the curve secp521r1 (outside the profile's groups)", "SEC-TLS-10"),
+    "weak-curve": ("tls", "keeps OpenSSL's default groups, which add X448 and P-521 to the profile's", "SEC-TLS-10"),
     "unknown-ca-server-cert": ("tls", "presents a server certificate from an unknown CA", "SEC-PKI-01"),
     "no-chain": ("tls", "sends the server leaf without its intermediate CA", "SEC-PKI-03"),
     "hostname-mismatch": ("tls", "presents a certificate for another host name", "SEC-PKI-03"),
@@ -24,7 +24,7 @@ FAULTS: dict[str, tuple[str, str, str]] = {
     "client-cert-optional": ("tls", "asks for a client certificate but accepts a client without one", "SEC-MTLS-01"),
     "accept-revoked": ("tls", "does not check the CRL of client certificates", "SEC-MTLS-02"),
     "accept-expired": ("tls", "does not check the validity dates of client certificates", "SEC-MTLS-02"),
-    "accept-unknown-ca": ("tls", "also trusts an unknown CA for client certificates", "SEC-MTLS-02"),
+    "accept-unknown-ca": ("tls", "also trusts an unknown CA for client certificates (and checks no CRL)", "SEC-MTLS-02"),
     "distrust-client-ca": ("tls", "trusts only another CA: refuses the good client certificate", "SEC-MTLS-02"),
     # HTTP
     "no-security-headers": ("http", "sends no HSTS, nosniff, Referrer-Policy, Cache-Control nor charset", "SEC-HTTP-01, SEC-HTTP-02, SEC-HTTP-04, SEC-HTTP-09"),

@@ -52,7 +52,8 @@ def server_context(pki: PkiManifest, faults: frozenset[str], work_dir: Path) -> 
     unexpected = {c["name"] for c in ctx.get_ciphers() if c["protocol"] == "TLSv1.3"} - TLS13_SUITES
     if unexpected:
         raise RuntimeError(f"OpenSSL offers TLS 1.3 suites outside the profile: {sorted(unexpected)}")
-    ctx.set_ecdh_curve("secp521r1" if "weak-curve" in faults else CURVE)
+    if "weak-curve" not in faults:  # the fault keeps OpenSSL's default groups (X25519, P-256, X448, P-521, P-384)
+        ctx.set_ecdh_curve(CURVE)
     ctx.options |= ssl.OP_NO_COMPRESSION | ssl.OP_NO_RENEGOTIATION
 
     defect = next((d for f, d in SERVER_CERT_FAULTS.items() if f in faults), None)
@@ -71,7 +72,7 @@ def server_context(pki: PkiManifest, faults: frozenset[str], work_dir: Path) -> 
     ctx.load_verify_locations(pki.path(pki.data["unknown_ca"]) if "distrust-client-ca" in faults else pki.trust_anchor)
     if "accept-unknown-ca" in faults:
         ctx.load_verify_locations(pki.path(pki.data["unknown_ca"]))
-    if "accept-revoked" not in faults and "distrust-client-ca" not in faults:
+    if not faults & {"accept-revoked", "accept-unknown-ca", "distrust-client-ca"}:
         ctx.load_verify_locations(pki.crl)
         ctx.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
     if "accept-expired" in faults:

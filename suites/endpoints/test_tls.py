@@ -14,7 +14,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from harness.netprobe import NoAnswer, base_options, handshake, hostname_matches, server_name
+from harness.netprobe import LocalLimitation, NoAnswer, base_options, handshake, hostname_matches, server_name
 from harness.recorder import Recorder
 from harness.target import Endpoint, Target
 
@@ -87,18 +87,24 @@ def test_tls_1_2_suites_within_profile(tls_endpoint: Endpoint, enrs_target: Targ
 
 @pytest.mark.requirement("SEC-TLS-10")
 def test_groups_within_profile(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable) -> None:
+    """Offer one group at a time over TLS 1.3, where the group is only the key exchange's (under TLS 1.2
+    an ECDSA certificate's own curve must also be shared, which would hide the answer)."""
     accepted, untested = [], []
     with reachable():
+        control = _try(tls_endpoint, enrs_target, min_version=V.TLSv1_3)
+        if isinstance(control, NoAnswer):
+            enrs.abort(f"groupes sondés en TLS 1.3, refusé par le serveur / groups are probed over TLS 1.3, refused by the server: {control}")
         for curve in security["tls_groups_probed"]:
             try:
-                result = _try(tls_endpoint, enrs_target, max_version=V.TLSv1_2, curve=curve,
-                              ciphers="ECDHE:!aNULL:!eNULL")
-            except Exception as exc:  # noqa: BLE001 - a curve the local library lacks is only noted
+                result = _try(tls_endpoint, enrs_target, min_version=V.TLSv1_3, curve=curve)
+            except LocalLimitation as exc:
                 untested.append(f"{curve} ({exc})")
                 continue
             if not isinstance(result, NoAnswer):
                 accepted.append(curve)
     enrs.evidence("groupes hors profil / groups outside the profile", {"accepted": accepted, "not_probed": untested})
+    if len(untested) == len(security["tls_groups_probed"]):
+        enrs.abort(f"aucun groupe n'a pu être sondé / no group could be probed: {untested}")
     assert not accepted, f"groupes hors profil acceptés / groups outside the profile accepted: {', '.join(accepted)}"
 
 
