@@ -28,16 +28,15 @@ def _not_found_path(endpoint: Endpoint) -> str:
     return f"{endpoint.path.rstrip('/')}/enrs-harness-{secrets.token_hex(4)}"
 
 
-@pytest.fixture
-def api_response(https_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, reachable) -> HttpResponse:
+def _api(endpoint: Endpoint, target: Target, enrs: Recorder, reachable) -> HttpResponse:  # type: ignore[no-untyped-def]
+    """GET on the endpoint's path (no answer → the test FAILS with the reason; unreachable → ABORTED)."""
     with reachable():
-        return _get(https_endpoint, enrs_target, enrs)
+        return _get(endpoint, target, enrs)
 
 
-@pytest.fixture
-def error_response(https_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, reachable) -> HttpResponse:
+def _error(endpoint: Endpoint, target: Target, enrs: Recorder, reachable) -> HttpResponse:  # type: ignore[no-untyped-def]
     with reachable():
-        return _get(https_endpoint, enrs_target, enrs, path=_not_found_path(https_endpoint))
+        return _get(endpoint, target, enrs, path=_not_found_path(endpoint))
 
 
 def _max_age(response: HttpResponse) -> int | None:
@@ -47,20 +46,24 @@ def _max_age(response: HttpResponse) -> int | None:
 
 
 @pytest.mark.requirement("SEC-HTTP-01")
-def test_hsts(api_response: HttpResponse, security: dict) -> None:
+def test_hsts(https_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable) -> None:
+    api_response = _api(https_endpoint, enrs_target, enrs, reachable)
     age = _max_age(api_response)
     assert age is not None, "en-tête Strict-Transport-Security absent / Strict-Transport-Security header missing"
     assert age >= security["hsts_min_max_age"], f"max-age={age} < {security['hsts_min_max_age']}"
 
 
 @pytest.mark.requirement("SEC-HTTP-01B")
-def test_hsts_recommended_age(api_response: HttpResponse, security: dict) -> None:
+def test_hsts_recommended_age(https_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable) -> None:
+    api_response = _api(https_endpoint, enrs_target, enrs, reachable)
     age = _max_age(api_response) or 0
     assert age >= security["hsts_recommended_max_age"], f"max-age={age} < {security['hsts_recommended_max_age']}"
 
 
 @pytest.mark.requirement("SEC-HTTP-02")
-def test_nosniff_and_charset(api_response: HttpResponse, error_response: HttpResponse) -> None:
+def test_nosniff_and_charset(https_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, reachable) -> None:
+    api_response = _api(https_endpoint, enrs_target, enrs, reachable)
+    error_response = _error(https_endpoint, enrs_target, enrs, reachable)
     for name, response in (("réponse / response", api_response), ("erreur / error", error_response)):
         assert (response.header("X-Content-Type-Options") or "").lower() == "nosniff", f"{name}: X-Content-Type-Options: nosniff absent / missing"
         if response.body:
@@ -69,13 +72,16 @@ def test_nosniff_and_charset(api_response: HttpResponse, error_response: HttpRes
 
 
 @pytest.mark.requirement("SEC-HTTP-04")
-def test_referrer_policy(api_response: HttpResponse) -> None:
+def test_referrer_policy(https_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, reachable) -> None:
+    api_response = _api(https_endpoint, enrs_target, enrs, reachable)
     value = (api_response.header("Referrer-Policy") or "").strip().lower()
     assert value and value != "unsafe-url", f"Referrer-Policy absent ou permissif / missing or permissive: {value!r}"
 
 
 @pytest.mark.requirement("SEC-HTTP-06")
-def test_no_version_disclosure(api_response: HttpResponse, error_response: HttpResponse, security: dict) -> None:
+def test_no_version_disclosure(https_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable) -> None:
+    api_response = _api(https_endpoint, enrs_target, enrs, reachable)
+    error_response = _error(https_endpoint, enrs_target, enrs, reachable)
     disclosed = []
     for response in (api_response, error_response):
         server = response.header("Server") or ""
@@ -112,7 +118,8 @@ def test_cors_does_not_reflect_origin(https_endpoint: Endpoint, enrs_target: Tar
 
 
 @pytest.mark.requirement("SEC-HTTP-09")
-def test_no_store(api_response: HttpResponse) -> None:
+def test_no_store(https_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, reachable) -> None:
+    api_response = _api(https_endpoint, enrs_target, enrs, reachable)
     value = (api_response.header("Cache-Control") or "").lower()
     assert "no-store" in value, f"Cache-Control sans no-store / without no-store: {value!r}"
 

@@ -29,6 +29,13 @@ class SuiteRunner:
     def __init__(self, pytester: pytest.Pytester, pki: PkiManifest) -> None:
         self.pytester, self.pki = pytester, pki
 
+    def verdicts(self, results: dict[str, Any]) -> dict[str, str]:
+        return {r["id"]: r["verdict"] for r in results["requirements"]}
+
+    def reasons(self, results: dict[str, Any], requirement: str) -> str:
+        row = next(r for r in results["requirements"] if r["id"] == requirement)
+        return " | ".join(x["reason"] or "" for x in row["reasons"])
+
     def run(self, faults: set[str] | frozenset[str] = frozenset(), *select: str, keyword: str | None = None,
             edit_target: Any = None) -> dict[str, Any]:
         with Simulator(self.pki, frozenset(faults), io_timeout=5.0, slow_seconds=3.0) as simulator:
@@ -51,12 +58,3 @@ class SuiteRunner:
 @pytest.fixture
 def suite(pytester: pytest.Pytester, pki: PkiManifest) -> Iterator[SuiteRunner]:
     yield SuiteRunner(pytester, pki)
-
-
-def verdicts(results: dict[str, Any]) -> dict[str, str]:
-    return {r["id"]: r["verdict"] for r in results["requirements"]}
-
-
-def reasons(results: dict[str, Any], requirement: str) -> str:
-    row = next(r for r in results["requirements"] if r["id"] == requirement)
-    return " | ".join(x["reason"] or "" for x in row["reasons"])
