@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+import harness.netprobe  # noqa: F401 - imported once here, not again by every in-process run
+import harness.plugin  # noqa: F401
 from harness.pki import PkiManifest, build_pki
 from harness.simulator import Simulator
 from harness.target import Timeouts
@@ -47,6 +49,7 @@ class SuiteRunner:
             run_dir = self.pytester.path / "run"
             paths = [str(SUITES / "endpoints" / s) for s in select] or [str(SUITES / "endpoints")]
             args = [*paths, "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES), "-p", "no:cacheprovider",
+                    "-p", "no:hypothesispytest", "-p", "no:benchmark",
                     "--enrs-target", str(target), "--enrs-run-dir", str(run_dir), "-q",
                     "--enrs-profile", "pgssi-s-security", "--enrs-profile", "ci-sis-mllp-transport"]
             if keyword:
