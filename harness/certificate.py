@@ -31,7 +31,8 @@ th, td { border: 1px solid #bbb; padding: 1mm 2mm; text-align: left; vertical-al
 th { background: #eee; }
 td.v-PASSED { color: #18753c; font-weight: bold; } td.v-FAILED, td.v-ABORTED { color: #c9191e; font-weight: bold; }
 td.v-NOT_TESTED { color: #b34000; } td.v-WAIVED { color: #695240; font-weight: bold; }
-code { font-size: 8pt; word-break: break-all; }
+code { font-size: 8pt; white-space: nowrap; }
+code.sha { white-space: normal; word-break: break-all; }
 dl { display: grid; grid-template-columns: 40mm 1fr; gap: 1mm 4mm; margin: 0; }
 dt { font-weight: bold; } dd { margin: 0; }
 footer { margin-top: 8mm; font-size: 8pt; color: #555; }
@@ -87,7 +88,7 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
         f"<td>{esc(p['framework'])}</td><td>{esc(p['source']['document'])} {esc(p['source']['version'])} ({esc(p['source']['date'])})</td></tr>"
         for p in results["profiles"]
     )
-    artefacts = "\n".join(f"<tr><td>{esc(name)}</td><td><code>{esc(sha)}</code></td></tr>" for name, sha in ((a["name"], a["sha256"]) for a in payload["artefacts"]))
+    artefacts = "\n".join(f"<tr><td>{esc(name)}</td><td><code class='sha'>{esc(sha)}</code></td></tr>" for name, sha in ((a["name"], a["sha256"]) for a in payload["artefacts"]))
     counts = ", ".join(f"{label(k, lang)} : {v}" if lang == "fr" else f"{label(k, lang)}: {v}" for k, v in results["summary"]["verdicts"].items() if v)
     blocking = ", ".join(results["summary"]["blocking"]) or label("none", lang)
     incomplete = f"<dt>{label('incomplete_reason', lang)}</dt><dd>{esc(run['incomplete_reason'])}</dd>" if not run["complete"] else ""
@@ -104,7 +105,7 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
 <header class="{'issued' if issued else 'refused'}">
 <h1>{esc(title)}</h1>
 <p class="statement">{esc(statement)}</p>
-<p class="overall {'issued' if issued else 'refused'}" id="overall">{label('overall', lang)} : {esc(overall)}</p>
+<p class="overall {'issued' if issued else 'refused'}" id="overall">{label('overall', lang)}{' :' if lang == 'fr' else ':'} {esc(overall)}</p>
 </header>
 <section>
 <dl>

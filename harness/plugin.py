@@ -276,7 +276,7 @@ def _skip_reason(report: pytest.TestReport) -> str | None:
 def enrs(request: pytest.FixtureRequest) -> Recorder:
     """Records evidence, artefacts and explicit requirement verdicts for the current test."""
     session = session_of(request.config)
-    return Recorder(session.record_for(request.node), session.registry, session.redactor)
+    return Recorder(session.record_for(request.node), session.registry, session.redactor, session.lang)
 
 
 @pytest.fixture(scope="session")

@@ -85,8 +85,9 @@ class TestRecord:
 class Recorder:
     """The `enrs` fixture: what a test uses to leave evidence and verdicts."""
 
-    def __init__(self, record: TestRecord, registry: PackRegistry, redactor: Redactor) -> None:
+    def __init__(self, record: TestRecord, registry: PackRegistry, redactor: Redactor, lang: str = "fr") -> None:
         self._record = record
+        self._lang = lang
         self._registry = registry
         self._redact = redactor
 
@@ -133,7 +134,7 @@ class Recorder:
             if finding.severity in (Severity.ERROR, Severity.WARNING) and finding.requirement in self._registry.requirements:
                 failing.setdefault(finding.requirement, []).append(finding)
         for requirement_id, findings in failing.items():
-            self.requirement(requirement_id, Verdict.FAILED, "; ".join(f.message_fr for f in findings[:3]))
+            self.requirement(requirement_id, Verdict.FAILED, "; ".join(f.message(self._lang) for f in findings[:3]))
         for requirement_id in report.all_evaluated():
             if requirement_id not in failing and requirement_id in self._registry.requirements:
                 self.requirement(requirement_id, Verdict.PASSED)

@@ -76,7 +76,9 @@ def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = 
     print(", ".join(f"{p['id']} {p['version']}" for p in results["profiles"]), file=out)
     counts = "  ".join(f"{label(k, lang)}: {v}" for k, v in summary["verdicts"].items() if v)
     print(f"{'Exigences' if fr else 'Requirements'} — {counts}", file=out)
-    failing = [r for r in results["requirements"] if r["verdict"] in ("FAILED", "ABORTED", "NOT_TESTED") and r["level"] in ("MUST", "SHOULD")]
+    order = {"FAILED": 0, "ABORTED": 1, "NOT_TESTED": 2}
+    failing = sorted((r for r in results["requirements"] if r["verdict"] in order and r["level"] in ("MUST", "SHOULD")),
+                     key=lambda r: (r["level"] != "MUST", order[r["verdict"]]))
     for requirement in failing[:12]:
         reason = next((x["reason"] for x in requirement.get("reasons", []) if x.get("reason")), "")
         print(f"  {requirement['verdict']:<10} {requirement['level']:<6} {requirement['id']}  {reason[:80]}", file=out)

@@ -91,7 +91,8 @@ def json_output(reports: list[ArtefactReport], context: ValidationContext) -> di
     }
 
 
-def print_text(reports: list[ArtefactReport], lang: str, out: Any = sys.stdout) -> None:
+def print_text(reports: list[ArtefactReport], lang: str, out: Any = None) -> None:
+    out = out or sys.stdout  # looked up at call time (tests and callers may swap sys.stdout)
     for report in reports:
         _print_report(report, lang, out, indent="")
     counts = Counter(str(r.verdict) for r in reports)

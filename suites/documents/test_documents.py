@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from harness.findings import Severity
 from harness.recorder import Recorder
 from harness.validation import ValidationContext, validate_file
 from harness.verdicts import ArtefactVerdict
 
 
-def test_document(document: Path, enrs: Recorder, validation_context: ValidationContext) -> None:
+def test_document(document: Path, enrs: Recorder, validation_context: ValidationContext, pytestconfig: pytest.Config) -> None:
     report = validate_file(document, validation_context)
     enrs.artefact_report(report, display_name=document.name)
     if report.verdict is ArtefactVerdict.ABORTED:
         enrs.abort(report.reason or "")
     errors = [f for f in report.all_findings() if f.severity is Severity.ERROR]
-    assert not errors, "; ".join(f"{f.requirement} {f.location or ''}: {f.message_fr}" for f in errors[:5])
+    assert not errors, "; ".join(f"{f.requirement} {f.location or ''}: {f.message(pytestconfig.option.enrs_lang)}" for f in errors[:5])

@@ -1,0 +1,96 @@
+"""Native validation of CDA R2 documents for the CI-SIS (layers 1 to 4).
+
+1. safe parsing (harness.xmlsafe): unreadable or unsafe input → ABORTED with the reason;
+2. CDA R2 structure (structure.py, pack ci-sis-cda-structure);
+3. CI-SIS header "Structuration minimale" and N1 bodies (header.py, nonxml.py, pack ci-sis-cda-header);
+4. volet detection and native volet checks (volets.py, pack ci-sis-cda-volets).
+With a kit folder (--kit), harness.cdakit adds the official kit's XSD and schematron findings.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from harness.cda import header, nonxml, structure, volets  # noqa: F401  (importing registers the rules)
+from harness.cda.data import CdaData, cda_data
+from harness.cda.engine import Doc, run_rules
+from harness.cda.parse import UnsafeOrInvalidXml, parse
+from harness.cda.xpath import location
+from harness.fileio import sha256_hex
+from harness.findings import ArtefactReport, Finding, Severity
+from harness.packs import ProfilePack
+from harness.validation import ValidationContext
+from harness.verdicts import ArtefactVerdict
+
+KIND = "cda"
+EVALUATOR = "validator:cda"
+ROOT_REQUIREMENT = "CDA-ROOT"
+
+
+def _is_cda_pack(pack: ProfilePack) -> bool:
+    return any(EVALUATOR in r.evaluated_by for r in pack.requirements)
+
+
+@lru_cache(maxsize=16)
+def _active(packs: tuple[ProfilePack, ...]) -> dict[str, str]:
+    return {r.id: r.level for pack in packs for r in pack.requirements if EVALUATOR in r.evaluated_by}
+
+
+def active_requirements(context: ValidationContext) -> dict[str, str]:
+    """Requirement id → level, for the CDA requirements of the selected packs (all packs when none is)."""
+    return _active(tuple(context.selected or context.registry.packs.values()))
+
+
+def data_of(context: ValidationContext) -> CdaData:
+    """Value sets, volets and constants of every loaded CDA pack (selected or not)."""
+    return cda_data(tuple(p for p in context.registry.packs.values() if _is_cda_pack(p)))
+
+
+def validate_cda(data: bytes, path: str, context: ValidationContext) -> ArtefactReport:
+    report = ArtefactReport(path=path, sha256=sha256_hex(data), size=len(data), kind=KIND, verdict=ArtefactVerdict.ABORTED)
+    try:
+        parsed = parse(data, context.max_bytes)
+    except UnsafeOrInvalidXml as exc:
+        where = f" (ligne/line {exc.line})" if exc.line else ""
+        report.reason = f"{exc.fr} / {exc.en}{where}"
+        return report
+    active = active_requirements(context)
+    cdata = data_of(context)
+    findings: list[Finding] = []
+    evaluated: list[str] = []
+    if ROOT_REQUIREMENT in active:
+        evaluated.append(ROOT_REQUIREMENT)
+    if parsed.document is None:
+        root = parsed.tree.getroot()
+        fr, en = parsed.problem or ("ClinicalDocument absent", "no ClinicalDocument")
+        if ROOT_REQUIREMENT in active:
+            findings.append(Finding(ROOT_REQUIREMENT, Severity.ERROR, fr, en, location(root), root.sourceline))
+        else:
+            report.reason = f"{fr} / {en}"
+            return report
+    else:
+        doc = Doc(root=parsed.document, self_presenting=parsed.self_presenting)
+        doc.volet = volets.detect_volet(doc, cdata)
+        if doc.volet is not None:
+            doc.volet_spec = cdata.volets[doc.volet.key]
+            report.profile, report.version = doc.volet.name, doc.volet.version
+        elif doc.is_n1:
+            report.profile = "N1"
+        try:
+            rule_findings, rule_ids = run_rules(doc, cdata, active)
+        except Exception as exc:  # a rule bug must not stop a run: the document is reported unevaluated
+            report.reason = f"erreur interne d'une règle CDA / internal error in a CDA rule: {type(exc).__name__}: {exc}"
+            return report
+        findings.extend(rule_findings)
+        evaluated.extend(rule_ids)
+    if context.kit_dir is not None:
+        from harness.cdakit import kit_findings  # the official kit mode (layer 5), loaded only when asked
+
+        kit_found, kit_evaluated = kit_findings(parsed.tree, data, Path(context.kit_dir))
+        findings.extend(kit_found)
+        evaluated.extend(kit_evaluated)
+    report.findings = sorted(findings, key=lambda f: (f.line or 0, f.requirement))
+    report.evaluated = evaluated
+    report.verdict = ArtefactReport.verdict_of(findings)
+    return report

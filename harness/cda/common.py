@@ -1,0 +1,64 @@
+"""Checks shared by many header rules: required attributes, no nullFlavor, coded values in a value set."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from lxml import etree
+
+from harness.cda.data import ValueSet
+from harness.cda.engine import Out
+from harness.cda.xpath import has_nf, local
+
+
+def require_attrs(out: Out, element: etree._Element, attrs: Iterable[str]) -> bool:
+    """Every attribute of `attrs` is present and non-empty on `element`; True when all are."""
+    ok = True
+    for name in attrs:
+        if not (element.get(name) or "").strip():
+            out.fail(element, f"{local(element)} : l'attribut @{name} est obligatoire", f"{local(element)}: attribute @{name} is required", name)
+            ok = False
+    return ok
+
+
+def require_no_nf(out: Out, element: etree._Element) -> bool:
+    if has_nf(element):
+        out.fail(element, f"{local(element)} : nullFlavor interdit", f"{local(element)}: nullFlavor is not allowed", "nullFlavor")
+        return False
+    return True
+
+
+def require_present(out: Out, parent: etree._Element, found: list, what: str, no_nf: bool = True) -> list[etree._Element]:
+    """At least one element `what` under `parent` (without nullFlavor when `no_nf`); returns those found."""
+    usable = [e for e in found if not (no_nf and has_nf(e))]
+    if not found:
+        out.fail(parent, f"élément {what} obligatoire absent", f"required element {what} is missing")
+    elif not usable:
+        out.fail(found[0], f"{what} : au moins une occurrence sans nullFlavor est obligatoire", f"{what}: at least one occurrence without nullFlavor is required", "nullFlavor")
+    return usable
+
+
+def require_coded(out: Out, element: etree._Element, vs: ValueSet, attrs: Iterable[str] = ("code", "codeSystem", "displayName"),
+                  check_system: bool = True) -> None:
+    """`element` carries `attrs` and its @code (with its @codeSystem when `check_system`) is in `vs`."""
+    if has_nf(element) and element.get("code") is None:
+        return
+    if not require_attrs(out, element, attrs):
+        if element.get("code") is None:
+            return
+    code, system = element.get("code"), element.get("codeSystem")
+    if not vs.contains(code, system, check_system):
+        shown = f"{code}@{system}" if check_system else str(code)
+        out.fail(element, f"{local(element)} : le code {shown} n'appartient pas au jeu de valeurs {vs.label()}",
+                 f"{local(element)}: code {shown} is not in value set {vs.label()}", "code")
+
+
+def require_value(out: Out, element: etree._Element, attribute: str, expected: str | Iterable[str]) -> bool:
+    allowed = [expected] if isinstance(expected, str) else list(expected)
+    value = element.get(attribute)
+    if value not in allowed:
+        shown = " | ".join(allowed)
+        out.fail(element, f"{local(element)}/@{attribute} vaut « {value} », attendu : {shown}",
+                 f"{local(element)}/@{attribute} is '{value}', expected: {shown}", attribute)
+        return False
+    return True

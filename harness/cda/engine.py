@@ -1,0 +1,112 @@
+"""The rule engine: rules register against a requirement id; a run evaluates the active ones.
+
+A rule is a function `check(doc, data, out)` decorated with `@rule("REQ-ID")`. It reports a broken
+rule with `out.fail(element, fr, en, attribute=None)`; the severity comes from the requirement's
+level in its profile pack (MUST → error, SHOULD → warning, MAY → info), so a pack decides it.
+A rule runs when its requirement belongs to a selected pack and its `when` condition holds;
+the ids of the rules that ran are the report's `evaluated` list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from harness.cda.data import CdaData
+from harness.cda.xpath import child, location
+from harness.findings import Finding, Severity
+
+SEVERITY_OF_LEVEL = {"MUST": Severity.ERROR, "SHOULD": Severity.WARNING, "MAY": Severity.INFO}
+
+
+@dataclass
+class VoletMatch:
+    """The volet a document declares: its key in the volets table, name, version and templateId."""
+
+    key: str
+    name: str
+    version: str | None
+    template: etree._Element
+    version_known: bool
+
+
+@dataclass
+class Doc:
+    """The document under validation."""
+
+    root: etree._Element  # the ClinicalDocument element (inside an xsl:stylesheet when self-presenting)
+    self_presenting: bool = False
+    volet: VoletMatch | None = None
+    volet_spec: dict = field(default_factory=dict)  # the volet's entry of the volets table
+
+    @property
+    def body(self) -> etree._Element | None:
+        component = child(self.root, "component")
+        if component is None:
+            return None
+        return child(component, "structuredBody") if child(component, "structuredBody") is not None else child(component, "nonXMLBody")
+
+    @property
+    def is_n1(self) -> bool:
+        component = child(self.root, "component")
+        return component is not None and child(component, "nonXMLBody") is not None and child(component, "structuredBody") is None
+
+    @property
+    def is_n3(self) -> bool:
+        component = child(self.root, "component")
+        return component is not None and child(component, "structuredBody") is not None
+
+
+Check = Callable[[Doc, CdaData, "Out"], None]
+Condition = Callable[[Doc], bool]
+
+
+@dataclass(frozen=True)
+class Rule:
+    requirement: str
+    check: Check
+    when: Condition | None = None
+
+
+RULES: list[Rule] = []
+
+
+def rule(requirement: str, when: Condition | None = None) -> Callable[[Check], Check]:
+    """Register `check` as the rule of `requirement` (one rule per requirement)."""
+
+    def register(check: Check) -> Check:
+        if any(r.requirement == requirement for r in RULES):
+            raise ValueError(f"two rules for {requirement}")
+        RULES.append(Rule(requirement, check, when))
+        return check
+
+    return register
+
+
+@dataclass
+class Out:
+    """Collects the findings of one rule."""
+
+    requirement: str
+    severity: Severity
+    findings: list[Finding] = field(default_factory=list)
+
+    def fail(self, element: etree._Element, fr: str, en: str, attribute: str | None = None) -> None:
+        self.findings.append(Finding(self.requirement, self.severity, fr, en, location(element, attribute), element.sourceline))
+
+
+def run_rules(doc: Doc, data: CdaData, active: dict[str, str]) -> tuple[list[Finding], list[str]]:
+    """Run every registered rule whose requirement is active (id → level); return findings and evaluated ids."""
+    findings: list[Finding] = []
+    evaluated: list[str] = []
+    for item in RULES:
+        level = active.get(item.requirement)
+        if level is None or (item.when is not None and not item.when(doc)):
+            continue
+        out = Out(item.requirement, SEVERITY_OF_LEVEL[level])
+        item.check(doc, data, out)
+        findings.extend(out.findings)
+        evaluated.append(item.requirement)
+    return findings, evaluated

@@ -1,0 +1,44 @@
+"""N1 documents: the nonXMLBody carries the document as a base64 PDF (pack ci-sis-cda-header, §3)."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from harness.cda.common import require_value
+from harness.cda.data import CdaData
+from harness.cda.engine import Doc, Out, rule
+from harness.cda.pdf import decode_base64, looks_like_pdf
+from harness.cda.xpath import q
+
+
+def _is_n1(doc: Doc) -> bool:
+    return doc.is_n1
+
+
+def _texts(doc: Doc) -> list[etree._Element]:
+    return q(doc.root, "cda:component/cda:nonXMLBody/cda:text")
+
+
+@rule("SM-N1-PDF-MEDIATYPE", when=_is_n1)
+def n1_media_type(doc: Doc, data: CdaData, out: Out) -> None:
+    for text in _texts(doc):
+        require_value(out, text, "mediaType", data.const("n1_media_types"))
+        require_value(out, text, "representation", "B64")
+
+
+@rule("SM-N1-PDF-BASE64", when=_is_n1)
+def n1_base64(doc: Doc, data: CdaData, out: Out) -> None:
+    for text in _texts(doc):
+        if text.get("representation") == "B64" and decode_base64(text.text) is None:
+            out.fail(text, "le contenu de nonXMLBody/text n'est pas du base64 valide", "the content of nonXMLBody/text is not valid base64")
+
+
+@rule("SM-N1-PDF-CONTENT", when=_is_n1)
+def n1_pdf(doc: Doc, data: CdaData, out: Out) -> None:
+    for text in _texts(doc):
+        if text.get("representation") != "B64" or text.get("mediaType") != "application/pdf":
+            continue
+        payload = decode_base64(text.text)
+        if payload is not None and not looks_like_pdf(payload):
+            out.fail(text, "le contenu décodé de nonXMLBody/text n'est pas un PDF (en-tête %PDF- et fin %%EOF attendus)",
+                     "the decoded content of nonXMLBody/text is not a PDF (%PDF- header and %%EOF trailer expected)")

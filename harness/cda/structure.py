@@ -1,0 +1,129 @@
+"""The project's own CDA R2 structural checks (pack ci-sis-cda-structure).
+
+The HL7 schema cannot ship with the project; these rules check what matters of it for the
+CI-SIS: the order and cardinality of the ClinicalDocument header elements, the body choice, and
+the structuredBody/component/section/entry nesting or the nonXMLBody. Element orders and
+cardinalities are data of the pack ([data.cda] *_elements tables: [name, min, max], max "*" = unbounded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from lxml import etree
+
+from harness.cda.data import CdaData
+from harness.cda.engine import Doc, Out, rule
+from harness.cda.xpath import HL7, child, children, local, q
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # "unknown", "order" or "cardinality"
+    element: etree._Element
+    fr: str
+    en: str
+
+
+def sequence_problems(element: etree._Element, spec: list[list]) -> Iterator[Problem]:
+    """Check the CDA-namespace children of `element` against `spec` ([name, min, max] in schema order)."""
+    position = {name: index for index, (name, _, _) in enumerate(spec)}
+    counts: dict[str, list[etree._Element]] = {}
+    furthest = -1
+    parent = local(element)
+    for node in element:
+        if not isinstance(node.tag, str) or not node.tag.startswith(f"{{{HL7}}}"):
+            continue  # comments, processing instructions, extension namespaces
+        name = local(node)
+        index = position.get(name)
+        if index is None:
+            yield Problem("unknown", node, f"élément {name} inconnu dans {parent} (CDA R2)", f"unknown element {name} in {parent} (CDA R2)")
+            continue
+        if index < furthest:
+            after = spec[furthest][0]
+            yield Problem("order", node, f"{name} doit précéder {after} dans {parent}", f"{name} must come before {after} in {parent}")
+        furthest = max(furthest, index)
+        counts.setdefault(name, []).append(node)
+    for name, low, high in spec:
+        found = counts.get(name, [])
+        if len(found) < low:
+            yield Problem("cardinality", element, f"{parent} : {name} obligatoire ({low}..{high})", f"{parent}: {name} is required ({low}..{high})")
+        if high != "*" and len(found) > int(high):
+            yield Problem("cardinality", found[int(high)], f"{parent} : au plus {high} {name}, {len(found)} trouvés",
+                          f"{parent}: at most {high} {name}, {len(found)} found")
+
+
+def _report(out: Out, problems: Iterator[Problem], kinds: set[str]) -> None:
+    for problem in problems:
+        if problem.kind in kinds:
+            out.fail(problem.element, problem.fr, problem.en)
+
+
+@rule("CDA-HEADER-ELEMENTS")
+def header_elements(doc: Doc, data: CdaData, out: Out) -> None:
+    _report(out, sequence_problems(doc.root, data.const("header_elements")), {"unknown"})
+
+
+@rule("CDA-HEADER-ORDER")
+def header_order(doc: Doc, data: CdaData, out: Out) -> None:
+    _report(out, sequence_problems(doc.root, data.const("header_elements")), {"order"})
+
+
+@rule("CDA-HEADER-CARDINALITY")
+def header_cardinality(doc: Doc, data: CdaData, out: Out) -> None:
+    _report(out, sequence_problems(doc.root, data.const("header_elements")), {"cardinality"})
+
+
+@rule("CDA-BODY")
+def body(doc: Doc, data: CdaData, out: Out) -> None:
+    for component in children(doc.root, "component"):
+        bodies = [n for n in component if isinstance(n.tag, str) and local(n) in ("structuredBody", "nonXMLBody")]
+        if len(bodies) != 1:
+            out.fail(component, f"component : exactement un structuredBody ou un nonXMLBody attendu, {len(bodies)} trouvé(s)",
+                     f"component: exactly one structuredBody or nonXMLBody expected, {len(bodies)} found")
+
+
+def _structured(doc: Doc) -> list[etree._Element]:
+    return q(doc.root, "cda:component/cda:structuredBody")
+
+
+@rule("CDA-STRUCTUREDBODY", when=lambda doc: doc.is_n3)
+def structured_body(doc: Doc, data: CdaData, out: Out) -> None:
+    kinds = {"unknown", "order", "cardinality"}
+    for element in _structured(doc):
+        _report(out, sequence_problems(element, data.const("structured_body_elements")), kinds)
+        for component in children(element, "component"):
+            _report(out, sequence_problems(component, data.const("section_component_elements")), kinds)
+
+
+@rule("CDA-SECTION", when=lambda doc: doc.is_n3)
+def sections(doc: Doc, data: CdaData, out: Out) -> None:
+    kinds = {"unknown", "order", "cardinality"}
+    for body_element in _structured(doc):
+        for section in q(body_element, ".//cda:section"):
+            _report(out, sequence_problems(section, data.const("section_elements")), kinds)
+            for component in children(section, "component"):
+                _report(out, sequence_problems(component, data.const("section_component_elements")), kinds)
+
+
+@rule("CDA-ENTRY", when=lambda doc: doc.is_n3)
+def entries(doc: Doc, data: CdaData, out: Out) -> None:
+    statements = set(data.const("clinical_statements"))
+    prefix = {"realmCode", "typeId", "templateId"}
+    for body_element in _structured(doc):
+        for entry in q(body_element, ".//cda:section/cda:entry"):
+            found = [n for n in entry if isinstance(n.tag, str) and n.tag.startswith(f"{{{HL7}}}") and local(n) not in prefix]
+            if len(found) != 1 or local(found[0]) not in statements:
+                names = ", ".join(local(n) for n in found) or "-"
+                out.fail(entry, f"entry : exactement une déclaration clinique attendue ({names})",
+                         f"entry: exactly one clinical statement expected ({names})")
+
+
+@rule("CDA-NONXMLBODY", when=lambda doc: doc.is_n1)
+def non_xml_body(doc: Doc, data: CdaData, out: Out) -> None:
+    for element in q(doc.root, "cda:component/cda:nonXMLBody"):
+        _report(out, sequence_problems(element, data.const("non_xml_body_elements")), {"unknown", "order", "cardinality"})
+        text = child(element, "text")
+        if text is not None and len(text) and any(isinstance(n.tag, str) for n in text):
+            out.fail(text, "nonXMLBody/text ne contient pas d'éléments XML", "nonXMLBody/text holds no XML elements")

@@ -1,0 +1,221 @@
+"""Volets: detection by templateId and version, and native checks of VSM, CR-BIO and LDL-SES.
+
+The volets table is data of the pack ci-sis-cda-volets ([data.volets.<KEY>]): templateId, known
+versions (and aliases seen in the field), document code, and for the volets checked natively the
+header constraints and mandatory sections. The functions here only read that table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+from harness.cda.common import require_value
+from harness.cda.data import CdaData
+from harness.cda.engine import Doc, Out, VoletMatch, rule
+from harness.cda.pdf import decode_base64, looks_like_pdf
+from harness.cda.xpath import child, children, has_nf, q
+
+
+def detect_volet(doc: Doc, data: CdaData) -> VoletMatch | None:
+    """The first header templateId naming a volet of the table (N1 documents have no volet)."""
+    if doc.is_n1:
+        return None
+    by_template = {spec["template"]: key for key, spec in data.volets.items()}
+    for template in children(doc.root, "templateId"):
+        key = by_template.get(template.get("root"))
+        if key is None:
+            continue
+        spec = data.volets[key]
+        extension = template.get("extension")
+        versions, aliases = spec.get("versions", []), spec.get("version_aliases", {})
+        if extension in versions:
+            return VoletMatch(key, spec["name"], extension, template, True)
+        if extension in aliases:
+            return VoletMatch(key, spec["name"], aliases[extension], template, True)
+        return VoletMatch(key, spec["name"], extension or spec.get("default_version"), template, False)
+    return None
+
+
+@rule("VOL-DETECT", when=lambda doc: doc.is_n3)
+def volet_detected(doc: Doc, data: CdaData, out: Out) -> None:
+    if doc.volet is None:
+        out.fail(doc.root, "aucun templateId de volet connu : seules les règles génériques s'appliquent",
+                 "no known volet templateId: only the generic rules apply")
+
+
+@rule("VOL-VERSION", when=lambda doc: doc.volet is not None)
+def volet_version(doc: Doc, data: CdaData, out: Out) -> None:
+    volet = doc.volet
+    assert volet is not None
+    if not volet.version_known:
+        known = ", ".join(data.volets[volet.key].get("versions", []))
+        out.fail(volet.template, f"version « {volet.template.get('extension')} » du volet {volet.name} inconnue (connues : {known}) ; "
+                 f"règles de la version {volet.version} appliquées",
+                 f"unknown version '{volet.template.get('extension')}' of volet {volet.name} (known: {known}); "
+                 f"rules of version {volet.version} applied", "extension")
+
+
+@rule("VOL-DOCUMENT-CODE", when=lambda doc: doc.volet is not None and "code" in doc.volet_spec)
+def volet_document_code(doc: Doc, data: CdaData, out: Out) -> None:
+    spec = doc.volet_spec
+    for code in children(doc.root, "code"):
+        if (code.get("code"), code.get("codeSystem")) != (spec["code"], spec["code_system"]):
+            out.fail(code, f"le volet {spec['name']} impose code={spec['code']}@{spec['code_system']}",
+                     f"volet {spec['name']} requires code={spec['code']}@{spec['code_system']}", "code")
+
+
+def _for(key: str):
+    return lambda doc: doc.volet is not None and doc.volet.key == key
+
+
+def _native(doc: Doc) -> dict[str, Any]:
+    return doc.volet_spec.get("native", {})
+
+
+def _matches(element: etree._Element, wanted: dict[str, str]) -> bool:
+    return all(element.get(name) == value for name, value in wanted.items())
+
+
+def header_check(doc: Doc, data: CdaData, out: Out) -> None:
+    """Fixed header values of a volet: title, code attributes, header templateIds, serviceEvent code, versionNumber."""
+    native, name = _native(doc), doc.volet_spec["name"]
+    if "title" in native:
+        title = child(doc.root, "title")
+        if title is None or (title.text or "").strip() != native["title"]:
+            out.fail(title if title is not None else doc.root, f"{name} : title doit valoir « {native['title']} »", f"{name}: title must be '{native['title']}'")
+    if "code_attributes" in native:
+        code = child(doc.root, "code")
+        if code is None or not _matches(code, native["code_attributes"]):
+            shown = ", ".join(f"@{k}='{v}'" for k, v in native["code_attributes"].items())
+            out.fail(code if code is not None else doc.root, f"{name} : code doit porter {shown}", f"{name}: code must carry {shown}")
+    roots = {t.get("root") for t in children(doc.root, "templateId")}
+    for template in native.get("header_templates", []):
+        if template not in roots:
+            out.fail(doc.root, f"{name} : templateId {template} obligatoire", f"{name}: templateId {template} is required")
+    if "service_event_code" in native:
+        wanted = native["service_event_code"]
+        if not any(_matches(c, wanted) for c in q(doc.root, "cda:documentationOf/cda:serviceEvent/cda:code")):
+            shown = ", ".join(f"@{k}='{v}'" for k, v in wanted.items())
+            events = q(doc.root, "cda:documentationOf/cda:serviceEvent")
+            out.fail(events[0] if events else doc.root, f"{name} : documentationOf/serviceEvent/code doit porter {shown}",
+                     f"{name}: documentationOf/serviceEvent/code must carry {shown}")
+    if native.get("version_number_positive"):
+        version = child(doc.root, "versionNumber")
+        value = version.get("value") if version is not None else None
+        if version is None or has_nf(version) or not (value or "").isdigit() or int(value) <= 0:
+            out.fail(version if version is not None else doc.root, f"{name} : versionNumber/@value entier positif obligatoire",
+                     f"{name}: versionNumber/@value must be a positive integer")
+
+
+def sections_check(doc: Doc, data: CdaData, out: Out) -> None:
+    """Mandatory sections: at level 1 of structuredBody, or anywhere when the volet says so."""
+    native, name = _native(doc), doc.volet_spec["name"]
+    for body in q(doc.root, "cda:component/cda:structuredBody"):
+        expression = ".//cda:section/cda:templateId/@root" if native.get("sections_anywhere") else "cda:component/cda:section/cda:templateId/@root"
+        present = set(q(body, expression))
+        for section in native.get("required_sections", []):
+            if section["root"] not in present:
+                out.fail(body, f"{name} : section « {section['name']} » ({section['root']}) obligatoire absente",
+                         f"{name}: required section '{section['name']}' ({section['root']}) is missing")
+
+
+for _key, _prefix in (("VSM", "VOL-VSM"), ("CR-BIO", "VOL-CRBIO"), ("LDL-SES", "VOL-LDLSES")):
+    rule(f"{_prefix}-SECTIONS", when=_for(_key))(sections_check)
+for _key, _prefix in (("VSM", "VOL-VSM"), ("CR-BIO", "VOL-CRBIO")):
+    rule(f"{_prefix}-HEADER", when=_for(_key))(header_check)
+
+
+# -- CR-BIO specific rules (Entete_CR-BIO, S_documentPDFCopie_ANS, E_organizerDocumentAttache_ANS) ---
+
+@rule("VOL-CRBIO-PATIENT-NULLFLAVOR", when=_for("CR-BIO"))
+def crbio_patient_null_flavor(doc: Doc, data: CdaData, out: Out) -> None:
+    for element in q(doc.root, "cda:recordTarget/cda:patientRole/*[self::cda:addr or self::cda:telecom][@nullFlavor]"
+                               " | cda:recordTarget/cda:patientRole/cda:patient/*[self::cda:administrativeGenderCode or self::cda:birthTime][@nullFlavor]"):
+        require_value(out, element, "nullFlavor", "UNK")
+
+
+@rule("VOL-CRBIO-AUTHENTICATOR", when=_for("CR-BIO"))
+def crbio_authenticator(doc: Doc, data: CdaData, out: Out) -> None:
+    template = _native(doc)["authenticator_template"]
+    for element in children(doc.root, "authenticator"):
+        if not any(t.get("root") == template for t in children(element, "templateId")):
+            out.fail(element, f"CR-BIO : authenticator/templateId {template} obligatoire", f"CR-BIO: authenticator/templateId {template} is required")
+        if child(element, "time") is None:
+            out.fail(element, "CR-BIO : authenticator/time obligatoire", "CR-BIO: authenticator/time is required")
+        for entity in children(element, "assignedEntity"):
+            _crbio_parts(out, entity, ("addr", "telecom"), "assignedEntity")
+            for org in children(entity, "representedOrganization"):
+                _crbio_parts(out, org, ("id", "name", "telecom", "addr"), "representedOrganization")
+
+
+def _crbio_parts(out: Out, element: etree._Element, parts: tuple[str, ...], label: str) -> None:
+    for part in parts:
+        if child(element, part) is None:
+            out.fail(element, f"CR-BIO : {label}/{part} obligatoire", f"CR-BIO: {label}/{part} is required")
+
+
+@rule("VOL-CRBIO-PERFORMER", when=_for("CR-BIO"))
+def crbio_performer(doc: Doc, data: CdaData, out: Out) -> None:
+    for event in q(doc.root, "cda:documentationOf/cda:serviceEvent"):
+        if child(event, "code") is None:
+            out.fail(event, "CR-BIO : serviceEvent/code obligatoire", "CR-BIO: serviceEvent/code is required")
+        for performer in children(event, "performer"):
+            if child(performer, "time") is None:
+                out.fail(performer, "CR-BIO : performer/time obligatoire", "CR-BIO: performer/time is required")
+            entities = children(performer, "assignedEntity")
+            for entity in entities:
+                _crbio_parts(out, entity, ("addr", "telecom"), "assignedEntity")
+                if not q(entity, "cda:assignedPerson/cda:name"):
+                    out.fail(entity, "CR-BIO : assignedPerson/name du directeur du laboratoire obligatoire", "CR-BIO: assignedPerson/name of the laboratory director is required")
+                orgs = children(entity, "representedOrganization")
+                for org in orgs:
+                    _crbio_parts(out, org, ("id", "name", "telecom", "addr", "standardIndustryClassCode"), "representedOrganization")
+
+
+@rule("VOL-CRBIO-RESPONSIBLE", when=_for("CR-BIO"))
+def crbio_responsible(doc: Doc, data: CdaData, out: Out) -> None:
+    for encounter in q(doc.root, "cda:componentOf/cda:encompassingEncounter"):
+        for path, fr, en in (("cda:responsibleParty/cda:assignedEntity/cda:id", "identifiant", "identifier"),
+                             ("cda:responsibleParty/cda:assignedEntity/cda:code", "profession/spécialité", "profession/specialty"),
+                             ("cda:responsibleParty/cda:assignedEntity/cda:assignedPerson/cda:name/cda:family", "nom", "name")):
+            if not q(encounter, path):
+                out.fail(encounter, f"CR-BIO : {fr} du biologiste responsable obligatoire (responsibleParty)",
+                         f"CR-BIO: {en} of the responsible biologist is required (responsibleParty)")
+
+
+@rule("VOL-CRBIO-LEVEL1", when=_for("CR-BIO"))
+def crbio_level1(doc: Doc, data: CdaData, out: Out) -> None:
+    allowed = set(_native(doc)["allowed_level1_sections"])
+    for section in q(doc.root, "cda:component/cda:structuredBody/cda:component/cda:section"):
+        if not any(t.get("root") in allowed for t in children(section, "templateId")):
+            out.fail(section, "CR-BIO : section de niveau 1 non autorisée", "CR-BIO: level-1 section not allowed")
+
+
+@rule("VOL-CRBIO-PDF", when=_for("CR-BIO"))
+def crbio_pdf(doc: Doc, data: CdaData, out: Out) -> None:
+    spec = _native(doc)["pdf_section"]
+    for section in q(doc.root, f"cda:component/cda:structuredBody/cda:component/cda:section[cda:templateId/@root='{spec['root']}']"):
+        title = child(section, "title")
+        if title is None or (title.text or "").strip() != spec["title"]:
+            out.fail(title if title is not None else section, f"section PDF : title « {spec['title']} » attendu", f"PDF section: title '{spec['title']}' expected")
+        code = child(section, "code")
+        if code is None or not _matches(code, spec["code"]):
+            out.fail(code if code is not None else section, f"section PDF : code {spec['code']['code']} (LOINC) attendu", f"PDF section: code {spec['code']['code']} (LOINC) expected")
+        if child(section, "text") is None:
+            out.fail(section, "section PDF : text obligatoire", "PDF section: text is required")
+        organizers = q(section, f".//cda:organizer[cda:templateId/@root='{spec['entry']}']")
+        if not organizers:
+            out.fail(section, f"section PDF : entrée Document attaché ({spec['entry']}) obligatoire", f"PDF section: attached-document entry ({spec['entry']}) is required")
+        for organizer in organizers:
+            values = q(organizer, "cda:component/cda:observationMedia/cda:value")
+            if not values:
+                out.fail(organizer, "Document attaché : observationMedia/value obligatoire", "attached document: observationMedia/value is required")
+            for value in values:
+                if has_nf(value):
+                    continue
+                payload = decode_base64(value.text) if value.get("representation") == "B64" else None
+                if value.get("mediaType") != "application/pdf" or payload is None or not looks_like_pdf(payload):
+                    out.fail(value, "Document attaché : un PDF encodé en base64 (mediaType application/pdf, B64) est attendu",
+                             "attached document: a base64-encoded PDF (mediaType application/pdf, B64) is expected")
