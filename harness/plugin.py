@@ -19,6 +19,7 @@ from harness.outcomes import Aborted, NotApplicable
 from harness.packs import PackRegistry, ProfilePack
 from harness.recorder import Recorder, TestRecord
 from harness.run import RunWriter, new_run_dir
+from harness.simulator import start_embedded  # imported with the plugin: cryptography must not be re-imported by nested sessions
 from harness.target import Redactor, Target, load_target
 from harness.verdicts import Verdict
 
@@ -98,8 +99,6 @@ class EnrsSession:
             if path:
                 self._target = load_target(Path(path))
             else:
-                from harness.simulator import start_embedded
-
                 self._simulator = start_embedded()
                 self._target = self._simulator.target()
         return self._target
