@@ -99,7 +99,11 @@ class EnrsSession:
             if path:
                 self._target = load_target(Path(path))
             else:
-                self._simulator = start_embedded()
+                try:
+                    self._simulator = start_embedded()
+                except OSError as exc:
+                    raise HarnessError(f"le simulateur de référence n'a pas pu démarrer sur 127.0.0.1 : {exc}",
+                                       f"the reference simulator could not start on 127.0.0.1: {exc}") from exc
                 self._target = self._simulator.target()
         return self._target
 

@@ -163,13 +163,15 @@ class _Handler(BaseHTTPRequestHandler):
 _REASONS = {400: "bad request", 408: "timeout", 413: "request too large", 414: "uri too long", 431: "headers too large", 501: "not implemented", 505: "version not supported"}
 
 
-def _read_exactly(stream: Any, length: int) -> bytes:
-    chunks, left = [], length
+def _read_exactly(stream: Any, length: int, keep: int = 65536) -> bytes:
+    """Read `length` bytes of body, keeping only the first `keep` (the rest is read and dropped)."""
+    kept, left = bytearray(), length
     deadline = time.monotonic() + 60
     while left > 0 and time.monotonic() < deadline:
         chunk = stream.read(min(left, 65536))
         if not chunk:
             break
-        chunks.append(chunk)
+        if len(kept) < keep:
+            kept += chunk[: keep - len(kept)]
         left -= len(chunk)
-    return b"".join(chunks)
+    return bytes(kept)
