@@ -33,6 +33,7 @@ FAULTS: dict[str, tuple[str, str, str]] = {
     "cors-reflect": ("http", "reflects any Origin with credentials allowed", "SEC-HTTP-08"),
     "exposed-debug": ("http", "serves /.git/HEAD and /actuator", "SEC-HTTP-10"),
     "no-size-limit": ("http", "accepts request bodies of any size", "SEC-INPUT-07"),
+    "smuggling": ("http", "accepts Content-Length with Transfer-Encoding, and conflicting Content-Length", "SEC-INPUT-08"),
     # MLLP
     "ack-wrong-control-id": ("mllp", "ACKs with an MSA-2 that is not the message's MSH-10", "CISIS-MLLP-01"),
     "ack-aa-invalid": ("mllp", "answers AA to an invalid message", "CISIS-MLLP-02"),

@@ -93,6 +93,16 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(200, f"{self.command} accepted".encode(), "text/plain; charset=utf-8")
         self._json(code, {"error": _REASONS.get(code, "error")})
 
+    def parse_request(self) -> bool:
+        """Ambiguous framing (Content-Length with Transfer-Encoding, or conflicting Content-Length) → 400."""
+        if not super().parse_request():
+            return False
+        lengths = set(self.headers.get_all("Content-Length") or [])
+        if "smuggling" not in self.cfg.faults and (len(lengths) > 1 or (lengths and self.headers.get("Transfer-Encoding"))):
+            self.send_error(400)
+            return False
+        return True
+
     def _too_large(self) -> bool:
         try:
             length = int(self.headers.get("Content-Length", "0"))

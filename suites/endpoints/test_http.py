@@ -163,3 +163,13 @@ def test_oversized_body_refused(https_endpoint: Endpoint, enrs_target: Target, e
         assert response.status == 413, f"corps de {size} octets : HTTP {response.status} au lieu de 413 / {size}-byte body: HTTP {response.status} instead of 413"
         after = _get(https_endpoint, enrs_target, enrs)
     assert after.status < 500, f"service dégradé après le refus / service degraded after the refusal: HTTP {after.status}"
+
+
+@pytest.mark.requirement("SEC-INPUT-08")
+@pytest.mark.parametrize("framing", ["content-length+transfer-encoding", "conflicting-content-length"])
+def test_ambiguous_framing_refused(framing: str, https_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, reachable) -> None:
+    body = b"0\r\n\r\n"  # an empty chunked body, 5 bytes: http_request adds Content-Length: 5
+    extra = {"Transfer-Encoding": "chunked"} if framing.startswith("content-length+") else {"Content-Length": "3"}
+    with reachable():
+        response = _get(https_endpoint, enrs_target, enrs, "POST", headers={"Content-Type": "application/json", **extra}, body=body)
+    assert response.status == 400, f"{framing} : HTTP {response.status} au lieu de 400 / instead of 400"

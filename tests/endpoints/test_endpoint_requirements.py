@@ -44,6 +44,7 @@ CASES = [
     ("cors-reflect", "test_http.py", "cors", ["SEC-HTTP-08"]),
     ("exposed-debug", "test_http.py", "exposed", ["SEC-HTTP-10"]),
     ("no-size-limit", "test_http.py", "oversized", ["SEC-INPUT-07"]),
+    ("smuggling", "test_http.py", "ambiguous", ["SEC-INPUT-08"]),
     ("slow", "test_http.py", "hsts and not recommended", ["SEC-HTTP-01"]),
     ("ack-wrong-control-id", "test_mllp.py", "valid_message and not invalid", ["CISIS-MLLP-01"]),
     ("ack-aa-invalid", "test_mllp.py", "invalid_message", ["CISIS-MLLP-02"]),
