@@ -264,36 +264,58 @@ class _Prefixed:
         return self._sock.recv(size)
 
 
-REFUSAL_STATUSES = {400, 401, 403, 495, 496}
+# What a server answers when it refuses a client certificate after the handshake (nginx: 400/495/496).
+REFUSAL_STATUSES = {400, 403, 495, 496}
 
 
-def attempt_with_certificate(endpoint: Endpoint, target: Target, options: TlsOptions, message: bytes | None = None,
-                             accepted_codes: tuple[str, ...] = ("AA", "CA")) -> tuple[bool, str]:
-    """Connect with `options`, send a request and read the answer: (accepted, what happened).
+@dataclass
+class Attempt:
+    """The answer to one request made with a given client certificate (or none)."""
 
-    Under TLS 1.3 a refused client certificate shows only when reading, so an answer is required
-    for "accepted". HTTPS: any answer except 400/401/403/495/496. MLLP/TLS: an ACK AA/CA to `message`.
+    answered: bool  # an HTTP response or an ACK came back
+    detail: str
+    status: int | None = None  # HTTPS status
+    ack_code: str | None = None  # MLLP MSA-1
+
+    def accepted(self, control: "Attempt | None" = None, accepted_codes: tuple[str, ...] = ("AA", "CA")) -> bool:
+        """Whether the server served this client. HTTPS: the control's own status (e.g. 401 for a
+        missing token) counts as served; a refusal status that the valid certificate did not get
+        counts as refused. MLLP: an ACK AA/CA."""
+        if not self.answered:
+            return False
+        if self.status is not None:
+            if control is not None and control.status == self.status:
+                return True
+            return self.status not in REFUSAL_STATUSES
+        return self.ack_code in accepted_codes
+
+
+def attempt_with_certificate(endpoint: Endpoint, target: Target, options: TlsOptions, message: bytes | None = None) -> Attempt:
+    """Connect with `options`, send a request and read the answer.
+
+    Under TLS 1.3 a refused client certificate shows only when reading, so every attempt sends a
+    request (HTTPS: GET on the endpoint's path; MLLP/TLS: `message`) and reads the answer.
     """
     if endpoint.protocol == "https":
         try:
             response = http_request(endpoint, target, options)
         except NoAnswer as exc:
-            return False, str(exc)
-        return response.status not in REFUSAL_STATUSES, f"HTTP {response.status} {response.reason} ({response.tls_version})"
+            return Attempt(False, str(exc))
+        return Attempt(True, f"HTTP {response.status} {response.reason} ({response.tls_version})", status=response.status)
     try:
         sock = mllp_socket(endpoint, target, options)
     except NoAnswer as exc:
-        return False, str(exc)
+        return Attempt(False, str(exc))
     try:
         answer = mllp_exchange(sock, message or b"")
     except NoAnswer as exc:
-        return False, str(exc)
+        return Attempt(False, str(exc))
     finally:
         sock.close()
     ack = mllp.parse_ack(answer)
     if ack is None:
-        return False, "réponse qui n'est pas un ACK / answer is not an ACK"
-    return ack.code in accepted_codes, f"ACK MSA-1={ack.code}"
+        return Attempt(False, "réponse qui n'est pas un ACK / answer is not an ACK")
+    return Attempt(True, f"ACK MSA-1={ack.code}", ack_code=ack.code)
 
 
 # -- MLLP ----------------------------------------------------------------------------------------

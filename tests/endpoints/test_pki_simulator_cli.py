@@ -187,3 +187,15 @@ def test_run_with_a_target_file_reports_the_faults(tmp_path: Path, pki: PkiManif
     assert verdicts["SEC-TLS-02"] == verdicts["SEC-MTLS-01"] == verdicts["SEC-MTLS-02"] == "FAILED"
     assert verdicts["SEC-HTTP-01"] == "PASSED"
     assert results["summary"]["certificate_issued"] is False
+
+
+def test_mtls_attempt_judgement_uses_the_valid_certificate_as_control() -> None:
+    from harness.netprobe import Attempt
+
+    token_api = Attempt(True, "HTTP 401", status=401)  # the valid certificate gets 401: a token is missing
+    assert Attempt(True, "HTTP 401", status=401).accepted(token_api)  # same answer: served, not refused by mTLS
+    assert not Attempt(True, "HTTP 400", status=400).accepted(token_api)  # nginx: "SSL certificate error"
+    assert not Attempt(True, "HTTP 495", status=495).accepted(None)
+    assert Attempt(True, "HTTP 200", status=200).accepted(None)
+    assert not Attempt(False, "handshake refused").accepted(token_api)
+    assert Attempt(True, "ACK", ack_code="AA").accepted() and not Attempt(True, "ACK", ack_code="AR").accepted()
