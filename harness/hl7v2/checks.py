@@ -1,0 +1,200 @@
+"""Generic checks of a tokenized message against a compiled event profile and the standard:
+segment order, segment usage and cardinality, field rules of the pack, repetitions, number of
+components and primitive formats of the standard's data types."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from harness.findings import Finding, Severity
+from harness.hl7v2 import ids
+from harness.hl7v2.message import Message, Segment, location, unescape
+from harness.hl7v2.profiles import EventProfile, FieldRule
+from harness.hl7v2.standard import datatype_components, segment_fields
+
+_FORMATS = {
+    "DT": re.compile(r"^\d{4}(\d{2}(\d{2})?)?$"),
+    "DTM": re.compile(r"^\d{4}(\d{2}(\d{2}(\d{2}(\d{2}(\d{2}(\.\d{1,4})?)?)?)?)?)?([+-]\d{4})?$"),
+    "NM": re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$"),
+    "SI": re.compile(r"^\d+$"),
+}
+_COMPOSITE_FIRST = {"TS": "DTM"}  # 2.5's TS is composite: its first component is a DTM
+MAX_ORDER_FINDINGS = 5
+
+
+def _finding(requirement: str, fr: str, en: str, where: str, line: int | None, severity: Severity = Severity.ERROR) -> Finding:
+    return Finding(requirement, severity, fr, en, where, line)
+
+
+def check_structure(message: Message, event: EventProfile) -> list[Finding]:
+    """Segment order against the structure's automaton; segments the structure does not know."""
+    findings: list[Finding] = []
+    automaton = event.automaton
+    states = automaton.start
+    reported = 0
+    for segment in message.segments:
+        if segment.name not in automaton.names:
+            findings.append(_finding(ids.ORDER, f"segment {segment.name} inconnu de la structure {event.structure} (conservé, non interprété)",
+                                     f"segment {segment.name} is not part of structure {event.structure} (kept, not interpreted)",
+                                     segment.name, segment.line, Severity.WARNING))
+            continue
+        following = automaton.step(states, segment.name)
+        if not following:
+            if reported < MAX_ORDER_FINDINGS:
+                expected = ", ".join(automaton.expected(states)) or "-"
+                findings.append(_finding(ids.ORDER, f"segment {segment.name} inattendu à cette place dans {event.structure} (attendu : {expected})",
+                                         f"segment {segment.name} not expected here in {event.structure} (expected: {expected})", segment.name, segment.line))
+            reported += 1
+            continue
+        states = following
+    if not reported and not automaton.accepts(states):
+        expected = ", ".join(automaton.expected(states)) or "-"
+        last = message.segments[-1]
+        findings.append(_finding(ids.ORDER, f"message incomplet pour {event.structure} : attendu ensuite {expected}",
+                                 f"message incomplete for {event.structure}: expected next {expected}", last.name, last.line))
+    return findings
+
+
+def check_segment_usage(message: Message, event: EventProfile) -> list[Finding]:
+    findings: list[Finding] = []
+    for name, rule in event.segments.items():
+        present = message.all(name)
+        if rule.usage == "R" and not present:
+            findings.append(_finding(rule.requirement, f"segment {name} obligatoire (R) absent de {event.key}", f"required segment {name} (R) missing from {event.key}", name, None))
+        elif rule.usage == "X" and present:
+            findings.append(_finding(rule.requirement, f"segment {name} interdit (X) dans {event.key}", f"segment {name} not supported (X) in {event.key}", name, present[0].line))
+        if rule.max >= 0 and len(present) > rule.max:
+            findings.append(_finding(rule.requirement, f"segment {name} présent {len(present)} fois (maximum {rule.max})",
+                                     f"segment {name} present {len(present)} times (maximum {rule.max})", name, present[rule.max].line))
+    return findings
+
+
+def _target(message: Message, segment: Segment, rule: FieldRule, rep: int, raw_rep: str) -> str:
+    """The value a rule looks at in one repetition: the component (or subcomponent), or the whole
+    repetition when the rule names a field (its first component when it has no separators)."""
+    d = message.delimiters
+    if rule.comp is None:
+        if d.component not in raw_rep and d.subcomponent not in raw_rep:
+            return unescape(raw_rep, d).strip()
+        return raw_rep.strip()
+    return message.value(segment, rule.field, rep, rule.comp, rule.sub).strip()
+
+
+def check_field_rules(message: Message, event: EventProfile) -> list[Finding]:
+    """The pack's rules on fields and components: usage R/X, allowed values, length, repetitions."""
+    findings: list[Finding] = []
+    for rule in event.fields:
+        for segment in message.all(rule.segment):
+            where = location(rule.segment, rule.field, None, rule.comp, rule.sub)
+            reps = message.repetitions(segment, rule.field)
+            if rule.usage == "X" and reps:
+                findings.append(_finding(rule.requirement or ids.FIELD_USAGE, f"{where} ne doit pas être renseigné (X)", f"{where} must not be valued (X)", where, segment.line, rule.severity))
+                continue
+            if rule.max_reps is not None and len(reps) > rule.max_reps:
+                findings.append(_finding(rule.requirement or ids.REPETITION, f"{where} : {len(reps)} répétitions (maximum {rule.max_reps})",
+                                         f"{where}: {len(reps)} repetitions (maximum {rule.max_reps})", where, segment.line, rule.severity))
+            values = [_target(message, segment, rule, index, raw) for index, raw in enumerate(reps, start=1)]
+            if rule.usage == "R" and not any(values):
+                findings.append(_finding(rule.requirement or ids.FIELD_USAGE, f"{where} obligatoire (R) non renseigné", f"required {where} (R) is empty", where, segment.line, rule.severity))
+                continue
+            present = [(index, value) for index, value in enumerate(values, start=1) if value]
+            if rule.length is not None:
+                for index, value in present:
+                    if len(value) > rule.length:
+                        at = location(rule.segment, rule.field, index if len(reps) > 1 else None, rule.comp, rule.sub)
+                        findings.append(_finding(rule.requirement or ids.LENGTH, f"{at} : longueur {len(value)} > {rule.length}", f"{at}: length {len(value)} > {rule.length}", at, segment.line, rule.severity))
+            if rule.values is not None and present:
+                allowed = {v.upper() for v in rule.values} if rule.ignore_case else rule.values
+                ok = [(i, v) for i, v in present if (v.upper() if rule.ignore_case else v) in allowed]
+                if rule.match == "any":
+                    if not ok:
+                        shown = ", ".join(v for _, v in present)
+                        findings.append(_finding(rule.requirement or ids.VALUESET, f"{where} : aucune répétition parmi les valeurs attendues ({shown})",
+                                                 f"{where}: no repetition holds an expected value ({shown})", where, segment.line, rule.severity))
+                else:
+                    for index, value in present:
+                        if (index, value) not in ok:
+                            at = location(rule.segment, rule.field, index if len(reps) > 1 else None, rule.comp, rule.sub)
+                            name = f" ({rule.valueset_name})" if rule.valueset_name else ""
+                            findings.append(_finding(rule.requirement or ids.VALUESET, f"{at} : valeur « {value} » hors des valeurs permises{name}",
+                                                     f"{at}: value '{value}' not among the allowed values{name}", at, segment.line, rule.severity))
+    return findings
+
+
+@dataclass(frozen=True, slots=True)
+class _FieldPlan:
+    datatype: str
+    max_reps: int  # -1: unbounded
+    components: int  # 0 for a primitive
+    formats: tuple[tuple[int, re.Pattern[str], str, bool], ...]  # (component index, pattern, type, on first subcomponent)
+
+
+@cache
+def _plans(version: str, segment: str, declared: tuple[str, ...] | None) -> dict[int, _FieldPlan] | None:
+    """Per field of a segment: what check_datatypes verifies, compiled once per version and segment."""
+    definitions = segment_fields(version, segment)
+    if definitions:
+        fields = {n: (d.datatype, d.max) for n, d in definitions.items()}
+    elif declared is not None:
+        fields = {i: (t.rstrip("*"), -1 if t.endswith("*") else 1) for i, t in enumerate(declared, start=1)}
+    else:
+        return None
+    plans: dict[int, _FieldPlan] = {}
+    for number, (datatype, max_reps) in fields.items():
+        components = datatype_components(version, datatype) if datatype != "varies" else ()
+        types = components or (datatype,)
+        formats = []
+        for index, kind in enumerate(types):
+            on_sub = kind in _COMPOSITE_FIRST and bool(components)
+            name = _COMPOSITE_FIRST.get(kind, kind) if on_sub else kind
+            if name in _FORMATS:
+                formats.append((index, _FORMATS[name], name, on_sub))
+        plans[number] = _FieldPlan(datatype, max_reps, len(components), tuple(formats))
+    return plans
+
+
+def check_datatypes(message: Message, version: str, extra_types: dict[str, list[str]]) -> list[Finding]:
+    """Standard (or pack-declared) field definitions: repetitions, components, primitive formats."""
+    findings: list[Finding] = []
+    d = message.delimiters
+    for segment in message.segments:
+        declared = extra_types.get(segment.name)
+        plans = _plans(version, segment.name, tuple(declared) if declared else None)
+        if plans is None:
+            continue  # unknown segment: kept, nothing to check its fields against
+        first = 3 if segment.name == "MSH" else 1
+        for number in range(first, len(segment.fields)):
+            raw = segment.fields[number]
+            if not raw:
+                continue
+            plan = plans.get(number)
+            if plan is None:
+                where = location(segment.name, number)
+                findings.append(_finding(ids.DATATYPE, f"{where} n'est défini ni par HL7 {version} ni par le profil", f"{where} is defined neither by HL7 {version} nor by the profile", where, segment.line))
+                continue
+            reps = raw.split(d.repetition) if d.repetition in raw else (raw,)
+            if plan.max_reps != -1 and len(reps) > plan.max_reps:
+                findings.append(_finding(ids.REPETITION, f"{segment.name}-{number} : {len(reps)} répétitions, le champ n'en admet que {plan.max_reps}",
+                                         f"{segment.name}-{number}: {len(reps)} repetitions, the field allows {plan.max_reps}", location(segment.name, number), segment.line))
+            if plan.datatype == "varies":
+                continue
+            for rep_index, rep in enumerate(reps, start=1):
+                comps = rep.split(d.component) if d.component in rep else (rep,)
+                if len(comps) > 1 and (len(comps) > plan.components) and plan.datatype not in ("TX", "FT"):
+                    at = location(segment.name, number, rep_index if len(reps) > 1 else None)
+                    if plan.components:
+                        findings.append(_finding(ids.DATATYPE, f"{at} : {len(comps)} composants, {plan.datatype} n'en a que {plan.components}",
+                                                 f"{at}: {len(comps)} components, {plan.datatype} has {plan.components}", at, segment.line))
+                    else:
+                        findings.append(_finding(ids.DATATYPE, f"{at} : le type {plan.datatype} n'a pas de composants", f"{at}: data type {plan.datatype} has no components", at, segment.line))
+                        continue
+                for index, pattern, name, on_sub in plan.formats:
+                    if index >= len(comps) or not comps[index]:
+                        continue
+                    text = (comps[index].split(d.subcomponent)[0] if on_sub else comps[index]).strip()
+                    if text and not pattern.match(text):
+                        at = location(segment.name, number, rep_index if len(reps) > 1 else None, index + 1 if plan.components else None)
+                        findings.append(_finding(ids.DATATYPE, f"{at} : « {text[:40]} » n'est pas un {name} valide", f"{at}: '{text[:40]}' is not a valid {name}", at, segment.line))
+    return findings

@@ -1,0 +1,168 @@
+"""Message profiles compiled from profile-pack data (`[data.hl7v2]`, see docs/hl7v2.md).
+
+A pack describes, per message type and trigger event ("ADT^A01"), the structure (written in
+abstract message syntax, or the standard's from hl7apy plus inserted segments), the usage and
+cardinality of segments, rules on fields and components, and value sets. Compiling resolves the
+standard's structures and tables through hl7apy once; the result is cached per pack per process.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.errors import HarnessError
+from harness.findings import Severity
+from harness.hl7v2 import ids
+from harness.hl7v2.standard import message_structure, table_codes
+from harness.hl7v2.structure import Automaton, Node, SyntaxDefinitionError, insert_after, parse_syntax
+
+_PATH = re.compile(r"^([A-Z][A-Z0-9]{2})-(\d+)(?:\.(\d+)(?:\.(\d+))?)?$")
+USAGES = ("R", "RE", "O", "C", "X")
+
+
+@dataclass(frozen=True)
+class SegmentRule:
+    usage: str
+    max: int  # -1 unbounded
+    requirement: str
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    segment: str
+    field: int
+    comp: int | None
+    sub: int | None
+    usage: str | None = None
+    values: frozenset[str] | None = None
+    length: int | None = None
+    max_reps: int | None = None
+    match: str = "each"  # "each" repetition, or "any" one of them
+    ignore_case: bool = False
+    requirement: str | None = None
+    severity: Severity = Severity.ERROR
+    valueset_name: str | None = None
+
+
+@dataclass
+class EventProfile:
+    key: str  # "ADT^A01"
+    structure: str  # MSH-9.3 expected, e.g. ADT_A01
+    automaton: Automaton
+    syntax: Node
+    segments: dict[str, SegmentRule]
+    fields: list[FieldRule]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CompiledProfile:
+    pack_id: str
+    rules: str | None  # name of the rule module run after the generic checks: "pam", "cda"
+    versions: tuple[str, ...]
+    events: dict[str, EventProfile]
+    segment_types: dict[str, list[str]]  # data types of the fields of non-standard segments
+    settings: dict[str, Any]
+    data: dict[str, Any]
+    requirement_ids: tuple[str, ...]
+
+
+class ProfileDataError(HarnessError):
+    def __init__(self, pack_id: str, where: str, problem: str) -> None:
+        super().__init__(f"pack {pack_id} : [data.hl7v2] {where} : {problem}", f"pack {pack_id}: [data.hl7v2] {where}: {problem}")
+
+
+def _field_rules(pack_id: str, table: dict[str, Any], valuesets: dict[str, frozenset[str]], version: str, where: str) -> list[FieldRule]:
+    rules: list[FieldRule] = []
+    for path, spec in table.items():
+        match = _PATH.match(path)
+        if not match or not isinstance(spec, dict):
+            raise ProfileDataError(pack_id, where, f"bad field rule {path!r} (expected e.g. \"PID-3.4.2\" = {{ usage = \"R\" }})")
+        usage = spec.get("usage")
+        if usage is not None and usage not in USAGES:
+            raise ProfileDataError(pack_id, where, f"{path}: usage {usage!r} not in {USAGES}")
+        values = spec.get("values")
+        valueset = spec.get("valueset")
+        if valueset is not None:
+            codes = valuesets.get(valueset) or table_codes(version, valueset)
+            if codes is None:
+                raise ProfileDataError(pack_id, where, f"{path}: unknown value set {valueset!r}")
+            values = codes
+        severity = Severity(spec.get("severity", "error"))
+        rules.append(FieldRule(
+            segment=match.group(1), field=int(match.group(2)),
+            comp=int(match.group(3)) if match.group(3) else None, sub=int(match.group(4)) if match.group(4) else None,
+            usage=usage, values=frozenset(values) if values is not None else None, length=spec.get("length"),
+            max_reps=spec.get("max_reps"), match=spec.get("match", "each"), ignore_case=bool(spec.get("ignore_case", False)),
+            requirement=spec.get("requirement"), severity=severity, valueset_name=valueset,
+        ))
+    return rules
+
+
+def _structure(pack_id: str, name: str, spec: dict[str, Any], version: str) -> Node:
+    try:
+        if "syntax" in spec:
+            node = parse_syntax(spec["syntax"])
+        elif "base" in spec:
+            node = message_structure(version, spec["base"])
+            if node is None:
+                raise ProfileDataError(pack_id, f"structures.{name}", f"HL7 {version} has no structure {spec['base']}")
+        else:
+            raise ProfileDataError(pack_id, f"structures.{name}", "needs 'syntax' or 'base'")
+        for anchor, addition in spec.get("insert_after", {}).items():
+            node, done = insert_after(node, anchor, parse_syntax(addition))
+            if not done:
+                raise ProfileDataError(pack_id, f"structures.{name}", f"insert_after: no segment {anchor}")
+    except SyntaxDefinitionError as exc:
+        raise ProfileDataError(pack_id, f"structures.{name}", str(exc)) from None
+    return node
+
+
+def compile_profile(pack_id: str, data: dict[str, Any], settings: dict[str, Any], requirement_ids: tuple[str, ...]) -> CompiledProfile:
+    """Compile the `[data.hl7v2]` table of a pack."""
+    versions = tuple(data.get("versions", ()))
+    if not versions:
+        raise ProfileDataError(pack_id, "versions", "at least one HL7 version is expected")
+    version = versions[0]
+    valuesets = {name: frozenset(spec["codes"]) for name, spec in data.get("valuesets", {}).items()}
+    common_fields = _field_rules(pack_id, data.get("fields", {}), valuesets, version, "fields")
+    common_segments = data.get("segments", {})
+    structures: dict[str, Node] = {}
+    events: dict[str, EventProfile] = {}
+    for key, spec in data.get("events", {}).items():
+        structure_name = spec.get("structure")
+        if not structure_name or structure_name not in data.get("structures", {}):
+            raise ProfileDataError(pack_id, f"events.{key}", f"structure {structure_name!r} is not defined under structures")
+        event_version = spec.get("version", version)
+        cache_key = f"{structure_name}@{event_version}"
+        if cache_key not in structures:
+            structures[cache_key] = _structure(pack_id, structure_name, data["structures"][structure_name], event_version)
+        segments: dict[str, SegmentRule] = {}
+        for name, rule in {**common_segments, **spec.get("segments", {})}.items():
+            rule = {"usage": rule} if isinstance(rule, str) else rule
+            if rule.get("usage", "O") not in USAGES:
+                raise ProfileDataError(pack_id, f"events.{key}.segments.{name}", f"usage {rule.get('usage')!r} not in {USAGES}")
+            segments[name] = SegmentRule(rule.get("usage", "O"), int(rule.get("max", -1)), rule.get("requirement", ids.SEGMENT_USAGE))
+        event_fields = _field_rules(pack_id, spec.get("fields", {}), valuesets, event_version, f"events.{key}.fields")
+        overridden = {(r.segment, r.field, r.comp, r.sub) for r in event_fields}
+        fields = [r for r in common_fields if (r.segment, r.field, r.comp, r.sub) not in overridden] + event_fields
+        extra = {k: v for k, v in spec.items() if k not in ("structure", "segments", "fields")}
+        node = structures[cache_key]
+        events[key] = EventProfile(key, spec.get("message_structure", structure_name), Automaton.compile(node), node, segments, fields, extra)
+    return CompiledProfile(pack_id, data.get("rules"), versions, events, data.get("segment_types", {}), settings, data, requirement_ids)
+
+
+_compiled: dict[tuple[str, str], CompiledProfile] = {}
+
+
+def profile_for_pack(pack: Any) -> CompiledProfile | None:
+    """The compiled profile of a loaded `ProfilePack` (None if it has no `[data.hl7v2]`), cached."""
+    data = pack.data.get("hl7v2")
+    if not data:
+        return None
+    key = (pack.id, str(pack.path))
+    if key not in _compiled:
+        _compiled[key] = compile_profile(pack.id, data, pack.settings, tuple(r.id for r in pack.requirements))
+    return _compiled[key]
