@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
+from harness.packs import PackRegistry
 from harness.pki import PkiManifest, build_pki
 from harness.simulator.faults import FAULTS, parse_faults
 from harness.simulator.http_endpoint import HttpConfig, http_handler
@@ -22,6 +23,7 @@ from harness.simulator.listener import Listener
 from harness.simulator.mllp_endpoint import MllpConfig, mllp_handler
 from harness.simulator.tlsconfig import server_context
 from harness.target import Endpoint, Target, Timeouts, TlsMaterial, default_target
+from harness.validation import ValidationContext
 
 LOOPBACK = "127.0.0.1"
 SERVER_NAME = "localhost"
@@ -45,7 +47,8 @@ class Simulator:
 
     def start(self) -> "Simulator":
         tls = server_context(self.pki, self.faults, self._work)
-        mllp_config = MllpConfig(self.faults, MAX_FRAME, self.slow_seconds)
+        registry = PackRegistry.load()
+        mllp_config = MllpConfig(self.faults, MAX_FRAME, self.slow_seconds, ValidationContext(registry=registry, selected=registry.select([])))
         http = http_handler(HttpConfig(HTTP_PATH, self.faults, MAX_BODY, self.slow_seconds), self.io_timeout)
         serial = "serial" in self.faults
         try:

@@ -20,6 +20,7 @@ from harness.packs import PackRegistry
 from harness.pki import PkiManifest, load_manifest
 from harness.plugin import session_of
 from harness.recorder import Recorder
+from harness.resources import bundled_dir
 from harness.target import Endpoint, Target
 
 KINDS = {
@@ -29,7 +30,7 @@ KINDS = {
 }
 SECURITY_PACK = "pgssi-s-security"
 MLLP_PACK = "ci-sis-mllp-transport"
-MESSAGE = Path(__file__).parent / "messages" / "adt_a04.hl7"
+MESSAGE = ("fixtures", "conforming/hl7v2/adt-a04.hl7")  # a PAM FR ADT^A04 that passes the HL7 v2 validator
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -112,10 +113,10 @@ def test_pki(enrs_target: Target) -> PkiManifest | None:
 def hl7_message(enrs_target: Target):  # type: ignore[no-untyped-def]
     """A function giving (message bytes, control id): the valid message with a fresh MSH-10 each time."""
     value = enrs_target.settings.get("mllp_message")
-    path = Path(value) if value else MESSAGE
+    path = Path(value) if value else bundled_dir(MESSAGE[0]) / MESSAGE[1]
     if value and not path.is_absolute() and enrs_target.source is not None:
         path = enrs_target.source.parent / path
-    template = path.read_bytes()
+    template = path.read_bytes().replace(b"\r\n", b"\r").replace(b"\n", b"\r")
 
     def make() -> tuple[bytes, str]:
         control_id = f"ENRS{secrets.token_hex(6).upper()}"

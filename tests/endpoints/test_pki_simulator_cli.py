@@ -137,14 +137,11 @@ def test_mllp_frame_errors() -> None:
         assert mllp.read_frame(right) == b"MSH|^~\\&|x\r"
 
 
-def test_minimal_ack_rules() -> None:
-    message = b"MSH|^~\\&|SIL|CHU|ENRS|ARS|20260101||ADT^A04^ADT_A01|C42|P|2.5\rPID|||1\r"
-    ack = mllp.parse_ack(mllp.build_ack(message, "AA"))
-    assert ack is not None and (ack.code, ack.control_id, ack.message_type, ack.err_segments) == ("AA", "C42", "ACK^A04^ACK", 0)
-    broken = message.replace(b"|2.5", b"|") + b"bad\r"
-    problems = mllp.problems(broken)
-    assert [p[0] for p in problems] == ["MSH^1^12", "bad^3"]
-    assert mllp.problems(b"not hl7")[0][1].startswith("100")
+def test_parse_ack_reads_msa_of_an_answer() -> None:
+    ack = mllp.parse_ack(b"MSH|^~\\&|A|B|C|D|20260101||ACK^A04^ACK|X1|P|2.5\rMSA|AE|C42\rERR||PID^1^3|101^Required field missing^HL70357|E\r")
+    assert ack is not None and (ack.code, ack.control_id, ack.message_type, ack.err_segments) == ("AE", "C42", "ACK^A04^ACK", 1)
+    assert mllp.parse_ack(b"not hl7") is None
+    assert mllp.parse_ack(b"MSH|^~\\&|A|B|C|D|20260101||ADT^A04^ADT_A01|X1|P|2.5\r") is None
 
 
 def test_simulate_command_prints_endpoints_writes_a_target_and_stops(tmp_path: Path) -> None:
