@@ -19,7 +19,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from harness import mllp
 from harness.cli import main
-from harness.pki import PkiManifest, build_pki
+from harness.pki import PkiManifest
 from harness.simulator import Simulator
 from harness.target import load_target
 
