@@ -15,6 +15,7 @@ from harness.pki import PkiManifest
 from harness.recorder import Recorder
 from harness.target import Endpoint, Target
 
+PUBLIC = "public"
 BAD_CLIENT_CERTIFICATES = ("expired", "not-yet-valid", "wrong-eku", "unknown-ca", "revoked")
 
 
@@ -32,8 +33,11 @@ def attempt(enrs_target: Target, hl7_message):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def control(tls_endpoint: Endpoint, enrs_target: Target, attempt, controls: dict, reachable):  # type: ignore[no-untyped-def]
-    """The valid client certificate's attempt on this endpoint (once per session), or None without one."""
+def control(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, attempt, controls: dict, reachable):  # type: ignore[no-untyped-def]
+    """The valid client certificate's attempt on this endpoint (once per session), or None without one.
+    An endpoint the target declares public (role "public") needs no client certificate: NOT_APPLICABLE."""
+    if PUBLIC in tls_endpoint.roles:
+        enrs.not_applicable("point d'accès déclaré public (rôle « public ») / endpoint declared public (role 'public')")
     if enrs_target.tls.client_cert is None:
         return None
     key = (tls_endpoint.host, tls_endpoint.port)
@@ -45,8 +49,6 @@ def control(tls_endpoint: Endpoint, enrs_target: Target, attempt, controls: dict
 
 @pytest.mark.requirement("SEC-MTLS-01")
 def test_connection_without_client_certificate_refused(tls_endpoint: Endpoint, enrs: Recorder, attempt, control, reachable) -> None:
-    if "public" in tls_endpoint.roles:
-        enrs.not_applicable("point d'accès déclaré public / endpoint declared public")
     with reachable():
         result = attempt(tls_endpoint, client_cert=None)
     enrs.evidence("sans certificat client / without a client certificate", result.detail)

@@ -119,3 +119,12 @@ def test_unreachable_endpoint_is_aborted(suite: SuiteRunner) -> None:
         results = suite.run(frozenset(), "test_http.py", keyword="hsts and not recommended", edit_target=close_port)
     assert suite.verdicts(results)["SEC-HTTP-01"] == "ABORTED"
     assert "unreachable" in suite.reasons(results, "SEC-HTTP-01")
+
+
+def test_endpoint_declared_public_needs_no_client_certificate(suite: SuiteRunner) -> None:
+    def public_https(text: str) -> str:
+        return text.replace('roles = ["api"]', 'roles = ["api", "public"]')
+
+    results = suite.run({"no-client-auth"}, "test_mtls.py", keyword="https", edit_target=public_https)
+    got = suite.verdicts(results)
+    assert got["SEC-MTLS-01"] == got["SEC-MTLS-02"] == "NOT_APPLICABLE"
