@@ -39,7 +39,7 @@ class SuiteRunner:
         return " | ".join(x["reason"] or "" for x in row["reasons"])
 
     def run(self, faults: set[str] | frozenset[str] = frozenset(), *select: str, keyword: str | None = None,
-            edit_target: Any = None) -> dict[str, Any]:
+            edit_target: Any = None, packs: tuple[str, ...] = ("pgssi-s-security", "ci-sis-mllp-transport")) -> dict[str, Any]:
         with Simulator(self.pki, frozenset(faults), io_timeout=5.0, slow_seconds=3.0) as simulator:
             text = simulator.target_toml(FAST)
             if edit_target:
@@ -50,8 +50,9 @@ class SuiteRunner:
             paths = [str(SUITES / "endpoints" / s) for s in select] or [str(SUITES / "endpoints")]
             args = [*paths, "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES), "-p", "no:cacheprovider",
                     "-p", "no:hypothesispytest", "-p", "no:benchmark",
-                    "--enrs-target", str(target), "--enrs-run-dir", str(run_dir), "-q",
-                    "--enrs-profile", "pgssi-s-security", "--enrs-profile", "ci-sis-mllp-transport"]
+                    "--enrs-target", str(target), "--enrs-run-dir", str(run_dir), "-q"]
+            for pack in packs:
+                args += ["--enrs-profile", pack]
             if keyword:
                 args += ["-k", keyword]
             self.pytester.runpytest_inprocess(*args)

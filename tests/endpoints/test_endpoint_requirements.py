@@ -128,3 +128,12 @@ def test_endpoint_declared_public_needs_no_client_certificate(suite: SuiteRunner
     results = suite.run({"no-client-auth"}, "test_mtls.py", keyword="https", edit_target=public_https)
     got = suite.verdicts(results)
     assert got["SEC-MTLS-01"] == got["SEC-MTLS-02"] == "NOT_APPLICABLE"
+
+
+@pytest.mark.parametrize(("fault", "failing"), [((), None), (("ack-wrong-control-id",), "HL7V2-ACK-02"), (("ack-aa-invalid",), "HL7V2-ACK-01")])
+def test_received_acks_give_verdicts_to_the_hl7v2_ack_requirements(suite: SuiteRunner, fault: tuple[str, ...], failing: str | None) -> None:
+    results = suite.run(set(fault), "test_mllp.py", keyword="valid_message", packs=("hl7v2-base", "ci-sis-mllp-transport"))
+    got = suite.verdicts(results)
+    ack = {k: v for k, v in got.items() if k.startswith("HL7V2-ACK-")}
+    assert set(ack) == {"HL7V2-ACK-01", "HL7V2-ACK-02", "HL7V2-ACK-03", "HL7V2-ACK-04"}
+    assert {k for k, v in ack.items() if v != "PASSED"} == ({failing} if failing else set())
