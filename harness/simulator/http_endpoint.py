@@ -123,6 +123,8 @@ class _Handler(BaseHTTPRequestHandler):
         if "exposed-debug" in self.cfg.faults and path in ("/.git/HEAD", "/actuator", "/actuator/env"):
             return self._reply(200, b"ref: refs/heads/main\n", "text/plain; charset=utf-8")
         if path == self.cfg.path:
+            if "text/html" in (self.headers.get("Accept") or ""):  # the status page, for browsers
+                return self._reply(200, b"<!doctype html><title>ENRS</title><p>ok</p>", "text/html; charset=utf-8")
             return self._json(200, {"status": "ok"})
         if "verbose-errors" in self.cfg.faults:
             return self._traceback(404, FileNotFoundError(f"/srv/enrs/app/routes{path}"))

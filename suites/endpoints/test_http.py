@@ -71,6 +71,29 @@ def test_nosniff_and_charset(https_endpoint: Endpoint, enrs_target: Target, enrs
             assert "charset=" in content_type.lower(), f"{name}: Content-Type sans charset / without charset: {content_type!r}"
 
 
+def _csp_directives(value: str) -> dict[str, list[str]]:
+    directives: dict[str, list[str]] = {}
+    for part in value.split(";"):
+        tokens = part.split()
+        if tokens:
+            directives.setdefault(tokens[0].lower(), [t.lower() for t in tokens[1:]])
+    return directives
+
+
+@pytest.mark.requirement("SEC-HTTP-03")
+def test_html_has_content_security_policy(https_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, reachable) -> None:
+    with reachable():
+        response = _get(https_endpoint, enrs_target, enrs, headers={"Accept": "text/html"})
+    if not (response.header("Content-Type") or "").lower().startswith("text/html"):
+        enrs.not_applicable("le point d'accès ne sert pas de HTML / the endpoint serves no HTML")
+    csp = _csp_directives(response.header("Content-Security-Policy") or "")
+    assert csp, "réponse HTML sans Content-Security-Policy / HTML response without Content-Security-Policy"
+    objects = csp.get("object-src", csp.get("default-src"))
+    assert objects == ["'none'"], f"object-src (ou default-src) ≠ 'none' / is not 'none': {objects}"
+    assert "base-uri" in csp, "directive base-uri absente / base-uri directive missing"
+    assert "frame-ancestors" in csp, "directive frame-ancestors absente / frame-ancestors directive missing"
+
+
 @pytest.mark.requirement("SEC-HTTP-04")
 def test_referrer_policy(https_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, reachable) -> None:
     api_response = _api(https_endpoint, enrs_target, enrs, reachable)
