@@ -139,6 +139,7 @@ class HttpResponse:
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
     tls_version: str = ""
+    http_version: str = ""  # of the status line, e.g. HTTP/1.1
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
@@ -197,7 +198,7 @@ def _read_http(sock: ssl.SSLSocket, read_timeout: float) -> HttpResponse:
     if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
         raise NoAnswer(f"ligne de statut invalide / invalid status line: {lines[0][:100]!r}")
     headers = [(k.strip(), v.strip()) for k, _, v in (line.partition(":") for line in lines[1:]) if k]
-    response = HttpResponse(int(parts[1]), parts[2] if len(parts) > 2 else "", headers)
+    response = HttpResponse(int(parts[1]), parts[2] if len(parts) > 2 else "", headers, http_version=parts[0])
     length = response.header("Content-Length")
     body = bytearray(rest)
     try:

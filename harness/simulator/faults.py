@@ -27,6 +27,7 @@ FAULTS: dict[str, tuple[str, str, str]] = {
     "accept-unknown-ca": ("tls", "also trusts an unknown CA for client certificates (and checks no CRL)", "SEC-MTLS-02"),
     "distrust-client-ca": ("tls", "trusts only another CA: refuses the good client certificate", "SEC-MTLS-02"),
     # HTTP
+    "http10": ("http", "answers in HTTP/1.0", "SEC-TLS-11"),
     "no-security-headers": ("http", "sends no HSTS, nosniff, CSP, Referrer-Policy, Cache-Control nor charset", "SEC-HTTP-01, 02, 03, 04, 09"),
     "verbose-errors": ("http", "shows stack traces in errors and its version in Server / X-Powered-By", "SEC-INPUT-04, SEC-HTTP-06"),
     "allow-trace": ("http", "answers TRACE by echoing the request, and any method", "SEC-HTTP-07"),

@@ -36,6 +36,7 @@ def http_handler(config: HttpConfig, io_timeout: float):  # type: ignore[no-unty
     class Handler(_Handler):
         cfg = config
         timeout = io_timeout
+        protocol_version = "HTTP/1.0" if "http10" in config.faults else "HTTP/1.1"
 
     def handle(conn: socket.socket, listener: Listener) -> None:
         Handler(conn, ("127.0.0.1", 0), listener)

@@ -45,6 +45,13 @@ def _max_age(response: HttpResponse) -> int | None:
     return int(match.group(1)) if match else None
 
 
+@pytest.mark.requirement("SEC-TLS-11")
+def test_http_1_1_inside_tls(https_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, reachable) -> None:
+    response = _api(https_endpoint, enrs_target, enrs, reachable)
+    assert response.http_version == "HTTP/1.1", f"réponse en {response.http_version} / answered in {response.http_version}"
+    assert response.tls_version in ("TLSv1.2", "TLSv1.3"), f"TLS {response.tls_version}"
+
+
 @pytest.mark.requirement("SEC-HTTP-01")
 def test_hsts(https_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable) -> None:
     api_response = _api(https_endpoint, enrs_target, enrs, reachable)

@@ -38,6 +38,7 @@ CASES = [
     ("accept-expired", "test_mtls.py", "not-yet-valid", ["SEC-MTLS-02"]),
     ("accept-unknown-ca", "test_mtls.py", "unknown-ca", ["SEC-MTLS-02"]),
     ("distrust-client-ca", "test_mtls.py", "good", ["SEC-MTLS-02"]),
+    ("http10", "test_http.py", "http_1_1", ["SEC-TLS-11"]),
     ("no-security-headers", "test_http.py", "hsts or nosniff or referrer or no_store or content_security", ["SEC-HTTP-01", "SEC-HTTP-01B", "SEC-HTTP-02", "SEC-HTTP-03", "SEC-HTTP-04", "SEC-HTTP-09"]),
     ("verbose-errors", "test_http.py", "generic or disclosure", ["SEC-INPUT-04", "SEC-HTTP-06"]),
     ("allow-trace", "test_http.py", "trace or unknown_method", ["SEC-HTTP-07", "SEC-HTTP-07B"]),
