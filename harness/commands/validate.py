@@ -104,13 +104,19 @@ def _print_report(report: ArtefactReport, lang: str, out: Any, indent: str) -> N
     detected = " ".join(x for x in (report.kind, report.profile, report.version) if x)
     print(f"{indent}{report.verdict:<7} {report.path}  [{detected or '?'}]", file=out)
     if report.reason:
-        print(f"{indent}        {report.reason}", file=out)
+        print(f"{indent}        {_in_language(report.reason, lang)}", file=out)
     for finding in sorted(report.findings, key=lambda f: (_SEVERITY_ORDER[f.severity], f.line or 0)):
         where = " ".join(x for x in (f"l.{finding.line}" if finding.line else "", finding.location or "") if x)
         print(f"{indent}  {finding.severity:<7} {finding.requirement}  {where}", file=out)
         print(f"{indent}          {finding.message(lang)}", file=out)
     for child in report.children:
         _print_report(child, lang, out, indent + "    ")
+
+
+def _in_language(reason: str, lang: str) -> str:
+    """The French or English half of a "français / English" reason (the whole text when it has no such halves)."""
+    halves = reason.split(" / ", 1)
+    return (halves[0] if lang == "fr" else halves[1]) if len(halves) == 2 else reason
 
 
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
