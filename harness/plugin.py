@@ -20,7 +20,8 @@ from harness.outcomes import Aborted, NotApplicable
 from harness.packs import PackRegistry, ProfilePack
 from harness.recorder import Recorder, TestRecord
 from harness.run import RunWriter, new_run_dir
-from harness.target import Redactor, Target, default_target, load_target
+from harness.simulator import start_embedded  # imported with the plugin: cryptography must not be re-imported by nested sessions
+from harness.target import Redactor, Target, load_target
 from harness.verdicts import Verdict
 
 SESSION_KEY = pytest.StashKey["EnrsSession"]()
@@ -62,6 +63,7 @@ class EnrsSession:
         self.active = bool(opt.enrs_profile or opt.enrs_report_dir or opt.enrs_run_dir or opt.enrs_target)
         self._registry: PackRegistry | None = None
         self._target: Target | None = None
+        self._simulator: Any = None  # the embedded reference simulator, when the run has no target file
         self.records: dict[str, TestRecord] = {}
         self.writer: RunWriter | None = None
         self._last_flush = 0.0
@@ -103,10 +105,24 @@ class EnrsSession:
 
     @property
     def target(self) -> Target:
+        """The target file's candidate; without one, the reference simulator, started for this session."""
         if self._target is None:
             path = self.config.option.enrs_target
-            self._target = load_target(Path(path)) if path else default_target()
+            if path:
+                self._target = load_target(Path(path))
+            else:
+                try:
+                    self._simulator = start_embedded()
+                except OSError as exc:
+                    raise HarnessError(f"le simulateur de référence n'a pas pu démarrer sur 127.0.0.1 : {exc}",
+                                       f"the reference simulator could not start on 127.0.0.1: {exc}") from exc
+                self._target = self._simulator.target()
         return self._target
+
+    def stop_simulator(self) -> None:
+        if self._simulator is not None:
+            self._simulator.stop()
+            self._simulator = None
 
     def documents(self) -> list[Path]:
         """The documents and messages the run validates: --enrs-documents, else the target's."""
@@ -222,8 +238,11 @@ class EnrsSession:
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        if self.writer:
-            self.writer.finish()
+        try:
+            if self.writer:
+                self.writer.finish()
+        finally:
+            self.stop_simulator()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.writer:
