@@ -14,13 +14,15 @@ from typing import Any
 
 import pytest
 
+from harness.cdakit.layout import with_kit_pack
 from harness.errors import HarnessError
 from harness.outcomes import Aborted, NotApplicable
 from harness.packs import PackRegistry, ProfilePack
 from harness.recorder import Recorder, TestRecord
 from harness.run import RunWriter, new_run_dir
 from harness.signing import Signer
-from harness.target import Redactor, Target, default_target, load_target
+from harness.simulator import start_embedded  # imported with the plugin: cryptography must not be re-imported by nested sessions
+from harness.target import Redactor, Target, load_target
 from harness.verdicts import Verdict
 from harness.waivers import Waiver, load_waivers
 
@@ -36,6 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--enrs-documents", action="append", default=[], metavar="PATH", help="documents and messages to validate (repeatable; overrides the target's)")
     group.addoption("--enrs-report-dir", metavar="DIR", help="folder under which the run folder <UTC timestamp>-<short id> is written")
     group.addoption("--enrs-run-dir", metavar="DIR", help="exact run folder to write (used by campaigns)")
+    group.addoption("--enrs-kit", metavar="DIR", help="folder laid out like the agency's CDA test kit: documents are also validated with it")
     group.addoption("--enrs-sign-with", metavar="DIR", help="sign the certificate with the issuer of DIR (issuer-key.pem, issuer-cert.pem)")
     group.addoption("--enrs-waivers", metavar="FILE", help="waivers file: valid waivers turn FAILED requirements into WAIVED")
     group.addoption("--enrs-lang", choices=("fr", "en"), default="fr", help="language of the certificate and messages")
@@ -64,6 +67,7 @@ class EnrsSession:
         self.active = bool(opt.enrs_profile or opt.enrs_report_dir or opt.enrs_run_dir or opt.enrs_target)
         self._registry: PackRegistry | None = None
         self._target: Target | None = None
+        self._simulator: Any = None  # the embedded reference simulator, when the run has no target file
         self.records: dict[str, TestRecord] = {}
         self.writer: RunWriter | None = None
         self._last_flush = 0.0
@@ -73,7 +77,7 @@ class EnrsSession:
         self.waivers: list[Waiver] = []
         if self.active:
             try:
-                self.selected  # load and check the packs and the target now: errors are usage errors
+                self.selected  # load and check the packs, the kit and the target now: errors are usage errors
                 self.target
                 if opt.enrs_sign_with:
                     self.signer = Signer.load(Path(opt.enrs_sign_with))
@@ -91,7 +95,7 @@ class EnrsSession:
     @property
     def registry(self) -> PackRegistry:
         if self._registry is None:
-            dirs = [Path(d) for d in self.config.option.enrs_profiles_dir]
+            dirs = with_kit_pack(self.config.option.enrs_profiles_dir, self.kit_dir)
             self._registry = PackRegistry.load(dirs)
         return self._registry
 
@@ -100,11 +104,35 @@ class EnrsSession:
         return self.registry.select(self.config.option.enrs_profile)
 
     @property
+    def kit_dir(self) -> Path | None:
+        """The official CDA test kit given with --enrs-kit, if any."""
+        kit = self.config.option.enrs_kit
+        if kit is None:
+            return None
+        if not Path(kit).is_dir():
+            raise HarnessError(f"dossier du kit introuvable : {kit}", f"kit folder not found: {kit}")
+        return Path(kit)
+
+    @property
     def target(self) -> Target:
+        """The target file's candidate; without one, the reference simulator, started for this session."""
         if self._target is None:
             path = self.config.option.enrs_target
-            self._target = load_target(Path(path)) if path else default_target()
+            if path:
+                self._target = load_target(Path(path))
+            else:
+                try:
+                    self._simulator = start_embedded()
+                except OSError as exc:
+                    raise HarnessError(f"le simulateur de référence n'a pas pu démarrer sur 127.0.0.1 : {exc}",
+                                       f"the reference simulator could not start on 127.0.0.1: {exc}") from exc
+                self._target = self._simulator.target()
         return self._target
+
+    def stop_simulator(self) -> None:
+        if self._simulator is not None:
+            self._simulator.stop()
+            self._simulator = None
 
     def documents(self) -> list[Path]:
         """The documents and messages the run validates: --enrs-documents, else the target's."""
@@ -220,8 +248,11 @@ class EnrsSession:
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        if self.writer:
-            self.writer.finish()
+        try:
+            if self.writer:
+                self.writer.finish()
+        finally:
+            self.stop_simulator()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.writer:

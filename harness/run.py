@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness import __version__
+from harness.cdakit.provenance import kit_provenance
 from harness.fileio import atomic_write_bytes, atomic_write_text
 from harness.verdicts import Verdict, aggregate
 from harness.waivers import apply_waivers
@@ -49,6 +50,7 @@ class RunWriter:
         self.run_id = str(uuid.uuid4())
         self.started = utc_now()
         self.finished: str | None = None
+        self.kit = kit_provenance(session.kit_dir) if session.kit_dir else None
 
     def partial(self, name: str) -> Path:
         """Where a file another plugin writes goes until the run ends and it is moved in place."""
@@ -91,6 +93,7 @@ class RunWriter:
                     "machine": platform.machine(),
                 },
                 "command": [session.redactor(a) for a in session.config.invocation_params.args],
+                "kit": self.kit,
             },
             "candidate": session.target.public_dict(),
             "profiles": [pack.summary() for pack in session.selected],

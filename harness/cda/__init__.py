@@ -2,17 +2,17 @@
 
 1. safe parsing (harness.xmlsafe): unreadable or unsafe input → ABORTED with the reason;
 2. CDA R2 structure (structure.py, pack ci-sis-cda-structure);
-3. CI-SIS header "Structuration minimale" and N1 bodies (header.py, nonxml.py, pack ci-sis-cda-header);
+3. CI-SIS header "Structuration minimale" and N1 documents (header.py, patient.py, header_common.py,
+   participants.py, acts.py, nonxml.py; pack ci-sis-cda-header);
 4. volet detection and native volet checks (volets.py, pack ci-sis-cda-volets).
 With a kit folder (--kit), harness.cdakit adds the official kit's XSD and schematron findings.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
-from harness.cda import header, nonxml, structure, volets  # noqa: F401  (importing registers the rules)
+from harness.cda import acts, header, header_common, nonxml, participants, patient, structure, volets  # noqa: F401  (registers the rules)
 from harness.cda.data import CdaData, cda_data
 from harness.cda.engine import Doc, run_rules
 from harness.cda.parse import UnsafeOrInvalidXml, parse
@@ -32,19 +32,32 @@ def _is_cda_pack(pack: ProfilePack) -> bool:
     return any(EVALUATOR in r.evaluated_by for r in pack.requirements)
 
 
-@lru_cache(maxsize=16)
+_CACHE: dict[tuple[int, ...], tuple[tuple[ProfilePack, ...], object]] = {}
+
+
+def _cached(packs: tuple[ProfilePack, ...], build):  # noqa: ANN001, ANN202
+    """`build(packs)` once per set of pack objects (keyed by identity; the entry keeps the packs alive)."""
+    key = tuple(id(p) for p in packs) + (id(build),)
+    hit = _CACHE.get(key)
+    if hit is None:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        hit = _CACHE[key] = (packs, build(packs))
+    return hit[1]
+
+
 def _active(packs: tuple[ProfilePack, ...]) -> dict[str, str]:
     return {r.id: r.level for pack in packs for r in pack.requirements if EVALUATOR in r.evaluated_by}
 
 
 def active_requirements(context: ValidationContext) -> dict[str, str]:
     """Requirement id → level, for the CDA requirements of the selected packs (all packs when none is)."""
-    return _active(tuple(context.selected or context.registry.packs.values()))
+    return _cached(tuple(context.selected or context.registry.packs.values()), _active)
 
 
 def data_of(context: ValidationContext) -> CdaData:
     """Value sets, volets and constants of every loaded CDA pack (selected or not)."""
-    return cda_data(tuple(p for p in context.registry.packs.values() if _is_cda_pack(p)))
+    return _cached(tuple(p for p in context.registry.packs.values() if _is_cda_pack(p)), cda_data)
 
 
 def validate_cda(data: bytes, path: str, context: ValidationContext) -> ArtefactReport:
@@ -52,8 +65,7 @@ def validate_cda(data: bytes, path: str, context: ValidationContext) -> Artefact
     try:
         parsed = parse(data, context.max_bytes)
     except UnsafeOrInvalidXml as exc:
-        where = f" (ligne/line {exc.line})" if exc.line else ""
-        report.reason = f"{exc.fr} / {exc.en}{where}"
+        report.reason = f"{exc.fr} (ligne {exc.line}) / {exc.en} (line {exc.line})" if exc.line else f"{exc.fr} / {exc.en}"
         return report
     active = active_requirements(context)
     cdata = data_of(context)
@@ -85,12 +97,18 @@ def validate_cda(data: bytes, path: str, context: ValidationContext) -> Artefact
         findings.extend(rule_findings)
         evaluated.extend(rule_ids)
     if context.kit_dir is not None:
-        from harness.cdakit import kit_findings  # the official kit mode (layer 5), loaded only when asked
+        try:
+            from harness.cdakit import kit_findings  # the official kit mode (layer 5), loaded only when asked
 
-        kit_found, kit_evaluated = kit_findings(parsed.tree, data, Path(context.kit_dir))
+            kit_found, kit_evaluated = kit_findings(parsed.tree, data, Path(context.kit_dir))
+        except Exception as exc:  # a missing or failing kit mode must not stop the other documents
+            report.reason = f"mode kit en échec / kit mode failed: {type(exc).__name__}: {exc}"
+            report.findings = sorted(findings, key=lambda f: (f.line is None, f.line or 0, f.requirement))
+            report.evaluated = evaluated
+            return report
         findings.extend(kit_found)
         evaluated.extend(kit_evaluated)
-    report.findings = sorted(findings, key=lambda f: (f.line or 0, f.requirement))
+    report.findings = sorted(findings, key=lambda f: (f.line is None, f.line or 0, f.requirement))
     report.evaluated = evaluated
     report.verdict = ArtefactReport.verdict_of(findings)
     return report

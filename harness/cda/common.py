@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from lxml import etree
 
 from harness.cda.data import ValueSet
-from harness.cda.engine import Out
-from harness.cda.xpath import has_nf, local
+from harness.cda.engine import Doc, Out
+from harness.cda.xpath import children, has_nf, local, tag
+
+@lru_cache(maxsize=32)
+def regex(pattern: str) -> re.Pattern[str]:
+    """A pattern from the packs' data, compiled once."""
+    return re.compile(pattern)
+
+
+def header_iter(doc: Doc, *names: str) -> Iterator[etree._Element]:
+    """The elements named `names` (CDA namespace) inside the header's participations and acts, in document order.
+
+    A C-level scan (lxml iter with tag filters), faster than the equivalent XPath
+    `cda:*[not(self::cda:component)]//*[…]`.
+    """
+    body, tags = tag("component"), [tag(n) for n in names]
+    for top in doc.root.iterchildren(tag="{*}*"):
+        if top.tag == body:
+            continue
+        for element in top.iter(*tags):
+            if element is not top:
+                yield element
+
+
+def templates(doc: Doc) -> list[etree._Element]:
+    return children(doc.root, "templateId")
 
 
 def require_attrs(out: Out, element: etree._Element, attrs: Iterable[str]) -> bool:

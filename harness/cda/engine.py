@@ -40,6 +40,7 @@ class Doc:
     self_presenting: bool = False
     volet: VoletMatch | None = None
     volet_spec: dict = field(default_factory=dict)  # the volet's entry of the volets table
+    decoded: dict = field(default_factory=dict)  # base64 payloads decoded once per document (element → bytes | None)
 
     @property
     def body(self) -> etree._Element | None:
@@ -85,6 +86,9 @@ def rule(requirement: str, when: Condition | None = None) -> Callable[[Check], C
     return register
 
 
+MAX_FINDINGS_PER_RULE = 100  # beyond this, one summary finding counts the rest (a broken 50 MB body stays readable)
+
+
 @dataclass
 class Out:
     """Collects the findings of one rule."""
@@ -92,9 +96,20 @@ class Out:
     requirement: str
     severity: Severity
     findings: list[Finding] = field(default_factory=list)
+    suppressed: int = 0
 
     def fail(self, element: etree._Element, fr: str, en: str, attribute: str | None = None) -> None:
+        if len(self.findings) >= MAX_FINDINGS_PER_RULE:
+            self.suppressed += 1
+            return
         self.findings.append(Finding(self.requirement, self.severity, fr, en, location(element, attribute), element.sourceline))
+
+    def close(self) -> list[Finding]:
+        if self.suppressed:
+            self.findings.append(Finding(self.requirement, self.severity,
+                                         f"… et {self.suppressed} autre(s) occurrence(s) non listée(s)",
+                                         f"… and {self.suppressed} more occurrence(s) not listed"))
+        return self.findings
 
 
 def run_rules(doc: Doc, data: CdaData, active: dict[str, str]) -> tuple[list[Finding], list[str]]:
@@ -107,6 +122,6 @@ def run_rules(doc: Doc, data: CdaData, active: dict[str, str]) -> tuple[list[Fin
             continue
         out = Out(item.requirement, SEVERITY_OF_LEVEL[level])
         item.check(doc, data, out)
-        findings.extend(out.findings)
+        findings.extend(out.close())
         evaluated.append(item.requirement)
     return findings, evaluated

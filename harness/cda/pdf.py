@@ -6,14 +6,12 @@ import base64
 import binascii
 import re
 
-_SPACE = re.compile(rb"\s+")
-
 
 def decode_base64(text: str | None) -> bytes | None:
     """Strictly decode base64 text (whitespace ignored); None when it is not base64."""
     if text is None:
         return None
-    compact = _SPACE.sub(b"", text.encode("ascii", "replace"))
+    compact = "".join(text.split()).encode("ascii", "replace")
     if not compact:
         return None
     try:

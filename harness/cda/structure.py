@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
@@ -28,30 +29,40 @@ class Problem:
 
 def sequence_problems(element: etree._Element, spec: list[list]) -> Iterator[Problem]:
     """Check the CDA-namespace children of `element` against `spec` ([name, min, max] in schema order)."""
-    position = {name: index for index, (name, _, _) in enumerate(spec)}
+    position = _positions(tuple(name for name, _, _ in spec))
     counts: dict[str, list[etree._Element]] = {}
     furthest = -1
     parent = local(element)
     for node in element:
-        if not isinstance(node.tag, str) or not node.tag.startswith(f"{{{HL7}}}"):
+        tag = node.tag
+        if not isinstance(tag, str) or not tag.startswith(_HL7_PREFIX):
             continue  # comments, processing instructions, extension namespaces
-        name = local(node)
-        index = position.get(name)
+        index = position.get(tag)
         if index is None:
+            name = local(node)
             yield Problem("unknown", node, f"élément {name} inconnu dans {parent} (CDA R2)", f"unknown element {name} in {parent} (CDA R2)")
             continue
         if index < furthest:
-            after = spec[furthest][0]
+            name, after = spec[index][0], spec[furthest][0]
             yield Problem("order", node, f"{name} doit précéder {after} dans {parent}", f"{name} must come before {after} in {parent}")
-        furthest = max(furthest, index)
-        counts.setdefault(name, []).append(node)
+        elif index > furthest:
+            furthest = index
+        counts.setdefault(tag, []).append(node)
     for name, low, high in spec:
-        found = counts.get(name, [])
+        found = counts.get(f"{_HL7_PREFIX}{name}", [])
         if len(found) < low:
             yield Problem("cardinality", element, f"{parent} : {name} obligatoire ({low}..{high})", f"{parent}: {name} is required ({low}..{high})")
         if high != "*" and len(found) > int(high):
             yield Problem("cardinality", found[int(high)], f"{parent} : au plus {high} {name}, {len(found)} trouvés",
                           f"{parent}: at most {high} {name}, {len(found)} found")
+
+
+_HL7_PREFIX = f"{{{HL7}}}"
+
+
+@lru_cache(maxsize=64)
+def _positions(names: tuple[str, ...]) -> dict[str, int]:
+    return {f"{_HL7_PREFIX}{name}": index for index, name in enumerate(names)}
 
 
 def _report(out: Out, problems: Iterator[Problem], kinds: set[str]) -> None:
@@ -101,7 +112,7 @@ def structured_body(doc: Doc, data: CdaData, out: Out) -> None:
 def sections(doc: Doc, data: CdaData, out: Out) -> None:
     kinds = {"unknown", "order", "cardinality"}
     for body_element in _structured(doc):
-        for section in q(body_element, ".//cda:section"):
+        for section in q(body_element, "descendant::cda:section"):
             _report(out, sequence_problems(section, data.const("section_elements")), kinds)
             for component in children(section, "component"):
                 _report(out, sequence_problems(component, data.const("section_component_elements")), kinds)
@@ -109,15 +120,20 @@ def sections(doc: Doc, data: CdaData, out: Out) -> None:
 
 @rule("CDA-ENTRY", when=lambda doc: doc.is_n3)
 def entries(doc: Doc, data: CdaData, out: Out) -> None:
-    statements = set(data.const("clinical_statements"))
-    prefix = {"realmCode", "typeId", "templateId"}
-    for body_element in _structured(doc):
-        for entry in q(body_element, ".//cda:section/cda:entry"):
-            found = [n for n in entry if isinstance(n.tag, str) and n.tag.startswith(f"{{{HL7}}}") and local(n) not in prefix]
-            if len(found) != 1 or local(found[0]) not in statements:
-                names = ", ".join(local(n) for n in found) or "-"
-                out.fail(entry, f"entry : exactement une déclaration clinique attendue ({names})",
-                         f"entry: exactly one clinical statement expected ({names})")
+    statements = tuple(data.const("clinical_statements"))
+    for entry in q(doc.root, _bad_entries(statements)):
+        names = ", ".join(local(n) for n in entry if isinstance(n.tag, str) and local(n) not in ("realmCode", "typeId", "templateId")) or "-"
+        out.fail(entry, f"entry : exactement une déclaration clinique attendue ({names})",
+                 f"entry: exactly one clinical statement expected ({names})")
+
+
+@lru_cache(maxsize=8)
+def _bad_entries(statements: tuple[str, ...]) -> str:
+    """XPath of the section entries that do not hold exactly one clinical statement (evaluated in C)."""
+    prefix = "self::cda:realmCode or self::cda:typeId or self::cda:templateId"
+    allowed = " or ".join(f"self::cda:{name}" for name in statements)
+    return (f"cda:component/cda:structuredBody/descendant::cda:entry[parent::cda:section]"
+            f"[count(cda:*[not({prefix})]) != 1 or count(cda:*[{allowed}]) != 1]")
 
 
 @rule("CDA-NONXMLBODY", when=lambda doc: doc.is_n1)

@@ -1,8 +1,9 @@
 """Volets: detection by templateId and version, and native checks of VSM, CR-BIO and LDL-SES.
 
 The volets table is data of the pack ci-sis-cda-volets ([data.volets.<KEY>]): templateId, known
-versions (and aliases seen in the field), document code, and for the volets checked natively the
-header constraints and mandatory sections. The functions here only read that table.
+versions (and aliases seen in the field, and the version assumed when the templateId has no
+extension), document code, and for the volets checked natively the header constraints and
+mandatory sections, with per-version overrides. The functions here only read that table.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def detect_volet(doc: Doc, data: CdaData) -> VoletMatch | None:
             return VoletMatch(key, spec["name"], extension, template, True)
         if extension in aliases:
             return VoletMatch(key, spec["name"], aliases[extension], template, True)
-        return VoletMatch(key, spec["name"], extension or spec.get("default_version"), template, False)
+        fallback = spec.get("default_version") if extension else spec.get("missing_extension_version", spec.get("default_version"))
+        return VoletMatch(key, spec["name"], fallback, template, False)
     return None
 
 
@@ -71,7 +73,10 @@ def _for(key: str):
 
 
 def _native(doc: Doc) -> dict[str, Any]:
-    return doc.volet_spec.get("native", {})
+    """The volet's native-check parameters, with the overrides of the detected version ([native.by_version."<v>"])."""
+    native = doc.volet_spec.get("native", {})
+    overrides = native.get("by_version", {}).get(doc.volet.version if doc.volet else None, {})
+    return {**native, **overrides} if overrides else native
 
 
 def _matches(element: etree._Element, wanted: dict[str, str]) -> bool:

@@ -29,6 +29,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profiles-dir", action="append", default=[], type=Path, metavar="DIR", help="extra folder of profile packs (repeatable)")
     parser.add_argument("--target", type=Path, metavar="FILE", help="target file of the candidate system (default: the embedded reference)")
     parser.add_argument("--documents", action="append", default=[], type=Path, metavar="PATH", help="documents and messages to validate (repeatable)")
+    parser.add_argument("--kit", type=Path, metavar="DIR", help="folder laid out like the agency's CDA test kit: documents are also validated with it")
     parser.add_argument("--suites", action="append", default=[], type=Path, metavar="DIR", help="extra folders of pytest conformance suites (repeatable)")
     parser.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="where run folders are written (default: ./reports)")
     parser.add_argument("--sign-with", type=Path, metavar="DIR", help="sign the certificate with the issuer of DIR (see 'certificate keygen')")
@@ -48,6 +49,8 @@ def pytest_arguments(args: argparse.Namespace, run_dir: Path, lang: str) -> list
             argv += [option, str(value)]
     if args.target:
         argv += ["--enrs-target", str(args.target)]
+    if args.kit:
+        argv += ["--enrs-kit", str(args.kit)]
     if args.sign_with:
         argv += ["--enrs-sign-with", str(args.sign_with)]
     if args.waivers:
@@ -59,7 +62,7 @@ def run_command(args: argparse.Namespace) -> int:
     from harness.cli import default_lang
 
     lang = args.lang or default_lang()
-    for path in [*args.documents, *args.suites, *args.profiles_dir] + [p for p in (args.target, args.sign_with, args.waivers) if p]:
+    for path in [*args.documents, *args.suites, *args.profiles_dir] + [p for p in (args.target, args.kit, args.sign_with, args.waivers) if p]:
         if not path.exists():
             raise HarnessError(f"introuvable : {path}", f"not found: {path}")
     run_dir = new_run_dir(args.report_dir)
@@ -73,7 +76,8 @@ def run_command(args: argparse.Namespace) -> int:
     return 0 if results["summary"]["certificate_issued"] else 1
 
 
-def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = sys.stdout) -> None:
+def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = None) -> None:
+    out = out or sys.stdout  # looked up at call time: pytest's capture replaces it
     summary, run, candidate = results["summary"], results["run"], results["candidate"]
     fr = lang == "fr"
     print(file=out)

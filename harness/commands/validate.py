@@ -16,6 +16,8 @@ from typing import Any
 
 from harness import __version__
 from harness.findings import ArtefactReport, Severity
+from harness.cdakit.layout import with_kit_pack
+from harness.cdakit.provenance import kit_provenance
 from harness.packs import PackRegistry
 from harness.validation import ValidationContext, expand_paths, validate_file
 from harness.verdicts import ArtefactVerdict
@@ -47,7 +49,7 @@ def _validate_in_worker(path: Path) -> ArtefactReport:
 
 
 def make_context(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None) -> ValidationContext:
-    registry = PackRegistry.load(profiles_dirs)
+    registry = PackRegistry.load(with_kit_pack(profiles_dirs, kit))
     return ValidationContext(registry=registry, selected=registry.select(profile_ids), kit_dir=kit)
 
 
@@ -85,7 +87,7 @@ def json_output(reports: list[ArtefactReport], context: ValidationContext) -> di
         "schema": VALIDATE_SCHEMA,
         "harness_version": __version__,
         "profiles": [{"id": p.id, "version": p.version} for p in context.selected],
-        "kit": str(context.kit_dir) if context.kit_dir else None,
+        "kit": kit_provenance(context.kit_dir) if context.kit_dir else None,
         "summary": {v: counts.get(v, 0) for v in ("PASSED", "FAILED", "ABORTED")},
         "files": [r.to_dict() for r in reports],
     }
@@ -104,13 +106,19 @@ def _print_report(report: ArtefactReport, lang: str, out: Any, indent: str) -> N
     detected = " ".join(x for x in (report.kind, report.profile, report.version) if x)
     print(f"{indent}{report.verdict:<7} {report.path}  [{detected or '?'}]", file=out)
     if report.reason:
-        print(f"{indent}        {report.reason}", file=out)
+        print(f"{indent}        {_in_language(report.reason, lang)}", file=out)
     for finding in sorted(report.findings, key=lambda f: (_SEVERITY_ORDER[f.severity], f.line or 0)):
         where = " ".join(x for x in (f"l.{finding.line}" if finding.line else "", finding.location or "") if x)
         print(f"{indent}  {finding.severity:<7} {finding.requirement}  {where}", file=out)
         print(f"{indent}          {finding.message(lang)}", file=out)
     for child in report.children:
         _print_report(child, lang, out, indent + "    ")
+
+
+def _in_language(reason: str, lang: str) -> str:
+    """The French or English half of a "français / English" reason (the whole text when it has no such halves)."""
+    halves = reason.split(" / ", 1)
+    return (halves[0] if lang == "fr" else halves[1]) if len(halves) == 2 else reason
 
 
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}

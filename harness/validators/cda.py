@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from harness.cda import validate_cda
 from harness.findings import ArtefactReport
 from harness.validation import ValidationContext
 
@@ -46,6 +47,4 @@ def detect(data: bytes) -> bool:
 
 
 def validate(data: bytes, path: str, context: ValidationContext) -> ArtefactReport:
-    from harness.cda import validate_cda
-
     return validate_cda(data, path, context)

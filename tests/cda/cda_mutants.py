@@ -14,7 +14,7 @@ from typing import Callable
 from lxml import etree
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "conforming" / "cda"
-NS = {"cda": "urn:hl7-org:v3", "xsl": "http://www.w3.org/1999/XSL/Transform"}
+NS = {"cda": "urn:hl7-org:v3", "xsl": "http://www.w3.org/1999/XSL/Transform", "lab": "urn:oid:1.3.6.1.4.1.19376.1.3.2"}
 CD = "/ClinicalDocument"
 SM, N1, VSM, BIO, LDL, SP = "sm-n3-ldl-ees.xml", "n1-pdf.xml", "vsm-2023.xml", "cr-bio-2024.xml", "ldl-ses-2022.xml", "self-presenting-vsm.xml"
 Edit = Callable[[etree._Element], None]
@@ -187,6 +187,8 @@ MUTANTS: list[Mutant] = [
     m("SM-SERVICEEVENT-MAIN", SM, LSE, delete(f"{SE}/cda:performer")),
     m("SM-SERVICEEVENT-CODE", SM, f"{LSE}/code[1]/@codeSystem", del_attr(f"{SE}/cda:code", "codeSystem")),
     m("SM-SERVICEEVENT-TIME", SM, f"{LSE}/effectiveTime[1]/low[1]/@value", del_attr(f"{SE}/cda:effectiveTime/cda:low", "value")),
+    m("SM-LAB-STATUSCODE", SM, f"{LSE}/lab:statusCode[1]",
+      insert_after(f"{SE}/cda:effectiveTime", '<lab:statusCode xmlns:lab="urn:oid:1.3.6.1.4.1.19376.1.3.2" code="completed"/>')),
     m("SM-PERFORMER", SM, f"{LSE}/performer[1]/@typeCode", set_attr(f"{SE}/cda:performer", "typeCode", "SPRF")),
     m("SM-RELATEDDOCUMENT", SM, f"{CD}/relatedDocument[1]/@typeCode", set_attr("//cda:relatedDocument", "typeCode", "APND")),
     m("SM-AUTHORIZATION", SM, f"{CD}/authorization[1]/consent[1]/statusCode[1]/@code", set_attr("//cda:consent/cda:statusCode", "code", "active")),
@@ -219,4 +221,45 @@ MUTANTS: list[Mutant] = [
     m("VOL-CRBIO-PDF", BIO, f"{LSB}/component[2]/section[1]/entry[1]/organizer[1]/component[1]/observationMedia[1]/value[1]",
       set_text(f"{SB}/cda:component[2]/cda:section//cda:observationMedia/cda:value", NOT_PDF)),
     m("VOL-LDLSES-SECTIONS", LDL, LSB, delete(f"{SB}/cda:component[cda:section/cda:templateId/@root='1.3.6.1.4.1.19376.1.5.3.1.3.22']")),
+]
+
+
+def rename_root(name: str) -> Edit:
+    def edit(root: etree._Element) -> None:
+        root.tag = name
+    return edit
+
+
+def duplicate(path: str) -> Edit:
+    def edit(root: etree._Element) -> None:
+        element = _one(root, path)
+        element.addnext(etree.fromstring(etree.tostring(element)))
+    return edit
+
+
+# Further mutants for the other checks of some requirements (each still breaks only its requirement).
+EXTRA_MUTANTS: list[Mutant] = [
+    m("CDA-ROOT", SM, CD, rename_root("{urn:example:not-hl7}ClinicalDocument")),
+    m("CDA-HEADER-CARDINALITY", SM, CD, delete("/cda:ClinicalDocument/cda:component")),
+    m("SM-RECORDTARGET", SM, f"{CD}/recordTarget[2]", duplicate("/cda:ClinicalDocument/cda:recordTarget")),
+    m("SM-PATIENT-FAMILY-QUALIFIER", SM, f"{LPAT}/name[1]/family[2]/@qualifier", set_attr(f"{PAT}/cda:name/cda:family[2]", "qualifier", "SP")),
+    m("SM-TELECOM", SM, f"{LPR}/telecom[1]/@use", set_attr(f"{PR}/cda:telecom", "use", "XX")),
+    m("SM-TELECOM", SM, f"{LPR}/telecom[1]/@nullFlavor", del_attr(f"{PR}/cda:telecom", "value", "use"), set_attr(f"{PR}/cda:telecom", "nullFlavor", "OTH")),
+    m("SM-ADDR", SM, f"{LPR}/addr[1]", append(f"{PR}/cda:addr", "<city>EPERNAY</city>")),
+    m("SM-ADDR", SM, f"{LPR}/addr[1]", *[append(f"{PR}/cda:addr", f"<streetAddressLine>ligne {i}</streetAddressLine>") for i in range(7)]),
+    m("SM-CONFIDENTIALITY", SM, f"{CD}/confidentialityCode[1]/@displayName", del_attr("/cda:ClinicalDocument/cda:confidentialityCode", "displayName")),
+    m("SM-PATIENT-INS", SM, LPAT, delete(f"{PAT}/cda:name/cda:given[not(@qualifier)]")),
+    m("SM-LEGALAUTH", SM, CD, delete("/cda:ClinicalDocument/cda:legalAuthenticator")),
+    m("SM-N1-TEMPLATEIDS", N1, CD, set_attr("/cda:ClinicalDocument/cda:templateId[3]", "root", "1.2.250.1.999.12")),
+    m("SM-AUTHOR-PERSON-DEVICE", SM, LAA, insert_after(f"{AA}/cda:assignedPerson",
+      "<assignedAuthoringDevice><manufacturerModelName>X</manufacturerModelName><softwareName>Y</softwareName></assignedAuthoringDevice>")),
+    m("SM-INFORMANT-RELATED", SM, f"{CD}/informant[1]/relatedEntity[1]/code[1]/@code", set_attr("//cda:informant/cda:relatedEntity/cda:code", "code", "ZZ")),
+    m("SM-CODE-J07", N1, f"{CD}/code[1]/@code", set_attr("/cda:ClinicalDocument/cda:code", "codeSystem", "1.2.250.1.213.1.1.4.12")),
+    m("VOL-VERSION", VSM, f"{CD}/templateId[3]/@extension", del_attr("/cda:ClinicalDocument/cda:templateId[3]", "extension")),
+    m("VOL-CRBIO-HEADER", BIO, f"{CD}/versionNumber[1]", set_attr("/cda:ClinicalDocument/cda:versionNumber", "value", "0")),
+    m("VOL-CRBIO-HEADER", BIO, CD, delete("/cda:ClinicalDocument/cda:templateId[@root='1.3.6.1.4.1.19376.1.3.3']"),
+      delete(f"{SE}/lab:statusCode")),  # without the XD-LAB templateId, lab:statusCode would break SM-LAB-STATUSCODE too
+    m("SM-SERVICEEVENT-MAIN", SM, LSE, duplicate(f"{SE}/cda:effectiveTime")),
+    m("SM-CUSTODIAN-ID", SM, f"{CD}/custodian[1]/assignedCustodian[1]/representedCustodianOrganization[1]/id[1]/@extension",
+      set_attr("//cda:representedCustodianOrganization/cda:id", "root", "1.2.250.1.213.4.1"), del_attr("//cda:representedCustodianOrganization/cda:id", "extension")),
 ]

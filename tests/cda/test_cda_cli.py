@@ -93,3 +93,12 @@ def test_run_refuses_the_nonconforming_documents(tmp_path: Path) -> None:
     assert status == 1 and not results["summary"]["certificate_issued"]
     verdicts = {r["id"]: r["verdict"] for r in results["requirements"]}
     assert verdicts["SM-TELECOM"] == "FAILED" and verdicts["SM-N1-TEMPLATEIDS"] == "FAILED"
+
+
+def test_json_output_follows_the_documented_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((REPO / "harness" / "schemas" / "validate.schema.json").read_text(encoding="utf-8"))
+    status, output = run_json(capsys, str(FIXTURES), str(NONCONFORMING / "cda"))
+    assert status == 2
+    jsonschema.validate(output, schema)
+    assert output["summary"] == {"PASSED": 6, "FAILED": 2, "ABORTED": 1}

@@ -11,7 +11,7 @@ from harness.packs import PackRegistry
 from harness.validation import ValidationContext, validate_bytes, validate_file
 from harness.verdicts import ArtefactVerdict
 
-from cda_mutants import FIXTURES, MUTANTS, Mutant  # type: ignore[import-not-found]
+from cda_mutants import EXTRA_MUTANTS, FIXTURES, MUTANTS, Mutant  # type: ignore[import-not-found]
 
 REGISTRY = PackRegistry.load()
 CONTEXT = ValidationContext(registry=REGISTRY)
@@ -41,7 +41,7 @@ def test_conforming_fixture_passes_every_rule_it_evaluates(path: Path) -> None:
     assert len(report.evaluated) > 60
 
 
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.requirement)
+@pytest.mark.parametrize("mutant", MUTANTS + EXTRA_MUTANTS, ids=lambda m: m.requirement)
 def test_mutant_fails_exactly_its_requirement(mutant: Mutant) -> None:
     data = mutant.build()
     report = validate_bytes(data, f"mutant-{mutant.requirement}.xml", CONTEXT, kind="cda")

@@ -81,3 +81,81 @@ def test_kit_findings_are_called_only_with_a_kit(monkeypatch, tmp_path: Path) ->
     report = validate_bytes(data, "v.xml", with_kit)
     assert calls == [("{urn:hl7-org:v3}ClinicalDocument", len(data), tmp_path)]
     assert report.verdict is ArtefactVerdict.FAILED and [f.message_en for f in report.findings] == ["kit en"]
+
+
+def test_a_rule_bug_aborts_the_document_instead_of_crashing(monkeypatch) -> None:
+    from harness.cda import engine
+
+    def broken(doc, data, out):  # noqa: ANN001, ANN202
+        raise KeyError("missing data")
+
+    rules = [engine.Rule(r.requirement, broken if r.requirement == "SM-TELECOM" else r.check, r.when) for r in engine.RULES]
+    monkeypatch.setattr(engine, "RULES", rules)
+    report = validate_file(FIXTURES / "vsm-2023.xml", CONTEXT)
+    assert report.verdict is ArtefactVerdict.ABORTED and "KeyError" in (report.reason or "")
+
+
+def test_committed_fixtures_are_what_the_generator_writes() -> None:
+    import cda_make_fixtures  # type: ignore[import-not-found]
+
+    generated = {"sm-n3-ldl-ees.xml": cda_make_fixtures.sm_n3(), "n1-pdf.xml": cda_make_fixtures.n1(), "vsm-2023.xml": cda_make_fixtures.vsm(),
+                 "cr-bio-2024.xml": cda_make_fixtures.cr_bio(), "ldl-ses-2022.xml": cda_make_fixtures.ldl_ses(),
+                 "self-presenting-vsm.xml": cda_make_fixtures.self_presenting()}
+    for name, text in generated.items():
+        assert (FIXTURES / name).read_text(encoding="utf-8") == text, name
+
+
+def test_a_failing_kit_mode_aborts_the_document(monkeypatch, tmp_path: Path) -> None:
+    def kit_findings(tree, data, kit_dir):  # noqa: ANN001, ANN202
+        raise RuntimeError("schematron compile failed")
+
+    monkeypatch.setitem(sys.modules, "harness.cdakit", types.SimpleNamespace(kit_findings=kit_findings))
+    report = validate_file(FIXTURES / "vsm-2023.xml", ValidationContext(registry=REGISTRY, kit_dir=tmp_path))
+    assert report.verdict is ArtefactVerdict.ABORTED and "schematron compile failed" in (report.reason or "")
+    assert "SM-TELECOM" in report.evaluated  # the native layers still ran and are reported
+
+
+def test_value_sets_are_read_from_the_packs(tmp_path: Path) -> None:
+    """Editing a value set in a pack changes the verdict: the codes are data, not code."""
+    profiles = Path(__file__).resolve().parents[2] / "profiles"
+    for name in ("ci-sis-cda-structure.toml", "ci-sis-cda-header.toml", "ci-sis-cda-volets.toml"):
+        text = (profiles / name).read_text(encoding="utf-8")
+        if name == "ci-sis-cda-header.toml":
+            assert '"2.16.840.1.113883.5.1" = ["F", "M", "UN"]' in text
+            text = text.replace('"2.16.840.1.113883.5.1" = ["F", "M", "UN"]', '"2.16.840.1.113883.5.1" = ["M", "UN"]')
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    registry = PackRegistry.load([tmp_path], include_builtin=False)
+    report = validate_file(FIXTURES / "vsm-2023.xml", ValidationContext(registry=registry))
+    assert [(f.requirement, f.location) for f in report.findings] == [
+        ("SM-PATIENT-GENDER", "/ClinicalDocument/recordTarget[1]/patientRole[1]/patient[1]/administrativeGenderCode[1]/@code")]
+
+
+def test_findings_of_one_rule_are_capped_with_a_count() -> None:
+    from harness.cda.engine import MAX_FINDINGS_PER_RULE
+
+    text = (FIXTURES / "vsm-2023.xml").read_text(encoding="utf-8")
+    bad_entries = "<entry/>" * (MAX_FINDINGS_PER_RULE + 5)
+    text = text.replace("<text>Aucun antécédent notable.</text>", f"<text>Aucun antécédent notable.</text>{bad_entries}")
+    report = validate_bytes(text.encode(), "many.xml", CONTEXT)
+    entry_findings = [f for f in report.findings if f.requirement == "CDA-ENTRY"]
+    assert len(entry_findings) == MAX_FINDINGS_PER_RULE + 1
+    summaries = [f for f in entry_findings if f.location is None]
+    assert [f.message_en for f in summaries] == ["… and 5 more occurrence(s) not listed"]
+
+
+def test_cr_bio_version_rules_follow_the_volet_data() -> None:
+    text = (FIXTURES / "cr-bio-2024.xml").read_text(encoding="utf-8")
+    start, end = text.index('      <component><section><templateId root="1.2.250.1.213.1.1.2.243"/>'), text.index("    </structuredBody>")
+    without_pdf = text[:start] + text[end:]
+    # 2024.01 requires the PDF copy section
+    assert {f.requirement for f in validate_bytes(without_pdf.encode(), "a.xml", CONTEXT).findings} == {"VOL-CRBIO-SECTIONS"}
+    # 2021.01 neither requires nor allows it at level 1
+    v2021 = validate_bytes(without_pdf.replace('extension="2024.01"', 'extension="2021.01"').encode(), "b.xml", CONTEXT)
+    assert (v2021.version, v2021.findings) == ("2021.01", [])
+    with_pdf = validate_bytes(text.replace('extension="2024.01"', 'extension="2021.01"').encode(), "c.xml", CONTEXT)
+    assert {f.requirement for f in with_pdf.findings} == {"VOL-CRBIO-LEVEL1"}
+    # without extension: only what both versions require, with a warning
+    for data in (text, without_pdf):
+        report = validate_bytes(data.replace(' extension="2024.01"', "").encode(), "d.xml", CONTEXT)
+        assert report.version == "2021.01/2024.01" and report.verdict is ArtefactVerdict.PASSED
+        assert [(f.requirement, f.severity) for f in report.findings] == [("VOL-VERSION", Severity.WARNING)]

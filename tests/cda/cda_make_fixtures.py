@@ -1,4 +1,4 @@
-"""Writes the project's own CDA fixtures (run by hand: `python tests/cda/make_fixtures.py`).
+"""Writes the project's own CDA fixtures (run by hand: `python tests/cda/cda_make_fixtures.py`).
 
 Every document is synthetic: the agency's fictitious test patient PAT-TROIS DOMINIQUE with the
 test INS-NIR root 1.2.250.1.213.1.4.10, invented professionals (RPPS-like numbers), invented
@@ -60,7 +60,7 @@ def person(family: str = "MEDECIN-ESSAI", given: str = "Jean", prefix: str = "M"
 
 def header(*, templates: str, code: str, title: str, number: int, guardian: str = "", extra_authors: str = "", informant: str = "",
            recipient: str = "", authenticator: str = "", participant: str = "", fulfillment: str = "", service_code: str = "",
-           performer_time: str = "", related: str = "", authorization: str = "", encounter_extra: str = "", responsible_code: str = SPECIALTY) -> str:
+           performer_time: str = "", service_extra: str = "", related: str = "", authorization: str = "", encounter_extra: str = "", responsible_code: str = SPECIALTY) -> str:
     return f"""<realmCode code="FR"/>
   <typeId root="2.16.840.1.113883.1.3" extension="POCD_HD000040"/>
   <templateId root="2.16.840.1.113883.2.8.2.1"/>
@@ -83,7 +83,7 @@ def header(*, templates: str, code: str, title: str, number: int, guardian: str 
       <patient>
         <name>
           <family qualifier="BR">PAT-TROIS</family>
-          <family qualifier="SP">ESSAI</family>
+          <family qualifier="CL">ESSAI</family>
           <given qualifier="BR">DOMINIQUE</given>
           <given>DOMINIQUE MARIE</given>
           <given qualifier="CL">DOMI</given>
@@ -137,6 +137,7 @@ def header(*, templates: str, code: str, title: str, number: int, guardian: str 
     <serviceEvent>
       {service_code or '<code code="IMP" codeSystem="2.16.840.1.113883.5.4" displayName="Hospitalisation"/>'}
       <effectiveTime><low value="20250301"/><high value="20250312"/></effectiveTime>
+      {service_extra}
       <performer typeCode="PRF">
         {performer_time}
         <assignedEntity>
@@ -271,7 +272,8 @@ def cr_bio() -> str:
         title="Compte rendu d'examens biologiques", number=4, extra_authors=device_author,
         authenticator=authenticator_xml('<templateId root="1.3.6.1.4.1.19376.1.3.3.1.5"/>'),
         service_code=f'<code code="11502-2" codeSystem="{LOINC}" displayName="CR d\'examens biologiques"/>',
-        performer_time='<time><low value="20250312080000+0100"/></time>', responsible_code=BIOLOGIST)
+        performer_time='<time><low value="20250312080000+0100"/></time>', responsible_code=BIOLOGIST,
+        service_extra='<lab:statusCode xmlns:lab="urn:oid:1.3.6.1.4.1.19376.1.3.2" code="completed"/>')
     pdf = b64(tiny_pdf("Compte rendu d'examens biologiques d'essai - patient fictif"))
     attached = ('<entry><organizer classCode="CLUSTER" moodCode="EVN"><templateId root="1.2.250.1.213.1.1.3.18"/>'
                 '<id root="1.2.250.1.999.6" extension="PDF-0004"/><code code="55108-5" codeSystem="2.16.840.1.113883.6.1" displayName="Copie du document"/>'

@@ -1,0 +1,201 @@
+"""Structuration minimale: author, custodian, legalAuthenticator, authenticator, informant, informationRecipient, participant (§4.6–§4.12)."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from harness.cda.common import require_attrs, require_coded, require_no_nf, require_present, require_value
+from harness.cda.data import CdaData
+from harness.cda.engine import Doc, Out, rule
+from harness.cda.xpath import child, children, has_nf, q
+
+
+# -- §4.6 author ---------------------------------------------------------------------------
+
+@rule("SM-AUTHOR")
+def author(doc: Doc, data: CdaData, out: Out) -> None:
+    authors = [a for a in children(doc.root, "author") if child(a, "assignedAuthor") is not None]
+    if not authors:
+        out.fail(doc.root, "author/assignedAuthor obligatoire absent", "required author/assignedAuthor is missing")
+    for element in authors:
+        require_no_nf(out, element)
+        require_no_nf(out, child(element, "assignedAuthor"))
+        times = children(element, "time")
+        if not times:
+            out.fail(element, "author/time obligatoire absent", "required author/time is missing")
+        for time in times:
+            require_attrs(out, time, ["value"])
+
+
+@rule("SM-AUTHOR-ID")
+def author_id(doc: Doc, data: CdaData, out: Out) -> None:
+    for assigned in q(doc.root, "cda:author/cda:assignedAuthor"):
+        ids = children(assigned, "id")
+        if not ids:
+            out.fail(assigned, "assignedAuthor/id obligatoire absent", "required assignedAuthor/id is missing")
+        for element in ids:
+            require_attrs(out, element, ["root", "extension"])
+
+
+@rule("SM-AUTHOR-PERSON-DEVICE")
+def author_person_device(doc: Doc, data: CdaData, out: Out) -> None:
+    for assigned in q(doc.root, "cda:author/cda:assignedAuthor"):
+        if len(children(assigned, "assignedPerson")) + len(children(assigned, "assignedAuthoringDevice")) > 1:
+            out.fail(assigned, "assignedAuthor : au plus un assignedPerson ou un assignedAuthoringDevice",
+                     "assignedAuthor: at most one assignedPerson or assignedAuthoringDevice")
+        for device in children(assigned, "assignedAuthoringDevice"):
+            for part in ("manufacturerModelName", "softwareName"):
+                if child(device, part) is None:
+                    out.fail(device, f"assignedAuthoringDevice : {part} obligatoire", f"assignedAuthoringDevice: {part} is required")
+
+
+# -- §4.7 custodian, §4.8 legalAuthenticator, §4.9 authenticator ------------------------------
+
+@rule("SM-CUSTODIAN")
+def custodian(doc: Doc, data: CdaData, out: Out) -> None:
+    for element in require_present(out, doc.root, children(doc.root, "custodian"), "custodian"):
+        orgs = q(element, "cda:assignedCustodian/cda:representedCustodianOrganization")
+        if len(orgs) != 1:
+            out.fail(element, "assignedCustodian/representedCustodianOrganization : exactement une occurrence",
+                     "assignedCustodian/representedCustodianOrganization: exactly one occurrence")
+        for org in orgs:
+            require_present(out, org, children(org, "id"), "representedCustodianOrganization/id")
+
+
+@rule("SM-CUSTODIAN-ID")
+def custodian_id(doc: Doc, data: CdaData, out: Out) -> None:
+    for element in q(doc.root, "cda:custodian/cda:assignedCustodian/cda:representedCustodianOrganization/cda:id[not(@nullFlavor)]"):
+        if require_value(out, element, "root", data.const("custodian_roots")):
+            require_attrs(out, element, ["extension"])
+
+
+def _signed(parent: etree._Element, name: str) -> list[etree._Element]:
+    return [e for e in children(parent, name) if any(s.get("code") == "S" for s in children(e, "signatureCode"))]
+
+
+@rule("SM-LEGALAUTH")
+def legal_authenticator(doc: Doc, data: CdaData, out: Out) -> None:
+    elements = children(doc.root, "legalAuthenticator")
+    if not _signed(doc.root, "legalAuthenticator"):
+        codes = q(doc.root, "cda:legalAuthenticator/cda:signatureCode")
+        if codes:
+            require_value(out, codes[0], "code", "S")
+        else:
+            out.fail(elements[0] if elements else doc.root, "legalAuthenticator avec signatureCode[@code='S'] obligatoire",
+                     "legalAuthenticator with signatureCode[@code='S'] is required")
+
+
+@rule("SM-LEGALAUTH-TIME")
+def legal_authenticator_time(doc: Doc, data: CdaData, out: Out) -> None:
+    for element in children(doc.root, "legalAuthenticator"):
+        times = children(element, "time")
+        if not times:
+            out.fail(element, "legalAuthenticator/time obligatoire", "legalAuthenticator/time is required")
+        for time in times:
+            require_attrs(out, time, ["value"])
+
+
+@rule("SM-LEGALAUTH-ENTITY")
+def legal_authenticator_entity(doc: Doc, data: CdaData, out: Out) -> None:
+    for element in children(doc.root, "legalAuthenticator"):
+        entities = children(element, "assignedEntity")
+        if not entities:
+            out.fail(element, "legalAuthenticator/assignedEntity obligatoire", "legalAuthenticator/assignedEntity is required")
+        for entity in entities:
+            for identifier in require_present(out, entity, children(entity, "id"), "assignedEntity/id"):
+                require_attrs(out, identifier, ["root", "extension"])
+            persons = children(entity, "assignedPerson")
+            for person in persons:
+                require_present(out, person, children(person, "name"), "assignedPerson/name")
+
+
+@rule("SM-AUTHENTICATOR")
+def authenticator(doc: Doc, data: CdaData, out: Out) -> None:
+    ps_root = data.const("ps_root")
+    for element in children(doc.root, "authenticator"):
+        times = children(element, "time")
+        if not times:
+            out.fail(element, "authenticator/time obligatoire", "authenticator/time is required")
+        for time in times:
+            require_attrs(out, time, ["value"])
+        codes = children(element, "signatureCode")
+        if not codes:
+            out.fail(element, "authenticator/signatureCode obligatoire", "authenticator/signatureCode is required")
+        for code in codes:
+            require_value(out, code, "code", "S")
+        for entity in children(element, "assignedEntity"):
+            ids = [i for i in children(entity, "id") if i.get("root") == ps_root]
+            if not ids:
+                out.fail(entity, f"assignedEntity/id[@root='{ps_root}'] (RPPS/ADELI) obligatoire", f"assignedEntity/id[@root='{ps_root}'] (RPPS/ADELI) is required")
+            for identifier in ids:
+                require_attrs(out, identifier, ["extension"])
+
+
+# -- §4.10 informant, §4.11 informationRecipient, §4.12 participant --------------------------
+
+@rule("SM-INFORMANT")
+def informant(doc: Doc, data: CdaData, out: Out) -> None:
+    for element in children(doc.root, "informant"):
+        entities, related = children(element, "assignedEntity"), children(element, "relatedEntity")
+        if len(entities) + len(related) != 1:
+            out.fail(element, "informant : exactement un assignedEntity ou un relatedEntity", "informant: exactly one assignedEntity or relatedEntity")
+        for entity in entities:
+            ids = children(entity, "id")
+            if not ids:
+                out.fail(entity, "informant/assignedEntity/id obligatoire", "informant/assignedEntity/id is required")
+            for identifier in ids:
+                if not has_nf(identifier):
+                    require_attrs(out, identifier, ["root", "extension"])
+
+
+@rule("SM-INFORMANT-RELATED")
+def informant_related(doc: Doc, data: CdaData, out: Out) -> None:
+    for entity in q(doc.root, "cda:informant/cda:relatedEntity"):
+        if require_attrs(out, entity, ["classCode"]):
+            require_value(out, entity, "classCode", data.const("informant_related_classes"))
+        if child(entity, "relatedPerson") is None:
+            out.fail(entity, "relatedEntity/relatedPerson obligatoire", "relatedEntity/relatedPerson is required")
+        for code in children(entity, "code"):
+            require_coded(out, code, data.vs("J11"))
+
+
+@rule("SM-RECIPIENT")
+def recipient(doc: Doc, data: CdaData, out: Out) -> None:
+    ps_root = data.const("ps_root")
+    for element in children(doc.root, "informationRecipient"):
+        recipients = children(element, "intendedRecipient")
+        if not recipients:
+            out.fail(element, "informationRecipient/intendedRecipient obligatoire", "informationRecipient/intendedRecipient is required")
+        for intended in recipients:
+            for template in children(intended, "templateId"):
+                require_attrs(out, template, ["root"])
+            for identifier in children(intended, "id"):
+                if identifier.get("root") == ps_root:
+                    require_attrs(out, identifier, ["extension"])
+
+
+@rule("SM-PARTICIPANT")
+def participant(doc: Doc, data: CdaData, out: Out) -> None:
+    vs = data.vs("J144")
+    for element in children(doc.root, "participant"):
+        if require_attrs(out, element, ["typeCode"]) and not vs.contains(element.get("typeCode"), check_system=False):
+            out.fail(element, f"participant/@typeCode « {element.get('typeCode')} » absent de {vs.label()}",
+                     f"participant/@typeCode '{element.get('typeCode')}' is not in {vs.label()}", "typeCode")
+        times = children(element, "time")
+        if not times:
+            out.fail(element, "participant/time obligatoire", "participant/time is required")
+        for bound in q(element, "cda:time/cda:low | cda:time/cda:high"):
+            require_attrs(out, bound, ["value"])
+        if child(element, "associatedEntity") is None:
+            out.fail(element, "participant/associatedEntity obligatoire", "participant/associatedEntity is required")
+
+
+@rule("SM-PARTICIPANT-ENTITY")
+def participant_entity(doc: Doc, data: CdaData, out: Out) -> None:
+    vs = data.vs("J141")
+    for entity in q(doc.root, "cda:participant/cda:associatedEntity"):
+        if require_attrs(out, entity, ["classCode"]) and not vs.contains(entity.get("classCode"), check_system=False):
+            out.fail(entity, f"associatedEntity/@classCode « {entity.get('classCode')} » absent de {vs.label()}",
+                     f"associatedEntity/@classCode '{entity.get('classCode')}' is not in {vs.label()}", "classCode")
+        for identifier in children(entity, "id"):
+            require_attrs(out, identifier, ["root", "extension"])

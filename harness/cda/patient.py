@@ -1,0 +1,137 @@
+"""Structuration minimale: recordTarget, patient and the INS identity rules (§4.2, §4.3)."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from harness.cda.common import require_attrs, require_coded, require_no_nf, require_present, require_value
+from harness.cda.data import CdaData
+from harness.cda.engine import Doc, Out, rule
+from harness.cda.xpath import child, children, has_nf, local, q
+
+
+# -- §4.2 recordTarget and patient ----------------------------------------------------------
+
+def _patients(doc: Doc) -> list[etree._Element]:
+    return q(doc.root, "cda:recordTarget/cda:patientRole/cda:patient")
+
+
+@rule("SM-RECORDTARGET")
+def record_target(doc: Doc, data: CdaData, out: Out) -> None:
+    targets = children(doc.root, "recordTarget")
+    if len(targets) > 1:
+        out.fail(targets[1], "un seul recordTarget est autorisé", "only one recordTarget is allowed")
+    for target in require_present(out, doc.root, targets, "recordTarget"):
+        roles = [r for r in children(target, "patientRole") if child(r, "patient") is not None]
+        if not roles:
+            out.fail(target, "patientRole/patient obligatoire absent", "required patientRole/patient is missing")
+        for role in roles:
+            require_no_nf(out, child(role, "patient"))
+
+
+@rule("SM-PATIENT-ID")
+def patient_id(doc: Doc, data: CdaData, out: Out) -> None:
+    for role in q(doc.root, "cda:recordTarget/cda:patientRole"):
+        for element in require_present(out, role, children(role, "id"), "patientRole/id"):
+            require_attrs(out, element, ["root", "extension"])
+
+
+@rule("SM-PATIENT-NAME")
+def patient_name(doc: Doc, data: CdaData, out: Out) -> None:
+    for patient in _patients(doc):
+        for name in require_present(out, patient, children(patient, "name"), "patient/name"):
+            require_present(out, name, children(name, "family"), "family")
+            require_present(out, name, children(name, "given"), "given")
+
+
+@rule("SM-PATIENT-FAMILY-QUALIFIER")
+def patient_family_qualifier(doc: Doc, data: CdaData, out: Out) -> None:
+    allowed = data.const("patient_family_qualifiers")
+    for family in q(doc.root, "cda:recordTarget/cda:patientRole/cda:patient/cda:name/cda:family[not(@nullFlavor)]"):
+        if require_attrs(out, family, ["qualifier"]):
+            require_value(out, family, "qualifier", allowed)
+
+
+@rule("SM-PATIENT-GIVEN-QUALIFIER")
+def patient_given_qualifier(doc: Doc, data: CdaData, out: Out) -> None:
+    allowed = data.const("patient_given_qualifiers")
+    for given in q(doc.root, "cda:recordTarget/cda:patientRole/cda:patient/cda:name/cda:given[@qualifier]"):
+        require_value(out, given, "qualifier", allowed)
+
+
+@rule("SM-PATIENT-GENDER")
+def patient_gender(doc: Doc, data: CdaData, out: Out) -> None:
+    for patient in _patients(doc):
+        codes = children(patient, "administrativeGenderCode")
+        if not codes:
+            out.fail(patient, "administrativeGenderCode obligatoire absent", "required administrativeGenderCode is missing")
+        for element in codes:
+            if has_nf(element) and element.get("code") is None:
+                continue
+            if require_attrs(out, element, ["code"]):
+                require_coded(out, element, data.vs("J143"), attrs=["code"], check_system=False)
+
+
+@rule("SM-PATIENT-BIRTHTIME")
+def patient_birth_time(doc: Doc, data: CdaData, out: Out) -> None:
+    for patient in _patients(doc):
+        times = children(patient, "birthTime")
+        if not times:
+            out.fail(patient, "birthTime obligatoire absent", "required birthTime is missing")
+        for element in times:
+            require_attrs(out, element, ["value"])
+
+
+@rule("SM-PATIENT-INS")
+def patient_ins(doc: Doc, data: CdaData, out: Out) -> None:
+    ins_roots = set(data.const("ins_roots"))
+    for role in q(doc.root, "cda:recordTarget/cda:patientRole"):
+        if not any(i.get("root") in ins_roots for i in children(role, "id")):
+            continue
+        patient = child(role, "patient")
+        if patient is None:
+            continue
+        traits = [
+            ("cda:name/cda:family[@qualifier='BR']", "nom de naissance (family@qualifier=BR)", "birth name (family@qualifier=BR)"),
+            ("cda:name/cda:given[@qualifier='BR']", "premier prénom de naissance (given@qualifier=BR)", "first birth given name (given@qualifier=BR)"),
+            ("cda:name/cda:given[not(@qualifier)]", "liste des prénoms de naissance (given sans qualifier)", "list of birth given names (given without qualifier)"),
+            ("cda:birthTime", "date de naissance (birthTime)", "birth date (birthTime)"),
+            ("cda:birthplace/cda:place/cda:addr/cda:county", "code COG du lieu de naissance (birthplace/place/addr/county)", "birthplace COG code (birthplace/place/addr/county)"),
+            ("cda:administrativeGenderCode/@code", "sexe (administrativeGenderCode/@code)", "sex (administrativeGenderCode/@code)"),
+        ]
+        for expression, fr, en in traits:
+            if not q(patient, expression):
+                out.fail(patient, f"identité INS : trait obligatoire absent : {fr}", f"INS identity: required trait missing: {en}")
+
+
+@rule("SM-PATIENT-GUARDIAN")
+def patient_guardian(doc: Doc, data: CdaData, out: Out) -> None:
+    structure_root = data.const("structure_root")
+    for guardian in q(doc.root, "cda:recordTarget/cda:patientRole/cda:patient/cda:guardian"):
+        persons, orgs = children(guardian, "guardianPerson"), children(guardian, "guardianOrganization")
+        if len(persons) + len(orgs) != 1:
+            out.fail(guardian, "guardian : exactement un guardianPerson ou un guardianOrganization",
+                     "guardian: exactly one guardianPerson or guardianOrganization")
+        for person in persons:
+            names = [n for n in children(person, "name") if children(n, "family")]
+            if not names:
+                out.fail(person, "guardianPerson : name/family obligatoire", "guardianPerson: name/family is required")
+            for family in q(person, "cda:name/cda:family[@qualifier]"):
+                require_value(out, family, "qualifier", data.const("guardian_family_qualifiers"))
+        for org in orgs:
+            for element in children(org, "id"):
+                if element.get("root") == structure_root:
+                    require_attrs(out, element, ["extension"])
+
+
+@rule("SM-PATIENT-BIRTHPLACE")
+def patient_birthplace(doc: Doc, data: CdaData, out: Out) -> None:
+    for birthplace in q(doc.root, "cda:recordTarget/cda:patientRole/cda:patient/cda:birthplace"):
+        if child(birthplace, "place") is None:
+            out.fail(birthplace, "birthplace : place obligatoire", "birthplace: place is required")
+
+
+@rule("SM-PATIENT-FORBIDDEN")
+def patient_forbidden(doc: Doc, data: CdaData, out: Out) -> None:
+    for element in q(doc.root, "cda:recordTarget/cda:patientRole/cda:patient/*[self::cda:religiousAffiliationCode or self::cda:raceCode or self::cda:ethnicGroupCode]"):
+        out.fail(element, f"{local(element)} ne doit pas être transmis", f"{local(element)} must not be sent")

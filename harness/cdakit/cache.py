@@ -1,0 +1,33 @@
+"""The on-disk cache of compiled schematrons (XSLT) and generated kit files, by content hash.
+
+Folder: $ENRS_HARNESS_CACHE, else ~/.cache/enrs-harness. Entries are written atomically and
+named by the SHA-256 of what they were made from, so a changed kit never reuses a stale entry
+and concurrent workers never see half-written files.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from harness.errors import HarnessError
+from harness.fileio import atomic_write_bytes
+
+
+def cache_root() -> Path:
+    configured = os.environ.get("ENRS_HARNESS_CACHE")
+    return Path(configured) if configured else Path.home() / ".cache" / "enrs-harness"
+
+
+def cache_path(kind: str, digest: str, suffix: str) -> Path:
+    return cache_root() / kind / f"{digest}{suffix}"
+
+
+def store(path: Path, data: bytes) -> Path:
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as exc:
+        raise HarnessError(
+            f"dossier de cache inutilisable ({path.parent} : {exc.strerror}) ; choisissez-en un avec ENRS_HARNESS_CACHE",
+            f"cache folder not usable ({path.parent}: {exc.strerror}); choose one with ENRS_HARNESS_CACHE") from None
+    return path
