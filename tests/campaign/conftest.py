@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from harness.pki import build_pki
 from harness.signing import keygen
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,6 +27,8 @@ HANG_TIMEOUT = 3
 CDA_FIXTURES = REPO / "fixtures"
 CDA_PACKS = ["ci-sis-cda-header", "ci-sis-cda-structure", "ci-sis-cda-volets"]
 HL7V2_PACKS = ["hl7v2-base", "ci-sis-pam-fr", "ci-sis-hl7v2-cda"]
+ENDPOINT_PACKS = ["pgssi-s-security", "ci-sis-mllp-transport"]
+SIMULATOR_FAULTS = "no-security-headers,weak-ciphers,ack-wrong-control-id"
 
 
 def harness(*args: object, timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -56,6 +61,35 @@ def silent_server() -> Iterator[int]:
     for conn in held:
         conn.close()
     server.close()
+
+
+class Simulator:
+    """A reference ENRS simulator (`enrs-harness simulate`) in its own process, and its target file renamed as a candidate."""
+
+    def __init__(self, folder: Path, pki: Path, name: str, faults: str = "", read_timeout: float | None = None) -> None:
+        raw = folder / f"{name}.simulator.toml"
+        raw.unlink(missing_ok=True)
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        self.process = subprocess.Popen([sys.executable, "-m", "harness", "simulate", "--pki", str(pki), "--target-file", str(raw),
+                                         "--duration", "600", *(["--faults", faults] if faults else [])],
+                                        cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while not raw.exists() and time.monotonic() < deadline and self.process.poll() is None:
+            time.sleep(0.1)
+        assert raw.exists(), f"the simulator {name} did not start"
+        text = re.sub(r'(?m)^name = ".*"$', f"name = {json.dumps(name)}", raw.read_text(encoding="utf-8"), count=1)
+        if read_timeout is not None:
+            text = re.sub(r"(?m)^read = .*$", f"read = {read_timeout}", text, count=1)
+        self.target = folder / f"{name}.toml"
+        self.target.write_text(text, encoding="utf-8")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
 
 
 def closed_port() -> int:
@@ -159,13 +193,26 @@ def campaign_runs(tmp_path_factory: pytest.TempPathFactory, silent_server: int) 
         + _candidate("Crash", vendor="Éditeur C", version="1.0", documents=[str(TOY / "documents" / "crash")])
         + _candidate("BadTarget", target=str(base / "bad-target.toml"))
     )
-    campaign = write_campaign(base, documents_candidates + failing_candidates, **settings)
-    first_process = harness("campaign", "run", campaign)
-    # the second run: Evolving now fails, Fixing now passes, the failing candidates are gone
-    _documents(evolving, "broken")
-    _documents(fixing, "good")
-    campaign = write_campaign(base, documents_candidates, **settings)
-    second_process = harness("campaign", "run", campaign, "--jobs", "3")
+    # reference simulators (#5): conforming, faulty, and one that never ACKs while the target waits 600 s
+    pki = base / "pki"
+    build_pki(pki)
+    simulators = [Simulator(base, pki, "Simulator conforming"), Simulator(base, pki, "Simulator faulty", SIMULATOR_FAULTS),
+                  Simulator(base, pki, "Simulator hangs", "no-ack", read_timeout=600)]
+    simulator_candidates = "".join(_candidate(s.target.stem, target=str(s.target), profiles=ENDPOINT_PACKS, timeout=60) for s in simulators[:2])
+    hanging_simulator = _candidate("Simulator hangs", target=str(simulators[2].target), profiles=ENDPOINT_PACKS, timeout=HANG_TIMEOUT)
+    try:
+        campaign = write_campaign(base, documents_candidates + simulator_candidates + hanging_simulator + failing_candidates, **settings)
+        first_process = harness("campaign", "run", campaign)
+        # the second run: Evolving now fails, Fixing now passes, the faulty simulator is fixed, the failing candidates are gone
+        _documents(evolving, "broken")
+        _documents(fixing, "good")
+        simulators[1].stop()
+        simulators[1] = Simulator(base, pki, "Simulator faulty")
+        campaign = write_campaign(base, documents_candidates + simulator_candidates, **settings)
+        second_process = harness("campaign", "run", campaign, "--jobs", "3")
+    finally:
+        for simulator in simulators:
+            simulator.stop()
     folders = sorted(p for p in (base / "runs").iterdir() if p.is_dir())
     assert len(folders) == 2, first_process.stdout + first_process.stderr + second_process.stdout + second_process.stderr
     return CampaignRuns(base, base / "runs", issuer, folders[0], folders[1], first_process, second_process, silent_server)

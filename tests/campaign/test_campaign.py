@@ -16,13 +16,13 @@ from harness.campaign import runner
 from harness.campaign.config import load_campaign
 from harness.validation import expand_paths
 
-from .conftest import CDA_FIXTURES, CDA_PACKS, HANG_TIMEOUT, HL7V2_PACKS, REPO, TOY, CampaignRuns, _candidate, harness, write_campaign
+from .conftest import CDA_FIXTURES, CDA_PACKS, ENDPOINT_PACKS, HANG_TIMEOUT, HL7V2_PACKS, REPO, TOY, CampaignRuns, _candidate, harness, write_campaign
 
 
 def test_exit_status_and_summary(campaign_runs: CampaignRuns) -> None:
     assert campaign_runs.first_process.returncode == 1, campaign_runs.first_process.stderr
     data = campaign_runs.data(campaign_runs.first)
-    assert data["summary"] == {"candidates": 13, "certified": 6, "not_conformant": 3, "aborted": 4}
+    assert data["summary"] == {"candidates": 16, "certified": 7, "not_conformant": 4, "aborted": 5}
     assert data["campaign"]["previous"] is None
     assert "Dashboard:" in campaign_runs.first_process.stdout
 
@@ -68,8 +68,27 @@ def test_candidates_of_hl7v2_messages(campaign_runs: CampaignRuns) -> None:
         assert f"<th>{pack}<br>" in page  # one column per profile of the campaign
 
 
+def test_simulator_candidates(campaign_runs: CampaignRuns) -> None:
+    conforming = campaign_runs.candidate(campaign_runs.first, "Simulator conforming")
+    assert conforming["status"] == "CERTIFIED", conforming
+    assert [(p["id"], p["verdict"]) for p in conforming["profiles"]] == [(p, "PASSED") for p in ENDPOINT_PACKS]
+    faulty = campaign_runs.candidate(campaign_runs.first, "Simulator faulty")
+    assert faulty["status"] == "NOT_CONFORMANT"
+    failed = {rid for rid, r in faulty["requirements"].items() if r["verdict"] == "FAILED"}
+    assert {"SEC-HTTP-01", "SEC-HTTP-02", "SEC-TLS-05", "CISIS-MLLP-01"} <= failed
+    assert {p["id"]: p["verdict"] for p in faulty["profiles"]} == {"pgssi-s-security": "FAILED", "ci-sis-mllp-transport": "FAILED"}
+
+
+def test_fixed_simulator_shows_as_newly_passing(campaign_runs: CampaignRuns) -> None:
+    change = campaign_runs.data(campaign_runs.second)["history"]["candidates"]["Simulator faulty"]
+    assert (change["before"], change["after"]) == ("NOT_CONFORMANT", "CERTIFIED")
+    assert {"SEC-HTTP-01", "SEC-HTTP-02", "SEC-TLS-05", "CISIS-MLLP-01"} <= {x["requirement"] for x in change["newly_passing"]}
+    assert change["newly_failing"] == []
+
+
 @pytest.mark.parametrize(("name", "reason"), [
     ("Hangs", f"timed out after {HANG_TIMEOUT} s"),
+    ("Simulator hangs", f"timed out after {HANG_TIMEOUT} s"),
     ("Gone", "unreachable: 127.0.0.1:"),
     ("Crash", "exit status 70"),
     ("BadTarget", "invalid TOML"),
@@ -129,7 +148,7 @@ def test_history_shows_what_changed(campaign_runs: CampaignRuns) -> None:
     assert changes["Evolving"]["newly_passing"] == [] and changes["Evolving"]["after"] == "NOT_CONFORMANT"
     assert [x["requirement"] for x in changes["Fixing"]["newly_passing"]] == ["TOYC-002"]
     assert changes["Good"]["kind"] == "same" and changes["Broken"]["kind"] == "same"
-    assert data["history"]["removed"] == ["BadTarget", "Crash", "Gone", "Hangs"]
+    assert data["history"]["removed"] == ["BadTarget", "Crash", "Gone", "Hangs", "Simulator hangs"]
     assert changes["CDA conforming"]["kind"] == "same"
     page = (campaign_runs.second / "dashboard.html").read_text(encoding="utf-8")
     assert "<li class='fail' data-change='newly-failing' data-requirement='TOYC-002'>" in page
