@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -21,6 +23,24 @@ def harness(*args: object, cwd: Path | None = None, timeout: float = 120) -> sub
     env = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
     return subprocess.run([sys.executable, "-m", "harness", *map(str, args)], capture_output=True, text=True,
                           env=env, cwd=cwd or REPO, timeout=timeout)
+
+
+def cli(*args: object) -> subprocess.CompletedProcess[str]:
+    """The CLI in this process (fast: for commands that do not start pytest), in English."""
+    from harness.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    previous = os.environ.get("ENRS_LANG")
+    os.environ["ENRS_LANG"] = "en"
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([str(a) for a in args])
+    finally:
+        if previous is None:
+            os.environ.pop("ENRS_LANG", None)
+        else:
+            os.environ["ENRS_LANG"] = previous
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def toy_run(report_dir: Path, target: Path, *extra: object) -> tuple[subprocess.CompletedProcess[str], Path]:

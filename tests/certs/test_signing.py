@@ -19,7 +19,7 @@ from harness.certificate_verify import verify_certificate
 from harness.signing import (EMPTY_SIGNATURE_ELEMENT, SIGNATURE_ELEMENT, Signer, b64url, b64url_decode, canonical_json,
                              keygen, sign_page, verify_signature)
 
-from .conftest import REPO, TOY, SignedRun, harness
+from .conftest import REPO, TOY, SignedRun, cli, harness
 
 
 # -- RFC 8785 ----------------------------------------------------------------------------------
@@ -54,7 +54,7 @@ def test_each_key_type_signs_and_verifies(tmp_path: Path, key_type: str) -> None
 
 
 def test_keygen_refuses_to_overwrite(issuer: Path) -> None:
-    process = harness("certificate", "keygen", issuer)
+    process = cli("certificate", "keygen", issuer)
     assert process.returncode == 2
     assert "--force" in process.stderr
 
@@ -100,7 +100,7 @@ def test_signed_payload_states_the_facts(signed_run: SignedRun) -> None:
 
 
 def test_json_output(signed_run: SignedRun) -> None:
-    process = harness("certificate", "verify", signed_run.certificate, "--trust", signed_run.issuer_cert, "--format", "json")
+    process = cli("certificate", "verify", signed_run.certificate, "--trust", signed_run.issuer_cert, "--format", "json")
     data = json.loads(process.stdout)
     assert process.returncode == 0 and data["valid"] is True and data["certificate"]["candidate"]["name"] == "DPI Exemple"
 
@@ -146,7 +146,7 @@ TAMPERINGS = {
 def test_tampering_is_detected(signed_run: SignedRun, tmp_path: Path, kind: str) -> None:
     change, reason = TAMPERINGS[kind]
     path = _tamper(signed_run, tmp_path, change)
-    process = harness("certificate", "verify", path, "--trust", signed_run.issuer_cert)
+    process = cli("certificate", "verify", path, "--trust", signed_run.issuer_cert)
     assert process.returncode == 1
     assert "NOT VALID" in process.stdout
     assert reason in process.stdout
@@ -155,7 +155,7 @@ def test_tampering_is_detected(signed_run: SignedRun, tmp_path: Path, kind: str)
 
 def test_french_reasons(signed_run: SignedRun, tmp_path: Path) -> None:
     path = _tamper(signed_run, tmp_path, _swap_verdict)
-    process = harness("certificate", "verify", path, "--trust", signed_run.issuer_cert, "--lang", "fr")
+    process = cli("certificate", "verify", path, "--trust", signed_run.issuer_cert, "--lang", "fr")
     assert process.returncode == 1
     assert "NON VALIDE" in process.stdout and "exigence TOYC-002, verdict : la page affiche « FAILED »" in process.stdout
 
@@ -168,25 +168,25 @@ def test_changing_the_signed_payload_breaks_the_signature(signed_run: SignedRun,
         payload["requirements"][0]["verdict"] = "FAILED"
         return page.replace(jws, f"{head}.{b64url(canonical_json(payload))}.{sig}")
 
-    process = harness("certificate", "verify", _tamper(signed_run, tmp_path, forge), "--trust", signed_run.issuer_cert)
+    process = cli("certificate", "verify", _tamper(signed_run, tmp_path, forge), "--trust", signed_run.issuer_cert)
     assert process.returncode == 1 and "invalid signature" in process.stdout
 
 
 def test_unsigned_certificate_is_not_valid(signed_run: SignedRun, tmp_path: Path) -> None:
     path = _tamper(signed_run, tmp_path, lambda p: SIGNATURE_ELEMENT.sub("", p))
-    process = harness("certificate", "verify", path, "--trust", signed_run.issuer_cert)
+    process = cli("certificate", "verify", path, "--trust", signed_run.issuer_cert)
     assert process.returncode == 1 and "unsigned certificate" in process.stdout
 
 
 # -- the issuer ---------------------------------------------------------------------------------
 def test_untrusted_issuer_is_refused(signed_run: SignedRun, tmp_path: Path) -> None:
     keygen(tmp_path / "other", "somebody else")
-    process = harness("certificate", "verify", signed_run.certificate, "--trust", tmp_path / "other" / "issuer-cert.pem")
+    process = cli("certificate", "verify", signed_run.certificate, "--trust", tmp_path / "other" / "issuer-cert.pem")
     assert process.returncode == 1 and "untrusted issuer" in process.stdout
 
 
 def test_without_trust_the_certificate_is_not_declared_valid(signed_run: SignedRun) -> None:
-    process = harness("certificate", "verify", signed_run.certificate)
+    process = cli("certificate", "verify", signed_run.certificate)
     assert process.returncode == 1 and "--trust" in process.stdout
 
 
@@ -202,10 +202,10 @@ def test_a_page_re_signed_by_another_key_is_refused(signed_run: SignedRun, tmp_p
         return sign_page(forged, payload, forger)
 
     path = _tamper(signed_run, tmp_path, resign)
-    process = harness("certificate", "verify", path, "--trust", signed_run.issuer_cert)
+    process = cli("certificate", "verify", path, "--trust", signed_run.issuer_cert)
     assert process.returncode == 1
     assert "untrusted issuer" in process.stdout and "invalid signature" not in process.stdout
-    assert harness("certificate", "verify", path, "--trust", tmp_path / "forger" / "issuer-cert.pem").returncode == 0
+    assert cli("certificate", "verify", path, "--trust", tmp_path / "forger" / "issuer-cert.pem").returncode == 0
 
 
 def _ca_and_issuer(tmp_path: Path, issuer_days: int = 30) -> tuple[Path, Path]:
@@ -243,8 +243,8 @@ def test_issuer_from_the_users_own_pki_is_trusted_through_its_ca(signed_run: Sig
         return sign_page(SIGNATURE_ELEMENT.sub(EMPTY_SIGNATURE_ELEMENT, page), payload, signer)
 
     path = _tamper(signed_run, tmp_path, resign)
-    assert harness("certificate", "verify", path, "--trust", ca).returncode == 0
-    refused = harness("certificate", "verify", path, "--trust", signed_run.issuer_cert)
+    assert cli("certificate", "verify", path, "--trust", ca).returncode == 0
+    refused = cli("certificate", "verify", path, "--trust", signed_run.issuer_cert)
     assert refused.returncode == 1 and "untrusted issuer" in refused.stdout
 
 
@@ -262,7 +262,7 @@ def test_issuer_not_valid_at_signing_time_is_refused(signed_run: SignedRun, tmp_
         page = page.replace(f'<dd id="finished">{finished}</dd>', '<dd id="finished">2099-01-01T00:00:00Z</dd>')
         return sign_page(SIGNATURE_ELEMENT.sub(EMPTY_SIGNATURE_ELEMENT, page), payload, signer)
 
-    process = harness("certificate", "verify", _tamper(signed_run, tmp_path, resign_in_the_future), "--trust", ca)
+    process = cli("certificate", "verify", _tamper(signed_run, tmp_path, resign_in_the_future), "--trust", ca)
     assert process.returncode == 1 and "was not valid when the certificate was signed" in process.stdout
 
 
@@ -272,7 +272,7 @@ def test_artefact_mismatch_is_reported(signed_run: SignedRun, tmp_path: Path) ->
     modified.write_bytes((TOY / "documents" / "good" / "a.txt").read_bytes() + b"one more line\n")
     foreign = tmp_path / "zzz.txt"
     foreign.write_bytes(b"TOY\nnever tested\n")
-    process = harness("certificate", "verify", signed_run.certificate, "--trust", signed_run.issuer_cert,
+    process = cli("certificate", "verify", signed_run.certificate, "--trust", signed_run.issuer_cert,
                       "--artefacts", modified, foreign, TOY / "documents" / "good" / "b.txt")
     assert process.returncode == 1
     assert f"artefact {modified} modified" in process.stdout
@@ -340,24 +340,24 @@ def test_issuer_under_an_intermediate_ca_with_chain_pem(signed_run: SignedRun, t
 
     without_chain = tmp_path / "without-chain.html"
     without_chain.write_text(sign_page(unsigned, payload, Signer.load(folder)), encoding="utf-8")
-    refused = harness("certificate", "verify", without_chain, "--trust", tmp_path / "root.pem")
+    refused = cli("certificate", "verify", without_chain, "--trust", tmp_path / "root.pem")
     assert refused.returncode == 1 and "untrusted issuer" in refused.stdout
 
     (folder / "chain.pem").write_bytes(inter.public_bytes(pem))
     with_chain = tmp_path / "with-chain.html"
     with_chain.write_text(sign_page(unsigned, payload, Signer.load(folder)), encoding="utf-8")
-    accepted = harness("certificate", "verify", with_chain, "--trust", tmp_path / "root.pem")
+    accepted = cli("certificate", "verify", with_chain, "--trust", tmp_path / "root.pem")
     assert accepted.returncode == 0, accepted.stdout
 
 
 def test_verify_usage_errors(signed_run: SignedRun, tmp_path: Path) -> None:
-    missing = harness("certificate", "verify", tmp_path / "nope.html", "--trust", signed_run.issuer_cert)
+    missing = cli("certificate", "verify", tmp_path / "nope.html", "--trust", signed_run.issuer_cert)
     assert missing.returncode == 2 and "not found" in missing.stderr
-    no_trust_file = harness("certificate", "verify", signed_run.certificate, "--trust", tmp_path / "nope.pem")
+    no_trust_file = cli("certificate", "verify", signed_run.certificate, "--trust", tmp_path / "nope.pem")
     assert no_trust_file.returncode == 2 and "trusted certificate not found" in no_trust_file.stderr
     garbage = tmp_path / "garbage.html"
     garbage.write_bytes(b"\x00\xff" * 1000)
-    process = harness("certificate", "verify", garbage, "--trust", signed_run.issuer_cert)
+    process = cli("certificate", "verify", garbage, "--trust", signed_run.issuer_cert)
     assert process.returncode == 1 and "unsigned certificate" in process.stdout and "Traceback" not in process.stderr
 
 
@@ -369,10 +369,10 @@ def test_a_french_certificate_verifies_and_its_tampering_is_explained(issuer: Pa
     assert process.returncode == 1  # not conformant: a refusal is signed too
     page = (run_dir / "certificate.html").read_text(encoding="utf-8")
     assert "NON CONFORME" in page
-    ok = harness("certificate", "verify", run_dir / "certificate.html", "--trust", issuer / "issuer-cert.pem", "--lang", "fr")
+    ok = cli("certificate", "verify", run_dir / "certificate.html", "--trust", issuer / "issuer-cert.pem", "--lang", "fr")
     assert ok.returncode == 0, ok.stdout
     assert "VALIDE" in ok.stdout and "DPI « Étoile » (Éditeur & Fils 2.3)" in ok.stdout
     forged = tmp_path / "forged.html"
     forged.write_text(page.replace("Verdict global : NON CONFORME", "Verdict global : CONFORME"), encoding="utf-8")
-    bad = harness("certificate", "verify", forged, "--trust", issuer / "issuer-cert.pem", "--lang", "fr")
+    bad = cli("certificate", "verify", forged, "--trust", issuer / "issuer-cert.pem", "--lang", "fr")
     assert bad.returncode == 1 and "verdict global : la page affiche « CONFORME », le contenu signé dit « NON CONFORME »" in bad.stdout

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, TOY, harness, toy_run, write_target
+from .conftest import REPO, TOY, cli, harness, toy_run, write_target
 
 VALID = """
 [[waivers]]
@@ -60,7 +60,7 @@ def test_valid_waiver_turns_failed_into_waived_everywhere(tmp_path: Path, broken
     assert re.search(r"data-verdict=[\"']WAIVED[\"']", certificate) and "<tr data-requirement='TOYC-002' data-status='applied'>" in certificate
     report = (run_dir / "report.html").read_text(encoding="utf-8")
     assert "<table id='enrs-waivers'>" in report and "<tr data-requirement='TOYC-002' data-status='applied'>" in report
-    verified = harness("certificate", "verify", run_dir / "certificate.html", "--trust", issuer / "issuer-cert.pem", "--format", "json")
+    verified = cli("certificate", "verify", run_dir / "certificate.html", "--trust", issuer / "issuer-cert.pem", "--format", "json")
     payload = json.loads(verified.stdout)["certificate"]
     assert verified.returncode == 0
     assert payload["waivers"] == [{"requirement": "TOYC-002", "justification": "Mot réservé accepté jusqu'à la version 3",
@@ -73,7 +73,7 @@ def test_removing_a_waiver_from_a_signed_page_is_detected(tmp_path: Path, broken
     start = page.index("<tr data-requirement='TOYC-002' data-status='applied'>")
     forged = tmp_path / "forged.html"
     forged.write_text(page[:start] + page[page.index("</tr>", start) + 5:], encoding="utf-8")
-    process = harness("certificate", "verify", forged, "--trust", issuer / "issuer-cert.pem")
+    process = cli("certificate", "verify", forged, "--trust", issuer / "issuer-cert.pem")
     assert process.returncode == 1 and "waivers: the page shows []" in process.stdout
 
 
