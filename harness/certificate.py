@@ -13,6 +13,7 @@ from typing import Any
 from harness.i18n import label
 
 CERTIFICATE_SCHEMA = "enrs-harness/certificate/1"
+WAIVER_FIELDS = ("requirement", "justification", "approver", "expires", "status")
 
 _STYLE = """
 @page { size: A4; margin: 15mm; }
@@ -54,6 +55,7 @@ def certificate_payload(results: dict[str, Any]) -> dict[str, Any]:
         "finished": run["finished"],
         "requirements": [{"id": r["id"], "level": r["level"], "verdict": r["verdict"]} for r in results["requirements"]],
         "artefacts": [{"name": n, "sha256": h} for n, h in sorted({(a["name"], a["sha256"]) for a in results["artefacts"]})],
+        "waivers": [{k: w[k] for k in WAIVER_FIELDS} for w in results.get("waivers", []) if w["status"] in ("applied", "expired")],
     }
 
 
@@ -70,6 +72,8 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
     payload = certificate_payload(results)
     issued = payload["issued"]
     title, statement, overall = _title(results, lang)
+    if issued and any(w["status"] == "applied" for w in payload["waivers"]):
+        statement = f"{statement} {label('with_waivers', lang)}"
     run = results["run"]
     esc = lambda value: escape(str(value)) if value is not None else "—"  # noqa: E731
     reasons = {r["id"]: "; ".join(x["reason"] for x in r.get("reasons", []) if x.get("reason"))[:300] for r in results["requirements"]}
@@ -93,6 +97,14 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
     blocking = ", ".join(results["summary"]["blocking"]) or label("none", lang)
     incomplete = f"<dt>{label('incomplete_reason', lang)}</dt><dd>{esc(run['incomplete_reason'])}</dd>" if not run["complete"] else ""
     candidate = payload["candidate"]
+    waiver_rows = "\n".join(
+        f"<tr data-requirement='{esc(w['requirement'])}' data-status='{esc(w['status'])}'><td><code>{esc(w['requirement'])}</code></td>"
+        f"<td>{esc(label('waiver_' + w['status'], lang))}</td><td>{esc(w['justification'])}</td><td>{esc(w['approver'])}</td><td>{esc(w['expires'])}</td></tr>"
+        for w in payload["waivers"]
+    )
+    waivers = (f"<h2>{label('waivers', lang)}</h2>\n<table id='waivers'><thead><tr><th>{label('requirement', lang)}</th><th>{label('status', lang)}</th>"
+               f"<th>{label('justification', lang)}</th><th>{label('approver', lang)}</th><th>{label('expires', lang)}</th></tr></thead>\n"
+               f"<tbody>{waiver_rows}</tbody></table>") if waiver_rows else ""
     return f"""<!DOCTYPE html>
 <html lang="{lang}">
 <head>
@@ -113,7 +125,7 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
 <dt>{label('candidate', lang)}</dt><dd id="candidate">{esc(candidate['name'])}</dd>
 <dt>{label('vendor', lang)}</dt><dd id="vendor">{esc(candidate['vendor'])}</dd>
 <dt>{label('version', lang)}</dt><dd id="candidate-version">{esc(candidate['version'])}</dd>
-<dt>{label('harness', lang)}</dt><dd>enrs-harness {esc(payload['harness_version'])}</dd>
+<dt>{label('harness', lang)}</dt><dd>enrs-harness <span id="harness-version">{esc(payload['harness_version'])}</span></dd>
 <dt>{label('started', lang)}</dt><dd id="started">{esc(payload['started'])}</dd>
 <dt>{label('finished', lang)}</dt><dd id="finished">{esc(payload['finished'])}</dd>
 <dt>{label('counts', lang)}</dt><dd>{esc(counts)}</dd>
@@ -122,13 +134,14 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
 </dl>
 </section>
 <h2>{label('profiles', lang)}</h2>
-<table><thead><tr><th>Id</th><th>{label('profiles', lang)}</th><th>{label('version', lang)}</th><th>{label('framework', lang)}</th><th>{label('source', lang)}</th></tr></thead>
+<table id="profiles"><thead><tr><th>Id</th><th>{label('profiles', lang)}</th><th>{label('version', lang)}</th><th>{label('framework', lang)}</th><th>{label('source', lang)}</th></tr></thead>
 <tbody>{profiles}</tbody></table>
 <h2>{label('requirements', lang)}</h2>
 <table id="requirements"><thead><tr><th>{label('requirement', lang)}</th><th>{label('level', lang)}</th><th>{label('statement', lang)}</th><th>{label('verdict', lang)}</th><th>{label('reason', lang)}</th></tr></thead>
 <tbody>{rows}</tbody></table>
 <h2>{label('artefacts', lang)}</h2>
 <table id="artefacts"><tbody>{artefacts or f"<tr><td>{label('none', lang)}</td></tr>"}</tbody></table>
+{waivers}
 {extra_body}
 <footer>enrs-harness {esc(payload['harness_version'])} — {esc(run['id'])}</footer>
 </body>

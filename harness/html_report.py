@@ -40,3 +40,19 @@ def evidence_extra(record: TestRecord, redact: Redactor) -> dict[str, Any]:
     from pytest_html import extras
 
     return extras.html(evidence_html(record, redact))
+
+
+def waivers_html(waivers: list[dict[str, Any]], lang: str) -> str:
+    """The waivers of the candidate and what became of them (applied, expired, not needed)."""
+    from harness.i18n import label
+
+    if not waivers:
+        return ""
+    rows = "".join(
+        f"<tr data-requirement='{escape(w['requirement'])}' data-status='{escape(w['status'])}'><td>{escape(w['requirement'])}</td>"
+        f"<td>{escape(label('waiver_' + w['status'], lang))}</td><td>{escape(w['justification'])}</td>"
+        f"<td>{escape(w['approver'])}</td><td>{escape(w['expires'])}</td></tr>"
+        for w in waivers
+    )
+    head = "".join(f"<th>{label(k, lang)}</th>" for k in ("requirement", "status", "justification", "approver", "expires"))
+    return f"<h2>{label('waivers', lang)}</h2><table id='enrs-waivers'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"

@@ -52,6 +52,21 @@ LABELS: dict[str, tuple[str, str]] = {
     "NOT_APPLICABLE": ("NON APPLICABLE", "NOT APPLICABLE"),
     "NOT_TESTED": ("NON TESTÉ", "NOT TESTED"),
     "WAIVED": ("DÉROGATION", "WAIVED"),
+    "waivers": ("Dérogations", "Waivers"),
+    "with_waivers": ("Sous réserve des dérogations listées ci-dessous.", "Subject to the waivers listed below."),
+    "status": ("Statut", "Status"),
+    "justification": ("Justification", "Justification"),
+    "approver": ("Approuvée par", "Approved by"),
+    "expires": ("Expire le", "Expires"),
+    "waiver_applied": ("appliquée", "applied"),
+    "waiver_expired": ("EXPIRÉE — ignorée", "EXPIRED — ignored"),
+    "waiver_not_needed": ("sans objet (rien n'a échoué)", "not needed (nothing failed)"),
+    "signature": ("Signature électronique", "Electronic signature"),
+    "signature_format": ("Format", "Format"),
+    "issuer": ("Émetteur", "Issuer"),
+    "fingerprint": ("Empreinte SHA-256 du certificat de l'émetteur", "SHA-256 fingerprint of the issuer's certificate"),
+    "validity": ("Validité du certificat de l'émetteur", "Validity of the issuer's certificate"),
+    "how_to_verify": ("Vérification", "Verification"),
 }
 
 

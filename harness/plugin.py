@@ -20,8 +20,11 @@ from harness.outcomes import Aborted, NotApplicable
 from harness.packs import PackRegistry, ProfilePack
 from harness.recorder import Recorder, TestRecord
 from harness.run import RunWriter, new_run_dir
-from harness.target import Redactor, Target, default_target, load_target
+from harness.signing import Signer
+from harness.simulator import start_embedded  # imported with the plugin: cryptography must not be re-imported by nested sessions
+from harness.target import Redactor, Target, load_target
 from harness.verdicts import Verdict
+from harness.waivers import Waiver, load_waivers
 
 SESSION_KEY = pytest.StashKey["EnrsSession"]()
 RESULTS_FLUSH_SECONDS = 2.0
@@ -36,6 +39,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--enrs-report-dir", metavar="DIR", help="folder under which the run folder <UTC timestamp>-<short id> is written")
     group.addoption("--enrs-run-dir", metavar="DIR", help="exact run folder to write (used by campaigns)")
     group.addoption("--enrs-kit", metavar="DIR", help="folder laid out like the agency's CDA test kit: documents are also validated with it")
+    group.addoption("--enrs-sign-with", metavar="DIR", help="sign the certificate with the issuer of DIR (issuer-key.pem, issuer-cert.pem)")
+    group.addoption("--enrs-waivers", metavar="FILE", help="waivers file: valid waivers turn FAILED requirements into WAIVED")
     group.addoption("--enrs-lang", choices=("fr", "en"), default="fr", help="language of the certificate and messages")
 
 
@@ -62,15 +67,22 @@ class EnrsSession:
         self.active = bool(opt.enrs_profile or opt.enrs_report_dir or opt.enrs_run_dir or opt.enrs_target)
         self._registry: PackRegistry | None = None
         self._target: Target | None = None
+        self._simulator: Any = None  # the embedded reference simulator, when the run has no target file
         self.records: dict[str, TestRecord] = {}
         self.writer: RunWriter | None = None
         self._last_flush = 0.0
         self.exitstatus: int | None = None
         self.incomplete_reason: str | None = None
+        self.signer: Signer | None = None
+        self.waivers: list[Waiver] = []
         if self.active:
             try:
                 self.selected  # load and check the packs, the kit and the target now: errors are usage errors
                 self.target
+                if opt.enrs_sign_with:
+                    self.signer = Signer.load(Path(opt.enrs_sign_with))
+                if opt.enrs_waivers:
+                    self.waivers = load_waivers(Path(opt.enrs_waivers), set(self.registry.requirements))
             except HarnessError as exc:
                 raise pytest.UsageError(exc.message(self.lang)) from None
             run_dir = Path(opt.enrs_run_dir) if opt.enrs_run_dir else new_run_dir(Path(opt.enrs_report_dir or "reports"))
@@ -103,10 +115,24 @@ class EnrsSession:
 
     @property
     def target(self) -> Target:
+        """The target file's candidate; without one, the reference simulator, started for this session."""
         if self._target is None:
             path = self.config.option.enrs_target
-            self._target = load_target(Path(path)) if path else default_target()
+            if path:
+                self._target = load_target(Path(path))
+            else:
+                try:
+                    self._simulator = start_embedded()
+                except OSError as exc:
+                    raise HarnessError(f"le simulateur de référence n'a pas pu démarrer sur 127.0.0.1 : {exc}",
+                                       f"the reference simulator could not start on 127.0.0.1: {exc}") from exc
+                self._target = self._simulator.target()
         return self._target
+
+    def stop_simulator(self) -> None:
+        if self._simulator is not None:
+            self._simulator.stop()
+            self._simulator = None
 
     def documents(self) -> list[Path]:
         """The documents and messages the run validates: --enrs-documents, else the target's."""
@@ -222,8 +248,11 @@ class EnrsSession:
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        if self.writer:
-            self.writer.finish()
+        try:
+            if self.writer:
+                self.writer.finish()
+        finally:
+            self.stop_simulator()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.writer:
@@ -241,6 +270,14 @@ class EnrsSession:
         from harness.html_report import row_cells
 
         cells[1:1] = row_cells(report, self.lang)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session) -> None:
+        """The candidate's waivers, applied or expired, at the top of the report: never silent."""
+        if self.writer and self.waivers:
+            from harness.html_report import waivers_html
+
+            prefix.append(waivers_html(self.writer.requirement_rows()[1], self.lang))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:

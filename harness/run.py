@@ -11,7 +11,7 @@ import platform
 import secrets
 import sys
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from harness import __version__
 from harness.cdakit.provenance import kit_provenance
 from harness.fileio import atomic_write_bytes, atomic_write_text
 from harness.verdicts import Verdict, aggregate
+from harness.waivers import apply_waivers
 
 if TYPE_CHECKING:
     from harness.plugin import EnrsSession
@@ -61,7 +62,7 @@ class RunWriter:
     def results(self, final: bool) -> dict[str, Any]:
         session = self.session
         status, reason = self._status(final)
-        requirements = self._requirement_verdicts()
+        requirements, waivers = self.requirement_rows()
         artefacts: dict[tuple[str, str], dict[str, Any]] = {}
         for record in session.records.values():
             for artefact in record.artefacts:
@@ -99,6 +100,7 @@ class RunWriter:
             "requirements": requirements,
             "tests": [record.to_dict() for record in session.records.values()],
             "artefacts": list(artefacts.values()),
+            "waivers": waivers,
             "summary": {
                 "verdicts": counts,
                 "failed_must": sum(1 for r in requirements if r["level"] == "MUST" and r["verdict"] == Verdict.FAILED),
@@ -120,6 +122,13 @@ class RunWriter:
         if unfinished:
             return "interrupted", f"tests non terminés / unfinished tests: {', '.join(unfinished[:5])}"
         return "complete", None
+
+    def requirement_rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Every requirement's verdict once the candidate's waivers are applied, and those waivers' statuses."""
+        rows = self._requirement_verdicts()
+        target = self.session.target
+        waivers = apply_waivers(rows, self.session.waivers, target.name, target.version, date.fromisoformat(self.started[:10]))
+        return rows, waivers
 
     def _requirement_verdicts(self) -> list[dict[str, Any]]:
         session = self.session
@@ -161,5 +170,16 @@ class RunWriter:
                 atomic_write_bytes(self.run_dir / name, redact(partial.read_text(encoding="utf-8")).encode("utf-8"))
                 partial.unlink()
         results = self.write_results(final=True)
-        atomic_write_text(self.run_dir / "certificate.html", redact(render_certificate(results, self.session.lang)))
+        signer = self.session.signer
+        if signer is None:
+            page = redact(render_certificate(results, self.session.lang))
+        else:
+            from harness.certificate import certificate_payload
+            from harness.signing import EMPTY_SIGNATURE_ELEMENT, sign_page, signature_section
+
+            page = redact(render_certificate(results, self.session.lang, extra_head=EMPTY_SIGNATURE_ELEMENT,
+                                             extra_body=signature_section(signer, self.session.lang)))
+            payload = json.loads(redact(json.dumps(certificate_payload(results), ensure_ascii=False)))
+            page = sign_page(page, payload, signer)
+        atomic_write_text(self.run_dir / "certificate.html", page)
         return results

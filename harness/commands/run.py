@@ -32,6 +32,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kit", type=Path, metavar="DIR", help="folder laid out like the agency's CDA test kit: documents are also validated with it")
     parser.add_argument("--suites", action="append", default=[], type=Path, metavar="DIR", help="extra folders of pytest conformance suites (repeatable)")
     parser.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="where run folders are written (default: ./reports)")
+    parser.add_argument("--sign-with", type=Path, metavar="DIR", help="sign the certificate with the issuer of DIR (see 'certificate keygen')")
+    parser.add_argument("--waivers", type=Path, metavar="FILE", help="waivers file: valid waivers turn FAILED requirements into WAIVED")
     parser.add_argument("--lang", choices=("fr", "en"), help="language of the certificate and summary")
     parser.add_argument("--quiet", action="store_true", help="no test progress, only the summary")
 
@@ -49,6 +51,10 @@ def pytest_arguments(args: argparse.Namespace, run_dir: Path, lang: str) -> list
         argv += ["--enrs-target", str(args.target)]
     if args.kit:
         argv += ["--enrs-kit", str(args.kit)]
+    if args.sign_with:
+        argv += ["--enrs-sign-with", str(args.sign_with)]
+    if args.waivers:
+        argv += ["--enrs-waivers", str(args.waivers)]
     return argv
 
 
@@ -56,7 +62,7 @@ def run_command(args: argparse.Namespace) -> int:
     from harness.cli import default_lang
 
     lang = args.lang or default_lang()
-    for path in [*args.documents, *args.suites, *args.profiles_dir] + [p for p in (args.target, args.kit) if p]:
+    for path in [*args.documents, *args.suites, *args.profiles_dir] + [p for p in (args.target, args.kit, args.sign_with, args.waivers) if p]:
         if not path.exists():
             raise HarnessError(f"introuvable : {path}", f"not found: {path}")
     run_dir = new_run_dir(args.report_dir)
@@ -88,6 +94,9 @@ def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = 
         print(f"  {requirement['verdict']:<10} {requirement['level']:<6} {requirement['id']}  {reason[:80]}", file=out)
     if len(failing) > 12:
         print(f"  … {len(failing) - 12} {'autres' if fr else 'more'}", file=out)
+    for waiver in results.get("waivers", []):
+        status = label("waiver_" + waiver["status"], lang)
+        print(f"  {'Dérogation' if fr else 'Waiver'} {waiver['requirement']}: {status} ({waiver['approver']}, → {waiver['expires']})", file=out)
     if not run["complete"]:
         print(f"{'INCOMPLET' if fr else 'INCOMPLETE'}: {run['incomplete_reason']}", file=out)
     verdict = label("certificate_title", lang) if summary["certificate_issued"] else label("nonconformity_title", lang)

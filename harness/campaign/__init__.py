@@ -1,0 +1,1 @@
+"""Conformance campaigns: many candidates, each run in its own subprocess, one dashboard (docs/campaigns.md)."""

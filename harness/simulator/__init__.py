@@ -1,0 +1,134 @@
+"""The reference ENRS simulator: MLLP (plain and TLS) and HTTPS endpoints with mutual TLS, on loopback.
+
+`Simulator(pki, faults).start()` opens the listeners on free loopback ports; `target()` describes
+them as a harness target; `stop()` closes everything. Fault modes (harness.simulator.faults)
+make chosen requirements fail for real. See docs/security.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from harness import __version__
+from harness.packs import PackRegistry
+from harness.pki import PkiManifest, build_pki
+from harness.simulator.faults import FAULTS, parse_faults
+from harness.simulator.http_endpoint import HttpConfig, http_handler
+from harness.simulator.listener import Listener
+from harness.simulator.mllp_endpoint import MllpConfig, mllp_handler
+from harness.simulator.tlsconfig import server_context
+from harness.target import Endpoint, Target, Timeouts, TlsMaterial, default_target
+from harness.validation import ValidationContext
+
+LOOPBACK = "127.0.0.1"
+SERVER_NAME = "localhost"
+HTTP_PATH = "/api/"
+MAX_BODY = 1024 * 1024
+MAX_FRAME = 1024 * 1024
+SLOW_SECONDS = 6.0
+DEFAULT_TIMEOUTS = Timeouts(connect=2.0, read=3.0)
+
+__all__ = ["FAULTS", "Simulator", "parse_faults", "start_embedded"]
+
+
+class Simulator:
+    def __init__(self, pki: PkiManifest, faults: frozenset[str] = frozenset(), io_timeout: float = 10.0,
+                 slow_seconds: float = SLOW_SECONDS, owned_dir: Path | None = None) -> None:
+        self.pki, self.faults = pki, frozenset(faults)
+        self.io_timeout, self.slow_seconds = io_timeout, slow_seconds
+        self._owned_dir = owned_dir  # a temporary folder removed at stop
+        self._work = Path(tempfile.mkdtemp(prefix="enrs-sim-"))
+        self.listeners: dict[str, Listener] = {}
+
+    def start(self) -> "Simulator":
+        tls = server_context(self.pki, self.faults, self._work)
+        registry = PackRegistry.load()
+        mllp_config = MllpConfig(self.faults, MAX_FRAME, self.slow_seconds, ValidationContext(registry=registry, selected=registry.select([])))
+        http = http_handler(HttpConfig(HTTP_PATH, self.faults, MAX_BODY, self.slow_seconds), self.io_timeout)
+        serial = "serial" in self.faults
+        try:
+            for name, handler, context, is_serial in (
+                ("mllp", mllp_handler(mllp_config), None, serial),
+                ("mllp-tls", mllp_handler(mllp_config), tls, serial),
+                ("https", http, tls, False),
+            ):
+                self.listeners[name] = Listener(name, LOOPBACK, handler, context, self.io_timeout, is_serial).start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def endpoints(self) -> tuple[Endpoint, ...]:
+        protocol = {"mllp": "mllp", "mllp-tls": "mllp+tls", "https": "https"}
+        roles = {"mllp": ("hl7v2-receiver",), "mllp-tls": ("hl7v2-receiver",), "https": ("api",)}
+        return tuple(
+            Endpoint(name, protocol[name], LOOPBACK, listener.port, HTTP_PATH if name == "https" else "/", roles[name])
+            for name, listener in self.listeners.items()
+        )
+
+    def _tls_material(self) -> TlsMaterial:
+        cert, key = self.pki.cert_key("client")
+        return TlsMaterial(ca_bundle=self.pki.trust_anchor, client_cert=cert, client_key=key, server_name=SERVER_NAME)
+
+    def _name(self) -> str:
+        suffix = f" — pannes / faults: {', '.join(sorted(self.faults))}" if self.faults else ""
+        return f"Simulateur ENRS de référence / reference ENRS simulator{suffix}"
+
+    def target(self, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> Target:
+        """The simulator as the embedded target: its endpoints plus the bundled documents."""
+        settings = {"test_pki": str(self.pki.directory / "manifest.json"), "simulator_faults": sorted(self.faults)}
+        return dataclasses.replace(
+            default_target(), name=self._name(), version=__version__, endpoints=self.endpoints(),
+            tls=self._tls_material(), timeouts=timeouts, settings=settings, raw={"settings": settings},
+        )
+
+    def target_toml(self, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> str:
+        tls = self._tls_material()
+        q = json.dumps
+        lines = [
+            "# Target file written by `enrs-harness simulate`: the reference ENRS simulator on loopback.",
+            "[candidate]", f"name = {q(self._name(), ensure_ascii=False)}", 'vendor = "enrs-harness"', f"version = {q(__version__)}", "",
+            "[timeouts]", f"connect = {timeouts.connect}", f"read = {timeouts.read}", "",
+            "[tls]", f"ca_bundle = {q(str(tls.ca_bundle))}", f"client_cert = {q(str(tls.client_cert))}",
+            f"client_key = {q(str(tls.client_key))}", f"server_name = {q(SERVER_NAME)}", "",
+            "[settings]", f"test_pki = {q(str(self.pki.directory / 'manifest.json'))}",
+            f"simulator_faults = {q(sorted(self.faults))}", "",
+        ]
+        documents = default_target().documents
+        if documents:
+            lines += ["[documents]", f"paths = {q([str(p) for p in documents])}", ""]
+        for e in self.endpoints():
+            lines += ["[[endpoints]]", f"name = {q(e.name)}", f"protocol = {q(e.protocol)}", f"host = {q(e.host)}",
+                      f"port = {e.port}", f"path = {q(e.path)}", f"roles = {q(list(e.roles))}", ""]
+        return "\n".join(lines)
+
+    def stop(self) -> None:
+        for listener in self.listeners.values():
+            listener.stop()
+        self.listeners.clear()
+        shutil.rmtree(self._work, ignore_errors=True)
+        if self._owned_dir is not None:
+            shutil.rmtree(self._owned_dir, ignore_errors=True)
+            self._owned_dir = None
+
+    def __enter__(self) -> "Simulator":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def start_embedded(faults: frozenset[str] = frozenset()) -> Simulator:
+    """A simulator on a fresh test PKI in a temporary folder (removed when it stops)."""
+    directory = Path(tempfile.mkdtemp(prefix="enrs-pki-"))
+    try:
+        pki = build_pki(directory)
+        return Simulator(pki, faults, owned_dir=directory).start()
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise

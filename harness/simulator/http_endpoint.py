@@ -1,0 +1,190 @@
+"""The simulator's HTTPS API: a tiny JSON service under `path`, hardened unless a fault says otherwise.
+
+GET <path> → {"status": "ok"}; POST <path>echo with a JSON body → the body back;
+anything else → a generic JSON error. Bodies above `max_body` bytes are refused with 413.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+from harness.simulator.listener import Listener
+
+SECURITY_HEADERS = {
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+}
+ALLOWED = "GET, POST"
+
+
+class HttpConfig:
+    def __init__(self, path: str, faults: frozenset[str], max_body: int, slow_seconds: float) -> None:
+        self.path, self.faults, self.max_body, self.slow_seconds = path, faults, max_body, slow_seconds
+
+
+def http_handler(config: HttpConfig, io_timeout: float):  # type: ignore[no-untyped-def]
+    """The connection handler a Listener runs for the HTTPS endpoint."""
+
+    class Handler(_Handler):
+        cfg = config
+        timeout = io_timeout
+        protocol_version = "HTTP/1.0" if "http10" in config.faults else "HTTP/1.1"
+
+    def handle(conn: socket.socket, listener: Listener) -> None:
+        Handler(conn, ("127.0.0.1", 0), listener)
+
+    return handle
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    cfg: HttpConfig
+    server: Listener  # type: ignore[assignment]
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+        pass
+
+    def version_string(self) -> str:
+        return "EnrsSimulator/0.9.3 Python/3.11.7 OpenSSL/3.0.19" if "verbose-errors" in self.cfg.faults else "enrs-simulator"
+
+    def _delay(self) -> None:
+        if "slow" in self.cfg.faults:
+            self.server.stopping.wait(self.cfg.slow_seconds)
+
+    def _reply(self, status: int, body: bytes, content_type: str = "application/json; charset=utf-8", extra: dict[str, str] | None = None) -> None:
+        self._delay()
+        faults = self.cfg.faults
+        self.send_response(status)
+        if "no-security-headers" in faults:
+            content_type = content_type.split(";")[0]
+        else:
+            for name, value in SECURITY_HEADERS.items():
+                self.send_header(name, value)
+        if "verbose-errors" in faults:
+            self.send_header("X-Powered-By", "Python/3.11.7 http.server")
+        origin = self.headers.get("Origin") if self.headers else None
+        if origin and "cors-reflect" in faults:
+            self.send_header("Access-Control-Allow-Origin", origin)
+            self.send_header("Access-Control-Allow-Credentials", "true")
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, status: int, data: Any, extra: dict[str, str] | None = None) -> None:
+        self._reply(status, json.dumps(data).encode("utf-8"), extra=extra)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors found by the HTTP parser (bad request line, headers too long…): generic JSON, connection closed."""
+        self.close_connection = True
+        if "allow-trace" in self.cfg.faults and code == 501:
+            return self._reply(200, f"{self.command} accepted".encode(), "text/plain; charset=utf-8")
+        self._json(code, {"error": _REASONS.get(code, "error")})
+
+    def parse_request(self) -> bool:
+        """Ambiguous framing (Content-Length with Transfer-Encoding, or conflicting Content-Length) → 400."""
+        if not super().parse_request():
+            return False
+        lengths = set(self.headers.get_all("Content-Length") or [])
+        if "smuggling" not in self.cfg.faults and (len(lengths) > 1 or (lengths and self.headers.get("Transfer-Encoding"))):
+            self.send_error(400)
+            return False
+        return True
+
+    def _too_large(self) -> bool:
+        try:
+            length = int(self.headers.get("Content-Length", "0"))
+        except ValueError:
+            return False
+        return length > self.cfg.max_body and "no-size-limit" not in self.cfg.faults
+
+    def handle_expect_100(self) -> bool:
+        """`Expect: 100-continue` with a body above the limit: 413 before the body is sent."""
+        if self._too_large():
+            self.close_connection = True
+            self._json(413, {"error": "request too large"})
+            return False
+        return super().handle_expect_100()
+
+    def do_GET(self) -> None:
+        path = self.path.split("?")[0]
+        if "exposed-debug" in self.cfg.faults and path in ("/.git/HEAD", "/actuator", "/actuator/env"):
+            return self._reply(200, b"ref: refs/heads/main\n", "text/plain; charset=utf-8")
+        if path == self.cfg.path:
+            if "text/html" in (self.headers.get("Accept") or ""):  # the status page, for browsers
+                return self._reply(200, b"<!doctype html><title>ENRS</title><p>ok</p>", "text/html; charset=utf-8")
+            return self._json(200, {"status": "ok"})
+        if "verbose-errors" in self.cfg.faults:
+            return self._traceback(404, FileNotFoundError(f"/srv/enrs/app/routes{path}"))
+        self._json(404, {"error": "not found"})
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_POST(self) -> None:
+        try:
+            length = int(self.headers.get("Content-Length", ""))
+        except ValueError:
+            self.close_connection = True
+            return self._json(411, {"error": "length required"})
+        if self._too_large():
+            self.close_connection = True  # refused before reading the body
+            return self._json(413, {"error": "request too large"})
+        body = _read_exactly(self.rfile, length)
+        if self.path.split("?")[0] != self.cfg.path + "echo":
+            return self._json(404, {"error": "not found"})
+        try:
+            data = json.loads(body)
+        except ValueError as exc:
+            if "verbose-errors" in self.cfg.faults:
+                return self._traceback(500, exc)
+            return self._json(400, {"error": "invalid request"})
+        self._json(200, {"received": data} if length < 4096 else {"received_bytes": length})
+
+    def do_TRACE(self) -> None:
+        if "allow-trace" in self.cfg.faults:
+            return self._reply(200, f"{self.requestline}\r\n{self.headers}".encode(), "message/http")
+        self._not_allowed()
+
+    def _not_allowed(self) -> None:
+        if "allow-trace" in self.cfg.faults:
+            return self._reply(200, f"{self.command} accepted".encode(), "text/plain; charset=utf-8")
+        self._json(405, {"error": "method not allowed"}, {"Allow": ALLOWED})
+
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
+
+    def _traceback(self, status: int, exc: Exception) -> None:
+        text = "".join(traceback.format_exception(exc))
+        if "Traceback" not in text:
+            text = "Traceback (most recent call last):\n  File \"/srv/enrs/app/server.py\", line 42, in handle\n" + text
+        self._reply(status, f"<html><body><h1>Internal error</h1><pre>{text}</pre></body></html>".encode(), "text/html; charset=utf-8")
+
+
+_REASONS = {400: "bad request", 408: "timeout", 413: "request too large", 414: "uri too long", 431: "headers too large", 501: "not implemented", 505: "version not supported"}
+
+
+def _read_exactly(stream: Any, length: int, keep: int = 65536) -> bytes:
+    """Read `length` bytes of body, keeping only the first `keep` (the rest is read and dropped)."""
+    kept, left = bytearray(), length
+    deadline = time.monotonic() + 60
+    while left > 0 and time.monotonic() < deadline:
+        chunk = stream.read(min(left, 65536))
+        if not chunk:
+            break
+        if len(kept) < keep:
+            kept += chunk[: keep - len(kept)]
+        left -= len(chunk)
+    return bytes(kept)

@@ -1,0 +1,122 @@
+"""Waivers (dérogations): an authority's decision to accept one failed requirement for one candidate.
+
+A waivers file is TOML (docs/campaigns.md):
+
+    [[waivers]]
+    requirement = "CISIS-SM-001"
+    candidate = "DPI Exemple"          # the candidate's name, as in its target file
+    version = "2.3"                    # optional: only this version of the candidate
+    justification = "…"
+    approver = "ARS Île-de-France, M. X"
+    expires = 2026-12-31               # last day (UTC) the waiver is valid
+
+A valid waiver turns a FAILED requirement into WAIVED. An expired one is ignored, and the run says
+so in its results, summary, report and certificate: a waiver is never applied or dropped silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError
+from harness.fileio import read_bounded
+from harness.verdicts import Verdict
+
+REQUIRED = ("requirement", "candidate", "justification", "approver", "expires")
+ALLOWED = {*REQUIRED, "version"}
+APPLIED, EXPIRED, NOT_NEEDED = "applied", "expired", "not_needed"
+
+
+@dataclass(frozen=True)
+class Waiver:
+    requirement: str
+    candidate: str
+    justification: str
+    approver: str
+    expires: dt.date
+    version: str | None = None
+
+    def covers(self, name: str, version: str) -> bool:
+        return self.candidate == name and (self.version is None or self.version == version)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"requirement": self.requirement, "candidate": self.candidate, "version": self.version,
+                "justification": self.justification, "approver": self.approver, "expires": self.expires.isoformat()}
+
+
+def _fail(path: Path, where: str, fr: str, en: str) -> HarnessError:
+    return HarnessError(f"fichier de dérogations {path} : {where} : {fr}", f"waivers file {path}: {where}: {en}")
+
+
+def load_waivers(path: Path, known_requirements: set[str] | None = None) -> list[Waiver]:
+    """Read and check a waivers file; an unknown requirement id is an error (a typo never passes)."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(read_bounded(path, 5 * 1024 * 1024).decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise _fail(path, "fichier/file", "pas en UTF-8", "not UTF-8") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise _fail(path, "fichier/file", f"TOML invalide : {exc}", f"invalid TOML: {exc}") from exc
+    if set(raw) - {"waivers"}:
+        raise _fail(path, "fichier/file", f"table inconnue « {sorted(set(raw) - {'waivers'})[0]} »", f"unknown table '{sorted(set(raw) - {'waivers'})[0]}'")
+    entries = raw.get("waivers", [])
+    if not isinstance(entries, list):
+        raise _fail(path, "waivers", "doit être une liste [[waivers]]", "must be a [[waivers]] list")
+    waivers = []
+    for index, entry in enumerate(entries, start=1):
+        where = f"[[waivers]] #{index}"
+        if not isinstance(entry, dict):
+            raise _fail(path, where, "doit être une table", "must be a table")
+        unknown = sorted(set(entry) - ALLOWED)
+        if unknown:
+            raise _fail(path, where, f"champ inconnu « {unknown[0]} »", f"unknown field '{unknown[0]}'")
+        for key in REQUIRED:
+            if key not in entry:
+                raise _fail(path, where, f"champ obligatoire absent : {key}", f"required field missing: {key}")
+        for key in ("requirement", "candidate", "justification", "approver", "version"):
+            if key in entry and (not isinstance(entry[key], str) or not entry[key].strip()):
+                raise _fail(path, f"{where} {key}", "doit être un texte non vide", "must be a non-empty string")
+        expires = entry["expires"]
+        if isinstance(expires, dt.datetime) or not isinstance(expires, dt.date):
+            raise _fail(path, f"{where} expires", "doit être une date TOML (AAAA-MM-JJ)", "must be a TOML date (YYYY-MM-DD)")
+        if known_requirements is not None and entry["requirement"] not in known_requirements:
+            raise _fail(path, f"{where} requirement", f"exigence inconnue : {entry['requirement']}", f"unknown requirement: {entry['requirement']}")
+        waivers.append(Waiver(entry["requirement"], entry["candidate"], entry["justification"], entry["approver"], expires, entry.get("version")))
+    return waivers
+
+
+def apply_waivers(rows: list[dict[str, Any]], waivers: list[Waiver], name: str, version: str, on: dt.date) -> list[dict[str, Any]]:
+    """Apply the waivers of this candidate to the requirement rows of a run (in place).
+
+    A FAILED row covered by a waiver valid on `on` becomes WAIVED and carries the waiver; an
+    expired waiver leaves the row FAILED and adds why. Returns each waiver of this candidate for a
+    requirement of the run, with its status: applied, expired, or not_needed (nothing failed).
+    """
+    by_id = {row["id"]: row for row in rows}
+    statuses = []
+    for waiver in waivers:
+        row = by_id.get(waiver.requirement)
+        if row is None or not waiver.covers(name, version):
+            continue
+        entry = waiver.to_dict()
+        if waiver.expires < on:
+            entry["status"] = EXPIRED
+            if row["verdict"] == Verdict.FAILED:
+                reason = (f"dérogation expirée le {waiver.expires.isoformat()}, ignorée / "
+                          f"waiver expired on {waiver.expires.isoformat()}, ignored ({waiver.approver})")
+                row.setdefault("reasons", []).insert(0, {"test": "waivers", "verdict": str(Verdict.FAILED), "reason": reason})
+                row["waiver_expired"] = waiver.to_dict()
+        elif row["verdict"] == Verdict.FAILED:
+            entry["status"] = APPLIED
+            row["verdict"] = str(Verdict.WAIVED)
+            row["waiver"] = waiver.to_dict()
+            row.setdefault("reasons", []).insert(0, {"test": "waivers", "verdict": str(Verdict.WAIVED),
+                                                     "reason": f"dérogation / waiver: {waiver.justification} ({waiver.approver}, → {waiver.expires.isoformat()})"})
+        else:  # nothing failed, or another waiver already covers it
+            entry["status"] = NOT_NEEDED
+        statuses.append(entry)
+    return statuses

@@ -1,0 +1,128 @@
+"""Endpoint suites: each test runs once per endpoint of the target of its kind.
+
+A kind the target does not have gives one NOT_APPLICABLE test; an endpoint that cannot be
+connected to gives ABORTED (`reachable`). Connections go only to the target's endpoints, each
+socket with the target's timeouts (harness.netprobe).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.netprobe import LocalLimitation, Unreachable
+from harness.packs import PackRegistry
+from harness.pki import PkiManifest, load_manifest
+from harness.plugin import session_of
+from harness.recorder import Recorder
+from harness.resources import bundled_dir
+from harness.target import Endpoint, Target
+
+KINDS = {
+    "tls_endpoint": ("https", "mllp+tls"),
+    "https_endpoint": ("https",),
+    "mllp_endpoint": ("mllp", "mllp+tls"),
+}
+SECURITY_PACK = "pgssi-s-security"
+MLLP_PACK = "ci-sis-mllp-transport"
+MESSAGE = ("fixtures", "conforming/hl7v2/adt-a04.hl7")  # a PAM FR ADT^A04 that passes the HL7 v2 validator
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    for fixture, protocols in KINDS.items():
+        if fixture in metafunc.fixturenames:
+            endpoints = session_of(metafunc.config).target.endpoints_for(*protocols)
+            params = [pytest.param(e, id=e.name) for e in endpoints] or [pytest.param(None, id="none")]
+            metafunc.parametrize(fixture, params, indirect=True)
+
+
+def _endpoint(request: pytest.FixtureRequest, kind: str, enrs: Recorder) -> Endpoint:
+    if request.param is None:
+        protocols = " / ".join(KINDS[kind])
+        enrs.not_applicable(f"aucun point d'accès {protocols} dans la cible / no {protocols} endpoint in the target")
+    return request.param
+
+
+@pytest.fixture
+def tls_endpoint(request: pytest.FixtureRequest, enrs: Recorder) -> Endpoint:
+    return _endpoint(request, "tls_endpoint", enrs)
+
+
+@pytest.fixture
+def https_endpoint(request: pytest.FixtureRequest, enrs: Recorder) -> Endpoint:
+    return _endpoint(request, "https_endpoint", enrs)
+
+
+@pytest.fixture
+def mllp_endpoint(request: pytest.FixtureRequest, enrs: Recorder) -> Endpoint:
+    return _endpoint(request, "mllp_endpoint", enrs)
+
+
+def _settings(registry: PackRegistry, pack_id: str) -> dict[str, Any]:
+    pack = registry.packs.get(pack_id)
+    if pack is None:
+        pytest.skip(f"profil {pack_id} non chargé / pack {pack_id} not loaded")
+    return pack.settings
+
+
+@pytest.fixture(scope="session")
+def security(enrs_registry: PackRegistry) -> dict[str, Any]:
+    """The [settings] of the security pack (cipher lists, lifespans, header thresholds…)."""
+    return _settings(enrs_registry, SECURITY_PACK)
+
+
+@pytest.fixture(scope="session")
+def mllp_settings(enrs_registry: PackRegistry) -> dict[str, Any]:
+    return _settings(enrs_registry, MLLP_PACK)
+
+
+@pytest.fixture
+def reachable(enrs: Recorder):  # type: ignore[no-untyped-def]
+    """Context manager: an unreachable endpoint ABORTS the test, a local TLS limitation too."""
+
+    @contextmanager
+    def guard() -> Iterator[None]:
+        try:
+            yield
+        except Unreachable as exc:
+            enrs.abort(str(exc))
+        except LocalLimitation as exc:
+            enrs.abort(str(exc))
+
+    return guard
+
+
+@pytest.fixture(scope="session")
+def test_pki(enrs_target: Target) -> PkiManifest | None:
+    """The lab-mode test PKI the candidate trusts (target settings.test_pki), if any."""
+    value = enrs_target.settings.get("test_pki")
+    if not value:
+        return None
+    path = Path(value)
+    if not path.is_absolute() and enrs_target.source is not None:
+        path = enrs_target.source.parent / path
+    return load_manifest(path)
+
+
+@pytest.fixture
+def hl7_message(enrs_target: Target):  # type: ignore[no-untyped-def]
+    """A function giving (message bytes, control id): the valid message with a fresh MSH-10 each time."""
+    value = enrs_target.settings.get("mllp_message")
+    path = Path(value) if value else bundled_dir(MESSAGE[0]) / MESSAGE[1]
+    if value and not path.is_absolute() and enrs_target.source is not None:
+        path = enrs_target.source.parent / path
+    template = path.read_bytes().replace(b"\r\n", b"\r").replace(b"\n", b"\r")
+
+    def make() -> tuple[bytes, str]:
+        control_id = f"ENRS{secrets.token_hex(6).upper()}"
+        msh, _, rest = template.partition(b"\r")
+        fields = msh.split(b"|")
+        fields[9] = control_id.encode()
+        return b"|".join(fields) + b"\r" + rest, control_id
+
+    return make
