@@ -124,9 +124,14 @@ def sections_check(doc: Doc, data: CdaData, out: Out) -> None:
             if section["root"] not in present:
                 out.fail(body, f"{name} : section « {section['name']} » ({section['root']}) obligatoire absente",
                          f"{name}: required section '{section['name']}' ({section['root']}) is missing")
+        for sub in native.get("required_subsections", []):
+            for parent in q(body, f".//cda:section[cda:templateId/@root='{sub['parent']}']"):
+                if sub["root"] not in q(parent, "cda:component/cda:section/cda:templateId/@root"):
+                    out.fail(parent, f"{name} : la section {sub['parent']} doit contenir la sous-section « {sub['name']} » ({sub['root']})",
+                             f"{name}: section {sub['parent']} must hold the sub-section '{sub['name']}' ({sub['root']})")
 
 
-for _key, _prefix in (("VSM", "VOL-VSM"), ("CR-BIO", "VOL-CRBIO"), ("LDL-SES", "VOL-LDLSES")):
+for _key, _prefix in (("VSM", "VOL-VSM"), ("CR-BIO", "VOL-CRBIO"), ("LDL-SES", "VOL-LDLSES"), ("LDL-EES", "VOL-LDLEES")):
     rule(f"{_prefix}-SECTIONS", when=_for(_key))(sections_check)
 for _key, _prefix in (("VSM", "VOL-VSM"), ("CR-BIO", "VOL-CRBIO")):
     rule(f"{_prefix}-HEADER", when=_for(_key))(header_check)

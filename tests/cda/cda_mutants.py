@@ -231,6 +231,7 @@ MUTANTS: list[Mutant] = [
     m("VOL-CRBIO-LEVEL1", BIO, f"{LSB}/component[3]/section[1]", append(SB, '<component><section><templateId root="1.2.250.1.999.11"/><title>Autre</title></section></component>')),
     m("VOL-CRBIO-PDF", BIO, f"{LSB}/component[2]/section[1]/entry[1]/organizer[1]/component[2]/observationMedia[1]/value[1]",
       set_text(f"{SB}/cda:component[2]/cda:section//cda:observationMedia/cda:value", NOT_PDF)),
+    m("VOL-LDLEES-SECTIONS", SM, LSB, delete(f"{SB}/cda:component[cda:section/cda:templateId/@root='1.3.6.1.4.1.19376.1.5.3.1.3.13']")),
     m("VOL-LDLSES-SECTIONS", LDL, LSB, delete(f"{SB}/cda:component[cda:section/cda:templateId/@root='1.3.6.1.4.1.19376.1.5.3.1.3.22']")),
 ]
 
@@ -260,6 +261,9 @@ EXTRA_MUTANTS: list[Mutant] = [
     m("CDA-HEADER-PARTICIPATIONS", SM, f"{LPAT}/maidenName[1]", insert_after(f"{PAT}/cda:birthTime", "<maidenName>X</maidenName>")),
     m("CDA-HEADER-PARTICIPATIONS", SM, f"{CD}/dataEnterer[1]/assignedEntity[1]", insert_after("/cda:ClinicalDocument/cda:author[1]",
       "<dataEnterer><assignedEntity><assignedPerson><name><family>SAISIE-ESSAI</family></name></assignedPerson></assignedEntity></dataEnterer>")),
+    # the ANS model of the VSM section 1.2.250.1.213.1.1.2.29: its two sub-sections
+    m("VOL-VSM-SECTIONS", VSM, f"{LSB}/component[1]/section[1]",
+      delete(f"{SB}/cda:component/cda:section/cda:component[cda:section/cda:templateId/@root='1.2.250.1.213.1.1.2.31']")),
     # StrucMin maxima tighter than the CDA schema
     m("SM-CARDINALITY", SM, f"{CD}/custodian[1]/assignedCustodian[1]/representedCustodianOrganization[1]/id[2]",
       insert_after("//cda:representedCustodianOrganization/cda:id", '<id root="1.2.250.1.71.4.2.2" extension="1750000002"/>')),
