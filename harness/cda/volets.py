@@ -219,6 +219,9 @@ def crbio_pdf(doc: Doc, data: CdaData, out: Out) -> None:
         if not organizers:
             out.fail(section, f"section PDF : entrée Document attaché ({spec['entry']}) obligatoire", f"PDF section: attached-document entry ({spec['entry']}) is required")
         for organizer in organizers:
+            if not q(organizer, "cda:component/cda:observation/cda:templateId[@root='1.3.6.1.4.1.19376.1.5.3.1.4.13']"):
+                out.fail(organizer, "Document attaché : une observation simple (1.3.6.1.4.1.19376.1.5.3.1.4.13, type de document) est obligatoire",
+                         "attached document: a Simple Observation (1.3.6.1.4.1.19376.1.5.3.1.4.13, document type) is required")
             values = q(organizer, "cda:component/cda:observationMedia/cda:value")
             if not values:
                 out.fail(organizer, "Document attaché : observationMedia/value obligatoire", "attached document: observationMedia/value is required")

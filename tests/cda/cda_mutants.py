@@ -264,6 +264,9 @@ EXTRA_MUTANTS: list[Mutant] = [
     # the ANS model of the VSM section 1.2.250.1.213.1.1.2.29: its two sub-sections
     m("VOL-VSM-SECTIONS", VSM, f"{LSB}/component[1]/section[1]",
       delete(f"{SB}/cda:component/cda:section/cda:component[cda:section/cda:templateId/@root='1.2.250.1.213.1.1.2.31']")),
+    # the attached-document organizer holds its document-type Simple Observation (E_organizerDocumentAttache_ANS)
+    m("VOL-CRBIO-PDF", BIO, f"{LSB}/component[2]/section[1]/entry[1]/organizer[1]",
+      delete(f"{SB}/cda:component[2]/cda:section//cda:organizer/cda:component[cda:observation]")),
     # StrucMin maxima tighter than the CDA schema
     m("SM-CARDINALITY", SM, f"{CD}/custodian[1]/assignedCustodian[1]/representedCustodianOrganization[1]/id[2]",
       insert_after("//cda:representedCustodianOrganization/cda:id", '<id root="1.2.250.1.71.4.2.2" extension="1750000002"/>')),
