@@ -8,7 +8,7 @@ cardinalities are data of the pack ([data.cda] *_elements tables: [name, min, ma
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -65,7 +65,7 @@ def _positions(names: tuple[str, ...]) -> dict[str, int]:
     return {f"{_HL7_PREFIX}{name}": index for index, name in enumerate(names)}
 
 
-def _report(out: Out, problems: Iterator[Problem], kinds: set[str]) -> None:
+def _report(out: Out, problems: Iterator[Problem], kinds: AbstractSet[str]) -> None:
     for problem in problems:
         if problem.kind in kinds:
             out.fail(problem.element, problem.fr, problem.en)
@@ -91,15 +91,14 @@ _INFRASTRUCTURE = [["realmCode", 0, "*"], ["typeId", 0, 1], ["templateId", 0, "*
 
 @rule("CDA-HEADER-PARTICIPATIONS")
 def header_participations(doc: Doc, data: CdaData, out: Out) -> None:
-    classes, paths = data.const("header_classes"), data.const("header_paths")
-    prefixes = _path_prefixes(tuple(paths))
+    specs, prefixes = _participation_specs(data)
     body = f"{_HL7_PREFIX}component"
     pending = [(top, local(top)) for top in doc.root if isinstance(top.tag, str) and top.tag.startswith(_HL7_PREFIX) and top.tag != body]
     while pending:
         element, path = pending.pop()
-        name = paths.get(path)
-        if name is not None:
-            _report(out, sequence_problems(element, _INFRASTRUCTURE + classes[name]), {"unknown", "order", "cardinality"})
+        spec = specs.get(path)
+        if spec is not None:
+            _report(out, sequence_problems(element, spec), _ALL_KINDS)
         for node in element:
             if isinstance(node.tag, str) and node.tag.startswith(_HL7_PREFIX):
                 sub = f"{path}/{local(node)}"
@@ -107,10 +106,20 @@ def header_participations(doc: Doc, data: CdaData, out: Out) -> None:
                     pending.append((node, sub))
 
 
-@lru_cache(maxsize=4)
-def _path_prefixes(paths: tuple[str, ...]) -> frozenset[str]:
-    """Every path that is, or leads to, a checked header class."""
-    return frozenset("/".join(p.split("/")[:n]) for p in paths for n in range(1, p.count("/") + 2))
+_ALL_KINDS = frozenset({"unknown", "order", "cardinality"})
+# keyed by the identity of the pack's path table, which the value keeps alive (so the id cannot be reused)
+_SPECS: dict[int, tuple[dict[str, str], dict[str, list[list]], frozenset[str]]] = {}
+
+
+def _participation_specs(data: CdaData) -> tuple[dict[str, list[list]], frozenset[str]]:
+    """Per header path, its class's full element list; and every path that is, or leads to, a checked class (built once per pack data)."""
+    classes, paths = data.const("header_classes"), data.const("header_paths")
+    key = id(paths)
+    if key not in _SPECS:
+        specs = {path: _INFRASTRUCTURE + classes[name] for path, name in paths.items()}
+        prefixes = frozenset("/".join(p.split("/")[:n]) for p in paths for n in range(1, p.count("/") + 2))
+        _SPECS[key] = (paths, specs, prefixes)
+    return _SPECS[key][1:]
 
 
 @rule("CDA-BODY")

@@ -125,7 +125,7 @@ def sections_check(doc: Doc, data: CdaData, out: Out) -> None:
                 out.fail(body, f"{name} : section « {section['name']} » ({section['root']}) obligatoire absente",
                          f"{name}: required section '{section['name']}' ({section['root']}) is missing")
         for sub in native.get("required_subsections", []):
-            for parent in q(body, f".//cda:section[cda:templateId/@root='{sub['parent']}']"):
+            for parent in q(body, f"cda:component/cda:section[cda:templateId/@root='{sub['parent']}']"):
                 if sub["root"] not in q(parent, "cda:component/cda:section/cda:templateId/@root"):
                     out.fail(parent, f"{name} : la section {sub['parent']} doit contenir la sous-section « {sub['name']} » ({sub['root']})",
                              f"{name}: section {sub['parent']} must hold the sub-section '{sub['name']}' ({sub['root']})")
