@@ -28,7 +28,15 @@ class Unreachable(Exception):
 
 
 class NoAnswer(Exception):
-    """The endpoint was reached but gave no answer: handshake refused, reset, closed or timed out."""
+    """The endpoint was reached but gave no answer: handshake refused, reset, closed or timed out.
+
+    `silent` is true when the connection was up (TLS handshake done) and the endpoint simply said
+    nothing before the timeout: no refusal was signalled, so nothing can be concluded from it.
+    """
+
+    def __init__(self, message: str, silent: bool = False) -> None:
+        super().__init__(message)
+        self.silent = silent
 
 
 class LocalLimitation(Exception):
@@ -188,7 +196,7 @@ def _read_http(sock: ssl.SSLSocket, read_timeout: float) -> HttpResponse:
                 raise NoAnswer("en-têtes de réponse trop longs ou trop lents / response headers too large or too slow")
     except (ssl.SSLError, OSError) as exc:
         if not data:
-            raise NoAnswer(f"pas de réponse / no answer: {_describe(exc)}") from exc
+            raise NoAnswer(f"pas de réponse / no answer: {_describe(exc)}", silent=isinstance(exc, TimeoutError)) from exc
     if b"\r\n\r\n" not in data:
         raise NoAnswer("connexion fermée sans réponse HTTP / connection closed without an HTTP response" if not data
                        else "réponse HTTP tronquée / truncated HTTP response")
@@ -277,6 +285,7 @@ class Attempt:
     detail: str
     status: int | None = None  # HTTPS status
     ack_code: str | None = None  # MLLP MSA-1
+    silent: bool = False  # connected, then no answer and no refusal before the timeout
 
     def accepted(self, control: "Attempt | None" = None, accepted_codes: tuple[str, ...] = ("AA", "CA")) -> bool:
         """Whether the server served this client. HTTPS: the control's own status (e.g. 401 for a
@@ -301,7 +310,7 @@ def attempt_with_certificate(endpoint: Endpoint, target: Target, options: TlsOpt
         try:
             response = http_request(endpoint, target, options)
         except NoAnswer as exc:
-            return Attempt(False, str(exc))
+            return Attempt(False, str(exc), silent=exc.silent)
         return Attempt(True, f"HTTP {response.status} {response.reason} ({response.tls_version})", status=response.status)
     try:
         sock = mllp_socket(endpoint, target, options)
@@ -310,7 +319,7 @@ def attempt_with_certificate(endpoint: Endpoint, target: Target, options: TlsOpt
     try:
         answer = mllp_exchange(sock, message or b"")
     except NoAnswer as exc:
-        return Attempt(False, str(exc))
+        return Attempt(False, str(exc), silent=exc.silent)
     finally:
         sock.close()
     ack = mllp.parse_ack(answer)
@@ -333,7 +342,7 @@ def mllp_exchange(sock: socket.socket, message: bytes, max_bytes: int = mllp.DEF
         sock.sendall(mllp.frame(message))
         return mllp.read_frame(sock, max_bytes)
     except TimeoutError as exc:
-        raise NoAnswer(f"pas d'ACK dans le délai de {sock.gettimeout()} s / no ACK within the {sock.gettimeout()} s timeout") from exc
+        raise NoAnswer(f"pas d'ACK dans le délai de {sock.gettimeout()} s / no ACK within the {sock.gettimeout()} s timeout", silent=True) from exc
     except mllp.FrameError as exc:
         raise NoAnswer(f"pas d'ACK lisible / no readable ACK: {exc}") from exc
     except (ssl.SSLError, OSError) as exc:

@@ -27,7 +27,8 @@ from harness.verdicts import Verdict
 from harness.waivers import Waiver, load_waivers
 
 SESSION_KEY = pytest.StashKey["EnrsSession"]()
-RESULTS_FLUSH_SECONDS = 2.0
+RESULTS_FLUSH_SECONDS = 2.0  # at least this long between two snapshots of results.json …
+RESULTS_FLUSH_COST_FACTOR = 10  # … and ten times as long as the last snapshot took, so snapshots cost at most ~10 %
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -70,7 +71,7 @@ class EnrsSession:
         self._simulator: Any = None  # the embedded reference simulator, when the run has no target file
         self.records: dict[str, TestRecord] = {}
         self.writer: RunWriter | None = None
-        self._last_flush = 0.0
+        self._next_flush = 0.0
         self.exitstatus: int | None = None
         self.incomplete_reason: str | None = None
         self.signer: Signer | None = None
@@ -234,9 +235,11 @@ class EnrsSession:
             report.extras = extras  # type: ignore[attr-defined]
 
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
-        if self.writer and time.monotonic() - self._last_flush > RESULTS_FLUSH_SECONDS:
-            self._last_flush = time.monotonic()
+        if self.writer and time.monotonic() > self._next_flush:
+            started = time.monotonic()
             self.writer.write_results(final=False)
+            took = time.monotonic() - started
+            self._next_flush = started + max(RESULTS_FLUSH_SECONDS, RESULTS_FLUSH_COST_FACTOR * took)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

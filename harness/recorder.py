@@ -97,7 +97,7 @@ class Recorder:
             content = self._redact(content)
             if len(content) > MAX_EVIDENCE_CHARS:
                 content = content[:MAX_EVIDENCE_CHARS] + f"\n… [{len(content) - MAX_EVIDENCE_CHARS} caractères coupés / characters cut]"
-        else:
+        elif self._redact:
             content = json.loads(self._redact(json.dumps(content, default=str, ensure_ascii=False)))
         self._record.evidence.append(Evidence(self._redact(title), content))
 
@@ -128,7 +128,7 @@ class Recorder:
         """Record a validated artefact: its hash, its findings as evidence and a verdict for each requirement its rules evaluated."""
         name = display_name or report.path
         self._record.artefacts.append(ArtefactRecord(name, report.sha256, report.size, report.kind, str(report.verdict)))
-        self.evidence(f"{name} — {report.verdict}", report.to_dict())
+        self.evidence(f"{name} — {report.verdict}", _evidence_of(report.to_dict()))
         failing: dict[str, list[Finding]] = {}
         for finding in report.all_findings():
             if finding.severity in (Severity.ERROR, Severity.WARNING) and finding.requirement in self._registry.requirements:
@@ -144,6 +144,12 @@ class Recorder:
 
     def not_applicable(self, reason: str) -> NoReturn:
         raise NotApplicable(self._redact(reason))
+
+
+def _evidence_of(report: dict[str, Any]) -> dict[str, Any]:
+    """An artefact report as evidence: its findings, without the list of requirements evaluated
+    (the requirement verdicts already say it, and it would make up most of results.json)."""
+    return {**{k: v for k, v in report.items() if k != "evaluated"}, "children": [_evidence_of(c) for c in report["children"]]}
 
 
 def _excerpt(value: bytes | str, limit: int = 2000) -> str:

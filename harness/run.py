@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 RESULTS_SCHEMA = "enrs-harness/results/1"
 COMPLETE_EXIT_STATUSES = (0, 1)  # pytest: all passed, some failed
+MAX_TESTS_LISTED = 50
 
 
 def utc_now() -> str:
@@ -146,7 +147,11 @@ class RunWriter:
                 row.update({
                     "pack_version": pack.version,
                     "verdict": str(verdict),
-                    "tests": sorted({nodeid for nodeid, _, _ in given}),
+                    # The tests that decided the verdict first (e.g. the failing ones), capped: over
+                    # thousands of documents the full mapping is in tests[].requirements.
+                    "tests": sorted({n for n, v, _ in given if v is verdict})[:MAX_TESTS_LISTED]
+                             + sorted({n for n, v, _ in given if v is not verdict})[:MAX_TESTS_LISTED // 5],
+                    "tests_count": len({nodeid for nodeid, _, _ in given}),
                     "reasons": reasons[:20],
                 })
                 rows.append(row)
@@ -154,7 +159,8 @@ class RunWriter:
 
     def write_results(self, final: bool) -> dict[str, Any]:
         results = self.results(final)
-        text = json.dumps(results, ensure_ascii=False, indent=2, default=str)
+        # Snapshots while running are compact (they are rewritten); the final file is indented for people.
+        text = json.dumps(results, ensure_ascii=False, default=str, indent=1 if final else None, separators=None if final else (",", ":"))
         atomic_write_text(self.run_dir / "results.json", self.session.redactor(text))
         return results
 

@@ -121,6 +121,10 @@ class Redactor:
                 forms.update({secret, html.escape(secret), json_form, html.escape(json_form)})
         self._secrets = sorted(forms, key=len, reverse=True)
 
+    def __bool__(self) -> bool:
+        """Whether there is anything to redact."""
+        return bool(self._secrets)
+
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)

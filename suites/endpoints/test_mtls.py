@@ -49,6 +49,9 @@ def control(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, attempt
 
 @pytest.mark.requirement("SEC-MTLS-01")
 def test_connection_without_client_certificate_refused(tls_endpoint: Endpoint, enrs: Recorder, attempt, control, reachable) -> None:
+    if control is not None and control.silent:
+        enrs.abort(f"témoin muet : le certificat client valide n'obtient aucune réponse, rien à comparer / silent control: the valid "
+                   f"client certificate gets no answer, nothing to compare with ({control.detail})")
     with reachable():
         result = attempt(tls_endpoint, client_cert=None)
     enrs.evidence("sans certificat client / without a client certificate", result.detail)
@@ -60,6 +63,9 @@ def test_good_client_certificate_accepted(tls_endpoint: Endpoint, enrs_target: T
     if control is None:
         enrs.abort("la cible ne donne pas de certificat client ([tls] client_cert) / the target gives no client certificate")
     enrs.evidence("certificat client valide / valid client certificate", control.detail)
+    if control.silent:
+        enrs.abort(f"connecté avec le certificat valide, mais aucune réponse ni refus : acceptation non jugeable / connected with the "
+                   f"valid certificate, but neither an answer nor a refusal: acceptance cannot be judged ({control.detail})")
     assert control.answered and control.status not in (400, 403, 495, 496) and (control.ack_code is None or control.accepted()), \
         f"certificat client valide refusé / valid client certificate refused: {control.detail}"
 

@@ -72,7 +72,8 @@ def test_each_requirement_gets_the_aggregated_verdict_of_its_tests(pytester: pyt
     assert result.ret == 1
     assert verdicts(results) == {"DEMO-MUST-1": "FAILED", "DEMO-SHOULD-1": "FAILED", "DEMO-MUST-2": "ABORTED", "OTHER-1": "NOT_APPLICABLE"}
     failed = next(r for r in results["requirements"] if r["id"] == "DEMO-MUST-1")
-    assert [t.rsplit("/", 1)[-1] for t in failed["tests"]] == ["test_suite.py::test_fails", "test_suite.py::test_passes"]
+    assert [t.rsplit("/", 1)[-1] for t in failed["tests"]] == ["test_suite.py::test_fails", "test_suite.py::test_passes"]  # deciding test first
+    assert failed["tests_count"] == 2
     assert "arithmetic" in failed["reasons"][0]["reason"]
     aborted = next(r for r in results["requirements"] if r["id"] == "DEMO-MUST-2")
     assert aborted["reasons"][0]["reason"] == "Aborted: endpoint unreachable"

@@ -138,3 +138,11 @@ def test_received_acks_give_verdicts_to_the_hl7v2_ack_requirements(suite: SuiteR
     ack = {k: v for k, v in got.items() if k.startswith("HL7V2-ACK-")}
     assert set(ack) == {"HL7V2-ACK-01", "HL7V2-ACK-02", "HL7V2-ACK-03", "HL7V2-ACK-04"}
     assert {k for k, v in ack.items() if v != "PASSED"} == ({failing} if failing else set())
+
+
+def test_a_silent_endpoint_makes_the_client_certificate_checks_aborted_not_failed(suite: SuiteRunner) -> None:
+    """No ACK at all (TLS accepted, then silence): neither acceptance nor refusal can be judged."""
+    results = suite.run({"no-ack"}, "test_mtls.py", keyword="mllp and (good or without)")
+    got = suite.verdicts(results)
+    assert got["SEC-MTLS-02"] == "ABORTED" and "acceptance cannot be judged" in suite.reasons(results, "SEC-MTLS-02")
+    assert got["SEC-MTLS-01"] == "ABORTED" and "silent control" in suite.reasons(results, "SEC-MTLS-01")
