@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import tomllib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from harness.errors import HarnessError
 
@@ -54,6 +57,30 @@ def read_bounded(path: Path, max_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> bytes:
     if len(data) > max_bytes:
         raise HarnessError(f"{path} : fichier trop grand", f"{path}: file too large")
     return data
+
+
+MAX_CONFIG_BYTES = 5 * 1024 * 1024
+
+
+def read_toml(path: Path, fail: Callable[[str, str], Exception]) -> dict[str, Any]:
+    """Read a configuration file of the harness (pack, target, campaign, waivers) as TOML.
+
+    `fail(fr, en)` builds the caller's error, which names the kind of file and its path.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise fail(f"lecture impossible ({exc.strerror})", f"cannot read ({exc.strerror})") from exc
+    if len(data) > MAX_CONFIG_BYTES:
+        raise fail(f"fichier de plus de {MAX_CONFIG_BYTES} octets", f"file over {MAX_CONFIG_BYTES} bytes")
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise fail("le fichier n'est pas en UTF-8", "the file is not UTF-8") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise fail(f"TOML invalide : {exc}", f"invalid TOML: {exc}") from exc
 
 
 def sha256_hex(data: bytes) -> str:

@@ -7,13 +7,13 @@ stops with an error that names the file, the requirement and the field.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.fileio import read_toml
 from harness.resources import bundled_dir
 
 LEVELS = ("MUST", "SHOULD", "MAY")
@@ -189,14 +189,7 @@ def _read_source(path: Path, where: str, table: Any, fallback: Source | None) ->
 def load_pack(path: Path) -> ProfilePack:
     """Load and validate one profile pack file."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PackError(path, "fichier/file", f"lecture impossible ({exc.strerror})", f"cannot read ({exc.strerror})") from exc
-    except UnicodeDecodeError as exc:
-        raise PackError(path, "fichier/file", "le fichier n'est pas en UTF-8", "the file is not UTF-8") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise PackError(path, "fichier/file", f"TOML invalide : {exc}", f"invalid TOML: {exc}") from exc
+    raw = read_toml(path, lambda fr, en: PackError(path, "fichier/file", fr, en))
     top = _Reader(path, "fichier/file", raw, TOP_LEVEL_KEYS)
     if "pack" not in raw:
         top.fail("table [pack] absente", "missing [pack] table", "pack")

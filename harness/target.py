@@ -9,12 +9,12 @@ from __future__ import annotations
 import html
 import json
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.fileio import read_toml
 from harness.resources import bundled_dir
 
 SECRET_KEY = re.compile(r"(password|passphrase|secret|token|api[_-]?key|credential)", re.IGNORECASE)
@@ -153,12 +153,7 @@ def _timeout(value: Any, path: Path, where: str) -> float:
 def load_target(path: Path) -> Target:
     """Read and check a target file; relative paths are relative to the file's folder."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise HarnessError(f"fichier cible {path} : lecture impossible ({exc.strerror})", f"target file {path}: cannot read ({exc.strerror})") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise HarnessError(f"fichier cible {path} : TOML invalide : {exc}", f"target file {path}: invalid TOML: {exc}") from exc
+    raw = read_toml(path, lambda fr, en: _fail(path, "fichier/file", fr, en))
     base = path.resolve().parent
     candidate = raw.get("candidate")
     if not isinstance(candidate, dict):

@@ -17,13 +17,12 @@ so in its results, summary, report and certificate: a waiver is never applied or
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.fileio import read_bounded
+from harness.fileio import read_toml
 from harness.verdicts import Verdict
 
 REQUIRED = ("requirement", "candidate", "justification", "approver", "expires")
@@ -55,12 +54,7 @@ def _fail(path: Path, where: str, fr: str, en: str) -> HarnessError:
 def load_waivers(path: Path, known_requirements: set[str] | None = None) -> list[Waiver]:
     """Read and check a waivers file; an unknown requirement id is an error (a typo never passes)."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(read_bounded(path, 5 * 1024 * 1024).decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise _fail(path, "fichier/file", "pas en UTF-8", "not UTF-8") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise _fail(path, "fichier/file", f"TOML invalide : {exc}", f"invalid TOML: {exc}") from exc
+    raw = read_toml(path, lambda fr, en: _fail(path, "fichier/file", fr, en))
     if set(raw) - {"waivers"}:
         raise _fail(path, "fichier/file", f"table inconnue « {sorted(set(raw) - {'waivers'})[0]} »", f"unknown table '{sorted(set(raw) - {'waivers'})[0]}'")
     entries = raw.get("waivers", [])

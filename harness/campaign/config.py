@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.fileio import read_bounded
+from harness.fileio import read_toml
 
 DEFAULT_TIMEOUT = 1800.0
 MAX_TIMEOUT = 24 * 3600.0
@@ -107,12 +106,7 @@ def slugify(name: str, taken: set[str]) -> str:
 def load_campaign(path: Path, output: Path | None = None) -> Campaign:
     """Read and check a campaign file; relative paths are relative to the file's folder."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(read_bounded(path, 5 * 1024 * 1024).decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise _fail(path, "fichier/file", "pas en UTF-8", "not UTF-8") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise _fail(path, "fichier/file", f"TOML invalide : {exc}", f"invalid TOML: {exc}") from exc
+    raw = read_toml(path, lambda fr, en: _fail(path, "fichier/file", fr, en))
     if set(raw) - {"campaign", "candidates"}:
         raise _fail(path, "fichier/file", f"table inconnue « {sorted(set(raw) - {'campaign', 'candidates'})[0]} »", "unknown table")
     head = _Table(path, "[campaign]", raw.get("campaign"), CAMPAIGN_KEYS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from harness.cda.common import require_attrs, require_coded, require_present, require_value, templates
+from harness.cda.common import require_attrs, require_children, require_coded, require_present, require_value, templates
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
 from harness.cda.xpath import child, children, has_nf, q, tag
@@ -54,11 +54,7 @@ def service_event_code(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("SM-SERVICEEVENT-TIME")
 def service_event_time(doc: Doc, data: CdaData, out: Out) -> None:
     for time in q(doc.root, "cda:documentationOf/cda:serviceEvent/cda:effectiveTime"):
-        lows = children(time, "low")
-        if not lows:
-            out.fail(time, "serviceEvent/effectiveTime/low obligatoire", "serviceEvent/effectiveTime/low is required")
-        for low in lows:
-            require_attrs(out, low, ["value"])
+        require_children(out, time, "low", ["value"], "serviceEvent/effectiveTime/low obligatoire", "serviceEvent/effectiveTime/low is required")
 
 
 @rule("SM-LAB-STATUSCODE")

@@ -47,6 +47,16 @@ def require_attrs(out: Out, element: etree._Element, attrs: Iterable[str]) -> bo
     return ok
 
 
+def require_children(out: Out, parent: etree._Element, name: str, attrs: Iterable[str], missing_fr: str, missing_en: str) -> list[etree._Element]:
+    """At least one child `name` of `parent`, each carrying `attrs`; returns the children found."""
+    found = children(parent, name)
+    if not found:
+        out.fail(parent, missing_fr, missing_en)
+    for element in found:
+        require_attrs(out, element, attrs)
+    return found
+
+
 def require_no_nf(out: Out, element: etree._Element) -> bool:
     if has_nf(element):
         out.fail(element, f"{local(element)} : nullFlavor interdit", f"{local(element)}: nullFlavor is not allowed", "nullFlavor")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from harness.cda.common import require_attrs, require_coded, require_no_nf, require_present, require_value
+from harness.cda.common import require_attrs, require_children, require_coded, require_no_nf, require_present, require_value
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
 from harness.cda.xpath import child, children, has_nf, q
@@ -20,21 +20,13 @@ def author(doc: Doc, data: CdaData, out: Out) -> None:
     for element in authors:
         require_no_nf(out, element)
         require_no_nf(out, child(element, "assignedAuthor"))
-        times = children(element, "time")
-        if not times:
-            out.fail(element, "author/time obligatoire absent", "required author/time is missing")
-        for time in times:
-            require_attrs(out, time, ["value"])
+        require_children(out, element, "time", ["value"], "author/time obligatoire absent", "required author/time is missing")
 
 
 @rule("SM-AUTHOR-ID")
 def author_id(doc: Doc, data: CdaData, out: Out) -> None:
     for assigned in q(doc.root, "cda:author/cda:assignedAuthor"):
-        ids = children(assigned, "id")
-        if not ids:
-            out.fail(assigned, "assignedAuthor/id obligatoire absent", "required assignedAuthor/id is missing")
-        for element in ids:
-            require_attrs(out, element, ["root", "extension"])
+        require_children(out, assigned, "id", ["root", "extension"], "assignedAuthor/id obligatoire absent", "required assignedAuthor/id is missing")
 
 
 @rule("SM-AUTHOR-PERSON-DEVICE")
@@ -88,11 +80,7 @@ def legal_authenticator(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("SM-LEGALAUTH-TIME")
 def legal_authenticator_time(doc: Doc, data: CdaData, out: Out) -> None:
     for element in children(doc.root, "legalAuthenticator"):
-        times = children(element, "time")
-        if not times:
-            out.fail(element, "legalAuthenticator/time obligatoire", "legalAuthenticator/time is required")
-        for time in times:
-            require_attrs(out, time, ["value"])
+        require_children(out, element, "time", ["value"], "legalAuthenticator/time obligatoire", "legalAuthenticator/time is required")
 
 
 @rule("SM-LEGALAUTH-ENTITY")
@@ -113,11 +101,7 @@ def legal_authenticator_entity(doc: Doc, data: CdaData, out: Out) -> None:
 def authenticator(doc: Doc, data: CdaData, out: Out) -> None:
     ps_root = data.const("ps_root")
     for element in children(doc.root, "authenticator"):
-        times = children(element, "time")
-        if not times:
-            out.fail(element, "authenticator/time obligatoire", "authenticator/time is required")
-        for time in times:
-            require_attrs(out, time, ["value"])
+        require_children(out, element, "time", ["value"], "authenticator/time obligatoire", "authenticator/time is required")
         codes = children(element, "signatureCode")
         if not codes:
             out.fail(element, "authenticator/signatureCode obligatoire", "authenticator/signatureCode is required")

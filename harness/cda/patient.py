@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from harness.cda.common import require_attrs, require_coded, require_no_nf, require_present, require_value
+from harness.cda.common import require_attrs, require_children, require_coded, require_no_nf, require_present, require_value
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
 from harness.cda.xpath import child, children, has_nf, local, q
@@ -75,11 +75,7 @@ def patient_gender(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("SM-PATIENT-BIRTHTIME")
 def patient_birth_time(doc: Doc, data: CdaData, out: Out) -> None:
     for patient in _patients(doc):
-        times = children(patient, "birthTime")
-        if not times:
-            out.fail(patient, "birthTime obligatoire absent", "required birthTime is missing")
-        for element in times:
-            require_attrs(out, element, ["value"])
+        require_children(out, patient, "birthTime", ["value"], "birthTime obligatoire absent", "required birthTime is missing")
 
 
 @rule("SM-PATIENT-INS")

@@ -70,3 +70,14 @@ def test_selecting_an_unknown_profile_is_a_clear_error(packs_dir: Path) -> None:
 def test_a_missing_profiles_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(HarnessError, match="profiles folder not found"):
         PackRegistry.load([tmp_path / "absent"])
+
+
+def test_an_oversized_or_binary_pack_is_a_clear_error(tmp_path: Path) -> None:
+    big = tmp_path / "big.toml"
+    big.write_bytes(b"# " + b"x" * (6 * 1024 * 1024))
+    with pytest.raises(PackError, match="file over"):
+        load_pack(big)
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe\x00junk")
+    with pytest.raises(PackError, match="not UTF-8"):
+        load_pack(binary)
