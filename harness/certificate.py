@@ -27,12 +27,14 @@ h2 { font-size: 12pt; margin: 6mm 0 2mm; border-bottom: 1px solid #ccc; }
 .overall { font-size: 14pt; font-weight: bold; padding: 2mm 4mm; display: inline-block; border: 2px solid; }
 .overall.issued { color: #18753c; } .overall.refused { color: #c9191e; }
 table { width: 100%; border-collapse: collapse; page-break-inside: auto; }
+table#requirements { table-layout: fixed; }
+td { overflow-wrap: anywhere; }
 tr { page-break-inside: avoid; }
 th, td { border: 1px solid #bbb; padding: 1mm 2mm; text-align: left; vertical-align: top; }
 th { background: #eee; }
 td.v-PASSED { color: #18753c; font-weight: bold; } td.v-FAILED, td.v-ABORTED { color: #c9191e; font-weight: bold; }
 td.v-NOT_TESTED { color: #b34000; } td.v-WAIVED { color: #695240; font-weight: bold; }
-code { font-size: 8pt; white-space: nowrap; }
+code { font-size: 8pt; }
 code.sha { white-space: normal; word-break: break-all; }
 dl { display: grid; grid-template-columns: 40mm 1fr; gap: 1mm 4mm; margin: 0; }
 dt { font-weight: bold; } dd { margin: 0; }
@@ -137,7 +139,7 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
 <table id="profiles"><thead><tr><th>Id</th><th>{label('profiles', lang)}</th><th>{label('version', lang)}</th><th>{label('framework', lang)}</th><th>{label('source', lang)}</th></tr></thead>
 <tbody>{profiles}</tbody></table>
 <h2>{label('requirements', lang)}</h2>
-<table id="requirements"><thead><tr><th>{label('requirement', lang)}</th><th>{label('level', lang)}</th><th>{label('statement', lang)}</th><th>{label('verdict', lang)}</th><th>{label('reason', lang)}</th></tr></thead>
+<table id="requirements"><colgroup><col style="width:23%"><col style="width:11%"><col style="width:36%"><col style="width:12%"><col style="width:18%"></colgroup><thead><tr><th>{label('requirement', lang)}</th><th>{label('level', lang)}</th><th>{label('statement', lang)}</th><th>{label('verdict', lang)}</th><th>{label('reason', lang)}</th></tr></thead>
 <tbody>{rows}</tbody></table>
 <h2>{label('artefacts', lang)}</h2>
 <table id="artefacts"><tbody>{artefacts or f"<tr><td>{label('none', lang)}</td></tr>"}</tbody></table>

@@ -21,7 +21,8 @@ def row_cells(report: Any, lang: str) -> list[str]:
     levels = "<br>".join(escape(r.level) for r in requirements)
     sources = "<br>".join(escape(f"{r.source.document} {r.source.version}, {r.section}") for r in requirements)
     verdict = escape(getattr(report, "enrs_verdict", ""))
-    return [f"<td>{ids}</td>", f"<td>{levels}</td>", f"<td>{sources}</td>", f"<td>{verdict}</td>"]
+    one_line = "<td style='white-space:nowrap'>"  # ids and levels stay aligned line by line
+    return [f"{one_line}{ids}</td>", f"{one_line}{levels}</td>", f"<td>{sources}</td>", f"<td>{verdict}</td>"]
 
 
 def evidence_html(record: TestRecord, redact: Redactor) -> str:

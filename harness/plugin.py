@@ -225,7 +225,9 @@ class EnrsSession:
 
     def _decorate(self, report: pytest.TestReport, record: TestRecord, when: str) -> None:
         """Carry the requirement columns and the evidence to pytest-html."""
-        report.enrs_requirements = [self.registry.requirements[r] for r in record.requirements if r in self.registry.requirements]  # type: ignore[attr-defined]
+        # The marked requirements, and those a test judged itself that did not pass (a document's broken rules).
+        shown = record.requirements + [r for r, (v, _) in record.explicit.items() if v is not Verdict.PASSED and r not in record.requirements]
+        report.enrs_requirements = [self.registry.requirements[r] for r in shown if r in self.registry.requirements]  # type: ignore[attr-defined]
         report.enrs_verdict = str(record.verdict) if record.verdict else ""  # type: ignore[attr-defined]
         if when in ("setup", "call") and (record.evidence or record.reason):
             from harness.html_report import evidence_extra
