@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 RESULTS_SCHEMA = "enrs-harness/results/1"
 COMPLETE_EXIT_STATUSES = (0, 1)  # pytest: all passed, some failed
 MAX_TESTS_LISTED = 50
+_EXIT_REASONS = {  # pytest's exit statuses other than 0 and 1, said for people
+    2: ("campagne interrompue (Ctrl-C ou erreur de collecte des tests) ; ", "run interrupted (Ctrl-C or an error collecting the tests); "),
+    3: ("erreur interne ; ", "internal error; "),
+    4: ("erreur d'utilisation ; ", "usage error; "),
+    5: ("aucun test collecté ; ", "no test collected; "),
+}
 
 
 def utc_now() -> str:
@@ -116,7 +122,8 @@ class RunWriter:
         if not final:
             return "running", "la campagne de test n'est pas terminée / the test run has not finished"
         if session.exitstatus not in COMPLETE_EXIT_STATUSES:
-            return "interrupted", f"pytest a terminé avec le code {session.exitstatus} / pytest ended with exit status {session.exitstatus}"
+            fr, en = _EXIT_REASONS.get(session.exitstatus, ("", ""))
+            return "interrupted", f"{fr}pytest a terminé avec le code {session.exitstatus} / {en}pytest ended with exit status {session.exitstatus}"
         if session.incomplete_reason:
             return "interrupted", session.incomplete_reason
         unfinished = [r.nodeid for r in session.records.values() if not r.finished]
