@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from harness.cda.common import require_attrs, require_children, require_coded, require_present, require_value, templates
+from harness.cda.common import require_attrs, require_children, require_coded, require_present, require_ps_id, require_value, templates
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
 from harness.cda.xpath import child, children, has_nf, q, tag
@@ -175,14 +175,6 @@ def discharge(doc: Doc, data: CdaData, out: Out) -> None:
             require_value(out, code, "codeSystem", data.const("discharge_code_system"))
 
 
-def _ps_entity(out: Out, entity: etree._Element, ps_root: str) -> None:
-    ids = [i for i in children(entity, "id") if i.get("root") == ps_root]
-    if not ids:
-        out.fail(entity, f"assignedEntity/id[@root='{ps_root}'] (RPPS/ADELI) obligatoire", f"assignedEntity/id[@root='{ps_root}'] (RPPS/ADELI) is required")
-    for identifier in ids:
-        require_attrs(out, identifier, ["extension"])
-
-
 @rule("SM-RESPONSIBLEPARTY")
 def responsible_party(doc: Doc, data: CdaData, out: Out) -> None:
     ps_root = data.const("ps_root")
@@ -192,7 +184,7 @@ def responsible_party(doc: Doc, data: CdaData, out: Out) -> None:
             if not entities:
                 out.fail(party, "responsibleParty/assignedEntity obligatoire", "responsibleParty/assignedEntity is required")
             for entity in entities:
-                _ps_entity(out, entity, ps_root)
+                require_ps_id(out, entity, ps_root)
                 for identifier in q(entity, "cda:representedOrganization/cda:id"):
                     require_attrs(out, identifier, ["root", "extension"])
 
@@ -211,7 +203,7 @@ def encounter_participant(doc: Doc, data: CdaData, out: Out) -> None:
             if not entities:
                 out.fail(element, "encounterParticipant/assignedEntity obligatoire", "encounterParticipant/assignedEntity is required")
             for entity in entities:
-                _ps_entity(out, entity, ps_root)
+                require_ps_id(out, entity, ps_root)
 
 
 @rule("SM-FACILITY-CODE")

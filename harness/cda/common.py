@@ -57,6 +57,15 @@ def require_children(out: Out, parent: etree._Element, name: str, attrs: Iterabl
     return found
 
 
+def require_ps_id(out: Out, entity: etree._Element, ps_root: str) -> None:
+    """A health professional's assignedEntity carries an id under the RPPS/ADELI root, with @extension."""
+    ids = [i for i in children(entity, "id") if i.get("root") == ps_root]
+    if not ids:
+        out.fail(entity, f"assignedEntity/id[@root='{ps_root}'] (RPPS/ADELI) obligatoire", f"assignedEntity/id[@root='{ps_root}'] (RPPS/ADELI) is required")
+    for identifier in ids:
+        require_attrs(out, identifier, ["extension"])
+
+
 def require_no_nf(out: Out, element: etree._Element) -> bool:
     if has_nf(element):
         out.fail(element, f"{local(element)} : nullFlavor interdit", f"{local(element)}: nullFlavor is not allowed", "nullFlavor")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from harness.cda.common import require_attrs, require_children, require_coded, require_no_nf, require_present, require_value
+from harness.cda.common import require_attrs, require_children, require_coded, require_no_nf, require_present, require_ps_id, require_value
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
 from harness.cda.xpath import child, children, has_nf, q
@@ -108,11 +108,7 @@ def authenticator(doc: Doc, data: CdaData, out: Out) -> None:
         for code in codes:
             require_value(out, code, "code", "S")
         for entity in children(element, "assignedEntity"):
-            ids = [i for i in children(entity, "id") if i.get("root") == ps_root]
-            if not ids:
-                out.fail(entity, f"assignedEntity/id[@root='{ps_root}'] (RPPS/ADELI) obligatoire", f"assignedEntity/id[@root='{ps_root}'] (RPPS/ADELI) is required")
-            for identifier in ids:
-                require_attrs(out, identifier, ["extension"])
+            require_ps_id(out, entity, ps_root)
 
 
 # -- §4.10 informant, §4.11 informationRecipient, §4.12 participant --------------------------
