@@ -15,7 +15,7 @@ from pathlib import Path
 from harness.cda import acts, header, header_common, nonxml, participants, patient, structure, volets  # noqa: F401  (registers the rules)
 from harness.cda.data import CdaData, cda_data
 from harness.cda.engine import Doc, run_rules
-from harness.cda.parse import UnsafeOrInvalidXml, parse
+from harness.cda.parse import Parsed, UnsafeOrInvalidXml, parse
 from harness.cda.xpath import location
 from harness.fileio import sha256_hex
 from harness.findings import ArtefactReport, Finding, Severity
@@ -60,13 +60,16 @@ def data_of(context: ValidationContext) -> CdaData:
     return _cached(tuple(p for p in context.registry.packs.values() if _is_cda_pack(p)), cda_data)
 
 
-def validate_cda(data: bytes, path: str, context: ValidationContext) -> ArtefactReport:
+def validate_cda(data: bytes, path: str, context: ValidationContext, parsed: Parsed | None = None) -> ArtefactReport:
+    """Validate a CDA document; `parsed`: the same bytes already parsed by the caller (a CDA embedded in
+    an HL7 v2 message is parsed once, for the message's cross-checks and for this validation)."""
     report = ArtefactReport(path=path, sha256=sha256_hex(data), size=len(data), kind=KIND, verdict=ArtefactVerdict.ABORTED)
-    try:
-        parsed = parse(data, context.max_bytes)
-    except UnsafeOrInvalidXml as exc:
-        report.reason = f"{exc.fr} (ligne {exc.line}) / {exc.en} (line {exc.line})" if exc.line else f"{exc.fr} / {exc.en}"
-        return report
+    if parsed is None:
+        try:
+            parsed = parse(data, context.max_bytes)
+        except UnsafeOrInvalidXml as exc:
+            report.reason = f"{exc.fr} (ligne {exc.line}) / {exc.en} (line {exc.line})" if exc.line else f"{exc.fr} / {exc.en}"
+            return report
     active = active_requirements(context)
     cdata = data_of(context)
     findings: list[Finding] = []

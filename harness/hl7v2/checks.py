@@ -10,7 +10,7 @@ from functools import cache
 
 from harness.findings import Finding, Severity
 from harness.hl7v2 import ids
-from harness.hl7v2.message import Message, Segment, location, unescape
+from harness.hl7v2.message import Message, Segment, expected_received, location, unescape
 from harness.hl7v2.profiles import EventProfile, FieldRule
 from harness.hl7v2.standard import datatype_components, segment_fields
 
@@ -28,28 +28,50 @@ def _finding(requirement: str, fr: str, en: str, where: str, line: int | None, s
     return Finding(requirement, severity, fr, en, where, line)
 
 
-def check_structure(message: Message, event: EventProfile) -> list[Finding]:
-    """Segment order against the structure's automaton; segments the structure does not know."""
+def check_structure(message: Message, event: EventProfile, lenient: bool = False) -> list[Finding]:
+    """Segment order against the structure's automaton, each problem reported once where it is.
+
+    A segment that cannot come here but can come later means the segments expected before it are
+    missing: matching resumes after it (no cascade), and the missing segments are reported once —
+    by their usage rule when the profile requires them (HL7V2-STR-02 or the pack's id), else here.
+    A segment the structure does not know is an error (a warning for Z-segments; information only
+    when `lenient`: the declared profile, not supported, may define it)."""
     findings: list[Finding] = []
     automaton = event.automaton
     states = automaton.start
     reported = 0
+
+    def required_absent(names: list[str]) -> bool:
+        return any(not message.all(n) and (rule := event.segments.get(n)) is not None and rule.usage == "R" for n in names)
+
     for segment in message.segments:
         if segment.name not in automaton.names:
-            findings.append(_finding(ids.ORDER, f"segment {segment.name} inconnu de la structure {event.structure} (conservé, non interprété)",
-                                     f"segment {segment.name} is not part of structure {event.structure} (kept, not interpreted)",
-                                     segment.name, segment.line, Severity.WARNING))
+            severity = Severity.INFO if lenient else Severity.WARNING if segment.name.startswith("Z") else Severity.ERROR
+            findings.append(_finding(ids.ORDER, f"segment {segment.name} inconnu de la structure {event.structure}",
+                                     f"segment {segment.name} is not part of structure {event.structure}", segment.name, segment.line, severity))
             continue
         following = automaton.step(states, segment.name)
-        if not following:
-            if reported < MAX_ORDER_FINDINGS:
-                expected = ", ".join(automaton.expected(states)) or "-"
-                findings.append(_finding(ids.ORDER, f"segment {segment.name} inattendu à cette place dans {event.structure} (attendu : {expected})",
-                                         f"segment {segment.name} not expected here in {event.structure} (expected: {expected})", segment.name, segment.line))
-            reported += 1
+        if following:
+            states = following
             continue
-        states = following
-    if not reported and not automaton.accepts(states):
+        expected = automaton.expected(states)
+        later = automaton.skip_to(states, segment.name)
+        if later and required_absent(expected):
+            states = later  # a required segment is missing: its usage rule reports it, once
+            continue
+        if reported < MAX_ORDER_FINDINGS:
+            shown = ", ".join(expected) or "-"
+            if later:
+                fr, en = (f"segment {segment.name} : segment(s) attendu(s) avant lui absent(s) ({shown})",
+                          f"segment {segment.name}: segment(s) expected before it missing ({shown})")
+            else:
+                fr, en = (f"segment {segment.name} inattendu à cette place dans {event.structure} (attendu : {shown})",
+                          f"segment {segment.name} not expected here in {event.structure} (expected: {shown})")
+            findings.append(_finding(ids.ORDER, fr, en, segment.name, segment.line))
+        reported += 1
+        if later:
+            states = later
+    if not reported and not automaton.accepts(states) and not required_absent(automaton.expected(states)):
         expected = ", ".join(automaton.expected(states)) or "-"
         last = message.segments[-1]
         findings.append(_finding(ids.ORDER, f"message incomplet pour {event.structure} : attendu ensuite {expected}",
@@ -110,16 +132,16 @@ def check_field_rules(message: Message, event: EventProfile) -> list[Finding]:
                 ok = [(i, v) for i, v in present if (v.upper() if rule.ignore_case else v) in allowed]
                 if rule.match == "any":
                     if not ok:
-                        shown = ", ".join(v for _, v in present)
-                        findings.append(_finding(rule.requirement or ids.VALUESET, f"{where} : aucune répétition parmi les valeurs attendues ({shown})",
-                                                 f"{where}: no repetition holds an expected value ({shown})", where, segment.line, rule.severity))
+                        fr, en = expected_received(where, "~".join(v for _, v in present), sorted(rule.values))
+                        findings.append(_finding(rule.requirement or ids.VALUESET, f"{fr} (aucune répétition ne convient)", f"{en} (no repetition matches)",
+                                                 where, segment.line, rule.severity))
                 else:
                     for index, value in present:
                         if (index, value) not in ok:
                             at = location(rule.segment, rule.field, index if len(reps) > 1 else None, rule.comp, rule.sub)
-                            name = f" ({rule.valueset_name})" if rule.valueset_name else ""
-                            findings.append(_finding(rule.requirement or ids.VALUESET, f"{at} : valeur « {value} » hors des valeurs permises{name}",
-                                                     f"{at}: value '{value}' not among the allowed values{name}", at, segment.line, rule.severity))
+                            large = rule.valueset_name and len(rule.values) > 12  # a large table is named, not listed
+                            fr, en = expected_received(at, value, f"{rule.valueset_name} ({len(rule.values)} codes)" if large else rule.values)
+                            findings.append(_finding(rule.requirement or ids.VALUESET, fr, en, at, segment.line, rule.severity))
     return findings
 
 

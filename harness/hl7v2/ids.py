@@ -7,6 +7,7 @@ MLLP = "HL7V2-SYN-04"          # complete MLLP frame
 ESCAPE = "HL7V2-SYN-05"        # defined escape sequences only
 CHARSET = "HL7V2-ENC-01"       # MSH-18 supported and matching the bytes
 VERSION = "HL7V2-VER-01"       # MSH-12 among supported versions
+PROFILE = "HL7V2-PRF-01"       # the profile and version MSH-21 declares are supported (else judged on the base standard only)
 MESSAGE_TYPE = "HL7V2-MSG-01"  # MSH-9 known to the profile, structure consistent with the trigger
 ORDER = "HL7V2-STR-01"         # segment order and groups
 SEGMENT_USAGE = "HL7V2-STR-02"  # segment usage and cardinality

@@ -8,6 +8,7 @@ dozen values, so splitting everything up front would cost more than it saves.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -52,6 +53,14 @@ def location(segment: str, field: int | None = None, rep: int | None = None, com
             if sub is not None:
                 text += f".{sub}"
     return text
+
+
+def expected_received(where: str, received: str | None, expected: str | Iterable[str]) -> tuple[str, str]:
+    """The one wording of a value that is not the expected one, in French and English: where, the value
+    received (∅ when empty) and the value(s) expected — `PID-8 : reçu « X », attendu F, M`."""
+    wanted = expected if isinstance(expected, str) else ", ".join(sorted(expected)) or "∅"
+    got = received if received else "∅"
+    return f"{where} : reçu « {got} », attendu {wanted}", f"{where}: received '{got}', expected {wanted}"
 
 
 @lru_cache(maxsize=16)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from harness.errors import HarnessError
@@ -67,6 +68,15 @@ class CompiledProfile:
     settings: dict[str, Any]
     data: dict[str, Any]
     requirement_ids: tuple[str, ...]
+    declares: tuple[tuple[str, str], ...] = ()  # (MSH-21.2 profile, MSH-21.1 version) pairs this pack implements
+    levels: dict[str, Severity] = field(default_factory=dict)  # requirement id → severity of a violation (from its level)
+
+    def severity(self, requirement: str) -> Severity:
+        """The severity of a violation of `requirement`: its pack level decides (MUST → error, SHOULD/MAY → warning)."""
+        return self.levels.get(requirement, Severity.ERROR)
+
+    def supported(self) -> list[str]:
+        return [f"{profile} {version}" for profile, version in self.declares]
 
 
 class ProfileDataError(HarnessError):
@@ -74,7 +84,8 @@ class ProfileDataError(HarnessError):
         super().__init__(f"pack {pack_id} : [data.hl7v2] {where} : {problem}", f"pack {pack_id}: [data.hl7v2] {where}: {problem}")
 
 
-def _field_rules(pack_id: str, table: dict[str, Any], valuesets: dict[str, frozenset[str]], version: str, where: str) -> list[FieldRule]:
+def _field_rules(pack_id: str, table: dict[str, Any], valuesets: dict[str, frozenset[str]], version: str, where: str,
+                 levels: dict[str, Severity]) -> list[FieldRule]:
     rules: list[FieldRule] = []
     for path, spec in table.items():
         match = _PATH.match(path)
@@ -90,13 +101,15 @@ def _field_rules(pack_id: str, table: dict[str, Any], valuesets: dict[str, froze
             if codes is None:
                 raise ProfileDataError(pack_id, where, f"{path}: unknown value set {valueset!r}")
             values = codes
-        severity = Severity(spec.get("severity", "error"))
+        requirement = spec.get("requirement")
+        # the requirement's level decides (MUST → error, SHOULD → warning); generic HL7V2-* checks are errors
+        severity = Severity(spec["severity"]) if "severity" in spec else levels.get(requirement or "", Severity.ERROR)
         rules.append(FieldRule(
             segment=match.group(1), field=int(match.group(2)),
             comp=int(match.group(3)) if match.group(3) else None, sub=int(match.group(4)) if match.group(4) else None,
             usage=usage, values=frozenset(values) if values is not None else None, length=spec.get("length"),
             max_reps=spec.get("max_reps"), match=spec.get("match", "each"), ignore_case=bool(spec.get("ignore_case", False)),
-            requirement=spec.get("requirement"), severity=severity, valueset_name=valueset,
+            requirement=requirement, severity=severity, valueset_name=valueset,
         ))
     return rules
 
@@ -120,14 +133,25 @@ def _structure(pack_id: str, name: str, spec: dict[str, Any], version: str) -> N
     return node
 
 
-def compile_profile(pack_id: str, data: dict[str, Any], settings: dict[str, Any], requirement_ids: tuple[str, ...]) -> CompiledProfile:
+def _declares(pack_id: str, data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for entry in data.get("declares", ()):
+        if not isinstance(entry, dict) or not isinstance(entry.get("profile"), str) or not isinstance(entry.get("version"), str):
+            raise ProfileDataError(pack_id, "declares", "expected entries { profile = \"CISIS_CDA_HL7_V2\", version = \"2.1\" }")
+        pairs.append((entry["profile"], entry["version"]))
+    return tuple(pairs)
+
+
+def compile_profile(pack_id: str, data: dict[str, Any], settings: dict[str, Any], requirement_ids: tuple[str, ...],
+                    levels: dict[str, Severity] | None = None) -> CompiledProfile:
     """Compile the `[data.hl7v2]` table of a pack."""
     versions = tuple(data.get("versions", ()))
     if not versions:
         raise ProfileDataError(pack_id, "versions", "at least one HL7 version is expected")
     version = versions[0]
     valuesets = {name: frozenset(spec["codes"]) for name, spec in data.get("valuesets", {}).items()}
-    common_fields = _field_rules(pack_id, data.get("fields", {}), valuesets, version, "fields")
+    levels = dict(levels or {})
+    common_fields = _field_rules(pack_id, data.get("fields", {}), valuesets, version, "fields", levels)
     common_segments = data.get("segments", {})
     structures: dict[str, Node] = {}
     events: dict[str, EventProfile] = {}
@@ -145,13 +169,14 @@ def compile_profile(pack_id: str, data: dict[str, Any], settings: dict[str, Any]
             if rule.get("usage", "O") not in USAGES:
                 raise ProfileDataError(pack_id, f"events.{key}.segments.{name}", f"usage {rule.get('usage')!r} not in {USAGES}")
             segments[name] = SegmentRule(rule.get("usage", "O"), int(rule.get("max", -1)), rule.get("requirement", ids.SEGMENT_USAGE))
-        event_fields = _field_rules(pack_id, spec.get("fields", {}), valuesets, event_version, f"events.{key}.fields")
+        event_fields = _field_rules(pack_id, spec.get("fields", {}), valuesets, event_version, f"events.{key}.fields", levels)
         overridden = {(r.segment, r.field, r.comp, r.sub) for r in event_fields}
         fields = [r for r in common_fields if (r.segment, r.field, r.comp, r.sub) not in overridden] + event_fields
         extra = {k: v for k, v in spec.items() if k not in ("structure", "segments", "fields")}
         node = structures[cache_key]
         events[key] = EventProfile(key, spec.get("message_structure", structure_name), Automaton.compile(node), node, segments, fields, extra)
-    return CompiledProfile(pack_id, data.get("rules"), versions, events, data.get("segment_types", {}), settings, data, requirement_ids)
+    return CompiledProfile(pack_id, data.get("rules"), versions, events, data.get("segment_types", {}), settings, data, requirement_ids,
+                           _declares(pack_id, data), levels)
 
 
 _compiled: dict[tuple[str, str], CompiledProfile] = {}
@@ -164,5 +189,16 @@ def profile_for_pack(pack: Any) -> CompiledProfile | None:
         return None
     key = (pack.id, str(pack.path))
     if key not in _compiled:
-        _compiled[key] = compile_profile(pack.id, data, pack.settings, tuple(r.id for r in pack.requirements))
+        levels = {r.id: Severity.ERROR if r.level == "MUST" else Severity.WARNING for r in pack.requirements}
+        _compiled[key] = compile_profile(pack.id, data, pack.settings, tuple(r.id for r in pack.requirements), levels)
     return _compiled[key]
+
+
+@cache
+def base_event(version: str, structure: str) -> EventProfile | None:
+    """The standard's structure alone (no profile rules): what a message is judged on when the profile
+    it declares is not supported. None when the version does not define that structure."""
+    node = message_structure(version, structure)
+    if node is None:
+        return None
+    return EventProfile(structure, structure, Automaton.compile(node), node, {}, [], {})

@@ -7,20 +7,19 @@ from __future__ import annotations
 
 import binascii
 import re
+from dataclasses import replace
 from typing import Any
 
 from harness.errors import HarnessError
 from harness.findings import ArtefactReport, Finding, Severity
 from harness.hl7v2.ack import ACK_DOCUMENT_IDS, check_ack_document
-from harness.hl7v2.message import Message, Segment, location
+from harness.hl7v2.message import Message, Segment, expected_received, location
 from harness.hl7v2.profiles import CompiledProfile, EventProfile
 from harness.hl7v2.standard import segment_fields
 from harness.verdicts import ArtefactVerdict
 
 V3 = "{urn:hl7-org:v3}"
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
-DOCUMENT_IDS = ["CDAH2-EVT-01", "CDAH2-DOC-01", "CDAH2-DOC-02", "CDAH2-DOC-04", "CDAH2-PID-01", "CDAH2-PV1-01", "CDAH2-CWE-01",
-                "CDAH2-META-01", "CDAH2-META-02", "CDAH2-META-03", "CDAH2-META-04", "CDAH2-PRT-01", "CDAH2-PRT-02", "CDAH2-PRT-03"]
 
 
 def _f(requirement: str, fr: str, en: str, where: str | None, line: int | None, severity: Severity = Severity.ERROR) -> Finding:
@@ -28,6 +27,22 @@ def _f(requirement: str, fr: str, en: str, where: str | None, line: int | None, 
 
 
 def check(message: Message, event: EventProfile, profile: CompiledProfile, context: Any, path: str) -> tuple[list[Finding], list[str], list[ArtefactReport]]:
+    findings, evaluated, children = _check(message, event, profile, context, path)
+    # the severity of a violation is its requirement's level in the pack (MUST → error, SHOULD → warning)
+    findings = [f if f.severity is Severity.INFO else replace(f, severity=profile.severity(f.requirement)) for f in findings]
+    return findings, evaluated, children
+
+
+def classify(message: Message, obx: Segment, meta: dict[str, Any], document_systems: frozenset[str]) -> str:
+    """What an OBX carries, from what it is: "metadata" (OBX-3.3 the metadata table), "document"
+    (OBX-3.3 a document coding: LOINC, TRE_A05), or "other". Reads OBX-3 only: nothing is decoded."""
+    system = message.value(obx, 3, 1, 3).strip()
+    if system == meta.get("coding_system", "MetaDMPMSS"):
+        return "metadata"
+    return "document" if system in document_systems else "other"
+
+
+def _check(message: Message, event: EventProfile, profile: CompiledProfile, context: Any, path: str) -> tuple[list[Finding], list[str], list[ArtefactReport]]:
     code = event.key.split("^")[0]
     findings: list[Finding] = []
     if code == "ACK":
@@ -40,38 +55,52 @@ def check(message: Message, event: EventProfile, profile: CompiledProfile, conte
         return findings, evaluated, []
     if code not in ("ORU", "MDM"):
         return findings, evaluated, []
-    evaluated += DOCUMENT_IDS
     children: list[ArtefactReport] = []
     meta = profile.data.get("metadata", {})
-    observations = message.all("OBX")
-    meta_system = meta.get("coding_system", "MetaDMPMSS")
-    documents = [s for s in observations if message.value(s, 3, 1, 3).strip() != meta_system]
-    metadata = [s for s in observations if message.value(s, 3, 1, 3).strip() == meta_system]
-    findings += check_operation(message, event, profile, documents)
-    findings += check_pv1(message)
+    document_systems = frozenset(profile.data.get("valuesets", {}).get("document-coding-system", {}).get("codes", ("LN",)))
+    kinds = {id(s): classify(message, s, meta, document_systems) for s in message.all("OBX")}
+    documents = [s for s in message.all("OBX") if kinds[id(s)] == "document"]
+    metadata = [s for s in message.all("OBX") if kinds[id(s)] == "metadata"]
+    evaluated += ["CDAH2-DOC-01", "CDAH2-META-01", "CDAH2-META-02", "CDAH2-META-03", "CDAH2-META-04", "CDAH2-PRT-01", "CDAH2-PRT-02", "CDAH2-PRT-03"]
+    for obx in message.all("OBX"):
+        if kinds[id(obx)] == "other":
+            fr, en = expected_received("OBX-3.3", message.value(obx, 3, 1, 3).strip(), sorted(document_systems | {meta.get("coding_system", "MetaDMPMSS")}))
+            findings.append(_f("CDAH2-DOC-01", f"{fr} : OBX ni document ni métadonnée", f"{en}: an OBX that is neither a document nor a metadata item", "OBX-3.3", obx.line))
+    if message.first("ORC") is not None and documents:  # rules on segments absent from the message do not apply
+        evaluated.append("CDAH2-EVT-01")
+        findings += check_operation(message, event, profile, documents)
+    if not documents:
+        findings.append(_f("CDAH2-DOC-01", "aucun OBX ne porte de document", "no OBX carries a document", "OBX", None))
+    if message.first("PV1") is not None:
+        evaluated.append("CDAH2-PV1-01")
+        findings += check_pv1(message)
     values = check_metadata(message, event, meta, metadata, findings)
     findings += check_prt(message, documents, values)
     limit = event.extra.get("max_documents", 1)
-    if len(documents) > limit:
-        findings.append(_f("CDAH2-DOC-01", f"{len(documents)} OBX documents : {event.key} en porte au plus {limit}",
-                           f"{len(documents)} document OBX: {event.key} carries at most {limit}", "OBX", documents[limit].line))
-    for obx in documents:
+    if len(documents) > limit:  # the documents past the limit are never decoded (a message may carry thousands)
+        findings.append(_f("CDAH2-DOC-01", f"{len(documents)} OBX documents : {event.key} en porte au plus {limit} ; seuls les {limit} premiers sont décodés et validés",
+                           f"{len(documents)} document OBX: {event.key} carries at most {limit}; only the first {limit} are decoded and validated",
+                           "OBX", documents[limit].line))
+    for obx in documents[:limit]:
         payload, more = check_document_obx(message, obx, event)
         findings += more
+        evaluated.append("CDAH2-DOC-02")
         if payload is None:
             continue
-        tree = _parse_cda(payload, obx, findings)
-        if tree is None:
+        parsed = _parse_cda(payload, obx, findings, context)
+        if parsed is None:
             continue
-        findings += check_patient(message, tree)
-        findings += check_document_code(message, obx, tree)
-        findings += check_confidentiality(tree, values, obx, meta.get("restricted_confidentiality", ["R", "V"]))
-        if code == "MDM":
+        root = parsed.document
+        if message.first("PID") is not None:
+            evaluated.append("CDAH2-PID-01")
+            findings += check_patient(message, root)
+        evaluated.append("CDAH2-DOC-04")
+        findings += check_document_code(message, obx, root)
+        findings += check_confidentiality(root, values, obx, meta.get("restricted_confidentiality", ["R", "V"]))
+        if code == "MDM" and message.first("TXA") is not None:
             evaluated += ["CDAH2-TXA-02", "CDAH2-TXA-04"]
-            findings += check_txa(message, tree)
-        from harness.validation import validate_bytes  # late: validation imports the validators
-
-        child = validate_bytes(payload, f"{path}#OBX-5.5@{obx.line}", context, kind="cda")
+            findings += check_txa(message, root)
+        child = validate_embedded(payload, f"{path}#OBX-5.5@{obx.line}", context, parsed)
         children.append(child)
         if child.verdict is ArtefactVerdict.ABORTED:
             findings.append(_f("CDAH2-DOC-03", f"document CDA de la ligne {obx.line} non validé : {child.reason}",
@@ -81,12 +110,23 @@ def check(message: Message, event: EventProfile, profile: CompiledProfile, conte
             if child.verdict is ArtefactVerdict.FAILED:
                 findings.append(_f("CDAH2-DOC-03", f"le document CDA de la ligne {obx.line} est non conforme (voir le rapport imbriqué)",
                                    f"the CDA document of line {obx.line} is not conformant (see the nested report)", "OBX-5.5", obx.line))
-    if code == "MDM":
+    txa = message.first("TXA")
+    if code == "MDM" and txa is not None:
         evaluated.append("CDAH2-TXA-03")
-        if event.extra.get("parent_required") and not message.value(message.first("TXA"), 13).strip():
-            txa = message.first("TXA")
-            findings.append(_f("CDAH2-TXA-03", f"TXA-13 (document remplacé) obligatoire pour {event.key}", f"TXA-13 (replaced document) required for {event.key}", "TXA-13", txa.line if txa else None))
+        if event.extra.get("parent_required") and not message.value(txa, 13).strip():
+            findings.append(_f("CDAH2-TXA-03", f"TXA-13 (document remplacé) obligatoire pour {event.key}", f"TXA-13 (replaced document) required for {event.key}", "TXA-13", txa.line))
     return findings, evaluated, children
+
+
+def validate_embedded(payload: bytes, path: str, context: Any, parsed: Any) -> ArtefactReport:
+    """The CDA validator's report on a document already parsed here (parsed once for both), ABORTED
+    when no CDA validator is installed."""
+    from harness.validation import aborted, validators  # late: validation imports the validators
+
+    module = validators().get("cda")
+    if module is None:
+        return aborted(path, payload, "aucun validateur pour le type cda", "no validator for kind cda", "cda")
+    return module.validate_parsed(payload, path, context, parsed)
 
 
 # -- codes -----------------------------------------------------------------------------------
@@ -119,14 +159,10 @@ def check_operation(message: Message, event: EventProfile, profile: CompiledProf
     fixed = tuple(event.extra["operation"]) if "operation" in event.extra else None
     for obx in documents:
         pair = (orc1, message.value(obx, 11).strip())
-        if fixed and pair != fixed:
-            findings.append(_f("CDAH2-EVT-01", f"{event.key} exige ORC-1 = {fixed[0]} et OBX-11 = {fixed[1]} (reçu {pair[0] or '∅'} / {pair[1] or '∅'})",
-                               f"{event.key} requires ORC-1 = {fixed[0]} and OBX-11 = {fixed[1]} (got {pair[0] or '∅'} / {pair[1] or '∅'})", "OBX-11", obx.line))
-        elif not fixed and pair not in allowed:
-            findings.append(_f("CDAH2-EVT-01", f"ORC-1 = {pair[0] or '∅'} et OBX-11 = {pair[1] or '∅'} incohérents (NW/F, CA/D, RO/C)",
-                               f"ORC-1 = {pair[0] or '∅'} and OBX-11 = {pair[1] or '∅'} are inconsistent (NW/F, CA/D, RO/C)", "OBX-11", obx.line))
-    if not documents:
-        findings.append(_f("CDAH2-DOC-01", "aucun OBX ne porte de document", "no OBX carries a document", "OBX", None))
+        if (fixed and pair != fixed) or (not fixed and pair not in allowed):
+            expected = [f"{a}/{b}" for a, b in ([fixed] if fixed else allowed)]
+            fr, en = expected_received("ORC-1/OBX-11", "/".join(pair), expected)
+            findings.append(_f("CDAH2-EVT-01", f"{fr} pour {event.key}", f"{en} for {event.key}", "OBX-11", obx.line))
     return findings
 
 
@@ -159,12 +195,15 @@ def check_document_obx(message: Message, obx: Segment, event: EventProfile) -> t
         got = message.value(obx, field, 1, comp).strip()
         if got.upper() != wanted.upper():
             at = location("OBX", field, None, comp)
-            findings.append(_f("CDAH2-DOC-01", f"{at} = « {got} », attendu {wanted}", f"{at} = '{got}', expected {wanted}", at, obx.line))
+            fr, en = expected_received(at, got, wanted)
+            findings.append(_f("CDAH2-DOC-01", fr, en, at, obx.line))
     obr = message.first("OBR")
-    for comp in (1, 3):
-        if message.value(obx, 3, 1, comp).strip() != message.value(obr, 4, 1, comp).strip():
+    for comp in (1, 3) if obr is not None else ():  # no OBR: OBR-4 is reported missing once, not compared here
+        expected = message.value(obr, 4, 1, comp).strip()
+        if message.value(obx, 3, 1, comp).strip() != expected:
             at = location("OBX", 3, None, comp)
-            findings.append(_f("CDAH2-DOC-01", f"{at} diffère de OBR-4.{comp}", f"{at} differs from OBR-4.{comp}", at, obx.line))
+            fr, en = expected_received(at, message.value(obx, 3, 1, comp).strip(), f"OBR-4.{comp} ({expected or '∅'})")
+            findings.append(_f("CDAH2-DOC-01", fr, en, at, obx.line))
     if findings and message.value(obx, 2).strip() != "ED":
         return None, findings
     payload, problem = decode_base64(message.value(obx, 5, 1, 5))
@@ -173,32 +212,34 @@ def check_document_obx(message: Message, obx: Segment, event: EventProfile) -> t
     return payload, findings
 
 
-def _parse_cda(payload: bytes, obx: Segment, findings: list[Finding]) -> Any:
-    from harness.xmlsafe import parse_xml
+def _parse_cda(payload: bytes, obx: Segment, findings: list[Finding], context: Any) -> Any:
+    """The decoded document parsed once (harness.cda.parse: the safe XML reader), or None with a finding."""
+    from harness.cda.parse import UnsafeOrInvalidXml, parse
 
     try:
-        tree = parse_xml(payload)
-    except HarnessError as exc:
+        parsed = parse(payload, context.max_bytes)
+    except (UnsafeOrInvalidXml, HarnessError) as exc:
         findings.append(_f("CDAH2-DOC-02", f"OBX-5.5 : le contenu décodé n'est pas un XML lisible ({exc.fr})", f"OBX-5.5: the decoded content is not readable XML ({exc.en})", "OBX-5.5", obx.line))
         return None
-    if tree.getroot().tag != f"{V3}ClinicalDocument":
-        findings.append(_f("CDAH2-DOC-02", "OBX-5.5 : le contenu décodé n'est pas un ClinicalDocument CDA R2", "OBX-5.5: the decoded content is not a CDA R2 ClinicalDocument", "OBX-5.5", obx.line))
+    if parsed.document is None or parsed.self_presenting:
+        fr, en = expected_received("OBX-5.5", parsed.tree.getroot().tag, f"{V3}ClinicalDocument")
+        findings.append(_f("CDAH2-DOC-02", f"{fr} (le contenu décodé n'est pas un ClinicalDocument CDA R2)", f"{en} (the decoded content is not a CDA R2 ClinicalDocument)", "OBX-5.5", obx.line))
         return None
-    return tree
+    return parsed
 
 
-def cda_patient_ids(tree: Any) -> set[tuple[str, str]]:
-    ids = tree.getroot().findall(f"{V3}recordTarget/{V3}patientRole/{V3}id")
+def cda_patient_ids(root: Any) -> set[tuple[str, str]]:
+    ids = root.findall(f"{V3}recordTarget/{V3}patientRole/{V3}id")
     return {(e.get("root", "").strip(), e.get("extension", "").strip()) for e in ids if e.get("root")}
 
 
-def check_patient(message: Message, tree: Any) -> list[Finding]:
+def check_patient(message: Message, root: Any) -> list[Finding]:
     """PID-3 identifiers (CX-4.2 universal id, CX-1 number) equal the CDA patientRole/id (root, extension)."""
     pid = message.first("PID")
     if pid is None:
         return []
     in_pid = {(message.component(raw, 4, 2), message.component(raw, 1)) for raw in message.repetitions(pid, 3) if message.component(raw, 4, 2)}
-    in_cda = cda_patient_ids(tree)
+    in_cda = cda_patient_ids(root)
     findings = []
     for oid, number in sorted(in_cda - in_pid):
         findings.append(_f("CDAH2-PID-01", f"patientRole/id {oid} / {number} du CDA absent de PID-3", f"CDA patientRole/id {oid} / {number} missing from PID-3", "PID-3", pid.line))
@@ -207,22 +248,23 @@ def check_patient(message: Message, tree: Any) -> list[Finding]:
     return findings
 
 
-def check_document_code(message: Message, obx: Segment, tree: Any) -> list[Finding]:
-    code = tree.getroot().find(f"{V3}code")
+def check_document_code(message: Message, obx: Segment, root: Any) -> list[Finding]:
+    code = root.find(f"{V3}code")
     cda_code = code.get("code", "").strip() if code is not None else ""
     obx_code = message.value(obx, 3, 1, 1).strip()
     if cda_code and obx_code != cda_code:
-        return [_f("CDAH2-DOC-04", f"OBX-3.1 « {obx_code} » ≠ ClinicalDocument/code « {cda_code} »", f"OBX-3.1 '{obx_code}' ≠ ClinicalDocument/code '{cda_code}'", "OBX-3.1", obx.line, Severity.WARNING)]
+        fr, en = expected_received("OBX-3.1", obx_code, f"ClinicalDocument/code {cda_code}")
+        return [_f("CDAH2-DOC-04", fr, en, "OBX-3.1", obx.line)]
     return []
 
 
-def check_confidentiality(tree: Any, values: dict[str, str], obx: Segment, restricted: list[str]) -> list[Finding]:
+def check_confidentiality(root: Any, values: dict[str, str], obx: Segment, restricted: list[str]) -> list[Finding]:
     """IG point of attention: a restricted or very restricted document should not go to the DMP."""
-    code = tree.getroot().find(f"{V3}confidentialityCode")
+    code = root.find(f"{V3}confidentialityCode")
     level = code.get("code", "") if code is not None else ""
     if values.get("DESTDMP") == "Y" and level in restricted:
         return [_f("CDAH2-META-04", f"DESTDMP = Y pour un document de confidentialité {level} (restreinte) : il ne devrait pas être partagé",
-                   f"DESTDMP = Y for a document of confidentiality {level} (restricted): it should not be shared", "OBX-5", obx.line, Severity.WARNING)]
+                   f"DESTDMP = Y for a document of confidentiality {level} (restricted): it should not be shared", "OBX-5", obx.line)]
     return []
 
 
@@ -233,21 +275,22 @@ def _ei_matches(message: Message, segment: Segment, field: int, root: str, exten
     return message.value(segment, field, 1, 1).strip() == root
 
 
-def check_txa(message: Message, tree: Any) -> list[Finding]:
+def check_txa(message: Message, root: Any) -> list[Finding]:
     txa = message.first("TXA")
     if txa is None:
         return []
     findings = []
-    root_id = tree.getroot().find(f"{V3}id")
+    root_id = root.find(f"{V3}id")
     if root_id is not None:
-        root, extension = root_id.get("root", ""), root_id.get("extension", "")
-        if not _ei_matches(message, txa, 12, root, extension):
-            shown = f"{extension}^^{root}^ISO" if extension else root
-            findings.append(_f("CDAH2-TXA-02", f"TXA-12 ≠ ClinicalDocument/id (attendu {shown})", f"TXA-12 ≠ ClinicalDocument/id (expected {shown})", "TXA-12", txa.line))
-    parent = tree.getroot().find(f"{V3}relatedDocument[@typeCode='RPLC']/{V3}parentDocument/{V3}id")
+        oid, extension = root_id.get("root", ""), root_id.get("extension", "")
+        if not _ei_matches(message, txa, 12, oid, extension):
+            shown = f"{extension}^^{oid}^ISO" if extension else oid
+            fr, en = expected_received("TXA-12", message.value(txa, 12).strip(), f"ClinicalDocument/id {shown}")
+            findings.append(_f("CDAH2-TXA-02", fr, en, "TXA-12", txa.line))
+    parent = root.find(f"{V3}relatedDocument[@typeCode='RPLC']/{V3}parentDocument/{V3}id")
     if parent is not None and message.value(txa, 13).strip():
         if not _ei_matches(message, txa, 13, parent.get("root", ""), parent.get("extension", "")):
-            findings.append(_f("CDAH2-TXA-04", "TXA-13 ≠ relatedDocument RPLC parentDocument/id du CDA", "TXA-13 ≠ the CDA relatedDocument RPLC parentDocument/id", "TXA-13", txa.line, Severity.WARNING))
+            findings.append(_f("CDAH2-TXA-04", "TXA-13 ≠ relatedDocument RPLC parentDocument/id du CDA", "TXA-13 ≠ the CDA relatedDocument RPLC parentDocument/id", "TXA-13", txa.line))
     return findings
 
 
@@ -272,17 +315,20 @@ def check_metadata(message: Message, event: EventProfile, meta: dict[str, Any], 
         last_rank = max(last_rank, order[code])
         wanted_type = item.get("type", coded_type)
         if message.value(obx, 2).strip() != wanted_type:
-            findings.append(_f("CDAH2-META-01", f"OBX-2 de {code} = « {message.value(obx, 2)} », attendu {wanted_type}", f"OBX-2 of {code} = '{message.value(obx, 2)}', expected {wanted_type}", "OBX-2", obx.line))
+            fr, en = expected_received(f"OBX-2 ({code})", message.value(obx, 2).strip(), wanted_type)
+            findings.append(_f("CDAH2-META-01", fr, en, "OBX-2", obx.line))
         if message.value(obx, 11).strip() != "F":
-            findings.append(_f("CDAH2-META-01", f"OBX-11 de {code} doit valoir F", f"OBX-11 of {code} must be F", "OBX-11", obx.line))
+            fr, en = expected_received(f"OBX-11 ({code})", message.value(obx, 11).strip(), "F")
+            findings.append(_f("CDAH2-META-01", fr, en, "OBX-11", obx.line))
         if wanted_type == "ED":
             values[code] = ""
             continue
         value = message.value(obx, 5, 1, 1).strip()
         values[code] = value
         if value not in ("Y", "N") or message.value(obx, 5, 1, 3).strip() != meta.get("value_system", "expandedYes-NoIndicator"):
-            findings.append(_f("CDAH2-META-02", f"OBX-5 de {code} doit valoir Y ou N ^^expandedYes-NoIndicator (reçu « {message.value(obx, 5)} »)",
-                               f"OBX-5 of {code} must be Y or N ^^expandedYes-NoIndicator (got '{message.value(obx, 5)}')", "OBX-5", obx.line))
+            system = meta.get("value_system", "expandedYes-NoIndicator")
+            fr, en = expected_received(f"OBX-5 ({code})", message.value(obx, 5).strip(), f"Y^^{system} ou/or N^^{system}")
+            findings.append(_f("CDAH2-META-02", fr, en, "OBX-5", obx.line))
     line = metadata[0].line if metadata else None
     for item in items:
         if item["code"] in values:
@@ -290,10 +336,10 @@ def check_metadata(message: Message, event: EventProfile, meta: dict[str, Any], 
         if item.get("usage") == "R":
             findings.append(_f("CDAH2-META-01", f"métadonnée obligatoire {item['code']} absente", f"required metadata item {item['code']} missing", "OBX-3.1", line))
         elif item.get("usage") == "RE":
-            findings.append(_f("CDAH2-META-03", f"métadonnée {item['code']} absente (attendue par le volet)", f"metadata item {item['code']} missing (expected by the IG)", "OBX-3.1", line, Severity.WARNING))
+            findings.append(_f("CDAH2-META-03", f"métadonnée {item['code']} absente (attendue par le volet)", f"metadata item {item['code']} missing (expected by the IG)", "OBX-3.1", line))
     for when, then, fr, en in meta.get("coherence", []):
         if values.get(when) == "Y" and values.get(then) == "Y":
-            findings.append(_f("CDAH2-META-04", fr, en, "OBX-5", line, Severity.WARNING))
+            findings.append(_f("CDAH2-META-04", fr, en, "OBX-5", line))
     return values
 
 
@@ -345,12 +391,12 @@ def check_zam(message: Message, event: EventProfile, zam: dict[str, Any]) -> lis
         got = message.value(first, field, 1, comp).strip()
         if got != wanted:
             at = location("OBX", field, None, comp)
-            findings.append(_f("CDAH2-ZAM-01", f"{at} = « {got} », attendu {wanted}", f"{at} = '{got}', expected {wanted}", at, first.line))
+            findings.append(_f("CDAH2-ZAM-01", *expected_received(at, got, wanted), at, first.line))
     if not message.value(first, 4).strip():
         findings.append(_f("CDAH2-ZAM-01", "OBX-4 : identifiant (MSH-10) du message ayant transmis le document requis", "OBX-4: id (MSH-10) of the message that carried the document required", "OBX-4", first.line))
     status = message.value(first, 5, 1, 1).strip()
     if status not in ("Y", "N"):
-        findings.append(_f("CDAH2-ZAM-01", f"OBX-5.1 = « {status} », attendu Y ou N", f"OBX-5.1 = '{status}', expected Y or N", "OBX-5.1", first.line))
+        findings.append(_f("CDAH2-ZAM-01", *expected_received("OBX-5.1", status, ["Y", "N"]), "OBX-5.1", first.line))
     second_code = spec.get("second")
     if second_code:
         second = obx[1] if len(obx) > 1 else None
@@ -361,7 +407,7 @@ def check_zam(message: Message, event: EventProfile, zam: dict[str, Any]) -> lis
                 got = message.value(second, field, 1, comp).strip()
                 if got != wanted:
                     at = location("OBX", field, None, comp)
-                    findings.append(_f("CDAH2-ZAM-01", f"{at} = « {got} », attendu {wanted}", f"{at} = '{got}', expected {wanted}", at, second.line))
+                    findings.append(_f("CDAH2-ZAM-01", *expected_received(at, got, wanted), at, second.line))
             if not message.value(second, 5, 1, 4).strip():
                 findings.append(_f("CDAH2-ZAM-01", "OBX-5.4 : adresse MSSanté requise", "OBX-5.4: MSSanté address required", "OBX-5.4", second.line))
     err = message.first("ERR")

@@ -181,6 +181,23 @@ class Automaton:
             self._cache[key] = found
         return found
 
+    def skip_to(self, states: frozenset[int], name: str) -> frozenset[int]:
+        """States after `name` read further on, as if the segments expected before it were missing:
+        `name` is consumed from any state reachable from `states`. Empty when `name` cannot come later."""
+        key = (states, "\x00" + name)  # a separate cache entry: no segment name starts with NUL
+        found = self._cache.get(key)
+        if found is None:
+            seen, stack = set(states), list(states)
+            while stack:
+                state = stack.pop()
+                for target in [*self.epsilon[state], *(t for targets in self.moves[state].values() for t in targets)]:
+                    if target not in seen:
+                        seen.add(target)
+                        stack.append(target)
+            targets = {t for s in seen for t in self.moves[s].get(name, ())}
+            found = self._cache[key] = self._closure(targets) if targets else frozenset()
+        return found
+
     def expected(self, states: frozenset[int]) -> list[str]:
         return sorted({name for s in states for name in self.moves[s]})
 

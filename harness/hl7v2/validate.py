@@ -4,6 +4,7 @@ run the generic checks and the pack's rule module, and build the `ArtefactReport
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness.fileio import sha256_hex
@@ -11,14 +12,14 @@ from harness.findings import ArtefactReport, Finding, Severity
 from harness.hl7v2 import ids
 from harness.hl7v2.checks import check_datatypes, check_field_rules, check_segment_usage, check_structure
 from harness.hl7v2.message import Message
-from harness.hl7v2.profiles import CompiledProfile, EventProfile, profile_for_pack
+from harness.hl7v2.profiles import CompiledProfile, EventProfile, base_event, profile_for_pack
 from harness.hl7v2.standard import SUPPORTED_VERSIONS
 from harness.hl7v2.tokenizer import ParseError, parse
 from harness.verdicts import ArtefactVerdict
 
 KIND = "hl7v2"
 PARSING_IDS = [ids.SYNTAX, ids.TERMINATOR, ids.SEGMENT_ID, ids.MLLP, ids.ESCAPE, ids.CHARSET, ids.VERSION]
-PROFILE_IDS = [ids.MESSAGE_TYPE, ids.ORDER, ids.SEGMENT_USAGE, ids.FIELD_USAGE, ids.REPETITION, ids.LENGTH, ids.DATATYPE, ids.VALUESET]
+PROFILE_IDS = [ids.PROFILE, ids.MESSAGE_TYPE, ids.ORDER, ids.SEGMENT_USAGE, ids.FIELD_USAGE, ids.REPETITION, ids.LENGTH, ids.DATATYPE, ids.VALUESET]
 
 
 def _profiles(context: Any) -> list[CompiledProfile]:
@@ -27,26 +28,40 @@ def _profiles(context: Any) -> list[CompiledProfile]:
     return [p for p in (profile_for_pack(pack) for pack in selected) if p]
 
 
-def _msh21_ids(message: Message) -> set[str]:
+def declared_profiles(message: Message) -> list[tuple[str, str]]:
+    """Every repetition of MSH-21 as (profile, version): MSH-21.2 namespace, MSH-21.1 entity id."""
     msh = message.msh
-    return {message.component(raw, 2) for raw in message.repetitions(msh, 21)} | {message.component(raw, 1) for raw in message.repetitions(msh, 21)}
+    pairs = [(message.component(raw, 2), message.component(raw, 1)) for raw in message.repetitions(msh, 21)]
+    return [pair for pair in pairs if any(pair)]
 
 
-def choose(message: Message, context: Any) -> tuple[CompiledProfile | None, EventProfile | None, str | None]:
-    """The (profile, event) for the message's MSH-9, or a reason why none applies."""
+@dataclass
+class Choice:
+    profile: CompiledProfile | None = None
+    event: EventProfile | None = None
+    why: str | None = None  # "type", "trigger" or "unsupported" when no profile applies
+    supported: list[str] = field(default_factory=list)  # with "unsupported": what the packs know for this event
+
+
+def choose(message: Message, context: Any) -> Choice:
+    """The (profile, event) the message declares: MSH-9 names the event; among the packs that know it,
+    MSH-21 (any repetition, profile and version) picks the one that implements what is declared. A pack
+    without `declares` accepts any declaration; with no MSH-21 at all, the first pack knowing the event
+    is used (its own MSH-21 rule then reports the missing declaration)."""
     code, trigger, _ = message.message_type
-    key = f"{code}^{trigger}"
     selected = _profiles(context)
-    for wanted in (key, f"{code}^*"):  # an exact entry first, then the pack's wildcard for the message type
-        matching = [p for p in selected if wanted in p.events]
-        if len(matching) > 1:  # several packs know the event: MSH-21 decides
-            declared = _msh21_ids(message)
-            matching = [p for p in matching if declared & set(p.data.get("profile_ids", ()))] or matching
+    declared = set(declared_profiles(message))
+    for wanted in (f"{code}^{trigger}", f"{code}^*"):  # an exact entry first, then the pack's wildcard for the message type
+        knowing = [p for p in selected if wanted in p.events]
+        if not knowing:
+            continue
+        matching = [p for p in knowing if not declared or not p.declares or declared & set(p.declares)]
         if matching:
-            return matching[0], matching[0].events[wanted], None
+            return Choice(matching[0], matching[0].events[wanted])
+        return Choice(why="unsupported", supported=sorted({s for p in knowing for s in p.supported()}))
     if any(code in {k.split("^")[0] for k in p.events} for p in selected):
-        return None, None, "trigger"
-    return None, None, "type"
+        return Choice(why="trigger")
+    return Choice(why="type")
 
 
 def validate_message(data: bytes, path: str, context: Any) -> ArtefactReport:
@@ -68,7 +83,10 @@ def validate_message(data: bytes, path: str, context: Any) -> ArtefactReport:
         findings.append(Finding(ids.VERSION, Severity.ERROR, f"version HL7 « {version} » non prise en charge (2.5, 2.5.1, 2.6)",
                                 f"HL7 version '{version}' not supported (2.5, 2.5.1, 2.6)", "MSH-12", 1))
         return _finish(report, findings, evaluated)
-    profile, event, why = choose(message, context)
+    choice = choose(message, context)
+    profile, event, why = choice.profile, choice.event, choice.why
+    if why == "unsupported":
+        return _judge_on_base(report, message, findings, evaluated, choice)
     if profile is None or event is None:
         if why == "type":
             report.findings = findings
@@ -97,6 +115,31 @@ def validate_message(data: bytes, path: str, context: Any) -> ArtefactReport:
         evaluated += more_ids
         report.children.extend(children)
     return _finish(report, findings, evaluated)
+
+
+def _judge_on_base(report: ArtefactReport, message: Message, findings: list[Finding], evaluated: list[str], choice: Choice) -> ArtefactReport:
+    """The declared profile or version is not supported: one finding says so, and the message is judged
+    only on what stays valid whatever the profile — HL7 syntax, the standard's structure and data types —
+    never with another version's rules. No error there: ABORTED (the declared conformance was not judged)."""
+    code, trigger, structure = message.message_type
+    version = message.version
+    shown = ", ".join(f"{p or '?'} {v or '?'}" for p, v in declared_profiles(message))
+    supported = ", ".join(choice.supported) or "-"
+    fr = f"profil déclaré (MSH-21) {shown} non pris en charge pour {code}^{trigger} ; pris en charge : {supported}"
+    en = f"declared profile (MSH-21) {shown} not supported for {code}^{trigger}; supported: {supported}"
+    findings.append(Finding(ids.PROFILE, Severity.WARNING, fr, en, "MSH-21", 1))
+    evaluated.append(ids.PROFILE)
+    base = base_event(version, structure or f"{code}_{trigger}")
+    if base is not None:
+        findings += check_structure(message, base, lenient=True)
+        evaluated.append(ids.ORDER)
+    findings += check_datatypes(message, version, {})
+    evaluated += [ids.DATATYPE, ids.REPETITION]
+    report.profile = f"HL7 {version} {structure or code + '^' + trigger} (base)"
+    _finish(report, findings, evaluated)
+    if report.verdict is ArtefactVerdict.PASSED:
+        report.verdict, report.reason = ArtefactVerdict.ABORTED, f"{fr} / {en}"
+    return report
 
 
 def _finish(report: ArtefactReport, findings: list[Finding], evaluated: list[str]) -> ArtefactReport:

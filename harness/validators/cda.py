@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from harness.cda import validate_cda
+from harness.cda.parse import Parsed
 from harness.findings import ArtefactReport
 from harness.validation import ValidationContext
 
@@ -48,3 +49,8 @@ def detect(data: bytes) -> bool:
 
 def validate(data: bytes, path: str, context: ValidationContext) -> ArtefactReport:
     return validate_cda(data, path, context)
+
+
+def validate_parsed(data: bytes, path: str, context: ValidationContext, parsed: Parsed) -> ArtefactReport:
+    """The same validation on a document the caller has already parsed (`harness.cda.parse.parse`)."""
+    return validate_cda(data, path, context, parsed=parsed)

@@ -40,20 +40,51 @@ def test_real_embedded_findings_fail_the_message(context) -> None:
 
 
 def test_failed_child_fails_the_message(context, monkeypatch) -> None:
-    import harness.validation as validation
+    import harness.hl7v2.rules_cda as rules_cda
     from harness.findings import ArtefactReport, Finding, Severity
 
-    real = validation.validate_bytes
+    def fake(data, path, ctx, parsed):
+        return ArtefactReport(path, "", "cda", ArtefactVerdict.FAILED, [Finding("X-1", Severity.ERROR, "x", "x")], ["X-1"])
 
-    def fake(data, path, ctx, kind=None):
-        if kind == "cda":
-            return ArtefactReport(path, "", "cda", ArtefactVerdict.FAILED, [Finding("X-1", Severity.ERROR, "x", "x")], ["X-1"])
-        return real(data, path, ctx, kind)
-
-    monkeypatch.setattr(validation, "validate_bytes", fake)
+    monkeypatch.setattr(rules_cda, "validate_embedded", fake)
     report = check(b.document_message("ORU"), context)
     assert report.verdict is ArtefactVerdict.FAILED and {f.requirement for f in report.findings} == {"CDAH2-DOC-03"}
     assert "X-1" in {f.requirement for f in report.all_findings()}
+
+
+def test_embedded_cda_is_parsed_once(context, monkeypatch) -> None:
+    """The decoded CDA is parsed once: the tree of the message's cross-checks is the one the CDA validator reads."""
+    import sys
+
+    import harness.cda
+
+    parse_module = sys.modules["harness.cda.parse"]
+    calls = []
+    real = parse_module.parse
+
+    def counting(data, max_bytes):
+        calls.append(len(data))
+        return real(data, max_bytes)
+
+    monkeypatch.setattr(parse_module, "parse", counting)
+    monkeypatch.setattr(harness.cda, "parse", counting)
+    report = check(b.document_message("ORU"), context, "oru.hl7")
+    assert report.children[0].verdict is ArtefactVerdict.PASSED and len(calls) == 1
+
+
+def test_documents_past_the_limit_are_not_decoded(context, monkeypatch) -> None:
+    """1,000 document OBX in an ORU (limit 2): one finding says so, and only 2 are decoded."""
+    import harness.hl7v2.rules_cda as rules_cda
+
+    decoded = []
+    real = rules_cda.decode_base64
+    monkeypatch.setattr(rules_cda, "decode_base64", lambda text: (decoded.append(1), real(text))[1])
+    oru = b.document_message("ORU")
+    document = next(line for line in oru.split("\r") if line.startswith("OBX|1|ED|"))
+    report = check(b.insert_after(oru, "OBX", "\r".join([document] * 999)), context, "oru.hl7")
+    assert len(decoded) == 2 and len(report.children) == 2
+    limit = [f for f in report.findings if f.requirement == "CDAH2-DOC-01"]
+    assert len(limit) == 1 and "1000 document OBX" in limit[0].message_en and "only the first 2" in limit[0].message_en
 
 
 def test_detect() -> None:
