@@ -41,10 +41,25 @@ def check_structure(message: Message, event: EventProfile, lenient: bool = False
     states = automaton.start
     reported = 0
 
+    pending: list[tuple[Segment, list[str], set[str]]] = []  # segments read by skipping expected ones that come later
+
     def required_absent(names: list[str]) -> bool:
         return any(not message.all(n) and (rule := event.segments.get(n)) is not None and rule.usage == "R" for n in names)
 
-    for segment in message.segments:
+    def report(segment: Segment, expected: list[str], skipped: bool) -> None:
+        nonlocal reported
+        if reported < MAX_ORDER_FINDINGS:
+            shown = ", ".join(expected) or "-"
+            if skipped:
+                fr, en = (f"segment {segment.name} : segment(s) attendu(s) avant lui absent(s) ({shown})",
+                          f"segment {segment.name}: segment(s) expected before it missing ({shown})")
+            else:
+                fr, en = (f"segment {segment.name} inattendu à cette place dans {event.structure} (attendu : {shown})",
+                          f"segment {segment.name} not expected here in {event.structure} (expected: {shown})")
+            findings.append(_finding(ids.ORDER, fr, en, segment.name, segment.line))
+        reported += 1
+
+    for index, segment in enumerate(message.segments):
         if segment.name not in automaton.names:
             severity = Severity.INFO if lenient else Severity.WARNING if segment.name.startswith("Z") else Severity.ERROR
             findings.append(_finding(ids.ORDER, f"segment {segment.name} inconnu de la structure {event.structure}",
@@ -56,21 +71,19 @@ def check_structure(message: Message, event: EventProfile, lenient: bool = False
             continue
         expected = automaton.expected(states)
         later = automaton.skip_to(states, segment.name)
-        if later and required_absent(expected):
-            states = later  # a required segment is missing: its usage rule reports it, once
-            continue
-        if reported < MAX_ORDER_FINDINGS:
-            shown = ", ".join(expected) or "-"
-            if later:
-                fr, en = (f"segment {segment.name} : segment(s) attendu(s) avant lui absent(s) ({shown})",
-                          f"segment {segment.name}: segment(s) expected before it missing ({shown})")
-            else:
-                fr, en = (f"segment {segment.name} inattendu à cette place dans {event.structure} (attendu : {shown})",
-                          f"segment {segment.name} not expected here in {event.structure} (expected: {shown})")
-            findings.append(_finding(ids.ORDER, fr, en, segment.name, segment.line))
-        reported += 1
         if later:
             states = later
+            if required_absent(expected):
+                continue  # missing: reported by its usage rule
+            coming = {s.name for s in message.segments[index + 1:]} & set(expected)
+            if coming:  # probably misplaced: reported where it stands, unless it fits there after all
+                pending.append((segment, expected, coming))
+                continue
+        elif any(segment.name in names for _, _, names in pending):
+            pending = [p for p in pending if segment.name not in p[2]]  # the misplaced segment, reported here once
+        report(segment, expected, skipped=bool(later))
+    for segment, expected, _ in pending:  # the segments expected there never showed up out of place: they are missing
+        report(segment, expected, skipped=True)
     if not reported and not automaton.accepts(states) and not required_absent(automaton.expected(states)):
         expected = ", ".join(automaton.expected(states)) or "-"
         last = message.segments[-1]

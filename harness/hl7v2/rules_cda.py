@@ -421,5 +421,5 @@ def check_zam(message: Message, event: EventProfile, zam: dict[str, Any]) -> lis
                 findings.append(_f("CDAH2-ZAM-02", "ERR-4 (gravité) obligatoire", "ERR-4 (severity) required", "ERR-4", err.line))
             system = message.value(err, 5, 1, 3).strip()
             if spec.get("error_system") and (not message.value(err, 5, 1, 1).strip() or system != spec["error_system"]):
-                findings.append(_f("CDAH2-ZAM-02", f"ERR-5 : code^libellé^{spec['error_system']} attendu", f"ERR-5: code^label^{spec['error_system']} expected", "ERR-5", err.line))
+                findings.append(_f("CDAH2-ZAM-02", *expected_received("ERR-5", message.value(err, 5).strip(), f"code^label^{spec['error_system']}"), "ERR-5", err.line))
     return findings

@@ -174,6 +174,7 @@ def zam(trigger: str = "Z01", status: str = "Y") -> str:
              "Z03": ("ACK_LECTURE_MSS", "Accusé de lecture", "LECTEUR_MSS", "applicationErrorCondition")}
     code, label, second, system = codes[trigger]
     segments = [msh(f"ZAM^{trigger}^ZAM_Z01", f"ZAM{trigger}", "2.6", "2.1^CISIS_CDA_HL7_V2", language=""),
+                seg("EVN", {2: "20250110093500"}),
                 seg("OBX", {1: "1", 2: "CWE", 3: f"{code}^{label}^AckMetierZAM", 4: "DOC00001", 5: f"{status}^^expandedYes-NoIndicator", 11: "F"})]
     if second:
         segments.append(seg("OBX", {1: "2", 2: "XTN", 3: f"{second}^Destinataire MSSanté^AckMetierZAM", 5: "^^X.400^confrere.test@test.mssante.fr", 11: "F"}))
