@@ -28,18 +28,31 @@ def _f(requirement: str, fr: str, en: str, where: str | None, line: int | None, 
 
 def check(message: Message, event: EventProfile, profile: CompiledProfile, context: Any, path: str) -> tuple[list[Finding], list[str], list[ArtefactReport]]:
     findings, evaluated, children = _check(message, event, profile, context, path)
+    # The rules are written with the transmission volet's ids; a volet using this module names them with
+    # its own prefix, and a rule it does not state (no such id in its pack) is not run for it.
+    prefix = profile.data.get("requirement_prefix", "CDAH2")
+    own = set(profile.requirement_ids)
+
+    def named(requirement: str) -> str:
+        return prefix + requirement[5:] if requirement.startswith("CDAH2-") else requirement
+
+    evaluated = [named(r) for r in evaluated if named(r) in own or not r.startswith("CDAH2-")]
+    kept = [replace(f, requirement=named(f.requirement)) for f in findings if named(f.requirement) in own or not f.requirement.startswith("CDAH2-")]
     # the severity of a violation is its requirement's level in the pack (MUST → error, SHOULD → warning)
-    findings = [f if f.severity is Severity.INFO else replace(f, severity=profile.severity(f.requirement)) for f in findings]
-    return findings, evaluated, children
+    kept = [f if f.severity is Severity.INFO else replace(f, severity=profile.severity(f.requirement)) for f in kept]
+    return kept, evaluated, children
 
 
-def classify(message: Message, obx: Segment, meta: dict[str, Any], document_systems: frozenset[str]) -> str:
+def classify(message: Message, obx: Segment, meta: dict[str, Any], document_systems: frozenset[str], mail: bool) -> str:
     """What an OBX carries, from what it is: "metadata" (OBX-3.3 the metadata table), "document"
-    (OBX-3.3 a document coding: LOINC, TRE_A05), or "other". Reads OBX-3 only: nothing is decoded."""
+    (OBX-3.3 a document coding: LOINC, TRE_A05), "mail" (an ED that is neither, when the volet carries
+    the e-mail), or "other". Reads OBX-2 and OBX-3 only: nothing is decoded."""
     system = message.value(obx, 3, 1, 3).strip()
     if system == meta.get("coding_system", "MetaDMPMSS"):
         return "metadata"
-    return "document" if system in document_systems else "other"
+    if system in document_systems:
+        return "document"
+    return "mail" if mail and message.value(obx, 2).strip() == "ED" else "other"
 
 
 def _check(message: Message, event: EventProfile, profile: CompiledProfile, context: Any, path: str) -> tuple[list[Finding], list[str], list[ArtefactReport]]:
@@ -48,17 +61,20 @@ def _check(message: Message, event: EventProfile, profile: CompiledProfile, cont
     if code == "ACK":
         return check_ack_document(message), list(ACK_DOCUMENT_IDS), []
     evaluated: list[str] = ["CDAH2-CWE-01"]
-    findings += check_coded(message, event, profile)
     if code == "ZAM":
+        findings += check_coded(message, event, profile)
         evaluated += ["CDAH2-ZAM-01", "CDAH2-ZAM-02"]
         findings += check_zam(message, event, profile.data.get("zam", {}))
         return findings, evaluated, []
     if code not in ("ORU", "MDM"):
-        return findings, evaluated, []
+        return findings + check_coded(message, event, profile), evaluated, []
     children: list[ArtefactReport] = []
     meta = profile.data.get("metadata", {})
     document_systems = frozenset(profile.data.get("valuesets", {}).get("document-coding-system", {}).get("codes", ("LN",)))
-    kinds = {id(s): classify(message, s, meta, document_systems) for s in message.all("OBX")}
+    mail = profile.data.get("mail")
+    kinds = {id(s): classify(message, s, meta, document_systems, mail is not None) for s in message.all("OBX")}
+    # the e-mail OBX-3 is Message-ID^subject by the volet's own definition: no coding system to require
+    findings += check_coded(message, event, profile, exempt={id(s) for s in message.all("OBX") if kinds[id(s)] == "mail"})
     documents = [s for s in message.all("OBX") if kinds[id(s)] == "document"]
     metadata = [s for s in message.all("OBX") if kinds[id(s)] == "metadata"]
     evaluated += ["CDAH2-DOC-01", "CDAH2-META-01", "CDAH2-META-02", "CDAH2-META-03", "CDAH2-META-04", "CDAH2-PRT-01", "CDAH2-PRT-02", "CDAH2-PRT-03"]
@@ -66,6 +82,9 @@ def _check(message: Message, event: EventProfile, profile: CompiledProfile, cont
         if kinds[id(obx)] == "other":
             fr, en = expected_received("OBX-3.3", message.value(obx, 3, 1, 3).strip(), sorted(document_systems | {meta.get("coding_system", "MetaDMPMSS")}))
             findings.append(_f("CDAH2-DOC-01", f"{fr} : OBX ni document ni métadonnée", f"{en}: an OBX that is neither a document nor a metadata item", "OBX-3.3", obx.line))
+    if mail is not None:
+        evaluated.append("CDAH2-MAIL-01")
+        findings += check_mail(message, [s for s in message.all("OBX") if kinds[id(s)] == "mail"], mail.get("position", 2))
     if message.first("ORC") is not None and documents:  # rules on segments absent from the message do not apply
         evaluated.append("CDAH2-EVT-01")
         findings += check_operation(message, event, profile, documents)
@@ -75,7 +94,7 @@ def _check(message: Message, event: EventProfile, profile: CompiledProfile, cont
         evaluated.append("CDAH2-PV1-01")
         findings += check_pv1(message)
     values = check_metadata(message, event, meta, metadata, findings)
-    findings += check_prt(message, documents, values)
+    findings += check_prt(message, documents, values, profile.data.get("prt", {}))
     limit = event.extra.get("max_documents", 1)
     if len(documents) > limit:  # the documents past the limit are never decoded (a message may carry thousands)
         findings.append(_f("CDAH2-DOC-01", f"{len(documents)} OBX documents : {event.key} en porte au plus {limit} ; seuls les {limit} premiers sont décodés et validés",
@@ -130,8 +149,9 @@ def validate_embedded(payload: bytes, path: str, context: Any, parsed: Any) -> A
 
 
 # -- codes -----------------------------------------------------------------------------------
-def check_coded(message: Message, event: EventProfile, profile: CompiledProfile) -> list[Finding]:
-    """v2.7 rule pre-adopted: CE/CWE component 3 (coding system) whenever component 1 is set."""
+def check_coded(message: Message, event: EventProfile, profile: CompiledProfile, exempt: frozenset[int] | set[int] = frozenset()) -> list[Finding]:
+    """v2.7 rule pre-adopted: CE/CWE component 3 (coding system) whenever component 1 is set (OBX-3 of the
+    `exempt` segments excepted)."""
     findings: list[Finding] = []
     version = event.extra.get("version", message.version)
     for segment in message.segments:
@@ -141,7 +161,7 @@ def check_coded(message: Message, event: EventProfile, profile: CompiledProfile)
             if not segment.fields[number] or (segment.name == "MSH" and number < 3):
                 continue
             datatype = definitions[number].datatype if definitions and number in definitions else (declared[number - 1].rstrip("*") if declared and number <= len(declared) else None)
-            if datatype not in ("CE", "CWE"):
+            if datatype not in ("CE", "CWE") or (number == 3 and id(segment) in exempt):
                 continue
             for index, raw in enumerate(message.repetitions(segment, number), start=1):
                 if message.component(raw, 1) and not message.component(raw, 3):
@@ -343,7 +363,32 @@ def check_metadata(message: Message, event: EventProfile, meta: dict[str, Any], 
     return values
 
 
-def check_prt(message: Message, documents: list[Segment], values: dict[str, str]) -> list[Finding]:
+def check_mail(message: Message, mails: list[Segment], position: int) -> list[Finding]:
+    """The MSSanté e-mail the document came from: one ED OBX, the `position`-th OBX group, OBX-3.1
+    Message-ID and OBX-3.2 subject, the content in base64, OBX-11 F."""
+    if not mails:
+        return [_f("CDAH2-MAIL-01", "OBX du courriel MSSanté absent", "MSSanté e-mail OBX missing", "OBX", None)]
+    findings: list[Finding] = []
+    for extra in mails[1:]:
+        findings.append(_f("CDAH2-MAIL-01", "un seul OBX de courriel attendu", "one e-mail OBX expected", "OBX", extra.line))
+    obx = mails[0]
+    observations = message.all("OBX")
+    if len(observations) < position or observations[position - 1] is not obx:
+        findings.append(_f("CDAH2-MAIL-01", f"l'OBX du courriel doit être le groupe OBX n° {position}", f"the e-mail OBX must be OBX group #{position}", "OBX", obx.line))
+    for comp, what_fr, what_en in ((1, "Message-ID du courriel", "the e-mail Message-ID"), (2, "objet du courriel", "the e-mail subject")):
+        if not message.value(obx, 3, 1, comp).strip():
+            findings.append(_f("CDAH2-MAIL-01", f"OBX-3.{comp} ({what_fr}) obligatoire", f"OBX-3.{comp} ({what_en}) required", f"OBX-3.{comp}", obx.line))
+    for at, got, wanted in (("OBX-5.4", message.value(obx, 5, 1, 4).strip(), "Base64"), ("OBX-11", message.value(obx, 11).strip(), "F")):
+        if got.upper() != wanted.upper():
+            findings.append(_f("CDAH2-MAIL-01", *expected_received(at, got, wanted), at, obx.line))
+    if message.value(obx, 5, 1, 4).strip().upper() == "BASE64":
+        _, problem = decode_base64(message.value(obx, 5, 1, 5))
+        if problem:
+            findings.append(_f("CDAH2-MAIL-01", f"OBX-5.5 (contenu du courriel) : {problem}", f"OBX-5.5 (e-mail content): {problem}", "OBX-5.5", obx.line))
+    return findings
+
+
+def check_prt(message: Message, documents: list[Segment], values: dict[str, str], prt: dict[str, Any]) -> list[Finding]:
     findings: list[Finding] = []
     ranks = {"SB": 0, "RCT": 1, "REPLY": 2}
     in_document_group, last_rank = False, -1
@@ -361,6 +406,13 @@ def check_prt(message: Message, documents: list[Segment], values: dict[str, str]
                 findings.append(_f("CDAH2-PRT-01", f"PRT {role} hors de l'ordre SB, RCT, REPLY", f"PRT {role} out of the order SB, RCT, REPLY", "PRT-4", segment.line))
             last_rank = max(last_rank, ranks[role])
     line = documents[0].line if documents else None
+    if prt.get("sender_required"):  # the sender of the e-mail, always, with its address
+        if not roles["SB"]:
+            findings.append(_f("CDAH2-PRT-02", "PRT SB (expéditeur) obligatoire", "PRT SB (sender) required", "PRT", line))
+        for sb in roles["SB"]:
+            if message.value(sb, 15, 1, 3).strip() != "X.400" or not message.value(sb, 15, 1, 4).strip():
+                fr, en = expected_received("PRT-15", message.value(sb, 15).strip(), "^^X.400^<adresse/address>")
+                findings.append(_f("CDAH2-PRT-02", f"PRT SB : {fr}", f"PRT SB: {en}", "PRT-15", sb.line))
     if values.get("DESTDMP") == "Y":
         if not roles["SB"]:
             findings.append(_f("CDAH2-PRT-02", "DESTDMP = Y : PRT SB (expéditeur, pour le VIHF) obligatoire", "DESTDMP = Y: PRT SB (sender, for the VIHF) required", "PRT", line))

@@ -35,11 +35,15 @@ def declared_profiles(message: Message) -> list[tuple[str, str]]:
     return [pair for pair in pairs if any(pair)]
 
 
+def _requires_declaration(event: EventProfile) -> bool:
+    return any(r.segment == "MSH" and r.field == 21 and r.usage == "R" for r in event.fields)
+
+
 @dataclass
 class Choice:
     profile: CompiledProfile | None = None
     event: EventProfile | None = None
-    why: str | None = None  # "type", "trigger" or "unsupported" when no profile applies
+    why: str | None = None  # "type", "trigger", "unsupported" or "undeclared" when no profile applies
     supported: list[str] = field(default_factory=list)  # with "unsupported": what the packs know for this event
 
 
@@ -55,10 +59,13 @@ def choose(message: Message, context: Any) -> Choice:
         knowing = [p for p in selected if wanted in p.events]
         if not knowing:
             continue
+        supported = sorted({s for p in knowing for s in p.supported()})
+        if not declared and len([p for p in knowing if _requires_declaration(p.events[wanted])]) > 1:
+            return Choice(why="undeclared", supported=supported)  # several volets define the event: which one applies is not said
         matching = [p for p in knowing if not declared or not p.declares or declared & set(p.declares)]
         if matching:
             return Choice(matching[0], matching[0].events[wanted])
-        return Choice(why="unsupported", supported=sorted({s for p in knowing for s in p.supported()}))
+        return Choice(why="unsupported", supported=supported)
     if any(code in {k.split("^")[0] for k in p.events} for p in selected):
         return Choice(why="trigger")
     return Choice(why="type")
@@ -85,7 +92,7 @@ def validate_message(data: bytes, path: str, context: Any) -> ArtefactReport:
         return _finish(report, findings, evaluated)
     choice = choose(message, context)
     profile, event, why = choice.profile, choice.event, choice.why
-    if why == "unsupported":
+    if why in ("unsupported", "undeclared"):
         return _judge_on_base(report, message, findings, evaluated, choice)
     if profile is None or event is None:
         if why == "type":
@@ -125,8 +132,12 @@ def _judge_on_base(report: ArtefactReport, message: Message, findings: list[Find
     version = message.version
     shown = ", ".join(f"{p or '?'} {v or '?'}" for p, v in declared_profiles(message))
     supported = ", ".join(choice.supported) or "-"
-    fr = f"profil déclaré (MSH-21) {shown} non pris en charge pour {code}^{trigger} ; pris en charge : {supported}"
-    en = f"declared profile (MSH-21) {shown} not supported for {code}^{trigger}; supported: {supported}"
+    if choice.why == "undeclared":
+        fr = f"MSH-21 ne déclare aucun profil, et plusieurs définissent {code}^{trigger} : {supported}"
+        en = f"MSH-21 declares no profile, and several define {code}^{trigger}: {supported}"
+    else:
+        fr = f"profil déclaré (MSH-21) {shown} non pris en charge pour {code}^{trigger} ; pris en charge : {supported}"
+        en = f"declared profile (MSH-21) {shown} not supported for {code}^{trigger}; supported: {supported}"
     findings.append(Finding(ids.PROFILE, Severity.WARNING, fr, en, "MSH-21", 1))
     evaluated.append(ids.PROFILE)
     base = base_event(version, structure or f"{code}_{trigger}")

@@ -139,7 +139,9 @@ def cda_facts(document: bytes) -> dict[str, str]:
     return facts
 
 
-def document_message(kind: str, trigger: str = "R01", operation: tuple[str, str] = ("NW", "F"), document: bytes | None = None, control_id: str = "DOC00001") -> str:
+def document_message(kind: str, trigger: str = "R01", operation: tuple[str, str] = ("NW", "F"), document: bytes | None = None, control_id: str = "DOC00001",
+                     profile: str = "2.1^CISIS_CDA_HL7_V2", prts: list[str] | None = None, meta: list[tuple[str, str, str]] | None = None,
+                     mail: str | None = None, patient_class: str = "I", subtype: str = "TEXT") -> str:
     """ORU^R01 (2.5) or MDM^T02/T04/T10 (2.6) carrying `document` (default: a conforming CDA fixture) in base64;
     PID-3, OBR-4/OBX-3 and TXA-12/13 repeat the CDA's patient ids, code and ids."""
     document = document if document is not None else conforming_cda(replaces=operation[1] == "C")
@@ -151,21 +153,37 @@ def document_message(kind: str, trigger: str = "R01", operation: tuple[str, str]
     code = facts.get("code", "11502-2^CR d'examens biologiques^LN")
     oru = kind == "ORU"
     coded = "CE" if oru else "CWE"
-    head = msh("ORU^R01^ORU_R01" if oru else f"MDM^{trigger}^MDM_T02", control_id, "2.5" if oru else "2.6", "2.1^CISIS_CDA_HL7_V2", language="")
+    head = msh("ORU^R01^ORU_R01" if oru else f"MDM^{trigger}^MDM_T02", control_id, "2.5" if oru else "2.6", profile, language="")
     segments = [head]
     if not oru:
         segments.append(seg("EVN", {2: "20250110093000"}))
-    segments += [pid(pid3), pv1(), seg("ORC", {1: operation[0]}), seg("OBR", {1: "1", 4: code})]
+    segments += [pid(pid3), pv1(patient_class), seg("ORC", {1: operation[0]}), seg("OBR", {1: "1", 4: code})]
     if not oru:
         txa = {1: "1", 2: code.split("^")[0], 3: "TEXT", 4: "20250110093000", 12: facts.get("doc", f"{DOC_EXT}^^{DOC_ROOT}^ISO"), 17: "AU"}
         if operation[1] == "C":
             txa[13] = facts.get("parent", f"{PARENT_EXT}^^{DOC_ROOT}^ISO")
         segments.append(seg("TXA", txa))
-    segments.append(seg("OBX", {1: "1", 2: "ED", 3: code, 5: f"^TEXT^XML^Base64^{payload}", 11: operation[1]}))
-    segments += PRTS
-    for index, (code, label, value) in enumerate(META, start=2):
+    segments.append(seg("OBX", {1: "1", 2: "ED", 3: code, 5: f"^{subtype}^XML^Base64^{payload}", 11: operation[1]}))
+    segments += PRTS if prts is None else prts
+    if mail:
+        segments.append(mail)
+    for index, (code, label, value) in enumerate(META if meta is None else meta, start=3 if mail else 2):
         segments.append(seg("OBX", {1: str(index), 2: coded, 3: f"{code}^{label}^MetaDMPMSS", 5: f"{value}^^expandedYes-NoIndicator", 11: "F"}))
     return "\r".join(segments) + "\r"
+
+
+# "Transmission au LPS de documents CDA provenant d'un courriel MSSanté" 1.1: the document, the sender
+# (with its MSSanté address), the e-mail it came from, and four restriction metadata.
+LPS_META = [META[0], META[1], META[2], META[4]]
+LPS_PRTS = ["PRT||UC||SB^Send by^participation|801234567897^MEDECIN^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS||||||||||^^X.400^medecin.test@test.mssante.fr",
+            "PRT||UC||RCT^Result Copies To^participation||||SERVICE-TEST^^^^^ASIP-SANTE-ST&1.2.250.1.71.4.2.2&ISO^FINEG^^^999999999|||||||^^X.400^service.test@hopital-test.mssante.fr",
+            "PRT||UC||REPLY^Reply To^participation|||||||||||^^X.400^secretariat.test@test.mssante.fr"]
+MAIL = "OBX|2|ED|<MSG0001@test.mssante.fr>^Compte rendu de test||^text^^Base64^" + base64.b64encode("Corps du courriel de test.".encode()).decode() + "||||||F"
+
+
+def lps_message(trigger: str = "T02", operation: tuple[str, str] = ("NW", "F"), document: bytes | None = None) -> str:
+    return document_message("MDM", trigger, operation, document, "LPS00001", profile="1.1^CISIS_CDA_HL7_LPS", prts=LPS_PRTS, meta=LPS_META,
+                            mail=MAIL, patient_class="N", subtype="text")
 
 
 def zam(trigger: str = "Z01", status: str = "Y") -> str:

@@ -18,9 +18,12 @@ def conforming() -> dict[str, str]:
     files["oru-r01.hl7"] = b.document_message("ORU")
     for trigger, operation in (("T02", ("NW", "F")), ("T04", ("CA", "D")), ("T10", ("RO", "C"))):
         files[f"mdm-{trigger.lower()}.hl7"] = b.document_message("MDM", trigger, operation)
+    for trigger, operation in (("T02", ("NW", "F")), ("T04", ("CA", "D")), ("T10", ("RO", "C"))):
+        files[f"lps-mdm-{trigger.lower()}.hl7"] = b.lps_message(trigger, operation)
     for trigger in ("Z01", "Z02", "Z03"):
         files[f"zam-{trigger.lower()}.hl7"] = b.zam(trigger)
-    for name, sent in (("ack-a01.hl7", files["adt-a01.hl7"]), ("ack-r01.hl7", files["oru-r01.hl7"]), ("ack-t10.hl7", files["mdm-t10.hl7"])):
+    for name, sent in (("ack-a01.hl7", files["adt-a01.hl7"]), ("ack-r01.hl7", files["oru-r01.hl7"]), ("ack-t10.hl7", files["mdm-t10.hl7"]),
+                       ("lps-ack-t02.hl7", files["lps-mdm-t02.hl7"])):
         files[name] = expected_ack(sent.encode(), None, control_id="ACK0001", timestamp="20250110093001").decode()
     return files
 
@@ -31,6 +34,7 @@ def nonconforming() -> dict[str, str]:
         "adt-a11-zbe-insert.hl7": b.set_field(b.set_field(b.adt("A11"), "ZBE", 4, "INSERT"), "ZBE", 6, ""),
         "mdm-t02-inconsistent-orc.hl7": b.set_field(b.document_message("MDM", "T02"), "ORC", 1, "CA"),
         "ack-r01-ae-without-err.hl7": expected_ack(b.document_message("ORU").encode(), None, control_id="ACK0002", timestamp="20250110093001").decode().replace("MSA|AA", "MSA|AE"),
+        "lps-mdm-t02-without-mail.hl7": b.drop_segment(b.lps_message(), "OBX", 2),
         "oru-r01-bad-padding.hl7": b.set_field(b.document_message("ORU"), "OBX", 5, "^TEXT^XML^Base64^PENsaW5pY2Fs="),
     }
 

@@ -95,7 +95,7 @@ def test_detect() -> None:
 def test_validate_command_on_folders(capsys) -> None:
     assert main(["validate", str(ROOT / "fixtures/conforming/hl7v2"), "--format", "json"]) == 0
     output = json.loads(capsys.readouterr().out)
-    assert output["summary"]["PASSED"] == 28
+    assert output["summary"]["PASSED"] == len(list((ROOT / "fixtures" / "conforming" / "hl7v2").iterdir()))
     assert any("PAMFR-INS-03" in f["evaluated"] for f in output["files"])
     assert main(["validate", str(ROOT / "fixtures/nonconforming/hl7v2")]) == 1
 

@@ -37,14 +37,14 @@ def lps_mdm(version: str) -> str:
 
 
 @pytest.mark.parametrize("build, declared", [(volet_2_0_mdm, "CISIS_CDA_HL7_V2 2.0"), (lambda: lps_mdm("1.0"), "CISIS_CDA_HL7_LPS 1.0"),
-                                              (lambda: lps_mdm("1.1"), "CISIS_CDA_HL7_LPS 1.1")])
+                                              (lambda: lps_mdm("1.2"), "CISIS_CDA_HL7_LPS 1.2")])
 def test_unsupported_declared_version_gets_one_finding_and_base_checks_only(build, declared, context) -> None:
     report = check(build(), context)
     assert report.verdict is ArtefactVerdict.ABORTED and declared in report.reason
     assert failing(report) == {"HL7V2-PRF-01"}
     (finding,) = [f for f in report.findings if f.severity is not Severity.INFO]
-    assert f"{declared} not supported for MDM^T02; supported: CISIS_CDA_HL7_V2 2.1" in finding.message_en
-    assert not any(r.startswith("CDAH2-") for r in report.evaluated) and report.children == []  # never another version's rules
+    assert f"{declared} not supported for MDM^T02; supported: CISIS_CDA_HL7_LPS 1.1, CISIS_CDA_HL7_V2 2.1" in finding.message_en
+    assert not any(r.startswith(("CDAH2-", "LPSH2-")) for r in report.evaluated) and report.children == []  # never another version's rules
     assert {"HL7V2-SYN-01", "HL7V2-STR-01", "HL7V2-DT-01"} <= set(report.evaluated)
     assert report.profile == "HL7 2.6 MDM_T02 (base)"
 
@@ -128,7 +128,7 @@ def test_every_requirement_is_evaluated_by_a_conforming_fixture_of_its_version(c
         pack = (report.profile or "").split(" ")[0]
         evaluated.setdefault(pack, set()).update(report.evaluated)
         evaluated.setdefault("hl7v2-base", set()).update(report.evaluated)
-    for pack in ("hl7v2-base", "ci-sis-pam-fr", "ci-sis-hl7v2-cda"):
+    for pack in ("hl7v2-base", "ci-sis-pam-fr", "ci-sis-hl7v2-cda", "ci-sis-hl7v2-lps"):
         ids = {r.id for r in context.registry.packs[pack].requirements}
         assert ids - evaluated.get(pack, set()) == set(), pack
 

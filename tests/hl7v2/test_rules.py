@@ -20,6 +20,8 @@ ORU = b.document_message("ORU")
 T02 = b.document_message("MDM", "T02")
 T10 = b.document_message("MDM", "T10", ("RO", "C"))
 IPP_ONLY = f"100001^^^{b.HOSP}^PI"
+LPS = b.lps_message()
+LPS_T10 = b.lps_message("T10", ("RO", "C"))
 ACK = expected_ack(ORU.encode(), None, control_id="ACK1", timestamp="20250110093001").decode()
 DOCUMENT_OBX_T02 = next(line for line in T02.split("\r") if line.startswith("OBX|1|ED|"))
 PAM_ACK = expected_ack(A01.encode(), None, control_id="ACK2", timestamp="20250110093001").decode()
@@ -52,7 +54,7 @@ MUTANTS: dict[str, tuple[Callable[[], str], set[str]]] = {
     "unknown-trigger": (lambda: s(A01, "MSH", 9, "ADT^A99^ADT_A01"), {"HL7V2-MSG-01"}),
     "segment-usage": (lambda: drop(A01, "EVN"), {"HL7V2-STR-02"}),  # reported once, by its usage rule
     "unknown-non-z-segment": (lambda: after(A01, "EVN", "XYZ|1|garbage"), {"HL7V2-STR-01"}),
-    "declared-profile-version-unsupported": (lambda: s(T02, "MSH", 21, "1.1^CISIS_CDA_HL7_LPS"), {"HL7V2-PRF-01"}),
+    "declared-profile-version-unsupported": (lambda: s(T02, "MSH", 21, "1.0^CISIS_CDA_HL7_LPS"), {"HL7V2-PRF-01"}),
     "pam-declared-version-unsupported": (lambda: s(A01, "MSH", 21, "2.10^IHE_FRANCE-2.10-PAM"), {"HL7V2-PRF-01"}),
     # PAM FR
     "pam-msh12": (lambda: s(A01, "MSH", 12, "2.5^FRA^2.10"), {"PAMFR-MSH-01"}),
@@ -114,6 +116,31 @@ MUTANTS: dict[str, tuple[Callable[[], str], set[str]]] = {
     "cda-meta-confidentiality": (lambda: b.document_message("ORU", document=b.conforming_cda().replace(b'confidentialityCode code="N"', b'confidentialityCode code="R"', 1)), {"CDAH2-META-04"}),
     "cda-prt-rct-for-mssante": (lambda: ORU.replace(b.PRTS[1] + "\r", ""), {"CDAH2-PRT-03"}),
     "cda-cwe-system": (lambda: ORU.replace("SB^Send by^participation", "SB^Send by"), {"CDAH2-CWE-01"}),
+    # LPS 1.1 (Transmission au LPS de documents CDA provenant d'un courriel MSSanté)
+    "lps-msh12": (lambda: s(LPS, "MSH", 12, "2.5"), {"LPSH2-MSH-01"}),
+    "lps-msh17": (lambda: s(LPS, "MSH", 17, "FR"), {"LPSH2-MSH-03"}),
+    "mdm-undeclared": (lambda: s(LPS, "MSH", 21, ""), {"HL7V2-PRF-01"}),  # two volets define MDM^T02: which one is not said
+    "lps-pv1-class": (lambda: s(LPS, "PV1", 2, "I"), {"LPSH2-PV1-02"}),
+    "lps-operation": (lambda: s(LPS, "ORC", 1, "CA"), {"LPSH2-EVT-01"}),
+    "lps-document-subtype": (lambda: LPS.replace("^text^XML^Base64^", "^text^XML^Hex^", 1), {"LPSH2-DOC-01"}),
+    "lps-two-documents": (lambda: LPS.replace(b.MAIL, b.MAIL + "\r" + next(line for line in LPS.split("\r") if line.startswith("OBX|1|ED|"))), {"LPSH2-DOC-01"}),
+    "lps-bad-padding": (lambda: LPS.replace("^Base64^PD94", "^Base64^=PD94", 1), {"LPSH2-DOC-02"}),
+    "lps-document-code": (lambda: LPS.replace(b.cda_facts(b.conforming_cda())["code"], "11488-4^CR de consultation^LN"), {"LPSH2-DOC-04"}),
+    "lps-pid3": (lambda: s(LPS, "PID", 3, b.get_field(LPS, "PID", 3).split("~")[0]), {"LPSH2-PID-01"}),
+    "lps-txa17": (lambda: s(LPS, "TXA", 17, "LA"), {"LPSH2-TXA-01"}),
+    "lps-txa12": (lambda: s(LPS, "TXA", 12, "DOC9999^^1.2.250.1.999.1.1^ISO"), {"LPSH2-TXA-02"}),
+    "lps-txa13-missing": (lambda: s(LPS_T10, "TXA", 13, ""), {"LPSH2-TXA-03"}),
+    "lps-txa13-mismatch": (lambda: s(LPS_T10, "TXA", 13, "DOC7777^^1.2.250.1.999.1.1^ISO"), {"LPSH2-TXA-04"}),
+    "lps-mail-missing": (lambda: drop(LPS, "OBX", 2), {"LPSH2-MAIL-01"}),
+    "lps-mail-subject": (lambda: LPS.replace("^Compte rendu de test||", "||", 1), {"LPSH2-MAIL-01"}),
+    "lps-mail-status": (lambda: LPS.replace(b.MAIL, b.MAIL.replace("||||||F", "||||||C")), {"LPSH2-MAIL-01"}),
+    "lps-meta-missing": (lambda: without_meta(LPS, "MODIF_CONF_CODE"), {"LPSH2-META-01"}),
+    "lps-meta-other-volet": (lambda: LPS.replace("MODIF_CONF_CODE^Modification Confidentiality Code", "DESTDMP^Destinataire DMP"), {"LPSH2-META-01"}),
+    "lps-meta-value": (lambda: meta_value(LPS, "MASQUE_PS", "O"), {"LPSH2-META-02"}),
+    "lps-prt-order": (lambda: LPS.replace(b.LPS_PRTS[0] + "\r" + b.LPS_PRTS[1], b.LPS_PRTS[1] + "\r" + b.LPS_PRTS[0]), {"LPSH2-PRT-01"}),
+    "lps-prt-sender-missing": (lambda: LPS.replace(b.LPS_PRTS[0] + "\r", ""), {"LPSH2-PRT-02"}),
+    "lps-prt-sender-address": (lambda: LPS.replace("^^X.400^medecin.test@test.mssante.fr", ""), {"LPSH2-PRT-02"}),
+    "lps-cwe-system": (lambda: LPS.replace("SB^Send by^participation", "SB^Send by"), {"LPSH2-CWE-01"}),
     "zam-code": (lambda: b.zam("Z01").replace("ACK_RECEPTION_DMP", "ACK_RECEPTION_MSS"), {"CDAH2-ZAM-01"}),
     "zam-second-obx": (lambda: drop(b.zam("Z02"), "OBX", 2), {"CDAH2-ZAM-01"}),
     "zam-err-missing": (lambda: drop(b.zam("Z02", "N"), "ERR"), {"CDAH2-ZAM-02"}),
@@ -148,8 +175,8 @@ def test_mutant_fails_only_its_rule(name: str, context) -> None:
 def test_every_requirement_of_the_hl7v2_packs_has_a_mutant(context) -> None:
     proven = set().union(*(expected for _, expected in MUTANTS.values()))
     proven |= {"HL7V2-SYN-01", "HL7V2-SYN-02", "HL7V2-SYN-03", "HL7V2-SYN-04", "HL7V2-SYN-05", "HL7V2-ENC-01", "HL7V2-VER-01"}  # test_tokenizer
-    proven |= {"CDAH2-DOC-03"}  # test_nesting_and_cli
-    ids = {r.id for pack in ("hl7v2-base", "ci-sis-pam-fr", "ci-sis-hl7v2-cda") for r in context.registry.packs[pack].requirements}
+    proven |= {"CDAH2-DOC-03", "LPSH2-DOC-03"}  # test_nesting_and_cli
+    ids = {r.id for pack in ("hl7v2-base", "ci-sis-pam-fr", "ci-sis-hl7v2-cda", "ci-sis-hl7v2-lps") for r in context.registry.packs[pack].requirements}
     assert ids - proven == set()
 
 
