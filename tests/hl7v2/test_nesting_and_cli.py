@@ -40,8 +40,8 @@ def test_real_embedded_findings_fail_the_message(context) -> None:
 
 
 def test_failed_child_fails_the_message(context, monkeypatch) -> None:
-    import harness.hl7v2.rules_cda as rules_cda
     from harness.findings import ArtefactReport, Finding, Severity
+    from harness.hl7v2 import rules_cda
 
     def fake(data, path, ctx, parsed):
         return ArtefactReport(path, "", "cda", ArtefactVerdict.FAILED, [Finding("X-1", Severity.ERROR, "x", "x")], ["X-1"])
@@ -74,7 +74,7 @@ def test_embedded_cda_is_parsed_once(context, monkeypatch) -> None:
 
 def test_documents_past_the_limit_are_not_decoded(context, monkeypatch) -> None:
     """1,000 document OBX in an ORU (limit 2): one finding says so, and only 2 are decoded."""
-    import harness.hl7v2.rules_cda as rules_cda
+    from harness.hl7v2 import rules_cda
 
     decoded = []
     real = rules_cda.decode_base64
