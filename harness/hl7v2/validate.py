@@ -44,7 +44,7 @@ class Choice:
     profile: CompiledProfile | None = None
     event: EventProfile | None = None
     why: str | None = None  # "type", "trigger", "unsupported" or "undeclared" when no profile applies
-    supported: list[str] = field(default_factory=list)  # with "unsupported": what the packs know for this event
+    supported: list[str] = field(default_factory=list)  # with "unsupported"/"undeclared": what the packs know for this event
 
 
 def choose(message: Message, context: Any) -> Choice:
@@ -59,13 +59,13 @@ def choose(message: Message, context: Any) -> Choice:
         knowing = [p for p in selected if wanted in p.events]
         if not knowing:
             continue
-        supported = sorted({s for p in knowing for s in p.supported()})
-        if not declared and len([p for p in knowing if _requires_declaration(p.events[wanted])]) > 1:
-            return Choice(why="undeclared", supported=supported)  # several volets define the event: which one applies is not said
+        if not declared and len(knowing) > 1 and len([p for p in knowing if _requires_declaration(p.events[wanted])]) > 1:
+            # several volets define the event and none is declared: which one applies is not said
+            return Choice(why="undeclared", supported=sorted({s for p in knowing for s in p.supported()}))
         matching = [p for p in knowing if not declared or not p.declares or declared & set(p.declares)]
         if matching:
             return Choice(matching[0], matching[0].events[wanted])
-        return Choice(why="unsupported", supported=supported)
+        return Choice(why="unsupported", supported=sorted({s for p in knowing for s in p.supported()}))
     if any(code in {k.split("^")[0] for k in p.events} for p in selected):
         return Choice(why="trigger")
     return Choice(why="type")
