@@ -113,9 +113,9 @@ def expected_ack(message: bytes | Message, report: ArtefactReport | None = None,
     segments = ["|".join(header).rstrip("|"), f"MSA|{code}|{echo}"]
     if code not in ("AA", "CA") and report is not None:
         errors = [f for f in report.all_findings() if f.severity is Severity.ERROR][:MAX_ERR]
-        if not errors:
+        if not errors:  # rejected without an error: an unsupported declared profile says why, else the reason
             reason = report.reason or "message illisible / unreadable message"
-            errors = [Finding(ids.SYNTAX, Severity.ERROR, reason, reason)]
+            errors = [f for f in report.findings if f.requirement == ids.PROFILE] or [Finding(ids.SYNTAX, Severity.ERROR, reason, reason)]
         for finding in errors:
             number, text = ERROR_CODES.get(finding.requirement, ("207", "Application internal error"))
             if finding.requirement == ids.MESSAGE_TYPE and finding.message_en.startswith("event"):

@@ -81,3 +81,10 @@ def test_pam_ack_documents(context) -> None:
     assert report.verdict == "PASSED" and report.profile == "ci-sis-pam-fr ACK^*"
     assert {f.requirement for f in check(ack.replace("|2.5^FRA^2.11|", "|2.5^FRA^2.9|"), context).findings} == {"PAMFR-MSH-01"}
     assert check(expected_ack(b.document_message("ORU").encode(), None), context).profile == "ci-sis-hl7v2-cda ACK^R01"
+
+
+def test_a_message_of_an_unsupported_profile_is_rejected_with_the_reason(context) -> None:
+    message = b.set_field(b.document_message("MDM", "T02"), "MSH", 21, "2.0^CISIS_CDA_HL7_V2").encode()
+    report = check(message, context)
+    ack = expected_ack(message, report, control_id="ACK9", timestamp="20250110093001").decode()
+    assert "MSA|AR|" in ack and "ERR||MSH^1^21" in ack and "|207^" in ack and "HL7V2-PRF-01 declared profile (MSH-21) CISIS_CDA_HL7_V2 2.0 not supported" in ack
