@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 
 from harness.findings import ArtefactReport, Finding, Severity
 from harness.hl7v2 import ids
-from harness.hl7v2.message import Delimiters, Message
+from harness.hl7v2.message import Delimiters, Message, expected_received
 from harness.hl7v2.tokenizer import ParseError, parse
 from harness.verdicts import ArtefactVerdict
 
@@ -140,7 +140,7 @@ def check_ack_document(ack: Message) -> list[Finding]:
     v = ack.value
     code, trigger, structure = ack.message_type
     if code != "ACK" or not trigger or structure != "ACK":
-        findings.append(_f(ids.ACK_HEADER, f"MSH-9 = « {code}^{trigger}^{structure} », attendu ACK^<événement>^ACK", f"MSH-9 = '{code}^{trigger}^{structure}', expected ACK^<event>^ACK", "MSH-9", line=1))
+        findings.append(_f(ids.ACK_HEADER, *expected_received("MSH-9", f"{code}^{trigger}^{structure}", "ACK^<event>^ACK"), "MSH-9", line=1))
     msa = ack.first("MSA")
     answer = v(msa, 1).strip()
     if answer in ("AE", "AR", "CE", "CR"):
@@ -151,7 +151,7 @@ def check_ack_document(ack: Message) -> list[Finding]:
             if not v(err, 3, 1, 1).strip():
                 findings.append(_f(ids.ACK_ERR, "ERR-3 (code d'erreur, table 0357) absent", "ERR-3 (error code, table 0357) missing", "ERR-3", line=err.line))
             if v(err, 4).strip() not in ERROR_SEVERITIES:
-                findings.append(_f(ids.ACK_ERR, f"ERR-4 = « {v(err, 4).strip()} », attendu E, F, I ou W (table 0516)", f"ERR-4 = '{v(err, 4).strip()}', expected E, F, I or W (table 0516)", "ERR-4", line=err.line))
+                findings.append(_f(ids.ACK_ERR, *expected_received("ERR-4", v(err, 4).strip(), "E, F, I, W (table 0516)"), "ERR-4", line=err.line))
     return findings
 
 
@@ -166,15 +166,15 @@ def judge_ack(sent: bytes | Message, received: bytes, expected: str | set[str] |
     msh, msa = ack.msh, ack.first("MSA")
     code, trigger, structure = ack.message_type
     if code != "ACK":
-        findings.append(_f(ids.ACK_HEADER, f"MSH-9.1 = « {code} », attendu ACK", f"MSH-9.1 = '{code}', expected ACK", "MSH-9.1"))
+        findings.append(_f(ids.ACK_HEADER, *expected_received("MSH-9.1", code, "ACK"), "MSH-9.1"))
     if original is not None:
         o = original.value
         omsh = original.msh
         sent_trigger = original.message_type[1]
         if sent_trigger and trigger != sent_trigger:
-            findings.append(_f(ids.ACK_HEADER, f"MSH-9.2 = « {trigger} », attendu {sent_trigger}", f"MSH-9.2 = '{trigger}', expected {sent_trigger}", "MSH-9.2"))
+            findings.append(_f(ids.ACK_HEADER, *expected_received("MSH-9.2", trigger, sent_trigger), "MSH-9.2"))
         if structure and structure != "ACK":
-            findings.append(_f(ids.ACK_HEADER, f"MSH-9.3 = « {structure} », attendu ACK", f"MSH-9.3 = '{structure}', expected ACK", "MSH-9.3"))
+            findings.append(_f(ids.ACK_HEADER, *expected_received("MSH-9.3", structure, "ACK"), "MSH-9.3"))
         for mine, theirs in ((3, 5), (4, 6), (5, 3), (6, 4)):
             if v(msh, mine, 1, 1).strip() != o(omsh, theirs, 1, 1).strip():
                 findings.append(_f(ids.ACK_HEADER, f"MSH-{mine} de l'ACK ≠ MSH-{theirs} du message", f"ACK MSH-{mine} ≠ message MSH-{theirs}", f"MSH-{mine}"))
@@ -187,13 +187,13 @@ def judge_ack(sent: bytes | Message, received: bytes, expected: str | set[str] |
     answer = v(msa, 1).strip()
     valid = ENHANCED_CODES if _enhanced(original) else ORIGINAL_CODES
     if answer not in valid:
-        findings.append(_f(ids.ACK_CODE, f"MSA-1 = « {answer} », attendu {'/'.join(valid)}", f"MSA-1 = '{answer}', expected {'/'.join(valid)}", "MSA-1"))
+        findings.append(_f(ids.ACK_CODE, *expected_received("MSA-1", answer, valid), "MSA-1"))
     elif expected is not None:
         wanted = {expected} if isinstance(expected, str) else set(expected)
         if answer not in wanted:
-            findings.append(_f(ids.ACK_CODE, f"MSA-1 = {answer}, attendu {'/'.join(sorted(wanted))} pour ce message", f"MSA-1 = {answer}, expected {'/'.join(sorted(wanted))} for this message", "MSA-1"))
+            findings.append(_f(ids.ACK_CODE, *expected_received("MSA-1", answer, wanted), "MSA-1"))
     if original is not None and v(msa, 2).strip() != original.control_id:
-        findings.append(_f(ids.ACK_ECHO, f"MSA-2 = « {v(msa, 2).strip()} », attendu MSH-10 = {original.control_id}", f"MSA-2 = '{v(msa, 2).strip()}', expected MSH-10 = {original.control_id}", "MSA-2"))
+        findings.append(_f(ids.ACK_ECHO, *expected_received("MSA-2", v(msa, 2).strip(), f"MSH-10 {original.control_id}"), "MSA-2"))
     if answer in ("AE", "AR", "CE", "CR"):
         errs = ack.all("ERR")
         if not errs:

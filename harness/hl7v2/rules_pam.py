@@ -9,7 +9,7 @@ from typing import Any
 
 from harness.findings import ArtefactReport, Finding, Severity
 from harness.hl7v2.ack import ACK_DOCUMENT_IDS, check_ack_document
-from harness.hl7v2.message import Message, location
+from harness.hl7v2.message import Message, expected_received, location
 from harness.hl7v2.profiles import CompiledProfile, EventProfile
 
 IDS = ["PAMFR-PID-01", "PAMFR-INS-01", "PAMFR-INS-02", "PAMFR-INS-03", "PAMFR-INS-04", "PAMFR-ZBE-02", "PAMFR-ZFD-01"]
@@ -72,15 +72,15 @@ def check_identifiers(message: Message, pid: Any, ins: dict[str, Any]) -> list[F
             findings.append(_error("PAMFR-INS-01", f"{at} : OID d'autorité « {oid} » inconnu pour un INS", f"{at}: assigning authority OID '{oid}' unknown for an INS", f"{at}.4.2", pid.line))
         else:
             if namespace and namespace != authorities[oid]:
-                findings.append(_error("PAMFR-INS-01", f"{at} : autorité « {namespace} » incohérente avec l'OID {oid} (attendu {authorities[oid]})",
-                                       f"{at}: authority '{namespace}' inconsistent with OID {oid} (expected {authorities[oid]})", f"{at}.4.1", pid.line))
+                fr, en = expected_received(f"{at}.4.1", namespace, f"{authorities[oid]} (OID {oid})")
+                findings.append(_error("PAMFR-INS-01", fr, en, f"{at}.4.1", pid.line))
             if oid_type != "ISO":
-                findings.append(_error("PAMFR-INS-01", f"{at} : type d'identifiant universel « {oid_type} », attendu ISO", f"{at}: universal id type '{oid_type}', expected ISO", f"{at}.4.3", pid.line))
+                findings.append(_error("PAMFR-INS-01", *expected_received(f"{at}.4.3", oid_type, "ISO"), f"{at}.4.3", pid.line))
             if production and oid in test_oids:
                 findings.append(_error("PAMFR-INS-04", f"{at} : INS sous OID de test/démonstration {oid} dans un message de production (MSH-11 = P)",
                                        f"{at}: INS under the test/demo OID {oid} in a production message (MSH-11 = P)", f"{at}.4.2", pid.line))
         if id_type != ins_type:
-            findings.append(_error("PAMFR-INS-01", f"{at} : CX-5 « {id_type} », attendu {ins_type}", f"{at}: CX-5 '{id_type}', expected {ins_type}", f"{at}.5", pid.line))
+            findings.append(_error("PAMFR-INS-01", *expected_received(f"{at}.5", id_type, ins_type), f"{at}.5", pid.line))
         if not ins_key_ok(number):
             findings.append(_error("PAMFR-INS-02", f"{at} : matricule INS « {number} » invalide (15 caractères, clé 97 − n mod 97)",
                                    f"{at}: invalid INS matricule '{number}' (15 characters, key 97 − n mod 97)", f"{at}.1", pid.line))
@@ -103,8 +103,8 @@ def check_zbe(message: Message, event: EventProfile) -> list[Finding]:
         action = message.value(zbe, 4).strip()
         original = message.value(zbe, 6).strip()
         if expected and action in ("INSERT", "UPDATE", "CANCEL") and action != expected:  # unknown actions: PAMFR-ZBE-01
-            findings.append(_error("PAMFR-ZBE-02", f"ZBE-4 « {action} » incohérent avec {event.key} (attendu {expected})",
-                                   f"ZBE-4 '{action}' inconsistent with {event.key} (expected {expected})", "ZBE-4", zbe.line))
+            fr, en = expected_received("ZBE-4", action, f"{expected} ({event.key})")
+            findings.append(_error("PAMFR-ZBE-02", fr, en, "ZBE-4", zbe.line))
         if action in ("UPDATE", "CANCEL") and not original:
             findings.append(_error("PAMFR-ZBE-02", f"ZBE-4 = {action} : ZBE-6 doit porter l'événement d'origine", f"ZBE-4 = {action}: ZBE-6 must hold the original trigger event", "ZBE-6", zbe.line))
         elif action == "CANCEL" and originals and original not in originals:

@@ -11,7 +11,7 @@ from harness.fileio import sha256_hex
 from harness.findings import ArtefactReport, Finding, Severity
 from harness.hl7v2 import ids
 from harness.hl7v2.checks import check_datatypes, check_field_rules, check_segment_usage, check_structure
-from harness.hl7v2.message import Message
+from harness.hl7v2.message import Message, expected_received
 from harness.hl7v2.profiles import CompiledProfile, EventProfile, base_event, profile_for_pack
 from harness.hl7v2.standard import SUPPORTED_VERSIONS
 from harness.hl7v2.tokenizer import ParseError, parse
@@ -107,8 +107,7 @@ def validate_message(data: bytes, path: str, context: Any) -> ArtefactReport:
     report.profile = f"{profile.pack_id} {event.key}"
     evaluated.extend(PROFILE_IDS)
     if structure and structure != event.structure:
-        findings.append(Finding(ids.MESSAGE_TYPE, Severity.ERROR, f"MSH-9.3 « {structure} » : la structure de {event.key} est {event.structure}",
-                                f"MSH-9.3 '{structure}': the structure of {event.key} is {event.structure}", "MSH-9.3", 1))
+        findings.append(Finding(ids.MESSAGE_TYPE, Severity.ERROR, *expected_received("MSH-9.3", structure, f"{event.structure} ({event.key})"), "MSH-9.3", 1))
     findings += check_structure(message, event)
     findings += check_segment_usage(message, event)
     findings += check_field_rules(message, event)
