@@ -20,7 +20,7 @@ from harness.cdakit.provenance import kit_provenance
 from harness.certification import blocking_items, judge_rows
 from harness.fileio import atomic_write_bytes, atomic_write_text
 from harness.verdicts import Verdict, aggregate
-from harness.waivers import apply_waivers
+from harness.waivers import apply_waivers, other_candidates
 
 if TYPE_CHECKING:
     from harness.plugin import EnrsSession
@@ -111,6 +111,7 @@ class RunWriter:
             "artefacts": list(artefacts.values()),
             "ignored": [i.to_dict() for i in session.ignored],
             "waivers": waivers,
+            "waivers_other_candidates": other_candidates(session.waivers, session.target.name, session.target.version),
             "blocking": blocking,
             "summary": {
                 "verdicts": counts,

@@ -115,7 +115,13 @@ def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = 
         print(f"  … {len(ignored) - 12} {'autres' if fr else 'more'}", file=out)
     for waiver in results.get("waivers", []):
         status = label("waiver_" + waiver["status"], lang)
-        print(f"  {'Dérogation' if fr else 'Waiver'} {waiver['requirement']}: {status} ({waiver['approver']}, → {waiver['expires']})", file=out)
+        why = f" — {waiver['reason'][lang]}" if waiver.get("reason") else ""
+        print(f"  {'Dérogation' if fr else 'Waiver'} {waiver['requirement']}: {status} ({waiver['approver']}, → {waiver['expires']}){why}", file=out)
+    others = results.get("waivers_other_candidates")
+    if others:
+        name = f"« {candidate['name']} » {candidate['version']}"
+        print(f"  {others} dérogation(s) du fichier visent d'autres candidats ou versions : non appliquées (ce candidat : {name})" if fr
+              else f"  {others} waiver(s) of the file name other candidates or versions: not applied (this candidate: {name})", file=out)
     if not run["complete"]:
         print(f"{'INCOMPLET' if fr else 'INCOMPLETE'}: {run['incomplete_reason']}", file=out)
     verdict = label("certificate_title", lang) if summary["certificate_issued"] else label("nonconformity_title", lang)
