@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from harness.packs import Requirement
@@ -110,20 +111,20 @@ def blocking_items(rows: list[dict[str, Any]], records: Iterable[TestRecord], sc
     kinds = {t for r in rows if r["id"] in in_scope for t in r["applies_to"]}
     seen: set[tuple[str, str]] = set()
     for record in records:
-        if record.verdict is not Verdict.ABORTED:
-            continue
         aborted = [a for a in record.artefacts if a.verdict == ArtefactVerdict.ABORTED]
         for artefact in aborted:
-            if (artefact.kind is None or artefact.kind in kinds) and ("artefact", artefact.name) not in seen:
-                seen.add(("artefact", artefact.name))
-                items.append({"kind": "artefact", "id": artefact.name, "path": record.subject[1] if record.subject else None,
-                              "test": record.nodeid, "verdict": str(Verdict.ABORTED), "reason": split_reason(artefact.reason or record.reason)})
-        if aborted or record.subject is None:
-            continue
+            path = record.subject[1] if record.subject else None
+            key = (artefact.name, path or record.nodeid)  # two files of the same name in two folders are two items
+            if (artefact.kind is None or artefact.kind in kinds) and key not in seen:
+                seen.add(key)
+                items.append({"kind": "artefact", "id": artefact.name, "path": path, "test": record.nodeid,
+                              "verdict": str(Verdict.ABORTED), "reason": split_reason(artefact.reason or record.reason)})
+        if record.verdict is not Verdict.ABORTED or aborted or record.subject is None:
+            continue  # what remains: an endpoint check, or a document test that ended before recording its artefact
         kind, name = record.subject
         judged = set(record.requirements) | set(record.explicit)
         if kind == "endpoint" and not (judged & in_scope or set(record.packs) & set(scope.profiles)):
             continue
-        items.append({"kind": kind, "id": name if kind == "endpoint" else name.rsplit("/", 1)[-1], "path": name if kind == "artefact" else None,
+        items.append({"kind": kind, "id": name if kind == "endpoint" else Path(name).name, "path": name if kind == "artefact" else None,
                       "test": record.nodeid, "verdict": str(Verdict.ABORTED), "reason": split_reason(record.reason)})
     return items

@@ -103,7 +103,8 @@ def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = 
         print(f"{'Bloquant' if fr else 'Blocking'}: {len(blocking)} ({kinds})", file=out)
     items = [b for b in blocking if b["kind"] != "requirement"]
     for item in items[:12]:
-        print(f"  {item['verdict']:<10} {item['kind']:<11} {item['id']}  {item['reason'][lang][:100]}", file=out)
+        check = f" ({item['test'].rsplit('::', 1)[-1]})" if item["kind"] == "endpoint" else ""
+        print(f"  {item['verdict']:<10} {item['kind']:<11} {item['id']}{check}  {item['reason'][lang][:100]}", file=out)
     if len(items) > 12:
         print(f"  … {len(items) - 12} {'autres' if fr else 'more'}", file=out)
     ignored = results.get("ignored", [])

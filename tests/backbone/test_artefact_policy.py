@@ -121,3 +121,13 @@ def test_a_png_is_ignored_with_its_reason_and_listed_and_the_certificate_stands(
                                               "en": "not a candidate artefact: extension .png, PNG content"}}]
     assert "logo.png  not a candidate artefact" in process.stdout
     assert all(a["name"] != "logo.png" for a in results["artefacts"])
+
+
+def test_two_unjudged_files_of_the_same_name_in_two_folders_are_two_blocking_items(tmp_path: Path) -> None:
+    folder = documents(tmp_path)
+    for sub in ("a", "b"):
+        (folder / sub).mkdir()
+        (folder / sub / "doc.xml").write_bytes(b"<ClinicalDocument")
+    process, results = run_documents(tmp_path, folder)
+    assert process.returncode == 1
+    assert sorted(Path(b["path"]).parent.name for b in results["blocking"]) == ["a", "b"]

@@ -191,3 +191,22 @@ def test_a_vsm_producer_without_any_vsm_document_is_refused_with_the_reason(tmp_
     blocking = {b["id"]: b for b in results["blocking"]}
     assert blocking["VOL-VSM-HEADER"]["verdict"] == "NOT_TESTED"
     assert blocking["VOL-VSM-HEADER"]["reason"]["en"] == "no document of volet VSM was submitted, although the scope declares this volet"
+
+
+def test_an_endpoint_check_that_could_not_be_judged_blocks_with_its_reason(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    target = tmp_path / "gone.toml"
+    target.write_text('[candidate]\nname = "Gone"\nvendor = "V"\nversion = "1"\n\n[timeouts]\nconnect = 1\nread = 1\n\n'
+                      f'[scope]\nroles = ["mllp-receiver"]\n\n[[endpoints]]\nname = "pam"\nprotocol = "mllp"\nhost = "127.0.0.1"\nport = {port}\n',
+                      encoding="utf-8")
+    process, results, certificate = run(tmp_path, target)
+    assert process.returncode == 1
+    endpoints = [b for b in results["blocking"] if b["kind"] == "endpoint"]
+    assert endpoints and all(b["id"] == "pam" and b["verdict"] == "ABORTED" and "unreachable" in b["reason"]["en"] for b in endpoints)
+    assert "endpoints/test_mllp.py::test_valid_message_gets_correct_ack[pam]" in [b["test"] for b in endpoints]
+    assert "endpoint    pam (test_valid_message_gets_correct_ack[pam])  unreachable" in process.stdout
+    assert "data-kind='endpoint' data-id='pam'" in certificate
