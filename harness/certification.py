@@ -40,7 +40,7 @@ def _give_reason(row: dict[str, Any], verdict: Verdict, reason: dict[str, str], 
 
 
 def judge_rows(rows: list[dict[str, Any]], requirements: dict[str, Requirement], records: Iterable[TestRecord],
-               scope: Scope, lang: str, complete: bool) -> None:
+               scope: Scope, lang: str, status: str) -> None:
     """Apply the scope to the requirement rows and give every row that is not PASSED a reason (in place)."""
     records = list(records)
     validated = Counter(a.kind for r in records for a in r.artefacts if a.verdict in (ArtefactVerdict.PASSED, ArtefactVerdict.FAILED))
@@ -60,8 +60,8 @@ def judge_rows(rows: list[dict[str, Any]], requirements: dict[str, Requirement],
             row["reasons"] = []
             _give_reason(row, Verdict.NOT_APPLICABLE, _text(*outside), lang)
         elif row["verdict"] == Verdict.NOT_TESTED:
-            verdict, reason = _not_tested(requirement, scope, validated, volets_seen, skipped, complete)
-            if verdict is Verdict.NOT_TESTED and not scope.declared:
+            verdict, reason = _not_tested(requirement, scope, validated, volets_seen, skipped, status)
+            if verdict is Verdict.NOT_TESTED and not scope.declared and status == "complete" and requirement.id not in skipped:
                 reason = _text(f"{reason['fr']} ; si elle ne concerne pas le candidat, déclarez sa portée ([scope], docs/target-file.md)",
                                f"{reason['en']}; if it does not concern the candidate, declare its scope ([scope], docs/target-file.md)")
             _give_reason(row, verdict, reason, lang)
@@ -77,9 +77,11 @@ def judge_rows(rows: list[dict[str, Any]], requirements: dict[str, Requirement],
 
 
 def _not_tested(requirement: Requirement, scope: Scope, validated: Counter[str | None], volets_seen: set[str],
-                skipped: dict[str, list[str]], complete: bool) -> tuple[Verdict, dict[str, str]]:
+                skipped: dict[str, list[str]], status: str) -> tuple[Verdict, dict[str, str]]:
     """Why nothing judged a requirement in scope; NOT_APPLICABLE when its rules applied to none of the artefacts given."""
-    if not complete:
+    if status == "running":
+        return Verdict.NOT_TESTED, _text("pas encore évaluée (exécution en cours)", "not evaluated yet (run in progress)")
+    if status != "complete":
         return Verdict.NOT_TESTED, _text("la campagne s'est arrêtée avant de l'évaluer", "the run stopped before evaluating it")
     kind = _validator_kind(requirement)
     volet = scope.volet(requirement)

@@ -70,7 +70,7 @@ class RunWriter:
     def results(self, final: bool) -> dict[str, Any]:
         session = self.session
         status, reason = self._status(final)
-        requirements, waivers = self.requirement_rows(complete=status == "complete")
+        requirements, waivers = self.requirement_rows(status)
         artefacts: dict[tuple[str, str], dict[str, Any]] = {}
         for record in session.records.values():
             for artefact in record.artefacts:
@@ -138,11 +138,11 @@ class RunWriter:
             return "interrupted", f"tests non terminés / unfinished tests: {', '.join(unfinished[:5])}"
         return "complete", None
 
-    def requirement_rows(self, complete: bool = True) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def requirement_rows(self, status: str = "complete") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Every requirement's verdict within the scope, with its reason, once the candidate's waivers are applied; and those waivers' statuses."""
         rows = self._requirement_verdicts()
         session = self.session
-        judge_rows(rows, session.registry.requirements, session.records.values(), session.scope, session.lang, complete)
+        judge_rows(rows, session.registry.requirements, session.records.values(), session.scope, session.lang, status)
         target = self.session.target
         waivers = apply_waivers(rows, self.session.waivers, target.name, target.version, date.fromisoformat(self.started[:10]))
         return rows, waivers

@@ -121,6 +121,8 @@ def test_a_png_is_ignored_with_its_reason_and_listed_and_the_certificate_stands(
                                               "en": "not a candidate artefact: extension .png, PNG content"}}]
     assert "logo.png  not a candidate artefact" in process.stdout
     assert all(a["name"] != "logo.png" for a in results["artefacts"])
+    validated = json.loads(harness("validate", tmp_path / "docs", "--format", "json", "--profile", "ci-sis-cda-header", cwd=tmp_path).stdout)
+    assert validated["ignored"] == results["ignored"]  # one policy: validate and run list the same files, for the same reason
 
 
 def test_two_unjudged_files_of_the_same_name_in_two_folders_are_two_blocking_items(tmp_path: Path) -> None:

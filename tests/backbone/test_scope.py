@@ -110,11 +110,25 @@ def harness(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "harness", *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
 
 
-def run(tmp_path: Path, target: Path, *extra: object) -> tuple[subprocess.CompletedProcess[str], dict, str]:
-    reports = tmp_path / f"runs-{target.stem}"
-    process = harness("run", "--target", target, "--report-dir", reports, "--quiet", *extra, cwd=tmp_path)
+SCHEMA = json.loads((REPO / "harness" / "schemas" / "results.schema.json").read_text(encoding="utf-8"))
+
+
+def run(tmp_path: Path, target: Path | None, *extra: object) -> tuple[subprocess.CompletedProcess[str], dict, str]:
+    reports = tmp_path / f"runs-{target.stem if target else 'embedded'}"
+    process = harness("run", *(("--target", target) if target else ()), "--report-dir", reports, "--quiet", *extra, cwd=tmp_path)
     folder = next(reports.iterdir())
-    return process, json.loads((folder / "results.json").read_text(encoding="utf-8")), (folder / "certificate.html").read_text(encoding="utf-8")
+    results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(results, SCHEMA)  # the contract of docs/results.md: scope, blocking, ignored, a reason on every unjudged row
+    return process, results, (folder / "certificate.html").read_text(encoding="utf-8")
+
+
+def test_the_embedded_default_still_gets_its_certificate(tmp_path: Path) -> None:
+    process, results, certificate = run(tmp_path, None)
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert results["summary"]["certificate_issued"] and results["blocking"] == [] and results["scope"]["declared"] is False
+    assert {Path(i["path"]).name for i in results["ignored"]} == {"README.md"}  # the fixtures' READMEs, listed, not validated
+    assert "Scope not declared" in process.stdout and "<section id='scope' data-declared='false'>" in certificate
 
 
 @pytest.fixture(scope="module")
