@@ -80,7 +80,8 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
         statement = f"{statement} {label('with_waivers', lang)}"
     run = results["run"]
     esc = lambda value: escape(str(value)) if value is not None else "—"  # noqa: E731
-    reasons = {r["id"]: "; ".join(x["reason"] for x in r.get("reasons", []) if x.get("reason"))[:300] for r in results["requirements"]}
+    reasons = {r["id"]: (r["reason"][lang] if r.get("reason") and r["verdict"] in ("NOT_TESTED", "NOT_APPLICABLE")  # why not judged, in the page's language
+                         else "; ".join(x["reason"] for x in r.get("reasons", []) if x.get("reason")))[:300] for r in results["requirements"]}
 
     rows = "\n".join(
         f'<tr data-requirement="{esc(r["id"])}">'

@@ -167,7 +167,14 @@ _OUTCOME_PREFIX = re.compile(r"^(Aborted|NotApplicable|Skipped): ")
 
 
 def split_reason(reason: str | None) -> dict[str, str]:
-    """A `"français / English"` reason as {fr, en}; a reason in one language is used for both."""
+    """A `"français / English"` reason as {fr, en}; a reason in one language is used for both.
+
+    The halves are translations, so they hold as many " / " of their own (e.g. "https / mllp+tls"):
+    the separator is the middle one. With an even number of them the text is kept whole in both.
+    """
     text = _OUTCOME_PREFIX.sub("", (reason or "").strip())
-    fr, sep, en = text.partition(" / ")
-    return {"fr": fr, "en": en} if sep else {"fr": text, "en": text}
+    parts = text.split(" / ")
+    if len(parts) % 2:  # no separator, or an ambiguous even number of them
+        return {"fr": text, "en": text}
+    middle = len(parts) // 2
+    return {"fr": " / ".join(parts[:middle]), "en": " / ".join(parts[middle:])}

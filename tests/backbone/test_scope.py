@@ -178,6 +178,8 @@ def test_an_mllp_only_target_with_its_scope_gets_a_certificate_for_that_scope(tm
     assert results["summary"]["certificate_issued"] and results["blocking"] == []
     assert "<section id='scope' data-declared='true'><h2>Portée de la certification</h2><p>Portée certifiée : récepteur HL7 v2 sur MLLP" in certificate
     assert certificate.index("id='scope'") < certificate.index('id="requirements"')  # on the first page, before the tables
+    assert "<td>hors de la portée déclarée (profil ci-sis-cda-header non revendiqué)</td>" in certificate
+    assert "outside the declared scope" not in certificate  # the page speaks the run's language
 
 
 def vsm_target(tmp_path: Path, document: Path, volets: str = '["VSM"]') -> Path:
@@ -224,3 +226,16 @@ def test_an_endpoint_check_that_could_not_be_judged_blocks_with_its_reason(tmp_p
     assert "endpoints/test_mllp.py::test_valid_message_gets_correct_ack[pam]" in [b["test"] for b in endpoints]
     assert "endpoint    pam (test_valid_message_gets_correct_ack[pam])  unreachable" in process.stdout
     assert "data-kind='endpoint' data-id='pam'" in certificate
+
+
+@pytest.mark.parametrize(("reason", "fr", "en"), [
+    ("aucun point d'accès https / mllp+tls dans la cible / no https / mllp+tls endpoint in the target",
+     "aucun point d'accès https / mllp+tls dans la cible", "no https / mllp+tls endpoint in the target"),
+    ("Aborted: pam injoignable / unreachable", "pam injoignable", "unreachable"),
+    ("one language only", "one language only", "one language only"),
+    ("a / b / c", "a / b / c", "a / b / c"),  # ambiguous: kept whole rather than cut wrong
+])
+def test_a_bilingual_reason_is_split_at_its_middle_separator(reason: str, fr: str, en: str) -> None:
+    from harness.scope import split_reason
+
+    assert split_reason(reason) == {"fr": fr, "en": en}
