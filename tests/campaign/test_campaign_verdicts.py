@@ -60,3 +60,17 @@ def test_waivers_matching_nothing_are_listed_on_the_dashboard() -> None:
     page = render_dashboard(_data(NOT_CONFORMANT, waiver_problems=[problem]), "en")
     assert "<table id='waiver-problems'>" in page and "no candidate &#x27;DPI Typo&#x27; in the campaign" in page
     assert "waiver-problems" not in render_dashboard(_data(NOT_CONFORMANT), "en")
+
+
+def test_a_candidates_blocking_items_reach_campaign_json() -> None:
+    from harness.campaign.runner import summarise
+
+    item = {"kind": "artefact", "id": "truncated.xml", "path": "/d/truncated.xml", "test": "t", "verdict": "ABORTED",
+            "reason": {"fr": "XML mal formé", "en": "malformed XML"}}
+    results = {"run": {"complete": True, "id": "r"}, "profiles": [], "requirements": [], "waivers": [], "blocking": [item],
+               "ignored": [{"path": "/d/logo.png", "reason": {"fr": "f", "en": "e"}}],
+               "summary": {"certificate_issued": False, "failed_must": 0, "failed_should": 0, "blocking": [], "blocking_count": 1,
+                           "verdicts": {"WAIVED": 0}}}
+    summary = summarise(results)
+    assert summary["blocking_count"] == 1 and summary["ignored_count"] == 1
+    assert summary["blocking"] == [{"kind": "artefact", "id": "truncated.xml", "verdict": "ABORTED", "reason": {"fr": "XML mal formé", "en": "malformed XML"}}]
