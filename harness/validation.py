@@ -139,11 +139,17 @@ def walk_artefacts(paths: Iterable[Path]) -> tuple[list[Path], list[Ignored]]:
     for path in paths:
         path = Path(path)
         if path.is_dir():
+            hidden: set[Path] = set()
             for child in sorted(path.rglob("*")):
-                if not child.is_file():
+                parts = child.relative_to(path).parts
+                first = next((i for i, part in enumerate(parts) if part.startswith(".")), None)
+                if first is not None:  # one entry for a hidden folder (.git, .svn…), not one per file in it
+                    top = path.joinpath(*parts[: first + 1])
+                    if top not in hidden:
+                        hidden.add(top)
+                        ignored.append(Ignored(str(top), "fichier ou dossier caché", "hidden file or folder"))
                     continue
-                if any(part.startswith(".") for part in child.relative_to(path).parts):
-                    ignored.append(Ignored(str(child), "fichier ou dossier caché", "hidden file or folder"))
+                if not child.is_file():
                     continue
                 skipped = _policy(child)
                 if skipped is None:

@@ -50,6 +50,7 @@ def test_walk_policy_table(tmp_path: Path) -> None:
                                     "notes__pdf": b"%PDF-1.7", "message__er7": b"not a message", "vsm-copy__dat": VSM.read_bytes()})
     (folder / ".hidden").mkdir()
     (folder / ".hidden" / "old.xml").write_bytes(VSM.read_bytes())
+    (folder / ".hidden" / "older.xml").write_bytes(VSM.read_bytes())
     files, ignored = walk_artefacts([folder])
     assert sorted(p.name for p in files) == ["README.txt", "ldl-ses-2022.xml", "message.er7", "vsm-2023.xml", "vsm-copy.dat"]
     reasons = {Path(i.path).name: i.reason_en for i in ignored}
@@ -57,7 +58,7 @@ def test_walk_policy_table(tmp_path: Path) -> None:
         "README.md": "not a candidate artefact: extension .md, content neither CDA nor HL7 v2",
         "logo.png": "not a candidate artefact: extension .png, PNG content",
         "notes.pdf": "not a candidate artefact: extension .pdf, PDF content",
-        "old.xml": "hidden file or folder",
+        ".hidden": "hidden file or folder",  # once for the folder, not once per file in it
     }
     assert all(i.reason_fr and i.reason_fr != i.reason_en for i in ignored)
 
