@@ -14,6 +14,7 @@ from harness.i18n import label
 
 CERTIFICATE_SCHEMA = "enrs-harness/certificate/1"
 WAIVER_FIELDS = ("requirement", "justification", "approver", "expires", "status")
+MAX_BLOCKING_SHOWN = 40  # on the page; results.json lists them all
 SCOPE_FIELDS = ("declared", "roles", "volets", "profiles", "profiles_not_assessed", "statement")
 
 _STYLE = """
@@ -100,7 +101,9 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
     artefacts = "\n".join(f"<tr><td>{esc(name)}</td><td><code class='sha'>{esc(sha)}</code></td></tr>" for name, sha in ((a["name"], a["sha256"]) for a in payload["artefacts"]))
     counts = ", ".join(f"{label(k, lang)} : {v}" if lang == "fr" else f"{label(k, lang)}: {v}" for k, v in results["summary"]["verdicts"].items() if v)
     blocking = "".join(f"<li data-kind='{esc(b['kind'])}' data-id='{esc(b['id'])}'><code>{esc(b['id'])}</code> ({esc(b['kind'])}, {esc(label(b['verdict'], lang))}){' :' if lang == 'fr' else ':'} {esc(b['reason'][lang][:300])}</li>"
-                       for b in results.get("blocking", [])[:40])
+                       for b in results.get("blocking", [])[:MAX_BLOCKING_SHOWN])
+    more = len(results.get("blocking", [])) - MAX_BLOCKING_SHOWN
+    blocking += f"<li>… {more} {'autres (results.json)' if lang == 'fr' else 'more (results.json)'}</li>" if more > 0 else ""
     blocking = f"<ul id='blocking'>{blocking}</ul>" if blocking else esc(", ".join(results["summary"]["blocking"]) or label("none", lang))
     scope = results.get("scope")
     scope_block = f"<section id='scope' data-declared='{str(scope['declared']).lower()}'><h2>{label('scope', lang)}</h2><p>{esc(scope['statement'][lang])}</p></section>" if scope else ""

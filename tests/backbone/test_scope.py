@@ -148,8 +148,9 @@ def mllp_target(path: Path, simulator: Simulator, scope: str = "") -> Path:
 
 
 def test_an_mllp_only_target_without_scope_is_refused_and_every_unjudged_row_says_why(tmp_path: Path, simulator: Simulator) -> None:
-    process, results, _ = run(tmp_path, mllp_target(tmp_path / "mllp.toml", simulator))
+    process, results, certificate = run(tmp_path, mllp_target(tmp_path / "mllp.toml", simulator))
     assert process.returncode == 1
+    assert len(results["blocking"]) > 40 and f"… {len(results['blocking']) - 40} more (results.json)" in certificate  # never cut silently
     unjudged = [r for r in results["requirements"] if r["verdict"] in ("NOT_TESTED", "NOT_APPLICABLE")]
     assert len(unjudged) > 100
     assert all(r["reason"]["fr"].strip() and r["reason"]["en"].strip() and r["reasons"][0]["reason"].strip() for r in unjudged)
