@@ -14,6 +14,8 @@ from harness.i18n import label
 
 CERTIFICATE_SCHEMA = "enrs-harness/certificate/1"
 WAIVER_FIELDS = ("requirement", "justification", "approver", "expires", "status")
+MAX_BLOCKING_SHOWN = 40  # on the page; results.json lists them all
+SCOPE_FIELDS = ("declared", "roles", "volets", "profiles", "profiles_not_assessed", "statement")
 
 _STYLE = """
 @page { size: A4; margin: 15mm; }
@@ -57,7 +59,8 @@ def certificate_payload(results: dict[str, Any]) -> dict[str, Any]:
         "finished": run["finished"],
         "requirements": [{"id": r["id"], "level": r["level"], "verdict": r["verdict"]} for r in results["requirements"]],
         "artefacts": [{"name": n, "sha256": h} for n, h in sorted({(a["name"], a["sha256"]) for a in results["artefacts"]})],
-        "waivers": [{k: w[k] for k in WAIVER_FIELDS} for w in results.get("waivers", []) if w["status"] in ("applied", "expired")],
+        "waivers": [{k: w[k] for k in WAIVER_FIELDS} for w in results.get("waivers", []) if w["status"] in ("applied", "expired", "not_judged", "not_in_run")],
+        "scope": {k: v for k, v in results["scope"].items() if k in SCOPE_FIELDS} if "scope" in results else None,
     }
 
 
@@ -78,7 +81,8 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
         statement = f"{statement} {label('with_waivers', lang)}"
     run = results["run"]
     esc = lambda value: escape(str(value)) if value is not None else "—"  # noqa: E731
-    reasons = {r["id"]: "; ".join(x["reason"] for x in r.get("reasons", []) if x.get("reason"))[:300] for r in results["requirements"]}
+    reasons = {r["id"]: (r["reason"][lang] if r.get("reason") and r["verdict"] in ("NOT_TESTED", "NOT_APPLICABLE")  # why not judged, in the page's language
+                         else "; ".join(x["reason"] for x in r.get("reasons", []) if x.get("reason")))[:300] for r in results["requirements"]}
 
     rows = "\n".join(
         f'<tr data-requirement="{esc(r["id"])}">'
@@ -96,7 +100,13 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
     )
     artefacts = "\n".join(f"<tr><td>{esc(name)}</td><td><code class='sha'>{esc(sha)}</code></td></tr>" for name, sha in ((a["name"], a["sha256"]) for a in payload["artefacts"]))
     counts = ", ".join(f"{label(k, lang)} : {v}" if lang == "fr" else f"{label(k, lang)}: {v}" for k, v in results["summary"]["verdicts"].items() if v)
-    blocking = ", ".join(results["summary"]["blocking"]) or label("none", lang)
+    blocking = "".join(f"<li data-kind='{esc(b['kind'])}' data-id='{esc(b['id'])}'><code>{esc(b['id'])}</code> ({esc(b['kind'])}, {esc(label(b['verdict'], lang))}){' :' if lang == 'fr' else ':'} {esc(b['reason'][lang][:300])}</li>"
+                       for b in results.get("blocking", [])[:MAX_BLOCKING_SHOWN])
+    more = len(results.get("blocking", [])) - MAX_BLOCKING_SHOWN
+    blocking += f"<li>… {more} {'autres (results.json)' if lang == 'fr' else 'more (results.json)'}</li>" if more > 0 else ""
+    blocking = f"<ul id='blocking'>{blocking}</ul>" if blocking else esc(", ".join(results["summary"]["blocking"]) or label("none", lang))
+    scope = results.get("scope")
+    scope_block = f"<section id='scope' data-declared='{str(scope['declared']).lower()}'><h2>{label('scope', lang)}</h2><p>{esc(scope['statement'][lang])}</p></section>" if scope else ""
     incomplete = f"<dt>{label('incomplete_reason', lang)}</dt><dd>{esc(run['incomplete_reason'])}</dd>" if not run["complete"] else ""
     candidate = payload["candidate"]
     waiver_rows = "\n".join(
@@ -121,6 +131,7 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
 <p class="statement">{esc(statement)}</p>
 <p class="overall {'issued' if issued else 'refused'}" id="overall">{label('overall', lang)}{' :' if lang == 'fr' else ':'} {esc(overall)}</p>
 </header>
+{scope_block}
 <section>
 <dl>
 <dt>{label('identifier', lang)}</dt><dd><code id="certificate-id">{esc(payload['certificate_id'])}</code></dd>
@@ -131,7 +142,7 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
 <dt>{label('started', lang)}</dt><dd id="started">{esc(payload['started'])}</dd>
 <dt>{label('finished', lang)}</dt><dd id="finished">{esc(payload['finished'])}</dd>
 <dt>{label('counts', lang)}</dt><dd>{esc(counts)}</dd>
-<dt>{label('blocking', lang)}</dt><dd>{esc(blocking)}</dd>
+<dt>{label('blocking', lang)}</dt><dd>{blocking}</dd>
 {incomplete}
 </dl>
 </section>

@@ -20,9 +20,11 @@ from harness.outcomes import Aborted, NotApplicable
 from harness.packs import PackRegistry, ProfilePack
 from harness.recorder import Recorder, TestRecord
 from harness.run import RunWriter, new_run_dir
+from harness.scope import Scope
 from harness.signing import Signer
 from harness.simulator import start_embedded  # imported with the plugin: cryptography must not be re-imported by nested sessions
-from harness.target import Redactor, Target, load_target
+from harness.target import Endpoint, Redactor, Target, load_target
+from harness.validation import Ignored
 from harness.verdicts import Verdict
 from harness.waivers import Waiver, load_waivers
 
@@ -76,10 +78,13 @@ class EnrsSession:
         self.incomplete_reason: str | None = None
         self.signer: Signer | None = None
         self.waivers: list[Waiver] = []
+        self.ignored: list[Ignored] = []  # files the documents walk skipped (docs/results.md)
+        self._scope: Scope | None = None
         if self.active:
             try:
-                self.selected  # load and check the packs, the kit and the target now: errors are usage errors
+                self.selected  # load and check the packs, the kit, the target and its scope now: errors are usage errors
                 self.target
+                self.scope
                 if opt.enrs_sign_with:
                     self.signer = Signer.load(Path(opt.enrs_sign_with))
                 if opt.enrs_waivers:
@@ -129,6 +134,15 @@ class EnrsSession:
                                        f"the reference simulator could not start on 127.0.0.1: {exc}") from exc
                 self._target = self._simulator.target()
         return self._target
+
+    @property
+    def scope(self) -> Scope:
+        """The certification scope: the target's [scope] within the selected profiles (harness.scope)."""
+        if self._scope is None:
+            target = self.target
+            self._scope = Scope.resolve(target.scope, self.selected, self.registry, str(target.source) if target.source else None,
+                                        narrowed=bool(self.config.option.enrs_profile))
+        return self._scope
 
     def stop_simulator(self) -> None:
         if self._simulator is not None:
@@ -196,7 +210,8 @@ class EnrsSession:
     def record_for(self, item: pytest.Item) -> TestRecord:
         record = self.records.get(item.nodeid)
         if record is None:
-            record = TestRecord(nodeid=item.nodeid, requirements=_marker_ids(item, "requirement"), packs=_marker_ids(item, "profile"))
+            record = TestRecord(nodeid=item.nodeid, requirements=_marker_ids(item, "requirement"), packs=_marker_ids(item, "profile"),
+                                subject=_subject(item))
             self.records[item.nodeid] = record
         return record
 
@@ -294,6 +309,17 @@ def _marker_ids(item: pytest.Item, name: str) -> list[str]:
     for marker in item.iter_markers(name):
         ids.extend(str(a) for a in marker.args)
     return list(dict.fromkeys(ids))
+
+
+def _subject(item: pytest.Item) -> tuple[str, str] | None:
+    """What a parametrised test judges: an endpoint of the target, or a document (parameter `document`)."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    for name, value in params.items():
+        if isinstance(value, Endpoint):
+            return ("endpoint", value.name)
+        if name == "document" and isinstance(value, (str, Path)):
+            return ("artefact", str(value))
+    return None
 
 
 def _exception_line(call: pytest.CallInfo[None]) -> str:

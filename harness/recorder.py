@@ -33,9 +33,12 @@ class ArtefactRecord:
     size: int
     kind: str | None = None
     verdict: str | None = None
+    reason: str | None = None  # why ABORTED ("français / English")
+    profile: str | None = None  # what was detected, e.g. the CDA volet
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "sha256": self.sha256, "size": self.size, "kind": self.kind, "verdict": self.verdict}
+        return {"name": self.name, "sha256": self.sha256, "size": self.size, "kind": self.kind, "verdict": self.verdict,
+                "reason": self.reason, "profile": self.profile}
 
 
 @dataclass
@@ -50,6 +53,7 @@ class TestRecord:
     artefacts: list[ArtefactRecord] = field(default_factory=list)
     explicit: dict[str, tuple[Verdict, str | None]] = field(default_factory=dict)
     finished: bool = False
+    subject: tuple[str, str] | None = None  # ("artefact", path) or ("endpoint", name): what the test judged
 
     def finish(self, verdict: Verdict | None, reason: str | None, duration: float) -> None:
         self.verdict, self.reason, self.duration, self.finished = verdict, reason, duration, True
@@ -127,7 +131,8 @@ class Recorder:
     def artefact_report(self, report: ArtefactReport, display_name: str | None = None) -> None:
         """Record a validated artefact: its hash, its findings as evidence and a verdict for each requirement its rules evaluated."""
         name = display_name or report.path
-        self._record.artefacts.append(ArtefactRecord(name, report.sha256, report.size, report.kind, str(report.verdict)))
+        self._record.artefacts.append(ArtefactRecord(name, report.sha256, report.size, report.kind, str(report.verdict),
+                                                     report.reason, report.profile))
         self.evidence(f"{name} — {report.verdict}", _evidence_of(report.to_dict()))
         failing: dict[str, list[Finding]] = {}
         for finding in report.all_findings():

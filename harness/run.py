@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from harness import __version__
 from harness.cdakit.provenance import kit_provenance
+from harness.certification import blocking_items, judge_rows
 from harness.fileio import atomic_write_bytes, atomic_write_text
 from harness.verdicts import Verdict, aggregate
-from harness.waivers import apply_waivers
+from harness.waivers import apply_waivers, other_candidates
 
 if TYPE_CHECKING:
     from harness.plugin import EnrsSession
@@ -69,7 +70,7 @@ class RunWriter:
     def results(self, final: bool) -> dict[str, Any]:
         session = self.session
         status, reason = self._status(final)
-        requirements, waivers = self.requirement_rows()
+        requirements, waivers = self.requirement_rows(status)
         artefacts: dict[tuple[str, str], dict[str, Any]] = {}
         for record in session.records.values():
             for artefact in record.artefacts:
@@ -77,9 +78,9 @@ class RunWriter:
         counts = {str(v): 0 for v in Verdict}
         for requirement in requirements:
             counts[requirement["verdict"]] += 1
-        failed = [r for r in requirements if r["verdict"] in (Verdict.FAILED, Verdict.ABORTED, Verdict.NOT_TESTED)]
-        must_blocking = [r for r in failed if r["level"] == "MUST"]
-        issued = status == "complete" and not must_blocking and counts[Verdict.PASSED] + counts[Verdict.WAIVED] > 0
+        blocking = blocking_items(requirements, session.records.values(), session.scope)
+        must_blocking = [b["id"] for b in blocking if b["kind"] == "requirement"]
+        issued = status == "complete" and not blocking and counts[Verdict.PASSED] + counts[Verdict.WAIVED] > 0
         return {
             "schema": RESULTS_SCHEMA,
             "run": {
@@ -103,16 +104,22 @@ class RunWriter:
                 "kit": self.kit,
             },
             "candidate": session.target.public_dict(),
+            "scope": session.scope.to_dict(requirements),
             "profiles": [pack.summary() for pack in session.selected],
             "requirements": requirements,
             "tests": [record.to_dict() for record in session.records.values()],
             "artefacts": list(artefacts.values()),
+            "ignored": [i.to_dict() for i in session.ignored],
             "waivers": waivers,
+            "waivers_other_candidates": other_candidates(session.waivers, session.target.name, session.target.version),
+            "blocking": blocking,
             "summary": {
                 "verdicts": counts,
                 "failed_must": sum(1 for r in requirements if r["level"] == "MUST" and r["verdict"] == Verdict.FAILED),
                 "failed_should": sum(1 for r in requirements if r["level"] == "SHOULD" and r["verdict"] == Verdict.FAILED),
-                "blocking": [r["id"] for r in must_blocking],
+                "blocking": must_blocking,
+                "blocking_count": len(blocking),
+                "ignored_count": len(session.ignored),
                 "certificate_issued": issued,
             },
         }
@@ -131,9 +138,11 @@ class RunWriter:
             return "interrupted", f"tests non terminés / unfinished tests: {', '.join(unfinished[:5])}"
         return "complete", None
 
-    def requirement_rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Every requirement's verdict once the candidate's waivers are applied, and those waivers' statuses."""
+    def requirement_rows(self, status: str = "complete") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Every requirement's verdict within the scope, with its reason, once the candidate's waivers are applied; and those waivers' statuses."""
         rows = self._requirement_verdicts()
+        session = self.session
+        judge_rows(rows, session.registry.requirements, session.records.values(), session.scope, session.lang, status)
         target = self.session.target
         waivers = apply_waivers(rows, self.session.waivers, target.name, target.version, date.fromisoformat(self.started[:10]))
         return rows, waivers

@@ -16,6 +16,7 @@ from typing import Any
 from harness.errors import HarnessError
 from harness.fileio import read_toml
 from harness.resources import bundled_dir
+from harness.scope import ROLES, DeclaredScope
 
 SECRET_KEY = re.compile(r"(password|passphrase|secret|token|api[_-]?key|credential)", re.IGNORECASE)
 REDACTED = "***"
@@ -66,6 +67,7 @@ class Target:
     embedded: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     settings: dict[str, Any] = field(default_factory=dict)
+    scope: DeclaredScope | None = None  # the certification scope the target file declares ([scope])
 
     def endpoint(self, name: str) -> Endpoint:
         for endpoint in self.endpoints:
@@ -90,6 +92,7 @@ class Target:
             "endpoints": [{"name": e.name, "protocol": e.protocol, "host": e.host, "port": e.port, "path": e.path, "roles": list(e.roles)} for e in self.endpoints],
             "timeouts": {"connect": self.timeouts.connect, "read": self.timeouts.read},
             "documents": [str(p) for p in self.documents],
+            "scope": {"roles": list(self.scope.roles), "profiles": list(self.scope.profiles), "volets": list(self.scope.volets)} if self.scope else None,
             "configuration": _redact(self.raw),
         }
 
@@ -201,13 +204,40 @@ def load_target(path: Path) -> Target:
         client_key_password=tls_raw.get("client_key_password"),
         server_name=tls_raw.get("server_name"),
     )
+    scope = _scope(raw.get("scope"), path)
     documents_raw = raw.get("documents", {}).get("paths", [])
     documents = tuple(_path(base, p, path, "[documents] paths") for p in documents_raw)
     return Target(
         name=identity["name"], vendor=identity["vendor"], version=identity["version"],
         endpoints=tuple(endpoints), tls=tls, timeouts=timeouts, documents=documents,
-        source=path.resolve(), raw=raw, settings=raw.get("settings", {}),
+        source=path.resolve(), raw=raw, settings=raw.get("settings", {}), scope=scope,
     )
+
+
+SCOPE_KEYS = ("roles", "profiles", "volets")
+
+
+def _scope(value: Any, path: Path) -> DeclaredScope | None:
+    """The [scope] table: lists of role names, profile ids and volets (checked against the packs when the run starts)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _fail(path, "[scope]", "doit être une table", "must be a table")
+    unknown = sorted(set(value) - set(SCOPE_KEYS))
+    if unknown:
+        raise _fail(path, f"[scope] {unknown[0]}", f"champ inconnu (connus : {', '.join(SCOPE_KEYS)})", f"unknown field (known: {', '.join(SCOPE_KEYS)})")
+    lists = {}
+    for key in SCOPE_KEYS:
+        items = value.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
+            raise _fail(path, f"[scope] {key}", "doit être une liste de textes", "must be a list of strings")
+        lists[key] = tuple(dict.fromkeys(items))
+    for role in lists["roles"]:
+        if role not in ROLES:
+            raise _fail(path, "[scope] roles", f"rôle inconnu « {role} » (connus : {', '.join(ROLES)})", f"unknown role '{role}' (known: {', '.join(ROLES)})")
+    if not lists["roles"] and not lists["profiles"]:
+        raise _fail(path, "[scope]", "roles ou profiles est obligatoire", "roles or profiles is required")
+    return DeclaredScope(**lists)
 
 
 def default_target() -> Target:

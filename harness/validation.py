@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from harness.errors import HarnessError
 from harness.fileio import DEFAULT_MAX_INPUT_BYTES, read_bounded, sha256_hex
@@ -27,7 +28,10 @@ from harness.findings import ArtefactReport
 from harness.packs import PackRegistry, ProfilePack
 from harness.verdicts import ArtefactVerdict
 
-SKIPPED_NAMES = {".DS_Store", "README.md", "Thumbs.db"}
+SKIPPED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+ARTEFACT_EXTENSIONS = {".xml", ".hl7", ".er7", ".txt"}  # always validated: a non-artefact with these names is ABORTED
+SNIFF_BYTES = 65536  # what kind detection reads of a file of another extension
+_KNOWN_MAGIC = ((b"\x89PNG", "PNG"), (b"%PDF", "PDF"), (b"\xff\xd8\xff", "JPEG"), (b"GIF8", "GIF"), (b"PK\x03\x04", "ZIP"))
 
 
 @dataclass
@@ -88,16 +92,77 @@ def validate_file(path: Path, context: ValidationContext) -> ArtefactReport:
     return validate_bytes(data, str(path), context)
 
 
-def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named, and files found recursing into folders, in a stable order; hidden ones skipped."""
+@dataclass(frozen=True)
+class Ignored:
+    """A file a folder walk skipped, and why (listed in `validate` and in results.json, never silent)."""
+
+    path: str
+    reason_fr: str
+    reason_en: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "reason": {"fr": self.reason_fr, "en": self.reason_en}}
+
+
+def _policy(path: Path) -> Ignored | None:
+    """The walk policy for one file found in a folder (docs/results.md): None when it is a candidate artefact."""
+    if path.name in SKIPPED_NAMES:
+        return Ignored(str(path), "fichier système", "system file")
+    if path.suffix.lower() in ARTEFACT_EXTENSIONS:
+        return None  # validated whatever its content: one that is not an artefact is ABORTED
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError:
+        return None  # unreadable: validated, hence ABORTED with the reason, never skipped unseen
+    if detect_kind(head) is not None:
+        return None
+    kind = next((name for magic, name in _KNOWN_MAGIC if head.startswith(magic)), None)
+    what_fr = f"contenu {kind}" if kind else "contenu ni CDA ni HL7 v2"
+    what_en = f"{kind} content" if kind else "content neither CDA nor HL7 v2"
+    suffix = path.suffix.lower() or "(sans extension)"
+    return Ignored(str(path), f"pas un artefact candidat : extension {suffix}, {what_fr}",
+                   f"not a candidate artefact: extension {suffix if path.suffix else '(none)'}, {what_en}")
+
+
+def walk_artefacts(paths: Iterable[Path]) -> tuple[list[Path], list[Ignored]]:
+    """The one walk policy of `validate`, `run` and campaigns: the candidate artefacts, and the files skipped.
+
+    A file named on the command line is always a candidate. In a folder (recursively, in a stable
+    order): hidden files and folders and system files are skipped; files named .xml, .hl7, .er7 or
+    .txt are candidates whatever their content (one that is not an artefact is then ABORTED);
+    any other file is a candidate only if its first bytes look like a CDA document or an HL7 v2
+    message. Every skipped file is returned with its reason.
+    """
+    files: list[Path] = []
+    ignored: list[Ignored] = []
     for path in paths:
         path = Path(path)
         if path.is_dir():
+            hidden: set[Path] = set()
             for child in sorted(path.rglob("*")):
-                relative = child.relative_to(path).parts
-                if child.is_file() and not any(part.startswith(".") for part in relative) and child.name not in SKIPPED_NAMES:
-                    yield child
+                parts = child.relative_to(path).parts
+                first = next((i for i, part in enumerate(parts) if part.startswith(".")), None)
+                if first is not None:  # one entry for a hidden folder (.git, .svn…), not one per file in it
+                    top = path.joinpath(*parts[: first + 1])
+                    if top not in hidden:
+                        hidden.add(top)
+                        ignored.append(Ignored(str(top), "fichier ou dossier caché", "hidden file or folder"))
+                    continue
+                if not child.is_file():
+                    continue
+                skipped = _policy(child)
+                if skipped is None:
+                    files.append(child)
+                else:
+                    ignored.append(skipped)
         elif path.exists():
-            yield path
+            files.append(path)
         else:
             raise HarnessError(f"introuvable : {path}", f"not found: {path}")
+    return files, ignored
+
+
+def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """The candidate artefacts of `walk_artefacts` (for callers that list skipped files elsewhere)."""
+    yield from walk_artefacts(paths)[0]

@@ -12,6 +12,8 @@ A waivers file is TOML (docs/campaigns.md):
 
 A valid waiver turns a FAILED requirement into WAIVED. An expired one is ignored, and the run says
 so in its results, summary, report and certificate: a waiver is never applied or dropped silently.
+A waiver never covers a requirement that was not judged (ABORTED, NOT_TESTED), nor one that is not
+in the run (profile not selected, outside the declared scope): each says so, with the reason.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from harness.verdicts import Verdict
 
 REQUIRED = ("requirement", "candidate", "justification", "approver", "expires")
 ALLOWED = {*REQUIRED, "version"}
-APPLIED, EXPIRED, NOT_NEEDED = "applied", "expired", "not_needed"
+APPLIED, EXPIRED, NOT_NEEDED, NOT_JUDGED, NOT_IN_RUN = "applied", "expired", "not_needed", "not_judged", "not_in_run"
 
 
 @dataclass(frozen=True)
@@ -86,18 +88,25 @@ def load_waivers(path: Path, known_requirements: set[str] | None = None) -> list
 def apply_waivers(rows: list[dict[str, Any]], waivers: list[Waiver], name: str, version: str, on: dt.date) -> list[dict[str, Any]]:
     """Apply the waivers of this candidate to the requirement rows of a run (in place).
 
-    A FAILED row covered by a waiver valid on `on` becomes WAIVED and carries the waiver; an
-    expired waiver leaves the row FAILED and adds why. Returns each waiver of this candidate for a
-    requirement of the run, with its status: applied, expired, or not_needed (nothing failed).
+    A FAILED row covered by a waiver valid on `on` (the run's UTC date; the waiver is valid up to and
+    including `expires`) becomes WAIVED and carries the waiver; an expired waiver leaves the row
+    FAILED and adds why. Returns each waiver of this candidate with its status: applied, expired,
+    not_needed (nothing failed), not_judged (the requirement is ABORTED or NOT_TESTED: a waiver
+    covers a failure, never a requirement nobody judged) or not_in_run (the requirement is not in
+    the selected profiles, or outside the declared scope); the last two carry a `reason`.
     """
     by_id = {row["id"]: row for row in rows}
     statuses = []
     for waiver in waivers:
-        row = by_id.get(waiver.requirement)
-        if row is None or not waiver.covers(name, version):
+        if not waiver.covers(name, version):
             continue
+        row = by_id.get(waiver.requirement)
         entry = waiver.to_dict()
-        if waiver.expires < on:
+        if row is None or row.get("in_scope") is False:
+            entry["status"] = NOT_IN_RUN
+            entry["reason"] = ({"fr": "exigence hors des profils sélectionnés pour cette exécution", "en": "requirement not in the profiles selected for this run"}
+                               if row is None else {"fr": "exigence hors de la portée déclarée", "en": "requirement outside the declared scope"})
+        elif waiver.expires < on:
             entry["status"] = EXPIRED
             if row["verdict"] == Verdict.FAILED:
                 reason = (f"dérogation expirée le {waiver.expires.isoformat()}, ignorée / "
@@ -110,7 +119,34 @@ def apply_waivers(rows: list[dict[str, Any]], waivers: list[Waiver], name: str, 
             row["waiver"] = waiver.to_dict()
             row.setdefault("reasons", []).insert(0, {"test": "waivers", "verdict": str(Verdict.WAIVED),
                                                      "reason": f"dérogation / waiver: {waiver.justification} ({waiver.approver}, → {waiver.expires.isoformat()})"})
+        elif row["verdict"] in (Verdict.ABORTED, Verdict.NOT_TESTED):
+            entry["status"] = NOT_JUDGED
+            entry["reason"] = {"fr": f"l'exigence n'a pas été jugée ({row['verdict']}) : une dérogation ne couvre qu'un échec",
+                               "en": f"the requirement was not judged ({row['verdict']}): a waiver covers a failure only"}
         else:  # nothing failed, or another waiver already covers it
             entry["status"] = NOT_NEEDED
         statuses.append(entry)
     return statuses
+
+
+def other_candidates(waivers: list[Waiver], name: str, version: str) -> int:
+    """How many waivers of the file are for other candidates or versions (counted, not named: they are others' decisions)."""
+    return sum(1 for waiver in waivers if not waiver.covers(name, version))
+
+
+def unmatched(waivers: list[Waiver], candidates: dict[str, set[str]]) -> list[dict[str, Any]]:
+    """The waivers of a campaign that name a candidate not in it, or a requirement none of its runs evaluates.
+
+    `candidates` maps each candidate's name to the requirement ids of its run.
+    """
+    problems = []
+    for waiver in waivers:
+        if waiver.candidate not in candidates:
+            reason = {"fr": f"aucun candidat « {waiver.candidate} » dans la campagne", "en": f"no candidate '{waiver.candidate}' in the campaign"}
+        elif candidates[waiver.candidate] and waiver.requirement not in candidates[waiver.candidate]:
+            reason = {"fr": f"l'exigence {waiver.requirement} n'est pas dans les profils de ce candidat",
+                      "en": f"requirement {waiver.requirement} is not in this candidate's profiles"}
+        else:
+            continue
+        problems.append({**waiver.to_dict(), "reason": reason})
+    return problems

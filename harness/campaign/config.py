@@ -120,7 +120,8 @@ def load_campaign(path: Path, output: Path | None = None) -> Campaign:
     timeout = head.number("timeout", DEFAULT_TIMEOUT, 1, MAX_TIMEOUT)
     default_profiles = head.strings("profiles")
     output_value = head.string("output")
-    out = output or ((path.resolve().parent / output_value) if output_value else Path("reports") / "campaigns" / campaign_id)
+    # Relative to the campaign file, never to the current folder: the history is found from wherever the campaign is run.
+    out = output or (path.resolve().parent / (output_value or Path("reports") / "campaigns" / campaign_id))
 
     entries = raw.get("candidates", [])
     if not isinstance(entries, list) or not entries:

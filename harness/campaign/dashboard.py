@@ -38,6 +38,8 @@ _TEXT = {
     "waivers": ("Dérogations", "Waivers"),
     "details": ("Changements en détail", "Changes in detail"),
     "summary": ("Synthèse", "Summary"),
+    "blocking": ("élément(s) bloquant(s)", "blocking item(s)"),
+    "waiver_problems": ("Dérogations sans objet dans cette campagne", "Waivers that match nothing in this campaign"),
 }
 
 _STYLE = """
@@ -92,6 +94,10 @@ def render_dashboard(data: dict[str, Any], lang: str) -> str:
         counts = "".join(f"<td class='n-{key}'>{'—' if aborted else esc(c.get(field, '—'))}</td>"
                          for key, field in (("must", "failed_must"), ("should", "failed_should"), ("waived", "waived")))
         reason = f"<br><small>{esc(c['reason'][:400])}</small>" if c.get("reason") else ""
+        if not reason and c["status"] == "NOT_CONFORMANT" and c.get("blocking_count"):  # why, even with 0 failed MUST
+            first = c["blocking"][0] if c.get("blocking") else None
+            why = f" — {first['id']}{' :' if lang == 'fr' else ':'} {first['reason'][lang]}" if first else ""
+            reason = f"<br><small class='blocking' data-blocking='{c['blocking_count']}'>{c['blocking_count']} {t('blocking')}{esc(why[:300])}</small>"
         links = " · ".join(x for x in (link(c.get("report"), t("report")), link(c.get("certificate"), t("certificate")),
                                        link(c.get("results"), t("results")), link(c.get("log"), t("log"))) if x)
         rows.append(
@@ -113,6 +119,9 @@ def render_dashboard(data: dict[str, Any], lang: str) -> str:
                f"<td>{esc(c['name'])}</td><td><code>{esc(w['requirement'])}</code></td><td>{esc(label('waiver_' + w['status'], lang))}</td>"
                f"<td>{esc(w['justification'])}</td><td>{esc(w['approver'])}</td><td>{esc(w['expires'])}</td></tr>"
                for c in data["candidates"] for w in c.get("waivers", [])]
+    problems = [f"<tr data-candidate='{esc(w['candidate'])}' data-requirement='{esc(w['requirement'])}'><td>{esc(w['candidate'])}</td>"
+                f"<td><code>{esc(w['requirement'])}</code></td><td>{esc(w['reason'][lang])}</td><td>{esc(w['approver'])}</td><td>{esc(w['expires'])}</td></tr>"
+                for w in data.get("waiver_problems", [])]
     removed = data["history"].get("removed", [])
     previous = campaign.get("previous")
     summary = data["summary"]
@@ -142,6 +151,7 @@ def render_dashboard(data: dict[str, Any], lang: str) -> str:
 {f"<h2>{t('details')}</h2><div id='changes'>{''.join(details)}</div>" if details else ""}
 {f"<h2>{t('removed')}</h2><ul id='removed'>{''.join(f'<li>{esc(n)}</li>' for n in removed)}</ul>" if removed else ""}
 {f"<h2>{t('waivers')}</h2><table id='waivers'><thead><tr><th>{t('candidate')}</th><th>{label('requirement', lang)}</th><th>{label('status', lang)}</th><th>{label('justification', lang)}</th><th>{label('approver', lang)}</th><th>{label('expires', lang)}</th></tr></thead><tbody>{''.join(waivers)}</tbody></table>" if waivers else ""}
+{f"<h2>{t('waiver_problems')}</h2><table id='waiver-problems'><thead><tr><th>{t('candidate')}</th><th>{label('requirement', lang)}</th><th>{label('reason', lang)}</th><th>{label('approver', lang)}</th><th>{label('expires', lang)}</th></tr></thead><tbody>{''.join(problems)}</tbody></table>" if problems else ""}
 <footer><small>enrs-harness {esc(campaign['harness_version'])} — {esc(campaign['file'])}</small></footer>
 </body>
 </html>

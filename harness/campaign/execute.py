@@ -15,6 +15,7 @@ from harness.campaign.history import all_runs, diff_campaign, previous_run
 from harness.campaign.runner import ABORTED, CERTIFIED, NOT_CONFORMANT, run_campaign
 from harness.fileio import atomic_write_text
 from harness.run import new_run_dir, utc_now
+from harness.waivers import load_waivers, unmatched
 
 CAMPAIGN_SCHEMA = "enrs-harness/campaign/1"
 
@@ -54,6 +55,8 @@ def execute(campaign: Campaign, jobs: int | None = None, lang: str | None = None
         "profiles": [{"id": pid, "versions": v} for pid, v in versions.items()],
         "candidates": outcomes,
         "history": history,
+        # waivers naming a candidate not in the campaign, or a requirement its run does not have: reported, never silent
+        "waiver_problems": unmatched(load_waivers(campaign.waivers), {o["name"]: set(o.get("requirements", {})) for o in outcomes}) if campaign.waivers else [],
         "summary": {
             "candidates": len(outcomes),
             "certified": sum(o["status"] == CERTIFIED for o in outcomes),

@@ -229,6 +229,10 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
         "profiles": profiles,
         "requirements": {r["id"]: {"verdict": r["verdict"], "level": r["level"]} for r in rows},
         "waivers": results.get("waivers", []),
+        # why no certificate, even with 0 failed MUST (an artefact or a check not judged): the count and the first items
+        "blocking_count": results["summary"].get("blocking_count", len(results["summary"]["blocking"])),
+        "blocking": [{k: b.get(k) for k in ("kind", "id", "verdict", "reason")} for b in results.get("blocking", [])[:5]],
+        "ignored_count": len(results.get("ignored", [])),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,8 @@ def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = 
     print("=" * 72, file=out)
     print(f"enrs-harness {run['harness_version']} — {candidate['name']} ({candidate['vendor']} {candidate['version']})", file=out)
     print(", ".join(f"{p['id']} {p['version']}" for p in results["profiles"]), file=out)
+    if "scope" in results:
+        print(results["scope"]["statement"][lang], file=out)
     counts = "  ".join(f"{label(k, lang)}: {v}" for k, v in summary["verdicts"].items() if v)
     print(f"{'Exigences' if fr else 'Requirements'} — {counts}", file=out)
     order = {"FAILED": 0, "ABORTED": 1, "NOT_TESTED": 2}
@@ -94,9 +97,32 @@ def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = 
         print(f"  {requirement['verdict']:<10} {requirement['level']:<6} {requirement['id']}  {reason[:80]}", file=out)
     if len(failing) > 12:
         print(f"  … {len(failing) - 12} {'autres' if fr else 'more'}", file=out)
+    blocking = results.get("blocking", [])
+    if blocking:  # the requirements are listed above; then what else blocks: artefacts and endpoint checks not judged
+        kinds = ", ".join(f"{n} {k}" for k, n in Counter(b["kind"] for b in blocking).items())
+        print(f"{'Bloquant' if fr else 'Blocking'}: {len(blocking)} ({kinds})", file=out)
+    items = [b for b in blocking if b["kind"] != "requirement"]
+    for item in items[:12]:
+        check = f" ({item['test'].rsplit('::', 1)[-1]})" if item["kind"] == "endpoint" else ""
+        print(f"  {item['verdict']:<10} {item['kind']:<11} {item['id']}{check}  {item['reason'][lang][:100]}", file=out)
+    if len(items) > 12:
+        print(f"  … {len(items) - 12} {'autres' if fr else 'more'}", file=out)
+    ignored = results.get("ignored", [])
+    if ignored:
+        print(f"{'Fichiers ignorés' if fr else 'Ignored files'} ({len(ignored)}):", file=out)
+    for skipped in ignored[:12]:
+        print(f"  {skipped['path']}  {skipped['reason'][lang]}", file=out)
+    if len(ignored) > 12:
+        print(f"  … {len(ignored) - 12} {'autres' if fr else 'more'}", file=out)
     for waiver in results.get("waivers", []):
         status = label("waiver_" + waiver["status"], lang)
-        print(f"  {'Dérogation' if fr else 'Waiver'} {waiver['requirement']}: {status} ({waiver['approver']}, → {waiver['expires']})", file=out)
+        why = f" — {waiver['reason'][lang]}" if waiver.get("reason") else ""
+        print(f"  {'Dérogation' if fr else 'Waiver'} {waiver['requirement']}: {status} ({waiver['approver']}, → {waiver['expires']}){why}", file=out)
+    others = results.get("waivers_other_candidates")
+    if others:
+        name = f"« {candidate['name']} » {candidate['version']}"
+        print(f"  {others} dérogation(s) du fichier visent d'autres candidats ou versions : non appliquées (ce candidat : {name})" if fr
+              else f"  {others} waiver(s) of the file name other candidates or versions: not applied (this candidate: {name})", file=out)
     if not run["complete"]:
         print(f"{'INCOMPLET' if fr else 'INCOMPLETE'}: {run['incomplete_reason']}", file=out)
     verdict = label("certificate_title", lang) if summary["certificate_issued"] else label("nonconformity_title", lang)

@@ -19,7 +19,7 @@ from harness.findings import ArtefactReport, Severity
 from harness.cdakit.layout import with_kit_pack
 from harness.cdakit.provenance import kit_provenance
 from harness.packs import PackRegistry
-from harness.validation import ValidationContext, expand_paths, validate_file
+from harness.validation import Ignored, ValidationContext, validate_file, walk_artefacts
 from harness.verdicts import ArtefactVerdict
 
 VALIDATE_SCHEMA = "enrs-harness/validate/1"
@@ -63,25 +63,25 @@ def validate_command(args: argparse.Namespace) -> int:
     if args.kit is not None and not args.kit.is_dir():
         raise HarnessError(f"dossier du kit introuvable : {args.kit}", f"kit folder not found: {args.kit}")
     context = make_context(args.profiles_dir, args.profile, args.kit)  # checks packs and profile ids up front
-    files = list(expand_paths(args.paths))
+    files, ignored = walk_artefacts(args.paths)
     if not files:
-        raise HarnessError("aucun fichier à valider", "no file to validate")
+        raise HarnessError(f"aucun fichier à valider ({len(ignored)} ignoré(s))", f"no file to validate ({len(ignored)} ignored)")
     if args.jobs == 1 or len(files) == 1:
         reports = [validate_file(path, context) for path in files]
     else:
         with ProcessPoolExecutor(args.jobs, initializer=_init_worker, initargs=(args.profiles_dir, args.profile, args.kit)) as pool:
             reports = list(pool.map(_validate_in_worker, files, chunksize=max(1, len(files) // (args.jobs * 8))))
     if args.format == "json":
-        print(json.dumps(json_output(reports, context), ensure_ascii=False, indent=2))
+        print(json.dumps(json_output(reports, context, ignored), ensure_ascii=False, indent=2))
     else:
-        print_text(reports, lang)
+        print_text(reports, lang, ignored=ignored)
     verdicts = {r.verdict for r in reports}
     if ArtefactVerdict.ABORTED in verdicts:
         return EXIT_ERROR
     return 1 if ArtefactVerdict.FAILED in verdicts else 0
 
 
-def json_output(reports: list[ArtefactReport], context: ValidationContext) -> dict[str, Any]:
+def json_output(reports: list[ArtefactReport], context: ValidationContext, ignored: list[Ignored] = ()) -> dict[str, Any]:  # type: ignore[assignment]
     counts = Counter(str(r.verdict) for r in reports)
     return {
         "schema": VALIDATE_SCHEMA,
@@ -90,16 +90,20 @@ def json_output(reports: list[ArtefactReport], context: ValidationContext) -> di
         "kit": kit_provenance(context.kit_dir) if context.kit_dir else None,
         "summary": {v: counts.get(v, 0) for v in ("PASSED", "FAILED", "ABORTED")},
         "files": [r.to_dict() for r in reports],
+        "ignored": [i.to_dict() for i in ignored],  # files the folder walk skipped, with why (docs/results.md)
     }
 
 
-def print_text(reports: list[ArtefactReport], lang: str, out: Any = None) -> None:
+def print_text(reports: list[ArtefactReport], lang: str, out: Any = None, ignored: list[Ignored] = ()) -> None:  # type: ignore[assignment]
     out = out or sys.stdout  # looked up at call time (tests and callers may swap sys.stdout)
     for report in reports:
         _print_report(report, lang, out, indent="")
+    for skipped in ignored:
+        print(f"{'IGNORÉ' if lang == 'fr' else 'IGNORED':<7} {skipped.path}  {skipped.reason_fr if lang == 'fr' else skipped.reason_en}", file=out)
     counts = Counter(str(r.verdict) for r in reports)
     total = len(reports)
-    print(f"\n{total} {'fichier(s)' if lang == 'fr' else 'file(s)'}: " + ", ".join(f"{v} {counts.get(v, 0)}" for v in ("PASSED", "FAILED", "ABORTED")), file=out)
+    print(f"\n{total} {'fichier(s)' if lang == 'fr' else 'file(s)'}: " + ", ".join(f"{v} {counts.get(v, 0)}" for v in ("PASSED", "FAILED", "ABORTED"))
+          + (f", {'ignoré(s)' if lang == 'fr' else 'ignored'} {len(ignored)}" if ignored else ""), file=out)
 
 
 def _print_report(report: ArtefactReport, lang: str, out: Any, indent: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.plugin import session_of
-from harness.validation import ValidationContext, expand_paths
+from harness.validation import ValidationContext, walk_artefacts
 
 
 def validator_packs(config: pytest.Config) -> list[str]:
@@ -24,7 +24,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     params = []
     for root in session.documents():
         root = Path(root)
-        for path in expand_paths([root]):
+        files, ignored = walk_artefacts([root])  # the policy `validate` applies too: skipped files are listed, never silent
+        session.ignored.extend(ignored)
+        for path in files:
             name = str(path.relative_to(root)) if root.is_dir() else path.name
             params.append(pytest.param(path, id=name, marks=pytest.mark.profile(*packs) if packs else ()))
     metafunc.parametrize("document", params)

@@ -185,7 +185,7 @@ def test_certificate_issued_when_every_must_passed_even_with_a_failed_should(pyt
     assert results["summary"]["certificate_issued"] is True
     assert results["summary"]["failed_should"] == 1 and results["summary"]["failed_must"] == 0
     digest = hashlib.sha256(b"<ClinicalDocument/>").hexdigest()
-    assert results["artefacts"] == [{"name": "cda-1.xml", "sha256": digest, "size": 19, "kind": None, "verdict": None}]
+    assert results["artefacts"] == [{"name": "cda-1.xml", "sha256": digest, "size": 19, "kind": None, "verdict": None, "reason": None, "profile": None}]
     certificate = (run_dir / "certificate.html").read_text()
     assert "<h1>Certificat de conformité</h1>" in certificate and 'data-issued="true"' in certificate
     assert digest in certificate and "DEMO-SHOULD-1" in certificate
@@ -220,6 +220,8 @@ def test_an_interrupted_run_is_marked_incomplete_and_gets_no_certificate(pyteste
     assert result.ret == pytest.ExitCode.INTERRUPTED
     assert results["run"]["status"] == "interrupted" and results["run"]["complete"] is False
     assert results["summary"]["certificate_issued"] is False
+    unjudged = [r for r in results["requirements"] if r["verdict"] == "NOT_TESTED"]
+    assert unjudged and all(r["reason"]["fr"] == "la campagne s'est arrêtée avant de l'évaluer" for r in unjudged)
     certificate = (run_dir / "certificate.html").read_text()
     assert "campagne incomplète" in certificate and 'data-issued="false"' in certificate
     assert not list(run_dir.glob(".*"))  # no partial file left behind
@@ -253,6 +255,8 @@ def test_a_killed_run_leaves_results_marked_running_and_no_half_written_file(tmp
     results = json.loads((run_dir / "results.json").read_text())
     assert results["run"]["status"] == "running" and results["run"]["complete"] is False
     assert results["summary"]["certificate_issued"] is False
+    pending = next(r for r in results["requirements"] if r["id"] == "DEMO-MUST-2")
+    assert pending["verdict"] == "NOT_TESTED" and pending["reason"]["en"] == "not evaluated yet (run in progress)"
     assert not (run_dir / "certificate.html").exists() and not (run_dir / "report.html").exists()
 
 

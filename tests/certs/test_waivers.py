@@ -96,7 +96,11 @@ def test_waivers_of_other_candidates_or_versions_do_not_apply(tmp_path: Path, br
     process, run_dir = toy_run(tmp_path / "r", broken_target, "--waivers", _waivers(tmp_path, text))
     assert process.returncode == 1
     assert _verdicts(run_dir)["TOYC-002"] == "FAILED"
-    assert json.loads((run_dir / "results.json").read_text(encoding="utf-8"))["waivers"] == []
+    results = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+    assert results["waivers"] == []
+    # never silent: counted (not named: they are other vendors' decisions) in results and in the summary
+    assert results["waivers_other_candidates"] == 2
+    assert "2 waiver(s) of the file name other candidates or versions: not applied (this candidate: « DPI Exemple » 2.3)" in process.stdout
 
 
 def test_waiver_for_a_passing_requirement_is_listed_as_not_needed(tmp_path: Path) -> None:
