@@ -71,6 +71,7 @@ def validate_cda(data: bytes, path: str, context: ValidationContext) -> Artefact
     cdata = data_of(context)
     findings: list[Finding] = []
     evaluated: list[str] = []
+    volet_version = None  # the volet version applied natively, shared with kit mode
     if ROOT_REQUIREMENT in active:
         evaluated.append(ROOT_REQUIREMENT)
     if parsed.document is None:
@@ -83,10 +84,11 @@ def validate_cda(data: bytes, path: str, context: ValidationContext) -> Artefact
             return report
     else:
         doc = Doc(root=parsed.document, self_presenting=parsed.self_presenting)
-        doc.volet = volets.detect_volet(doc, cdata)
+        doc.volet = volets.detect_volet(doc, cdata, context.volet_versions)
         if doc.volet is not None:
             doc.volet_spec = cdata.volets[doc.volet.key]
             report.profile, report.version = doc.volet.name, doc.volet.version
+            volet_version = doc.volet.inference
         elif doc.is_n1:
             report.profile = "N1"
         try:
@@ -100,7 +102,7 @@ def validate_cda(data: bytes, path: str, context: ValidationContext) -> Artefact
         try:
             from harness.cdakit import kit_findings  # the official kit mode (layer 5), loaded only when asked
 
-            kit_found, kit_evaluated = kit_findings(parsed.tree, data, Path(context.kit_dir))
+            kit_found, kit_evaluated = kit_findings(parsed.tree, data, Path(context.kit_dir), volet_version)
         except Exception as exc:  # a missing or failing kit mode must not stop the other documents
             report.reason = f"mode kit en échec / kit mode failed: {type(exc).__name__}: {exc}"
             report.findings = sorted(findings, key=lambda f: (f.line is None, f.line or 0, f.requirement))

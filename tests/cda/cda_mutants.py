@@ -219,6 +219,8 @@ MUTANTS: list[Mutant] = [
     # -- volets
     m("VOL-DETECT", SM, CD, set_attr("/cda:ClinicalDocument/cda:templateId[3]", "root", "1.2.250.1.999.10")),
     m("VOL-VERSION", VSM, f"{CD}/templateId[3]/@extension", set_attr("/cda:ClinicalDocument/cda:templateId[3]", "extension", "1999.01")),
+    # LDL-SES has one version: without @extension that version applies, and the report says so (info)
+    m("VOL-VERSION-APPLIED", LDL, f"{CD}/templateId[3]", del_attr("/cda:ClinicalDocument/cda:templateId[3]", "extension")),
     m("VOL-DOCUMENT-CODE", LDL, f"{CD}/code[1]/@code", set_attr("/cda:ClinicalDocument/cda:code", "code", "18761-7")),
     m("VOL-VSM-HEADER", VSM, LSE, set_attr(f"{SE}/cda:code", "displayName", "Autre acte")),
     m("VOL-VSM-SECTIONS", VSM, LSB, delete(f"{SB}/cda:component[cda:section/cda:templateId/@root='1.2.250.1.213.1.1.2.32']")),
