@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.cda import acts, header, header_common, nonxml, participants, patient, structure, volets  # noqa: F401  (registers the rules)
-from harness.cda.data import CdaData, cda_data
+from harness.cda import acts, header, header_common, modeles, nonxml, participants, patient, structure, volets  # noqa: F401  (registers the rules)
+from harness.cda.data import CdaData, cda_data, with_value_sets
 from harness.cda.engine import Doc, run_rules
 from harness.cda.parse import UnsafeOrInvalidXml, parse
 from harness.cda.xpath import location
@@ -56,8 +56,21 @@ def active_requirements(context: ValidationContext) -> dict[str, str]:
 
 
 def data_of(context: ValidationContext) -> CdaData:
-    """Value sets, volets and constants of every loaded CDA pack (selected or not)."""
-    return _cached(tuple(p for p in context.registry.packs.values() if _is_cda_pack(p)), cda_data)
+    """Value sets, volets and constants of every loaded CDA pack (selected or not); with a kit, its value sets win."""
+    data = _cached(tuple(p for p in context.registry.packs.values() if _is_cda_pack(p)), cda_data)
+    if context.kit_dir is None:
+        return data
+    key = (id(data), str(Path(context.kit_dir).resolve()))
+    hit = _KIT_DATA.get(key)
+    if hit is None or hit[0] is not data:
+        from harness.cdakit.valuesets import kit_value_sets  # reads the kit's SVS files, once per kit and packs
+
+        found = kit_value_sets(Path(context.kit_dir), {vs.oid for vs in data.valuesets.values() if vs.oid})
+        hit = _KIT_DATA[key] = (data, with_value_sets(data, {oid: codes for oid, (_file, codes) in found.items()}))
+    return hit[1]
+
+
+_KIT_DATA: dict[tuple[int, str], tuple[CdaData, CdaData]] = {}
 
 
 def validate_cda(data: bytes, path: str, context: ValidationContext) -> ArtefactReport:

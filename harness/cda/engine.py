@@ -45,6 +45,7 @@ class Doc:
     volet: VoletMatch | None = None
     volet_spec: dict = field(default_factory=dict)  # the volet's entry of the volets table
     decoded: dict = field(default_factory=dict)  # base64 payloads decoded once per document (element → bytes | None)
+    cache: dict = field(default_factory=dict)  # what several rules share, computed once per document (e.g. one scan)
 
     @property
     def body(self) -> etree._Element | None:
