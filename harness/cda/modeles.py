@@ -19,28 +19,31 @@ from harness.cda.xpath import local, tag
 _XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 
 
-def _ends_with(element: etree._Element, steps: list[str]) -> bool:
-    """Whether the element's path ends with `steps` (CDA namespace), like a relative rule context."""
-    node: etree._Element | None = element
-    for step in reversed(steps):
-        if node is None or node.tag != tag(step):
-            return False
-        node = node.getparent()
-    return True
+def _follow(element: etree._Element, steps: list[str]) -> list[etree._Element]:
+    """The descendants of `element` reached by the child steps `steps` (CDA namespace)."""
+    found = [element]
+    for step in steps:
+        found = [c for e in found for c in e.iterchildren(tag(step))]
+    return found
 
 
 def _coded_elements(doc: Doc, data: CdaData) -> dict[str, list[etree._Element]]:
-    """Requirement → the elements its path names, from one scan of the document (cached on `doc`)."""
+    """Requirement → the elements its path names, from one scan of the document (cached on `doc`).
+
+    A path `a/b/c` matched anywhere names the `c` children of `b` children of any `a`: the scan looks
+    for the paths' first steps (author, administrativeGenderCode: rare) rather than their last
+    (code: in every entry), then follows the remaining steps.
+    """
     found = doc.cache.get("coded_value_sets")
     if found is None:
         checks = {requirement: spec["path"].split("/") for requirement, spec in data.const("coded_value_sets", {}).items()}
         found = {requirement: [] for requirement in checks}
-        last = {tag(steps[-1]) for steps in checks.values()}
-        if last:
-            for element in doc.root.iter(*last):
+        first = {tag(steps[0]) for steps in checks.values()}
+        if first:
+            for element in doc.root.iter(*first):
                 for requirement, steps in checks.items():
-                    if _ends_with(element, steps):
-                        found[requirement].append(element)
+                    if element.tag == tag(steps[0]):
+                        found[requirement].extend(_follow(element, steps[1:]))
         doc.cache["coded_value_sets"] = found
     return found
 
