@@ -36,15 +36,18 @@ def infer_version(name: str, spec: dict[str, Any], extension: str | None, overri
     """The version of volet `name` (its entry `spec` of the volets table) for a templateId with `extension`."""
     versions: list[str] = spec.get("versions", [])
     aliases: dict[str, str] = spec.get("version_aliases", {})
-    if override:
+    known = ", ".join(versions)
+    if override in versions:
         return VersionInference(override, OVERRIDE, f"version {override} du volet {name} imposée par --volet-version",
                                 f"version {override} of volet {name} set with --volet-version")
+    if override:
+        return VersionInference(None, UNDETERMINED, f"--volet-version {name}={override} : version inconnue (connues : {known}) : version indéterminée",
+                                f"--volet-version {name}={override}: unknown version (known: {known}): version undetermined")
     if extension in versions:
         return VersionInference(extension, DECLARED, f"version {extension} déclarée par le templateId", f"version {extension} declared by the templateId")
     if extension in aliases:
         version = aliases[extension]
         return VersionInference(version, DECLARED, f"extension « {extension} » : version {version}", f"extension '{extension}': version {version}")
-    known = ", ".join(versions)
     if extension:
         return VersionInference(None, UNDETERMINED, f"version « {extension} » du volet {name} inconnue (connues : {known}) : version indéterminée",
                                 f"unknown version '{extension}' of volet {name} (known: {known}): version undetermined")

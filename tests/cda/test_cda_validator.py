@@ -167,6 +167,10 @@ def test_cr_bio_version_rules_follow_the_volet_data() -> None:
     report = validate_bytes(text.replace(' extension="2024.01"', "").encode(), "f.xml", overridden)
     assert (report.version, report.verdict) == ("2024.01", ArtefactVerdict.PASSED)
     assert "--volet-version" in report.findings[0].message_en
+    unknown = ValidationContext(registry=REGISTRY, volet_versions={"CR-BIO": "2099.01"})  # not a version: undetermined, said why
+    report = validate_bytes(text.replace(' extension="2024.01"', "").encode(), "f2.xml", unknown)
+    assert report.version is None and [f.requirement for f in report.findings] == ["VOL-VERSION"]
+    assert "--volet-version CR-BIO=2099.01: unknown version" in report.findings[0].message_en
     # an unknown extension: version undetermined (never the newest), only what every version requires, with a warning
     for data in (text, without_pdf):
         report = validate_bytes(data.replace('extension="2024.01"', 'extension="2019.07"').encode(), "g.xml", CONTEXT)
