@@ -38,9 +38,9 @@ def schematrons_needed(kit_dir: Path, trees: list) -> list[Path]:
     kit = open_kit(str(kit_dir.resolve()))
     paths = [path for _req, path in kit.layout.profiles]
     for tree in trees:
-        choice = choose_volet(tree, kit.layout)
-        if choice.schematron is not None and choice.schematron not in paths:
-            paths.append(choice.schematron)
+        for _version, path in choose_volet(tree, kit.layout).schematrons:
+            if path not in paths:
+                paths.append(path)
     return paths
 
 

@@ -42,6 +42,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--enrs-report-dir", metavar="DIR", help="folder under which the run folder <UTC timestamp>-<short id> is written")
     group.addoption("--enrs-run-dir", metavar="DIR", help="exact run folder to write (used by campaigns)")
     group.addoption("--enrs-kit", metavar="DIR", help="folder laid out like the agency's CDA test kit: documents are also validated with it")
+    group.addoption("--enrs-volet-version", action="append", default=[], metavar="VOLET=VERSION", help="a CDA volet's version when the document cannot say it (repeatable)")
     group.addoption("--enrs-sign-with", metavar="DIR", help="sign the certificate with the issuer of DIR (issuer-key.pem, issuer-cert.pem)")
     group.addoption("--enrs-waivers", metavar="FILE", help="waivers file: valid waivers turn FAILED requirements into WAIVED")
     group.addoption("--enrs-lang", choices=("fr", "en"), default="fr", help="language of the certificate and messages")
@@ -85,6 +86,7 @@ class EnrsSession:
                 self.selected  # load and check the packs, the kit, the target and its scope now: errors are usage errors
                 self.target
                 self.scope
+                self.volet_versions
                 if opt.enrs_sign_with:
                     self.signer = Signer.load(Path(opt.enrs_sign_with))
                 if opt.enrs_waivers:
@@ -118,6 +120,13 @@ class EnrsSession:
         if not Path(kit).is_dir():
             raise HarnessError(f"dossier du kit introuvable : {kit}", f"kit folder not found: {kit}")
         return Path(kit)
+
+    @property
+    def volet_versions(self) -> dict[str, str]:
+        """CDA volet versions given with --enrs-volet-version (volet name in upper case → version)."""
+        from harness.cda.voletversion import parse_overrides
+
+        return parse_overrides(self.config.option.enrs_volet_version)
 
     @property
     def target(self) -> Target:

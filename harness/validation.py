@@ -41,6 +41,7 @@ class ValidationContext:
     registry: PackRegistry
     selected: list[ProfilePack] = field(default_factory=list)
     kit_dir: Path | None = None
+    volet_versions: dict[str, str] = field(default_factory=dict)  # CDA volet name (upper case) → version, from --volet-version
     max_bytes: int = DEFAULT_MAX_INPUT_BYTES
 
     def pack(self, pack_id: str) -> ProfilePack | None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.cda import acts, header, header_common, nonxml, participants, patient, structure, volets  # noqa: F401  (registers the rules)
-from harness.cda.data import CdaData, cda_data
+from harness.cda import acts, header, header_common, modeles, nonxml, participants, patient, structure, volets  # noqa: F401  (registers the rules)
+from harness.cda.data import CdaData, cda_data, with_value_sets
 from harness.cda.engine import Doc, run_rules
 from harness.cda.parse import Parsed, UnsafeOrInvalidXml, parse
 from harness.cda.xpath import location
@@ -56,8 +56,21 @@ def active_requirements(context: ValidationContext) -> dict[str, str]:
 
 
 def data_of(context: ValidationContext) -> CdaData:
-    """Value sets, volets and constants of every loaded CDA pack (selected or not)."""
-    return _cached(tuple(p for p in context.registry.packs.values() if _is_cda_pack(p)), cda_data)
+    """Value sets, volets and constants of every loaded CDA pack (selected or not); with a kit, its value sets win."""
+    data = _cached(tuple(p for p in context.registry.packs.values() if _is_cda_pack(p)), cda_data)
+    if context.kit_dir is None:
+        return data
+    key = (id(data), str(Path(context.kit_dir).resolve()))
+    hit = _KIT_DATA.get(key)
+    if hit is None or hit[0] is not data:
+        from harness.cdakit.valuesets import kit_value_sets  # reads the kit's SVS files, once per kit and packs
+
+        found = kit_value_sets(Path(context.kit_dir), {vs.oid for vs in data.valuesets.values() if vs.oid})
+        hit = _KIT_DATA[key] = (data, with_value_sets(data, {oid: codes for oid, (_file, codes) in found.items()}))
+    return hit[1]
+
+
+_KIT_DATA: dict[tuple[int, str], tuple[CdaData, CdaData]] = {}
 
 
 def validate_cda(data: bytes, path: str, context: ValidationContext, parsed: Parsed | None = None) -> ArtefactReport:
@@ -74,6 +87,7 @@ def validate_cda(data: bytes, path: str, context: ValidationContext, parsed: Par
     cdata = data_of(context)
     findings: list[Finding] = []
     evaluated: list[str] = []
+    volet_version = None  # the volet version applied natively, shared with kit mode
     if ROOT_REQUIREMENT in active:
         evaluated.append(ROOT_REQUIREMENT)
     if parsed.document is None:
@@ -86,10 +100,11 @@ def validate_cda(data: bytes, path: str, context: ValidationContext, parsed: Par
             return report
     else:
         doc = Doc(root=parsed.document, self_presenting=parsed.self_presenting)
-        doc.volet = volets.detect_volet(doc, cdata)
+        doc.volet = volets.detect_volet(doc, cdata, context.volet_versions)
         if doc.volet is not None:
             doc.volet_spec = cdata.volets[doc.volet.key]
             report.profile, report.version = doc.volet.name, doc.volet.version
+            volet_version = doc.volet.inference
         elif doc.is_n1:
             report.profile = "N1"
         try:
@@ -103,7 +118,7 @@ def validate_cda(data: bytes, path: str, context: ValidationContext, parsed: Par
         try:
             from harness.cdakit import kit_findings  # the official kit mode (layer 5), loaded only when asked
 
-            kit_found, kit_evaluated = kit_findings(parsed.tree, data, Path(context.kit_dir))
+            kit_found, kit_evaluated = kit_findings(parsed.tree, data, Path(context.kit_dir), volet_version)
         except Exception as exc:  # a missing or failing kit mode must not stop the other documents
             report.reason = f"mode kit en échec / kit mode failed: {type(exc).__name__}: {exc}"
             report.findings = sorted(findings, key=lambda f: (f.line is None, f.line or 0, f.requirement))

@@ -71,3 +71,13 @@ def cda_data(packs: tuple[ProfilePack, ...]) -> CdaData:
         volets.update(pack.data.get("volets", {}))
         constants.update(pack.data.get("cda", {}))
     return CdaData(valuesets, volets, constants)
+
+
+def with_value_sets(data: CdaData, codes_by_oid: dict[str, dict[str, frozenset[str]]]) -> CdaData:
+    """`data` whose value sets of those OIDs take the given codes (code system → codes), e.g. a kit's."""
+    valuesets = dict(data.valuesets)
+    for key, vs in data.valuesets.items():
+        codes = codes_by_oid.get(vs.oid)
+        if codes is not None:
+            valuesets[key] = ValueSet(key, vs.name, vs.oid, codes, frozenset().union(*codes.values()) if codes else frozenset())
+    return CdaData(valuesets, data.volets, data.constants)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from harness.cda.data import CdaData
+from harness.cda.voletversion import VersionInference
 from harness.cda.xpath import child, location
 from harness.findings import Finding, Severity
 
@@ -23,13 +24,16 @@ SEVERITY_OF_LEVEL = {"MUST": Severity.ERROR, "SHOULD": Severity.WARNING, "MAY": 
 
 @dataclass
 class VoletMatch:
-    """The volet a document declares: its key in the volets table, name, version and templateId."""
+    """The volet a document declares: its key in the volets table, name, templateId, and the version applied (and why)."""
 
     key: str
     name: str
-    version: str | None
     template: etree._Element
-    version_known: bool
+    inference: VersionInference
+
+    @property
+    def version(self) -> str | None:
+        return self.inference.version
 
 
 @dataclass
@@ -41,6 +45,7 @@ class Doc:
     volet: VoletMatch | None = None
     volet_spec: dict = field(default_factory=dict)  # the volet's entry of the volets table
     decoded: dict = field(default_factory=dict)  # base64 payloads decoded once per document (element → bytes | None)
+    cache: dict = field(default_factory=dict)  # what several rules share, computed once per document (e.g. one scan)
 
     @property
     def body(self) -> etree._Element | None:

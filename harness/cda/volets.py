@@ -16,11 +16,15 @@ from harness.cda.common import require_value
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, VoletMatch, rule
 from harness.cda.pdf import decode_base64, looks_like_pdf
+from harness.cda.voletversion import infer_version
 from harness.cda.xpath import child, children, has_nf, q
 
 
-def detect_volet(doc: Doc, data: CdaData) -> VoletMatch | None:
-    """The first header templateId naming a volet of the table (N1 documents have no volet)."""
+def detect_volet(doc: Doc, data: CdaData, overrides: dict[str, str] | None = None) -> VoletMatch | None:
+    """The first header templateId naming a volet of the table (N1 documents have no volet), with its version.
+
+    `overrides`: volet name or key (upper case) → version, from --volet-version.
+    """
     if doc.is_n1:
         return None
     by_template = {spec["template"]: key for key, spec in data.volets.items()}
@@ -29,14 +33,8 @@ def detect_volet(doc: Doc, data: CdaData) -> VoletMatch | None:
         if key is None:
             continue
         spec = data.volets[key]
-        extension = template.get("extension")
-        versions, aliases = spec.get("versions", []), spec.get("version_aliases", {})
-        if extension in versions:
-            return VoletMatch(key, spec["name"], extension, template, True)
-        if extension in aliases:
-            return VoletMatch(key, spec["name"], aliases[extension], template, True)
-        fallback = spec.get("default_version") if extension else spec.get("missing_extension_version", spec.get("default_version"))
-        return VoletMatch(key, spec["name"], fallback, template, False)
+        override = (overrides or {}).get(spec["name"].upper()) or (overrides or {}).get(key.upper())
+        return VoletMatch(key, spec["name"], template, infer_version(spec["name"], spec, template.get("extension"), override))
     return None
 
 
@@ -51,12 +49,18 @@ def volet_detected(doc: Doc, data: CdaData, out: Out) -> None:
 def volet_version(doc: Doc, data: CdaData, out: Out) -> None:
     volet = doc.volet
     assert volet is not None
-    if not volet.version_known:
-        known = ", ".join(data.volets[volet.key].get("versions", []))
-        out.fail(volet.template, f"version « {volet.template.get('extension')} » du volet {volet.name} inconnue (connues : {known}) ; "
-                 f"règles de la version {volet.version} appliquées",
-                 f"unknown version '{volet.template.get('extension')}' of volet {volet.name} (known: {known}); "
-                 f"rules of version {volet.version} applied", "extension")
+    if volet.version is None:
+        out.fail(volet.template, f"{volet.inference.why_fr} ; seules les règles communes à toutes les versions du volet s'appliquent",
+                 f"{volet.inference.why_en}; only the rules common to every version of the volet apply", "extension")
+
+
+@rule("VOL-VERSION-APPLIED", when=lambda doc: doc.volet is not None)
+def volet_version_applied(doc: Doc, data: CdaData, out: Out) -> None:
+    volet = doc.volet
+    assert volet is not None
+    if volet.version is not None and not volet.inference.declared:  # says which version applies, and why (info)
+        out.fail(volet.template, f"règles de la version {volet.version} du volet {volet.name} appliquées : {volet.inference.why_fr}",
+                 f"rules of version {volet.version} of volet {volet.name} applied: {volet.inference.why_en}")
 
 
 @rule("VOL-DOCUMENT-CODE", when=lambda doc: doc.volet is not None and "code" in doc.volet_spec)
@@ -73,9 +77,11 @@ def _for(key: str):
 
 
 def _native(doc: Doc) -> dict[str, Any]:
-    """The volet's native-check parameters, with the overrides of the detected version ([native.by_version."<v>"])."""
+    """The volet's native-check parameters, with the overrides of the detected version ([native.by_version."<v>"]);
+    an undetermined version takes [native.by_version.common], what every version requires."""
     native = doc.volet_spec.get("native", {})
-    overrides = native.get("by_version", {}).get(doc.volet.version if doc.volet else None, {})
+    version = doc.volet.version if doc.volet else None
+    overrides = native.get("by_version", {}).get(version or "common", {})
     return {**native, **overrides} if overrides else native
 
 

@@ -21,7 +21,8 @@ from harness.cdakit.prepare import PreparedSchematron, prepare
 from harness.cdakit.svrl import svrl_findings
 from harness.cdakit.volet import VOLET_REQUIREMENT, choose_volet, clinical_document
 from harness.cdakit.xsd import XSD_REQUIREMENT, schema_defect, xsd_findings
-from harness.findings import Finding
+from harness.cda.voletversion import VersionInference
+from harness.findings import Finding, Severity
 
 VOLET_SCHEMATRON = "CISIS-KIT-SCH-VOLET"
 
@@ -79,11 +80,13 @@ def reset_process_caches() -> None:
     _schema.cache_clear()
 
 
-def kit_findings(tree: etree._ElementTree, data: bytes, kit_dir: Path) -> tuple[list[Finding], list[str]]:
+def kit_findings(tree: etree._ElementTree, data: bytes, kit_dir: Path,
+                 volet_version: VersionInference | None = None) -> tuple[list[Finding], list[str]]:
     """Findings of the kit's XSD and schematrons on one document, and the requirement ids evaluated.
 
     `tree` is the document as safely parsed by the caller (line numbers come from it); `data` its
-    bytes (unused: the schematrons run on `tree`, so both engines see the same document).
+    bytes (unused: the schematrons run on `tree`, so both engines see the same document);
+    `volet_version` the version the native validator applies to the document's volet.
     """
     del data
     kit = open_kit(str(Path(kit_dir).resolve()))
@@ -103,17 +106,10 @@ def kit_findings(tree: etree._ElementTree, data: bytes, kit_dir: Path) -> tuple[
             findings.extend(xsd_findings(tree, kit.layout.xsd))
             evaluated.append(XSD_REQUIREMENT)
 
-    schematrons = list(kit.layout.profiles)
-    document = clinical_document(tree)
-    if document is not None and document.find("{urn:hl7-org:v3}component/{urn:hl7-org:v3}nonXMLBody") is None:
-        choice = choose_volet(tree, kit.layout)
-        findings.extend(choice.findings)
-        evaluated.append(VOLET_REQUIREMENT)
-        if choice.schematron is not None:
-            schematrons.append((VOLET_SCHEMATRON, choice.schematron))
+    source: list[Any] = []  # the document as a Saxon node, parsed once for every schematron
 
-    source: Any = None
-    for requirement, path in schematrons:
+    def run(requirement: str, path: Path) -> tuple[list[Finding], bool] | None:
+        """(findings, complete) of one schematron, or None when it could not run (a defect is noted)."""
         prepared = kit.prepared(path)
         for defect in prepared.defects:
             note(defect)
@@ -121,21 +117,40 @@ def kit_findings(tree: etree._ElementTree, data: bytes, kit_dir: Path) -> tuple[
         for defect in incomplete:
             note(defect)
         if prepared.xslt_file is None or prepared.digest is None:
-            continue
+            return None
         try:
-            if source is None:
-                source = runtime.parse_document(tree)
-            svrl = runtime.run(runtime.executable(prepared.digest, prepared.xslt_file), source, path.parent, kit.index_file())
+            if not source:
+                source.append(runtime.parse_document(tree))
+            svrl = runtime.run(runtime.executable(prepared.digest, prepared.xslt_file), source[0], path.parent, kit.index_file())
         except runtime.SchematronRunError as exc:
             note(KitDefect("runtime", kit.relative(path), f"le schématron n'a pas pu s'exécuter : {exc}",
                            f"the schematron could not run: {exc}"))
-            continue
+            return None
         try:
-            findings.extend(svrl_findings(svrl, requirement, kit.relative(path), tree))
+            found = svrl_findings(svrl, requirement, kit.relative(path), tree)
         except (etree.XMLSyntaxError, ValueError) as exc:  # a report the harness cannot read: never a crash
             note(KitDefect("runtime", kit.relative(path), f"rapport SVRL illisible : {exc}", f"unreadable SVRL report: {exc}"))
-            continue
-        if prepared.complete and not incomplete:
-            evaluated.append(requirement)
+            return None
+        return found, prepared.complete and not incomplete
+
+    for requirement, path in kit.layout.profiles:
+        result = run(requirement, path)
+        if result is not None:
+            findings.extend(result[0])
+            if result[1]:
+                evaluated.append(requirement)
+
+    document = clinical_document(tree)
+    if document is not None and document.find("{urn:hl7-org:v3}component/{urn:hl7-org:v3}nonXMLBody") is None:
+        choice = choose_volet(tree, kit.layout, volet_version)
+        findings.extend(choice.findings)
+        evaluated.append(VOLET_REQUIREMENT)
+        # one version, or every candidate of an undetermined one: keep the run with the fewest errors
+        runs = [r for r in (run(VOLET_SCHEMATRON, path) for _version, path in choice.schematrons) if r is not None]
+        if runs:
+            best = min(runs, key=lambda r: sum(f.severity is Severity.ERROR for f in r[0]))
+            findings.extend(best[0])
+            if best[1] and len(runs) == len(choice.schematrons):
+                evaluated.append(VOLET_SCHEMATRON)
     findings.extend(d.finding() for d in defects.values())
     return findings, evaluated

@@ -1,8 +1,12 @@
 """Which volet schematron applies to a document (reference §6.3).
 
 N1 (nonXMLBody) → none. N3 → the first templateId of the document's header that names a volet
-(pack data `volets`), at the version given by its @extension; when the kit does not ship that
-version (or there is none), the latest version the kit ships, with a CISIS-KIT-VOLET warning.
+(pack data `kit_volets`), at the version the native validator inferred for it
+(harness/cda/voletversion.py: declared @extension, the volet version declared without extension,
+or --volet-version), so that both modes judge the same version. A version the kit does not ship:
+no volet schematron, with a CISIS-KIT-VOLET warning. An undetermined version: every version the
+kit ships is tried, and the findings of the one that fits best are kept (a document fails the
+volet only when it conforms to none), with a CISIS-KIT-VOLET warning. Never "the newest".
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from harness.cda.voletversion import DECLARED, UNDETERMINED, VersionInference
 from harness.cdakit.layout import KitLayout
 from harness.findings import Finding, Severity
 
@@ -21,9 +26,8 @@ VOLET_REQUIREMENT = "CISIS-KIT-VOLET"
 
 @dataclass
 class VoletChoice:
-    schematron: Path | None = None
+    schematrons: list[tuple[str, Path]] = field(default_factory=list)  # (version, schematron): one, or every candidate
     volet: str | None = None
-    version: str | None = None
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -34,12 +38,12 @@ def clinical_document(tree: etree._ElementTree) -> etree._Element | None:
     return next(root.iter(f"{{{HL7}}}ClinicalDocument"), None)  # self-presenting document
 
 
-def _version_key(version: str) -> tuple[str, str]:
-    year = version.rsplit("_", 1)[-1]
-    return (year, version)
+def _finding(severity: Severity, fr: str, en: str, template: etree._Element) -> Finding:
+    return Finding(VOLET_REQUIREMENT, severity, fr, en, location="/ClinicalDocument/templateId", line=template.sourceline)
 
 
-def choose_volet(tree: etree._ElementTree, layout: KitLayout) -> VoletChoice:
+def choose_volet(tree: etree._ElementTree, layout: KitLayout, inference: VersionInference | None = None) -> VoletChoice:
+    """The volet schematron(s) for `tree`; `inference` is the native validator's version (else the declared @extension)."""
     document = clinical_document(tree)
     if document is None or document.find(f"{{{HL7}}}component/{{{HL7}}}nonXMLBody") is not None:
         return VoletChoice()  # N1: the volet schematron does not apply
@@ -48,23 +52,28 @@ def choose_volet(tree: etree._ElementTree, layout: KitLayout) -> VoletChoice:
         if volet is None:
             continue
         versions = layout.volet_versions(volet)
-        extension = template.get("extension")
         if not versions:
-            return VoletChoice(volet=volet, version=extension, findings=[Finding(
-                VOLET_REQUIREMENT, Severity.WARNING,
-                f"Le kit ne fournit aucun schématron pour le volet {volet} : volet non vérifié",
-                f"The kit ships no schematron for volet {volet}: volet not checked", location="/ClinicalDocument/templateId",
-                line=template.sourceline)])
-        if extension in versions:
-            return VoletChoice(versions[extension], volet, extension)
-        chosen = max(versions, key=_version_key)
-        said = f"« {extension} »" if extension else "absente"
-        said_en = f"'{extension}'" if extension else "missing"
-        return VoletChoice(versions[chosen], volet, chosen, [Finding(
-            VOLET_REQUIREMENT, Severity.WARNING,
-            f"Version du volet {volet} {said} non fournie par le kit (versions : {', '.join(sorted(versions))}) : vérifié avec {chosen}",
-            f"Volet {volet} version {said_en} not shipped by the kit (versions: {', '.join(sorted(versions))}): checked with {chosen}",
-            location="/ClinicalDocument/templateId", line=template.sourceline)])
+            return VoletChoice(volet=volet, findings=[_finding(
+                Severity.WARNING, f"Le kit ne fournit aucun schématron pour le volet {volet} : volet non vérifié",
+                f"The kit ships no schematron for volet {volet}: volet not checked", template)])
+        if inference is None:  # no native inference given: the declared extension, else undetermined
+            extension = template.get("extension")
+            inference = VersionInference(extension, DECLARED, "", "") if extension in versions else VersionInference(
+                None, UNDETERMINED, f"version du volet {volet} indéterminée", f"volet {volet} version undetermined")
+        shipped = ", ".join(sorted(versions))
+        if inference.version is None:
+            return VoletChoice(sorted(versions.items()), volet, [_finding(
+                Severity.WARNING, f"{inference.why_fr} ; vérifié avec chaque version du kit ({shipped}), résultats de la plus conforme",
+                f"{inference.why_en}; checked with every version the kit ships ({shipped}), findings of the best fitting one", template)])
+        if inference.version not in versions:
+            return VoletChoice(volet=volet, findings=[_finding(
+                Severity.WARNING, f"Version {inference.version} du volet {volet} non fournie par le kit (versions : {shipped}) : volet non vérifié",
+                f"Volet {volet} version {inference.version} not shipped by the kit (versions: {shipped}): volet not checked", template)])
+        choice = VoletChoice([(inference.version, versions[inference.version])], volet)
+        if not inference.declared:
+            choice.findings.append(_finding(Severity.INFO, f"Volet {volet} vérifié avec la version {inference.version} : {inference.why_fr}",
+                                            f"Volet {volet} checked with version {inference.version}: {inference.why_en}", template))
+        return choice
     return VoletChoice(findings=[Finding(
         VOLET_REQUIREMENT, Severity.WARNING,
         "Document N3 sans templateId de volet connu : aucun schématron de volet appliqué",

@@ -31,6 +31,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", type=Path, metavar="FILE", help="target file of the candidate system (default: the embedded reference)")
     parser.add_argument("--documents", action="append", default=[], type=Path, metavar="PATH", help="documents and messages to validate (repeatable)")
     parser.add_argument("--kit", type=Path, metavar="DIR", help="folder laid out like the agency's CDA test kit: documents are also validated with it")
+    parser.add_argument("--volet-version", action="append", default=[], metavar="VOLET=VERSION", help="a CDA volet's version when the document cannot say it (e.g. CR-BIO=2024.01; repeatable)")
     parser.add_argument("--suites", action="append", default=[], type=Path, metavar="DIR", help="extra folders of pytest conformance suites (repeatable)")
     parser.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="where run folders are written (default: ./reports)")
     parser.add_argument("--sign-with", type=Path, metavar="DIR", help="sign the certificate with the issuer of DIR (see 'certificate keygen')")
@@ -45,7 +46,8 @@ def pytest_arguments(args: argparse.Namespace, run_dir: Path, lang: str) -> list
             "-p", "no:cacheprovider", "--enrs-run-dir", str(run_dir), "--enrs-lang", lang, "--tb=line", "-q"]
     if args.quiet:
         argv += ["-qq", "--no-summary"]
-    for option, values in (("--enrs-profile", args.profile), ("--enrs-profiles-dir", args.profiles_dir), ("--enrs-documents", args.documents)):
+    for option, values in (("--enrs-profile", args.profile), ("--enrs-profiles-dir", args.profiles_dir), ("--enrs-documents", args.documents),
+                           ("--enrs-volet-version", args.volet_version)):
         for value in values:
             argv += [option, str(value)]
     if args.target:

@@ -18,6 +18,7 @@ from harness import __version__
 from harness.findings import ArtefactReport, Severity
 from harness.cdakit.layout import with_kit_pack
 from harness.cdakit.provenance import kit_provenance
+from harness.cda.voletversion import parse_overrides
 from harness.packs import PackRegistry
 from harness.validation import Ignored, ValidationContext, validate_file, walk_artefacts
 from harness.verdicts import ArtefactVerdict
@@ -32,15 +33,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--profile", action="append", default=[], metavar="ID", help="profile pack to apply (repeatable; default: all)")
     parser.add_argument("--profiles-dir", action="append", default=[], type=Path, metavar="DIR", help="extra folder of profile packs (repeatable)")
     parser.add_argument("--kit", type=Path, metavar="DIR", help="folder laid out like the agency's CDA test kit (XSD and schematrons)")
+    parser.add_argument("--volet-version", action="append", default=[], metavar="VOLET=VERSION", help="a CDA volet's version when the document cannot say it (e.g. CR-BIO=2024.01; repeatable)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel worker processes (default 1)")
     parser.add_argument("--lang", choices=("fr", "en"))
     parser.set_defaults(handler=validate_command)
 
 
-def _init_worker(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None) -> None:
+def _init_worker(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None, volet_versions: list[str]) -> None:
     global _worker_context
-    _worker_context = make_context(profiles_dirs, profile_ids, kit)
+    _worker_context = make_context(profiles_dirs, profile_ids, kit, volet_versions)
 
 
 def _validate_in_worker(path: Path) -> ArtefactReport:
@@ -48,9 +50,10 @@ def _validate_in_worker(path: Path) -> ArtefactReport:
     return validate_file(path, _worker_context)
 
 
-def make_context(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None) -> ValidationContext:
+def make_context(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None, volet_versions: list[str] | None = None) -> ValidationContext:
     registry = PackRegistry.load(with_kit_pack(profiles_dirs, kit))
-    return ValidationContext(registry=registry, selected=registry.select(profile_ids), kit_dir=kit)
+    return ValidationContext(registry=registry, selected=registry.select(profile_ids), kit_dir=kit,
+                             volet_versions=parse_overrides(volet_versions or []))
 
 
 def validate_command(args: argparse.Namespace) -> int:
@@ -62,14 +65,14 @@ def validate_command(args: argparse.Namespace) -> int:
         raise HarnessError("--jobs doit être au moins 1", "--jobs must be at least 1")
     if args.kit is not None and not args.kit.is_dir():
         raise HarnessError(f"dossier du kit introuvable : {args.kit}", f"kit folder not found: {args.kit}")
-    context = make_context(args.profiles_dir, args.profile, args.kit)  # checks packs and profile ids up front
+    context = make_context(args.profiles_dir, args.profile, args.kit, args.volet_version)  # checks packs and profile ids up front
     files, ignored = walk_artefacts(args.paths)
     if not files:
         raise HarnessError(f"aucun fichier à valider ({len(ignored)} ignoré(s))", f"no file to validate ({len(ignored)} ignored)")
     if args.jobs == 1 or len(files) == 1:
         reports = [validate_file(path, context) for path in files]
     else:
-        with ProcessPoolExecutor(args.jobs, initializer=_init_worker, initargs=(args.profiles_dir, args.profile, args.kit)) as pool:
+        with ProcessPoolExecutor(args.jobs, initializer=_init_worker, initargs=(args.profiles_dir, args.profile, args.kit, args.volet_version)) as pool:
             reports = list(pool.map(_validate_in_worker, files, chunksize=max(1, len(files) // (args.jobs * 8))))
     if args.format == "json":
         print(json.dumps(json_output(reports, context, ignored), ensure_ascii=False, indent=2))

@@ -35,4 +35,5 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def validation_context(pytestconfig: pytest.Config) -> ValidationContext:
     session = session_of(pytestconfig)
-    return ValidationContext(registry=session.registry, selected=session.selected, kit_dir=session.kit_dir)
+    return ValidationContext(registry=session.registry, selected=session.selected, kit_dir=session.kit_dir,
+                             volet_versions=session.volet_versions)

@@ -87,6 +87,7 @@ class Mutant:
     fixture: str
     edits: tuple[Edit, ...]
     location: str
+    also: tuple[str, ...] = ()  # requirements the same defect breaks by definition (two sources, one constraint)
 
     def build(self) -> bytes:
         tree = etree.parse(str(FIXTURES / self.fixture))
@@ -95,8 +96,8 @@ class Mutant:
         return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
 
 
-def m(requirement: str, fixture: str, location: str, *edits: Edit) -> Mutant:
-    return Mutant(requirement, fixture, edits, location)
+def m(requirement: str, fixture: str, location: str, *edits: Edit, also: tuple[str, ...] = ()) -> Mutant:
+    return Mutant(requirement, fixture, edits, location, also)
 
 
 PR = "/cda:ClinicalDocument/cda:recordTarget/cda:patientRole"
@@ -115,6 +116,9 @@ S1 = f"{SB}/cda:component[1]/cda:section"
 LS1 = f"{LSB}/component[1]/section[1]"
 NXB = "/cda:ClinicalDocument/cda:component/cda:nonXMLBody"
 LNXB = f"{CD}/component[1]/nonXMLBody[1]"
+# a section author (CDA R2 Author: time, assignedAuthor with id and code), {code} in code system 1.2.250.1.213.1.1.4.5
+SECTION_AUTHOR = ('<author><time value="20250312101500+0100"/><assignedAuthor><id root="1.2.250.1.71.4.2.1" extension="801234567897"/>'
+                  '<code code="{code}" codeSystem="1.2.250.1.213.1.1.4.5" displayName="Spécialité"/></assignedAuthor></author>')
 NOT_PDF = base64.b64encode(b"hello, this is not a PDF").decode()
 
 MUTANTS: list[Mutant] = [
@@ -152,7 +156,9 @@ MUTANTS: list[Mutant] = [
     m("SM-PATIENT-NAME", SM, f"{LPAT}/name[1]/@nullFlavor", set_attr(f"{PAT}/cda:name", "nullFlavor", "MSK")),
     m("SM-PATIENT-FAMILY-QUALIFIER", SM, f"{LPAT}/name[1]/family[2]/@qualifier", del_attr(f"{PAT}/cda:name/cda:family[2]", "qualifier")),
     m("SM-PATIENT-GIVEN-QUALIFIER", SM, f"{LPAT}/name[1]/given[3]/@qualifier", set_attr(f"{PAT}/cda:name/cda:given[3]", "qualifier", "XX")),
-    m("SM-PATIENT-GENDER", SM, f"{LPAT}/administrativeGenderCode[1]/@code", set_attr(f"{PAT}/cda:administrativeGenderCode", "code", "X")),
+    # a sex outside J143 is refused by StrucMin and by the Modèles de contenus CDA alike (a missing one breaks INS too)
+    m("SM-PATIENT-GENDER", SM, f"{LPAT}/administrativeGenderCode[1]/@code", set_attr(f"{PAT}/cda:administrativeGenderCode", "code", "X"),
+      also=("MOD-JDV-GENDER",)),
     m("SM-PATIENT-BIRTHTIME", SM, f"{LPAT}/birthTime[1]/@value", del_attr(f"{PAT}/cda:birthTime", "value"), set_attr(f"{PAT}/cda:birthTime", "nullFlavor", "UNK")),
     m("SM-PATIENT-INS", SM, LPAT, delete(f"{PAT}/cda:birthplace")),
     m("SM-PATIENT-GUARDIAN", SM, f"{LPAT}/guardian[1]",
@@ -170,7 +176,8 @@ MUTANTS: list[Mutant] = [
     m("SM-ORG-ID", SM, f"{LAA}/representedOrganization[1]/id[1]/@extension", del_attr(f"{AA}/cda:representedOrganization/cda:id", "extension")),
     m("SM-PRACTICE-SETTING", SM, f"{LAA}/representedOrganization[1]/standardIndustryClassCode[1]/@code",
       set_attr(f"{AA}/cda:representedOrganization/cda:standardIndustryClassCode", "code", "ZZ")),
-    m("SM-SPECIALTY", SM, f"{LAA}/code[1]/@code", set_attr(f"{AA}/cda:code", "code", "ZZ")),
+    # (a code outside J01 breaks MOD-JDV-AUTHOR-SPECIALTY too; the display name is StrucMin's alone)
+    m("SM-SPECIALTY", SM, f"{LAA}/code[1]/@displayName", del_attr(f"{AA}/cda:code", "displayName")),
     m("SM-FUNCTIONCODE", SM, f"{CD}/author[1]/functionCode[1]/@code", set_attr("/cda:ClinicalDocument/cda:author/cda:functionCode", "code", "ZZ")),
     # -- author, custodian, authenticators
     m("SM-AUTHOR", SM, f"{CD}/author[1]/time[1]/@value", del_attr("/cda:ClinicalDocument/cda:author/cda:time", "value")),
@@ -219,6 +226,13 @@ MUTANTS: list[Mutant] = [
     # -- volets
     m("VOL-DETECT", SM, CD, set_attr("/cda:ClinicalDocument/cda:templateId[3]", "root", "1.2.250.1.999.10")),
     m("VOL-VERSION", VSM, f"{CD}/templateId[3]/@extension", set_attr("/cda:ClinicalDocument/cda:templateId[3]", "extension", "1999.01")),
+    # Modèles de contenus CDA: a section author's specialty outside J01 (the header's is SM-SPECIALTY's too)
+    m("MOD-JDV-AUTHOR-SPECIALTY", VSM, f"{LSB}/component[2]/section[1]/author[1]/assignedAuthor[1]/code[1]/@code",
+      insert_after(f"{SB}/cda:component[2]/cda:section/cda:text", SECTION_AUTHOR.format(code="G15_10/SCH10"))),
+    # the patient's sex in J143 with its code system (SM-PATIENT-GENDER checks the code only)
+    m("MOD-JDV-GENDER", VSM, f"{LPAT}/administrativeGenderCode[1]/@code", set_attr(f"{PAT}/cda:administrativeGenderCode", "codeSystem", "2.16.840.1.113883.5.4")),
+    # LDL-SES has one version: without @extension that version applies, and the report says so (info)
+    m("VOL-VERSION-APPLIED", LDL, f"{CD}/templateId[3]", del_attr("/cda:ClinicalDocument/cda:templateId[3]", "extension")),
     m("VOL-DOCUMENT-CODE", LDL, f"{CD}/code[1]/@code", set_attr("/cda:ClinicalDocument/cda:code", "code", "18761-7")),
     m("VOL-VSM-HEADER", VSM, LSE, set_attr(f"{SE}/cda:code", "displayName", "Autre acte")),
     m("VOL-VSM-SECTIONS", VSM, LSB, delete(f"{SB}/cda:component[cda:section/cda:templateId/@root='1.2.250.1.213.1.1.2.32']")),

@@ -102,3 +102,36 @@ def test_json_output_follows_the_documented_schema(capsys: pytest.CaptureFixture
     assert status == 2
     jsonschema.validate(output, schema)
     assert output["summary"] == {"PASSED": 6, "FAILED": 2, "ABORTED": 1}
+
+
+def _cr_bio_2024_without_extension(tmp_path: Path) -> Path:
+    path = tmp_path / "docs" / "cr-bio-2024-no-extension.xml"
+    path.parent.mkdir()
+    path.write_bytes((FIXTURES / "cr-bio-2024.xml").read_bytes().replace(b' extension="2024.01"', b"", 1))
+    return path
+
+
+def test_validate_volet_version_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without extension a CR-BIO is of version 2021.01 (its PDF section fails); --volet-version CR-BIO=2024.01 says otherwise."""
+    path = _cr_bio_2024_without_extension(tmp_path)
+    status, output = run_json(capsys, str(path))
+    (report,) = output["files"]
+    assert (status, report["version"]) == (1, "2021.01")
+    assert {f["requirement"] for f in report["findings"] if f["severity"] == "error"} == {"VOL-CRBIO-LEVEL1"}
+    status, output = run_json(capsys, str(path), "--volet-version", "cr-bio=2024.01")
+    (report,) = output["files"]
+    assert (status, report["version"], report["verdict"]) == (0, "2024.01", "PASSED")
+    [finding] = report["findings"]
+    assert finding["requirement"] == "VOL-VERSION-APPLIED" and "--volet-version" in finding["message"]["en"]
+    assert main(["validate", str(path), "--volet-version", "CR-BIO"]) == 2
+    assert "VOLET=VERSION" in capsys.readouterr().err
+
+
+def test_run_volet_version_override(tmp_path: Path) -> None:
+    path = _cr_bio_2024_without_extension(tmp_path)
+    for override, verdict in (([], "FAILED"), (["--volet-version", "CR-BIO=2024.01"], "PASSED")):
+        out = tmp_path / verdict
+        out.mkdir()
+        _status, results = _run(out, "--profile", "ci-sis-cda-volets", "--documents", str(path), *override)
+        (artefact,) = [a for a in results["artefacts"] if a["kind"] == "cda"]
+        assert artefact["verdict"] == verdict

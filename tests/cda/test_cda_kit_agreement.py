@@ -15,8 +15,8 @@ from harness.commands.validate import make_context
 from harness.findings import ArtefactReport, Severity
 from harness.validation import ValidationContext, validate_bytes
 
-from cda_mutants import (AA, EE, FIXTURES, N1, NXB, PAT, PR, SE, SM, Edit, append, del_attr, delete,  # type: ignore[import-not-found]
-                         duplicate, insert_after, insert_before, set_attr, set_text)
+from cda_mutants import (AA, EE, FIXTURES, N1, NXB, PAT, PR, SE, SECTION_AUTHOR, SM, VSM, Edit, append,  # type: ignore[import-not-found]
+                         del_attr, delete, duplicate, insert_after, insert_before, set_attr, set_text)
 from test_cda_fixtures_official_kit import KIT, WHY_NOT  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.skipif(KIT is None, reason=WHY_NOT)
@@ -64,6 +64,11 @@ CASES: dict[str, tuple[str, list[Edit]]] = {
     "birthplace place name after addr": (SM, [append("//cda:birthplace/cda:place", "<name>Reims</name>")]),
     "serviceEvent effectiveTime without high": (SM, [delete(f"{SE}/cda:effectiveTime/cda:high")]),
     "guardian family without qualifier": (SM, [del_attr("//cda:guardianPerson/cda:name/cda:family", "qualifier")]),
+    "section author specialty outside J01": (VSM, [insert_after("//cda:structuredBody/cda:component[2]/cda:section/cda:text",
+                                                               SECTION_AUTHOR.format(code="G15_10/SCH10"))]),
+    "section author specialty in J01": (VSM, [insert_after("//cda:structuredBody/cda:component[2]/cda:section/cda:text",
+                                                           SECTION_AUTHOR.format(code="G15_10/SM26"))]),
+    "patient sex in another code system": (SM, [set_attr(f"{PAT}/cda:administrativeGenderCode", "codeSystem", "2.16.840.1.113883.5.4")]),
     # deliberate differences (below)
     "authenticator signatureCode X": (SM, [set_attr(f"{CD}/cda:authenticator/cda:signatureCode", "code", "X")]),
     "N1 text mediaType text/xml": (N1, [set_attr(f"{NXB}/cda:text", "mediaType", "text/xml")]),

@@ -69,7 +69,7 @@ def test_severity_follows_the_pack_level() -> None:
 def test_kit_findings_are_called_only_with_a_kit(monkeypatch, tmp_path: Path) -> None:
     calls = []
 
-    def kit_findings(tree, data, kit_dir):  # noqa: ANN001, ANN202
+    def kit_findings(tree, data, kit_dir, volet_version=None):  # noqa: ANN001, ANN202
         calls.append((tree.getroot().tag, len(data), kit_dir))
         return [Finding("CDA-ROOT", Severity.ERROR, "kit fr", "kit en", "/ClinicalDocument", 1)], ["CDA-ROOT"]
 
@@ -106,7 +106,7 @@ def test_committed_fixtures_are_what_the_generator_writes() -> None:
 
 
 def test_a_failing_kit_mode_aborts_the_document(monkeypatch, tmp_path: Path) -> None:
-    def kit_findings(tree, data, kit_dir):  # noqa: ANN001, ANN202
+    def kit_findings(tree, data, kit_dir, volet_version=None):  # noqa: ANN001, ANN202
         raise RuntimeError("schematron compile failed")
 
     monkeypatch.setitem(sys.modules, "harness.cdakit", types.SimpleNamespace(kit_findings=kit_findings))
@@ -154,8 +154,25 @@ def test_cr_bio_version_rules_follow_the_volet_data() -> None:
     assert (v2021.version, v2021.findings) == ("2021.01", [])
     with_pdf = validate_bytes(text.replace('extension="2024.01"', 'extension="2021.01"').encode(), "c.xml", CONTEXT)
     assert {f.requirement for f in with_pdf.findings} == {"VOL-CRBIO-LEVEL1"}
-    # without extension: only what both versions require, with a warning
+    # without extension: version 2021.01, the one that declared the templateId without extension (said in an info)
+    no_extension = without_pdf.replace(' extension="2024.01"', "").encode()
+    report = validate_bytes(no_extension, "d.xml", CONTEXT)
+    assert (report.version, report.verdict) == ("2021.01", ArtefactVerdict.PASSED)
+    [info] = report.findings
+    assert (info.requirement, info.severity) == ("VOL-VERSION-APPLIED", Severity.INFO) and "without extension" in info.message_en
+    # so a 2024.01 document without extension fails 2021.01 (its PDF section), unless --volet-version says 2024.01
+    report = validate_bytes(text.replace(' extension="2024.01"', "").encode(), "e.xml", CONTEXT)
+    assert (report.version, {f.requirement for f in report.findings if f.severity is Severity.ERROR}) == ("2021.01", {"VOL-CRBIO-LEVEL1"})
+    overridden = ValidationContext(registry=REGISTRY, volet_versions={"CR-BIO": "2024.01"})
+    report = validate_bytes(text.replace(' extension="2024.01"', "").encode(), "f.xml", overridden)
+    assert (report.version, report.verdict) == ("2024.01", ArtefactVerdict.PASSED)
+    assert "--volet-version" in report.findings[0].message_en
+    unknown = ValidationContext(registry=REGISTRY, volet_versions={"CR-BIO": "2099.01"})  # not a version: undetermined, said why
+    report = validate_bytes(text.replace(' extension="2024.01"', "").encode(), "f2.xml", unknown)
+    assert report.version is None and [f.requirement for f in report.findings] == ["VOL-VERSION"]
+    assert "--volet-version CR-BIO=2099.01: unknown version" in report.findings[0].message_en
+    # an unknown extension: version undetermined (never the newest), only what every version requires, with a warning
     for data in (text, without_pdf):
-        report = validate_bytes(data.replace(' extension="2024.01"', "").encode(), "d.xml", CONTEXT)
-        assert report.version == "2021.01/2024.01" and report.verdict is ArtefactVerdict.PASSED
+        report = validate_bytes(data.replace('extension="2024.01"', 'extension="2019.07"').encode(), "g.xml", CONTEXT)
+        assert report.version is None and report.verdict is ArtefactVerdict.PASSED
         assert [(f.requirement, f.severity) for f in report.findings] == [("VOL-VERSION", Severity.WARNING)]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from harness.cda.voletversion import DECLARED, NO_EXTENSION, UNDETERMINED, VersionInference
+from harness.cdakit import kit_findings
 from harness.findings import Severity
+from harness.xmlsafe import parse_xml
 
 ALL_FAMILIES = ["CISIS-KIT-SCH-STRUCMIN", "CISIS-KIT-SCH-IHE", "CISIS-KIT-SCH-MODELES", "CISIS-KIT-SCH-ANS",
                 "CISIS-KIT-SCH-TERMINO", "CISIS-KIT-SCH-VOLET"]
@@ -91,7 +96,7 @@ def test_report_and_assert_roles_are_named_in_the_message(lab):
     assert "successful report" in finding.message_en
 
 
-def test_volet_version_missing_falls_back_with_warning(lab):
+def test_volet_version_missing_without_native_inference_tries_the_shipped_versions(lab):
     data = lab.document("vsm-n3.xml", ('<templateId root="1.2.250.1.213.1.1.1.13" extension="2023.01"/>',
                                        '<templateId root="1.2.250.1.213.1.1.1.13"/>'))
     findings, evaluated = lab.check(data)
@@ -128,3 +133,48 @@ def test_self_presenting_document_gets_its_volet_schematron(lab):
     [volet] = [f for f in findings if f.requirement == "CISIS-KIT-SCH-VOLET"]
     assert volet.location == "/xsl:stylesheet[1]/ClinicalDocument[1]/component[1]/structuredBody[1]"
     assert volet.line == lab.line_of(broken, "<structuredBody>")
+
+
+def _two_vsm_versions(kit: Path) -> None:
+    """A kit shipping VSM 2023.01 and a 2022.01 whose section rule always fails."""
+    text = (kit / "schematrons" / "CI-SIS_VSM_2023.01.sch").read_text(encoding="utf-8")
+    text = text.replace("test=\"cda:component/cda:section/cda:templateId[@root = '1.2.250.1.213.1.1.2.29']\"", 'test="false()"')
+    (kit / "schematrons" / "CI-SIS_VSM_2022.01.sch").write_text(text.replace("CI-SIS_VSM_2023.01", "CI-SIS_VSM_2022.01"), encoding="utf-8")
+
+
+def _check(lab, data: bytes, kit: Path, inference: VersionInference | None):
+    return kit_findings(parse_xml(data), data, kit, inference)
+
+
+def test_kit_mode_checks_the_version_the_native_validator_applies(lab, kit_copy):
+    _two_vsm_versions(kit_copy)
+    data = lab.document("vsm-n3.xml")
+    # declared: that version, nothing to say
+    findings, evaluated = _check(lab, data, kit_copy, VersionInference("2022.01", DECLARED, "", ""))
+    assert [f.requirement for f in lab.problems(findings)] == ["CISIS-KIT-SCH-VOLET"] and "CISIS-KIT-SCH-VOLET" in evaluated
+    assert "CI-SIS_VSM_2022.01.sch" in lab.problems(findings)[0].message_en
+    # inferred (no extension): that version, and an info saying which and why
+    findings, evaluated = _check(lab, data, kit_copy, VersionInference("2023.01", NO_EXTENSION, "sans extension", "without extension"))
+    assert lab.problems(findings) == [] and "CISIS-KIT-SCH-VOLET" in evaluated
+    [info] = [f for f in findings if f.requirement == "CISIS-KIT-VOLET"]
+    assert str(info.severity) == "info" and "2023.01" in info.message_en and "without extension" in info.message_en
+
+
+def test_a_version_the_kit_lacks_is_not_replaced_by_another(lab, kit_copy):
+    _two_vsm_versions(kit_copy)
+    findings, evaluated = _check(lab, lab.document("vsm-n3.xml"), kit_copy, VersionInference("2024.01", DECLARED, "", ""))
+    [warning] = lab.problems(findings)
+    assert (warning.requirement, str(warning.severity)) == ("CISIS-KIT-VOLET", "warning") and "2024.01" in warning.message_en
+    assert "CISIS-KIT-SCH-VOLET" not in evaluated
+
+
+def test_an_undetermined_version_is_checked_with_every_version_the_kit_ships(lab, kit_copy):
+    _two_vsm_versions(kit_copy)
+    undetermined = VersionInference(None, UNDETERMINED, "indéterminée", "undetermined")
+    findings, evaluated = _check(lab, lab.document("vsm-n3.xml"), kit_copy, undetermined)
+    [warning] = lab.problems(findings)  # 2023.01 fits: its (empty) findings are kept, not the newest's or the first's
+    assert warning.requirement == "CISIS-KIT-VOLET" and "2022.01, 2023.01" in warning.message_en
+    assert "CISIS-KIT-SCH-VOLET" in evaluated
+    broken = lab.document("vsm-n3.xml", ('<templateId root="1.2.250.1.213.1.1.2.29"/>', '<templateId root="1.2.250.1.213.1.1.2.28"/>'))
+    findings, _ = _check(lab, broken, kit_copy, undetermined)  # conforms to no version: fails
+    assert [f.requirement for f in lab.problems(findings)] == ["CISIS-KIT-VOLET", "CISIS-KIT-SCH-VOLET"]

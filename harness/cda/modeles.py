@@ -1,0 +1,72 @@
+"""CI-SIS "Modèles de contenus CDA": the generic value-set checks of coded elements (pack ci-sis-cda-modeles).
+
+The agency's profile schematron checks some coded elements wherever they occur, header and body
+alike (abstract pattern dansJeuDeValeurs): a code element whose path ends with the pattern's path
+(e.g. author/assignedAuthor/code) carries @code and @codeSystem in the value set, unless it has a
+nullFlavor (one of `coded_null_flavors`) or an xsi:type other than CD/CE. The requirements, paths
+and value sets are pack data ([data.cda.coded_value_sets]). One scan of the document, shared by
+every such rule, finds the elements (`_coded_elements`).
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from harness.cda.data import CdaData
+from harness.cda.engine import Doc, Out, rule
+from harness.cda.xpath import local, tag
+
+_XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+
+
+def _follow(element: etree._Element, steps: list[str]) -> list[etree._Element]:
+    """The descendants of `element` reached by the child steps `steps` (CDA namespace)."""
+    found = [element]
+    for step in steps:
+        found = [c for e in found for c in e.iterchildren(tag(step))]
+    return found
+
+
+def _coded_elements(doc: Doc, data: CdaData) -> dict[str, list[etree._Element]]:
+    """Requirement → the elements its path names, from one scan of the document (cached on `doc`).
+
+    A path `a/b/c` matched anywhere names the `c` children of `b` children of any `a`: the scan looks
+    for the paths' first steps (author, administrativeGenderCode: rare) rather than their last
+    (code: in every entry), then follows the remaining steps.
+    """
+    found = doc.cache.get("coded_value_sets")
+    if found is None:
+        checks = {requirement: spec["path"].split("/") for requirement, spec in data.const("coded_value_sets", {}).items()}
+        found = {requirement: [] for requirement in checks}
+        first = {tag(steps[0]) for steps in checks.values()}
+        if first:
+            for element in doc.root.iter(*first):
+                for requirement, steps in checks.items():
+                    if element.tag == tag(steps[0]):
+                        found[requirement].extend(_follow(element, steps[1:]))
+        doc.cache["coded_value_sets"] = found
+    return found
+
+
+def coded_in_value_set(doc: Doc, data: CdaData, out: Out) -> None:
+    spec = data.const("coded_value_sets")[out.requirement]
+    vs, null_flavors = data.vs(spec["valueset"]), set(data.const("coded_null_flavors"))
+    for element in _coded_elements(doc, data)[out.requirement]:
+        xsi_type = element.get(_XSI_TYPE)
+        if xsi_type is not None and xsi_type not in ("CD", "CE"):
+            continue  # another data type (compared as written, as the kit does): not a coded value of this value set
+        code, system, null_flavor = element.get("code"), element.get("codeSystem"), element.get("nullFlavor")
+        if null_flavor is not None:
+            if not (code and system) and null_flavor not in null_flavors:
+                out.fail(element, f"{local(element)} : nullFlavor « {null_flavor} » non admis (attendu : {', '.join(sorted(null_flavors))})",
+                         f"{local(element)}: nullFlavor '{null_flavor}' not allowed (expected: {', '.join(sorted(null_flavors))})", "nullFlavor")
+        elif not (code and system):
+            out.fail(element, f"{local(element)} : @code et @codeSystem obligatoires ({spec['path']}, {vs.label()})",
+                     f"{local(element)}: @code and @codeSystem are required ({spec['path']}, {vs.label()})")
+        elif not vs.contains(code, system):
+            out.fail(element, f"{spec['path']} : le code {code}@{system} n'appartient pas au jeu de valeurs {vs.label()}",
+                     f"{spec['path']}: code {code}@{system} is not in value set {vs.label()}", "code")
+
+
+for _requirement in ("MOD-JDV-AUTHOR-SPECIALTY", "MOD-JDV-GENDER"):
+    rule(_requirement)(coded_in_value_set)
