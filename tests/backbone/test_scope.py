@@ -60,7 +60,7 @@ def test_a_tls_mllp_receiver_gets_the_tls_requirements_but_not_the_https_ones(re
 
 def test_a_vsm_producer_is_not_judged_on_other_volets(registry: PackRegistry) -> None:
     scope = resolve(registry, DeclaredScope(roles=("cda-producer",), volets=("VSM",)))
-    assert scope.profiles == ("ci-sis-cda-header", "ci-sis-cda-structure", "ci-sis-cda-volets")
+    assert scope.profiles == ("ci-sis-cda-header", "ci-sis-cda-modeles", "ci-sis-cda-structure", "ci-sis-cda-volets")
     assert scope.covers(registry.requirements["VOL-VSM-HEADER"]) and scope.volet(registry.requirements["VOL-VSM-HEADER"]) == "VSM"
     assert scope.covers(registry.requirements["VOL-DETECT"]) and scope.covers(registry.requirements["SM-N1-TEMPLATEIDS"])
     assert outside(scope, registry, "VOL-CRBIO-HEADER") == "outside the declared scope (volet CR-BIO not claimed)"
@@ -70,10 +70,12 @@ def test_a_vsm_producer_is_not_judged_on_other_volets(registry: PackRegistry) ->
 def test_profile_narrows_the_declared_scope_and_says_what_was_left_out(registry: PackRegistry) -> None:
     scope = resolve(registry, DeclaredScope(roles=("cda-producer",)), ["ci-sis-cda-header", "pgssi-s-security"])
     assert scope.profiles == ("ci-sis-cda-header",)
-    assert scope.not_selected == ("ci-sis-cda-structure", "ci-sis-cda-volets") and scope.outside == ("pgssi-s-security",)
+    assert scope.not_selected == ("ci-sis-cda-modeles", "ci-sis-cda-structure", "ci-sis-cda-volets")
+    assert scope.outside == ("pgssi-s-security",)
     data = scope.to_dict([])
     assert {p["id"]: p["reason"]["en"] for p in data["profiles_not_assessed"]} == {
         "pgssi-s-security": "outside the declared scope", "ci-sis-cda-structure": "not selected for this run (--profile)",
+        "ci-sis-cda-modeles": "not selected for this run (--profile)",
         "ci-sis-cda-volets": "not selected for this run (--profile)"}
     assert data["statement"]["fr"].startswith("Portée certifiée : producteur de documents CDA ; profils ci-sis-cda-header.")
 
