@@ -30,8 +30,9 @@ class Unreachable(Exception):
 class NoAnswer(Exception):
     """The endpoint was reached but gave no answer: handshake refused, reset, closed or timed out.
 
-    `silent` is true when the connection was up (TLS handshake done) and the endpoint simply said
-    nothing before the timeout: no refusal was signalled, so nothing can be concluded from it.
+    `silent` is true when the connection was up (TLS handshake done) and the endpoint gave no usable
+    answer without signalling a refusal (a timeout, a reset or close without a TLS alert, a garbled
+    frame): nothing can be concluded from it about the client's credentials.
     """
 
     def __init__(self, message: str, silent: bool = False) -> None:
@@ -131,6 +132,8 @@ def handshake(endpoint: Endpoint, target: Target, options: TlsOptions) -> Handsh
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError) and exc.verify_message:
+        return f"{exc.reason}: {exc.verify_message} ({exc.library or 'ssl'})"  # keep OpenSSL's why: expired, hostname, unknown CA…
     if isinstance(exc, ssl.SSLError) and exc.reason:
         return f"{exc.reason} ({exc.library or 'ssl'})"
     if isinstance(exc, TimeoutError):
@@ -171,12 +174,25 @@ def http_request(endpoint: Endpoint, target: Target, options: TlsOptions, method
             tls.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
         except OSError as exc:
             if not _may_have_answered(exc):
-                raise NoAnswer(f"envoi impossible / could not send: {_describe(exc)}") from exc
+                raise _refusal_after_send(tls, exc) from exc
         response = _read_http(tls, target.timeouts.read)
         response.tls_version = hs.version
         return response
     finally:
         tls.close()
+
+
+def _refusal_after_send(tls: ssl.SSLSocket, exc: OSError) -> NoAnswer:
+    """A send cut by the server: its TLS alert (e.g. unknown CA for our certificate), read if it came, is the real cause."""
+    try:
+        tls.settimeout(0.5)
+        tls.recv(1)
+    except ssl.SSLError as alert:
+        if alert.reason:
+            return NoAnswer(f"envoi impossible, alerte TLS du serveur / could not send, server TLS alert: {_describe(alert)}")
+    except OSError:
+        pass
+    return NoAnswer(f"envoi impossible / could not send: {_describe(exc)}")
 
 
 def _may_have_answered(exc: OSError) -> bool:
@@ -196,7 +212,8 @@ def _read_http(sock: ssl.SSLSocket, read_timeout: float) -> HttpResponse:
                 raise NoAnswer("en-têtes de réponse trop longs ou trop lents / response headers too large or too slow")
     except (ssl.SSLError, OSError) as exc:
         if not data:
-            raise NoAnswer(f"pas de réponse / no answer: {_describe(exc)}", silent=isinstance(exc, TimeoutError)) from exc
+            # a timeout, reset or close without a TLS alert signals no refusal (an alert is an ssl.SSLError)
+            raise NoAnswer(f"pas de réponse / no answer: {_describe(exc)}", silent=not isinstance(exc, ssl.SSLError)) from exc
     if b"\r\n\r\n" not in data:
         raise NoAnswer("connexion fermée sans réponse HTTP / connection closed without an HTTP response" if not data
                        else "réponse HTTP tronquée / truncated HTTP response")
@@ -285,7 +302,14 @@ class Attempt:
     detail: str
     status: int | None = None  # HTTPS status
     ack_code: str | None = None  # MLLP MSA-1
-    silent: bool = False  # connected, then no answer and no refusal before the timeout
+    silent: bool = False  # connected, then no usable answer and no refusal (no TLS alert): a timeout, reset or close
+
+    def refused(self) -> bool:
+        """The server refused this client (handshake or connection refused, or a refusal status): as a
+        control, nothing that depends on being served can be judged. A silence is not a refusal."""
+        if not self.answered:
+            return not self.silent
+        return self.status in REFUSAL_STATUSES
 
     def accepted(self, control: "Attempt | None" = None, accepted_codes: tuple[str, ...] = ("AA", "CA")) -> bool:
         """Whether the server served this client. HTTPS: the control's own status (e.g. 401 for a
@@ -298,6 +322,12 @@ class Attempt:
                 return True
             return self.status not in REFUSAL_STATUSES
         return self.ack_code in accepted_codes
+
+
+def control_refused(control: Attempt) -> str:
+    """The reason of a check ABORTED because the endpoint refused the control (the target's own request)."""
+    return (f"contrôle refusé : la requête de la cible (avec son certificat client) n'est pas servie : {control.detail} / "
+            f"control refused: the target's own request (with its client certificate) is not served: {control.detail}")
 
 
 def attempt_with_certificate(endpoint: Endpoint, target: Target, options: TlsOptions, message: bytes | None = None) -> Attempt:
@@ -324,7 +354,7 @@ def attempt_with_certificate(endpoint: Endpoint, target: Target, options: TlsOpt
         sock.close()
     ack = mllp.parse_ack(answer)
     if ack is None:
-        return Attempt(False, "réponse qui n'est pas un ACK / answer is not an ACK")
+        return Attempt(False, "réponse qui n'est pas un ACK / answer is not an ACK", silent=True)
     return Attempt(True, f"ACK MSA-1={ack.code}", ack_code=ack.code)
 
 
@@ -339,14 +369,19 @@ def mllp_socket(endpoint: Endpoint, target: Target, options: TlsOptions | None) 
 def mllp_exchange(sock: socket.socket, message: bytes, max_bytes: int = mllp.DEFAULT_MAX_FRAME) -> bytes:
     """Send one framed message and read the framed answer, or NoAnswer with the reason."""
     try:
-        sock.sendall(mllp.frame(message))
+        try:
+            sock.sendall(mllp.frame(message))
+        except ssl.SSLError as exc:
+            if isinstance(sock, ssl.SSLSocket):
+                raise _refusal_after_send(sock, exc) from exc
+            raise
         return mllp.read_frame(sock, max_bytes)
     except TimeoutError as exc:
         raise NoAnswer(f"pas d'ACK dans le délai de {sock.gettimeout()} s / no ACK within the {sock.gettimeout()} s timeout", silent=True) from exc
     except mllp.FrameError as exc:
-        raise NoAnswer(f"pas d'ACK lisible / no readable ACK: {exc}") from exc
+        raise NoAnswer(f"pas d'ACK lisible / no readable ACK: {exc}", silent=True) from exc
     except (ssl.SSLError, OSError) as exc:
-        raise NoAnswer(f"pas d'ACK / no ACK: {_describe(exc)}") from exc
+        raise NoAnswer(f"pas d'ACK / no ACK: {_describe(exc)}", silent=not isinstance(exc, ssl.SSLError)) from exc
 
 
 # -- certificates --------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ ORGANISATION = "ENRS-HARNESS"
 TEST_OU = "IGC-SANTE TEST (SIMULATION ENRS-HARNESS)"
 LEAF_DAYS = 1095  # IGC-Santé leaves live 3 years
 LONG_LIVED_DAYS = 3650
+CA_AGE_DAYS = 730  # the CAs predate every leaf, the expired ones included, as real CAs do
 # The defects of the bad certificates, per role; "good" has none.
 SERVER_DEFECTS = ("expired", "not-yet-valid", "wrong-eku", "unknown-ca", "revoked", "hostname-mismatch", "long-lived", "weak-key")
 CLIENT_DEFECTS = ("expired", "not-yet-valid", "wrong-eku", "unknown-ca", "revoked")
@@ -59,7 +60,7 @@ def _ca(cn: str, now: dt.datetime, parent: _Ca | None, path_length: int | None) 
         x509.CertificateBuilder()
         .subject_name(subject).issuer_name(issuer_name).public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=3650 if parent else 7300))
+        .not_valid_before(now - dt.timedelta(days=CA_AGE_DAYS)).not_valid_after(now + dt.timedelta(days=3650 if parent else 7300))
         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)

@@ -98,6 +98,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Ambiguous framing (Content-Length with Transfer-Encoding, or conflicting Content-Length) → 400."""
         if not super().parse_request():
             return False
+        if "http-cert-error" in self.cfg.faults:  # as nginx answers a client certificate it cannot verify
+            self.close_connection = True
+            self._reply(400, b"<html><body><h1>400 Bad Request</h1><p>The SSL certificate error</p></body></html>", "text/html; charset=utf-8")
+            return False
         lengths = set(self.headers.get_all("Content-Length") or [])
         if "smuggling" not in self.cfg.faults and (len(lengths) > 1 or (lengths and self.headers.get("Transfer-Encoding"))):
             self.send_error(400)
@@ -123,7 +127,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         if "exposed-debug" in self.cfg.faults and path in ("/.git/HEAD", "/actuator", "/actuator/env"):
             return self._reply(200, b"ref: refs/heads/main\n", "text/plain; charset=utf-8")
-        if path == self.cfg.path:
+        if path == self.cfg.path or "catch-all" in self.cfg.faults:
             if "text/html" in (self.headers.get("Accept") or ""):  # the status page, for browsers
                 return self._reply(200, b"<!doctype html><title>ENRS</title><p>ok</p>", "text/html; charset=utf-8")
             return self._json(200, {"status": "ok"})

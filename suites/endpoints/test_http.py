@@ -14,6 +14,13 @@ from harness.target import Endpoint, Target
 EVIL_ORIGIN = "https://evil.example"
 
 
+@pytest.fixture(autouse=True)
+def _control_served(https_endpoint: Endpoint, served) -> None:  # type: ignore[no-untyped-def]
+    """Every check here judges what a served request gets: an endpoint that refuses the target's own
+    request (TLS alert, HTTP 400/403/495/496) gives ABORTED checks, never verdicts on its error page."""
+    served(https_endpoint)
+
+
 def _get(endpoint: Endpoint, target: Target, enrs: Recorder, method: str = "GET", path: str | None = None,
          headers: dict[str, str] | None = None, body: bytes = b"") -> HttpResponse:
     try:
@@ -156,12 +163,15 @@ def test_no_store(https_endpoint: Endpoint, enrs_target: Target, enrs: Recorder,
 
 @pytest.mark.requirement("SEC-HTTP-10")
 def test_no_exposed_paths(https_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable) -> None:
+    """A path is exposed when it is served (2xx) with content of its own: a server that answers every
+    path, a random one included, with the same page exposes nothing."""
     exposed = []
     with reachable():
+        baseline = _get(https_endpoint, enrs_target, enrs, path=_not_found_path(https_endpoint))
         for path in security["exposed_paths"]:
             response = _get(https_endpoint, enrs_target, enrs, path=path)
-            if 200 <= response.status < 300:
-                exposed.append(f"{path} (HTTP {response.status})")
+            if 200 <= response.status < 300 and not (200 <= baseline.status < 300 and response.body == baseline.body):
+                exposed.append(f"{path} (HTTP {response.status}, {len(response.body)} octets / bytes)")
     assert not exposed, f"chemins exposés / exposed paths: {', '.join(exposed)}"
 
 
