@@ -17,7 +17,7 @@ import pytest
 
 from harness.netprobe import Attempt, LocalLimitation, Unreachable, attempt_with_certificate, base_options, control_refused
 from harness.packs import PackRegistry
-from harness.pki import PkiManifest, load_manifest
+from harness.pki import PkiManifest, load_manifest, with_crl_warning
 from harness.plugin import session_of
 from harness.recorder import Recorder
 from harness.resources import bundled_dir
@@ -159,13 +159,14 @@ def control_for(attempt, controls: dict, reachable):  # type: ignore[no-untyped-
 
 
 @pytest.fixture
-def served(enrs: Recorder, control_for):  # type: ignore[no-untyped-def]
+def served(enrs: Recorder, control_for, test_pki: PkiManifest | None):  # type: ignore[no-untyped-def]
     """A function that ABORTS the test when the endpoint refuses the control (TLS alert, refusal
     status): a check comparing a probe with a served request cannot judge an error page."""
     def check(endpoint: Endpoint) -> Attempt:
         control = control_for(endpoint)
         if control.refused():
-            enrs.abort(control_refused(control))
+            enrs.abort(with_crl_warning(control_refused(control), test_pki))
         return control
 
     return check
+

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from harness.netprobe import control_refused
-from harness.pki import PkiManifest
+from harness.pki import PkiManifest, with_crl_warning
 from harness.recorder import Recorder
 from harness.target import Endpoint, Target
 
@@ -44,7 +44,8 @@ def test_connection_without_client_certificate_refused(tls_endpoint: Endpoint, e
 
 
 @pytest.mark.requirement("SEC-MTLS-02")
-def test_good_client_certificate_accepted(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, control) -> None:
+def test_good_client_certificate_accepted(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, control,
+                                         test_pki: PkiManifest | None) -> None:
     if control is None:
         enrs.abort("la cible ne donne pas de certificat client ([tls] client_cert) / the target gives no client certificate")
     enrs.evidence("certificat client valide / valid client certificate", control.detail)
@@ -52,7 +53,7 @@ def test_good_client_certificate_accepted(tls_endpoint: Endpoint, enrs_target: T
         enrs.abort(f"connecté avec le certificat valide, mais aucune réponse ni refus : acceptation non jugeable / connected with the "
                    f"valid certificate, but neither an answer nor a refusal: acceptance cannot be judged ({control.detail})")
     assert control.answered and control.status not in (400, 403, 495, 496) and (control.ack_code is None or control.accepted()), \
-        f"certificat client valide refusé / valid client certificate refused: {control.detail}"
+        with_crl_warning(f"certificat client valide refusé / valid client certificate refused: {control.detail}", test_pki)
 
 
 @pytest.mark.requirement("SEC-MTLS-02")

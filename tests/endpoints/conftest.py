@@ -62,3 +62,9 @@ class SuiteRunner:
 @pytest.fixture
 def suite(pytester: pytest.Pytester, pki: PkiManifest) -> Iterator[SuiteRunner]:
     yield SuiteRunner(pytester, pki)
+
+
+@pytest.fixture
+def suite_on(pytester: pytest.Pytester):  # type: ignore[no-untyped-def]
+    """A function giving a SuiteRunner whose simulator uses another test PKI."""
+    return lambda pki: SuiteRunner(pytester, pki)
