@@ -31,12 +31,13 @@ def control(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, control
 
 
 @pytest.mark.requirement("SEC-MTLS-01")
-def test_connection_without_client_certificate_refused(tls_endpoint: Endpoint, enrs: Recorder, attempt, control, reachable) -> None:
+def test_connection_without_client_certificate_refused(tls_endpoint: Endpoint, enrs: Recorder, attempt, control, reachable,
+                                                       test_pki: PkiManifest | None) -> None:
     if control is not None and control.silent:
         enrs.abort(f"témoin muet : le certificat client valide n'obtient aucune réponse, rien à comparer / silent control: the valid "
                    f"client certificate gets no answer, nothing to compare with ({control.detail})")
     if control is not None and control.refused():
-        enrs.abort(control_refused(control))
+        enrs.abort(with_crl_warning(control_refused(control), test_pki))
     with reachable():
         result = attempt(tls_endpoint, client_cert=None)
     enrs.evidence("sans certificat client / without a client certificate", result.detail)
@@ -64,7 +65,7 @@ def test_bad_client_certificate_refused(defect: str, tls_endpoint: Endpoint, enr
         enrs.abort("mode laboratoire requis : la cible ne nomme pas de PKI de test (settings.test_pki) / lab mode needed: "
                    "the target names no test PKI (settings.test_pki)")
     if control is None or not control.accepted():
-        enrs.abort(control_refused(control) if control else "contrôle impossible : la cible ne donne pas de certificat client / "
+        enrs.abort(with_crl_warning(control_refused(control), test_pki) if control else "contrôle impossible : la cible ne donne pas de certificat client / "
                    "no control: the target gives no client certificate ([tls] client_cert)")
     with reachable():
         result = attempt(tls_endpoint, client_cert=test_pki.cert_key("client", defect))
