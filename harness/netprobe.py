@@ -10,14 +10,15 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
-import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 
 from harness import mllp
+from harness.deadline import DeadlineSocket, ExchangeDeadline, bounded_connection, wrap
 from harness.target import Endpoint, Target
 
 MAX_HTTP_RESPONSE = 4 * 1024 * 1024
@@ -90,13 +91,13 @@ def client_context(options: TlsOptions) -> ssl.SSLContext:
     return ctx
 
 
-def connect(endpoint: Endpoint, target: Target) -> socket.socket:
+def connect(endpoint: Endpoint, target: Target) -> DeadlineSocket:
+    """A connection whose exchange is bounded by the target's deadline (connect + TLS + request + response)."""
+    t = target.timeouts
     try:
-        sock = socket.create_connection((endpoint.host, endpoint.port), timeout=target.timeouts.connect)
+        return bounded_connection((endpoint.host, endpoint.port), t.connect, t.read, t.exchange)
     except OSError as exc:
         raise Unreachable(f"{endpoint.name} ({endpoint.host}:{endpoint.port}) injoignable / unreachable: {exc}") from exc
-    sock.settimeout(target.timeouts.read)
-    return sock
 
 
 @dataclass
@@ -115,7 +116,7 @@ def open_tls(endpoint: Endpoint, target: Target, options: TlsOptions) -> tuple[s
     ctx = client_context(options)
     sock = connect(endpoint, target)
     try:
-        tls = ctx.wrap_socket(sock, server_hostname=server_name(endpoint, target))
+        tls = wrap(ctx, sock, server_hostname=server_name(endpoint, target))
     except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
         sock.close()
         if isinstance(exc, ssl.SSLError) and exc.reason in LOCAL_REASONS:
@@ -136,6 +137,8 @@ def _describe(exc: BaseException) -> str:
         return f"{exc.reason}: {exc.verify_message} ({exc.library or 'ssl'})"  # keep OpenSSL's why: expired, hostname, unknown CA…
     if isinstance(exc, ssl.SSLError) and exc.reason:
         return f"{exc.reason} ({exc.library or 'ssl'})"
+    if isinstance(exc, ExchangeDeadline):
+        return str(exc)
     if isinstance(exc, TimeoutError):
         return "délai dépassé / timed out"
     return f"{type(exc).__name__}: {exc}"
@@ -184,6 +187,8 @@ def http_request(endpoint: Endpoint, target: Target, options: TlsOptions, method
 
 def _refusal_after_send(tls: ssl.SSLSocket, exc: OSError) -> NoAnswer:
     """A send cut by the server: its TLS alert (e.g. unknown CA for our certificate), read if it came, is the real cause."""
+    if isinstance(exc, TimeoutError):  # a deadline or a stalled peer: no refusal
+        return NoAnswer(f"envoi impossible / could not send: {_describe(exc)}", silent=True)
     try:
         tls.settimeout(0.5)
         tls.recv(1)
@@ -199,17 +204,19 @@ def _may_have_answered(exc: OSError) -> bool:
     return isinstance(exc, (BrokenPipeError, ConnectionResetError))  # the server may refuse mid-body then answer
 
 
-def _read_http(sock: ssl.SSLSocket, read_timeout: float) -> HttpResponse:
+def _read_http(sock: Any, read_timeout: float) -> HttpResponse:
+    """Read one response; each read is bounded by `read_timeout` and the whole by the socket's exchange deadline."""
     data = bytearray()
-    deadline = time.monotonic() + read_timeout * 3
     try:
         while b"\r\n\r\n" not in data:
             chunk = sock.recv(65536)
             if not chunk:
                 break
             data += chunk
-            if len(data) > MAX_HTTP_RESPONSE or time.monotonic() > deadline:
-                raise NoAnswer("en-têtes de réponse trop longs ou trop lents / response headers too large or too slow")
+            if len(data) > MAX_HTTP_RESPONSE:
+                raise NoAnswer("en-têtes de réponse trop longs / response headers too large")
+    except ExchangeDeadline as exc:
+        raise NoAnswer(f"{exc}, {len(data)} octets reçus / bytes received", silent=True) from exc
     except (ssl.SSLError, OSError) as exc:
         if not data:
             # a timeout, reset or close without a TLS alert signals no refusal (an alert is an ssl.SSLError)
@@ -227,7 +234,7 @@ def _read_http(sock: ssl.SSLSocket, read_timeout: float) -> HttpResponse:
     length = response.header("Content-Length")
     body = bytearray(rest)
     try:
-        while (length is None or len(body) < int(length)) and len(body) <= MAX_HTTP_RESPONSE and time.monotonic() < deadline:
+        while (length is None or len(body) < int(length)) and len(body) <= MAX_HTTP_RESPONSE:
             chunk = sock.recv(65536)
             if not chunk:
                 break
@@ -376,6 +383,8 @@ def mllp_exchange(sock: socket.socket, message: bytes, max_bytes: int = mllp.DEF
                 raise _refusal_after_send(sock, exc) from exc
             raise
         return mllp.read_frame(sock, max_bytes)
+    except ExchangeDeadline as exc:
+        raise NoAnswer(f"pas d'ACK / no ACK: {exc}", silent=True) from exc
     except TimeoutError as exc:
         raise NoAnswer(f"pas d'ACK dans le délai de {sock.gettimeout()} s / no ACK within the {sock.gettimeout()} s timeout", silent=True) from exc
     except mllp.FrameError as exc:

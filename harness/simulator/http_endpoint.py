@@ -52,6 +52,13 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
         pass
 
+    def handle_one_request(self) -> None:
+        """Each request and its response within the exchange deadline (the first one's started at accept)."""
+        if getattr(self, "_served_one", False):
+            self.server.new_exchange(self.connection)
+        self._served_one = True
+        super().handle_one_request()
+
     def version_string(self) -> str:
         return "EnrsSimulator/0.9.3 Python/3.11.7 OpenSSL/3.0.19" if "verbose-errors" in self.cfg.faults else "enrs-simulator"
 

@@ -18,7 +18,7 @@ from harness.target import Timeouts
 
 REPO = Path(__file__).resolve().parents[2]
 SUITES = REPO / "suites"
-FAST = Timeouts(connect=1.0, read=1.0)
+FAST = Timeouts(connect=1.0, read=1.0, exchange=5.0)
 
 
 @pytest.fixture(scope="session")
