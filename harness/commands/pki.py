@@ -40,7 +40,7 @@ def crl_command(args: argparse.Namespace) -> int:
     if not args.days > 0:
         raise HarnessError(f"--days doit être positif : {args.days}", f"--days must be positive: {args.days}")
     manifest = renew_crls(args.directory, days=args.days)
-    for name, crl in manifest.data["crls"].items():
+    for crl in manifest.data["crls"].values():
         print(f"  {crl['file']:<28} n° {crl['number']}  next update {crl['next_update']}")
     print(f"  {manifest.crl_chain}")
     return 0
