@@ -178,7 +178,7 @@ def http_request(endpoint: Endpoint, target: Target, options: TlsOptions, method
         except OSError as exc:
             if not _may_have_answered(exc):
                 raise _refusal_after_send(tls, exc) from exc
-        response = _read_http(tls, target.timeouts.read)
+        response = _read_http(tls)
         response.tls_version = hs.version
         return response
     finally:
@@ -204,8 +204,8 @@ def _may_have_answered(exc: OSError) -> bool:
     return isinstance(exc, (BrokenPipeError, ConnectionResetError))  # the server may refuse mid-body then answer
 
 
-def _read_http(sock: Any, read_timeout: float) -> HttpResponse:
-    """Read one response; each read is bounded by `read_timeout` and the whole by the socket's exchange deadline."""
+def _read_http(sock: Any) -> HttpResponse:
+    """Read one response; each read is bounded by the socket's timeout and the whole by its exchange deadline."""
     data = bytearray()
     try:
         while b"\r\n\r\n" not in data:
@@ -271,13 +271,13 @@ def http_post_oversized(endpoint: Endpoint, target: Target, options: TlsOptions,
             pass
         tls.settimeout(target.timeouts.read)
         if early and not early.startswith(b"HTTP/1.1 100"):
-            return _read_http(_Prefixed(tls, early), target.timeouts.read)
+            return _read_http(_Prefixed(tls, early))
         body = b"[" + b"0," * ((size - 2) // 2) + b"0" * ((size - 2) % 2) + b"]"
         try:
             tls.sendall(body[:size])
         except OSError as exc:
             raise NoAnswer(f"connexion coupée pendant l'envoi / connection cut while sending: {_describe(exc)}") from exc
-        response = _read_http(tls, target.timeouts.read)
+        response = _read_http(tls)
         response.tls_version = hs.version
         return response
     finally:

@@ -7,6 +7,7 @@ anything else → a generic JSON error. Bodies above `max_body` bytes are refuse
 from __future__ import annotations
 
 import json
+import secrets
 import socket
 import time
 import traceback
@@ -134,7 +135,10 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         if "exposed-debug" in self.cfg.faults and path in ("/.git/HEAD", "/actuator", "/actuator/env"):
             return self._reply(200, b"ref: refs/heads/main\n", "text/plain; charset=utf-8")
-        if path == self.cfg.path or "catch-all" in self.cfg.faults:
+        if "catch-all" in self.cfg.faults and path != self.cfg.path:  # a single-page app: one shell, a fresh nonce each time
+            shell = f'<!doctype html><title>ENRS</title><script nonce="{secrets.token_hex(8)}" src="/app.js"></script><div id="app"></div>'
+            return self._reply(200, shell.encode(), "text/html; charset=utf-8")
+        if path == self.cfg.path:
             if "text/html" in (self.headers.get("Accept") or ""):  # the status page, for browsers
                 return self._reply(200, b"<!doctype html><title>ENRS</title><p>ok</p>", "text/html; charset=utf-8")
             return self._json(200, {"status": "ok"})

@@ -117,6 +117,11 @@ def test_a_refused_control_aborts_the_checks_behind_it_with_the_real_cause(suite
         assert "contrôle refusé" in reason and "control refused" in reason and cause in reason, reason
 
 
+def test_an_exposed_path_is_found_behind_a_catch_all_page(suite: SuiteRunner) -> None:
+    results = suite.run({"catch-all", "exposed-debug"}, "test_http.py", keyword="exposed")
+    assert suite.verdicts(results)["SEC-HTTP-10"] == "FAILED" and "/.git/HEAD" in suite.reasons(results, "SEC-HTTP-10")
+
+
 def test_a_served_control_lets_the_checks_run(suite: SuiteRunner) -> None:
     results = suite.run(frozenset(), "test_http.py", keyword="exposed or oversized or http_1_1")
     assert {suite.verdicts(results)[r] for r in ("SEC-HTTP-10", "SEC-INPUT-07", "SEC-TLS-11")} == {"PASSED"}
