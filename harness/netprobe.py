@@ -10,14 +10,15 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
-import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 
 from harness import mllp
+from harness.deadline import DeadlineSocket, ExchangeDeadline, bounded_connection, wrap
 from harness.target import Endpoint, Target
 
 MAX_HTTP_RESPONSE = 4 * 1024 * 1024
@@ -30,8 +31,9 @@ class Unreachable(Exception):
 class NoAnswer(Exception):
     """The endpoint was reached but gave no answer: handshake refused, reset, closed or timed out.
 
-    `silent` is true when the connection was up (TLS handshake done) and the endpoint simply said
-    nothing before the timeout: no refusal was signalled, so nothing can be concluded from it.
+    `silent` is true when the connection was up (TLS handshake done) and the endpoint gave no usable
+    answer without signalling a refusal (a timeout, a reset or close without a TLS alert, a garbled
+    frame): nothing can be concluded from it about the client's credentials.
     """
 
     def __init__(self, message: str, silent: bool = False) -> None:
@@ -89,13 +91,13 @@ def client_context(options: TlsOptions) -> ssl.SSLContext:
     return ctx
 
 
-def connect(endpoint: Endpoint, target: Target) -> socket.socket:
+def connect(endpoint: Endpoint, target: Target) -> DeadlineSocket:
+    """A connection whose exchange is bounded by the target's deadline (connect + TLS + request + response)."""
+    t = target.timeouts
     try:
-        sock = socket.create_connection((endpoint.host, endpoint.port), timeout=target.timeouts.connect)
+        return bounded_connection((endpoint.host, endpoint.port), t.connect, t.read, t.exchange)
     except OSError as exc:
         raise Unreachable(f"{endpoint.name} ({endpoint.host}:{endpoint.port}) injoignable / unreachable: {exc}") from exc
-    sock.settimeout(target.timeouts.read)
-    return sock
 
 
 @dataclass
@@ -114,7 +116,7 @@ def open_tls(endpoint: Endpoint, target: Target, options: TlsOptions) -> tuple[s
     ctx = client_context(options)
     sock = connect(endpoint, target)
     try:
-        tls = ctx.wrap_socket(sock, server_hostname=server_name(endpoint, target))
+        tls = wrap(ctx, sock, server_hostname=server_name(endpoint, target))
     except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
         sock.close()
         if isinstance(exc, ssl.SSLError) and exc.reason in LOCAL_REASONS:
@@ -131,8 +133,12 @@ def handshake(endpoint: Endpoint, target: Target, options: TlsOptions) -> Handsh
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError) and exc.verify_message:
+        return f"{exc.reason}: {exc.verify_message} ({exc.library or 'ssl'})"  # keep OpenSSL's why: expired, hostname, unknown CA…
     if isinstance(exc, ssl.SSLError) and exc.reason:
         return f"{exc.reason} ({exc.library or 'ssl'})"
+    if isinstance(exc, ExchangeDeadline):
+        return str(exc)
     if isinstance(exc, TimeoutError):
         return "délai dépassé / timed out"
     return f"{type(exc).__name__}: {exc}"
@@ -171,32 +177,50 @@ def http_request(endpoint: Endpoint, target: Target, options: TlsOptions, method
             tls.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
         except OSError as exc:
             if not _may_have_answered(exc):
-                raise NoAnswer(f"envoi impossible / could not send: {_describe(exc)}") from exc
-        response = _read_http(tls, target.timeouts.read)
+                raise _refusal_after_send(tls, exc) from exc
+        response = _read_http(tls)
         response.tls_version = hs.version
         return response
     finally:
         tls.close()
 
 
+def _refusal_after_send(tls: ssl.SSLSocket, exc: OSError) -> NoAnswer:
+    """A send cut by the server: its TLS alert (e.g. unknown CA for our certificate), read if it came, is the real cause."""
+    if isinstance(exc, TimeoutError):  # a deadline or a stalled peer: no refusal
+        return NoAnswer(f"envoi impossible / could not send: {_describe(exc)}", silent=True)
+    try:
+        tls.settimeout(0.5)
+        tls.recv(1)
+    except ssl.SSLError as alert:
+        if alert.reason:
+            return NoAnswer(f"envoi impossible, alerte TLS du serveur / could not send, server TLS alert: {_describe(alert)}")
+    except OSError:
+        pass
+    return NoAnswer(f"envoi impossible / could not send: {_describe(exc)}")
+
+
 def _may_have_answered(exc: OSError) -> bool:
     return isinstance(exc, (BrokenPipeError, ConnectionResetError))  # the server may refuse mid-body then answer
 
 
-def _read_http(sock: ssl.SSLSocket, read_timeout: float) -> HttpResponse:
+def _read_http(sock: Any) -> HttpResponse:
+    """Read one response; each read is bounded by the socket's timeout and the whole by its exchange deadline."""
     data = bytearray()
-    deadline = time.monotonic() + read_timeout * 3
     try:
         while b"\r\n\r\n" not in data:
             chunk = sock.recv(65536)
             if not chunk:
                 break
             data += chunk
-            if len(data) > MAX_HTTP_RESPONSE or time.monotonic() > deadline:
-                raise NoAnswer("en-têtes de réponse trop longs ou trop lents / response headers too large or too slow")
+            if len(data) > MAX_HTTP_RESPONSE:
+                raise NoAnswer("en-têtes de réponse trop longs / response headers too large")
+    except ExchangeDeadline as exc:
+        raise NoAnswer(f"{exc}, {len(data)} octets reçus / bytes received", silent=True) from exc
     except (ssl.SSLError, OSError) as exc:
         if not data:
-            raise NoAnswer(f"pas de réponse / no answer: {_describe(exc)}", silent=isinstance(exc, TimeoutError)) from exc
+            # a timeout, reset or close without a TLS alert signals no refusal (an alert is an ssl.SSLError)
+            raise NoAnswer(f"pas de réponse / no answer: {_describe(exc)}", silent=not isinstance(exc, ssl.SSLError)) from exc
     if b"\r\n\r\n" not in data:
         raise NoAnswer("connexion fermée sans réponse HTTP / connection closed without an HTTP response" if not data
                        else "réponse HTTP tronquée / truncated HTTP response")
@@ -210,7 +234,7 @@ def _read_http(sock: ssl.SSLSocket, read_timeout: float) -> HttpResponse:
     length = response.header("Content-Length")
     body = bytearray(rest)
     try:
-        while (length is None or len(body) < int(length)) and len(body) <= MAX_HTTP_RESPONSE and time.monotonic() < deadline:
+        while (length is None or len(body) < int(length)) and len(body) <= MAX_HTTP_RESPONSE:
             chunk = sock.recv(65536)
             if not chunk:
                 break
@@ -247,13 +271,13 @@ def http_post_oversized(endpoint: Endpoint, target: Target, options: TlsOptions,
             pass
         tls.settimeout(target.timeouts.read)
         if early and not early.startswith(b"HTTP/1.1 100"):
-            return _read_http(_Prefixed(tls, early), target.timeouts.read)
+            return _read_http(_Prefixed(tls, early))
         body = b"[" + b"0," * ((size - 2) // 2) + b"0" * ((size - 2) % 2) + b"]"
         try:
             tls.sendall(body[:size])
         except OSError as exc:
             raise NoAnswer(f"connexion coupée pendant l'envoi / connection cut while sending: {_describe(exc)}") from exc
-        response = _read_http(tls, target.timeouts.read)
+        response = _read_http(tls)
         response.tls_version = hs.version
         return response
     finally:
@@ -285,7 +309,14 @@ class Attempt:
     detail: str
     status: int | None = None  # HTTPS status
     ack_code: str | None = None  # MLLP MSA-1
-    silent: bool = False  # connected, then no answer and no refusal before the timeout
+    silent: bool = False  # connected, then no usable answer and no refusal (no TLS alert): a timeout, reset or close
+
+    def refused(self) -> bool:
+        """The server refused this client (handshake or connection refused, or a refusal status): as a
+        control, nothing that depends on being served can be judged. A silence is not a refusal."""
+        if not self.answered:
+            return not self.silent
+        return self.status in REFUSAL_STATUSES
 
     def accepted(self, control: "Attempt | None" = None, accepted_codes: tuple[str, ...] = ("AA", "CA")) -> bool:
         """Whether the server served this client. HTTPS: the control's own status (e.g. 401 for a
@@ -298,6 +329,12 @@ class Attempt:
                 return True
             return self.status not in REFUSAL_STATUSES
         return self.ack_code in accepted_codes
+
+
+def control_refused(control: Attempt) -> str:
+    """The reason of a check ABORTED because the endpoint refused the control (the target's own request)."""
+    return (f"contrôle refusé : la requête de la cible (avec son certificat client) n'est pas servie : {control.detail} / "
+            f"control refused: the target's own request (with its client certificate) is not served: {control.detail}")
 
 
 def attempt_with_certificate(endpoint: Endpoint, target: Target, options: TlsOptions, message: bytes | None = None) -> Attempt:
@@ -324,7 +361,7 @@ def attempt_with_certificate(endpoint: Endpoint, target: Target, options: TlsOpt
         sock.close()
     ack = mllp.parse_ack(answer)
     if ack is None:
-        return Attempt(False, "réponse qui n'est pas un ACK / answer is not an ACK")
+        return Attempt(False, "réponse qui n'est pas un ACK / answer is not an ACK", silent=True)
     return Attempt(True, f"ACK MSA-1={ack.code}", ack_code=ack.code)
 
 
@@ -339,14 +376,21 @@ def mllp_socket(endpoint: Endpoint, target: Target, options: TlsOptions | None) 
 def mllp_exchange(sock: socket.socket, message: bytes, max_bytes: int = mllp.DEFAULT_MAX_FRAME) -> bytes:
     """Send one framed message and read the framed answer, or NoAnswer with the reason."""
     try:
-        sock.sendall(mllp.frame(message))
+        try:
+            sock.sendall(mllp.frame(message))
+        except ssl.SSLError as exc:
+            if isinstance(sock, ssl.SSLSocket):
+                raise _refusal_after_send(sock, exc) from exc
+            raise
         return mllp.read_frame(sock, max_bytes)
+    except ExchangeDeadline as exc:
+        raise NoAnswer(f"pas d'ACK / no ACK: {exc}", silent=True) from exc
     except TimeoutError as exc:
         raise NoAnswer(f"pas d'ACK dans le délai de {sock.gettimeout()} s / no ACK within the {sock.gettimeout()} s timeout", silent=True) from exc
     except mllp.FrameError as exc:
-        raise NoAnswer(f"pas d'ACK lisible / no readable ACK: {exc}") from exc
+        raise NoAnswer(f"pas d'ACK lisible / no readable ACK: {exc}", silent=True) from exc
     except (ssl.SSLError, OSError) as exc:
-        raise NoAnswer(f"pas d'ACK / no ACK: {_describe(exc)}") from exc
+        raise NoAnswer(f"pas d'ACK / no ACK: {_describe(exc)}", silent=not isinstance(exc, ssl.SSLError)) from exc
 
 
 # -- certificates --------------------------------------------------------------------------------

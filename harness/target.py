@@ -23,6 +23,7 @@ REDACTED = "***"
 PROTOCOLS = ("mllp", "mllp+tls", "http", "https")
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 10.0
+DEFAULT_EXCHANGE_TIMEOUT = 30.0  # connect + TLS + request + response, whatever each step's own timeout
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class TlsMaterial:
 class Timeouts:
     connect: float = DEFAULT_CONNECT_TIMEOUT
     read: float = DEFAULT_READ_TIMEOUT
+    exchange: float = DEFAULT_EXCHANGE_TIMEOUT
 
 
 @dataclass
@@ -90,7 +92,7 @@ class Target:
             "embedded": self.embedded,
             "target_file": str(self.source) if self.source else None,
             "endpoints": [{"name": e.name, "protocol": e.protocol, "host": e.host, "port": e.port, "path": e.path, "roles": list(e.roles)} for e in self.endpoints],
-            "timeouts": {"connect": self.timeouts.connect, "read": self.timeouts.read},
+            "timeouts": {"connect": self.timeouts.connect, "read": self.timeouts.read, "exchange": self.timeouts.exchange},
             "documents": [str(p) for p in self.documents],
             "scope": {"roles": list(self.scope.roles), "profiles": list(self.scope.profiles), "volets": list(self.scope.volets)} if self.scope else None,
             "configuration": _redact(self.raw),
@@ -172,6 +174,7 @@ def load_target(path: Path) -> Target:
     timeouts = Timeouts(
         connect=_timeout(timeouts_raw.get("connect", DEFAULT_CONNECT_TIMEOUT), path, "[timeouts] connect"),
         read=_timeout(timeouts_raw.get("read", DEFAULT_READ_TIMEOUT), path, "[timeouts] read"),
+        exchange=_timeout(timeouts_raw.get("exchange", DEFAULT_EXCHANGE_TIMEOUT), path, "[timeouts] exchange"),
     )
 
     endpoints = []

@@ -1,11 +1,14 @@
-"""`enrs-harness pki init DIR`: build a test health PKI (root, organisations CA, good and bad leaves, CRL)."""
+"""`enrs-harness pki init DIR`: build a test health PKI (root, organisations CA, good and bad leaves, CRLs);
+`enrs-harness pki crl DIR`: re-issue its CRLs."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from harness.pki import build_pki
+from harness.errors import HarnessError
+from harness.pki import build_pki, renew_crls
+from harness.pki.crl import CRL_DAYS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,6 +20,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     init.add_argument("--force", action="store_true", help="replace a test PKI already in DIR")
     init.add_argument("--lang", choices=("fr", "en"))
     init.set_defaults(handler=init_command)
+    crl = actions.add_parser("crl", help="re-issue the CRL of every CA of the test PKI in DIR (with the keys in DIR/private)")
+    crl.add_argument("directory", type=Path, metavar="DIR")
+    crl.add_argument("--days", type=float, default=CRL_DAYS, help=f"validity of the new CRLs in days (default: {CRL_DAYS})")
+    crl.add_argument("--lang", choices=("fr", "en"))
+    crl.set_defaults(handler=crl_command)
 
 
 def init_command(args: argparse.Namespace) -> int:
@@ -24,5 +32,15 @@ def init_command(args: argparse.Namespace) -> int:
     print(f"{manifest.directory / 'manifest.json'}")
     for entry in manifest.data["certificates"]:
         print(f"  {entry['name']:<26} {entry['not_before'][:10]} → {entry['not_after'][:10]}  {entry['subject']}")
-    print(f"  trust anchor: {manifest.trust_anchor}\n  CRL: {manifest.crl}")
+    print(f"  trust anchor: {manifest.trust_anchor}\n  CRLs: {manifest.crl_chain} (next update {manifest.data['crl_next_update']})")
+    return 0
+
+
+def crl_command(args: argparse.Namespace) -> int:
+    if not args.days > 0:
+        raise HarnessError(f"--days doit être positif : {args.days}", f"--days must be positive: {args.days}")
+    manifest = renew_crls(args.directory, days=args.days)
+    for crl in manifest.data["crls"].values():
+        print(f"  {crl['file']:<28} n° {crl['number']}  next update {crl['next_update']}")
+    print(f"  {manifest.crl_chain}")
     return 0

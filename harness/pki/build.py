@@ -17,13 +17,16 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from harness.errors import HarnessError
 from harness.fileio import atomic_write_bytes, atomic_write_text, sha256_hex
+from harness.pki.crl import CRL_DAYS, issue_crls
 
 MANIFEST = "manifest.json"
+PRIVATE = "private"  # the CA keys, apart from what a server or a client is given
 SCHEMA = "enrs-harness/pki/1"
 ORGANISATION = "ENRS-HARNESS"
 TEST_OU = "IGC-SANTE TEST (SIMULATION ENRS-HARNESS)"
 LEAF_DAYS = 1095  # IGC-Santé leaves live 3 years
 LONG_LIVED_DAYS = 3650
+CA_AGE_DAYS = 730  # the CAs predate every leaf, the expired ones included, as real CAs do
 # The defects of the bad certificates, per role; "good" has none.
 SERVER_DEFECTS = ("expired", "not-yet-valid", "wrong-eku", "unknown-ca", "revoked", "hostname-mismatch", "long-lived", "weak-key")
 CLIENT_DEFECTS = ("expired", "not-yet-valid", "wrong-eku", "unknown-ca", "revoked")
@@ -59,7 +62,7 @@ def _ca(cn: str, now: dt.datetime, parent: _Ca | None, path_length: int | None) 
         x509.CertificateBuilder()
         .subject_name(subject).issuer_name(issuer_name).public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=3650 if parent else 7300))
+        .not_valid_before(now - dt.timedelta(days=CA_AGE_DAYS)).not_valid_after(now + dt.timedelta(days=3650 if parent else 7300))
         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
@@ -159,7 +162,13 @@ class PkiManifest:
 
     @property
     def crl(self) -> Path:
+        """The organisations CA's CRL (the leaves' issuer)."""
         return self.path(self.data["crl"])
+
+    @property
+    def crl_chain(self) -> Path:
+        """Every trusted CA's CRL in one file (nginx `ssl_crl`, OpenSSL CRL_CHECK_ALL)."""
+        return self.path(self.data["crl_chain"])
 
     def entry(self, role: str, defect: str | None = None) -> dict[str, Any]:
         for entry in self.data["certificates"]:
@@ -187,28 +196,25 @@ def build_pki(directory: Path, hosts: list[str] | None = None, leaf_days: int = 
     atomic_write_bytes(directory / "ca/root.pem", _pem(root.cert))
     atomic_write_bytes(directory / "ca/organisations.pem", _pem(organisations.cert))
     atomic_write_bytes(directory / "rogue/root.pem", _pem(rogue.cert))
+    authorities: dict[str, dict[str, Any]] = {}
+    for name, ca, cert_file in (("root", root, "ca/root.pem"), ("organisations", organisations, "ca/organisations.pem"), ("unknown", rogue, "rogue/root.pem")):
+        _write_key(directory / PRIVATE / f"{name}.key", _key_pem(ca.key))  # kept apart: `pki crl` signs with them
+        authorities[name] = {**describe(ca.cert), "cert": cert_file, "key": f"{PRIVATE}/{name}.key", "issued_serials": []}
+    os.chmod(directory / PRIVATE, 0o700)
     entries: list[dict[str, Any]] = []
     revoked: list[x509.Certificate] = []
     for role, defects in (("server", SERVER_DEFECTS), ("client", CLIENT_DEFECTS)):
         for defect in (None, *defects):
-            issuer = rogue if defect == "unknown-ca" else organisations
+            issuer, issuer_name = (rogue, "unknown") if defect == "unknown-ca" else (organisations, "organisations")
             cert, key = _leaf(issuer, role, defect, now, hosts, leaf_days)
             name = f"{role}/{defect or 'good'}"
             atomic_write_bytes(directory / f"{name}.pem", _pem(cert) + _pem(issuer.cert))
             _write_key(directory / f"{name}.key", _key_pem(key))
+            authorities[issuer_name]["issued_serials"].append(format(cert.serial_number, "x"))
             if defect == "revoked":
                 revoked.append(cert)
             entries.append({"name": name, "role": role, "defect": defect, "cert": f"{name}.pem", "key": f"{name}.key", **describe(cert)})
-    crl = (
-        x509.CertificateRevocationListBuilder()
-        .issuer_name(organisations.cert.subject)
-        .last_update(now - dt.timedelta(hours=1)).next_update(now + dt.timedelta(days=7))
-        .add_extension(x509.CRLNumber(1), critical=False)
-    )
-    for cert in revoked:
-        crl = crl.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(cert.serial_number).revocation_date(now - dt.timedelta(minutes=5)).build())
-    atomic_write_bytes(directory / "crl/organisations.crl.pem", crl.sign(organisations.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+    authorities["root"]["issued_serials"].append(format(organisations.cert.serial_number, "x"))
     data = {
         "schema": SCHEMA,
         "created": now.isoformat(),
@@ -217,12 +223,12 @@ def build_pki(directory: Path, hosts: list[str] | None = None, leaf_days: int = 
         "hosts": hosts,
         "trust_anchor": "ca/root.pem",
         "intermediate": "ca/organisations.pem",
-        "crl": "crl/organisations.crl.pem",
         "unknown_ca": "rogue/root.pem",
-        "authorities": {"root": describe(root.cert), "organisations": describe(organisations.cert), "unknown": describe(rogue.cert)},
+        "authorities": authorities,
         "revoked_serials": [format(c.serial_number, "x") for c in revoked],
         "certificates": entries,
     }
+    issue_crls(directory, data, now)
     atomic_write_text(directory / MANIFEST, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return PkiManifest(directory, data)
 
@@ -238,3 +244,14 @@ def load_manifest(directory_or_file: Path) -> PkiManifest:
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise HarnessError(f"{path} n'est pas un manifeste de PKI de test enrs-harness", f"{path} is not an enrs-harness test PKI manifest")
     return PkiManifest(path.parent, data)
+
+
+def renew_crls(directory_or_file: Path, days: float = CRL_DAYS, now: dt.datetime | None = None) -> PkiManifest:
+    """Re-issue every CA's CRL of an existing test PKI (`enrs-harness pki crl DIR`) and update its manifest."""
+    manifest = load_manifest(directory_or_file)
+    if "crls" not in manifest.data:
+        raise HarnessError(f"{manifest.directory} : PKI construite avant les CRL renouvelables, à recréer (pki init --force)",
+                           f"{manifest.directory}: a test PKI built before renewable CRLs; rebuild it (pki init --force)")
+    issue_crls(manifest.directory, manifest.data, now, days)
+    atomic_write_text(manifest.directory / MANIFEST, json.dumps(manifest.data, indent=2, ensure_ascii=False) + "\n")
+    return manifest

@@ -19,7 +19,7 @@ from harness.packs import PackRegistry
 from harness.pki import PkiManifest, build_pki
 from harness.simulator.faults import FAULTS, parse_faults
 from harness.simulator.http_endpoint import HttpConfig, http_handler
-from harness.simulator.listener import Listener
+from harness.simulator.listener import EXCHANGE_DEADLINE, Listener
 from harness.simulator.mllp_endpoint import MllpConfig, mllp_handler
 from harness.simulator.tlsconfig import server_context
 from harness.target import Endpoint, Target, Timeouts, TlsMaterial, default_target
@@ -31,16 +31,16 @@ HTTP_PATH = "/api/"
 MAX_BODY = 1024 * 1024
 MAX_FRAME = 1024 * 1024
 SLOW_SECONDS = 6.0
-DEFAULT_TIMEOUTS = Timeouts(connect=2.0, read=3.0)
+DEFAULT_TIMEOUTS = Timeouts(connect=2.0, read=3.0, exchange=15.0)
 
 __all__ = ["FAULTS", "Simulator", "parse_faults", "start_embedded"]
 
 
 class Simulator:
     def __init__(self, pki: PkiManifest, faults: frozenset[str] = frozenset(), io_timeout: float = 10.0,
-                 slow_seconds: float = SLOW_SECONDS, owned_dir: Path | None = None) -> None:
+                 slow_seconds: float = SLOW_SECONDS, owned_dir: Path | None = None, exchange_deadline: float = EXCHANGE_DEADLINE) -> None:
         self.pki, self.faults = pki, frozenset(faults)
-        self.io_timeout, self.slow_seconds = io_timeout, slow_seconds
+        self.io_timeout, self.slow_seconds, self.exchange_deadline = io_timeout, slow_seconds, exchange_deadline
         self._owned_dir = owned_dir  # a temporary folder removed at stop
         self._work = Path(tempfile.mkdtemp(prefix="enrs-sim-"))
         self.listeners: dict[str, Listener] = {}
@@ -57,7 +57,7 @@ class Simulator:
                 ("mllp-tls", mllp_handler(mllp_config), tls, serial),
                 ("https", http, tls, False),
             ):
-                self.listeners[name] = Listener(name, LOOPBACK, handler, context, self.io_timeout, is_serial).start()
+                self.listeners[name] = Listener(name, LOOPBACK, handler, context, self.io_timeout, is_serial, self.exchange_deadline).start()
         except BaseException:
             self.stop()
             raise
@@ -93,7 +93,7 @@ class Simulator:
         lines = [
             "# Target file written by `enrs-harness simulate`: the reference ENRS simulator on loopback.",
             "[candidate]", f"name = {q(self._name(), ensure_ascii=False)}", 'vendor = "enrs-harness"', f"version = {q(__version__)}", "",
-            "[timeouts]", f"connect = {timeouts.connect}", f"read = {timeouts.read}", "",
+            "[timeouts]", f"connect = {timeouts.connect}", f"read = {timeouts.read}", f"exchange = {timeouts.exchange}", "",
             "[tls]", f"ca_bundle = {q(str(tls.ca_bundle))}", f"client_cert = {q(str(tls.client_cert))}",
             f"client_key = {q(str(tls.client_key))}", f"server_name = {q(SERVER_NAME)}", "",
             "[settings]", f"test_pki = {q(str(self.pki.directory / 'manifest.json'))}",

@@ -32,6 +32,8 @@ FAULTS: dict[str, tuple[str, str, str]] = {
     "verbose-errors": ("http", "shows stack traces in errors and its version in Server / X-Powered-By", "SEC-INPUT-04, SEC-HTTP-06"),
     "allow-trace": ("http", "answers TRACE by echoing the request, and any method", "SEC-HTTP-07"),
     "cors-reflect": ("http", "reflects any Origin with credentials allowed", "SEC-HTTP-08"),
+    "catch-all": ("http", "answers every other GET path, a random one included, with one app page (a fresh nonce each time): exposes nothing", "(none)"),
+    "http-cert-error": ("http", "answers HTTP 400 'SSL certificate error' to every request, the valid client's included", "SEC-MTLS-02 (HTTP checks ABORTED)"),
     "exposed-debug": ("http", "serves /.git/HEAD and /actuator", "SEC-HTTP-10"),
     "no-size-limit": ("http", "accepts request bodies of any size", "SEC-INPUT-07"),
     "smuggling": ("http", "accepts Content-Length with Transfer-Encoding, and conflicting Content-Length", "SEC-INPUT-08"),

@@ -7,6 +7,7 @@ anything else → a generic JSON error. Bodies above `max_body` bytes are refuse
 from __future__ import annotations
 
 import json
+import secrets
 import socket
 import time
 import traceback
@@ -51,6 +52,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
         pass
+
+    def handle_one_request(self) -> None:
+        """Each request and its response within the exchange deadline (the first one's started at accept)."""
+        if getattr(self, "_served_one", False):
+            self.server.new_exchange(self.connection)
+        self._served_one = True
+        super().handle_one_request()
 
     def version_string(self) -> str:
         return "EnrsSimulator/0.9.3 Python/3.11.7 OpenSSL/3.0.19" if "verbose-errors" in self.cfg.faults else "enrs-simulator"
@@ -98,6 +106,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Ambiguous framing (Content-Length with Transfer-Encoding, or conflicting Content-Length) → 400."""
         if not super().parse_request():
             return False
+        if "http-cert-error" in self.cfg.faults:  # as nginx answers a client certificate it cannot verify
+            self.close_connection = True
+            self._reply(400, b"<html><body><h1>400 Bad Request</h1><p>The SSL certificate error</p></body></html>", "text/html; charset=utf-8")
+            return False
         lengths = set(self.headers.get_all("Content-Length") or [])
         if "smuggling" not in self.cfg.faults and (len(lengths) > 1 or (lengths and self.headers.get("Transfer-Encoding"))):
             self.send_error(400)
@@ -123,6 +135,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         if "exposed-debug" in self.cfg.faults and path in ("/.git/HEAD", "/actuator", "/actuator/env"):
             return self._reply(200, b"ref: refs/heads/main\n", "text/plain; charset=utf-8")
+        if "catch-all" in self.cfg.faults and path != self.cfg.path:  # a single-page app: one shell, a fresh nonce each time
+            shell = f'<!doctype html><title>ENRS</title><script nonce="{secrets.token_hex(8)}" src="/app.js"></script><div id="app"></div>'
+            return self._reply(200, shell.encode(), "text/html; charset=utf-8")
         if path == self.cfg.path:
             if "text/html" in (self.headers.get("Accept") or ""):  # the status page, for browsers
                 return self._reply(200, b"<!doctype html><title>ENRS</title><p>ok</p>", "text/html; charset=utf-8")

@@ -11,6 +11,7 @@ import socket
 import struct
 
 from harness import mllp
+from harness.deadline import ExchangeDeadline
 from harness.findings import ArtefactReport
 from harness.hl7v2.ack import expected_ack
 from harness.simulator.listener import Listener
@@ -28,7 +29,11 @@ class MllpConfig:
 def mllp_handler(config: MllpConfig):  # type: ignore[no-untyped-def]
     def handle(conn: socket.socket, listener: Listener) -> None:
         faults = config.faults
+        first = True
         while not listener.stopping.is_set():
+            if not first:
+                listener.new_exchange(conn)  # each message and its ACK within the deadline (the first one's started at accept)
+            first = False
             try:
                 message = mllp.read_frame(conn, config.max_frame)
             except mllp.FrameError as exc:
@@ -71,5 +76,7 @@ def _wait_for_close(conn: socket.socket, listener: Listener) -> None:
         try:
             if not conn.recv(65536):
                 return
+        except ExchangeDeadline:
+            return  # held long enough: the connection is freed
         except TimeoutError:
             continue

@@ -73,8 +73,8 @@ def server_context(pki: PkiManifest, faults: frozenset[str], work_dir: Path) -> 
     if "accept-unknown-ca" in faults:
         ctx.load_verify_locations(pki.path(pki.data["unknown_ca"]))
     if not faults & {"accept-revoked", "accept-unknown-ca", "distrust-client-ca"}:
-        ctx.load_verify_locations(pki.crl)
-        ctx.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
+        ctx.load_verify_locations(pki.crl_chain)  # every CA's CRL, checked along the whole chain as nginx does
+        ctx.verify_flags |= ssl.VERIFY_CRL_CHECK_CHAIN
     if "accept-expired" in faults:
         ctx.verify_flags |= X509_V_FLAG_NO_CHECK_TIME
     return ctx

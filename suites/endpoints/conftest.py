@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from harness.netprobe import LocalLimitation, Unreachable
+from harness.netprobe import Attempt, LocalLimitation, Unreachable, attempt_with_certificate, base_options, control_refused
 from harness.packs import PackRegistry
-from harness.pki import PkiManifest, load_manifest
+from harness.pki import PkiManifest, load_manifest, with_crl_warning
 from harness.plugin import session_of
 from harness.recorder import Recorder
 from harness.resources import bundled_dir
@@ -126,3 +126,47 @@ def hl7_message(enrs_target: Target):  # type: ignore[no-untyped-def]
         return b"|".join(fields) + b"\r" + rest, control_id
 
     return make
+
+
+# -- the control: the target's own request, which every comparison needs served ---------------------
+
+@pytest.fixture(scope="session")
+def controls() -> dict[tuple[str, int], Attempt]:
+    return {}
+
+
+@pytest.fixture
+def attempt(enrs_target: Target, hl7_message):  # type: ignore[no-untyped-def]
+    """A function making one request (HTTPS: GET on the path; MLLP/TLS: the valid message) with the
+    target's credentials, changed by `options` (e.g. client_cert=None)."""
+    def run(endpoint: Endpoint, **options) -> Attempt:  # type: ignore[no-untyped-def]
+        return attempt_with_certificate(endpoint, enrs_target, base_options(enrs_target, **options), hl7_message()[0])
+
+    return run
+
+
+@pytest.fixture
+def control_for(attempt, controls: dict, reachable):  # type: ignore[no-untyped-def]
+    """A function giving the control of an endpoint: the target's own request, made once per endpoint and session."""
+    def get(endpoint: Endpoint) -> Attempt:
+        key = (endpoint.host, endpoint.port)
+        if key not in controls:
+            with reachable():
+                controls[key] = attempt(endpoint)
+        return controls[key]
+
+    return get
+
+
+@pytest.fixture
+def served(enrs: Recorder, control_for, test_pki: PkiManifest | None):  # type: ignore[no-untyped-def]
+    """A function that ABORTS the test when the endpoint refuses the control (TLS alert, refusal
+    status): a check comparing a probe with a served request cannot judge an error page."""
+    def check(endpoint: Endpoint) -> Attempt:
+        control = control_for(endpoint)
+        if control.refused():
+            enrs.abort(with_crl_warning(control_refused(control), test_pki))
+        return control
+
+    return check
+

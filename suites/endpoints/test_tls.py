@@ -7,14 +7,16 @@ every TLS 1.2 handshake for the wrong reason).
 from __future__ import annotations
 
 import ssl
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
 
 from harness.netprobe import LocalLimitation, NoAnswer, base_options, handshake, hostname_matches, server_name
+from harness.pki import PkiManifest
 from harness.recorder import Recorder
 from harness.target import Endpoint, Target
 
@@ -30,7 +32,8 @@ def _try(endpoint: Endpoint, target: Target, **options: Any):  # type: ignore[no
 
 
 @pytest.mark.requirement("SEC-TLS-02")
-def test_tls_1_0_and_1_1_refused(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable) -> None:
+def test_tls_1_0_and_1_1_refused(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable, served) -> None:
+    served(tls_endpoint)  # judged only when the target's own request is served
     accepted = []
     with reachable():
         for name in security["forbidden_tls_versions"]:
@@ -42,7 +45,8 @@ def test_tls_1_0_and_1_1_refused(tls_endpoint: Endpoint, enrs_target: Target, en
 
 
 @pytest.mark.requirement("SEC-TLS-03")
-def test_tls_1_2_supported(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, reachable) -> None:
+def test_tls_1_2_supported(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, reachable, served) -> None:
+    served(tls_endpoint)  # judged only when the target's own request is served
     with reachable():
         result = _try(tls_endpoint, enrs_target, min_version=V.TLSv1_2, max_version=V.TLSv1_2)
     assert not isinstance(result, NoAnswer), f"TLS 1.2 refusé / TLS 1.2 refused: {result}"
@@ -50,7 +54,8 @@ def test_tls_1_2_supported(tls_endpoint: Endpoint, enrs_target: Target, enrs: Re
 
 
 @pytest.mark.requirement("SEC-TLS-04")
-def test_tls_1_3_supported_and_preferred(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, reachable) -> None:
+def test_tls_1_3_supported_and_preferred(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, reachable, served) -> None:
+    served(tls_endpoint)  # judged only when the target's own request is served
     with reachable():
         only = _try(tls_endpoint, enrs_target, min_version=V.TLSv1_3, max_version=V.TLSv1_3)
         default = _try(tls_endpoint, enrs_target)
@@ -61,7 +66,8 @@ def test_tls_1_3_supported_and_preferred(tls_endpoint: Endpoint, enrs_target: Ta
 
 
 @pytest.mark.requirement("SEC-TLS-05")
-def test_forbidden_cipher_suites_refused(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable) -> None:
+def test_forbidden_cipher_suites_refused(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable, served) -> None:
+    served(tls_endpoint)  # judged only when the target's own request is served
     with reachable():
         result = _try(tls_endpoint, enrs_target, max_version=V.TLSv1_2, ciphers=security["tls12_forbidden_ciphers"] + ":@SECLEVEL=0")
     enrs.evidence("suites interdites offertes / forbidden suites offered", security["tls12_forbidden_ciphers"])
@@ -69,7 +75,8 @@ def test_forbidden_cipher_suites_refused(tls_endpoint: Endpoint, enrs_target: Ta
 
 
 @pytest.mark.requirement("SEC-TLS-05B")
-def test_tls_1_2_suites_within_profile(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable) -> None:
+def test_tls_1_2_suites_within_profile(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable, served) -> None:
+    served(tls_endpoint)  # judged only when the target's own request is served
     """Offer every TLS 1.2 suite outside the allowlist; each one accepted is removed and offered again."""
     allowed = security["tls12_cipher_allowlist"]
     excluded = [f"!{name}" for name in allowed]
@@ -86,7 +93,8 @@ def test_tls_1_2_suites_within_profile(tls_endpoint: Endpoint, enrs_target: Targ
 
 
 @pytest.mark.requirement("SEC-TLS-10")
-def test_groups_within_profile(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable) -> None:
+def test_groups_within_profile(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable, served) -> None:
+    served(tls_endpoint)  # judged only when the target's own request is served
     """Offer one group at a time over TLS 1.3, where the group is only the key exchange's (under TLS 1.2
     an ECDSA certificate's own curve must also be shared, which would hide the answer)."""
     accepted, untested = [], []
@@ -137,13 +145,74 @@ def server_certificate(tls_endpoint: Endpoint, enrs_target: Target, enrs: Record
     return cert
 
 
-@pytest.mark.requirement("SEC-PKI-01", "SEC-PKI-03")
-def test_certificate_chain_validates(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, reachable) -> None:
+# OpenSSL verification errors that mean "no path to the trust anchor could be built" (X509_V_ERR_*):
+# unable to get issuer certificate, self-signed certificate in chain, unable to get local issuer, unable
+# to verify the first certificate. Other errors (expired, purpose, key too weak…) come after the path
+# was built: they are the other requirements' to judge.
+PATH_ERRORS = {2, 19, 20, 21}
+
+
+def _chains_with_known_intermediates(leaf: x509.Certificate, anchors: list[x509.Certificate], known: list[x509.Certificate]) -> str | None:
+    """None when `leaf` chains to `anchors` with the intermediates the harness knows (the trust bundle's
+    and the lab PKI's), else why not. Dates are judged at a moment the leaf is valid (SEC-PKI-04 judges
+    them), usages not at all (SEC-PKI-05): only the path and its CA constraints and signatures."""
+    now = datetime.now(UTC)
+    moment = min(max(now, leaf.not_valid_before_utc + timedelta(seconds=1)), leaf.not_valid_after_utc - timedelta(seconds=1))
+    verifier = (PolicyBuilder().store(Store(anchors)).time(moment)
+                .extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=ExtensionPolicy.permit_all())
+                .build_client_verifier())
+    try:
+        verifier.verify(leaf, known)
+    except VerificationError as exc:
+        return str(exc)
+    return None
+
+
+def _trust(target: Target, test_pki: PkiManifest | None) -> tuple[list[x509.Certificate], list[x509.Certificate]]:
+    """The trust anchors of the target ([tls] ca_bundle) and the intermediates the harness knows."""
+    assert target.tls.ca_bundle is not None
+    anchors = x509.load_pem_x509_certificates(target.tls.ca_bundle.read_bytes())
+    known = list(anchors)
+    if test_pki is not None:
+        known += x509.load_pem_x509_certificates(test_pki.path(test_pki.data["intermediate"]).read_bytes())
+    return anchors, known
+
+
+@pytest.mark.requirement("SEC-PKI-01")
+def test_certificate_chains_to_trust_anchor(server_certificate: x509.Certificate, tls_endpoint: Endpoint, enrs_target: Target,
+                                            enrs: Recorder, test_pki: PkiManifest | None) -> None:
     if enrs_target.tls.ca_bundle is None:
         enrs.abort("la cible ne donne pas d'ancre de confiance ([tls] ca_bundle) / the target gives no trust anchor ([tls] ca_bundle)")
+    anchors, known = _trust(enrs_target, test_pki)
+    why = _chains_with_known_intermediates(server_certificate, anchors, known)
+    assert why is None, (f"le certificat ne se rattache pas à {enrs_target.tls.ca_bundle.name} (émetteur {server_certificate.issuer.rfc4514_string()}) "
+                         f"/ the certificate does not chain to {enrs_target.tls.ca_bundle.name}: {why}")
+
+
+@pytest.mark.requirement("SEC-PKI-03")
+def test_full_chain_sent(server_certificate: x509.Certificate, tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder,
+                         reachable, served, test_pki: PkiManifest | None) -> None:
+    """OpenSSL verifies the chain the server sends against the trust anchor alone: a path it cannot
+    build, while the leaf does chain with the intermediates the harness knows, is an incomplete chain."""
+    if enrs_target.tls.ca_bundle is None:
+        enrs.abort("la cible ne donne pas d'ancre de confiance ([tls] ca_bundle) / the target gives no trust anchor ([tls] ca_bundle)")
+    served(tls_endpoint)
     with reachable():
         result = _try(tls_endpoint, enrs_target, verify=True, ca_bundle=enrs_target.tls.ca_bundle)
-    assert not isinstance(result, NoAnswer), f"chaîne non vérifiée avec {enrs_target.tls.ca_bundle.name} / chain not verified: {result}"
+    if not isinstance(result, NoAnswer):
+        return
+    enrs.evidence("vérification OpenSSL / OpenSSL verification", str(result))
+    cause = result.__cause__
+    if not isinstance(cause, ssl.SSLCertVerificationError):
+        raise AssertionError(f"poignée de main vérifiée refusée / verified handshake refused: {result}")
+    if cause.verify_code not in PATH_ERRORS:
+        return  # the path was built; the error (dates, usage, key) is another requirement's
+    anchors, known = _trust(enrs_target, test_pki)
+    if _chains_with_known_intermediates(server_certificate, anchors, known) is not None:
+        enrs.abort(f"complétude de la chaîne non jugeable : le certificat ne se rattache pas à l'ancre de confiance (SEC-PKI-01) / "
+                   f"chain completeness cannot be judged: the certificate does not chain to the trust anchor (SEC-PKI-01): {result}")
+    raise AssertionError(f"chaîne incomplète : le serveur n'envoie pas ses intermédiaires / incomplete chain: the server does not send "
+                         f"its intermediates: {result}")
 
 
 @pytest.mark.requirement("SEC-PKI-03")

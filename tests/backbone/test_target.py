@@ -58,7 +58,7 @@ def target_file(tmp_path: Path) -> Path:
 def test_a_target_file_loads_with_paths_relative_to_it(target_file: Path) -> None:
     target = load_target(target_file)
     assert (target.name, target.vendor, target.version) == ("ENRS Région Test", "Éditeur SA", "4.2")
-    assert target.timeouts.connect == 2.0 and target.timeouts.read == 3.5
+    assert target.timeouts.connect == 2.0 and target.timeouts.read == 3.5 and target.timeouts.exchange == 30.0  # the default deadline
     assert target.tls.ca_bundle == target_file.parent / "ca.pem"
     assert target.endpoint("pam").protocol == "mllp+tls" and target.endpoint("pam").roles == ("pam-receiver",)
     assert target.endpoint("portal").url == "https://localhost:8443/api"
@@ -81,6 +81,7 @@ def test_secrets_never_reach_the_public_view(target_file: Path) -> None:
         (lambda t: t.replace("port = 2575", "port = 70000"), "[[endpoints]] #1 port"),
         (lambda t: t.replace('protocol = "https"', 'protocol = "gopher"'), "[[endpoints]] #2 protocol"),
         (lambda t: t.replace("read = 3.5", "read = -1"), "[timeouts] read"),
+        (lambda t: t.replace("read = 3.5", "read = 3.5\nexchange = 0"), "[timeouts] exchange"),
         (lambda t: t.replace('ca_bundle = "ca.pem"', 'ca_bundle = "missing.pem"'), "[tls] ca_bundle"),
         (lambda t: t.replace('name = "portal"', 'name = "pam"'), "duplicate names"),
         (lambda t: t.replace("[candidate]", "[candidate"), "invalid TOML"),

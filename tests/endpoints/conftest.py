@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from harness.target import Timeouts
 
 REPO = Path(__file__).resolve().parents[2]
 SUITES = REPO / "suites"
-FAST = Timeouts(connect=1.0, read=1.0)
+FAST = Timeouts(connect=1.0, read=1.0, exchange=5.0)
 
 
 @pytest.fixture(scope="session")
@@ -44,21 +45,33 @@ class SuiteRunner:
             text = simulator.target_toml(FAST)
             if edit_target:
                 text = edit_target(text)
-            target = self.pytester.path / "target.toml"
-            target.write_text(text, encoding="utf-8")
-            run_dir = self.pytester.path / "run"
-            paths = [str(SUITES / "endpoints" / s) for s in select] or [str(SUITES / "endpoints")]
-            args = [*paths, "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES), "-p", "no:cacheprovider",
-                    "-p", "no:hypothesispytest", "-p", "no:benchmark",
-                    "--enrs-target", str(target), "--enrs-run-dir", str(run_dir), "-q"]
-            for pack in packs:
-                args += ["--enrs-profile", pack]
-            if keyword:
-                args += ["-k", keyword]
-            self.pytester.runpytest_inprocess(*args)
+            return self.run_on(text, *select, keyword=keyword, packs=packs)
+
+    def run_on(self, target_text: str, *select: str, keyword: str | None = None,
+               packs: tuple[str, ...] = ("pgssi-s-security", "ci-sis-mllp-transport")) -> dict[str, Any]:
+        """Run (part of) the endpoint suite on the target file `target_text`; return results.json."""
+        target = self.pytester.path / "target.toml"
+        target.write_text(target_text, encoding="utf-8")
+        run_dir = self.pytester.path / "run"
+        shutil.rmtree(run_dir, ignore_errors=True)
+        paths = [str(SUITES / "endpoints" / s) for s in select] or [str(SUITES / "endpoints")]
+        args = [*paths, "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES), "-p", "no:cacheprovider",
+                "-p", "no:hypothesispytest", "-p", "no:benchmark",
+                "--enrs-target", str(target), "--enrs-run-dir", str(run_dir), "-q"]
+        for pack in packs:
+            args += ["--enrs-profile", pack]
+        if keyword:
+            args += ["-k", keyword]
+        self.pytester.runpytest_inprocess(*args)
         return json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
 def suite(pytester: pytest.Pytester, pki: PkiManifest) -> Iterator[SuiteRunner]:
     yield SuiteRunner(pytester, pki)
+
+
+@pytest.fixture
+def suite_on(pytester: pytest.Pytester):  # type: ignore[no-untyped-def]
+    """A function giving a SuiteRunner whose simulator uses another test PKI."""
+    return lambda pki: SuiteRunner(pytester, pki)

@@ -8,54 +8,62 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 import pytest
 
 from harness.packs import PackRegistry
 
-from typing import Any
-
 SuiteRunner = Any  # tests/endpoints/conftest.py (the `suite` fixture)
 
-# fault, suite file, -k expression, requirements that must be FAILED
-CASES = [
-    ("old-tls", "test_tls.py", "tls_1_0", ["SEC-TLS-02"]),
-    ("tls13-only", "test_tls.py", "tls_1_2_supported", ["SEC-TLS-03"]),
-    ("no-tls13", "test_tls.py", "tls_1_3", ["SEC-TLS-04"]),
-    ("weak-ciphers", "test_tls.py", "forbidden_cipher or suites_within", ["SEC-TLS-05", "SEC-TLS-05B"]),
-    ("weak-curve", "test_tls.py", "groups", ["SEC-TLS-10"]),
-    ("unknown-ca-server-cert", "test_tls.py", "chain", ["SEC-PKI-01"]),
-    ("no-chain", "test_tls.py", "chain", ["SEC-PKI-03"]),
-    ("hostname-mismatch", "test_tls.py", "host_name", ["SEC-PKI-03"]),
-    ("expired-server-cert", "test_tls.py", "validity or renewal", ["SEC-PKI-04", "SEC-PKI-04B"]),
-    ("wrong-eku-server-cert", "test_tls.py", "key_usage", ["SEC-PKI-05"]),
-    ("weak-key-server-cert", "test_tls.py", "strength", ["SEC-PKI-07"]),
-    ("long-lived-server-cert", "test_tls.py", "lifespan", ["SEC-PKI-08"]),
-    ("no-client-auth", "test_mtls.py", "without or bad_client", ["SEC-MTLS-01", "SEC-MTLS-02"]),
-    ("client-cert-optional", "test_mtls.py", "without", ["SEC-MTLS-01"]),
-    ("accept-revoked", "test_mtls.py", "revoked", ["SEC-MTLS-02"]),
-    ("accept-expired", "test_mtls.py", "expired", ["SEC-MTLS-02"]),
-    ("accept-expired", "test_mtls.py", "not-yet-valid", ["SEC-MTLS-02"]),
-    ("accept-unknown-ca", "test_mtls.py", "unknown-ca", ["SEC-MTLS-02"]),
-    ("distrust-client-ca", "test_mtls.py", "good", ["SEC-MTLS-02"]),
-    ("http10", "test_http.py", "http_1_1", ["SEC-TLS-11"]),
-    ("no-security-headers", "test_http.py", "hsts or nosniff or referrer or no_store or content_security", ["SEC-HTTP-01", "SEC-HTTP-01B", "SEC-HTTP-02", "SEC-HTTP-03", "SEC-HTTP-04", "SEC-HTTP-09"]),
-    ("verbose-errors", "test_http.py", "generic or disclosure", ["SEC-INPUT-04", "SEC-HTTP-06"]),
-    ("allow-trace", "test_http.py", "trace or unknown_method", ["SEC-HTTP-07", "SEC-HTTP-07B"]),
-    ("cors-reflect", "test_http.py", "cors", ["SEC-HTTP-08"]),
-    ("exposed-debug", "test_http.py", "exposed", ["SEC-HTTP-10"]),
-    ("no-size-limit", "test_http.py", "oversized", ["SEC-INPUT-07"]),
-    ("smuggling", "test_http.py", "ambiguous", ["SEC-INPUT-08"]),
-    ("slow", "test_http.py", "hsts and not recommended", ["SEC-HTTP-01"]),
-    ("ack-wrong-control-id", "test_mllp.py", "valid_message and not invalid", ["CISIS-MLLP-01"]),
-    ("ack-aa-invalid", "test_mllp.py", "invalid_message", ["CISIS-MLLP-02"]),
-    ("no-ack", "test_mllp.py", "valid_message and not invalid", ["CISIS-MLLP-01"]),
-    ("reset", "test_mllp.py", "valid_message and not invalid", ["CISIS-MLLP-01"]),
-    ("slow", "test_mllp.py", "valid_message and not invalid", ["CISIS-MLLP-01"]),
-    ("fragile", "test_mllp.py", "garbage", ["CISIS-MLLP-03"]),
-    ("fragile", "test_mllp.py", "truncated", ["CISIS-MLLP-03"]),
-    ("fragile", "test_mllp.py", "oversized", ["CISIS-MLLP-03"]),
-    ("serial", "test_mllp.py", "concurrent", ["CISIS-MLLP-04"]),
+MLLP = {"CISIS-MLLP-01", "CISIS-MLLP-02", "CISIS-MLLP-03", "CISIS-MLLP-04"}
+HTTP = {"SEC-TLS-11", "SEC-HTTP-01", "SEC-HTTP-01B", "SEC-HTTP-02", "SEC-HTTP-03", "SEC-HTTP-04", "SEC-HTTP-06", "SEC-HTTP-07",
+        "SEC-HTTP-07B", "SEC-HTTP-08", "SEC-HTTP-09", "SEC-HTTP-10", "SEC-INPUT-04", "SEC-INPUT-07", "SEC-INPUT-08"}
+# What needs the target's own request served on a TLS endpoint (the control): HTTP checks, the TLS
+# probes, the chain sent, the client without a certificate.
+BEHIND_CONTROL = HTTP | {"SEC-TLS-02", "SEC-TLS-03", "SEC-TLS-04", "SEC-TLS-05", "SEC-TLS-05B", "SEC-TLS-10", "SEC-PKI-03", "SEC-MTLS-01"}
+WHOLE_SUITE = None
+
+# fault, requirements FAILED (exactly), requirements ABORTED (exactly), part of the suite run (module, -k) or the whole suite
+CASES: list[tuple[str, set[str], set[str], tuple[str, str | None] | None]] = [
+    ("old-tls", {"SEC-TLS-02", "SEC-TLS-05B"}, set(), WHOLE_SUITE),  # its CBC-SHA1 suites are outside the profile too
+    ("tls13-only", {"SEC-TLS-03"}, set(), WHOLE_SUITE),
+    ("no-tls13", {"SEC-TLS-04"}, {"SEC-TLS-10"}, WHOLE_SUITE),  # groups are probed over TLS 1.3
+    ("weak-ciphers", {"SEC-TLS-05", "SEC-TLS-05B"}, set(), WHOLE_SUITE),
+    ("weak-curve", {"SEC-TLS-10"}, set(), WHOLE_SUITE),
+    ("unknown-ca-server-cert", {"SEC-PKI-01"}, {"SEC-PKI-03"}, WHOLE_SUITE),  # completeness needs a path to the anchor
+    ("no-chain", {"SEC-PKI-03"}, set(), WHOLE_SUITE),
+    ("hostname-mismatch", {"SEC-PKI-03"}, set(), WHOLE_SUITE),
+    ("expired-server-cert", {"SEC-PKI-04", "SEC-PKI-04B"}, set(), WHOLE_SUITE),
+    ("wrong-eku-server-cert", {"SEC-PKI-05"}, set(), WHOLE_SUITE),
+    ("weak-key-server-cert", {"SEC-PKI-07"}, set(), WHOLE_SUITE),
+    ("long-lived-server-cert", {"SEC-PKI-08"}, set(), WHOLE_SUITE),
+    ("no-client-auth", {"SEC-MTLS-01", "SEC-MTLS-02"}, set(), WHOLE_SUITE),
+    ("client-cert-optional", {"SEC-MTLS-01"}, set(), WHOLE_SUITE),
+    ("accept-revoked", {"SEC-MTLS-02"}, set(), WHOLE_SUITE),
+    ("accept-expired", {"SEC-MTLS-02"}, set(), WHOLE_SUITE),
+    ("accept-unknown-ca", {"SEC-MTLS-02"}, set(), WHOLE_SUITE),
+    ("distrust-client-ca", {"SEC-MTLS-02"}, BEHIND_CONTROL | MLLP, WHOLE_SUITE),  # TLS alert to the control, on https and mllp+tls
+    ("http-cert-error", {"SEC-MTLS-02"}, BEHIND_CONTROL, WHOLE_SUITE),  # HTTP 400 to the control, on https only
+    ("http10", {"SEC-TLS-11"}, set(), WHOLE_SUITE),
+    ("no-security-headers", {"SEC-HTTP-01", "SEC-HTTP-01B", "SEC-HTTP-02", "SEC-HTTP-03", "SEC-HTTP-04", "SEC-HTTP-09"}, set(), WHOLE_SUITE),
+    ("verbose-errors", {"SEC-INPUT-04", "SEC-HTTP-06"}, set(), WHOLE_SUITE),
+    ("allow-trace", {"SEC-HTTP-07", "SEC-HTTP-07B"}, set(), WHOLE_SUITE),
+    ("cors-reflect", {"SEC-HTTP-08"}, set(), WHOLE_SUITE),
+    ("exposed-debug", {"SEC-HTTP-10"}, set(), WHOLE_SUITE),
+    ("catch-all", set(), set(), WHOLE_SUITE),  # one page for every path exposes nothing
+    ("no-size-limit", {"SEC-INPUT-07"}, set(), WHOLE_SUITE),
+    ("smuggling", {"SEC-INPUT-08"}, set(), WHOLE_SUITE),
+    ("ack-wrong-control-id", MLLP, set(), WHOLE_SUITE),  # every MLLP check judges the ACK
+    ("ack-aa-invalid", {"CISIS-MLLP-02"}, set(), WHOLE_SUITE),
+    ("reset", MLLP, {"SEC-MTLS-01", "SEC-MTLS-02"}, WHOLE_SUITE),  # a reset without a TLS alert is no refusal
+    ("serial", {"CISIS-MLLP-04"}, set(), WHOLE_SUITE),
+    # the receiver dies: the rest of the suite is ABORTED (unreachable), so only the MLLP module
+    ("fragile", {"CISIS-MLLP-03"}, {"CISIS-MLLP-04"}, ("test_mllp.py", None)),
+    # each request waits for the read timeout: one check each, to bound the time
+    ("no-ack", {"CISIS-MLLP-01"}, set(), ("test_mllp.py", "valid_message and not invalid")),
+    ("slow", {"CISIS-MLLP-01"}, set(), ("test_mllp.py", "valid_message and not invalid")),
+    ("slow", {"SEC-HTTP-01"}, set(), ("test_http.py", "hsts and not recommended")),
 ]
 PACKS = ("pgssi-s-security", "ci-sis-mllp-transport")
 
@@ -75,21 +83,66 @@ def test_conforming_simulator_passes_every_endpoint_requirement(suite: SuiteRunn
 
 def test_every_requirement_is_broken_by_some_fault() -> None:
     registry = PackRegistry.load()
-    broken = {r for case in CASES for r in case[3]}
+    broken = {r for case in CASES for r in case[1]}
     assert broken == {r.id for pack in PACKS for r in registry.get(pack).requirements}
 
 
-@pytest.mark.parametrize(("fault", "module", "keyword", "failing"), CASES,
-                         ids=[f"{c[0]}-{re.sub(r'[^a-z0-9]+', '_', c[2])}" for c in CASES])
-def test_fault_fails_its_requirement(suite: SuiteRunner, fault: str, module: str, keyword: str, failing: list[str]) -> None:
+@pytest.mark.parametrize(("fault", "failing", "aborted", "part"), CASES,
+                         ids=[f"{c[0]}-{re.sub(r'[^a-z0-9]+', '_', c[3][1] or c[3][0]) if c[3] else 'suite'}" for c in CASES])
+def test_fault_fails_exactly_its_requirements(suite: SuiteRunner, fault: str, failing: set[str], aborted: set[str],
+                                              part: tuple[str, str | None] | None) -> None:
+    """Under each fault, exactly the requirements it breaks are FAILED (each with a reason) and exactly
+    those that cannot be judged are ABORTED: nothing else."""
     started = time.monotonic()
-    results = suite.run({fault}, module, keyword=keyword)
+    results = suite.run({fault}, part[0], keyword=part[1]) if part else suite.run({fault})
     elapsed = time.monotonic() - started
     got = suite.verdicts(results)
-    for requirement in failing:
-        assert got[requirement] == "FAILED", (requirement, got[requirement], suite.reasons(results, requirement))
-        assert suite.reasons(results, requirement), f"{requirement} FAILED without a reason"
+    failed = {r for r, v in got.items() if v == "FAILED"}
+    assert failed == failing, {r: suite.reasons(results, r) for r in failed ^ failing}
+    got_aborted = {r for r, v in got.items() if v == "ABORTED"}
+    assert got_aborted == aborted, {r: suite.reasons(results, r) for r in got_aborted ^ aborted}
+    for requirement in failing | aborted:
+        assert suite.reasons(results, requirement), f"{requirement} {got[requirement]} without a reason"
+    if part is None:
+        assert {v for r, v in got.items() if r not in failing | aborted} == {"PASSED"}
     assert elapsed < 15, f"{fault}: {elapsed:.1f} s (a hang?)"
+
+
+@pytest.mark.parametrize(("fault", "cause"), [("distrust-client-ca", "TLSV1_ALERT_UNKNOWN_CA"), ("http-cert-error", "HTTP 400")])
+def test_a_refused_control_aborts_the_checks_behind_it_with_the_real_cause(suite: SuiteRunner, fault: str, cause: str) -> None:
+    results = suite.run({fault}, "test_http.py", keyword="exposed or oversized or http_1_1")
+    for requirement in ("SEC-HTTP-10", "SEC-INPUT-07", "SEC-TLS-11"):
+        reason = suite.reasons(results, requirement)
+        assert suite.verdicts(results)[requirement] == "ABORTED", (requirement, reason)
+        assert "contrôle refusé" in reason and "control refused" in reason and cause in reason, reason
+
+
+def test_an_exposed_path_is_found_behind_a_catch_all_page(suite: SuiteRunner) -> None:
+    results = suite.run({"catch-all", "exposed-debug"}, "test_http.py", keyword="exposed")
+    assert suite.verdicts(results)["SEC-HTTP-10"] == "FAILED" and "/.git/HEAD" in suite.reasons(results, "SEC-HTTP-10")
+
+
+def test_a_served_control_lets_the_checks_run(suite: SuiteRunner) -> None:
+    results = suite.run(frozenset(), "test_http.py", keyword="exposed or oversized or http_1_1")
+    assert {suite.verdicts(results)[r] for r in ("SEC-HTTP-10", "SEC-INPUT-07", "SEC-TLS-11")} == {"PASSED"}
+
+
+def test_a_server_that_never_asks_for_a_certificate_is_not_said_to_accept_a_bad_one(suite: SuiteRunner) -> None:
+    results = suite.run({"no-client-auth"}, "test_mtls.py", keyword="https and expired")
+    reason = suite.reasons(results, "SEC-MTLS-02")
+    assert suite.verdicts(results)["SEC-MTLS-02"] == "FAILED"
+    assert "never judged" in reason and "without any certificate" in reason and "client certificate accepted" not in reason, reason
+    results = suite.run({"accept-expired"}, "test_mtls.py", keyword="https and expired")  # it asks, checks, and takes the expired one
+    reason = suite.reasons(results, "SEC-MTLS-02")
+    assert "expired client certificate accepted" in reason and "never judged" not in reason, reason
+
+
+def test_the_openssl_verification_reason_is_kept(suite: SuiteRunner) -> None:
+    results = suite.run({"no-chain"}, "test_tls.py", keyword="full_chain")
+    assert "unable to get local issuer certificate" in suite.reasons(results, "SEC-PKI-03")
+    results = suite.run({"unknown-ca-server-cert"}, "test_tls.py", keyword="chains_to or full_chain")
+    assert suite.verdicts(results)["SEC-PKI-03"] == "ABORTED"
+    assert "does not chain to the trust anchor" in suite.reasons(results, "SEC-PKI-03")
 
 
 def test_no_ack_is_failed_with_the_timeout_reason(suite: SuiteRunner) -> None:

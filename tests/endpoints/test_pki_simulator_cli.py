@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from harness import mllp
 from harness.cli import main
-from harness.pki import PkiManifest
+from harness.pki import PkiManifest, build_pki, load_manifest, renew_crls, stale_crl_warning
 from harness.simulator import Simulator
 from harness.target import load_target
 
@@ -68,6 +68,21 @@ def test_pki_hierarchy_usages_and_defects(pki: PkiManifest) -> None:
     revoked = {r.serial_number for r in crl}
     assert revoked == {_load(pki, "client", "revoked").serial_number, _load(pki, "server", "revoked").serial_number}
     assert _load(pki, "client").serial_number not in revoked
+    # a CRL per CA, each signed by its CA; the chain file holds the trusted hierarchy's (root + organisations)
+    for name, issuer in (("root", root), ("organisations", organisations), ("unknown", rogue)):
+        ca_crl = x509.load_pem_x509_crl(pki.path(pki.data["crls"][name]["file"]).read_bytes())
+        assert ca_crl.issuer == issuer.subject and ca_crl.is_signature_valid(issuer.public_key())
+        assert ca_crl.next_update_utc.isoformat() == pki.data["crls"][name]["next_update"]
+        assert (len(list(ca_crl)) == 2) is (name == "organisations")
+    chain = pki.crl_chain.read_bytes()
+    assert chain.count(b"BEGIN X509 CRL") == 2
+    assert {x509.load_pem_x509_crl(b"-----BEGIN" + part).issuer for part in chain.split(b"-----BEGIN")[1:]} == {root.subject, organisations.subject}
+    assert pki.data["crl_next_update"] == pki.data["crls"]["root"]["next_update"]
+    # the CA keys are kept apart, readable by their owner only
+    assert stat.S_IMODE(pki.path("private").stat().st_mode) == 0o700
+    for name in ("root", "organisations", "unknown"):
+        assert stat.S_IMODE(pki.path(f"private/{name}.key").stat().st_mode) == 0o600
+    assert not any(p.suffix == ".key" for p in pki.path("ca").iterdir())
 
     key_mode = stat.S_IMODE(pki.cert_key("client")[1].stat().st_mode)
     assert key_mode == 0o600
@@ -86,6 +101,39 @@ def test_pki_init_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     manifest = json.loads((tmp_path / "pki" / "manifest.json").read_text(encoding="utf-8"))
     good = next(e for e in manifest["certificates"] if e["name"] == "server/good")
     assert good["subject_alt_names"] == ["enrs.test"]
+
+
+def test_pki_crl_command_reissues_fresh_crls(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pki", "init", str(tmp_path / "pki")]) == 0
+    before = json.loads((tmp_path / "pki" / "manifest.json").read_text(encoding="utf-8"))
+    renew_crls(tmp_path / "pki", now=datetime.now(UTC) - timedelta(days=30))  # as if issued a month ago: expired
+    stale = load_manifest(tmp_path / "pki")
+    assert stale_crl_warning(stale.data) is not None and "pki crl" in stale_crl_warning(stale.data)
+    assert main(["pki", "crl", str(tmp_path / "pki"), "--days", "3"]) == 0
+    fresh = load_manifest(tmp_path / "pki")
+    assert stale_crl_warning(fresh.data) is None
+    assert fresh.data["crls"]["organisations"]["number"] == before["crls"]["organisations"]["number"] + 2
+    crl = x509.load_pem_x509_crl(fresh.crl.read_bytes())
+    assert crl.next_update_utc > datetime.now(UTC) + timedelta(days=2.9)
+    assert {format(r.serial_number, "x") for r in crl} == set(before["revoked_serials"])
+    assert "chain.crl.pem" in capsys.readouterr().out
+    assert main(["pki", "crl", str(tmp_path / "pki"), "--days", "0", "--lang", "en"]) == 2
+    assert main(["pki", "crl", str(tmp_path / "nowhere", ), "--lang", "en"]) == 2
+    assert "unreadable PKI manifest" in capsys.readouterr().err
+
+
+def test_an_expired_crl_is_named_as_the_likely_cause_of_a_refused_control(suite_on, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pki = build_pki(tmp_path / "pki")
+    renew_crls(pki.directory, now=datetime.now(UTC) - timedelta(days=30))  # the simulator checks them: it refuses everyone
+    runner = suite_on(load_manifest(pki.directory))
+    results = runner.run(frozenset(), "test_mtls.py", "test_http.py", keyword="https and (good or hsts)")
+    assert runner.verdicts(results)["SEC-MTLS-02"] == "FAILED" and runner.verdicts(results)["SEC-HTTP-01"] == "ABORTED"
+    for requirement in ("SEC-MTLS-02", "SEC-HTTP-01"):
+        assert "the test PKI's CRLs expired" in runner.reasons(results, requirement), runner.reasons(results, requirement)
+    renew_crls(pki.directory)
+    runner = suite_on(load_manifest(pki.directory))
+    results = runner.run(frozenset(), "test_mtls.py", "test_http.py", keyword="https and (good or hsts)")
+    assert runner.verdicts(results)["SEC-MTLS-02"] == runner.verdicts(results)["SEC-HTTP-01"] == "PASSED"
 
 
 def _refused(port: int) -> bool:
