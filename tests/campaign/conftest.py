@@ -26,7 +26,7 @@ TOY = REPO / "tests" / "certs" / "toy"
 HANG_TIMEOUT = 3
 CDA_FIXTURES = REPO / "fixtures"
 CDA_PACKS = ["ci-sis-cda-header", "ci-sis-cda-structure", "ci-sis-cda-volets"]
-HL7V2_PACKS = ["hl7v2-base", "ci-sis-pam-fr", "ci-sis-hl7v2-cda"]
+HL7V2_PACKS = ["hl7v2-base", "ci-sis-pam-fr", "ci-sis-hl7v2-cda", "ci-sis-hl7v2-lps"]
 ENDPOINT_PACKS = ["pgssi-s-security", "ci-sis-mllp-transport"]
 SIMULATOR_FAULTS = "no-security-headers,weak-ciphers,ack-wrong-control-id"
 
