@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import textwrap
+
 LABELS: dict[str, tuple[str, str]] = {
     "certificate_title": ("Certificat de conformité", "Conformance certificate"),
     "nonconformity_title": ("Rapport de non-conformité", "Non-conformity report"),
@@ -73,3 +76,28 @@ LABELS: dict[str, tuple[str, str]] = {
 def label(key: str, lang: str) -> str:
     fr, en = LABELS[key]
     return fr if lang == "fr" else en
+
+
+def in_language(text: str, lang: str) -> str:
+    """The French or English half of a "français / English" text (the whole text when it has no such halves)."""
+    halves = text.split(" / ", 1)
+    return (halves[0] if lang == "fr" else halves[1]) if len(halves) == 2 else text
+
+
+# A Python exception's name as pytest reports it ("AssertionError: ", "harness.outcomes.Aborted: ", "Failed: "):
+# people read the message, not the class that carried it.
+_EXCEPTION_NAME = re.compile(r"(?:\b[a-z_]\w*\.)*\b(?:\w*Error|\w*Exception|Aborted|Failed|Skipped|NotApplicable|Exit)\s*:\s*")
+
+
+def readable_reason(reason: str | None, lang: str, limit: int | None = None) -> str:
+    """A verdict's reason as a sentence in `lang`: no exception name, no other language, cut only between words."""
+    if not reason:
+        return ""
+    text = " ".join(_EXCEPTION_NAME.sub("", in_language(reason, lang)).split())
+    if not text:
+        return "Le test a échoué sans donner de motif." if lang == "fr" else "The test failed without giving a reason."
+    if limit and len(text) > limit:
+        text = textwrap.shorten(text, limit, placeholder=" …")
+    elif text[-1] not in ".!?…)»":
+        text += "."
+    return text

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.errors import HarnessError
-from harness.i18n import label
+from harness.i18n import in_language, label, readable_reason
 from harness.resources import bundled_dir
 from harness.run import new_run_dir
 
@@ -35,15 +36,24 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sign-with", type=Path, metavar="DIR", help="sign the certificate with the issuer of DIR (see 'certificate keygen')")
     parser.add_argument("--waivers", type=Path, metavar="FILE", help="waivers file: valid waivers turn FAILED requirements into WAIVED")
     parser.add_argument("--lang", choices=("fr", "en"), help="language of the certificate and summary")
-    parser.add_argument("--quiet", action="store_true", help="no test progress, only the summary")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--quiet", action="store_true", help="no test progress, only the summary")
+    output.add_argument("-v", "--verbose", action="store_true", help="also print pytest's failures and tracebacks")
+    output.add_argument("--debug", action="store_true", help="print everything pytest prints (full tracebacks, captured output)")
 
 
 def pytest_arguments(args: argparse.Namespace, run_dir: Path, lang: str) -> list[str]:
     suites = bundled_dir("suites")
     argv = [str(suites), *map(str, args.suites), "-c", str(suites / "pytest.ini"), "--rootdir", str(suites),
-            "-p", "no:cacheprovider", "--enrs-run-dir", str(run_dir), "--enrs-lang", lang, "--tb=line", "-q"]
-    if args.quiet:
-        argv += ["-qq", "--no-summary"]
+            "-p", "no:cacheprovider", "--enrs-run-dir", str(run_dir), "--enrs-lang", lang, "--color=no",
+            # The harness's modules are imported before pytest loads its plugin: nothing of theirs needs rewriting.
+            "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    if getattr(args, "debug", False):
+        argv += ["-v", "--tb=long", "-rA"]
+    elif getattr(args, "verbose", False):
+        argv += ["--tb=short", "-q"]
+    else:  # progress, then the harness's own summary; the failures' details are in report.html
+        argv += ["--tb=no", "--no-summary", "-q"] + (["-q"] if args.quiet else [])
     for option, values in (("--enrs-profile", args.profile), ("--enrs-profiles-dir", args.profiles_dir), ("--enrs-documents", args.documents)):
         for value in values:
             argv += [option, str(value)]
@@ -58,6 +68,17 @@ def pytest_arguments(args: argparse.Namespace, run_dir: Path, lang: str) -> list
     return argv
 
 
+class _FinalReportPath:
+    """pytest-html names the file it wrote, `.report.html.partial`, which the run moves to report.html as it ends: name that one."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_terminal_summary(self, config: pytest.Config) -> None:
+        for plugin in config.pluginmanager.get_plugins():
+            path = getattr(plugin, "_report_path", None)
+            if isinstance(path, Path) and path.name == ".report.html.partial":
+                plugin._report_path = path.with_name("report.html")
+
+
 def run_command(args: argparse.Namespace) -> int:
     from harness.cli import default_lang
 
@@ -66,42 +87,90 @@ def run_command(args: argparse.Namespace) -> int:
         if not path.exists():
             raise HarnessError(f"introuvable : {path}", f"not found: {path}")
     run_dir = new_run_dir(args.report_dir)
-    status = pytest.main(pytest_arguments(args, run_dir, lang))
+    status = pytest.main(pytest_arguments(args, run_dir, lang), plugins=[_FinalReportPath()])
     results_file = run_dir / "results.json"
     if status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR) or not results_file.exists():
-        raise HarnessError(f"la campagne n'a pas pu démarrer (pytest code {int(status)}) ; voir ci-dessus",
+        raise HarnessError(f"l'exécution n'a pas pu démarrer (pytest code {int(status)}) ; voir ci-dessus",
                            f"the run could not start (pytest status {int(status)}); see above")
     results = json.loads(results_file.read_text(encoding="utf-8"))
     print_summary(results, run_dir, lang)
     return 0 if results["summary"]["certificate_issued"] else 1
 
 
+SUMMARY_ROWS = 10  # blocking requirements listed in the terminal; the rest are in report.html and certificate.html
+REASON_CHARS = 160
+
+
 def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = None) -> None:
-    out = out or sys.stdout  # looked up at call time: pytest's capture replaces it
-    summary, run, candidate = results["summary"], results["run"], results["candidate"]
+    """The run's verdict on one screen: candidate, counts, the blocking requirements in words, the files written."""
+    from rich.console import Console
+    from rich.rule import Rule
+
+    from harness.terminal import console, printable, styled
+
+    term = Console(file=out, highlight=False, markup=False, emoji=False, soft_wrap=False, width=100) if out else console()
+    term.soft_wrap = False
     fr = lang == "fr"
-    print(file=out)
-    print("=" * 72, file=out)
-    print(f"enrs-harness {run['harness_version']} — {candidate['name']} ({candidate['vendor']} {candidate['version']})", file=out)
-    print(", ".join(f"{p['id']} {p['version']}" for p in results["profiles"]), file=out)
-    counts = "  ".join(f"{label(k, lang)}: {v}" for k, v in summary["verdicts"].items() if v)
-    print(f"{'Exigences' if fr else 'Requirements'} — {counts}", file=out)
-    order = {"FAILED": 0, "ABORTED": 1, "NOT_TESTED": 2}
-    failing = sorted((r for r in results["requirements"] if r["verdict"] in order and r["level"] in ("MUST", "SHOULD")),
-                     key=lambda r: (r["level"] != "MUST", order[r["verdict"]]))
-    for requirement in failing[:12]:
-        reason = next((x["reason"] for x in requirement.get("reasons", []) if x.get("reason")), "")
-        print(f"  {requirement['verdict']:<10} {requirement['level']:<6} {requirement['id']}  {reason[:80]}", file=out)
-    if len(failing) > 12:
-        print(f"  … {len(failing) - 12} {'autres' if fr else 'more'}", file=out)
+    summary, run, candidate = results["summary"], results["run"], results["candidate"]
+    term.print(Rule(printable(f"enrs-harness {run['harness_version']}"), style="dim"))
+    term.print(styled(f"{'Candidat' if fr else 'Candidate'} : " if fr else "Candidate: ", "bold"),
+               styled(f"{in_language(candidate['name'], lang)} — {candidate['vendor']} {candidate['version']}"), sep="")
+    term.print(styled("Profils : " if fr else "Profiles: ", "bold"), styled(", ".join(f"{p['id']} {p['version']}" for p in results["profiles"])), sep="")
+    counts = " · ".join(f"{label(k, lang)} {v}" for k, v in summary["verdicts"].items() if v)
+    term.print(styled("Exigences : " if fr else "Requirements: ", "bold"), styled(counts), sep="")
+    groups = blocking_groups(results["requirements"], lang)
+    if groups:
+        term.print()
+        term.print(styled("Exigences à revoir :" if fr else "Requirements to review:", "bold"))
+        indent = " " * 6
+        for verdict, level, ids, reason in groups[:SUMMARY_ROWS]:
+            head = ids[0] if len(ids) == 1 else f"{len(ids)} {'exigences' if fr else 'requirements'}"
+            term.print(styled(f"  {label(verdict, lang)}", "red" if verdict in ("FAILED", "ABORTED") else "yellow"),
+                       styled(f"  {level}  "), styled(head, "bold"), sep="")
+            listed = ", ".join(ids[:6]) + (" …" if len(ids) > 6 else "") if len(ids) > 1 else ""
+            for text, style in ((listed, ""), (reason, "dim")):
+                for line in textwrap.wrap(text, max(40, term.width - len(indent)), break_long_words=False, break_on_hyphens=False):
+                    term.print(styled(indent + line, style))
+        if len(groups) > SUMMARY_ROWS:
+            more = sum(len(g[2]) for g in groups[SUMMARY_ROWS:])
+            term.print(styled(f"  … et {more} autres : voir report.html" if fr else f"  … and {more} more: see report.html", "dim"))
     for waiver in results.get("waivers", []):
         status = label("waiver_" + waiver["status"], lang)
-        print(f"  {'Dérogation' if fr else 'Waiver'} {waiver['requirement']}: {status} ({waiver['approver']}, → {waiver['expires']})", file=out)
+        term.print(styled(f"{'Dérogation' if fr else 'Waiver'} {waiver['requirement']} : {status} ({waiver['approver']}, → {waiver['expires']})"
+                          if fr else f"Waiver {waiver['requirement']}: {status} ({waiver['approver']}, → {waiver['expires']})", "yellow"))
     if not run["complete"]:
-        print(f"{'INCOMPLET' if fr else 'INCOMPLETE'}: {run['incomplete_reason']}", file=out)
-    verdict = label("certificate_title", lang) if summary["certificate_issued"] else label("nonconformity_title", lang)
-    print(f"=> {verdict}", file=out)
+        term.print(styled(f"{label('incomplete', lang)} : {readable_reason(run['incomplete_reason'], lang)}" if fr
+                          else f"{label('incomplete', lang)}: {readable_reason(run['incomplete_reason'], lang)}", "bold red"))
+    term.print()
+    issued = summary["certificate_issued"]
+    verdict = label("certificate_title", lang) if issued else label("nonconformity_title", lang)
+    overall = label("conformant", lang) if issued else label("nonconformant" if run["complete"] else "incomplete", lang)
+    term.print(styled(f"{label('overall', lang)}{' : ' if fr else ': '}{overall} — {verdict}", "bold green" if issued else "bold red"))
     for name in OUTPUT_FILES:
         if (run_dir / name).exists():
-            print(f"   {run_dir / name}", file=out)
-    print("=" * 72, file=out)
+            term.print(styled(f"  {run_dir / name}"), soft_wrap=True)  # a path people copy: never folded
+    term.print(Rule(style="dim"))
+
+
+def blocking_groups(requirements: list[dict[str, Any]], lang: str) -> list[tuple[str, str, list[str], str]]:
+    """The MUST and SHOULD requirements that failed, aborted or were not tested, grouped by verdict, level and reason.
+
+    MUST first, then FAILED, ABORTED, NOT_TESTED; 60 requirements no test evaluated make one line, not 60.
+    """
+    order = {"FAILED": 0, "ABORTED": 1, "NOT_TESTED": 2}
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for requirement in requirements:
+        if requirement["verdict"] in order and requirement["level"] in ("MUST", "SHOULD"):
+            reason = next((x["reason"] for x in requirement.get("reasons", []) if x.get("reason")), "")
+            text = readable_reason(reason, lang, REASON_CHARS) or _no_reason(requirement["verdict"], lang)
+            groups.setdefault((requirement["verdict"], requirement["level"], text), []).append(requirement["id"])
+    ordered = sorted(groups.items(), key=lambda item: (item[0][1] != "MUST", order[item[0][0]]))
+    return [(verdict, level, ids, reason) for (verdict, level, reason), ids in ordered]
+
+
+def _no_reason(verdict: str, lang: str) -> str:
+    if verdict == "NOT_TESTED":
+        return "Aucun test de cette exécution ne l'évalue." if lang == "fr" else "No test of this run evaluates it."
+    if verdict == "ABORTED":
+        return "Le contrôle n'a pas pu aller à son terme." if lang == "fr" else "The check could not be completed."
+    return ""
