@@ -64,24 +64,25 @@ def render_dashboard(data: dict[str, Any], lang: str) -> str:
     return render(
         "dashboard.html.j2", lang=lang, t=t, label=label, colon=" : " if lang == "fr" else ": ", campaign=data["campaign"],
         summary=data["summary"], candidates=candidates, changes=changes, marks=MARKS,
-        change_summary=lambda c: Markup(_change_summary(changes.get(c["name"]), t)),
+        change_summary=lambda c: Markup(_change_summary(changes.get(c["name"]), t, lang)),
         removed=data["history"].get("removed", []),
         waivers=[(c, w) for c in data["candidates"] for w in c.get("waivers", [])],
     )
 
 
-def _change_summary(change: dict[str, Any] | None, t: Any) -> str:
+def _change_summary(change: dict[str, Any] | None, t: Any, lang: str) -> str:
+    colon = " : " if lang == "fr" else ": "
     if not change:
         return "—"
     if change["kind"] == "new":
         return escape(t("new"))
     parts = []
     if change.get("before") != change.get("after"):
-        parts.append(f"{escape(t('status_change'))} : {escape(t(change['before']) if change.get('before') in _TEXT else str(change.get('before')))} → {escape(t(change['after']))}")
+        parts.append(f"{escape(t('status_change'))}{colon}{escape(t(change['before']) if change.get('before') in _TEXT else str(change.get('before')))} → {escape(t(change['after']))}")
     if change["newly_failing"]:
-        parts.append(f"<span class='fail'>{escape(t('newly_failing'))} : {len(change['newly_failing'])}</span>")
+        parts.append(f"<span class='fail'>{escape(t('newly_failing'))}{colon}{len(change['newly_failing'])}</span>")
     if change["newly_passing"]:
-        parts.append(f"<span class='pass'>{escape(t('newly_passing'))} : {len(change['newly_passing'])}</span>")
+        parts.append(f"<span class='pass'>{escape(t('newly_passing'))}{colon}{len(change['newly_passing'])}</span>")
     return "<br>".join(parts) or escape(t("same"))
 
 
