@@ -221,7 +221,7 @@ def test_an_interrupted_run_is_marked_incomplete_and_gets_no_certificate(pyteste
     assert results["run"]["status"] == "interrupted" and results["run"]["complete"] is False
     assert results["summary"]["certificate_issued"] is False
     certificate = (run_dir / "certificate.html").read_text()
-    assert "campagne incomplète" in certificate and 'data-issued="false"' in certificate
+    assert "exécution incomplète" in certificate and "campagne" not in certificate and 'data-issued="false"' in certificate
     assert not list(run_dir.glob(".*"))  # no partial file left behind
 
 
