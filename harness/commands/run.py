@@ -122,15 +122,17 @@ def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = 
     if groups:
         term.print()
         term.print(styled("Exigences à revoir :" if fr else "Requirements to review:", "bold"))
-        indent = " " * 6
+        indent, width = " " * 6, max(60, term.width)
         for verdict, level, ids, reason in groups[:SUMMARY_ROWS]:
-            head = ids[0] if len(ids) == 1 else f"{len(ids)} {'exigences' if fr else 'requirements'}"
-            term.print(styled(f"  {label(verdict, lang)}", "red" if verdict in ("FAILED", "ABORTED") else "yellow"),
-                       styled(f"  {level}  "), styled(head, "bold"), sep="")
-            listed = ", ".join(ids[:6]) + (" …" if len(ids) > 6 else "") if len(ids) > 1 else ""
-            for text, style in ((listed, ""), (reason, "dim")):
-                for line in textwrap.wrap(text, max(40, term.width - len(indent)), break_long_words=False, break_on_hyphens=False):
-                    term.print(styled(indent + line, style))
+            lead = f"  {label(verdict, lang)}  {level}  "
+            listed = ids[0] if len(ids) == 1 else f"{len(ids)} : " if fr else f"{len(ids)}: "
+            listed += "" if len(ids) == 1 else ", ".join(ids[:6]) + (" …" if len(ids) > 6 else "")
+            # one line when it fits: "  ÉCHEC  MUST  SM-REALMCODE — realmCode[@code='FR'] obligatoire absent."
+            lines = textwrap.wrap(f"{listed} — {reason}" if reason else listed, width - len(lead), subsequent_indent=indent[len(lead):] if len(lead) < len(indent) else "",
+                                  break_long_words=False, break_on_hyphens=False)
+            term.print(styled(lead, "red" if verdict in ("FAILED", "ABORTED") else "yellow"), styled(lines[0] if lines else ""), sep="")
+            for line in textwrap.wrap(" ".join(lines[1:]), width - len(indent), break_long_words=False, break_on_hyphens=False):
+                term.print(styled(indent + line, "dim"))
         if len(groups) > SUMMARY_ROWS:
             more = sum(len(g[2]) for g in groups[SUMMARY_ROWS:])
             term.print(styled(f"  … et {more} autres : voir report.html" if fr else f"  … and {more} more: see report.html", "dim"))

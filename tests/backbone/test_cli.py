@@ -75,7 +75,7 @@ def test_run_with_a_failing_must_exits_1_with_a_nonconformity_report(tmp_path: P
     result, run_dir = run_demo(tmp_path, packs_dir, "False, 'ERR segment missing'")
     assert result.returncode == 1
     assert "Overall verdict: NOT CONFORMANT — Non-conformity report" in result.stdout
-    assert "  FAILED  MUST  DEMO-MUST-2\n      ERR segment missing.\n" in result.stdout  # the reason in words, no exception name
+    assert "  FAILED  MUST  DEMO-MUST-2 — ERR segment missing.\n" in result.stdout  # the reason in words, no exception name
     # by default: progress and the summary; pytest's failures and tracebacks are in report.html (and behind -v)
     for noise in ("AssertionError", "Traceback", "FAILURES", "assert False", ".partial", "PytestAssertRewriteWarning"):
         assert noise not in result.stdout + result.stderr
