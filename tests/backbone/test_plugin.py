@@ -157,7 +157,7 @@ def test_many(enrs):
     _, run_dir, results = run_suite(pytester, packs_dir, source, "--enrs-profile", "demo")
     assert verdicts(results) == {"DEMO-MUST-1": "PASSED", "DEMO-MUST-2": "FAILED", "DEMO-SHOULD-1": "NOT_TESTED"}
     report = report_data(run_dir / "report.html")
-    assert "DEMO-MUST-2</td>" in report and "DEMO-MUST-1</td>" not in report  # the broken requirement is shown, not the passed one
+    assert ">DEMO-MUST-2</code>" in report and ">DEMO-MUST-1</code>" not in report  # the broken requirement is shown, not the passed one
 
 
 CONFORMING = """
