@@ -20,6 +20,7 @@ from contextlib import contextmanager
 
 from harness import __version__
 from harness.errors import HarnessError
+from harness.i18n import default_lang
 from harness.terminal import escaped_output, silence_broken_pipe
 
 EXIT_OK, EXIT_NONCONFORMING, EXIT_ERROR = 0, 1, 2
@@ -32,15 +33,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 _ui_lang = "fr"  # the language of argparse's messages while main() parses
-
-
-def default_lang() -> str:
-    """ENRS_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG): English when it says so, French otherwise."""
-    for name in ("ENRS_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name, "")
-        if value:
-            return "en" if value.lower().startswith("en") else "fr"
-    return "fr"
 
 
 def lang_of(argv: list[str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import textwrap
 
@@ -97,6 +98,15 @@ LABELS: dict[str, tuple[str, str]] = {
 def label(key: str, lang: str) -> str:
     fr, en = LABELS[key]
     return fr if lang == "fr" else en
+
+
+def default_lang() -> str:
+    """ENRS_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG): English when it says so, French otherwise."""
+    for name in ("ENRS_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "en" if value.lower().startswith("en") else "fr"
+    return "fr"
 
 
 def in_language(text: str, lang: str) -> str:

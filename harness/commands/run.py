@@ -80,7 +80,7 @@ class _FinalReportPath:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from harness.cli import default_lang
+    from harness.i18n import default_lang
 
     lang = args.lang or default_lang()
     for path in [*args.documents, *args.suites, *args.profiles_dir] + [p for p in (args.target, args.kit, args.sign_with, args.waivers) if p]:

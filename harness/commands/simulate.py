@@ -43,7 +43,7 @@ def simulate_command(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         atomic_write_text(args.target_file, simulator.target_toml())
-        from harness.cli import default_lang
+        from harness.i18n import default_lang
 
         fr = default_lang() == "fr"
         state = (f"{'pannes' if fr else 'faults'}: {', '.join(sorted(faults))}" if faults else ("conforme" if fr else "conforming"))

@@ -7,6 +7,7 @@ The JSON output is documented in docs/validate-output.md.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections import Counter
@@ -58,7 +59,8 @@ def make_context(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | 
 
 
 def validate_command(args: argparse.Namespace) -> int:
-    from harness.cli import EXIT_ERROR, default_lang
+    from harness.cli import EXIT_ERROR
+    from harness.i18n import default_lang
     from harness.errors import HarnessError
 
     lang = args.lang or default_lang()
@@ -109,8 +111,9 @@ class _Output:
 
             from harness.terminal import console
 
+            # On a terminal the bar stays under the lines, which rich prints above it (escaped by styled()).
             self.progress = Progress(TextColumn("validate"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                     console=console(stderr=True), transient=True)
+                                     console=console(), transient=True, redirect_stdout=False, redirect_stderr=False)
             self.progress.start()
             self.task = self.progress.add_task("validate", total=self.total)
         return self
@@ -120,11 +123,16 @@ class _Output:
             self.files.append(report.to_dict())
         elif self.form == "jsonl":
             self._line({"type": "file", **report.to_dict()})
+        elif self.progress is not None:
+            from harness.terminal import styled
+
+            block = io.StringIO()
+            _print_report(report, self.lang, block, indent="")
+            self.progress.console.print(styled(block.getvalue().rstrip("\n")))
+            self.progress.advance(self.task)
         else:
             _print_report(report, self.lang, sys.stdout, indent="")
             sys.stdout.flush()
-            if self.progress is not None:
-                self.progress.advance(self.task)
 
     def finish(self, counts: Counter[str]) -> None:
         summary = {v: counts.get(v, 0) for v in ("PASSED", "FAILED", "ABORTED")}
