@@ -85,3 +85,30 @@ def evidence_extra(record: TestRecord, redact: Redactor, lang: str = "fr") -> di
     from pytest_html import extras
 
     return extras.html(evidence_html(record, redact, lang))
+
+
+_PYTEST_HTML_FR = [  # pytest-html's own words (its page template), in French for a French run
+    (r"<h2>Summary</h2>", "<h2>Synthèse</h2>"),
+    (r"<h2>Environment</h2>", "<h2>Environnement</h2>"),
+    (r"<p>Report generated on (\S+) at (\S+) by ", r"<p>Rapport généré le \1 à \2 par "),
+    (r'<p class="run-count">(\d+) tests? took ([^<]*)\.</p>', r'<p class="run-count">\1 test(s) en \2.</p>'),
+    (r"\(Un\)check the boxes to filter the results\.", "(Dé)cochez les cases pour filtrer les tests."),
+    (r"No results found\. Check the filters\.", "Aucun test. Vérifiez les filtres."),
+    (r">Show all details<", ">Tout déplier<"),
+    (r">Hide all details<", ">Tout replier<"),
+]
+_OUTCOMES_FR = {"Failed": "en échec", "Passed": "réussis", "Skipped": "ignorés", "Expected failures": "échecs attendus",
+                "Unexpected passes": "réussites inattendues", "Errors": "en erreur", "Reruns": "relancés", "Retried": "réessayés"}
+
+
+def localized_report(page: str, lang: str) -> str:
+    """report.html with pytest-html's headings and filters in the run's language."""
+    if lang != "fr":
+        return page
+    for pattern, replacement in _PYTEST_HTML_FR_COMPILED:
+        page = pattern.sub(replacement, page, count=1)
+    return re.sub(r'(<span class="\w+">\d+ )(Failed|Passed|Skipped|Expected failures|Unexpected passes|Errors|Reruns|Retried)(,?</span>)',
+                  lambda m: f"{m.group(1)}{_OUTCOMES_FR[m.group(2)]}{m.group(3)}", page)
+
+
+_PYTEST_HTML_FR_COMPILED = [(re.compile(p), r) for p, r in _PYTEST_HTML_FR]

@@ -180,7 +180,12 @@ class RunWriter:
         for name in ("report.html", "junit.xml"):
             partial = self.partial(name)
             if partial.exists():
-                atomic_write_bytes(self.run_dir / name, redact(partial.read_text(encoding="utf-8")).encode("utf-8"))
+                text = redact(partial.read_text(encoding="utf-8"))
+                if name == "report.html":
+                    from harness.html_report import localized_report
+
+                    text = localized_report(text, self.session.lang)
+                atomic_write_bytes(self.run_dir / name, text.encode("utf-8"))
                 partial.unlink()
         results = self.write_results(final=True)
         signer = self.session.signer

@@ -153,6 +153,7 @@ def test_report_shows_the_verdict_first_and_fits(failing_run: Path, tmp_path: Pa
     page = failing_run / "report.html"
     text = page.read_text(encoding="utf-8")
     assert 'id="enrs-overall">Verdict global : NON CONFORME' in text
+    assert "<h2>Synthèse</h2>" in text and ">Summary<" not in text and "Show all details" not in text  # French throughout
     assert 'data-requirement="SM-REALMCODE"' in text.split('id="results-table"')[0]  # a blocking requirement, above the tests
     shown = _browser(tmp_path, "--window-size=1280,900", "--virtual-time-budget=5000", "--dump-dom", page.as_uri()).stdout
     verdicts = re.findall(r'<td class="enrs-verdict v-(\w+)">([^<]*)</td>', shown)
