@@ -7,41 +7,16 @@ SHA-256 of every tested artefact). A signed certificate signs exactly that paylo
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
-from harness.i18n import label
+from harness.i18n import label, readable_reason
 
 CERTIFICATE_SCHEMA = "enrs-harness/certificate/1"
 WAIVER_FIELDS = ("requirement", "justification", "approver", "expires", "status")
-MAX_BLOCKING_SHOWN = 40  # on the page; results.json lists them all
 SCOPE_FIELDS = ("declared", "roles", "volets", "profiles", "profiles_not_assessed", "statement")
 
-_STYLE = """
-@page { size: A4; margin: 15mm; }
-* { box-sizing: border-box; }
-body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10pt; color: #111; margin: 0 auto; max-width: 190mm; }
-header { border-bottom: 3px solid #000091; margin-bottom: 6mm; }
-header.refused { border-color: #c9191e; }
-h1 { font-size: 18pt; margin: 4mm 0 2mm; }
-h2 { font-size: 12pt; margin: 6mm 0 2mm; border-bottom: 1px solid #ccc; }
-.statement { font-size: 11pt; }
-.overall { font-size: 14pt; font-weight: bold; padding: 2mm 4mm; display: inline-block; border: 2px solid; }
-.overall.issued { color: #18753c; } .overall.refused { color: #c9191e; }
-table { width: 100%; border-collapse: collapse; page-break-inside: auto; }
-table#requirements { table-layout: fixed; }
-td { overflow-wrap: anywhere; }
-tr { page-break-inside: avoid; }
-th, td { border: 1px solid #bbb; padding: 1mm 2mm; text-align: left; vertical-align: top; }
-th { background: #eee; }
-td.v-PASSED { color: #18753c; font-weight: bold; } td.v-FAILED, td.v-ABORTED { color: #c9191e; font-weight: bold; }
-td.v-NOT_TESTED { color: #b34000; } td.v-WAIVED { color: #695240; font-weight: bold; }
-code { font-size: 8pt; }
-code.sha { white-space: normal; word-break: break-all; }
-dl { display: grid; grid-template-columns: 40mm 1fr; gap: 1mm 4mm; margin: 0; }
-dt { font-weight: bold; } dd { margin: 0; }
-footer { margin-top: 8mm; font-size: 8pt; color: #555; }
-"""
+ATTENTION = ("FAILED", "ABORTED", "NOT_TESTED", "WAIVED")  # the annex lists these first
+BLOCKING_SHOWN = 6  # blocking requirements named on page 1; the annex lists them all, first
 
 
 def certificate_payload(results: dict[str, Any]) -> dict[str, Any]:
@@ -73,90 +48,66 @@ def _title(results: dict[str, Any], lang: str) -> tuple[str, str, str]:
 
 
 def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: str = "", extra_body: str = "") -> str:
-    """The self-contained, printable certificate page. `extra_*` let a signature be embedded."""
+    """The self-contained, printable certificate page. `extra_*` let a signature be embedded.
+
+    Page 1 is the certificate (candidate, scope, verdict, counts, blocking or waived requirements, issuer
+    and signature); the annex follows on the next pages: requirements to review first, by profile.
+    """
+    from markupsafe import Markup
+
+    from harness.pages import render
+
     payload = certificate_payload(results)
     issued = payload["issued"]
     title, statement, overall = _title(results, lang)
     if issued and any(w["status"] == "applied" for w in payload["waivers"]):
         statement = f"{statement} {label('with_waivers', lang)}"
-    run = results["run"]
-    esc = lambda value: escape(str(value)) if value is not None else "—"  # noqa: E731
-    reasons = {r["id"]: (r["reason"][lang] if r.get("reason") and r["verdict"] in ("NOT_TESTED", "NOT_APPLICABLE")  # why not judged, in the page's language
-                         else "; ".join(x["reason"] for x in r.get("reasons", []) if x.get("reason")))[:300] for r in results["requirements"]}
+    reasons = {r["id"]: _reasons(r, lang) for r in results["requirements"]}
+    return render(
+        "certificate.html.j2", lang=lang, title=title, statement=statement, overall=overall, issued=issued,
+        payload=payload, run=results["run"], candidate=payload["candidate"], profiles=results["profiles"],
+        counts=[(k, v) for k, v in results["summary"]["verdicts"].items() if v],
+        scope=results.get("scope"), ignored=results.get("ignored"),
+        blocking=_blocking(results, reasons, lang), blocking_shown=BLOCKING_SHOWN,
+        waived=[w for w in payload["waivers"]], annex=_annex(results), reasons=reasons,
+        extra_head=Markup(extra_head), extra_body=Markup(extra_body),
+    )
 
-    rows = "\n".join(
-        f'<tr data-requirement="{esc(r["id"])}">'
-        f"<td><code>{esc(r['id'])}</code></td><td>{esc(r['level'])}</td>"
-        f"<td>{esc(r['statement'][lang])}<br><small>{esc(r['source']['document'])} {esc(r['source']['version'])}, {esc(r['section'])}</small></td>"
-        f'<td class="v-{esc(r["verdict"])}" data-verdict="{esc(r["verdict"])}">'
-        f"{esc(label(r['verdict'], lang))}</td>"
-        f"<td>{esc(reasons.get(r['id']) or '')}</td></tr>"
-        for r in results["requirements"]
-    )
-    profiles = "\n".join(
-        f"<tr><td><code>{esc(p['id'])}</code></td><td>{esc(p['title'][lang])}</td><td>{esc(p['version'])}</td>"
-        f"<td>{esc(p['framework'])}</td><td>{esc(p['source']['document'])} {esc(p['source']['version'])} ({esc(p['source']['date'])})</td></tr>"
-        for p in results["profiles"]
-    )
-    artefacts = "\n".join(f"<tr><td>{esc(name)}</td><td><code class='sha'>{esc(sha)}</code></td></tr>" for name, sha in ((a["name"], a["sha256"]) for a in payload["artefacts"]))
-    counts = ", ".join(f"{label(k, lang)} : {v}" if lang == "fr" else f"{label(k, lang)}: {v}" for k, v in results["summary"]["verdicts"].items() if v)
-    blocking = "".join(f"<li data-kind='{esc(b['kind'])}' data-id='{esc(b['id'])}'><code>{esc(b['id'])}</code> ({esc(b['kind'])}, {esc(label(b['verdict'], lang))}){' :' if lang == 'fr' else ':'} {esc(b['reason'][lang][:300])}</li>"
-                       for b in results.get("blocking", [])[:MAX_BLOCKING_SHOWN])
-    more = len(results.get("blocking", [])) - MAX_BLOCKING_SHOWN
-    blocking += f"<li>… {more} {'autres (results.json)' if lang == 'fr' else 'more (results.json)'}</li>" if more > 0 else ""
-    blocking = f"<ul id='blocking'>{blocking}</ul>" if blocking else esc(", ".join(results["summary"]["blocking"]) or label("none", lang))
-    scope = results.get("scope")
-    scope_block = f"<section id='scope' data-declared='{str(scope['declared']).lower()}'><h2>{label('scope', lang)}</h2><p>{esc(scope['statement'][lang])}</p></section>" if scope else ""
-    incomplete = f"<dt>{label('incomplete_reason', lang)}</dt><dd>{esc(run['incomplete_reason'])}</dd>" if not run["complete"] else ""
-    candidate = payload["candidate"]
-    waiver_rows = "\n".join(
-        f"<tr data-requirement='{esc(w['requirement'])}' data-status='{esc(w['status'])}'><td><code>{esc(w['requirement'])}</code></td>"
-        f"<td>{esc(label('waiver_' + w['status'], lang))}</td><td>{esc(w['justification'])}</td><td>{esc(w['approver'])}</td><td>{esc(w['expires'])}</td></tr>"
-        for w in payload["waivers"]
-    )
-    waivers = (f"<h2>{label('waivers', lang)}</h2>\n<table id='waivers'><thead><tr><th>{label('requirement', lang)}</th><th>{label('status', lang)}</th>"
-               f"<th>{label('justification', lang)}</th><th>{label('approver', lang)}</th><th>{label('expires', lang)}</th></tr></thead>\n"
-               f"<tbody>{waiver_rows}</tbody></table>") if waiver_rows else ""
-    return f"""<!DOCTYPE html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<title>{esc(title)} — {esc(candidate['name'])}</title>
-<style>{_STYLE}</style>
-{extra_head}
-</head>
-<body data-issued="{str(issued).lower()}" data-certificate-id="{esc(payload['certificate_id'])}">
-<header class="{'issued' if issued else 'refused'}">
-<h1>{esc(title)}</h1>
-<p class="statement">{esc(statement)}</p>
-<p class="overall {'issued' if issued else 'refused'}" id="overall">{label('overall', lang)}{' :' if lang == 'fr' else ':'} {esc(overall)}</p>
-</header>
-{scope_block}
-<section>
-<dl>
-<dt>{label('identifier', lang)}</dt><dd><code id="certificate-id">{esc(payload['certificate_id'])}</code></dd>
-<dt>{label('candidate', lang)}</dt><dd id="candidate">{esc(candidate['name'])}</dd>
-<dt>{label('vendor', lang)}</dt><dd id="vendor">{esc(candidate['vendor'])}</dd>
-<dt>{label('version', lang)}</dt><dd id="candidate-version">{esc(candidate['version'])}</dd>
-<dt>{label('harness', lang)}</dt><dd>enrs-harness <span id="harness-version">{esc(payload['harness_version'])}</span></dd>
-<dt>{label('started', lang)}</dt><dd id="started">{esc(payload['started'])}</dd>
-<dt>{label('finished', lang)}</dt><dd id="finished">{esc(payload['finished'])}</dd>
-<dt>{label('counts', lang)}</dt><dd>{esc(counts)}</dd>
-<dt>{label('blocking', lang)}</dt><dd>{blocking}</dd>
-{incomplete}
-</dl>
-</section>
-<h2>{label('profiles', lang)}</h2>
-<table id="profiles"><thead><tr><th>Id</th><th>{label('profiles', lang)}</th><th>{label('version', lang)}</th><th>{label('framework', lang)}</th><th>{label('source', lang)}</th></tr></thead>
-<tbody>{profiles}</tbody></table>
-<h2>{label('requirements', lang)}</h2>
-<table id="requirements"><colgroup><col style="width:23%"><col style="width:11%"><col style="width:36%"><col style="width:12%"><col style="width:18%"></colgroup><thead><tr><th>{label('requirement', lang)}</th><th>{label('level', lang)}</th><th>{label('statement', lang)}</th><th>{label('verdict', lang)}</th><th>{label('reason', lang)}</th></tr></thead>
-<tbody>{rows}</tbody></table>
-<h2>{label('artefacts', lang)}</h2>
-<table id="artefacts"><tbody>{artefacts or f"<tr><td>{label('none', lang)}</td></tr>"}</tbody></table>
-{waivers}
-{extra_body}
-<footer>enrs-harness {esc(payload['harness_version'])} — {esc(run['id'])}</footer>
-</body>
-</html>
-"""
+
+def _reasons(requirement: dict[str, Any], lang: str) -> str:
+    """The distinct reasons of a requirement's verdict, in words, about 300 characters at most."""
+    if requirement["verdict"] in ("NOT_TESTED", "NOT_APPLICABLE") and requirement.get("reason"):
+        return readable_reason(requirement["reason"][lang], lang, 300)  # why it was not judged, in the page's language
+    said = dict.fromkeys(readable_reason(x["reason"], lang).rstrip(".") for x in requirement.get("reasons", []) if x.get("reason"))
+    return readable_reason("; ".join(said), lang, 300) if said else ""
+
+
+def _blocking(results: dict[str, Any], reasons: dict[str, str], lang: str) -> list[dict[str, str]]:
+    """What stands between the candidate and a certificate: results' own list when it has one, else the MUST rows."""
+    from harness.pages import shown
+
+    given = results.get("blocking")
+    if given is not None:
+        return [{"id": str(b.get("id") or b.get("path") or b.get("kind", "")), "verdict": str(b.get("verdict", "")),
+                 "reason": readable_reason(shown(b.get("reason"), lang), lang, 200) if b.get("reason") else ""} for b in given]
+    by_id = {r["id"]: r for r in results["requirements"]}
+    first = {r["id"]: next((x["reason"] for x in r.get("reasons", []) if x.get("reason")), "") for r in results["requirements"]}
+    return [{"id": rid, "verdict": by_id[rid]["verdict"], "reason": readable_reason(first[rid], lang, 110)}
+            for rid in results["summary"]["blocking"] if rid in by_id]
+
+
+def _annex(results: dict[str, Any]) -> list[tuple[str, list[tuple[dict[str, Any], list[dict[str, Any]]]]]]:
+    """The requirement rows in two parts (to review, then met or not applicable), each grouped by profile."""
+    profiles = {p["id"]: p for p in results["profiles"]}
+    parts: list[tuple[str, list[tuple[dict[str, Any], list[dict[str, Any]]]]]] = []
+    for part, wanted in (("attention", lambda v: v in ATTENTION), ("other", lambda v: v not in ATTENTION)):
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for row in results["requirements"]:
+            if wanted(row["verdict"]):
+                groups.setdefault(row["pack"], []).append(row)
+        order = {"FAILED": 0, "ABORTED": 1, "NOT_TESTED": 2, "WAIVED": 3}
+        ordered = [(profiles.get(pid, {"id": pid, "version": rows[0].get("pack_version", "")}),
+                    sorted(rows, key=lambda r: (order.get(r["verdict"], 9), r["level"] != "MUST"))) for pid, rows in groups.items()]
+        if ordered:
+            parts.append((part, ordered))
+    return parts

@@ -230,7 +230,7 @@ def _check_page(page: str, payload: dict[str, Any], result: Verification) -> Non
         compare("profils", "profiles", ", ".join(f"{i} {v}" for i, v in shown_profiles), ", ".join(f"{i} {v}" for i, v in signed_profiles))
 
     shown_requirements: dict[str, tuple[str, str, str, str]] = {}
-    for row in doc.xpath("//table[@id='requirements']/tbody/tr"):
+    for row in doc.xpath("//table[@id='requirements']/tbody/tr[not(@class='group')]"):  # group rows head each profile
         cells = row.findall("td")
         rid = row.get("data-requirement")
         if rid in shown_requirements or len(cells) < 4:

@@ -1,59 +1,114 @@
-"""Requirement columns and evidence blocks that the plugin adds to the pytest-html report."""
+"""What the harness adds to pytest-html's report.html: the overall verdict and blocking requirements at the
+top, one verdict column that says the requirement verdict (WAIVED, ABORTED as such), requirement columns,
+and evidence as tables (findings) and collapsible blocks (exchanges). Rendered from harness/templates/.
+"""
 
 from __future__ import annotations
 
-import json
-from html import escape
+import datetime as dt
+import re
 from typing import Any
 
+from markupsafe import Markup
+
+from harness.i18n import label
+from harness.pages import render
 from harness.recorder import TestRecord
 from harness.target import Redactor
+from harness.waivers import Waiver
+
+_HEADINGS = {"Test": ("Test", "Test"), "Duration": ("Durée", "Duration")}
 
 
-def header_cells(lang: str) -> list[str]:
-    labels = ("Exigences", "Niveau", "Source", "Verdict") if lang == "fr" else ("Requirements", "Level", "Source", "Verdict")
-    return [f"<th>{label}</th>" for label in labels]
+def table_header(cells: list[str], lang: str) -> list[str]:
+    """pytest-html's header with the verdict and requirement columns after its Result column, no empty Links column.
+
+    pytest-html's Result cell stays (its scripts sort and filter on it) but is hidden: the one verdict shown is ours.
+    """
+    def named(cell: str) -> str:
+        return re.sub(r">(Test|Duration)<", lambda m: f">{_HEADINGS[m.group(1)][lang != 'fr']}<", cell)
+
+    kept = [named(c) for c in cells if "Links" not in c]
+    return kept[:1] + [f"<th>{label(k, lang)}</th>" for k in ("verdict", "requirements", "level")] + kept[1:]
 
 
-def row_cells(report: Any, lang: str) -> list[str]:
+def table_row(report: Any, cells: list[str], lang: str, waived: set[str]) -> list[str]:
+    """The row of one test: its verdict in words (WAIVED when a waiver covers what it broke), its requirements."""
     requirements = getattr(report, "enrs_requirements", [])
-    ids = "<br>".join(escape(r.id) for r in requirements)
-    levels = "<br>".join(escape(r.level) for r in requirements)
-    sources = "<br>".join(escape(f"{r.source.document} {r.source.version}, {r.section}") for r in requirements)
-    verdict = escape(getattr(report, "enrs_verdict", ""))
-    one_line = "<td style='white-space:nowrap'>"  # ids and levels stay aligned line by line
-    return [f"{one_line}{ids}</td>", f"{one_line}{levels}</td>", f"<td>{sources}</td>", f"<td>{verdict}</td>"]
+    verdict = getattr(report, "enrs_verdict", "") or ""
+    if verdict == "FAILED" and requirements and all(r.id in waived for r in requirements):
+        verdict = "WAIVED"  # every requirement this test broke is waived for the candidate
+    kept = [c for c in cells if "col-links" not in c]
+    shown = Markup('<td class="enrs-verdict v-{}">{}</td>').format(verdict, label(verdict, lang) if verdict else "—")
+    ids = Markup("<br>").join(Markup('<code title="{}">{}</code>').format(f"{r.source.document} {r.source.version}, {r.section}", r.id) for r in requirements)
+    levels = Markup("<br>").join(Markup('<span class="token">{}</span>').format(r.level) for r in requirements)
+    return kept[:1] + [shown, f"<td class='enrs-ids'>{ids}</td>", f"<td>{levels}</td>"] + kept[1:]
 
 
-def evidence_html(record: TestRecord, redact: Redactor) -> str:
-    parts = []
-    if record.reason:
-        parts.append(f"<p><strong>{escape(str(record.verdict))}</strong> — {escape(redact(record.reason))}</p>")
-    for artefact in record.artefacts:
-        parts.append(f"<p>{escape(artefact.name)} — SHA-256 <code>{artefact.sha256}</code></p>")
-    for item in record.evidence:
-        content = item.content if isinstance(item.content, str) else json.dumps(item.content, ensure_ascii=False, indent=2)
-        parts.append(f"<details><summary>{escape(item.title)}</summary><pre>{escape(redact(content))}</pre></details>")
-    return "<div class='enrs-evidence'>" + "".join(parts) + "</div>"
+def waived_requirements(waivers: list[Waiver], name: str, version: str, on: dt.date) -> set[str]:
+    """The requirement ids whose failures a valid waiver of this candidate turns into WAIVED."""
+    return {w.requirement for w in waivers if w.covers(name, version) and w.expires >= on}
 
 
-def evidence_extra(record: TestRecord, redact: Redactor) -> dict[str, Any]:
+def summary_html(rows: list[dict[str, Any]], waivers: list[dict[str, Any]], lang: str) -> str:
+    """The top of the report: overall verdict, counts, blocking requirements with their reasons, waivers."""
+    from harness.certificate import ATTENTION, _reasons
+
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["verdict"]] = counts.get(row["verdict"], 0) + 1
+    blocking = [r for r in rows if r["level"] == "MUST" and r["verdict"] in ("FAILED", "ABORTED", "NOT_TESTED")]
+    review = [r for r in rows if r["level"] != "MUST" and r["verdict"] in ATTENTION or r["verdict"] == "WAIVED"]
+    conformant = not blocking and counts.get("PASSED", 0) + counts.get("WAIVED", 0) > 0
+    return render("report_summary.html.j2", lang=lang, counts=counts, conformant=conformant, blocking=blocking, review=review,
+                  reasons={r["id"]: _reasons(r, lang) for r in blocking + review}, waivers=waivers)
+
+
+def evidence_html(record: TestRecord, redact: Redactor, lang: str = "fr") -> str:
+    evidence = [{"title": redact(item.title), "content": _redacted(item.content, redact)} for item in record.evidence]
+    return render("evidence.html.j2", record=record, evidence=evidence, reason=redact(record.reason or ""), lang=lang,
+                  verdict=str(record.verdict) if record.verdict else "")
+
+
+def _redacted(value: Any, redact: Redactor) -> Any:
+    """Every text of an evidence item with the candidate's secrets removed (the structure left as it is)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v, redact) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redacted(v, redact) for v in value]
+    return value
+
+
+def evidence_extra(record: TestRecord, redact: Redactor, lang: str = "fr") -> dict[str, Any]:
     from pytest_html import extras
 
-    return extras.html(evidence_html(record, redact))
+    return extras.html(evidence_html(record, redact, lang))
 
 
-def waivers_html(waivers: list[dict[str, Any]], lang: str) -> str:
-    """The waivers of the candidate and what became of them (applied, expired, not needed)."""
-    from harness.i18n import label
+_PYTEST_HTML_FR = [  # pytest-html's own words (its page template), in French for a French run
+    (r"<h2>Summary</h2>", "<h2>Synthèse</h2>"),
+    (r"<h2>Environment</h2>", "<h2>Environnement</h2>"),
+    (r"<p>Report generated on (\S+) at (\S+) by ", r"<p>Rapport généré le \1 à \2 par "),
+    (r'<p class="run-count">(\d+) tests? took ([^<]*)\.</p>', r'<p class="run-count">\1 test(s) en \2.</p>'),
+    (r"\(Un\)check the boxes to filter the results\.", "(Dé)cochez les cases pour filtrer les tests."),
+    (r"No results found\. Check the filters\.", "Aucun test. Vérifiez les filtres."),
+    (r">Show all details<", ">Tout déplier<"),
+    (r">Hide all details<", ">Tout replier<"),
+]
+_OUTCOMES_FR = {"Failed": "en échec", "Passed": "réussis", "Skipped": "ignorés", "Expected failures": "échecs attendus",
+                "Unexpected passes": "réussites inattendues", "Errors": "en erreur", "Reruns": "relancés", "Retried": "réessayés"}
 
-    if not waivers:
-        return ""
-    rows = "".join(
-        f"<tr data-requirement='{escape(w['requirement'])}' data-status='{escape(w['status'])}'><td>{escape(w['requirement'])}</td>"
-        f"<td>{escape(label('waiver_' + w['status'], lang))}</td><td>{escape(w['justification'])}</td>"
-        f"<td>{escape(w['approver'])}</td><td>{escape(w['expires'])}</td></tr>"
-        for w in waivers
-    )
-    head = "".join(f"<th>{label(k, lang)}</th>" for k in ("requirement", "status", "justification", "approver", "expires"))
-    return f"<h2>{label('waivers', lang)}</h2><table id='enrs-waivers'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+def localized_report(page: str, lang: str) -> str:
+    """report.html with pytest-html's headings and filters in the run's language."""
+    if lang != "fr":
+        return page
+    for pattern, replacement in _PYTEST_HTML_FR_COMPILED:
+        page = pattern.sub(replacement, page, count=1)
+    return re.sub(r'(<span class="\w+">\d+ )(Failed|Passed|Skipped|Expected failures|Unexpected passes|Errors|Reruns|Retried)(,?</span>)',
+                  lambda m: f"{m.group(1)}{_OUTCOMES_FR[m.group(2)]}{m.group(3)}", page)
+
+
+_PYTEST_HTML_FR_COMPILED = [(re.compile(p), r) for p, r in _PYTEST_HTML_FR]

@@ -9,6 +9,7 @@ plain `pytest suites/ --enrs-profile ID` alike; without any --enrs-* option it o
 from __future__ import annotations
 
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,7 @@ class EnrsSession:
         self.waivers: list[Waiver] = []
         self.ignored: list[Ignored] = []  # files the documents walk skipped (docs/results.md)
         self._scope: Scope | None = None
+        self._waived: set[str] | None = None  # requirement ids this candidate's valid waivers cover (report.html)
         if self.active:
             try:
                 self.selected  # load and check the packs, the kit, the target and its scope now: errors are usage errors
@@ -257,7 +259,7 @@ class EnrsSession:
             from harness.html_report import evidence_extra
 
             extras = getattr(report, "extras", [])
-            extras.append(evidence_extra(record, self.redactor))
+            extras.append(evidence_extra(record, self.redactor, self.lang))
             report.extras = extras  # type: ignore[attr-defined]
 
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
@@ -290,23 +292,26 @@ class EnrsSession:
     # -- pytest-html columns -----------------------------------------------------------------
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
-        from harness.html_report import header_cells
+        from harness.html_report import table_header
 
-        cells[1:1] = header_cells(self.lang)
+        cells[:] = table_header(cells, self.lang)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
-        from harness.html_report import row_cells
+        from harness.html_report import table_row, waived_requirements
 
-        cells[1:1] = row_cells(report, self.lang)
+        if self._waived is None:
+            on = date.fromisoformat(self.writer.started[:10]) if self.writer else date.today()
+            self._waived = waived_requirements(self.waivers, self.target.name, self.target.version, on)
+        cells[:] = table_row(report, cells, self.lang, self._waived)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session) -> None:
-        """The candidate's waivers, applied or expired, at the top of the report: never silent."""
-        if self.writer and self.waivers:
-            from harness.html_report import waivers_html
+        """The overall verdict, the blocking requirements and the candidate's waivers (applied or expired) at the top."""
+        if self.writer:
+            from harness.html_report import summary_html
 
-            prefix.append(waivers_html(self.writer.requirement_rows()[1], self.lang))
+            prefix.append(summary_html(*self.writer.requirement_rows(), self.lang))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:

@@ -29,7 +29,7 @@ RESULTS_SCHEMA = "enrs-harness/results/1"
 COMPLETE_EXIT_STATUSES = (0, 1)  # pytest: all passed, some failed
 MAX_TESTS_LISTED = 50
 _EXIT_REASONS = {  # pytest's exit statuses other than 0 and 1, said for people
-    2: ("campagne interrompue (Ctrl-C ou erreur de collecte des tests) ; ", "run interrupted (Ctrl-C or an error collecting the tests); "),
+    2: ("exécution interrompue (Ctrl-C ou erreur de collecte des tests) ; ", "run interrupted (Ctrl-C or an error collecting the tests); "),
     3: ("erreur interne ; ", "internal error; "),
     4: ("erreur d'utilisation ; ", "usage error; "),
     5: ("aucun test collecté ; ", "no test collected; "),
@@ -127,7 +127,7 @@ class RunWriter:
     def _status(self, final: bool) -> tuple[str, str | None]:
         session = self.session
         if not final:
-            return "running", "la campagne de test n'est pas terminée / the test run has not finished"
+            return "running", "l'exécution des tests n'est pas terminée / the test run has not finished"
         if session.exitstatus not in COMPLETE_EXIT_STATUSES:
             fr, en = _EXIT_REASONS.get(session.exitstatus, ("", ""))
             return "interrupted", f"{fr}pytest a terminé avec le code {session.exitstatus} / {en}pytest ended with exit status {session.exitstatus}"
@@ -189,7 +189,12 @@ class RunWriter:
         for name in ("report.html", "junit.xml"):
             partial = self.partial(name)
             if partial.exists():
-                atomic_write_bytes(self.run_dir / name, redact(partial.read_text(encoding="utf-8")).encode("utf-8"))
+                text = redact(partial.read_text(encoding="utf-8"))
+                if name == "report.html":
+                    from harness.html_report import localized_report
+
+                    text = localized_report(text, self.session.lang)
+                atomic_write_bytes(self.run_dir / name, text.encode("utf-8"))
                 partial.unlink()
         results = self.write_results(final=True)
         signer = self.session.signer

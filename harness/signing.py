@@ -283,22 +283,7 @@ def keygen(directory: Path, common_name: str, organisation: str | None = None, d
 
 
 def signature_section(signer: Signer, lang: str) -> str:
-    """The visible block of a signed certificate: who signed, how, and how to check it."""
-    from html import escape
+    """The visible block of a signed certificate (on its first page): who signed, how, and how to check it."""
+    from harness.pages import render
 
-    from harness.i18n import label
-
-    info = signer.describe()
-    hint = ("enrs-harness certificate verify certificate.html --trust issuer-cert.pem — ou tout outil JOSE / openssl (docs/certificates.md)"
-            if lang == "fr" else
-            "enrs-harness certificate verify certificate.html --trust issuer-cert.pem — or any JOSE tool / openssl (docs/certificates.md)")
-    return f"""<section id="signature">
-<h2>{label('signature', lang)}</h2>
-<dl>
-<dt>{label('signature_format', lang)}</dt><dd>JWS (RFC 7515) {escape(info['alg'])}, JSON canonique / canonical JSON (RFC 8785), x5c</dd>
-<dt>{label('issuer', lang)}</dt><dd id="signature-issuer">{escape(info['subject'])}</dd>
-<dt>{label('fingerprint', lang)}</dt><dd><code id="signature-fingerprint">{escape(info['fingerprint'])}</code></dd>
-<dt>{label('validity', lang)}</dt><dd>{escape(info['not_before'])} → {escape(info['not_after'])}</dd>
-<dt>{label('how_to_verify', lang)}</dt><dd><code>{escape(hint)}</code></dd>
-</dl>
-</section>"""
+    return render("signature.html.j2", info=signer.describe(), lang=lang)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,8 +95,17 @@ class _Table:
         return float(value)
 
 
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L"})
+
+
+def transliterate(name: str) -> str:
+    """Latin letters without their accents ("simulateur-défaillant" → "simulateur-defaillant"), so folder names keep their meaning."""
+    decomposed = unicodedata.normalize("NFKD", name.translate(_LIGATURES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def slugify(name: str, taken: set[str]) -> str:
-    base = re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip("-.") or "candidate"
+    base = re.sub(r"[^a-z0-9._-]+", "-", transliterate(name).lower()).strip("-.") or "candidate"
     slug, index = base[:60], 2
     while slug in taken:
         slug, index = f"{base[:56]}-{index}", index + 1

@@ -151,7 +151,7 @@ def run_candidate(campaign: Campaign, candidate: Candidate, folder: Path) -> dic
         except subprocess.TimeoutExpired:
             _stop(process)
             outcome["returncode"] = process.returncode
-            outcome["reason"] = (f"délai dépassé ({candidate.timeout:g} s) : le candidat ne répond pas, campagne interrompue / "
+            outcome["reason"] = (f"délai dépassé ({candidate.timeout:g} s) : le candidat ne répond pas, exécution interrompue / "
                                  f"timed out after {candidate.timeout:g} s: the candidate did not answer, run stopped")
         finally:
             with _LIVE_LOCK:
@@ -169,7 +169,7 @@ def run_candidate(campaign: Campaign, candidate: Candidate, folder: Path) -> dic
             outcome["reason"] = (f"le processus s'est arrêté anormalement (code {outcome['returncode']}) : {why} / "
                                  f"the run's process ended abnormally (exit status {outcome['returncode']}): {why}")
         elif not results["run"]["complete"]:
-            outcome["reason"] = f"campagne incomplète / incomplete run: {results['run'].get('incomplete_reason')}"
+            outcome["reason"] = f"exécution incomplète / incomplete run: {results['run'].get('incomplete_reason')}"
     if results is not None:
         outcome.update(summarise(results))
     if outcome["reason"] is None:

@@ -8,6 +8,7 @@ import shutil
 import textwrap
 from pathlib import Path
 
+from harness.i18n import default_lang
 from harness.packs import PackRegistry
 
 
@@ -26,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def list_packs(args: argparse.Namespace) -> int:
     registry = PackRegistry.load(args.profiles_dir)
-    lang = args.lang or "fr"
+    lang = args.lang or default_lang()
     if args.format == "json":
         print(json.dumps([p.summary() for p in registry.packs.values()], ensure_ascii=False, indent=2))
         return 0
@@ -38,7 +39,7 @@ def list_packs(args: argparse.Namespace) -> int:
 def show_pack(args: argparse.Namespace) -> int:
     registry = PackRegistry.load(args.profiles_dir)
     pack = registry.get(args.pack_id)
-    lang = args.lang or "fr"
+    lang = args.lang or default_lang()
     if args.format == "json":
         print(json.dumps({**pack.summary(), "requirements": [r.to_dict() for r in pack.requirements]}, ensure_ascii=False, indent=2))
         return 0

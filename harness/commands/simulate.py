@@ -43,11 +43,15 @@ def simulate_command(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         atomic_write_text(args.target_file, simulator.target_toml())
-        print("enrs-harness simulate — " + (f"faults: {', '.join(sorted(faults))}" if faults else "conforming / conforme"))
+        from harness.i18n import default_lang
+
+        fr = default_lang() == "fr"
+        state = (f"{'pannes' if fr else 'faults'}: {', '.join(sorted(faults))}" if faults else ("conforme" if fr else "conforming"))
+        print(f"enrs-harness simulate — {state}")
         for endpoint in simulator.endpoints():
             print(f"  {endpoint.name:<9} {endpoint.url}")
-        print(f"  test PKI: {pki.directory}\n  target file: {args.target_file}")
-        print("  Ctrl-C to stop / Ctrl-C pour arrêter", flush=True)
+        print(f"  {'IGC de test' if fr else 'test PKI'}: {pki.directory}\n  {'fichier cible' if fr else 'target file'}: {args.target_file}")
+        print("  Ctrl-C pour arrêter" if fr else "  Ctrl-C to stop", flush=True)
         stop.wait(args.duration)
     except KeyboardInterrupt:
         pass

@@ -67,15 +67,22 @@ def test_run_issues_a_certificate_and_exits_0(tmp_path: Path, packs_dir: Path) -
     result, run_dir = run_demo(tmp_path, packs_dir, "True")
     assert result.returncode == 0, result.stdout + result.stderr
     assert {p.name for p in run_dir.iterdir()} == {"report.html", "results.json", "junit.xml", "certificate.html"}
-    assert "=> Conformance certificate" in result.stdout and str(run_dir / "certificate.html") in result.stdout
+    assert "Overall verdict: CONFORMANT — Conformance certificate" in result.stdout and str(run_dir / "certificate.html") in result.stdout
     assert json.loads((run_dir / "results.json").read_text())["summary"]["certificate_issued"] is True
 
 
 def test_run_with_a_failing_must_exits_1_with_a_nonconformity_report(tmp_path: Path, packs_dir: Path) -> None:
     result, run_dir = run_demo(tmp_path, packs_dir, "False, 'ERR segment missing'")
     assert result.returncode == 1
-    assert "=> Non-conformity report" in result.stdout
-    assert "FAILED     MUST   DEMO-MUST-2" in result.stdout
+    assert "Overall verdict: NOT CONFORMANT — Non-conformity report" in result.stdout
+    assert "  FAILED  MUST  DEMO-MUST-2 — ERR segment missing.\n" in result.stdout  # the reason in words, no exception name
+    # by default: progress and the summary; pytest's failures and tracebacks are in report.html (and behind -v)
+    for noise in ("AssertionError", "Traceback", "FAILURES", "assert False", ".partial", "PytestAssertRewriteWarning"):
+        assert noise not in result.stdout + result.stderr
+    assert len(result.stdout.splitlines()) < 25
+    verbose = harness("run", "--profiles-dir", str(packs_dir), "--profile", "demo", "--suites", str(tmp_path / "suites"),
+                      "--report-dir", str(tmp_path / "reports"), "-v", cwd=tmp_path)
+    assert verbose.returncode == 1 and "ERR segment missing" in verbose.stdout and "AssertionError" in verbose.stdout
     assert "Non-conformity report" in (run_dir / "certificate.html").read_text()
 
 

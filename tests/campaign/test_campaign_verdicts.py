@@ -58,7 +58,7 @@ def test_waivers_matching_nothing_are_listed_on_the_dashboard() -> None:
     problem = {"requirement": "SM-ID", "candidate": "DPI Typo", "justification": "j", "approver": "ARS", "expires": "2099-12-31", "version": None,
                "reason": {"fr": "aucun candidat « DPI Typo » dans la campagne", "en": "no candidate 'DPI Typo' in the campaign"}}
     page = render_dashboard(_data(NOT_CONFORMANT, waiver_problems=[problem]), "en")
-    assert "<table id='waiver-problems'>" in page and "no candidate &#x27;DPI Typo&#x27; in the campaign" in page
+    assert "<table id='waiver-problems'>" in page and "no candidate &#39;DPI Typo&#39; in the campaign" in page
     assert "waiver-problems" not in render_dashboard(_data(NOT_CONFORMANT), "en")
 
 

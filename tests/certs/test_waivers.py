@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -41,6 +42,8 @@ def test_without_waiver_the_requirement_fails(tmp_path: Path, broken_target: Pat
     process, run_dir = toy_run(tmp_path / "r", broken_target)
     assert process.returncode == 1
     assert _verdicts(run_dir)["TOYC-002"] == "FAILED"
+    report = html.unescape((run_dir / "report.html").read_text(encoding="utf-8"))
+    assert 'enrs-verdict v-FAILED' in report and 'enrs-verdict v-WAIVED' not in report
 
 
 def test_valid_waiver_turns_failed_into_waived_everywhere(tmp_path: Path, broken_target: Path, issuer: Path) -> None:
@@ -60,6 +63,7 @@ def test_valid_waiver_turns_failed_into_waived_everywhere(tmp_path: Path, broken
     assert re.search(r"data-verdict=[\"']WAIVED[\"']", certificate) and "<tr data-requirement='TOYC-002' data-status='applied'>" in certificate
     report = (run_dir / "report.html").read_text(encoding="utf-8")
     assert "<table id='enrs-waivers'>" in report and "<tr data-requirement='TOYC-002' data-status='applied'>" in report
+    assert 'enrs-verdict v-WAIVED' in html.unescape(report) and 'enrs-verdict v-FAILED' not in html.unescape(report)  # one verdict column
     verified = cli("certificate", "verify", run_dir / "certificate.html", "--trust", issuer / "issuer-cert.pem", "--format", "json")
     payload = json.loads(verified.stdout)["certificate"]
     assert verified.returncode == 0
