@@ -87,12 +87,13 @@ def _blocking(results: dict[str, Any], reasons: dict[str, str], lang: str) -> li
     from harness.pages import shown
 
     given = results.get("blocking")
-    if given is not None:
-        return [{"id": str(b.get("id") or b.get("path") or b.get("kind", "")), "verdict": str(b.get("verdict", "")),
+    if given is not None:  # artefacts and endpoint checks first: the annex lists only the requirements
+        given = sorted(given, key=lambda b: b.get("kind") == "requirement")
+        return [{"id": str(b.get("id") or b.get("path") or b.get("kind", "")), "kind": str(b.get("kind", "")), "verdict": str(b.get("verdict", "")),
                  "reason": readable_reason(shown(b.get("reason"), lang), lang, 200) if b.get("reason") else ""} for b in given]
     by_id = {r["id"]: r for r in results["requirements"]}
     first = {r["id"]: next((x["reason"] for x in r.get("reasons", []) if x.get("reason")), "") for r in results["requirements"]}
-    return [{"id": rid, "verdict": by_id[rid]["verdict"], "reason": readable_reason(first[rid], lang, 110)}
+    return [{"id": rid, "kind": "requirement", "verdict": by_id[rid]["verdict"], "reason": readable_reason(first[rid], lang, 110)}
             for rid in results["summary"]["blocking"] if rid in by_id]
 
 

@@ -82,7 +82,7 @@ def _not_tested(requirement: Requirement, scope: Scope, validated: Counter[str |
     if status == "running":
         return Verdict.NOT_TESTED, _text("pas encore évaluée (exécution en cours)", "not evaluated yet (run in progress)")
     if status != "complete":
-        return Verdict.NOT_TESTED, _text("la campagne s'est arrêtée avant de l'évaluer", "the run stopped before evaluating it")
+        return Verdict.NOT_TESTED, _text("l'exécution s'est arrêtée avant de l'évaluer", "the run stopped before evaluating it")
     kind = _validator_kind(requirement)
     volet = scope.volet(requirement)
     if volet is not None and volet not in volets_seen:

@@ -26,6 +26,11 @@ ARGPARSE = {
 }
 
 HELP = {
+    "re-issue the CRL of every CA of the test PKI in DIR (with the keys in DIR/private)":
+        "réémet la LCR de chaque AC de la PKI de test de DIR (avec les clés de DIR/private)",
+    "validity of the new CRLs in days (default: 7)": "validité des nouvelles LCR en jours (défaut : 7)",
+    "a CDA volet's version when the document cannot say it (e.g. CR-BIO=2024.01; repeatable)":
+        "version d'un volet CDA quand le document ne peut pas la dire (p. ex. CR-BIO=2024.01 ; répétable)",
     "Conformance test harness for French regional digital health environments (CI-SIS, PGSSI-S).":
         "Banc de test de conformité pour les environnements régionaux de santé numérique (CI-SIS, PGSSI-S).",
     "run a conformance campaign over many candidates": "exécute une campagne de conformité sur plusieurs candidats",

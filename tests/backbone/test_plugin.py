@@ -221,7 +221,7 @@ def test_an_interrupted_run_is_marked_incomplete_and_gets_no_certificate(pyteste
     assert results["run"]["status"] == "interrupted" and results["run"]["complete"] is False
     assert results["summary"]["certificate_issued"] is False
     unjudged = [r for r in results["requirements"] if r["verdict"] == "NOT_TESTED"]
-    assert unjudged and all(r["reason"]["fr"] == "la campagne s'est arrêtée avant de l'évaluer" for r in unjudged)
+    assert unjudged and all(r["reason"]["fr"] == "l'exécution s'est arrêtée avant de l'évaluer" for r in unjudged)
     certificate = (run_dir / "certificate.html").read_text()
     assert "exécution incomplète" in certificate and "campagne" not in certificate and 'data-issued="false"' in certificate
     assert not list(run_dir.glob(".*"))  # no partial file left behind
