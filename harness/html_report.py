@@ -7,7 +7,6 @@ from html import escape
 from typing import Any
 
 from harness.recorder import TestRecord
-from harness.target import Redactor
 
 
 def header_cells(lang: str) -> list[str]:
@@ -25,22 +24,22 @@ def row_cells(report: Any, lang: str) -> list[str]:
     return [f"{one_line}{ids}</td>", f"{one_line}{levels}</td>", f"<td>{sources}</td>", f"<td>{verdict}</td>"]
 
 
-def evidence_html(record: TestRecord, redact: Redactor) -> str:
+def evidence_html(record: TestRecord) -> str:
     parts = []
     if record.reason:
-        parts.append(f"<p><strong>{escape(str(record.verdict))}</strong> — {escape(redact(record.reason))}</p>")
+        parts.append(f"<p><strong>{escape(str(record.verdict))}</strong> — {escape(record.reason)}</p>")
     for artefact in record.artefacts:
         parts.append(f"<p>{escape(artefact.name)} — SHA-256 <code>{artefact.sha256}</code></p>")
     for item in record.evidence:
         content = item.content if isinstance(item.content, str) else json.dumps(item.content, ensure_ascii=False, indent=2)
-        parts.append(f"<details><summary>{escape(item.title)}</summary><pre>{escape(redact(content))}</pre></details>")
+        parts.append(f"<details><summary>{escape(item.title)}</summary><pre>{escape(content)}</pre></details>")
     return "<div class='enrs-evidence'>" + "".join(parts) + "</div>"
 
 
-def evidence_extra(record: TestRecord, redact: Redactor) -> dict[str, Any]:
+def evidence_extra(record: TestRecord) -> dict[str, Any]:
     from pytest_html import extras
 
-    return extras.html(evidence_html(record, redact))
+    return extras.html(evidence_html(record))
 
 
 def waivers_html(waivers: list[dict[str, Any]], lang: str) -> str:

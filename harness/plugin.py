@@ -22,7 +22,7 @@ from harness.recorder import Recorder, TestRecord
 from harness.run import RunWriter, new_run_dir
 from harness.signing import Signer
 from harness.simulator import start_embedded  # imported with the plugin: cryptography must not be re-imported by nested sessions
-from harness.target import Redactor, Target, load_target
+from harness.target import Target, load_target
 from harness.verdicts import Verdict
 from harness.waivers import Waiver, load_waivers
 
@@ -36,6 +36,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--enrs-profile", action="append", default=[], metavar="ID", help="profile pack to evaluate (repeatable; default: all loaded packs)")
     group.addoption("--enrs-profiles-dir", action="append", default=[], metavar="DIR", help="extra folder of profile packs (repeatable)")
     group.addoption("--enrs-target", metavar="FILE", help="target file (TOML) describing the candidate system")
+    group.addoption("--enrs-allow-dir", action="append", default=[], metavar="DIR",
+                    help="folder the target file's document paths may point into, besides the target file's own (repeatable)")
     group.addoption("--enrs-documents", action="append", default=[], metavar="PATH", help="documents and messages to validate (repeatable; overrides the target's)")
     group.addoption("--enrs-report-dir", metavar="DIR", help="folder under which the run folder <UTC timestamp>-<short id> is written")
     group.addoption("--enrs-run-dir", metavar="DIR", help="exact run folder to write (used by campaigns)")
@@ -120,7 +122,7 @@ class EnrsSession:
         if self._target is None:
             path = self.config.option.enrs_target
             if path:
-                self._target = load_target(Path(path))
+                self._target = load_target(Path(path), [Path(d) for d in self.config.option.enrs_allow_dir])
             else:
                 try:
                     self._simulator = start_embedded()
@@ -142,10 +144,6 @@ class EnrsSession:
             if not path.exists():
                 raise pytest.UsageError(HarnessError(f"introuvable : {path}", f"not found: {path}").message(self.lang))
         return given or list(self.target.documents)
-
-    @property
-    def redactor(self) -> Redactor:
-        return Redactor(self.target.secrets() if self.active else [])
 
     # -- collection ------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
@@ -233,7 +231,7 @@ class EnrsSession:
             from harness.html_report import evidence_extra
 
             extras = getattr(report, "extras", [])
-            extras.append(evidence_extra(record, self.redactor))
+            extras.append(evidence_extra(record))
             report.extras = extras  # type: ignore[attr-defined]
 
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
@@ -314,7 +312,7 @@ def _skip_reason(report: pytest.TestReport) -> str | None:
 def enrs(request: pytest.FixtureRequest) -> Recorder:
     """Records evidence, artefacts and explicit requirement verdicts for the current test."""
     session = session_of(request.config)
-    return Recorder(session.record_for(request.node), session.registry, session.redactor, session.lang)
+    return Recorder(session.record_for(request.node), session.registry, session.lang)
 
 
 @pytest.fixture(scope="session")
