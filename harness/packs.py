@@ -16,6 +16,7 @@ from harness.errors import HarnessError
 from harness.config_schema import validate_config
 from harness.fileio import read_toml
 from harness.resources import bundled_dir
+from harness.safe_regex import UnsafePattern, compile_pattern, pattern_fields
 
 LEVELS = ("MUST", "SHOULD", "MAY")
 PACK_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -249,6 +250,13 @@ def load_pack(path: Path) -> ProfilePack:
                 settings=reader.table_of("settings"),
             )
         )
+    for table in ("settings", "data"):
+        for where, pattern in pattern_fields(raw.get(table, {}), table):
+            try:
+                compile_pattern(pattern)
+            except UnsafePattern as exc:
+                raise PackError(path, where, f"expression régulière refusée par le moteur sûr (RE2) : {exc}",
+                                f"regular expression refused by the safe engine (RE2): {exc}") from None
     return ProfilePack(
         id=pack_id,
         version=head.string("version"),  # type: ignore[arg-type]
