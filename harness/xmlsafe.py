@@ -33,6 +33,7 @@ class UnsafeOrInvalidXml(HarnessError):
         self.line = line
 
 
+MAX_ELEMENTS = 1_000_000  # an lxml tree takes ~130 bytes per element: this bounds a document's tree to ~150 MB
 DOCTYPE_REFUSED = ("déclaration DOCTYPE refusée (DTD et entités interdites)",
                    "DOCTYPE declaration refused (DTDs and entities are forbidden)")
 
@@ -160,6 +161,10 @@ def parse_xml(data: bytes, max_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> etree._E
     if not looks_like_xml(data):
         raise UnsafeOrInvalidXml("ce n'est pas du XML", "not XML")
     body = readable_bytes(data)
+    markup = body.count(b"<") - body.count(b"</")  # start tags, plus comments and PIs: never fewer than the elements
+    if markup > MAX_ELEMENTS:
+        raise UnsafeOrInvalidXml(f"plus de {MAX_ELEMENTS} éléments ({markup} balises) : au-delà de la limite",
+                                 f"more than {MAX_ELEMENTS} elements ({markup} tags): over the limit")
     try:
         tree = etree.ElementTree(etree.fromstring(body, _parser()))
     except etree.XMLSyntaxError as exc:
