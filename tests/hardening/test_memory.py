@@ -23,7 +23,7 @@ def _many_elements(cda: bytes, count: int) -> bytes:
 
 
 def test_a_document_over_the_element_limit_is_refused_before_any_tree_is_built(conforming_cda, context):
-    data = _many_elements(conforming_cda, MAX_ELEMENTS + 1)  # 5 MB: the parser would build a ~130 MB tree
+    data = _many_elements(conforming_cda, MAX_ELEMENTS + 1)  # 7.5 MB of tiny elements: the tree would take ~700 MB
     with pytest.raises(UnsafeOrInvalidXml, match="over the limit"):
         parse_xml(data)
     report = validate_bytes(data, "big.xml", context)
@@ -33,7 +33,7 @@ def test_a_document_over_the_element_limit_is_refused_before_any_tree_is_built(c
 
 def test_peak_memory_of_a_large_document_stays_bounded(tmp_path: Path, conforming_cda):
     path = tmp_path / "big.xml"
-    path.write_bytes(_many_elements(conforming_cda, 3 * MAX_ELEMENTS))  # 15 MB of tiny elements (was ~400 MB of tree)
+    path.write_bytes(_many_elements(conforming_cda, 3 * MAX_ELEMENTS))  # 22 MB of tiny elements (~600 MB of tree before the limit)
     code = ("import resource, sys; from harness.cli import main\n"
             "try: main(['validate', '--format', 'json', sys.argv[1]])\n"
             "except SystemExit: pass\n"
