@@ -31,6 +31,8 @@ class Finding:
     message_en: str
     location: str | None = None
     line: int | None = None
+    not_listed: int = 0  # on a summary finding ("… and N more"): the N findings it stands for
+
 
     def message(self, lang: str = "fr") -> str:
         return self.message_fr if lang == "fr" else self.message_en
@@ -69,11 +71,18 @@ class CappedFindings(list[Finding]):
 
     def append(self, finding: Finding) -> None:
         requirement = finding.requirement
+        if finding.not_listed:  # a validator's own summary: its count joins ours (one summary per requirement)
+            self._hide(finding, finding.not_listed)
+            return
         if self.kept[requirement] < self.per_requirement and len(self) < self.total:
             self.kept[requirement] += 1
             super().append(finding)
             return
-        self.hidden[requirement] += 1
+        self._hide(finding, 1)
+
+    def _hide(self, finding: Finding, count: int) -> None:
+        requirement = finding.requirement
+        self.hidden[requirement] += count
         worst = self.hidden_severity.get(requirement, Severity.INFO)
         self.hidden_severity[requirement] = finding.severity if _RANK[finding.severity] > _RANK[worst] else worst
 
@@ -88,7 +97,7 @@ class CappedFindings(list[Finding]):
     def closed(self) -> list[Finding]:
         summaries = [Finding(requirement, self.hidden_severity[requirement],
                              f"… et {count} autre(s) constat(s) non listé(s) pour {requirement}",
-                             f"… and {count} more finding(s) not listed for {requirement}")
+                             f"… and {count} more finding(s) not listed for {requirement}", not_listed=count)
                      for requirement, count in self.hidden.items()]
         return list(self) + summaries
 
@@ -101,7 +110,7 @@ def cap_findings(findings: list[Finding]) -> tuple[list[Finding], int]:
     """The findings capped per requirement and per artefact, with how many were left out."""
     if isinstance(findings, CappedFindings):
         return findings.closed(), findings.not_listed
-    if len(findings) <= MAX_FINDINGS_PER_REQUIREMENT:
+    if len(findings) <= MAX_FINDINGS_PER_REQUIREMENT and not any(f.not_listed for f in findings):
         return findings, 0
     capped = CappedFindings(findings)
     return capped.closed(), capped.not_listed
