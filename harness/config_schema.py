@@ -213,9 +213,10 @@ def validate_config(raw: dict[str, Any], kind: str, fail: Fail) -> None:
     schema = _schema_at(_compiled(kind).schema, error.absolute_path)
     schema = schema if "x-en" in schema else error.schema
     fr_kind, en_kind = _kind(error.instance)
-    value = repr(error.instance) if not isinstance(error.instance, (dict, list)) else en_kind
-    raise fail(where, f"{schema.get('x-fr', 'valeur invalide')} attendu, trouvé {fr_kind} {value if fr_kind not in value else ''}".rstrip(),
-               f"expected {schema.get('x-en', 'a valid value')}, found {en_kind} {value if en_kind not in value else ''}".rstrip())
+    secret = kind == "target" and (list(error.absolute_path)[:2] == ["tls", "client_key_password"] or list(error.absolute_path)[:1] == ["auth"])
+    shown = "" if secret or isinstance(error.instance, (dict, list)) else " " + repr(error.instance)[:60]
+    raise fail(where, f"attendu : {schema.get('x-fr', 'une valeur valide')}, trouvé {fr_kind}{shown}",
+               f"expected {schema.get('x-en', 'a valid value')}, found {en_kind}{shown}")
 
 
 def _schema_at(schema: dict[str, Any], path: Any) -> dict[str, Any]:

@@ -86,3 +86,12 @@ def test_validate_on_a_fifo_does_not_hang(tmp_path: Path):
     os.mkfifo(fifo)
     result = run_cli("validate", "--lang", "en", str(fifo), timeout=60)
     assert result.returncode == 2 and "not a regular file" in result.stdout
+
+
+def test_a_secret_of_the_wrong_type_is_not_shown_in_the_error(tmp_path: Path):
+    target = tmp_path / "target.toml"
+    target.write_text('[candidate]\nname = "C"\nvendor = "V"\nversion = "1"\n[auth]\napi_token = 987654321\n', encoding="utf-8")
+    with pytest.raises(HarnessError) as raised:
+        load_target(target)
+    assert "[auth] api_token: expected a non-empty string" in raised.value.en
+    assert "987654321" not in raised.value.en + raised.value.fr
