@@ -21,6 +21,8 @@ from typing import Any
 
 import lxml.html
 from cryptography import x509
+from cryptography.x509.verification import Criticality, ExtensionPolicy, PolicyBuilder, Store, VerificationError
+from jsonschema import Draft202012Validator
 
 from harness.errors import HarnessError
 from harness.fileio import read_bounded, sha256_hex
@@ -30,6 +32,33 @@ from harness.signing import (ALGORITHMS, PAGE_DIGEST_HEADER, SIGNATURE_ELEMENT, 
 from harness.validation import expand_paths
 
 MAX_CERTIFICATE_BYTES = 20 * 1024 * 1024
+MAX_CHAIN_DEPTH = 5
+
+# The shape of what the checks read: a JWS header and payload from a file anyone may have written.
+_STRING = {"type": "string"}
+_NULLABLE = {"type": ["string", "null"]}
+_OBJECTS = lambda *keys: {"type": "array", "items": {"type": "object", "required": list(keys), "properties": {k: _STRING for k in keys}}}  # noqa: E731
+HEADER_SCHEMA = Draft202012Validator({"type": "object", "required": ["alg", "x5c"], "properties": {
+    "alg": _STRING, "x5c": {"type": "array", "minItems": 1, "maxItems": MAX_CHAIN_DEPTH + 1, "items": _STRING}}})
+PAYLOAD_SCHEMA = Draft202012Validator({"type": "object", "properties": {
+    "certificate_id": _NULLABLE, "harness_version": _NULLABLE, "started": _NULLABLE, "finished": _NULLABLE, "status": _NULLABLE,
+    "issued": {"type": ["boolean", "null"]},
+    "candidate": {"type": "object", "properties": {"name": _NULLABLE, "vendor": _NULLABLE, "version": _NULLABLE}},
+    "profiles": {"type": "array", "items": {"type": "object", "properties": {"id": _NULLABLE, "version": _NULLABLE}}},
+    "requirements": _OBJECTS("id", "level", "verdict"),
+    "artefacts": _OBJECTS("name", "sha256"),
+    "waivers": _OBJECTS("requirement", "status", "justification", "approver", "expires"),
+}})
+
+
+def _shape_problem(validator: Draft202012Validator, value: Any, what_fr: str, what_en: str, result: "Verification") -> bool:
+    """Record a problem when `value` does not have the shape the checks read; True when it does."""
+    error = next(iter(sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))), None)
+    if error is None:
+        return True
+    where = "/".join(str(p) for p in error.absolute_path) or "/"
+    result.fail(f"{what_fr} mal formé(e) ({where} : {error.message})", f"malformed {what_en} ({where}: {error.message})")
+    return False
 
 
 @dataclass
@@ -70,6 +99,8 @@ def verify_certificate(path: Path, trusted: list[x509.Certificate], artefacts: S
     header, payload, chain = _check_jws(found[0], result)
     if header is None or payload is None or not chain:
         return result
+    if not _shape_problem(PAYLOAD_SCHEMA, payload, "contenu signé", "signed content", result):
+        return result
     result.payload = payload
     leaf = chain[0]
     result.issuer = {"subject": leaf.subject.rfc4514_string(), "fingerprint": certificate_fingerprint(leaf)}
@@ -94,12 +125,18 @@ def _check_jws(jws: str, result: Verification) -> tuple[dict[str, Any] | None, d
         payload_bytes = b64url_decode(parts[1])
         payload = json.loads(payload_bytes)
         signature = b64url_decode(parts[2])
-        chain = [x509.load_der_x509_certificate(b64url_std(c)) for c in header.get("x5c", [])]
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+    except (ValueError, TypeError, UnicodeDecodeError, RecursionError) as exc:
         result.fail(f"signature illisible : {exc}", f"unreadable signature: {exc}")
         return None, None, []
-    if not isinstance(header, dict) or not isinstance(payload, dict):
-        result.fail("signature mal formée", "malformed signature")
+    if not _shape_problem(HEADER_SCHEMA, header, "en-tête de signature", "signature header", result):
+        return None, None, []
+    if not isinstance(payload, dict):
+        result.fail("contenu signé mal formé (objet JSON attendu)", "malformed signed content (a JSON object expected)")
+        return None, None, []
+    try:
+        chain = [x509.load_der_x509_certificate(b64url_std(c)) for c in header["x5c"]]
+    except (ValueError, TypeError) as exc:
+        result.fail(f"certificat illisible dans x5c : {exc}", f"unreadable certificate in x5c: {exc}")
         return None, None, []
     alg = header.get("alg")
     if alg not in ALGORITHMS:
@@ -130,35 +167,50 @@ def b64url_std(text: str) -> bytes:
 def _signed_time(payload: dict[str, Any]) -> dt.datetime | None:
     value = payload.get("finished") or payload.get("started")
     try:
-        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return None
+    return when if when.tzinfo is not None else None
 
 
 # -- 2. the issuer ------------------------------------------------------------------------------
 def _check_trust(chain: list[x509.Certificate], trusted: list[x509.Certificate], at: dt.datetime | None, result: Verification) -> None:
+    """The issuer is trusted at the signing time (docs/certificates.md, "Vérification / Verification").
+
+    Either the issuer's certificate is itself one of the `--trust` certificates (pinned), or a
+    certification path from it to one of them is validated by cryptography's X.509 path
+    validation: every CA of the path has basicConstraints CA:TRUE (and keyCertSign when it has a
+    keyUsage), path lengths are respected, and every certificate of the path, the trust anchor
+    included, is valid at the signing time.
+    """
     leaf = chain[0]
     if not trusted:
         result.fail("émetteur non vérifié : aucun certificat de confiance donné (--trust)",
                     "issuer not verified: no trusted certificate given (--trust)")
         return
-    trusted_fps = {certificate_fingerprint(t) for t in trusted}
-    path_ok = False
-    for index, cert in enumerate(chain):
-        if certificate_fingerprint(cert) in trusted_fps or any(_issued_by(cert, t) for t in trusted):
-            path_ok = True
-            break
-        if index + 1 >= len(chain) or not _issued_by(cert, chain[index + 1]):
-            break
-    if not path_ok:
-        result.fail(f"émetteur non reconnu : {leaf.subject.rfc4514_string()} (empreinte {certificate_fingerprint(leaf)}) "
-                    "n'est ni un certificat de confiance ni émis par l'un d'eux",
-                    f"untrusted issuer: {leaf.subject.rfc4514_string()} (fingerprint {certificate_fingerprint(leaf)}) "
-                    "is neither a trusted certificate nor issued by one")
+    if at is None:
+        result.fail("date de signature absente ou illisible (finished/started, avec fuseau) : validité de l'émetteur invérifiable",
+                    "signing time missing or unreadable (finished/started, with a time zone): the issuer's validity cannot be checked")
         return
-    if at is not None and not leaf.not_valid_before_utc <= at <= leaf.not_valid_after_utc:
+    if not leaf.not_valid_before_utc <= at <= leaf.not_valid_after_utc:
         result.fail(f"le certificat de l'émetteur n'était pas valide au moment de la signature ({at.isoformat()})",
                     f"the issuer's certificate was not valid when the certificate was signed ({at.isoformat()})")
+        return
+    for cert in chain[1:]:
+        if not cert.not_valid_before_utc <= at <= cert.not_valid_after_utc:
+            subject = cert.subject.rfc4514_string()
+            result.fail(f"le certificat {subject} de la chaîne n'était pas valide au moment de la signature ({at.isoformat()})",
+                        f"the chain's certificate {subject} was not valid when the certificate was signed ({at.isoformat()})")
+            return
+    pinned = certificate_fingerprint(leaf) in {certificate_fingerprint(t) for t in trusted}
+    if not pinned:
+        problem = _path_problem(leaf, chain[1:], trusted, at)
+        if problem:
+            result.fail(f"émetteur non reconnu : {leaf.subject.rfc4514_string()} (empreinte {certificate_fingerprint(leaf)}) : "
+                        f"aucun chemin de certification valide au {at.isoformat()} vers un certificat de confiance ({problem})",
+                        f"untrusted issuer: {leaf.subject.rfc4514_string()} (fingerprint {certificate_fingerprint(leaf)}): "
+                        f"no valid certification path at {at.isoformat()} to a trusted certificate ({problem})")
+            return
     try:
         usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
         if not (usage.digital_signature or usage.content_commitment):
@@ -166,6 +218,50 @@ def _check_trust(chain: list[x509.Certificate], trusted: list[x509.Certificate],
                         "the issuer's certificate does not allow signing (keyUsage)")
     except x509.ExtensionNotFound:
         pass
+    try:
+        if leaf.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+            result.fail("le certificat de l'émetteur est celui d'une autorité (CA:TRUE), pas d'un signataire",
+                        "the issuer's certificate is a certification authority's (CA:TRUE), not a signer's")
+    except x509.ExtensionNotFound:
+        pass
+
+
+def _path_problem(leaf: x509.Certificate, intermediates: list[x509.Certificate], trusted: list[x509.Certificate], at: dt.datetime) -> str | None:
+    """Why no certification path from `leaf` to a trusted certificate is valid at `at`; None when one is."""
+    anchors = [t for t in trusted if _is_ca(t)]
+    if not anchors:
+        return "aucun certificat de confiance n'est une autorité (CA:TRUE) / no trusted certificate is a certification authority (CA:TRUE)"
+    verifier = (PolicyBuilder().store(Store(anchors)).time(at.astimezone(dt.UTC).replace(tzinfo=None)).max_chain_depth(MAX_CHAIN_DEPTH)
+                .extension_policies(ca_policy=_CA_POLICY, ee_policy=ExtensionPolicy.permit_all())
+                .build_client_verifier())
+    try:
+        verifier.verify(leaf, intermediates)
+    except VerificationError as exc:
+        return str(exc)
+    return None
+
+
+def _require_ca(_policy: Any, _cert: x509.Certificate, value: x509.BasicConstraints) -> None:
+    if not value.ca:
+        raise ValueError("basicConstraints CA:FALSE: not a certification authority")
+
+
+def _require_cert_sign(_policy: Any, _cert: x509.Certificate, value: x509.KeyUsage | None) -> None:
+    if value is not None and not value.key_cert_sign:
+        raise ValueError("keyUsage without keyCertSign: may not certify keys")
+
+
+# A certification authority of the path: CA:TRUE, and keyCertSign when it has a keyUsage (RFC 5280 §4.2.1.3, 4.2.1.9).
+_CA_POLICY = (ExtensionPolicy.permit_all()
+              .require_present(x509.BasicConstraints, Criticality.AGNOSTIC, _require_ca)
+              .may_be_present(x509.KeyUsage, Criticality.AGNOSTIC, _require_cert_sign))
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
 
 
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:

@@ -14,7 +14,6 @@ from markupsafe import Markup
 from harness.i18n import label
 from harness.pages import render
 from harness.recorder import TestRecord
-from harness.target import Redactor
 from harness.waivers import Waiver
 
 _HEADINGS = {"Test": ("Test", "Test"), "Duration": ("Durée", "Duration")}
@@ -64,27 +63,17 @@ def summary_html(rows: list[dict[str, Any]], waivers: list[dict[str, Any]], lang
                   reasons={r["id"]: _reasons(r, lang) for r in blocking + review}, waivers=waivers)
 
 
-def evidence_html(record: TestRecord, redact: Redactor, lang: str = "fr") -> str:
-    evidence = [{"title": redact(item.title), "content": _redacted(item.content, redact)} for item in record.evidence]
-    return render("evidence.html.j2", record=record, evidence=evidence, reason=redact(record.reason or ""), lang=lang,
+def evidence_html(record: TestRecord, lang: str = "fr") -> str:
+    """A test's evidence as readable tables; the target's secrets are `Secret` objects, shown as *** wherever they appear."""
+    evidence = [{"title": item.title, "content": item.content} for item in record.evidence]
+    return render("evidence.html.j2", record=record, evidence=evidence, reason=record.reason or "", lang=lang,
                   verdict=str(record.verdict) if record.verdict else "")
 
 
-def _redacted(value: Any, redact: Redactor) -> Any:
-    """Every text of an evidence item with the candidate's secrets removed (the structure left as it is)."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {k: _redacted(v, redact) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_redacted(v, redact) for v in value]
-    return value
-
-
-def evidence_extra(record: TestRecord, redact: Redactor, lang: str = "fr") -> dict[str, Any]:
+def evidence_extra(record: TestRecord, lang: str = "fr") -> dict[str, Any]:
     from pytest_html import extras
 
-    return extras.html(evidence_html(record, redact, lang))
+    return extras.html(evidence_html(record, lang))
 
 
 _PYTEST_HTML_FR = [  # pytest-html's own words (its page template), in French for a French run

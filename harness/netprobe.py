@@ -249,7 +249,7 @@ def base_options(target: Target, **changes: object) -> TlsOptions:
     """What every probe offers by default: the target's client certificate, when it has one."""
     tls = target.tls
     client = (tls.client_cert, tls.client_key or tls.client_cert) if tls.client_cert else None
-    options = TlsOptions(client_cert=client, client_key_password=tls.client_key_password)
+    options = TlsOptions(client_cert=client, client_key_password=tls.client_key_password.reveal() if tls.client_key_password else None)
     for name, value in changes.items():
         setattr(options, name, value)
     return options

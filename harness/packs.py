@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.config_schema import validate_config
 from harness.fileio import read_toml
 from harness.resources import bundled_dir
+from harness.safe_regex import UnsafePattern, compile_pattern, pattern_fields
 
 LEVELS = ("MUST", "SHOULD", "MAY")
 PACK_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -186,10 +188,23 @@ def _read_source(path: Path, where: str, table: Any, fallback: Source | None) ->
     return Source(document, version, str(date), reader.string("url", required=False))
 
 
+def _requirement_named(raw: dict[str, Any], where: str) -> str:
+    """`[[requirements]] #2 level` as `exigence/requirement DEMO-2, champ/field 'level'` when the entry has an id."""
+    match = re.fullmatch(r"\[\[requirements\]\] #(\d+) ?(.*)", where)
+    entries = raw.get("requirements")
+    if not match or not isinstance(entries, list):
+        return where
+    entry = entries[int(match[1]) - 1]
+    if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+        return where
+    return f"exigence/requirement {entry['id']}" + (f", champ/field '{match[2]}'" if match[2] else "")
+
+
 def load_pack(path: Path) -> ProfilePack:
     """Load and validate one profile pack file."""
     path = Path(path)
     raw = read_toml(path, lambda fr, en: PackError(path, "fichier/file", fr, en))
+    validate_config(raw, "pack", lambda where, fr, en: PackError(path, _requirement_named(raw, where), fr, en))
     top = _Reader(path, "fichier/file", raw, TOP_LEVEL_KEYS)
     if "pack" not in raw:
         top.fail("table [pack] absente", "missing [pack] table", "pack")
@@ -235,6 +250,13 @@ def load_pack(path: Path) -> ProfilePack:
                 settings=reader.table_of("settings"),
             )
         )
+    for table in ("settings", "data"):
+        for where, pattern in pattern_fields(raw.get(table, {}), table):
+            try:
+                compile_pattern(pattern)
+            except UnsafePattern as exc:
+                raise PackError(path, where, f"expression régulière refusée par le moteur sûr (RE2) : {exc}",
+                                f"regular expression refused by the safe engine (RE2): {exc}") from None
     return ProfilePack(
         id=pack_id,
         version=head.string("version"),  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ from harness.run import RunWriter, new_run_dir
 from harness.scope import Scope
 from harness.signing import Signer
 from harness.simulator import start_embedded  # imported with the plugin: cryptography must not be re-imported by nested sessions
-from harness.target import Endpoint, Redactor, Target, load_target
+from harness.target import Endpoint, Target, load_target
 from harness.validation import Ignored
 from harness.verdicts import Verdict
 from harness.waivers import Waiver, load_waivers
@@ -39,6 +39,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--enrs-profile", action="append", default=[], metavar="ID", help="profile pack to evaluate (repeatable; default: all loaded packs)")
     group.addoption("--enrs-profiles-dir", action="append", default=[], metavar="DIR", help="extra folder of profile packs (repeatable)")
     group.addoption("--enrs-target", metavar="FILE", help="target file (TOML) describing the candidate system")
+    group.addoption("--enrs-allow-dir", action="append", default=[], metavar="DIR",
+                    help="folder the target file's document paths may point into, besides the target file's own (repeatable)")
     group.addoption("--enrs-documents", action="append", default=[], metavar="PATH", help="documents and messages to validate (repeatable; overrides the target's)")
     group.addoption("--enrs-report-dir", metavar="DIR", help="folder under which the run folder <UTC timestamp>-<short id> is written")
     group.addoption("--enrs-run-dir", metavar="DIR", help="exact run folder to write (used by campaigns)")
@@ -136,7 +138,7 @@ class EnrsSession:
         if self._target is None:
             path = self.config.option.enrs_target
             if path:
-                self._target = load_target(Path(path))
+                self._target = load_target(Path(path), [Path(d) for d in self.config.option.enrs_allow_dir])
             else:
                 try:
                     self._simulator = start_embedded()
@@ -167,10 +169,6 @@ class EnrsSession:
             if not path.exists():
                 raise pytest.UsageError(HarnessError(f"introuvable : {path}", f"not found: {path}").message(self.lang))
         return given or list(self.target.documents)
-
-    @property
-    def redactor(self) -> Redactor:
-        return Redactor(self.target.secrets() if self.active else [])
 
     # -- collection ------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
@@ -259,7 +257,7 @@ class EnrsSession:
             from harness.html_report import evidence_extra
 
             extras = getattr(report, "extras", [])
-            extras.append(evidence_extra(record, self.redactor, self.lang))
+            extras.append(evidence_extra(record, self.lang))
             report.extras = extras  # type: ignore[attr-defined]
 
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
@@ -354,7 +352,7 @@ def _skip_reason(report: pytest.TestReport) -> str | None:
 def enrs(request: pytest.FixtureRequest) -> Recorder:
     """Records evidence, artefacts and explicit requirement verdicts for the current test."""
     session = session_of(request.config)
-    return Recorder(session.record_for(request.node), session.registry, session.redactor, session.lang)
+    return Recorder(session.record_for(request.node), session.registry, session.lang)
 
 
 @pytest.fixture(scope="session")

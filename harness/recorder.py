@@ -11,7 +11,6 @@ from harness.fileio import sha256_hex
 from harness.findings import ArtefactReport, Finding, Severity
 from harness.outcomes import Aborted, NotApplicable
 from harness.packs import PackRegistry
-from harness.target import Redactor
 from harness.verdicts import Verdict
 
 MAX_EVIDENCE_CHARS = 8000
@@ -89,21 +88,22 @@ class TestRecord:
 class Recorder:
     """The `enrs` fixture: what a test uses to leave evidence and verdicts."""
 
-    def __init__(self, record: TestRecord, registry: PackRegistry, redactor: Redactor, lang: str = "fr") -> None:
+    def __init__(self, record: TestRecord, registry: PackRegistry, lang: str = "fr") -> None:
         self._record = record
         self._lang = lang
         self._registry = registry
-        self._redact = redactor
 
     def evidence(self, title: str, content: Any) -> None:
-        """Attach evidence (a text excerpt or JSON-able data); secrets are redacted, long texts cut."""
+        """Attach evidence (a text excerpt or JSON-able data); long texts cut.
+
+        The target's secrets are `harness.target.Secret` objects: they show as *** in any text or data.
+        """
         if isinstance(content, str):
-            content = self._redact(content)
             if len(content) > MAX_EVIDENCE_CHARS:
                 content = content[:MAX_EVIDENCE_CHARS] + f"\n… [{len(content) - MAX_EVIDENCE_CHARS} caractères coupés / characters cut]"
-        elif self._redact:
-            content = json.loads(self._redact(json.dumps(content, default=str, ensure_ascii=False)))
-        self._record.evidence.append(Evidence(self._redact(title), content))
+        else:
+            content = json.loads(json.dumps(content, default=str, ensure_ascii=False))  # a Secret becomes ***
+        self._record.evidence.append(Evidence(str(title), content))
 
     def exchange(self, title: str, request: bytes | str, response: bytes | str | None) -> None:
         """Attach a request/response excerpt."""
@@ -126,7 +126,7 @@ class Recorder:
         current = self._record.explicit.get(requirement_id)
         if current is not None and current[0] is Verdict.FAILED:
             return  # a failure is never overwritten by a later verdict
-        self._record.explicit[requirement_id] = (verdict, self._redact(reason) if reason else None)
+        self._record.explicit[requirement_id] = (verdict, str(reason) if reason else None)
 
     def artefact_report(self, report: ArtefactReport, display_name: str | None = None) -> None:
         """Record a validated artefact: its hash, its findings as evidence and a verdict for each requirement its rules evaluated."""
@@ -145,10 +145,10 @@ class Recorder:
                 self.requirement(requirement_id, Verdict.PASSED)
 
     def abort(self, reason: str) -> NoReturn:
-        raise Aborted(self._redact(reason))
+        raise Aborted(str(reason))
 
     def not_applicable(self, reason: str) -> NoReturn:
-        raise NotApplicable(self._redact(reason))
+        raise NotApplicable(str(reason))
 
 
 def _evidence_of(report: dict[str, Any]) -> dict[str, Any]:

@@ -100,7 +100,7 @@ class RunWriter:
                     "release": platform.release(),
                     "machine": platform.machine(),
                 },
-                "command": [session.redactor(a) for a in session.config.invocation_params.args],
+                "command": list(session.config.invocation_params.args),
                 "kit": self.kit,
             },
             "candidate": session.target.public_dict(),
@@ -177,7 +177,7 @@ class RunWriter:
         results = self.results(final)
         # Snapshots while running are compact (they are rewritten); the final file is indented for people.
         text = json.dumps(results, ensure_ascii=False, default=str, indent=1 if final else None, separators=None if final else (",", ":"))
-        atomic_write_text(self.run_dir / "results.json", self.session.redactor(text))
+        atomic_write_text(self.run_dir / "results.json", text)
         return results
 
     def finish(self) -> dict[str, Any]:
@@ -185,11 +185,10 @@ class RunWriter:
         from harness.certificate import render_certificate
 
         self.finished = utc_now()
-        redact = self.session.redactor
         for name in ("report.html", "junit.xml"):
             partial = self.partial(name)
             if partial.exists():
-                text = redact(partial.read_text(encoding="utf-8"))
+                text = partial.read_text(encoding="utf-8")
                 if name == "report.html":
                     from harness.html_report import localized_report
 
@@ -199,14 +198,14 @@ class RunWriter:
         results = self.write_results(final=True)
         signer = self.session.signer
         if signer is None:
-            page = redact(render_certificate(results, self.session.lang))
+            page = render_certificate(results, self.session.lang)
         else:
             from harness.certificate import certificate_payload
             from harness.signing import EMPTY_SIGNATURE_ELEMENT, sign_page, signature_section
 
-            page = redact(render_certificate(results, self.session.lang, extra_head=EMPTY_SIGNATURE_ELEMENT,
-                                             extra_body=signature_section(signer, self.session.lang)))
-            payload = json.loads(redact(json.dumps(certificate_payload(results), ensure_ascii=False)))
+            page = render_certificate(results, self.session.lang, extra_head=EMPTY_SIGNATURE_ELEMENT,
+                                      extra_body=signature_section(signer, self.session.lang))
+            payload = certificate_payload(results)
             page = sign_page(page, payload, signer)
         atomic_write_text(self.run_dir / "certificate.html", page)
         return results

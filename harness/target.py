@@ -1,29 +1,56 @@
 """The candidate system under test, described by a TOML target file (see docs/target-file.md).
 
-Secrets (key passwords, tokens) are kept out of everything the harness writes: `public_dict()`
-redacts them and `Redactor` scrubs their values from any evidence text.
+Secrets (key passwords, tokens) are known by their place in the file (`SECRET_FIELDS`): they are
+held as `Secret` objects, which print as `***` anywhere (evidence, reasons, reports) and give
+their value only to the code that uses it (`reveal()`); `public_dict()` shows `***` in their place.
+Nothing is ever replaced in rendered text.
 """
 
 from __future__ import annotations
 
-import html
-import json
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.config_schema import validate_config
 from harness.errors import HarnessError
-from harness.fileio import read_toml
+from harness.fileio import confined_path, read_toml
 from harness.resources import bundled_dir
 from harness.scope import ROLES, DeclaredScope
 
-SECRET_KEY = re.compile(r"(password|passphrase|secret|token|api[_-]?key|credential)", re.IGNORECASE)
 REDACTED = "***"
+SECRET_FIELDS = {("tls", "client_key_password")}  # plus every value of the [auth] table
 PROTOCOLS = ("mllp", "mllp+tls", "http", "https")
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 10.0
 DEFAULT_EXCHANGE_TIMEOUT = 30.0  # connect + TLS + request + response, whatever each step's own timeout
+
+
+class Secret:
+    """A secret of the target file: shows as *** (str, repr, format, JSON via str); `reveal()` gives the value."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __str__(self) -> str:
+        return REDACTED
+
+    __repr__ = __str__
+
+    def __format__(self, spec: str) -> str:
+        return REDACTED
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
 
 
 @dataclass(frozen=True)
@@ -45,7 +72,7 @@ class TlsMaterial:
     ca_bundle: Path | None = None
     client_cert: Path | None = None
     client_key: Path | None = None
-    client_key_password: str | None = field(default=None, repr=False)
+    client_key_password: Secret | None = None
     server_name: str | None = None
 
 
@@ -67,9 +94,10 @@ class Target:
     documents: tuple[Path, ...] = ()
     source: Path | None = None
     embedded: bool = False
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)  # the file, every secret a `Secret`
     settings: dict[str, Any] = field(default_factory=dict)
     scope: DeclaredScope | None = None  # the certification scope the target file declares ([scope])
+    auth: dict[str, Secret] = field(default_factory=dict)  # credentials for the candidate's endpoints
 
     def endpoint(self, name: str) -> Endpoint:
         for endpoint in self.endpoints:
@@ -79,9 +107,6 @@ class Target:
 
     def endpoints_for(self, *protocols: str) -> list[Endpoint]:
         return [e for e in self.endpoints if e.protocol in protocols]
-
-    def secrets(self) -> list[str]:
-        return [v for v in _secret_values(self.raw) if v]
 
     def public_dict(self) -> dict[str, Any]:
         """The identity and configuration of the candidate, with every secret redacted."""
@@ -95,125 +120,82 @@ class Target:
             "timeouts": {"connect": self.timeouts.connect, "read": self.timeouts.read, "exchange": self.timeouts.exchange},
             "documents": [str(p) for p in self.documents],
             "scope": {"roles": list(self.scope.roles), "profiles": list(self.scope.profiles), "volets": list(self.scope.volets)} if self.scope else None,
-            "configuration": _redact(self.raw),
+            "configuration": _public(self.raw),
         }
 
 
-def _redact(value: Any, key: str = "") -> Any:
+def _public(value: Any) -> Any:
+    """The configuration as it may be shown: every `Secret` replaced by *** (in the data, not in any text)."""
     if isinstance(value, dict):
-        return {k: _redact(v, k) for k, v in value.items()}
+        return {k: _public(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_redact(v, key) for v in value]
-    return REDACTED if SECRET_KEY.search(key) else value
+        return [_public(v) for v in value]
+    return REDACTED if isinstance(value, Secret) else value
 
 
-def _secret_values(value: Any, key: str = "") -> list[str]:
-    if isinstance(value, dict):
-        return [s for k, v in value.items() for s in _secret_values(v, k)]
-    if isinstance(value, list):
-        return [s for v in value for s in _secret_values(v, key)]
-    return [str(value)] if SECRET_KEY.search(key) and value not in (None, "") else []
-
-
-class Redactor:
-    """Replaces every secret value of the target in texts that reach a report."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        forms = set()
-        for secret in secrets:
-            if len(secret) >= 3:  # also the forms a secret takes once escaped in JSON or HTML
-                json_form = json.dumps(secret)[1:-1]
-                forms.update({secret, html.escape(secret), json_form, html.escape(json_form)})
-        self._secrets = sorted(forms, key=len, reverse=True)
-
-    def __bool__(self) -> bool:
-        """Whether there is anything to redact."""
-        return bool(self._secrets)
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+def _hide_secrets(raw: dict[str, Any]) -> dict[str, Any]:
+    """The file's content with each secret field held as a `Secret`."""
+    hidden = {k: dict(v) if isinstance(v, dict) else v for k, v in raw.items()}
+    for table, key in SECRET_FIELDS:
+        if key in hidden.get(table, {}):
+            hidden[table][key] = Secret(hidden[table][key])
+    if "auth" in hidden:
+        hidden["auth"] = {k: Secret(v) for k, v in hidden["auth"].items()}
+    return hidden
 
 
 def _fail(path: Path, where: str, fr: str, en: str) -> HarnessError:
     return HarnessError(f"fichier cible {path} : {where} : {fr}", f"target file {path}: {where}: {en}")
 
 
-def _path(base: Path, value: Any, path: Path, where: str) -> Path:
-    if not isinstance(value, str) or not value:
-        raise _fail(path, where, "doit être un chemin", "must be a path")
-    resolved = (base / value).resolve()
-    if not resolved.exists():
-        raise _fail(path, where, f"{resolved} n'existe pas", f"{resolved} does not exist")
-    return resolved
+def load_target(path: Path, allowed_roots: Iterable[Path] = ()) -> Target:
+    """Read and check a target file; relative paths are relative to the file's folder.
 
-
-def _timeout(value: Any, path: Path, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 600:
-        raise _fail(path, where, "doit être un nombre de secondes entre 0 et 600", "must be a number of seconds between 0 and 600")
-    return float(value)
-
-
-def load_target(path: Path) -> Target:
-    """Read and check a target file; relative paths are relative to the file's folder."""
+    Document paths must lie inside the target file's folder, the bundled samples or one of
+    `allowed_roots` (folders the user named on the command line): a target file never makes the
+    harness read /etc.
+    """
     path = Path(path)
     raw = read_toml(path, lambda fr, en: _fail(path, "fichier/file", fr, en))
+    validate_config(raw, "target", lambda where, fr, en: _fail(path, where, fr, en))
     base = path.resolve().parent
-    candidate = raw.get("candidate")
-    if not isinstance(candidate, dict):
-        raise _fail(path, "[candidate]", "table obligatoire absente", "required table missing")
-    identity = {}
-    for key in ("name", "vendor", "version"):
-        value = candidate.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise _fail(path, f"[candidate] {key}", "texte obligatoire", "required string")
-        identity[key] = value
+    roots = (base, bundled_dir("fixtures"), *(Path(r).resolve() for r in allowed_roots))  # the bundled samples are the harness's own
+    candidate = raw["candidate"]
 
     timeouts_raw = raw.get("timeouts", {})
-    timeouts = Timeouts(
-        connect=_timeout(timeouts_raw.get("connect", DEFAULT_CONNECT_TIMEOUT), path, "[timeouts] connect"),
-        read=_timeout(timeouts_raw.get("read", DEFAULT_READ_TIMEOUT), path, "[timeouts] read"),
-        exchange=_timeout(timeouts_raw.get("exchange", DEFAULT_EXCHANGE_TIMEOUT), path, "[timeouts] exchange"),
-    )
-
-    endpoints = []
-    for index, entry in enumerate(raw.get("endpoints", []), start=1):
-        where = f"[[endpoints]] #{index}"
-        if not isinstance(entry, dict):
-            raise _fail(path, where, "doit être une table", "must be a table")
-        name, protocol, host, port = entry.get("name"), entry.get("protocol"), entry.get("host"), entry.get("port")
-        if not isinstance(name, str) or not name:
-            raise _fail(path, f"{where} name", "texte obligatoire", "required string")
-        if protocol not in PROTOCOLS:
-            raise _fail(path, f"{where} protocol", f"doit être l'un de {', '.join(PROTOCOLS)}", f"must be one of {', '.join(PROTOCOLS)}")
-        if not isinstance(host, str) or not host:
-            raise _fail(path, f"{where} host", "texte obligatoire", "required string")
-        if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-            raise _fail(path, f"{where} port", "doit être un port entre 1 et 65535", "must be a port between 1 and 65535")
-        roles = entry.get("roles", [])
-        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-            raise _fail(path, f"{where} roles", "doit être une liste de textes", "must be a list of strings")
-        endpoints.append(Endpoint(name, protocol, host, port, entry.get("path", "/"), tuple(roles)))
+    timeouts = Timeouts(float(timeouts_raw.get("connect", DEFAULT_CONNECT_TIMEOUT)), float(timeouts_raw.get("read", DEFAULT_READ_TIMEOUT)),
+                        float(timeouts_raw.get("exchange", DEFAULT_EXCHANGE_TIMEOUT)))
+    endpoints = tuple(Endpoint(e["name"], e["protocol"], e["host"], e["port"], e.get("path", "/"), tuple(e.get("roles", ())))
+                      for e in raw.get("endpoints", []))
     names = [e.name for e in endpoints]
     if len(set(names)) != len(names):
         raise _fail(path, "[[endpoints]]", "noms en double", "duplicate names")
 
-    tls_raw = raw.get("tls", {})
+    def existing(value: str, where: str) -> Path:
+        resolved = (base / value).resolve()
+        if not resolved.exists():
+            raise _fail(path, where, f"{resolved} n'existe pas", f"{resolved} does not exist")
+        return resolved
+
+    def document(value: str) -> Path:
+        try:
+            return confined_path(base / value, roots)
+        except HarnessError as exc:
+            raise _fail(path, "[documents] paths", exc.fr, exc.en) from None
+
+    hidden = _hide_secrets(raw)
+    tls_raw = hidden.get("tls", {})
     tls = TlsMaterial(
-        ca_bundle=_path(base, tls_raw["ca_bundle"], path, "[tls] ca_bundle") if "ca_bundle" in tls_raw else None,
-        client_cert=_path(base, tls_raw["client_cert"], path, "[tls] client_cert") if "client_cert" in tls_raw else None,
-        client_key=_path(base, tls_raw["client_key"], path, "[tls] client_key") if "client_key" in tls_raw else None,
+        **{key: existing(tls_raw[key], f"[tls] {key}") for key in ("ca_bundle", "client_cert", "client_key") if key in tls_raw},
         client_key_password=tls_raw.get("client_key_password"),
         server_name=tls_raw.get("server_name"),
     )
-    scope = _scope(raw.get("scope"), path)
-    documents_raw = raw.get("documents", {}).get("paths", [])
-    documents = tuple(_path(base, p, path, "[documents] paths") for p in documents_raw)
+    documents = tuple(document(p) for p in raw.get("documents", {}).get("paths", []))
     return Target(
-        name=identity["name"], vendor=identity["vendor"], version=identity["version"],
-        endpoints=tuple(endpoints), tls=tls, timeouts=timeouts, documents=documents,
-        source=path.resolve(), raw=raw, settings=raw.get("settings", {}), scope=scope,
+        name=candidate["name"], vendor=candidate["vendor"], version=candidate["version"],
+        endpoints=endpoints, tls=tls, timeouts=timeouts, documents=documents,
+        source=path.resolve(), raw=hidden, settings=raw.get("settings", {}), auth=hidden.get("auth", {}),
+        scope=_scope(raw.get("scope"), path),
     )
 
 

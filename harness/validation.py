@@ -27,6 +27,7 @@ from harness.fileio import DEFAULT_MAX_INPUT_BYTES, read_bounded, sha256_hex
 from harness.findings import ArtefactReport
 from harness.packs import PackRegistry, ProfilePack
 from harness.verdicts import ArtefactVerdict
+from harness.xmlsafe import UnsafeOrInvalidXml, looks_like_xml, readable_bytes
 
 SKIPPED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 ARTEFACT_EXTENSIONS = {".xml", ".hl7", ".er7", ".txt"}  # always validated: a non-artefact with these names is ABORTED
@@ -77,12 +78,17 @@ def aborted(path: str, data: bytes, reason_fr: str, reason_en: str, kind: str | 
 def validate_bytes(data: bytes, path: str, context: ValidationContext, kind: str | None = None) -> ArtefactReport:
     """Validate one artefact; `kind` forces the validator instead of detecting it."""
     kind = kind or detect_kind(data)
+    if kind is None and looks_like_xml(data):
+        try:  # XML that no validator recognised: the XML rules may say why (encoding, DOCTYPE)
+            readable_bytes(data)
+        except UnsafeOrInvalidXml as exc:
+            return aborted(path, data, exc.fr, exc.en)
     if kind is None:
         return aborted(path, data, "type d'artefact non reconnu (ni CDA ni HL7 v2)", "unrecognised artefact kind (neither CDA nor HL7 v2)")
     module = validators().get(kind)
     if module is None:
         return aborted(path, data, f"aucun validateur pour le type {kind}", f"no validator for kind {kind}", kind)
-    return module.validate(data, path, context)
+    return module.validate(data, path, context).cap()
 
 
 def validate_file(path: Path, context: ValidationContext) -> ArtefactReport:

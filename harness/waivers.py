@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.config_schema import validate_config
 from harness.fileio import read_toml
 from harness.verdicts import Verdict
 
@@ -57,6 +58,7 @@ def load_waivers(path: Path, known_requirements: set[str] | None = None) -> list
     """Read and check a waivers file; an unknown requirement id is an error (a typo never passes)."""
     path = Path(path)
     raw = read_toml(path, lambda fr, en: _fail(path, "fichier/file", fr, en))
+    validate_config(raw, "waivers", lambda where, fr, en: _fail(path, where, fr, en))
     if set(raw) - {"waivers"}:
         raise _fail(path, "fichier/file", f"table inconnue « {sorted(set(raw) - {'waivers'})[0]} »", f"unknown table '{sorted(set(raw) - {'waivers'})[0]}'")
     entries = raw.get("waivers", [])

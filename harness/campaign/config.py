@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.config_schema import validate_config
 from harness.fileio import read_toml
 
 DEFAULT_TIMEOUT = 1800.0
@@ -117,6 +118,7 @@ def load_campaign(path: Path, output: Path | None = None) -> Campaign:
     """Read and check a campaign file; relative paths are relative to the file's folder."""
     path = Path(path)
     raw = read_toml(path, lambda fr, en: _fail(path, "fichier/file", fr, en))
+    validate_config(raw, "campaign", lambda where, fr, en: _fail(path, where, fr, en))
     if set(raw) - {"campaign", "candidates"}:
         raise _fail(path, "fichier/file", f"table inconnue « {sorted(set(raw) - {'campaign', 'candidates'})[0]} »", "unknown table")
     head = _Table(path, "[campaign]", raw.get("campaign"), CAMPAIGN_KEYS)

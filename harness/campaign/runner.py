@@ -79,6 +79,9 @@ def run_arguments(campaign: Campaign, candidate: Candidate, target: Path, report
     if candidate.target is not None:
         for document in candidate.documents:
             argv += ["--documents", str(document)]
+    else:  # the target file written from the campaign names the campaign's documents: the campaign allows them
+        for document in candidate.documents:
+            argv += ["--allow-dir", str(document)]
     if campaign.waivers:
         argv += ["--waivers", str(campaign.waivers)]
     if campaign.sign_with:
@@ -125,7 +128,7 @@ def run_candidate(campaign: Campaign, candidate: Candidate, folder: Path) -> dic
                                "run_dir": None, "log": str((folder / "run.log").relative_to(folder.parent.parent))}
     try:
         target_file = candidate_target(candidate, folder)
-        target = load_target(target_file)
+        target = load_target(target_file, candidate.documents)
         check_identity(candidate, target)
         outcome.update(vendor=target.vendor, version=target.version)
     except HarnessError as exc:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
+from typing import Any
 
 from lxml import etree
 
 from harness.cda.data import ValueSet
 from harness.cda.engine import Doc, Out
 from harness.cda.xpath import children, has_nf, local, tag
+from harness.safe_regex import compile_pattern
 
-@lru_cache(maxsize=32)
-def regex(pattern: str) -> re.Pattern[str]:
-    """A pattern from the packs' data, compiled once."""
-    return re.compile(pattern)
+
+def regex(pattern: str) -> Any:
+    """A pattern from the packs' data, compiled once by the safe engine (harness.safe_regex: RE2, linear time)."""
+    return compile_pattern(pattern)
 
 
 def header_iter(doc: Doc, *names: str) -> Iterator[etree._Element]:

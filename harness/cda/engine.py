@@ -113,7 +113,7 @@ class Out:
         if self.suppressed:
             self.findings.append(Finding(self.requirement, self.severity,
                                          f"… et {self.suppressed} autre(s) occurrence(s) non listée(s)",
-                                         f"… and {self.suppressed} more occurrence(s) not listed"))
+                                         f"… and {self.suppressed} more occurrence(s) not listed", not_listed=self.suppressed))
         return self.findings
 
 

@@ -60,7 +60,7 @@ def svrl_findings(svrl: str, requirement: str, label: str, tree: etree._ElementT
     hidden = len(found) - len(findings)
     if hidden > 0:
         findings.append(Finding(requirement, Severity.INFO, f"{label} : … et {hidden} autre(s) résultat(s) non listé(s)",
-                                f"{label}: … and {hidden} more result(s) not listed"))
+                                f"{label}: … and {hidden} more result(s) not listed", not_listed=hidden))
     return findings
 
 

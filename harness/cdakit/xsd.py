@@ -89,5 +89,5 @@ def xsd_findings(tree: etree._ElementTree, xsd_path: Path) -> list[Finding]:
     hidden = len(schema.error_log) - len(findings)
     if hidden > 0:
         findings.append(Finding(XSD_REQUIREMENT, Severity.INFO, f"… et {hidden} autre(s) erreur(s) de schéma non listée(s)",
-                                f"… and {hidden} more schema error(s) not listed"))
+                                f"… and {hidden} more schema error(s) not listed", not_listed=hidden))
     return findings

@@ -31,6 +31,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profiles-dir", action="append", default=[], type=Path, metavar="DIR", help="extra folder of profile packs (repeatable)")
     parser.add_argument("--target", type=Path, metavar="FILE", help="target file of the candidate system (default: the embedded reference)")
     parser.add_argument("--documents", action="append", default=[], type=Path, metavar="PATH", help="documents and messages to validate (repeatable)")
+    parser.add_argument("--allow-dir", action="append", default=[], type=Path, metavar="DIR",
+                        help="folder the target file's document paths may point into, besides the target file's own (repeatable)")
     parser.add_argument("--kit", type=Path, metavar="DIR", help="folder laid out like the agency's CDA test kit: documents are also validated with it")
     parser.add_argument("--volet-version", action="append", default=[], metavar="VOLET=VERSION", help="a CDA volet's version when the document cannot say it (e.g. CR-BIO=2024.01; repeatable)")
     parser.add_argument("--suites", action="append", default=[], type=Path, metavar="DIR", help="extra folders of pytest conformance suites (repeatable)")
@@ -57,7 +59,7 @@ def pytest_arguments(args: argparse.Namespace, run_dir: Path, lang: str) -> list
     else:  # progress, then the harness's own summary; the failures' details are in report.html
         argv += ["--tb=no", "--no-summary", "-q"] + (["-q"] if args.quiet else [])
     for option, values in (("--enrs-profile", args.profile), ("--enrs-profiles-dir", args.profiles_dir), ("--enrs-documents", args.documents),
-                           ("--enrs-volet-version", args.volet_version)):
+                           ("--enrs-volet-version", args.volet_version), ("--enrs-allow-dir", args.allow_dir)):
         for value in values:
             argv += [option, str(value)]
     if args.target:

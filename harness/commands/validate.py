@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -62,6 +63,14 @@ def make_context(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | 
                              volet_versions=parse_overrides(volet_versions or []))
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def validate_command(args: argparse.Namespace) -> int:
     from harness.cli import EXIT_ERROR
     from harness.i18n import default_lang
@@ -70,6 +79,12 @@ def validate_command(args: argparse.Namespace) -> int:
     lang = args.lang or default_lang()
     if args.jobs < 1:
         raise HarnessError("--jobs doit être au moins 1", "--jobs must be at least 1")
+    cores = available_cores()
+    if args.jobs > cores:  # more workers than cores only multiplies memory (each holds its documents' trees)
+        note = (f"--jobs {args.jobs} ramené à {cores} (cœurs disponibles)" if lang == "fr"
+                else f"--jobs {args.jobs} capped to {cores} (available cores)")
+        print(f"enrs-harness: {note}", file=sys.stderr)
+        args.jobs = cores
     if args.kit is not None and not args.kit.is_dir():
         raise HarnessError(f"dossier du kit introuvable : {args.kit}", f"kit folder not found: {args.kit}")
     context = make_context(args.profiles_dir, args.profile, args.kit, args.volet_version)  # checks packs and profile ids up front

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from harness.findings import Finding, Severity
+from harness.findings import CappedFindings, Finding, Severity
 from harness.hl7v2 import ids
 from harness.hl7v2.charset import codec_for, looks_like_utf8
 from harness.hl7v2.message import Delimiters, Message, Segment, bad_escapes, location
@@ -94,8 +94,8 @@ def _decode(body: bytes, fs: bytes, findings: list[Finding]) -> tuple[str, str]:
 
 
 def parse(data: bytes) -> tuple[Message, list[Finding]]:
-    """Tokenize one message; return it with the findings of tolerated irregularities."""
-    findings: list[Finding] = []
+    """Tokenize one message; return it with the findings of tolerated irregularities (capped: see CappedFindings)."""
+    findings: list[Finding] = CappedFindings()
     body = unframe(data, findings)
     if body.startswith(_BOM):
         body = body[len(_BOM):]

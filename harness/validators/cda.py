@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 
 from harness.cda import validate_cda
@@ -30,7 +31,7 @@ def _first_element(head: bytes) -> bytes:
             bracket, close = head.find(b"[", start), head.find(b">", start)
             closing = b"]>" if 0 <= bracket < close else b">"
         else:
-            return head[start:]
+            return head[start:start + 512]
         end = head.find(closing, start)
         if end < 0:
             return b""
@@ -39,7 +40,9 @@ def _first_element(head: bytes) -> bytes:
 
 def detect(data: bytes) -> bool:
     """A ClinicalDocument root in the HL7 v3 namespace, or an xsl:stylesheet embedding one."""
-    head = _first_element(data[:65536])
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # sniffed on UTF-8; the parser reads the whole
+        data = data[:131072].decode("utf-16", errors="ignore").encode("utf-8")
+    head = _first_element(data)
     if _HL7 not in data:
         return False
     if _CLINICAL_DOCUMENT.match(head):

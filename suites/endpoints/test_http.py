@@ -10,6 +10,7 @@ import pytest
 
 from harness.netprobe import HttpResponse, NoAnswer, base_options, http_post_oversized, http_request
 from harness.recorder import Recorder
+from harness.safe_regex import compile_pattern
 from harness.target import Endpoint, Target
 
 EVIL_ORIGIN = "https://evil.example"
@@ -190,7 +191,7 @@ def test_no_exposed_paths(https_endpoint: Endpoint, enrs_target: Target, enrs: R
 
 @pytest.mark.requirement("SEC-INPUT-04")
 def test_errors_are_generic(https_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable) -> None:
-    patterns = [re.compile(p) for p in security["error_patterns"]]
+    patterns = [compile_pattern(p) for p in security["error_patterns"]]  # RE2: a pack's pattern never backtracks
     leaks = []
     with reachable():
         responses = [

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import HarnessError
-from harness.target import REDACTED, Redactor, load_target
+from harness.target import REDACTED, Secret, load_target
 
 from .conftest import write
 
@@ -70,14 +70,17 @@ def test_secrets_never_reach_the_public_view(target_file: Path) -> None:
     public = repr(target.public_dict())
     assert "Sup3r-S3cret" not in public and "tok-123456" not in public
     assert target.public_dict()["configuration"]["tls"]["client_key_password"] == REDACTED
-    redact = Redactor(target.secrets())
-    assert redact("password was Sup3r-S3cret, token tok-123456") == f"password was {REDACTED}, token {REDACTED}"
+    assert target.public_dict()["configuration"]["auth"]["api_token"] == REDACTED
+    password, token = target.tls.client_key_password, target.auth["api_token"]
+    assert isinstance(password, Secret) and password.reveal() == "Sup3r-S3cret" and token.reveal() == "tok-123456"
+    assert f"password was {password}, token {token}" == f"password was {REDACTED}, token {REDACTED}"
+    assert repr(target) .count("Sup3r-S3cret") == 0
 
 
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda t: t.replace('name = "ENRS Région Test"\n', ""), "[candidate] name"),
+        (lambda t: t.replace('name = "ENRS Région Test"\n', ""), "[candidate] name: required field missing"),
         (lambda t: t.replace("port = 2575", "port = 70000"), "[[endpoints]] #1 port"),
         (lambda t: t.replace('protocol = "https"', 'protocol = "gopher"'), "[[endpoints]] #2 protocol"),
         (lambda t: t.replace("read = 3.5", "read = -1"), "[timeouts] read"),

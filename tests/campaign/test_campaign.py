@@ -206,7 +206,7 @@ def test_at_most_jobs_candidates_run_at_once(tmp_path: Path, monkeypatch: pytest
     (_candidate("A", vendor="V", version="1", documents=[str(TOY / "documents" / "good")]) * 2, {}, "duplicate name"),
     (_candidate("A", vendor="V", version="1", documents=[str(TOY / "documents" / "good")], colour="red"), {}, "unknown field 'colour'"),
     (_candidate("A", vendor="V", version="1", documents=[str(TOY / "documents" / "good")], profiles=["nope"]), {}, "unknown profile: nope"),
-    (_candidate("A", vendor="V", version="1", documents=[str(TOY / "documents" / "good")]), {"timeout": 0}, "timeout: must be a number"),
+    (_candidate("A", vendor="V", version="1", documents=[str(TOY / "documents" / "good")]), {"timeout": 0}, "timeout: expected a number"),
 ])
 def test_campaign_file_errors(tmp_path: Path, candidates: str, settings: dict, message: str) -> None:
     process = harness("campaign", "run", write_campaign(tmp_path, candidates, **settings))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shutil
 import os
 import subprocess
 import sys
@@ -53,6 +54,11 @@ def toy_run(report_dir: Path, target: Path, *extra: object) -> tuple[subprocess.
 
 
 def write_target(path: Path, name: str, documents: Path, vendor: str = "Éditeur Exemple", version: str = "2.3") -> Path:
+    """A target file whose documents are a copy of `documents` beside it (a target's paths stay in its folder)."""
+    local = path.parent / "documents" / documents.name
+    if not local.exists():
+        shutil.copytree(documents, local)
+    documents = local
     path.write_text(f'[candidate]\nname = "{name}"\nvendor = "{vendor}"\nversion = "{version}"\n\n'
                     f'[documents]\npaths = [{json.dumps(str(documents))}]\n', encoding="utf-8")
     return path

@@ -118,8 +118,8 @@ def test_waiver_for_a_passing_requirement_is_listed_as_not_needed(tmp_path: Path
 
 @pytest.mark.parametrize(("text", "message"), [
     (VALID.replace("TOYC-002", "TOYC-999"), "unknown requirement: TOYC-999"),
-    (VALID.replace('approver = "ARS Exemple, cellule interopérabilité"\n', ""), "required field missing: approver"),
-    (VALID.replace("2099-12-31", '"soon"'), "must be a TOML date"),
+    (VALID.replace('approver = "ARS Exemple, cellule interopérabilité"\n', ""), "[[waivers]] #1 approver: required field missing"),
+    (VALID.replace("2099-12-31", '"soon"'), "expected a TOML date (YYYY-MM-DD), found a string 'soon'"),
     (VALID + 'colour = "blue"\n', "unknown field 'colour'"),
     ("[[waivers]\n", "invalid TOML"),
 ])
