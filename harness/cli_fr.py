@@ -26,6 +26,8 @@ ARGPARSE = {
 }
 
 HELP = {
+    "folder the target file's document paths may point into, besides the target file's own (repeatable)":
+        "dossier où les chemins de documents du fichier cible peuvent mener, en plus du sien (répétable)",
     "re-issue the CRL of every CA of the test PKI in DIR (with the keys in DIR/private)":
         "réémet la LCR de chaque AC de la PKI de test de DIR (avec les clés de DIR/private)",
     "validity of the new CRLs in days (default: 7)": "validité des nouvelles LCR en jours (défaut : 7)",

@@ -119,7 +119,7 @@ def print_blocking_artefacts(term: Any, results: dict[str, Any], lang: str) -> N
     for item in items[:SUMMARY_ROWS]:
         check = f" ({item['test'].rsplit('::', 1)[-1]})" if item["kind"] == "endpoint" and item.get("test") else ""
         term.print(styled(f"  {label(item['verdict'], lang)}  ", "red"),
-                   styled(f"{item['id']}{check} — {readable_reason(item['reason'][lang], lang, REASON_CHARS)}"), sep="")
+                   styled(f"{item['id']}{check} — {readable_reason(item['reason'][lang], lang, REASON_CHARS)}"), sep="", soft_wrap=True)
     if len(items) > SUMMARY_ROWS:
         term.print(styled(f"  … et {len(items) - SUMMARY_ROWS} autres : voir results.json" if fr
                           else f"  … and {len(items) - SUMMARY_ROWS} more: see results.json", "dim"))
@@ -127,7 +127,7 @@ def print_blocking_artefacts(term: Any, results: dict[str, Any], lang: str) -> N
     if ignored:
         term.print(styled(f"Fichiers ignorés ({len(ignored)}) :" if fr else f"Ignored files ({len(ignored)}):", "dim"))
     for skipped in ignored[:SUMMARY_ROWS]:
-        term.print(styled(f"  {skipped['path']} — {skipped['reason'][lang]}", "dim"))
+        term.print(styled(f"  {skipped['path']} — {skipped['reason'][lang]}", "dim"), soft_wrap=True)  # paths stay whole
     if len(ignored) > SUMMARY_ROWS:
         term.print(styled(f"  … et {len(ignored) - SUMMARY_ROWS} autres" if fr else f"  … and {len(ignored) - SUMMARY_ROWS} more", "dim"))
 

@@ -100,7 +100,7 @@ def test_a_truncated_cda_blocks_the_certificate_named_with_its_reason(tmp_path: 
     assert item["reason"]["en"].startswith("malformed XML") and item["reason"]["fr"].startswith("XML mal formé")
     assert "truncated.xml" in process.stdout and "malformed XML" in process.stdout  # the summary names it
     certificate = next((tmp_path / "runs").glob("*/certificate.html")).read_text(encoding="utf-8")
-    assert 'data-issued="false"' in certificate and "data-id='truncated.xml'" in certificate and "malformed XML" in certificate
+    assert 'data-issued="false"' in certificate and 'data-id="truncated.xml"' in certificate and "malformed XML" in certificate
     artefact = next(a for a in results["artefacts"] if a["name"] == "truncated.xml")
     assert artefact["verdict"] == "ABORTED" and "malformed XML" in artefact["reason"]
 
@@ -120,7 +120,7 @@ def test_a_png_is_ignored_with_its_reason_and_listed_and_the_certificate_stands(
     assert results["ignored"] == [{"path": str(tmp_path / "docs" / "logo.png"),
                                    "reason": {"fr": "pas un artefact candidat : extension .png, contenu PNG",
                                               "en": "not a candidate artefact: extension .png, PNG content"}}]
-    assert "logo.png  not a candidate artefact" in process.stdout
+    assert "logo.png — not a candidate artefact" in process.stdout
     assert all(a["name"] != "logo.png" for a in results["artefacts"])
     validated = json.loads(harness("validate", tmp_path / "docs", "--format", "json", "--profile", "ci-sis-cda-header", cwd=tmp_path).stdout)
     assert validated["ignored"] == results["ignored"]  # one policy: validate and run list the same files, for the same reason

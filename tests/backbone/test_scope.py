@@ -94,8 +94,8 @@ def test_a_scope_that_cannot_hold_is_a_clear_error(registry: PackRegistry, decla
 
 @pytest.mark.parametrize(("table", "message"), [
     ('roles = ["mllp-reciever"]', "[scope] roles: unknown role 'mllp-reciever'"),
-    ('roles = "mllp-receiver"', "[scope] roles: must be a list of strings"),
-    ('role = ["mllp-receiver"]', "[scope] role: unknown field (known: roles, profiles, volets)"),
+    ('roles = "mllp-receiver"', "[scope] roles: expected a list of strings, found a string 'mllp-receiver'"),
+    ('role = ["mllp-receiver"]', "[scope] role: unknown field 'role' (did you mean 'roles'?)"),
     ("volets = []", "[scope]: roles or profiles is required"),
 ])
 def test_a_broken_scope_table_is_an_error_naming_the_field(tmp_path: Path, table: str, message: str) -> None:
