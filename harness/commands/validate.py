@@ -35,6 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel worker processes (default 1)")
     parser.add_argument("--lang", choices=("fr", "en"))
+    parser.add_argument("--cluster", metavar="ADDRESS", help="judge on a Dask cluster: a scheduler address (tcp://host:8786) or local[:N] (docs/cluster.md)")
+    parser.add_argument("--cluster-ship", action="store_true", help="with --cluster: send the documents from here even if the workers could read them")
     parser.set_defaults(handler=validate_command)
 
 
@@ -66,7 +68,11 @@ def validate_command(args: argparse.Namespace) -> int:
     files = list(expand_paths(args.paths))
     if not files:
         raise HarnessError("aucun fichier à valider", "no file to validate")
-    if args.jobs == 1 or len(files) == 1:
+    if args.cluster:
+        from harness.cluster import validate_on_cluster
+
+        reports = validate_on_cluster(args.cluster, files, args.profiles_dir, args.profile, args.kit, context, args.cluster_ship, lang)
+    elif args.jobs == 1 or len(files) == 1:
         reports = [validate_file(path, context) for path in files]
     else:
         with ProcessPoolExecutor(args.jobs, initializer=_init_worker, initargs=(args.profiles_dir, args.profile, args.kit)) as pool:
