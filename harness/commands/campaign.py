@@ -19,6 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--jobs", type=int, metavar="N", help="candidates run at the same time (default: the file's, else min(4, CPUs))")
     run.add_argument("--output", type=Path, metavar="DIR", help="folder of the campaign's runs (default: the file's, else reports/campaigns/<id>)")
     run.add_argument("--lang", choices=("fr", "en"))
+    run.add_argument("--cluster", metavar="ADDRESS", help="run each candidate as a task on a Dask cluster: tcp://host:8786 or local[:N] (docs/cluster.md)")
     run.set_defaults(handler=run_command)
 
 
@@ -55,7 +56,7 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"  {outcome['status']:<15} {outcome['name']} ({outcome.get('duration', 0):.1f} s){reason}", flush=True)
 
     signal.signal(signal.SIGTERM, _interrupt)  # stopped from outside: stop the candidates' runs too
-    folder, data = execute(campaign, args.jobs, lang, done)
+    folder, data = execute(campaign, args.jobs, lang, done, args.cluster)
     summary = data["summary"]
     print(f"{'Tableau de bord' if fr else 'Dashboard'}: {folder / 'dashboard.html'}")
     print(f"campaign.json: {folder / 'campaign.json'}")

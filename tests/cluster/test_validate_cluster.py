@@ -147,3 +147,22 @@ def test_unreachable_scheduler_is_a_clear_error_not_a_hang(monkeypatch: pytest.M
     assert main(["validate", str(REPO / "fixtures" / "conforming"), "--cluster", f"tcp://127.0.0.1:{port}", "--lang", "fr"]) == 2
     assert "scheduler Dask injoignable" in capsys.readouterr().err
     assert time.monotonic() - started < 60
+
+
+def test_a_worker_judges_what_it_reads_and_hands_back_what_it_cannot_read(tmp_path: Path) -> None:
+    from harness.cluster import JudgeSettings, fingerprint, judge_chunk
+    from harness.commands.validate import make_context
+    from harness.validation import validate_file
+
+    document = next((REPO / "fixtures" / "nonconforming" / "cda").iterdir())
+    settings = JudgeSettings((), (), None)
+    result = judge_chunk(settings, [(0, "shown/name.xml", str(document), None), (1, "gone.xml", str(tmp_path / "gone.xml"), None),
+                                    (2, "shipped.xml", None, document.read_bytes())])
+    context = make_context([], [], None)
+    assert result["fingerprint"] == fingerprint(context)
+    (i0, read), (i1, unread), (i2, shipped) = result["reports"]
+    expected = validate_file(document, context).to_dict()
+    assert (i0, i1, i2) == (0, 1, 2) and unread is None  # the client ships what a worker cannot read
+    assert read is not None and read.to_dict() == {**expected, "path": "shown/name.xml"}
+    assert shipped is not None and shipped.to_dict() == {**expected, "path": "shipped.xml"}
+    assert judge_chunk(JudgeSettings((), ("no-such-pack",), None), [])["error"][1]  # a worker that cannot load the packs says why
