@@ -1,0 +1,137 @@
+"""`validate` on one machine against `validate --cluster` (Dask). Run by hand (needs the [cluster] extra):
+
+    PYTHONPATH=. python benchmarks/bench_cluster.py [--count 2000] [--kill-check]
+
+Builds a corpus of --count documents (copies of the bundled fixtures: conforming, nonconforming and
+unreadable ones) in a temporary folder, then times the whole command, as a user runs it (start-up,
+JSON output included), for: --jobs 1, --jobs 2, --cluster local:1, --cluster local:2 (an in-process
+LocalCluster) and --cluster tcp://… (a `dask scheduler` and two `dask worker` processes on loopback).
+Every JSON output must be byte for byte the one of --jobs 1. The cluster's overhead per document is
+(time on local:1 − time with --jobs 1) / documents, the fixed start-up cost measured apart on one document.
+
+--kill-check also runs the corpus through the two-worker scheduler, SIGKILLs one worker (and its nanny)
+a few seconds in, and checks that the JSON is still the one of --jobs 1. The load average is printed
+beside the numbers: on a shared machine they move with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def build_corpus(folder: Path, count: int) -> int:
+    sources = sorted(p for p in (REPO / "fixtures").rglob("*") if p.is_file() and p.name != "README.md")
+    for index in range(count):
+        source = sources[index % len(sources)]
+        target = folder / f"batch{index // len(sources):04d}" / source.relative_to(REPO / "fixtures")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    return count
+
+
+def harness(args: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
+    started = time.perf_counter()
+    run = subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, env=env, cwd=cwd)
+    return time.perf_counter() - started, run
+
+
+class Cluster:
+    """A `dask scheduler` and two `dask worker` processes on 127.0.0.1, each in its own process group."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.processes = folder, []
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        scheduler_file = folder / "scheduler.json"
+        self.processes.append(self._spawn(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file)], env))
+        while not scheduler_file.exists():
+            time.sleep(0.2)
+        time.sleep(0.2)
+        self.address = json.loads(scheduler_file.read_text())["address"]
+        for name in ("w0", "w1"):
+            self.processes.append(self._spawn(["worker", self.address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard", "--name", name], env))
+        from distributed import Client
+
+        with Client(self.address) as client:
+            client.wait_for_workers(2, timeout=120)
+
+    def _spawn(self, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "dask", *args], cwd=self.folder, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def kill(self, process: subprocess.Popen[bytes]) -> None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+
+    def close(self) -> None:
+        for process in self.processes:
+            self.kill(process)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--kill-check", action="store_true", help="also kill a worker mid-run and compare the JSON")
+    parser.add_argument("--kill-after", type=float, default=5.0, help="seconds into the run before the kill")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="enrs-bench-cluster-") as scratch:
+        base = Path(scratch)
+        count = build_corpus(base / "docs", options.count)
+        _, one = harness(["validate", "docs/batch0000/conforming/cda", "--format", "json"], base)
+        startup_local, _ = harness(["validate", "docs/batch0000/conforming/cda", "--format", "json"], base)
+        startup_cluster, _ = harness(["validate", "docs/batch0000/conforming/cda", "--format", "json", "--cluster", "local:1"], base)
+        cluster = Cluster(base)
+        try:
+            rows: list[tuple[str, float, float]] = []
+            reference = None
+            for label, extra in (("validate --jobs 1", ["--jobs", "1"]), ("validate --jobs 2", ["--jobs", "2"]),
+                                 ("--cluster local:1", ["--cluster", "local:1"]), ("--cluster local:2", ["--cluster", "local:2"]),
+                                 ("--cluster tcp:// (2 dask workers)", ["--cluster", cluster.address])):
+                seconds, run = harness(["validate", "docs", "--format", "json", *extra], base)
+                reference = reference or run.stdout
+                same = run.stdout == reference
+                rows.append((label + ("" if same else "  ** JSON DIFFERS **"), seconds, os.getloadavg()[0]))
+                print(f"{label:<36} {seconds:8.1f} s {count / seconds:8.1f} docs/s   load {os.getloadavg()[0]:.1f}", flush=True)
+            print(f"\n{count} documents, {os.cpu_count()} CPUs\n")
+            print("| configuration | seconds | documents/s | load (1 min) |\n|---|---:|---:|---:|")
+            for label, seconds, load in rows:
+                print(f"| {label} | {seconds:.1f} | {count / seconds:.1f} | {load:.1f} |")
+            jobs1, local1 = rows[0][1], rows[2][1]
+            fixed = startup_cluster - startup_local
+            print(f"\ncluster start-up (one folder of {len(json.loads(one.stdout)['files'])} documents, local:1 vs local): {fixed:.1f} s")
+            print(f"cluster overhead per document (local:1 vs --jobs 1, start-up removed): {(local1 - jobs1 - fixed) / count * 1000:.2f} ms")
+            if options.kill_check:
+                env = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
+                started = time.perf_counter()
+                run = subprocess.Popen([sys.executable, "-m", "harness", "validate", "docs", "--format", "json", "--cluster", cluster.address],
+                                       cwd=base, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                time.sleep(options.kill_after)
+                alive_at_kill = run.poll() is None
+                cluster.kill(cluster.processes[1])
+                out, err = run.communicate()
+                print(f"\nkill check: worker w0 SIGKILLed {options.kill_after:g} s in (run still going: {alive_at_kill}); "
+                      f"exit {run.returncode}, {time.perf_counter() - started:.1f} s, JSON identical to --jobs 1: {out == reference}, "
+                      f"files {len(json.loads(out)['files']) if out else 0}/{count}")
+                if err.strip():
+                    print("stderr:", err.strip()[-500:])
+        finally:
+            cluster.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
