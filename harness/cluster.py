@@ -85,10 +85,12 @@ def connect(spec: str) -> Iterator[Any]:
             client = distributed.Client(cluster)
         else:
             client = distributed.Client(spec, timeout=CONNECT_TIMEOUT)
-    except (OSError, TimeoutError) as exc:
+    except BaseException as exc:  # a refused connection, a timeout, or Ctrl-C while the LocalCluster starts
         if cluster is not None:
             cluster.close()
-        raise HarnessError(f"--cluster : scheduler Dask injoignable à {spec} ({exc})", f"--cluster: cannot reach the Dask scheduler at {spec} ({exc})") from exc
+        if isinstance(exc, (OSError, TimeoutError)):
+            raise HarnessError(f"--cluster : scheduler Dask injoignable à {spec} ({exc})", f"--cluster: cannot reach the Dask scheduler at {spec} ({exc})") from exc
+        raise
     try:
         yield client
     finally:
@@ -98,7 +100,25 @@ def connect(spec: str) -> Iterator[Any]:
 
 
 def _worker_count(client: Any) -> int:
-    return len(client.scheduler_info(n_workers=-1).get("workers", {}))
+    return len(client.nthreads())
+
+
+def _wait_some(client: Any, pending: list[Any], alone_since: float | None) -> tuple[set[Any], float | None]:
+    """The futures of `pending` done within WAIT_SLICE, and since when the cluster has had no worker (None: it has some).
+
+    Raises a clear error when the cluster has had no worker for NO_WORKER_GRACE seconds: nothing waits for ever.
+    """
+    try:
+        finished = _distributed().wait(pending, timeout=WAIT_SLICE, return_when="FIRST_COMPLETED").done
+    except TimeoutError:
+        finished = set()
+    if finished or _worker_count(client):
+        return finished, None
+    now = time.monotonic()
+    if alone_since is not None and now - alone_since > NO_WORKER_GRACE:
+        raise HarnessError(f"le cluster n'a plus aucun worker depuis {NO_WORKER_GRACE:g} s",
+                           f"the cluster has had no worker for {NO_WORKER_GRACE:g} s")
+    return finished, alone_since if alone_since is not None else now
 
 
 def _describe(spec: str, client: Any, lang: str) -> str:
@@ -198,7 +218,7 @@ def stream_reports(spec: str, files: list[Path], settings: JudgeSettings, contex
         queue = _chunks(len(files), _worker_count(client))
         shipped: set[int] = set()  # documents the client reads and sends (a worker could not read them)
         pending: dict[Any, list[int]] = {}
-        token, serial, delivered = uuid.uuid4().hex[:12], 0, 0
+        token, serial = uuid.uuid4().hex[:12], 0
         alone_since: float | None = None
         try:
             while queue or pending:
@@ -211,7 +231,6 @@ def stream_reports(spec: str, files: list[Path], settings: JudgeSettings, contex
                             try:
                                 items.append((index, str(path), None, read_bounded(path, context.max_bytes)))
                             except HarnessError:  # unreadable here too: the local verdict, word for word
-                                delivered += 1
                                 yield index, validate_file(path, context)
                         else:
                             items.append((index, str(path), str(path.resolve()), None))
@@ -221,45 +240,38 @@ def stream_reports(spec: str, files: list[Path], settings: JudgeSettings, contex
                         pending[future] = [item[0] for item in items]
                 if not pending:
                     continue
-                try:
-                    finished = distributed.wait(list(pending), timeout=WAIT_SLICE, return_when="FIRST_COMPLETED").done
-                except TimeoutError:
-                    finished = set()
-                if not finished:
-                    alone_since = _check_workers(client, alone_since)
-                    continue
-                alone_since = None
+                finished, alone_since = _wait_some(client, list(pending), alone_since)
                 for future in finished:
                     indices = pending.pop(future)
                     if future.status == "error":
                         exc = future.exception()
                         if isinstance(exc, distributed.KilledWorker):
-                            for index, report in _killed(indices, files, queue, exc):
-                                delivered += 1
-                                yield index, report
+                            yield from _killed(indices, files, queue, exc)
                             continue
                         raise HarnessError(f"un worker n'a pas pu juger ses documents : {type(exc).__name__}: {exc}",
                                            f"a worker could not judge its documents: {type(exc).__name__}: {exc}")
                     result = future.result()
                     future.release()
-                    if "error" in result:
-                        fr, en = result["error"]
-                        raise HarnessError(f"un worker n'a pas pu charger les packs : {fr}", f"a worker could not load the packs: {en}")
-                    if result["fingerprint"] != expected:
-                        raise HarnessError(
-                            f"un worker juge avec une autre version du harness, d'autres packs ou un autre kit : {result['fingerprint']} au lieu de {expected}",
-                            f"a worker judges with another harness version, other packs or another kit: {result['fingerprint']} instead of {expected}")
-                    unread = [index for index, report in result["reports"] if report is None]
+                    unread = _check(result, expected)
                     if unread:
                         shipped.update(unread)
                         queue.appendleft(unread)
-                    for index, report in result["reports"]:
-                        if report is not None:
-                            delivered += 1
-                            yield index, report
+                    yield from ((index, report) for index, report in result["reports"] if report is not None)
         finally:  # Ctrl-C, an error, or a consumer that stopped: nothing of ours stays on the cluster
             if pending:
                 client.cancel(list(pending), force=True)
+
+
+def _check(result: dict[str, Any], expected: tuple[Any, ...]) -> list[int]:
+    """Stop on a worker that could not load the packs or judges differently; the documents it could not read."""
+    if "error" in result:
+        fr, en = result["error"]
+        raise HarnessError(f"un worker n'a pas pu charger les packs : {fr}", f"a worker could not load the packs: {en}")
+    if result["fingerprint"] != expected:
+        raise HarnessError(
+            f"un worker juge avec une autre version du harness, d'autres packs ou un autre kit : {result['fingerprint']} au lieu de {expected}",
+            f"a worker judges with another harness version, other packs or another kit: {result['fingerprint']} instead of {expected}")
+    return [index for index, report in result["reports"] if report is None]
 
 
 def _killed(indices: list[int], files: list[Path], queue: deque[list[int]], exc: BaseException) -> list[tuple[int, ArtefactReport]]:
@@ -270,17 +282,6 @@ def _killed(indices: list[int], files: list[Path], queue: deque[list[int]], exc:
     reason = (f"le worker qui jugeait ce document s'est arrêté à plusieurs reprises ({exc}) / "
               f"the worker judging this document died repeatedly ({exc})")
     return [(indices[0], ArtefactReport(path=str(files[indices[0]]), sha256="", kind=None, verdict=ArtefactVerdict.ABORTED, reason=reason))]
-
-
-def _check_workers(client: Any, alone_since: float | None) -> float | None:
-    """Give up (clear error) when the cluster has had no worker for NO_WORKER_GRACE seconds."""
-    if _worker_count(client):
-        return None
-    now = time.monotonic()
-    if alone_since is not None and now - alone_since > NO_WORKER_GRACE:
-        raise HarnessError(f"le cluster n'a plus aucun worker depuis {NO_WORKER_GRACE:g} s",
-                           f"the cluster has had no worker for {NO_WORKER_GRACE:g} s")
-    return alone_since if alone_since is not None else now
 
 
 def validate_on_cluster(spec: str, files: list[Path], profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None,
@@ -336,8 +337,6 @@ def run_candidate_task(campaign: Campaign, candidate: Candidate, stop_event: str
 def run_campaign_on_cluster(spec: str, campaign: Campaign, run_folder: Path,
                             on_done: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
     """Every candidate as a task on the cluster; outcomes in the campaign's order, files written here."""
-    from harness.fileio import atomic_write_bytes
-
     distributed = _distributed()
     with connect(spec) as client:
         print(_describe(spec, client, campaign.lang), file=sys.stderr, flush=True)
@@ -345,23 +344,33 @@ def run_campaign_on_cluster(spec: str, campaign: Campaign, run_folder: Path,
         futures = {client.submit(run_candidate_task, campaign, candidate, stop_event, key=f"enrs-candidate-{candidate.slug}-{stop_event[-12:]}",
                                  pure=False): index for index, candidate in enumerate(campaign.candidates)}
         outcomes: list[dict[str, Any] | None] = [None] * len(campaign.candidates)
+        pending, alone_since = dict(futures), None
         try:
-            for future in distributed.as_completed(list(futures)):
-                index = futures[future]
-                candidate = campaign.candidates[index]
-                try:
-                    outcome, files = future.result()
-                except Exception as exc:  # noqa: BLE001 - one candidate's trouble (a worker that kept dying) never stops the others
-                    outcome, files = {"name": candidate.name, "vendor": candidate.vendor, "version": candidate.version, "slug": candidate.slug,
-                                      "status": "ABORTED", "reason": f"erreur du cluster / cluster error: {type(exc).__name__}: {exc}", "duration": 0}, {}
-                folder = run_folder / "candidates" / candidate.slug
-                for relative, data in files.items():
-                    atomic_write_bytes(folder / relative, data)
-                outcomes[index] = outcome
-                if on_done:
-                    on_done(outcome)
+            while pending:
+                finished, alone_since = _wait_some(client, list(pending), alone_since)
+                for future in finished:
+                    _candidate_done(future, pending.pop(future), campaign, run_folder, outcomes, on_done)
         except BaseException:  # Ctrl-C, SIGTERM: stop the runs on the workers, cancel the rest
             distributed.Event(stop_event, client=client).set()
             client.cancel(list(futures), force=True)
             raise
     return [o for o in outcomes if o is not None]
+
+
+def _candidate_done(future: Any, index: int, campaign: Campaign, run_folder: Path, outcomes: list[dict[str, Any] | None],
+                    on_done: Callable[[dict[str, Any]], None] | None) -> None:
+    """Write a finished candidate's files where a local campaign puts them; its outcome in its place."""
+    from harness.fileio import atomic_write_bytes
+
+    candidate = campaign.candidates[index]
+    try:
+        outcome, files = future.result()
+    except Exception as exc:  # noqa: BLE001 - one candidate's trouble (a worker that kept dying) never stops the others
+        outcome, files = {"name": candidate.name, "vendor": candidate.vendor, "version": candidate.version, "slug": candidate.slug,
+                          "status": "ABORTED", "reason": f"erreur du cluster / cluster error: {type(exc).__name__}: {exc}", "duration": 0}, {}
+    folder = run_folder / "candidates" / candidate.slug
+    for relative, data in files.items():
+        atomic_write_bytes(folder / relative, data)
+    outcomes[index] = outcome
+    if on_done:
+        on_done(outcome)

@@ -166,3 +166,35 @@ def test_a_worker_judges_what_it_reads_and_hands_back_what_it_cannot_read(tmp_pa
     assert read is not None and read.to_dict() == {**expected, "path": "shown/name.xml"}
     assert shipped is not None and shipped.to_dict() == {**expected, "path": "shipped.xml"}
     assert judge_chunk(JudgeSettings((), ("no-such-pack",), None), [])["error"][1]  # a worker that cannot load the packs says why
+
+
+def test_a_chunk_that_keeps_killing_workers_is_retried_one_by_one_then_aborted_with_why() -> None:
+    from collections import deque
+
+    from harness.cluster import _killed
+
+    files, queue = [Path("a.xml"), Path("b.xml"), Path("c.xml")], deque([[2]])
+    assert _killed([0, 1], files, queue, RuntimeError("boom")) == []
+    assert list(queue) == [[0], [1], [2]]  # tried alone, first
+    [(index, report)] = _killed([1], files, queue, RuntimeError("boom"))
+    assert index == 1 and report.path == "b.xml" and report.verdict == "ABORTED"
+    assert "died repeatedly" in (report.reason or "") and "s'est arrêté" in (report.reason or "")
+
+
+def test_a_cluster_without_workers_is_a_clear_error_not_a_hang(dask_cluster: DaskProcesses, monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import harness.cluster
+
+    for worker in dask_cluster.workers:
+        dask_cluster.kill(worker)
+    deadline = time.monotonic() + 60
+    while dask_cluster.worker_names():
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    monkeypatch.setattr(harness.cluster, "NO_WORKER_GRACE", 3.0)
+    started = time.monotonic()
+    assert main(["validate", str(REPO / "fixtures" / "conforming"), "--cluster", dask_cluster.address, "--lang", "en"]) == 2
+    captured = capsys.readouterr()
+    assert "the cluster has had no worker for 3 s" in captured.err and "0 worker(s), documents shipped by this client" in captured.err
+    assert time.monotonic() - started < 60
+    assert _our_tasks_on_scheduler(dask_cluster.address) == []  # the run's tasks were cancelled
