@@ -7,7 +7,8 @@ unreadable ones) in a temporary folder, then times the whole command, as a user 
 JSON output included), for: --jobs 1, --jobs 2, --cluster local:1, --cluster local:2 (an in-process
 LocalCluster) and --cluster tcp://… (a `dask scheduler` and two `dask worker` processes on loopback).
 Every JSON output must be byte for byte the one of --jobs 1. The cluster's overhead per document is
-(time on local:1 − time with --jobs 1) / documents, the fixed start-up cost measured apart on one folder.
+(time on local:1 − time with --jobs 1) / documents, the fixed start-up cost measured apart on one folder,
+and, more directly, the same difference on as many files that cost nothing to judge (unrecognised).
 Each configuration runs --repeat times, interleaved, and the best time counts (the load moves a lot).
 
 --kill-check also runs the corpus through the two-worker scheduler, SIGKILLs one worker (and its nanny)
@@ -122,6 +123,16 @@ def main() -> int:
             fixed = startup_cluster - startup_local
             print(f"\ncluster start-up (one folder of {len(json.loads(one.stdout)['files'])} documents, local:1 vs local): {fixed:.1f} s")
             print(f"cluster overhead per document (local:1 vs --jobs 1, start-up removed): {(local1 - jobs1 - fixed) / count * 1000:.2f} ms")
+            # the path's own cost: documents that take no time to judge (unrecognised: ABORTED at once)
+            for index in range(count):
+                (base / "tiny" / f"{index // 1000:03d}").mkdir(parents=True, exist_ok=True)
+                (base / "tiny" / f"{index // 1000:03d}" / f"{index}.txt").write_bytes(b"not a document\n")
+            tiny = {label: min(harness(["validate", "tiny", "--format", "json", *extra], base)[0] for _ in range(options.repeat))
+                    for label, extra in (("--jobs 1", []), ("local:1", ["--cluster", "local:1"]), ("tcp", ["--cluster", cluster.address]))}
+            print(f"\n{count} unrecognised files (no judging cost): --jobs 1 {tiny['--jobs 1']:.1f} s, local:1 {tiny['local:1']:.1f} s, "
+                  f"tcp:// two workers {tiny['tcp']:.1f} s; cluster path cost per document, start-up included: "
+                  f"local:1 {(tiny['local:1'] - tiny['--jobs 1']) / count * 1000:.2f} ms, tcp {(tiny['tcp'] - tiny['--jobs 1']) / count * 1000:.2f} ms"
+                  f"   load {os.getloadavg()[0]:.1f}", flush=True)
             if options.kill_check:
                 env = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
                 started = time.perf_counter()

@@ -65,9 +65,8 @@ def _distributed() -> Any:
     return distributed
 
 
-@contextmanager
-def connect(spec: str) -> Iterator[Any]:
-    """A Dask client of the scheduler `spec` (an address, or `local[:N]` for an in-process LocalCluster)."""
+def check_spec(spec: str) -> int:
+    """Refuse a malformed `--cluster` value, or Dask missing, before any work starts; the LocalCluster's size (0: an address)."""
     local = LOCAL.match(spec)
     if not local and not ADDRESS.match(spec):
         raise HarnessError(f"--cluster : « {spec} » n'est ni une adresse de scheduler Dask (tcp://hôte:port) ni local[:N]",
@@ -75,12 +74,20 @@ def connect(spec: str) -> Iterator[Any]:
     workers = int(local.group(1) or min(4, os.cpu_count() or 1)) if local else 0
     if local and not 1 <= workers <= 64:
         raise HarnessError("--cluster local:N : N doit être entre 1 et 64", "--cluster local:N: N must be between 1 and 64")
+    _distributed()
+    return workers
+
+
+@contextmanager
+def connect(spec: str) -> Iterator[Any]:
+    """A Dask client of the scheduler `spec` (an address, or `local[:N]` for an in-process LocalCluster)."""
+    workers = check_spec(spec)
     distributed = _distributed()
     for name in ("distributed", "tornado"):  # Dask's own chatter (a lost worker, a closed comm) is not our output
         logging.getLogger(name).setLevel(logging.CRITICAL)
     cluster = None
     try:
-        if local:
+        if workers:
             cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
             client = distributed.Client(cluster)
         else:

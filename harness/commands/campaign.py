@@ -34,6 +34,10 @@ def run_command(args: argparse.Namespace) -> int:
     from harness.packs import PackRegistry
     from harness.waivers import load_waivers
 
+    if args.cluster:
+        from harness.cluster import check_spec
+
+        check_spec(args.cluster)
     campaign = load_campaign(args.file, args.output)
     lang = args.lang or campaign.lang or default_lang()
     if args.jobs is not None and not 1 <= args.jobs <= 64:

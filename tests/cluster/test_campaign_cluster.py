@@ -122,3 +122,15 @@ def test_ctrl_c_stops_the_candidate_runs_on_the_workers(dask_cluster: DaskProces
         assert time.monotonic() < deadline, "the candidate's run is still going on the worker"
         time.sleep(0.5)
     assert dask_cluster.worker_names() == {"worker0", "worker1"}
+
+
+def test_campaign_cluster_without_dask_stops_before_any_run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                                            tmp_path: Path, silent_port: int) -> None:
+    import sys
+
+    from harness.cli import main
+
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    assert main(["campaign", "run", str(_campaign(tmp_path, silent_port)), "--cluster", "local:1", "--lang", "en"]) == 2
+    assert "pip install 'enrs-harness[cluster]'" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()  # no empty run folder left behind
