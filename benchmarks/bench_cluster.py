@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -42,11 +43,25 @@ def build_corpus(folder: Path, count: int) -> int:
     return count
 
 
-def harness(args: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
+CPU: list[float] = [0.0]  # CPU seconds (user + system) of the last harness() call, its worker processes included
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def harness(args: list[str], cwd: Path, cluster: Cluster | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Wall seconds and the run; CPU[0] gets its CPU seconds (a LocalCluster's workers are its children; a
+    scheduler's and its workers' CPU is counted when `cluster` is given): on a loaded machine the wall time
+    moves with the load and with how many processes share the cores, the CPU time much less."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
+    before = _children_cpu() + (cluster.cpu() if cluster else 0.0)
     started = time.perf_counter()
     run = subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, env=env, cwd=cwd)
-    return time.perf_counter() - started, run
+    wall = time.perf_counter() - started
+    CPU[0] = _children_cpu() + (cluster.cpu() if cluster else 0.0) - before
+    return wall, run
 
 
 class Cluster:
@@ -71,6 +86,20 @@ class Cluster:
     def _spawn(self, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         return subprocess.Popen([sys.executable, "-m", "dask", *args], cwd=self.folder, env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def cpu(self) -> float:
+        """CPU seconds used so far by the scheduler, the nannies and the workers."""
+        import psutil
+
+        total = 0.0
+        for process in self.processes:
+            try:
+                for member in [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]:
+                    times = member.cpu_times()
+                    total += times.user + times.system
+            except psutil.Error:
+                continue
+        return total
 
     def kill(self, process: subprocess.Popen[bytes]) -> None:
         try:
@@ -102,24 +131,26 @@ def main() -> int:
             configurations = (("validate --jobs 1", ["--jobs", "1"]), ("validate --jobs 2", ["--jobs", "2"]),
                               ("--cluster local:1", ["--cluster", "local:1"]), ("--cluster local:2", ["--cluster", "local:2"]),
                               ("--cluster tcp:// (2 dask workers)", ["--cluster", cluster.address]))
-            best: dict[str, tuple[float, float]] = {}
+            best: dict[str, tuple[float, float, float]] = {}
             reference = None
             for _ in range(options.repeat):
                 for label, extra in configurations:
-                    seconds, run = harness(["validate", "docs", "--format", "json", *extra], base)
+                    seconds, run = harness(["validate", "docs", "--format", "json", *extra], base, cluster if "tcp" in label else None)
                     reference = reference or run.stdout
                     if run.stdout != reference:
                         label += "  ** JSON DIFFERS **"
                     load = os.getloadavg()[0]
                     if label not in best or seconds < best[label][0]:
-                        best[label] = (seconds, load)
-                    print(f"{label:<36} {seconds:8.1f} s {count / seconds:8.1f} docs/s   load {load:.1f}", flush=True)
-            rows = [(label, seconds, load) for label, (seconds, load) in best.items()]
+                        best[label] = (seconds, load, CPU[0])
+                    print(f"{label:<36} {seconds:8.1f} s {count / seconds:8.1f} docs/s  CPU {CPU[0]:6.1f} s   load {load:.1f}", flush=True)
+            rows = [(label, seconds, load, cpu) for label, (seconds, load, cpu) in best.items()]
             print(f"\n{count} documents, {os.cpu_count()} CPUs\n")
-            print("| configuration | seconds | documents/s | load (1 min) |\n|---|---:|---:|---:|")
-            for label, seconds, load in rows:
-                print(f"| {label} | {seconds:.1f} | {count / seconds:.1f} | {load:.1f} |")
+            print("| configuration | seconds | documents/s | CPU s (all processes) | CPU ms/document | load (1 min) |\n|---|---:|---:|---:|---:|---:|")
+            for label, seconds, load, cpu in rows:
+                print(f"| {label} | {seconds:.1f} | {count / seconds:.1f} | {cpu:.1f} | {cpu / count * 1000:.2f} | {load:.1f} |")
             jobs1, local1 = rows[0][1], rows[2][1]
+            print(f"\ncluster CPU overhead per document: local:1 {(rows[2][3] - rows[0][3]) / count * 1000:.2f} ms, "
+                  f"tcp:// {(rows[4][3] - rows[0][3]) / count * 1000:.2f} ms (start-up included)")
             fixed = startup_cluster - startup_local
             print(f"\ncluster start-up (one folder of {len(json.loads(one.stdout)['files'])} documents, local:1 vs local): {fixed:.1f} s")
             print(f"cluster overhead per document (local:1 vs --jobs 1, start-up removed): {(local1 - jobs1 - fixed) / count * 1000:.2f} ms")
@@ -127,12 +158,16 @@ def main() -> int:
             for index in range(count):
                 (base / "tiny" / f"{index // 1000:03d}").mkdir(parents=True, exist_ok=True)
                 (base / "tiny" / f"{index // 1000:03d}" / f"{index}.txt").write_bytes(b"not a document\n")
-            tiny = {label: min(harness(["validate", "tiny", "--format", "json", *extra], base)[0] for _ in range(options.repeat))
-                    for label, extra in (("--jobs 1", []), ("local:1", ["--cluster", "local:1"]), ("tcp", ["--cluster", cluster.address]))}
-            print(f"\n{count} unrecognised files (no judging cost): --jobs 1 {tiny['--jobs 1']:.1f} s, local:1 {tiny['local:1']:.1f} s, "
-                  f"tcp:// two workers {tiny['tcp']:.1f} s; cluster path cost per document, start-up included: "
-                  f"local:1 {(tiny['local:1'] - tiny['--jobs 1']) / count * 1000:.2f} ms, tcp {(tiny['tcp'] - tiny['--jobs 1']) / count * 1000:.2f} ms"
-                  f"   load {os.getloadavg()[0]:.1f}", flush=True)
+            tiny: dict[str, tuple[float, float]] = {}
+            for label, extra in (("--jobs 1", []), ("local:1", ["--cluster", "local:1"]), ("tcp", ["--cluster", cluster.address])):
+                wall = harness(["validate", "tiny", "--format", "json", *extra], base, cluster if label == "tcp" else None)[0]
+                tiny[label] = (wall, CPU[0])
+            print(f"\n{count} unrecognised files (no judging cost), wall / CPU seconds: "
+                  + ", ".join(f"{label} {wall:.1f} / {cpu:.1f}" for label, (wall, cpu) in tiny.items())
+                  + "; cluster path cost per document, start-up included (wall / CPU): "
+                  + ", ".join(f"{label} {(tiny[label][0] - tiny['--jobs 1'][0]) / count * 1000:.2f} / {(tiny[label][1] - tiny['--jobs 1'][1]) / count * 1000:.2f} ms"
+                              for label in ("local:1", "tcp"))
+                  + f"   load {os.getloadavg()[0]:.1f}", flush=True)
             if options.kill_check:
                 env = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
                 started = time.perf_counter()
