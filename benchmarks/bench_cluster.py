@@ -6,9 +6,11 @@ Builds a corpus of --count documents (copies of the bundled fixtures: conforming
 unreadable ones) in a temporary folder, then times the whole command, as a user runs it (start-up,
 JSON output included), for: --jobs 1, --jobs 2, --cluster local:1, --cluster local:2 (an in-process
 LocalCluster) and --cluster tcp://… (a `dask scheduler` and two `dask worker` processes on loopback).
-Every JSON output must be byte for byte the one of --jobs 1. The cluster's overhead per document is
-(time on local:1 − time with --jobs 1) / documents, the fixed start-up cost measured apart on one folder,
-and, more directly, the same difference on as many files that cost nothing to judge (unrecognised).
+Every JSON output must be byte for byte the one of --jobs 1. The CPU seconds of every process (the
+command, a LocalCluster's workers, the scheduler and its workers) are measured beside the wall time.
+The cluster's overhead per document: the difference in CPU time with --jobs 1, divided by the number
+of documents, and the same difference (wall and CPU) on as many files that cost nothing to judge
+(unrecognised); the fixed start-up of a LocalCluster is measured apart on one folder.
 Each configuration runs --repeat times, interleaved, and the best time counts (the load moves a lot).
 
 --kill-check also runs the corpus through the two-worker scheduler, SIGKILLs one worker (and its nanny)
@@ -148,12 +150,10 @@ def main() -> int:
             print("| configuration | seconds | documents/s | CPU s (all processes) | CPU ms/document | load (1 min) |\n|---|---:|---:|---:|---:|---:|")
             for label, seconds, load, cpu in rows:
                 print(f"| {label} | {seconds:.1f} | {count / seconds:.1f} | {cpu:.1f} | {cpu / count * 1000:.2f} | {load:.1f} |")
-            jobs1, local1 = rows[0][1], rows[2][1]
             print(f"\ncluster CPU overhead per document: local:1 {(rows[2][3] - rows[0][3]) / count * 1000:.2f} ms, "
                   f"tcp:// {(rows[4][3] - rows[0][3]) / count * 1000:.2f} ms (start-up included)")
             fixed = startup_cluster - startup_local
             print(f"\ncluster start-up (one folder of {len(json.loads(one.stdout)['files'])} documents, local:1 vs local): {fixed:.1f} s")
-            print(f"cluster overhead per document (local:1 vs --jobs 1, start-up removed): {(local1 - jobs1 - fixed) / count * 1000:.2f} ms")
             # the path's own cost: documents that take no time to judge (unrecognised: ABORTED at once)
             for index in range(count):
                 (base / "tiny" / f"{index // 1000:03d}").mkdir(parents=True, exist_ok=True)

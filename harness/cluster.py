@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from harness.validation import ValidationContext
 
 LOCAL = re.compile(r"^local(?::(\d+))?$")
-ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx|inproc)://)?[^\s/:]+:\d{1,5}$")
+ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx|inproc)://)?(?:\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]]+):\d{1,5}$")  # host:port, [IPv6]:port
 CONNECT_TIMEOUT = 15.0  # seconds to reach the scheduler
 NO_WORKER_GRACE = 120.0  # seconds without any worker before the run gives up (nothing hangs for ever)
 WAIT_SLICE = 1.0  # seconds between checks of the cluster while waiting for results
@@ -172,9 +172,9 @@ def judge_chunk(settings: JudgeSettings, items: list[tuple[int, str, str | None,
     """
     from harness.validation import validate_bytes
 
-    context, print_ = _worker_context(settings)
+    context, identity = _worker_context(settings)
     if context is None:
-        return {"error": print_}
+        return {"error": identity}
     reports: list[tuple[int, ArtefactReport | None]] = []
     for index, shown, read_path, data in items:
         if data is None:
@@ -184,7 +184,7 @@ def judge_chunk(settings: JudgeSettings, items: list[tuple[int, str, str | None,
                 reports.append((index, None))
                 continue
         reports.append((index, validate_bytes(data, shown, context)))
-    return {"fingerprint": print_, "reports": reports}
+    return {"fingerprint": identity, "reports": reports}
 
 
 def _sees(path: str, size: int, digest: str) -> bool:
@@ -198,8 +198,8 @@ def _sees(path: str, size: int, digest: str) -> bool:
 
 def _shared_paths(client: Any, first: Path) -> bool:
     try:
-        data = first.read_bytes()
-    except OSError:
+        data = read_bounded(first)
+    except HarnessError:
         return False
     seen = client.run(_sees, str(first.resolve()), len(data), hashlib.sha256(data).hexdigest())
     return bool(seen) and all(seen.values())
