@@ -31,18 +31,21 @@ class DaskProcesses:
     scheduler: subprocess.Popen[bytes] | None = None
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
-    def _spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+    def _spawn(self, name: str, *args: str, blind_to: Path | None = None) -> subprocess.Popen[bytes]:
         cwd = self.folder / name
         cwd.mkdir(parents=True, exist_ok=True)
         log = (self.folder / f"{name}.log").open("wb")
         env = {**os.environ, "PYTHONPATH": str(REPO)}
-        return subprocess.Popen([sys.executable, "-m", "dask", *args], cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+        command = [sys.executable, "-m", "dask", *args]
+        if blind_to is not None:  # its own mount namespace, an empty tmpfs over `blind_to`: a worker without the share
+            command = [*UNSHARE, 'mount -t tmpfs none "$0" && exec "$@"', str(blind_to), *command]
+        return subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env=env, start_new_session=True)
 
-    def start_worker(self) -> subprocess.Popen[bytes]:
+    def start_worker(self, blind_to: Path | None = None) -> subprocess.Popen[bytes]:
         name = f"worker{len(self.workers)}"
         worker = self._spawn(name, "worker", self.address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
-                             "--name", name, "--local-directory", str(self.folder / name))
+                             "--name", name, "--local-directory", str(self.folder / name), blind_to=blind_to)
         self.workers.append(worker)
         return worker
 
@@ -70,10 +73,33 @@ class DaskProcesses:
             self.kill(process)
 
 
+UNSHARE = ["unshare", "--mount", "sh", "-c"]
+
+
+def can_hide_a_folder(folder: Path) -> bool:
+    """Whether this machine lets a process mount over a folder in its own namespace (root, unshare)."""
+    try:
+        return subprocess.run([*UNSHARE, 'mount -t tmpfs none "$0"', str(folder)], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
 @pytest.fixture
 def dask_cluster(tmp_path: Path) -> Iterator[DaskProcesses]:
     """A scheduler on 127.0.0.1 (ephemeral port) and two workers of one process and one thread each."""
-    cluster = DaskProcesses(tmp_path / "dask")
+    cluster = start_scheduler(tmp_path / "dask")
+    try:
+        cluster.start_worker()
+        cluster.start_worker()
+        cluster.wait_for_workers(2)
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def start_scheduler(folder: Path) -> DaskProcesses:
+    """A scheduler on 127.0.0.1 at an ephemeral port, no worker yet (the caller stops it)."""
+    cluster = DaskProcesses(folder)
     scheduler_file = cluster.folder / "scheduler.json"
     try:
         cluster.scheduler = cluster._spawn("scheduler", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
@@ -87,12 +113,10 @@ def dask_cluster(tmp_path: Path) -> Iterator[DaskProcesses]:
             except (OSError, ValueError, KeyError):
                 time.sleep(0.2)
         assert cluster.address.startswith("tcp://127.0.0.1:")
-        cluster.start_worker()
-        cluster.start_worker()
-        cluster.wait_for_workers(2)
-        yield cluster
-    finally:
+    except BaseException:
         cluster.stop()
+        raise
+    return cluster
 
 
 def make_corpus(folder: Path, copies: int) -> Path:

@@ -198,3 +198,31 @@ def test_a_cluster_without_workers_is_a_clear_error_not_a_hang(dask_cluster: Das
     assert "the cluster has had no worker for 3 s" in captured.err and "0 worker(s), documents shipped by this client" in captured.err
     assert time.monotonic() - started < 60
     assert _our_tasks_on_scheduler(dask_cluster.address) == []  # the run's tasks were cancelled
+
+
+def test_documents_a_worker_cannot_see_are_shipped_by_the_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    import harness.cluster
+
+    from .conftest import can_hide_a_folder, start_scheduler
+
+    docs = make_corpus(tmp_path, copies=1)
+    if not can_hide_a_folder(docs):
+        pytest.skip("needs root and unshare to start a worker that does not see the documents")
+    assert main(["validate", str(docs), "--format", "json"]) == 2
+    local = capsys.readouterr().out
+    cluster = start_scheduler(tmp_path / "dask")
+    try:
+        cluster.start_worker(blind_to=docs)  # the documents' folder is empty for this worker
+        cluster.wait_for_workers(1)
+        # the probe finds that the worker does not see the documents: the client ships them
+        assert main(["validate", str(docs), "--format", "json", "--cluster", cluster.address, "--lang", "en"]) == 2
+        shipped = capsys.readouterr()
+        assert shipped.out == local and "documents shipped by this client" in shipped.err
+        # told that paths are shared, the worker hands back every document it cannot read, and the client ships them
+        monkeypatch.setattr(harness.cluster, "_shared_paths", lambda client, first: True)
+        assert main(["validate", str(docs), "--format", "json", "--cluster", cluster.address, "--lang", "en"]) == 2
+        fallback = capsys.readouterr()
+        assert fallback.out == local and "read by the workers where they are" in fallback.err
+    finally:
+        cluster.stop()
