@@ -88,7 +88,8 @@ def connect(spec: str) -> Iterator[Any]:
     cluster = None
     try:
         if workers:
-            cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+            cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                                               silence_logs=logging.ERROR)
             client = distributed.Client(cluster)
         else:
             client = distributed.Client(spec, timeout=CONNECT_TIMEOUT)

@@ -226,3 +226,27 @@ def test_documents_a_worker_cannot_see_are_shipped_by_the_client(tmp_path: Path,
         assert fallback.out == local and "read by the workers where they are" in fallback.err
     finally:
         cluster.stop()
+
+
+def test_ctrl_c_on_a_local_cluster_leaves_no_worker_process(tmp_path: Path) -> None:
+    import psutil
+
+    make_corpus(tmp_path, copies=60)  # about 3,000 documents: still judging when interrupted
+    run = harness_process("validate", "docs", "--format", "json", "--cluster", "local:2", cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + KILL_DEADLINE
+        children: list[psutil.Process] = []
+        while len(children) < 2:  # the LocalCluster's worker processes
+            assert run.poll() is None and time.monotonic() < deadline
+            children = [c for c in psutil.Process(run.pid).children(recursive=True) if "spawn_main" in " ".join(c.cmdline())]
+            time.sleep(0.2)
+        time.sleep(1)  # judging
+        run.send_signal(signal.SIGINT)
+        out, err = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 1 and "interrupted" in err and out == ""
+    assert "WARNING" not in err  # Dask's worker logs are not the harness's output
+    gone, alive = psutil.wait_procs(children, timeout=30)
+    assert alive == []
