@@ -325,7 +325,8 @@ def run_candidate_task(campaign: Campaign, candidate: Candidate, stop_event: str
         return {"name": candidate.name, "vendor": candidate.vendor, "version": candidate.version, "slug": candidate.slug,
                 "status": runner.ABORTED, "reason": why, "duration": 0}, {}
     distributed = _distributed()
-    with tempfile.TemporaryDirectory(prefix="enrs-candidate-") as scratch:
+    # in the worker's own folder: Dask clears what a killed worker leaves there
+    with tempfile.TemporaryDirectory(prefix="enrs-candidate-", dir=distributed.get_worker().local_directory) as scratch:
         folder = Path(scratch) / "candidates" / candidate.slug
         box: dict[str, Any] = {}
         thread = threading.Thread(target=lambda: box.update(outcome=runner.run_candidate(campaign, candidate, folder)), daemon=True)

@@ -134,3 +134,36 @@ def test_campaign_cluster_without_dask_stops_before_any_run(monkeypatch: pytest.
     assert main(["campaign", "run", str(_campaign(tmp_path, silent_port)), "--cluster", "local:1", "--lang", "en"]) == 2
     assert "pip install 'enrs-harness[cluster]'" in capsys.readouterr().err
     assert not (tmp_path / "runs").exists()  # no empty run folder left behind
+
+
+def test_a_worker_killed_during_a_candidate_run_is_survived(dask_cluster: DaskProcesses, tmp_path: Path, silent_port: int) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from distributed import Client
+
+    campaign = _campaign(tmp_path, silent_port)
+    local = harness("campaign", "run", campaign, cwd=tmp_path)
+    env = {**__import__("os").environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
+    process = subprocess.Popen([sys.executable, "-m", "harness", "campaign", "run", str(campaign), "--cluster", dask_cluster.address],
+                               env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        victim, deadline = None, time.monotonic() + 120
+        with Client(dask_cluster.address, timeout=30) as client:
+            while victim is None:
+                assert process.poll() is None and time.monotonic() < deadline
+                names = {addr: w["name"] for addr, w in client.scheduler_info(n_workers=-1)["workers"].items()}
+                busy = [names[addr] for addr, keys in client.processing().items() if any("enrs-candidate-good" in str(k) for k in keys)]
+                victim = busy[0] if busy else None
+                time.sleep(0.1)
+        dask_cluster.kill(dask_cluster.workers[int(victim.removeprefix("worker"))])  # the worker running "Good"
+        assert process.poll() is None
+        process.communicate(timeout=300)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == local.returncode == 1
+    local_data, cluster_data = (json.loads((run / "campaign.json").read_text(encoding="utf-8")) for run in _runs(tmp_path))
+    assert [_comparable(c) for c in cluster_data["candidates"]] == [_comparable(c) for c in local_data["candidates"]]
+    assert cluster_data["candidates"][0]["status"] == "CERTIFIED" and (_runs(tmp_path)[1] / cluster_data["candidates"][0]["certificate"]).is_file()
