@@ -26,6 +26,12 @@ ARGPARSE = {
 }
 
 HELP = {
+    "run each candidate as a task on a Dask cluster: tcp://host:8786 or local[:N] (docs/cluster.md)":
+        "exécute chaque candidat comme une tâche d'un cluster Dask : tcp://hôte:8786 ou local[:N] (docs/cluster.md)",
+    "judge on a Dask cluster: a scheduler address (tcp://host:8786) or local[:N] (docs/cluster.md)":
+        "juge sur un cluster Dask : l'adresse d'un ordonnanceur (tcp://hôte:8786) ou local[:N] (docs/cluster.md)",
+    "with --cluster: send the documents from here even if the workers could read them":
+        "avec --cluster : envoie les documents d'ici même si les workers pouvaient les lire",
     "folder the target file's document paths may point into, besides the target file's own (repeatable)":
         "dossier où les chemins de documents du fichier cible peuvent mener, en plus du sien (répétable)",
     "re-issue the CRL of every CA of the test PKI in DIR (with the keys in DIR/private)":

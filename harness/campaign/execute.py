@@ -27,13 +27,18 @@ def _links(outcome: dict[str, Any], folder: Path) -> None:
 
 
 def execute(campaign: Campaign, jobs: int | None = None, lang: str | None = None,
-            on_done: Callable[[dict[str, Any]], None] | None = None) -> tuple[Path, dict[str, Any]]:
+            on_done: Callable[[dict[str, Any]], None] | None = None, cluster: str | None = None) -> tuple[Path, dict[str, Any]]:
     """Run the campaign; returns its run folder and what campaign.json holds."""
     lang = lang or campaign.lang
     campaign.output.mkdir(parents=True, exist_ok=True)
     folder = new_run_dir(campaign.output)
     started, clock = utc_now(), time.monotonic()
-    outcomes = run_campaign(campaign, folder, jobs or campaign.jobs, on_done)
+    if cluster:  # each candidate's run a task on a Dask cluster (docs/cluster.md)
+        from harness.cluster import run_campaign_on_cluster
+
+        outcomes = run_campaign_on_cluster(cluster, campaign, folder, on_done)
+    else:
+        outcomes = run_campaign(campaign, folder, jobs or campaign.jobs, on_done)
     for outcome in outcomes:
         _links(outcome, folder)
     previous = previous_run(campaign.output, folder)

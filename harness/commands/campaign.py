@@ -19,6 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--jobs", type=int, metavar="N", help="candidates run at the same time (default: the file's, else min(4, CPUs))")
     run.add_argument("--output", type=Path, metavar="DIR", help="folder of the campaign's runs (default: the file's, else reports/campaigns/<id>)")
     run.add_argument("--lang", choices=("fr", "en"))
+    run.add_argument("--cluster", metavar="ADDRESS", help="run each candidate as a task on a Dask cluster: tcp://host:8786 or local[:N] (docs/cluster.md)")
     run.set_defaults(handler=run_command)
 
 
@@ -33,6 +34,10 @@ def run_command(args: argparse.Namespace) -> int:
     from harness.packs import PackRegistry
     from harness.waivers import load_waivers
 
+    if args.cluster:
+        from harness.cluster import check_spec
+
+        check_spec(args.cluster)
     campaign = load_campaign(args.file, args.output)
     lang = args.lang or campaign.lang or default_lang()
     if args.jobs is not None and not 1 <= args.jobs <= 64:
@@ -55,7 +60,7 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"  {outcome['status']:<15} {outcome['name']} ({outcome.get('duration', 0):.1f} s){reason}", flush=True)
 
     signal.signal(signal.SIGTERM, _interrupt)  # stopped from outside: stop the candidates' runs too
-    folder, data = execute(campaign, args.jobs, lang, done)
+    folder, data = execute(campaign, args.jobs, lang, done, args.cluster)
     summary = data["summary"]
     for problem in data.get("waiver_problems", []):
         print(f"  {'Dérogation sans objet' if fr else 'Waiver matching nothing'}: {problem['requirement']} / {problem['candidate']} — {problem['reason'][lang]}")

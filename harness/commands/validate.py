@@ -44,6 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="text: one block per file as it is judged; json: one document at the end; jsonl: one JSON line per file as it is judged")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel worker processes (default 1)")
     parser.add_argument("--lang", choices=("fr", "en"))
+    parser.add_argument("--cluster", metavar="ADDRESS", help="judge on a Dask cluster: a scheduler address (tcp://host:8786) or local[:N] (docs/cluster.md)")
+    parser.add_argument("--cluster-ship", action="store_true", help="with --cluster: send the documents from here even if the workers could read them")
     parser.set_defaults(handler=validate_command)
 
 
@@ -92,7 +94,7 @@ def validate_command(args: argparse.Namespace) -> int:
     if not files:
         raise HarnessError(f"aucun fichier à valider ({len(ignored)} ignoré(s))", f"no file to validate ({len(ignored)} ignored)")
     counts: Counter[str] = Counter()
-    with _judged(files, context, args) as reports, _Output(args.format, context, lang, len(files), ignored) as output:
+    with _judged(files, context, args, lang) as reports, _Output(args.format, context, lang, len(files), ignored) as output:
         for report in reports:
             counts[str(report.verdict)] += 1
             output.add(report)
@@ -103,8 +105,14 @@ def validate_command(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _judged(files: list[Path], context: ValidationContext, args: argparse.Namespace) -> Iterator[Iterator[ArtefactReport]]:
-    """The files' reports in order, each as soon as it is judged (by worker processes with --jobs)."""
+def _judged(files: list[Path], context: ValidationContext, args: argparse.Namespace, lang: str) -> Iterator[Iterator[ArtefactReport]]:
+    """The files' reports in order, each as soon as it is judged (by worker processes with --jobs, or a Dask cluster)."""
+    if args.cluster:
+        from harness.cluster import validate_on_cluster
+
+        yield iter(validate_on_cluster(args.cluster, files, args.profiles_dir, args.profile, args.kit, context, args.cluster_ship, lang,
+                                       args.volet_version))
+        return
     if args.jobs == 1 or len(files) == 1:
         yield (validate_file(path, context) for path in files)
         return
