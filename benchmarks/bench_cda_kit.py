@@ -26,9 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.cdakit import kit_findings  # noqa: E402
+from harness.cdakit import (
+    kit_findings,  # noqa: E402
+    runtime,  # noqa: E402
+)
 from harness.cdakit.kit import open_kit, reset_process_caches  # noqa: E402
-from harness.cdakit import runtime  # noqa: E402
 from harness.cdakit.prepare import STATS, prepare  # noqa: E402
 from harness.cdakit.volet import choose_volet  # noqa: E402
 from harness.xmlsafe import parse_xml  # noqa: E402

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any
 
 import lxml.html
@@ -25,8 +25,16 @@ from cryptography import x509
 from harness.errors import HarnessError
 from harness.fileio import read_bounded, sha256_hex
 from harness.i18n import label
-from harness.signing import (ALGORITHMS, PAGE_DIGEST_HEADER, SIGNATURE_ELEMENT, b64url_decode, canonical_json,
-                             certificate_fingerprint, page_digest, verify_signature)
+from harness.signing import (
+    ALGORITHMS,
+    PAGE_DIGEST_HEADER,
+    SIGNATURE_ELEMENT,
+    b64url_decode,
+    canonical_json,
+    certificate_fingerprint,
+    page_digest,
+    verify_signature,
+)
 from harness.validation import expand_paths
 
 MAX_CERTIFICATE_BYTES = 20 * 1024 * 1024

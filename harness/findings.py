@@ -62,7 +62,7 @@ class ArtefactReport:
     version: str | None = None
     size: int = 0
     reason: str | None = None  # why ABORTED
-    children: list["ArtefactReport"] = field(default_factory=list)
+    children: list[ArtefactReport] = field(default_factory=list)
 
     @staticmethod
     def verdict_of(findings: list[Finding]) -> ArtefactVerdict:

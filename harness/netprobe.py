@@ -287,7 +287,7 @@ class Attempt:
     ack_code: str | None = None  # MLLP MSA-1
     silent: bool = False  # connected, then no answer and no refusal before the timeout
 
-    def accepted(self, control: "Attempt | None" = None, accepted_codes: tuple[str, ...] = ("AA", "CA")) -> bool:
+    def accepted(self, control: Attempt | None = None, accepted_codes: tuple[str, ...] = ("AA", "CA")) -> bool:
         """Whether the server served this client. HTTPS: the control's own status (e.g. 401 for a
         missing token) counts as served; a refusal status that the valid certificate did not get
         counts as refused. MLLP: an ACK AA/CA."""

@@ -266,7 +266,7 @@ class PackRegistry:
             self.packs[pack.id] = pack
 
     @classmethod
-    def load(cls, extra_dirs: Iterable[Path] = (), include_builtin: bool = True) -> "PackRegistry":
+    def load(cls, extra_dirs: Iterable[Path] = (), include_builtin: bool = True) -> PackRegistry:
         dirs = ([bundled_dir("profiles")] if include_builtin else []) + [Path(d) for d in extra_dirs]
         packs: list[ProfilePack] = []
         for directory in dirs:

@@ -54,7 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(session, "enrs-session")
 
 
-def session_of(config: pytest.Config) -> "EnrsSession":
+def session_of(config: pytest.Config) -> EnrsSession:
     return config.stash[SESSION_KEY]
 
 

@@ -50,7 +50,7 @@ def new_run_dir(parent: Path) -> Path:
 class RunWriter:
     """Writes the files of one run folder for a pytest session."""
 
-    def __init__(self, run_dir: Path, session: "EnrsSession") -> None:
+    def __init__(self, run_dir: Path, session: EnrsSession) -> None:
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.session = session

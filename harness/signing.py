@@ -169,7 +169,7 @@ class Signer:
         return algorithm_for(self.key)
 
     @classmethod
-    def load(cls, directory: Path) -> "Signer":
+    def load(cls, directory: Path) -> Signer:
         """The issuer of DIR: issuer-key.pem, issuer-cert.pem and optionally chain.pem.
 
         An encrypted key is opened with the password in $ENRS_SIGNING_KEY_PASSWORD.

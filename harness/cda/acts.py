@@ -9,7 +9,6 @@ from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
 from harness.cda.xpath import child, children, has_nf, q, tag
 
-
 # -- inFulfillmentOf, documentationOf, relatedDocument, authorization --------------------------
 
 @rule("SM-INFULFILLMENTOF")

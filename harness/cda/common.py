@@ -12,6 +12,7 @@ from harness.cda.data import ValueSet
 from harness.cda.engine import Doc, Out
 from harness.cda.xpath import children, has_nf, local, tag
 
+
 @lru_cache(maxsize=32)
 def regex(pattern: str) -> re.Pattern[str]:
     """A pattern from the packs' data, compiled once."""

@@ -16,7 +16,6 @@ from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
 from harness.cda.xpath import child, children, has_nf
 
-
 # -- §4.1 document level --------------------------------------------------------------------
 
 @rule("SM-DOC-CLASS-MOOD")

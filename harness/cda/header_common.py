@@ -14,7 +14,6 @@ from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
 from harness.cda.xpath import children, has_nf, local, q, tag
 
-
 # -- §4.4 / §4.5 telecom, addr, names everywhere in the header --------------------------------
 
 @rule("SM-TELECOM")

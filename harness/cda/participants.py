@@ -9,7 +9,6 @@ from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
 from harness.cda.xpath import child, children, has_nf, q
 
-
 # -- §4.6 author ---------------------------------------------------------------------------
 
 @rule("SM-AUTHOR")

@@ -9,7 +9,6 @@ from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
 from harness.cda.xpath import child, children, has_nf, local, q
 
-
 # -- §4.2 recordTarget and patient ----------------------------------------------------------
 
 def _patients(doc: Doc) -> list[etree._Element]:

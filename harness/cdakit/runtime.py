@@ -112,7 +112,7 @@ class FileIndex:
     entries: dict[str, str]
 
     @classmethod
-    def scan(cls, root: Path) -> "FileIndex":
+    def scan(cls, root: Path) -> FileIndex:
         entries: dict[str, str] = {}
         for folder, subfolders, files in os.walk(root):
             subfolders[:] = sorted(d for d in subfolders if d.lower() not in _SKIPPED_FOLDERS and not d.startswith("."))

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
-from harness.findings import ArtefactReport, Severity
 from harness.cdakit.layout import with_kit_pack
 from harness.cdakit.provenance import kit_provenance
+from harness.findings import ArtefactReport, Severity
 from harness.packs import PackRegistry
 from harness.validation import ValidationContext, expand_paths, validate_file
 from harness.verdicts import ArtefactVerdict

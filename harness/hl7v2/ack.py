@@ -26,7 +26,7 @@ Two functions, used by the reference simulator (to answer) and by the endpoint s
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from harness.findings import ArtefactReport, Finding, Severity
 from harness.hl7v2 import ids
@@ -96,7 +96,7 @@ def expected_ack(message: bytes | Message, report: ArtefactReport | None = None,
     if report is None and parsed is None:
         report = ArtefactReport(path="", sha256="", kind="hl7v2", verdict=ArtefactVerdict.ABORTED)
     code = expected_code(report, _enhanced(parsed))
-    now = timestamp or datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+    now = timestamp or datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     if parsed is not None:
         v = parsed.value
         msh = parsed.msh

@@ -127,7 +127,7 @@ class Automaton:
     _cache: dict[tuple[frozenset[int], str], frozenset[int]] = field(default_factory=dict)
 
     @classmethod
-    def compile(cls, node: Node) -> "Automaton":
+    def compile(cls, node: Node) -> Automaton:
         automaton = cls()
         start, end = automaton._build(node)
         automaton.accept = end

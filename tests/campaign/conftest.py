@@ -111,7 +111,7 @@ def _documents(folder: Path, source: str) -> Path:
 
 
 def _candidate(name: str, **fields: Any) -> str:
-    lines = [f"[[candidates]]", f"name = {json.dumps(name)}"]
+    lines = ["[[candidates]]", f"name = {json.dumps(name)}"]
     lines += [f"{k} = {json.dumps(v)}" for k, v in fields.items()]
     return "\n".join(lines) + "\n"
 

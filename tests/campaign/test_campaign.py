@@ -17,7 +17,19 @@ from harness.campaign import runner
 from harness.campaign.config import load_campaign
 from harness.validation import expand_paths
 
-from .conftest import CDA_FIXTURES, CDA_PACKS, ENDPOINT_PACKS, HANG_TIMEOUT, HL7V2_PACKS, REPO, TOY, CampaignRuns, _candidate, harness, write_campaign
+from .conftest import (
+    CDA_FIXTURES,
+    CDA_PACKS,
+    ENDPOINT_PACKS,
+    HANG_TIMEOUT,
+    HL7V2_PACKS,
+    REPO,
+    TOY,
+    CampaignRuns,
+    _candidate,
+    harness,
+    write_campaign,
+)
 
 
 def test_exit_status_and_summary(campaign_runs: CampaignRuns) -> None:

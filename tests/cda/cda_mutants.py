@@ -7,9 +7,9 @@ location (XPath) the finding must carry. The tests build the mutants in memory.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from lxml import etree
 

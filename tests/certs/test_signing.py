@@ -16,8 +16,17 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from harness.certificate_verify import verify_certificate
-from harness.signing import (EMPTY_SIGNATURE_ELEMENT, SIGNATURE_ELEMENT, Signer, b64url, b64url_decode, canonical_json,
-                             keygen, sign_page, verify_signature)
+from harness.signing import (
+    EMPTY_SIGNATURE_ELEMENT,
+    SIGNATURE_ELEMENT,
+    Signer,
+    b64url,
+    b64url_decode,
+    canonical_json,
+    keygen,
+    sign_page,
+    verify_signature,
+)
 
 from .conftest import REPO, TOY, SignedRun, cli, harness
 

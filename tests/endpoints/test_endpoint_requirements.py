@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 import pytest
 
 from harness.packs import PackRegistry
-
-from typing import Any
 
 SuiteRunner = Any  # tests/endpoints/conftest.py (the `suite` fixture)
 

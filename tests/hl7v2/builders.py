@@ -96,7 +96,7 @@ def cda(replaces: bool = False, padding_text: str = "") -> bytes:
     <title>Résultats</title><text>Document de test sans donnée réelle.{padding_text}</text>
   </section></component></structuredBody></component>
 </ClinicalDocument>
-""".encode("utf-8")
+""".encode()
 
 
 META = [("MASQUE_PS", "Masqué aux professionnels de Santé", "N"), ("INVISIBLE_PATIENT", "Document Non Visible par le patient", "N"),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import builders as b
 from conftest import check
 
 from harness.hl7v2 import parse
 from harness.hl7v2.ack import erl, expected_ack, expected_code, judge_ack
 from harness.hl7v2.mllp import frame, unframe
+
+import builders as b
 
 A01 = b.adt("A01", control_id="CTRL42")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import builders as b
 import pytest
 from conftest import check
 
@@ -16,6 +15,8 @@ from harness.packs import PackRegistry, load_pack
 from harness.validation import ValidationContext, validate_bytes
 from harness.validators import hl7v2 as validator
 from harness.verdicts import ArtefactVerdict
+
+import builders as b
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 
-import builders as b
 from conftest import check
 
 from harness.hl7v2.ack import expected_ack, judge_ack
 from harness.verdicts import ArtefactVerdict
+
+import builders as b
 
 
 def test_truncated_and_damaged_messages_never_raise(context) -> None:

@@ -7,12 +7,13 @@ import base64
 from collections.abc import Callable
 from pathlib import Path
 
-import builders as b
 import pytest
 from conftest import check, failing
 
 from harness.hl7v2.ack import expected_ack
 from harness.verdicts import ArtefactVerdict
+
+import builders as b
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 A01, A11, A28 = b.adt("A01"), b.adt("A11"), b.adt("A28")
