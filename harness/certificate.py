@@ -83,7 +83,8 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
     rows = "\n".join(
         f'<tr data-requirement="{esc(r["id"])}">'
         f"<td><code>{esc(r['id'])}</code></td><td>{esc(r['level'])}</td>"
-        f"<td>{esc(r['statement'][lang])}<br><small>{esc(r['source']['document'])} {esc(r['source']['version'])}, {esc(r['section'])}</small></td>"
+        f"<td>{esc(r['statement'][lang])}<br><small>{esc(r['source']['document'])} {esc(r['source']['version'])}, "
+        f"{esc(r['section'])}</small></td>"
         f'<td class="v-{esc(r["verdict"])}" data-verdict="{esc(r["verdict"])}">'
         f"{esc(label(r['verdict'], lang))}</td>"
         f"<td>{esc(reasons.get(r['id']) or '')}</td></tr>"
@@ -91,20 +92,25 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
     )
     profiles = "\n".join(
         f"<tr><td><code>{esc(p['id'])}</code></td><td>{esc(p['title'][lang])}</td><td>{esc(p['version'])}</td>"
-        f"<td>{esc(p['framework'])}</td><td>{esc(p['source']['document'])} {esc(p['source']['version'])} ({esc(p['source']['date'])})</td></tr>"
+        f"<td>{esc(p['framework'])}</td><td>{esc(p['source']['document'])} {esc(p['source']['version'])} ({esc(p['source']['date'])})</td>"
+        "</tr>"
         for p in results["profiles"]
     )
-    artefacts = "\n".join(f"<tr><td>{esc(name)}</td><td><code class='sha'>{esc(sha)}</code></td></tr>" for name, sha in ((a["name"], a["sha256"]) for a in payload["artefacts"]))
-    counts = ", ".join(f"{label(k, lang)} : {v}" if lang == "fr" else f"{label(k, lang)}: {v}" for k, v in results["summary"]["verdicts"].items() if v)
+    artefacts = "\n".join(f"<tr><td>{esc(name)}</td><td><code class='sha'>{esc(sha)}</code></td></tr>"
+                          for name, sha in ((a["name"], a["sha256"]) for a in payload["artefacts"]))
+    counts = ", ".join(f"{label(k, lang)} : {v}" if lang == "fr" else f"{label(k, lang)}: {v}"
+                       for k, v in results["summary"]["verdicts"].items() if v)
     blocking = ", ".join(results["summary"]["blocking"]) or label("none", lang)
     incomplete = f"<dt>{label('incomplete_reason', lang)}</dt><dd>{esc(run['incomplete_reason'])}</dd>" if not run["complete"] else ""
     candidate = payload["candidate"]
     waiver_rows = "\n".join(
         f"<tr data-requirement='{esc(w['requirement'])}' data-status='{esc(w['status'])}'><td><code>{esc(w['requirement'])}</code></td>"
-        f"<td>{esc(label('waiver_' + w['status'], lang))}</td><td>{esc(w['justification'])}</td><td>{esc(w['approver'])}</td><td>{esc(w['expires'])}</td></tr>"
+        f"<td>{esc(label('waiver_' + w['status'], lang))}</td><td>{esc(w['justification'])}</td><td>{esc(w['approver'])}</td><td>"
+        f"{esc(w['expires'])}</td></tr>"
         for w in payload["waivers"]
     )
-    waivers = (f"<h2>{label('waivers', lang)}</h2>\n<table id='waivers'><thead><tr><th>{label('requirement', lang)}</th><th>{label('status', lang)}</th>"
+    waivers = (f"<h2>{label('waivers', lang)}</h2>\n<table id='waivers'><thead><tr><th>{label('requirement', lang)}</th><th>"
+               f"{label('status', lang)}</th>"
                f"<th>{label('justification', lang)}</th><th>{label('approver', lang)}</th><th>{label('expires', lang)}</th></tr></thead>\n"
                f"<tbody>{waiver_rows}</tbody></table>") if waiver_rows else ""
     return f"""<!DOCTYPE html>
@@ -119,7 +125,8 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
 <header class="{'issued' if issued else 'refused'}">
 <h1>{esc(title)}</h1>
 <p class="statement">{esc(statement)}</p>
-<p class="overall {'issued' if issued else 'refused'}" id="overall">{label('overall', lang)}{' :' if lang == 'fr' else ':'} {esc(overall)}</p>
+<p class="overall {'issued' if issued else 'refused'}" id="overall">\
+{label('overall', lang)}{' :' if lang == 'fr' else ':'} {esc(overall)}</p>
 </header>
 <section>
 <dl>
@@ -136,10 +143,13 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
 </dl>
 </section>
 <h2>{label('profiles', lang)}</h2>
-<table id="profiles"><thead><tr><th>Id</th><th>{label('profiles', lang)}</th><th>{label('version', lang)}</th><th>{label('framework', lang)}</th><th>{label('source', lang)}</th></tr></thead>
+<table id="profiles"><thead><tr><th>Id</th><th>{label('profiles', lang)}</th><th>{label('version', lang)}</th>\
+<th>{label('framework', lang)}</th><th>{label('source', lang)}</th></tr></thead>
 <tbody>{profiles}</tbody></table>
 <h2>{label('requirements', lang)}</h2>
-<table id="requirements"><colgroup><col style="width:23%"><col style="width:11%"><col style="width:36%"><col style="width:12%"><col style="width:18%"></colgroup><thead><tr><th>{label('requirement', lang)}</th><th>{label('level', lang)}</th><th>{label('statement', lang)}</th><th>{label('verdict', lang)}</th><th>{label('reason', lang)}</th></tr></thead>
+<table id="requirements"><colgroup><col style="width:23%"><col style="width:11%"><col style="width:36%"><col style="width:12%">\
+<col style="width:18%"></colgroup><thead><tr><th>{label('requirement', lang)}</th><th>{label('level', lang)}</th>\
+<th>{label('statement', lang)}</th><th>{label('verdict', lang)}</th><th>{label('reason', lang)}</th></tr></thead>
 <tbody>{rows}</tbody></table>
 <h2>{label('artefacts', lang)}</h2>
 <table id="artefacts"><tbody>{artefacts or f"<tr><td>{label('none', lang)}</td></tr>"}</tbody></table>

@@ -216,7 +216,8 @@ def _check_page(page: str, payload: dict[str, Any], result: Verification) -> Non
     candidate = payload.get("candidate", {})
     body = doc.find("body")
     compare("identifiant", "identifier", _text(one("certificate-id")), payload.get("certificate_id"))
-    compare("identifiant (attribut)", "identifier (attribute)", body.get("data-certificate-id") if body is not None else None, payload.get("certificate_id"))
+    compare("identifiant (attribut)", "identifier (attribute)",
+            body.get("data-certificate-id") if body is not None else None, payload.get("certificate_id"))
     compare("candidat", "candidate", _text(one("candidate")), candidate.get("name"))
     compare("éditeur", "vendor", _text(one("vendor")), candidate.get("vendor"))
     compare("version du candidat", "candidate version", _text(one("candidate-version")), candidate.get("version"))
@@ -257,7 +258,8 @@ def _check_page(page: str, payload: dict[str, Any], result: Verification) -> Non
         compare(f"exigence {rid}, verdict", f"requirement {rid}, verdict", verdict, req["verdict"])
         compare(f"exigence {rid}, verdict affiché", f"requirement {rid}, verdict shown", verdict_text, label(req["verdict"], lang))
     for rid in shown_requirements.keys() - signed_requirements.keys():
-        result.fail(f"exigence {rid} : sur la page mais pas dans le contenu signé", f"requirement {rid}: on the page but not in the signed content")
+        result.fail(f"exigence {rid} : sur la page mais pas dans le contenu signé",
+                    f"requirement {rid}: on the page but not in the signed content")
 
     shown_artefacts = sorted((_text(r[0]), _text(r[1])) for r in doc.xpath("//table[@id='artefacts']/tbody/tr") if len(r) == 2)
     signed_artefacts = sorted((_norm(a["name"]), a["sha256"]) for a in payload.get("artefacts", []))
@@ -268,7 +270,8 @@ def _check_page(page: str, payload: dict[str, Any], result: Verification) -> Non
 
     shown_waivers = sorted((r.get("data-requirement"), r.get("data-status"), _text(r[2]), _text(r[3]), _text(r[4]))
                            for r in doc.xpath("//table[@id='waivers']/tbody/tr") if len(r) >= 5)
-    signed_waivers = sorted((w["requirement"], w["status"], _norm(w["justification"]), _norm(w["approver"]), w["expires"]) for w in payload.get("waivers", []))
+    signed_waivers = sorted((w["requirement"], w["status"], _norm(w["justification"]),
+                             _norm(w["approver"]), w["expires"]) for w in payload.get("waivers", []))
     if shown_waivers != signed_waivers:
         result.fail(f"dérogations : la page affiche {shown_waivers}, le contenu signé dit {signed_waivers}",
                     f"waivers: the page shows {shown_waivers}, the signed content says {signed_waivers}")
@@ -287,7 +290,8 @@ def _check_artefacts(paths: list[Path], payload: dict[str, Any], result: Verific
             result.fail(f"artefact {path} modifié : SHA-256 {digest}, le certificat atteste {names[path.name]}",
                         f"artefact {path} modified: SHA-256 {digest}, the certificate attests {names[path.name]}")
         else:
-            result.fail(f"artefact {path} (SHA-256 {digest}) absent du certificat", f"artefact {path} (SHA-256 {digest}) not in the certificate")
+            result.fail(f"artefact {path} (SHA-256 {digest}) absent du certificat",
+                        f"artefact {path} (SHA-256 {digest}) not in the certificate")
 
 
 def load_trusted(paths: list[Path]) -> list[x509.Certificate]:

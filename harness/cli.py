@@ -33,7 +33,8 @@ def default_lang() -> str:
 def build_parser() -> argparse.ArgumentParser:
     import harness.commands as package
 
-    parser = _Parser(prog="enrs-harness", description="Conformance test harness for French regional digital health environments (CI-SIS, PGSSI-S).")
+    parser = _Parser(prog="enrs-harness",
+                     description="Conformance test harness for French regional digital health environments (CI-SIS, PGSSI-S).")
     parser.add_argument("--version", action="version", version=f"enrs-harness {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):

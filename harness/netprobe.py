@@ -44,7 +44,8 @@ class LocalLimitation(Exception):
 
 
 # OpenSSL reasons raised by our own side before anything reaches the server.
-LOCAL_REASONS = {"NO_PROTOCOLS_AVAILABLE", "NO_SUITABLE_GROUPS", "NO_CIPHERS_AVAILABLE", "NO_SUITABLE_SIGNATURE_ALGORITHM", "NO_SUITABLE_KEY_SHARE"}
+LOCAL_REASONS = {"NO_PROTOCOLS_AVAILABLE", "NO_SUITABLE_GROUPS", "NO_CIPHERS_AVAILABLE",
+                 "NO_SUITABLE_SIGNATURE_ALGORITHM", "NO_SUITABLE_KEY_SHARE"}
 
 
 @dataclass
@@ -76,7 +77,8 @@ def client_context(options: TlsOptions) -> ssl.SSLContext:
         if options.curve:
             ctx.set_ecdh_curve(options.curve)
     except (ssl.SSLError, ValueError) as exc:
-        raise LocalLimitation(f"la bibliothèque TLS locale ne peut pas offrir / the local TLS library cannot offer {options.ciphers or options.curve}: {exc}") from exc
+        raise LocalLimitation("la bibliothèque TLS locale ne peut pas offrir / the local TLS library cannot offer "
+                              f"{options.ciphers or options.curve}: {exc}") from exc
     ctx.check_hostname = options.check_hostname
     if options.verify:
         ctx.verify_mode = ssl.CERT_REQUIRED
@@ -118,7 +120,8 @@ def open_tls(endpoint: Endpoint, target: Target, options: TlsOptions) -> tuple[s
     except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
         sock.close()
         if isinstance(exc, ssl.SSLError) and exc.reason in LOCAL_REASONS:
-            raise LocalLimitation(f"la bibliothèque TLS locale ne peut pas faire cette poignée de main / the local TLS library cannot make this handshake: {_describe(exc)}") from exc
+            raise LocalLimitation("la bibliothèque TLS locale ne peut pas faire cette poignée de main / the local TLS library cannot make "
+                                  f"this handshake: {_describe(exc)}") from exc
         raise NoAnswer(f"poignée de main TLS refusée / TLS handshake refused: {_describe(exc)}") from exc
     cipher = tls.cipher()
     return tls, Handshake(tls.version() or "", cipher[0] if cipher else "", tls.getpeercert(binary_form=True))
@@ -342,7 +345,8 @@ def mllp_exchange(sock: socket.socket, message: bytes, max_bytes: int = mllp.DEF
         sock.sendall(mllp.frame(message))
         return mllp.read_frame(sock, max_bytes)
     except TimeoutError as exc:
-        raise NoAnswer(f"pas d'ACK dans le délai de {sock.gettimeout()} s / no ACK within the {sock.gettimeout()} s timeout", silent=True) from exc
+        raise NoAnswer(f"pas d'ACK dans le délai de {sock.gettimeout()} s / no ACK within the {sock.gettimeout()} s timeout",
+                       silent=True) from exc
     except mllp.FrameError as exc:
         raise NoAnswer(f"pas d'ACK lisible / no readable ACK: {exc}") from exc
     except (ssl.SSLError, OSError) as exc:

@@ -218,10 +218,12 @@ def load_pack(path: Path) -> ProfilePack:
             reader.fail(f"niveau « {level} » invalide (MUST, SHOULD ou MAY)", f"invalid level '{level}' (MUST, SHOULD or MAY)", "level")
         evaluators = reader.string_list("evaluated_by", EVALUATOR) or default_evaluators
         if not evaluators:
-            reader.fail("champ obligatoire absent (ni sur l'exigence ni sur le pack)", "required field missing (neither on the requirement nor on the pack)", "evaluated_by")
+            reader.fail("champ obligatoire absent (ni sur l'exigence ni sur le pack)",
+                        "required field missing (neither on the requirement nor on the pack)", "evaluated_by")
         applies = reader.string_list("applies_to") or default_applies
         if not applies:
-            reader.fail("champ obligatoire absent (ni sur l'exigence ni sur le pack)", "required field missing (neither on the requirement nor on the pack)", "applies_to")
+            reader.fail("champ obligatoire absent (ni sur l'exigence ni sur le pack)",
+                        "required field missing (neither on the requirement nor on the pack)", "applies_to")
         requirements.append(
             Requirement(
                 id=req_id,
@@ -257,11 +259,13 @@ class PackRegistry:
         for pack in packs:
             if pack.id in self.packs:
                 other = self.packs[pack.id].path
-                raise PackError(pack.path, "[pack]", f"identifiant « {pack.id} » déjà utilisé par {other}", f"id '{pack.id}' already used by {other}")
+                raise PackError(pack.path, "[pack]", f"identifiant « {pack.id} » déjà utilisé par {other}",
+                                f"id '{pack.id}' already used by {other}")
             for requirement in pack.requirements:
                 if requirement.id in self.requirements:
                     other = self.packs[self.requirements[requirement.id].pack_id].path
-                    raise PackError(pack.path, f"exigence/requirement {requirement.id}", f"identifiant déjà défini dans {other}", f"id already defined in {other}")
+                    raise PackError(pack.path, f"exigence/requirement {requirement.id}",
+                                    f"identifiant déjà défini dans {other}", f"id already defined in {other}")
                 self.requirements[requirement.id] = requirement
             self.packs[pack.id] = pack
 

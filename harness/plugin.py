@@ -33,13 +33,16 @@ RESULTS_FLUSH_COST_FACTOR = 10  # … and ten times as long as the last snapshot
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("enrs", "enrs-harness conformance")
-    group.addoption("--enrs-profile", action="append", default=[], metavar="ID", help="profile pack to evaluate (repeatable; default: all loaded packs)")
+    group.addoption("--enrs-profile", action="append", default=[], metavar="ID",
+                    help="profile pack to evaluate (repeatable; default: all loaded packs)")
     group.addoption("--enrs-profiles-dir", action="append", default=[], metavar="DIR", help="extra folder of profile packs (repeatable)")
     group.addoption("--enrs-target", metavar="FILE", help="target file (TOML) describing the candidate system")
-    group.addoption("--enrs-documents", action="append", default=[], metavar="PATH", help="documents and messages to validate (repeatable; overrides the target's)")
+    group.addoption("--enrs-documents", action="append", default=[], metavar="PATH",
+                    help="documents and messages to validate (repeatable; overrides the target's)")
     group.addoption("--enrs-report-dir", metavar="DIR", help="folder under which the run folder <UTC timestamp>-<short id> is written")
     group.addoption("--enrs-run-dir", metavar="DIR", help="exact run folder to write (used by campaigns)")
-    group.addoption("--enrs-kit", metavar="DIR", help="folder laid out like the agency's CDA test kit: documents are also validated with it")
+    group.addoption("--enrs-kit", metavar="DIR",
+                    help="folder laid out like the agency's CDA test kit: documents are also validated with it")
     group.addoption("--enrs-sign-with", metavar="DIR", help="sign the certificate with the issuer of DIR (issuer-key.pem, issuer-cert.pem)")
     group.addoption("--enrs-waivers", metavar="FILE", help="waivers file: valid waivers turn FAILED requirements into WAIVED")
     group.addoption("--enrs-lang", choices=("fr", "en"), default="fr", help="language of the certificate and messages")
@@ -226,7 +229,8 @@ class EnrsSession:
     def _decorate(self, report: pytest.TestReport, record: TestRecord, when: str) -> None:
         """Carry the requirement columns and the evidence to pytest-html."""
         # The marked requirements, and those a test judged itself that did not pass (a document's broken rules).
-        shown = record.requirements + [r for r, (v, _) in record.explicit.items() if v is not Verdict.PASSED and r not in record.requirements]
+        shown = record.requirements + [r for r, (v,
+                                                 _) in record.explicit.items() if v is not Verdict.PASSED and r not in record.requirements]
         report.enrs_requirements = [self.registry.requirements[r] for r in shown if r in self.registry.requirements]  # type: ignore[attr-defined]
         report.enrs_verdict = str(record.verdict) if record.verdict else ""  # type: ignore[attr-defined]
         if when in ("setup", "call") and (record.evidence or record.reason):

@@ -123,7 +123,8 @@ class RunWriter:
             return "running", "la campagne de test n'est pas terminée / the test run has not finished"
         if session.exitstatus not in COMPLETE_EXIT_STATUSES:
             fr, en = _EXIT_REASONS.get(session.exitstatus, ("", ""))
-            return "interrupted", f"{fr}pytest a terminé avec le code {session.exitstatus} / {en}pytest ended with exit status {session.exitstatus}"
+            return ("interrupted",
+                    f"{fr}pytest a terminé avec le code {session.exitstatus} / {en}pytest ended with exit status {session.exitstatus}")
         if session.incomplete_reason:
             return "interrupted", session.incomplete_reason
         unfinished = [r.nodeid for r in session.records.values() if not r.finished]

@@ -191,7 +191,8 @@ class Signer:
             chain += load_certificates(directory / ISSUER_CHAIN)
         algorithm_for(key)
         public = serialization.PublicFormat.SubjectPublicKeyInfo
-        if key.public_key().public_bytes(serialization.Encoding.DER, public) != chain[0].public_key().public_bytes(serialization.Encoding.DER, public):
+        if key.public_key().public_bytes(serialization.Encoding.DER,
+                                         public) != chain[0].public_key().public_bytes(serialization.Encoding.DER, public):
             raise HarnessError(f"émetteur {directory} : la clé ne correspond pas au certificat",
                                f"issuer {directory}: the key does not match the certificate")
         return cls(key, tuple(chain))
@@ -271,7 +272,8 @@ def keygen(directory: Path, common_name: str, organisation: str | None = None, d
         .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False, data_encipherment=False,
-                                     key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+                                     key_agreement=False, key_cert_sign=False, crl_sign=False,
+                                     encipher_only=False, decipher_only=False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, None if key_type == "ed25519" else hashes.SHA256())
     )

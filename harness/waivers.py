@@ -56,7 +56,8 @@ def load_waivers(path: Path, known_requirements: set[str] | None = None) -> list
     path = Path(path)
     raw = read_toml(path, lambda fr, en: _fail(path, "fichier/file", fr, en))
     if set(raw) - {"waivers"}:
-        raise _fail(path, "fichier/file", f"table inconnue « {sorted(set(raw) - {'waivers'})[0]} »", f"unknown table '{sorted(set(raw) - {'waivers'})[0]}'")
+        raise _fail(path, "fichier/file", f"table inconnue « {sorted(set(raw) - {'waivers'})[0]} »",
+                    f"unknown table '{sorted(set(raw) - {'waivers'})[0]}'")
     entries = raw.get("waivers", [])
     if not isinstance(entries, list):
         raise _fail(path, "waivers", "doit être une liste [[waivers]]", "must be a [[waivers]] list")
@@ -78,8 +79,10 @@ def load_waivers(path: Path, known_requirements: set[str] | None = None) -> list
         if isinstance(expires, dt.datetime) or not isinstance(expires, dt.date):
             raise _fail(path, f"{where} expires", "doit être une date TOML (AAAA-MM-JJ)", "must be a TOML date (YYYY-MM-DD)")
         if known_requirements is not None and entry["requirement"] not in known_requirements:
-            raise _fail(path, f"{where} requirement", f"exigence inconnue : {entry['requirement']}", f"unknown requirement: {entry['requirement']}")
-        waivers.append(Waiver(entry["requirement"], entry["candidate"], entry["justification"], entry["approver"], expires, entry.get("version")))
+            raise _fail(path, f"{where} requirement", f"exigence inconnue : {entry['requirement']}",
+                        f"unknown requirement: {entry['requirement']}")
+        waivers.append(Waiver(entry["requirement"], entry["candidate"], entry["justification"],
+                              entry["approver"], expires, entry.get("version")))
     return waivers
 
 
@@ -109,7 +112,8 @@ def apply_waivers(rows: list[dict[str, Any]], waivers: list[Waiver], name: str, 
             row["verdict"] = str(Verdict.WAIVED)
             row["waiver"] = waiver.to_dict()
             row.setdefault("reasons", []).insert(0, {"test": "waivers", "verdict": str(Verdict.WAIVED),
-                                                     "reason": f"dérogation / waiver: {waiver.justification} ({waiver.approver}, → {waiver.expires.isoformat()})"})
+                                                     "reason": f"dérogation / waiver: {waiver.justification} ({waiver.approver}, → "
+                                                               f"{waiver.expires.isoformat()})"})
         else:  # nothing failed, or another waiver already covers it
             entry["status"] = NOT_NEEDED
         statuses.append(entry)

@@ -90,7 +90,8 @@ class _Table:
     def number(self, key: str, default: float, low: float, high: float) -> float:
         value = self.table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            raise _fail(self.path, f"{self.where} {key}", f"doit être un nombre entre {low:g} et {high:g}", f"must be a number between {low:g} and {high:g}")
+            raise _fail(self.path, f"{self.where} {key}", f"doit être un nombre entre {low:g} et {high:g}",
+                        f"must be a number between {low:g} and {high:g}")
         return float(value)
 
 

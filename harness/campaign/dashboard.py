@@ -79,14 +79,18 @@ def render_dashboard(data: dict[str, Any], lang: str) -> str:
         for profile in profiles:
             cell = by_id.get(profile["id"])
             if c["status"] == "ABORTED":
-                cells.append(f"<td class='v-ABORTED' data-profile='{esc(profile['id'])}' data-verdict='ABORTED'>{esc(label('ABORTED', lang))}</td>")
+                cells.append(f"<td class='v-ABORTED' data-profile='{esc(profile['id'])}' data-verdict='ABORTED'>"
+                             f"{esc(label('ABORTED', lang))}</td>")
             elif cell is None:
                 cells.append(f"<td data-profile='{esc(profile['id'])}'>—</td>")
             else:
-                cell_counts = " · ".join(f"{name} {cell[key]}" for name, key in (("MUST ✗", "failed_must"), ("SHOULD ✗", "failed_should"), (t("waived"), "waived"))
+                cell_counts = " · ".join(f"{name} {cell[key]}" for name, key in (("MUST ✗", "failed_must"),
+                                                                                 ("SHOULD ✗", "failed_should"), (t("waived"), "waived"))
                                     if cell[key])  # only what is not zero
-                cells.append(f"<td class='v-{esc(cell['verdict'])}' data-profile='{esc(profile['id'])}' data-verdict='{esc(cell['verdict'])}'>"
-                             f"{esc(label(cell['verdict'], lang))}{'<br><small>' + esc(cell_counts) + '</small>' if cell_counts else ''}</td>")
+                cells.append(f"<td class='v-{esc(cell['verdict'])}' data-profile='{esc(profile['id'])}' "
+                             f"data-verdict='{esc(cell['verdict'])}'>"
+                             f"{esc(label(cell['verdict'], lang))}"
+                             f"{'<br><small>' + esc(cell_counts) + '</small>' if cell_counts else ''}</td>")
         change = changes.get(c["name"])
         aborted = c["status"] == "ABORTED"  # a stopped run's partial counts would mislead
         counts = "".join(f"<td class='n-{key}'>{'—' if aborted else esc(c.get(field, '—'))}</td>"
@@ -103,9 +107,11 @@ def render_dashboard(data: dict[str, Any], lang: str) -> str:
     details = []
     for c in data["candidates"]:
         change = changes.get(c["name"]) or {}
-        items = [f"<li class='fail' data-change='newly-failing' data-requirement='{esc(x['requirement'])}'>{t('newly_failing')} : <code>{esc(x['requirement'])}</code> "
+        items = [f"<li class='fail' data-change='newly-failing' data-requirement='{esc(x['requirement'])}'>{t('newly_failing')} : <code>"
+                 f"{esc(x['requirement'])}</code> "
                  f"({esc(x['level'])}) {esc(x['before'])} → {esc(x['after'])}</li>" for x in change.get("newly_failing", [])]
-        items += [f"<li class='pass' data-change='newly-passing' data-requirement='{esc(x['requirement'])}'>{t('newly_passing')} : <code>{esc(x['requirement'])}</code> "
+        items += [f"<li class='pass' data-change='newly-passing' data-requirement='{esc(x['requirement'])}'>{t('newly_passing')} : <code>"
+                  f"{esc(x['requirement'])}</code> "
                   f"({esc(x['level'])}) {esc(x['before'])} → {esc(x['after'])}</li>" for x in change.get("newly_passing", [])]
         if items:
             details.append(f"<h3>{esc(c['name'])}</h3><ul>{''.join(items)}</ul>")
@@ -113,6 +119,9 @@ def render_dashboard(data: dict[str, Any], lang: str) -> str:
                f"<td>{esc(c['name'])}</td><td><code>{esc(w['requirement'])}</code></td><td>{esc(label('waiver_' + w['status'], lang))}</td>"
                f"<td>{esc(w['justification'])}</td><td>{esc(w['approver'])}</td><td>{esc(w['expires'])}</td></tr>"
                for c in data["candidates"] for w in c.get("waivers", [])]
+    waiver_heads = "".join(f"<th>{label(k, lang)}</th>" for k in ("requirement", "status", "justification", "approver", "expires"))
+    waivers_table = (f"<h2>{t('waivers')}</h2><table id='waivers'><thead><tr><th>{t('candidate')}</th>{waiver_heads}</tr></thead>"
+                     f"<tbody>{''.join(waivers)}</tbody></table>" if waivers else "")
     removed = data["history"].get("removed", [])
     previous = campaign.get("previous")
     summary = data["summary"]
@@ -130,7 +139,8 @@ def render_dashboard(data: dict[str, Any], lang: str) -> str:
 <dt>{t('run')}</dt><dd>{esc(campaign['run'])} ({esc(campaign['started'])} → {esc(campaign['finished'])})</dd>
 <dt>{t('duration')}</dt><dd>{esc(campaign['duration'])} s</dd>
 <dt>{t('previous')}</dt><dd id="previous">{link('../' + previous + '/dashboard.html', previous) if previous else t('none')}</dd>
-<dt>{t('summary')}</dt><dd id="summary">{t('candidates')} : {summary['candidates']} · {t('CERTIFIED')} : {summary['certified']} · {t('NOT_CONFORMANT')} : {summary['not_conformant']} · {t('ABORTED')} : {summary['aborted']}</dd>
+<dt>{t('summary')}</dt><dd id="summary">{t('candidates')} : {summary['candidates']} · {t('CERTIFIED')} : {summary['certified']} · \
+{t('NOT_CONFORMANT')} : {summary['not_conformant']} · {t('ABORTED')} : {summary['aborted']}</dd>
 </dl>
 </header>
 <table id="matrix">
@@ -141,7 +151,7 @@ def render_dashboard(data: dict[str, Any], lang: str) -> str:
 </table>
 {f"<h2>{t('details')}</h2><div id='changes'>{''.join(details)}</div>" if details else ""}
 {f"<h2>{t('removed')}</h2><ul id='removed'>{''.join(f'<li>{esc(n)}</li>' for n in removed)}</ul>" if removed else ""}
-{f"<h2>{t('waivers')}</h2><table id='waivers'><thead><tr><th>{t('candidate')}</th><th>{label('requirement', lang)}</th><th>{label('status', lang)}</th><th>{label('justification', lang)}</th><th>{label('approver', lang)}</th><th>{label('expires', lang)}</th></tr></thead><tbody>{''.join(waivers)}</tbody></table>" if waivers else ""}
+{waivers_table}
 <footer><small>enrs-harness {esc(campaign['harness_version'])} — {esc(campaign['file'])}</small></footer>
 </body>
 </html>
@@ -155,7 +165,9 @@ def _change_summary(change: dict[str, Any] | None, t: Any) -> str:
         return escape(t("new"))
     parts = []
     if change.get("before") != change.get("after"):
-        parts.append(f"{escape(t('status_change'))} : {escape(t(change['before']) if change.get('before') in _TEXT else str(change.get('before')))} → {escape(t(change['after']))}")
+        parts.append(f"{escape(t('status_change'))} : "
+                     f"{escape(t(change['before']) if change.get('before') in _TEXT else str(change.get('before')))} → "
+                     f"{escape(t(change['after']))}")
     if change["newly_failing"]:
         parts.append(f"<span class='fail'>{escape(t('newly_failing'))} : {len(change['newly_failing'])}</span>")
     if change["newly_passing"]:
@@ -167,14 +179,17 @@ def render_index(campaign_title: str, runs: list[dict[str, Any]], lang: str) -> 
     """The campaign's history page: every kept run, newest first, with its summary and dashboard."""
     fr = lang == "fr"
     rows = "".join(
-        f"<tr data-run='{escape(r['campaign']['run'])}'><td><a href='{escape(r['campaign']['run'])}/dashboard.html'>{escape(r['campaign']['run'])}</a></td>"
-        f"<td>{escape(str(r['campaign']['started']))}</td><td>{r['summary']['candidates']}</td><td class='v-CERTIFIED'>{r['summary']['certified']}</td>"
+        f"<tr data-run='{escape(r['campaign']['run'])}'><td><a href='{escape(r['campaign']['run'])}/dashboard.html'>"
+        f"{escape(r['campaign']['run'])}</a></td>"
+        f"<td>{escape(str(r['campaign']['started']))}</td><td>{r['summary']['candidates']}</td><td class='v-CERTIFIED'>"
+        f"{r['summary']['certified']}</td>"
         f"<td class='v-NOT_CONFORMANT'>{r['summary']['not_conformant']}</td><td class='v-ABORTED'>{r['summary']['aborted']}</td></tr>"
         for r in runs
     )
     heads = ("Exécution", "Début", "Candidats", "Certifiés", "Non conformes", "Interrompus") if fr else (
         "Run", "Started", "Candidates", "Certified", "Not conformant", "Aborted")
     title = f"{'Historique de la campagne' if fr else 'Campaign history'} — {escape(campaign_title)}"
-    return (f"<!DOCTYPE html>\n<html lang='{lang}'>\n<head>\n<meta charset='utf-8'>\n<title>{title}</title>\n<style>{_STYLE}</style>\n</head>\n"
+    return (f"<!DOCTYPE html>\n<html lang='{lang}'>\n<head>\n<meta charset='utf-8'>\n<title>{title}</title>\n<style>{_STYLE}</style>\n"
+            "</head>\n"
             f"<body>\n<header><h1>{title}</h1></header>\n<table id='runs'><thead><tr>{''.join(f'<th>{h}</th>' for h in heads)}</tr></thead>"
             f"<tbody>{rows}</tbody></table>\n</body>\n</html>\n")

@@ -43,12 +43,14 @@ def require_attrs(out: Out, element: etree._Element, attrs: Iterable[str]) -> bo
     ok = True
     for name in attrs:
         if not (element.get(name) or "").strip():
-            out.fail(element, f"{local(element)} : l'attribut @{name} est obligatoire", f"{local(element)}: attribute @{name} is required", name)
+            out.fail(element, f"{local(element)} : l'attribut @{name} est obligatoire",
+                     f"{local(element)}: attribute @{name} is required", name)
             ok = False
     return ok
 
 
-def require_children(out: Out, parent: etree._Element, name: str, attrs: Iterable[str], missing_fr: str, missing_en: str) -> list[etree._Element]:
+def require_children(out: Out, parent: etree._Element, name: str, attrs: Iterable[str],
+                     missing_fr: str, missing_en: str) -> list[etree._Element]:
     """At least one child `name` of `parent`, each carrying `attrs`; returns the children found."""
     found = children(parent, name)
     if not found:
@@ -62,7 +64,8 @@ def require_ps_id(out: Out, entity: etree._Element, ps_root: str) -> None:
     """A health professional's assignedEntity carries an id under the RPPS/ADELI root, with @extension."""
     ids = [i for i in children(entity, "id") if i.get("root") == ps_root]
     if not ids:
-        out.fail(entity, f"assignedEntity/id[@root='{ps_root}'] (RPPS/ADELI) obligatoire", f"assignedEntity/id[@root='{ps_root}'] (RPPS/ADELI) is required")
+        out.fail(entity, f"assignedEntity/id[@root='{ps_root}'] (RPPS/ADELI) obligatoire",
+                 f"assignedEntity/id[@root='{ps_root}'] (RPPS/ADELI) is required")
     for identifier in ids:
         require_attrs(out, identifier, ["extension"])
 
@@ -80,7 +83,8 @@ def require_present(out: Out, parent: etree._Element, found: list, what: str, no
     if not found:
         out.fail(parent, f"élément {what} obligatoire absent", f"required element {what} is missing")
     elif not usable:
-        out.fail(found[0], f"{what} : au moins une occurrence sans nullFlavor est obligatoire", f"{what}: at least one occurrence without nullFlavor is required", "nullFlavor")
+        out.fail(found[0], f"{what} : au moins une occurrence sans nullFlavor est obligatoire",
+                 f"{what}: at least one occurrence without nullFlavor is required", "nullFlavor")
     return usable
 
 

@@ -135,4 +135,5 @@ def set_id(doc: Doc, data: CdaData, out: Out) -> None:
 def version_number(doc: Doc, data: CdaData, out: Out) -> None:
     for element in require_present(out, doc.root, children(doc.root, "versionNumber"), "versionNumber"):
         if require_attrs(out, element, ["value"]) and not re.fullmatch(r"-?[0-9]+", element.get("value")):
-            out.fail(element, f"versionNumber « {element.get('value')} » n'est pas un entier", f"versionNumber '{element.get('value')}' is not an integer", "value")
+            out.fail(element, f"versionNumber « {element.get('value')} » n'est pas un entier",
+                     f"versionNumber '{element.get('value')}' is not an integer", "value")

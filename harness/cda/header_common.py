@@ -62,8 +62,11 @@ def addr_form(doc: Doc, data: CdaData, out: Out) -> None:
         if "streetAddressLine" in parts:
             others = sorted({p for p in parts if p != "streetAddressLine"})
             if others:
-                out.fail(element, f"addr avec streetAddressLine : {', '.join(others)} non prévu(s) (lignes d'adresse seules, ou parties structurées seules)",
-                         f"addr with streetAddressLine: {', '.join(others)} not expected (either address lines only, or structured parts only)")
+                out.fail(
+                    element,
+                    f"addr avec streetAddressLine : {', '.join(others)} non prévu(s) "
+                    "(lignes d'adresse seules, ou parties structurées seules)",
+                    f"addr with streetAddressLine: {', '.join(others)} not expected (either address lines only, or structured parts only)")
         else:
             unknown = sorted({p for p in parts if p not in structured})
             if unknown:
@@ -119,7 +122,8 @@ def datatypes(doc: Doc, data: CdaData, out: Out) -> None:
         else:
             root = element.get("root")
             if root is not None and not (oid.match(root) or uuid.match(root)):
-                out.fail(element, f"{local(element)}/@root « {root} » n'est ni un OID ni un UUID", f"{local(element)}/@root '{root}' is neither an OID nor a UUID", "root")
+                out.fail(element, f"{local(element)}/@root « {root} » n'est ni un OID ni un UUID",
+                         f"{local(element)}/@root '{root}' is neither an OID nor a UUID", "root")
 
 
 @rule("SM-CARDINALITY")

@@ -1,4 +1,5 @@
-"""Structuration minimale: author, custodian, legalAuthenticator, authenticator, informant, informationRecipient, participant (§4.6–§4.12)."""
+"""Structuration minimale: author, custodian, legalAuthenticator, authenticator, informant, informationRecipient, participant
+(§4.6–§4.12)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def author(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("SM-AUTHOR-ID")
 def author_id(doc: Doc, data: CdaData, out: Out) -> None:
     for assigned in q(doc.root, "cda:author/cda:assignedAuthor"):
-        require_children(out, assigned, "id", ["root", "extension"], "assignedAuthor/id obligatoire absent", "required assignedAuthor/id is missing")
+        require_children(out, assigned, "id", ["root", "extension"],
+                         "assignedAuthor/id obligatoire absent", "required assignedAuthor/id is missing")
 
 
 @rule("SM-AUTHOR-PERSON-DEVICE")
@@ -117,7 +119,8 @@ def informant(doc: Doc, data: CdaData, out: Out) -> None:
     for element in children(doc.root, "informant"):
         entities, related = children(element, "assignedEntity"), children(element, "relatedEntity")
         if len(entities) + len(related) != 1:
-            out.fail(element, "informant : exactement un assignedEntity ou un relatedEntity", "informant: exactly one assignedEntity or relatedEntity")
+            out.fail(element, "informant : exactement un assignedEntity ou un relatedEntity",
+                     "informant: exactly one assignedEntity or relatedEntity")
         for entity in entities:
             ids = children(entity, "id")
             if not ids:

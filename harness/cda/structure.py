@@ -51,7 +51,8 @@ def sequence_problems(element: etree._Element, spec: list[list]) -> Iterator[Pro
     for name, low, high in spec:
         found = counts.get(f"{_HL7_PREFIX}{name}", [])
         if len(found) < low:
-            yield Problem("cardinality", element, f"{parent} : {name} obligatoire ({low}..{high})", f"{parent}: {name} is required ({low}..{high})")
+            yield Problem("cardinality", element, f"{parent} : {name} obligatoire ({low}..{high})",
+                          f"{parent}: {name} is required ({low}..{high})")
         if high != "*" and len(found) > int(high):
             yield Problem("cardinality", found[int(high)], f"{parent} : au plus {high} {name}, {len(found)} trouvés",
                           f"{parent}: at most {high} {name}, {len(found)} found")
@@ -158,7 +159,8 @@ def sections(doc: Doc, data: CdaData, out: Out) -> None:
 def entries(doc: Doc, data: CdaData, out: Out) -> None:
     statements = tuple(data.const("clinical_statements"))
     for entry in q(doc.root, _bad_entries(statements)):
-        names = ", ".join(local(n) for n in entry if isinstance(n.tag, str) and local(n) not in ("realmCode", "typeId", "templateId")) or "-"
+        names = ", ".join(local(n) for n in entry
+                          if isinstance(n.tag, str) and local(n) not in ("realmCode", "typeId", "templateId")) or "-"
         out.fail(entry, f"entry : exactement une déclaration clinique attendue ({names})",
                  f"entry: exactly one clinical statement expected ({names})")
 

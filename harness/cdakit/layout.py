@@ -63,8 +63,9 @@ def locate(root: Path, pack: ProfilePack | None = None) -> KitLayout:
                                      f"file expected in the kit is missing: {relative}"))
             return None
         if resolved.case_differs:
-            defects.append(KitDefect("case", relative, f"trouvé sans tenir compte de la casse : {resolved.path.relative_to(root).as_posix()}",
-                                     f"found ignoring case: {resolved.path.relative_to(root).as_posix()}", repaired=True))
+            defects.append(KitDefect(
+                "case", relative, f"trouvé sans tenir compte de la casse : {resolved.path.relative_to(root).as_posix()}",
+                f"found ignoring case: {resolved.path.relative_to(root).as_posix()}", repaired=True))
         return resolved.path
 
     xsd = find(kit["xsd"])
@@ -93,7 +94,8 @@ def _missing_terminologies(root: Path, listing: str) -> list[KitDefect]:
     """The terminologies a list names whose file (<OID>.rdf or <OID>.xml) is absent beside it."""
     resolved = resolve_ci(root, listing)
     if resolved is None:
-        return [KitDefect("missing-file", listing, f"liste des terminologies absente : {listing}", f"list of terminologies missing: {listing}")]
+        return [KitDefect("missing-file", listing, f"liste des terminologies absente : {listing}",
+                          f"list of terminologies missing: {listing}")]
     missing: list[KitDefect] = []
     for line in resolved.path.read_text(encoding="utf-8", errors="replace").splitlines():
         oid, _, name = line.partition("==>")

@@ -54,7 +54,8 @@ def load_schematron(path: Path, kit_root: Path) -> LoadedSchematron:
     try:
         root = etree.parse(str(path), _parser()).getroot()
     except (OSError, etree.XMLSyntaxError) as exc:
-        loaded.defects.append(KitDefect("unreadable", _rel(path, kit_root), f"schématron illisible : {exc}", f"unreadable schematron: {exc}"))
+        loaded.defects.append(KitDefect("unreadable", _rel(path, kit_root),
+                                        f"schématron illisible : {exc}", f"unreadable schematron: {exc}"))
         return loaded
     loaded.files.append(path)
     _resolve_includes(root, path, kit_root, loaded, depth=0)
@@ -76,10 +77,12 @@ def _resolve_includes(element: etree._Element, file: Path, kit_root: Path, loade
             parent.remove(include)
             continue
         if resolved.case_differs:
-            loaded.defects.append(KitDefect("case", where, f"inclusion résolue sans tenir compte de la casse : {_rel(resolved.path, kit_root)}",
-                                            f"include resolved ignoring case: {_rel(resolved.path, kit_root)}", repaired=True))
+            loaded.defects.append(KitDefect(
+                "case", where, f"inclusion résolue sans tenir compte de la casse : {_rel(resolved.path, kit_root)}",
+                f"include resolved ignoring case: {_rel(resolved.path, kit_root)}", repaired=True))
         if depth >= _MAX_INCLUDE_DEPTH:
-            loaded.defects.append(KitDefect("unreadable", where, "inclusions trop imbriquées (boucle ?)", "includes nested too deep (a loop?)"))
+            loaded.defects.append(KitDefect("unreadable", where, "inclusions trop imbriquées (boucle ?)",
+                                            "includes nested too deep (a loop?)"))
             parent.remove(include)
             continue
         try:

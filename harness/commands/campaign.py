@@ -17,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run = actions.add_parser("run", help="run every candidate of a campaign file (docs/campaigns.md)")
     run.add_argument("file", type=Path, metavar="FILE")
     run.add_argument("--jobs", type=int, metavar="N", help="candidates run at the same time (default: the file's, else min(4, CPUs))")
-    run.add_argument("--output", type=Path, metavar="DIR", help="folder of the campaign's runs (default: the file's, else reports/campaigns/<id>)")
+    run.add_argument("--output", type=Path, metavar="DIR",
+                     help="folder of the campaign's runs (default: the file's, else reports/campaigns/<id>)")
     run.add_argument("--lang", choices=("fr", "en"))
     run.set_defaults(handler=run_command)
 

@@ -13,7 +13,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     init = actions.add_parser("init", help="build a test PKI in DIR and write DIR/manifest.json")
     init.add_argument("directory", type=Path, metavar="DIR")
-    init.add_argument("--host", action="append", default=[], metavar="NAME", help="server host name or IP in the server certificates (repeatable; default: localhost, 127.0.0.1)")
+    init.add_argument("--host", action="append", default=[], metavar="NAME",
+                      help="server host name or IP in the server certificates (repeatable; default: localhost, 127.0.0.1)")
     init.add_argument("--force", action="store_true", help="replace a test PKI already in DIR")
     init.add_argument("--lang", choices=("fr", "en"))
     init.set_defaults(handler=init_command)

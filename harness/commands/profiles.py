@@ -18,7 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub = actions.add_parser(name, help=help_text)
         if name == "show":
             sub.add_argument("pack_id", metavar="ID")
-        sub.add_argument("--profiles-dir", action="append", default=[], type=Path, metavar="DIR", help="extra folder of profile packs (repeatable)")
+        sub.add_argument("--profiles-dir", action="append", default=[], type=Path,
+                         metavar="DIR", help="extra folder of profile packs (repeatable)")
         sub.add_argument("--format", choices=("text", "json"), default="text")
         sub.add_argument("--lang", choices=("fr", "en"))
         sub.set_defaults(handler=list_packs if name == "list" else show_pack)

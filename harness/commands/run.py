@@ -26,13 +26,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", action="append", default=[], metavar="ID", help="profile pack to evaluate (repeatable; default: all)")
-    parser.add_argument("--profiles-dir", action="append", default=[], type=Path, metavar="DIR", help="extra folder of profile packs (repeatable)")
+    parser.add_argument("--profiles-dir", action="append", default=[], type=Path,
+                        metavar="DIR", help="extra folder of profile packs (repeatable)")
     parser.add_argument("--target", type=Path, metavar="FILE", help="target file of the candidate system (default: the embedded reference)")
-    parser.add_argument("--documents", action="append", default=[], type=Path, metavar="PATH", help="documents and messages to validate (repeatable)")
-    parser.add_argument("--kit", type=Path, metavar="DIR", help="folder laid out like the agency's CDA test kit: documents are also validated with it")
-    parser.add_argument("--suites", action="append", default=[], type=Path, metavar="DIR", help="extra folders of pytest conformance suites (repeatable)")
-    parser.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="where run folders are written (default: ./reports)")
-    parser.add_argument("--sign-with", type=Path, metavar="DIR", help="sign the certificate with the issuer of DIR (see 'certificate keygen')")
+    parser.add_argument("--documents", action="append", default=[], type=Path, metavar="PATH",
+                        help="documents and messages to validate (repeatable)")
+    parser.add_argument("--kit", type=Path, metavar="DIR",
+                        help="folder laid out like the agency's CDA test kit: documents are also validated with it")
+    parser.add_argument("--suites", action="append", default=[], type=Path, metavar="DIR",
+                        help="extra folders of pytest conformance suites (repeatable)")
+    parser.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR",
+                        help="where run folders are written (default: ./reports)")
+    parser.add_argument("--sign-with", type=Path, metavar="DIR",
+                        help="sign the certificate with the issuer of DIR (see 'certificate keygen')")
     parser.add_argument("--waivers", type=Path, metavar="FILE", help="waivers file: valid waivers turn FAILED requirements into WAIVED")
     parser.add_argument("--lang", choices=("fr", "en"), help="language of the certificate and summary")
     parser.add_argument("--quiet", action="store_true", help="no test progress, only the summary")
@@ -44,7 +50,8 @@ def pytest_arguments(args: argparse.Namespace, run_dir: Path, lang: str) -> list
             "-p", "no:cacheprovider", "--enrs-run-dir", str(run_dir), "--enrs-lang", lang, "--tb=line", "-q"]
     if args.quiet:
         argv += ["-qq", "--no-summary"]
-    for option, values in (("--enrs-profile", args.profile), ("--enrs-profiles-dir", args.profiles_dir), ("--enrs-documents", args.documents)):
+    for option, values in (("--enrs-profile", args.profile), ("--enrs-profiles-dir", args.profiles_dir),
+                           ("--enrs-documents", args.documents)):
         for value in values:
             argv += [option, str(value)]
     if args.target:
@@ -62,7 +69,8 @@ def run_command(args: argparse.Namespace) -> int:
     from harness.cli import default_lang
 
     lang = args.lang or default_lang()
-    for path in [*args.documents, *args.suites, *args.profiles_dir] + [p for p in (args.target, args.kit, args.sign_with, args.waivers) if p]:
+    for path in [*args.documents, *args.suites,
+                 *args.profiles_dir] + [p for p in (args.target, args.kit, args.sign_with, args.waivers) if p]:
         if not path.exists():
             raise HarnessError(f"introuvable : {path}", f"not found: {path}")
     run_dir = new_run_dir(args.report_dir)
@@ -96,7 +104,8 @@ def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = 
         print(f"  … {len(failing) - 12} {'autres' if fr else 'more'}", file=out)
     for waiver in results.get("waivers", []):
         status = label("waiver_" + waiver["status"], lang)
-        print(f"  {'Dérogation' if fr else 'Waiver'} {waiver['requirement']}: {status} ({waiver['approver']}, → {waiver['expires']})", file=out)
+        print(f"  {'Dérogation' if fr else 'Waiver'} {waiver['requirement']}: {status} ({waiver['approver']}, → {waiver['expires']})",
+              file=out)
     if not run["complete"]:
         print(f"{'INCOMPLET' if fr else 'INCOMPLETE'}: {run['incomplete_reason']}", file=out)
     verdict = label("certificate_title", lang) if summary["certificate_issued"] else label("nonconformity_title", lang)

@@ -19,7 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--faults", action="append", default=[], metavar="NAME,…", help="fault modes to switch on (see --list-faults)")
     parser.add_argument("--list-faults", action="store_true", help="list the fault modes and exit")
     parser.add_argument("--pki", type=Path, metavar="DIR", help="test PKI folder to use (built there when empty; default: a temporary one)")
-    parser.add_argument("--target-file", type=Path, default=Path("enrs-simulator.toml"), metavar="FILE", help="where to write the target file of the simulator (default: ./enrs-simulator.toml)")
+    parser.add_argument("--target-file", type=Path, default=Path("enrs-simulator.toml"), metavar="FILE",
+                        help="where to write the target file of the simulator (default: ./enrs-simulator.toml)")
     parser.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this many seconds (default: until Ctrl-C)")
     parser.add_argument("--lang", choices=("fr", "en"))
     parser.set_defaults(handler=simulate_command)

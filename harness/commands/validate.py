@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("validate", help="validate CDA documents and HL7 v2 messages (files or folders)")
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     parser.add_argument("--profile", action="append", default=[], metavar="ID", help="profile pack to apply (repeatable; default: all)")
-    parser.add_argument("--profiles-dir", action="append", default=[], type=Path, metavar="DIR", help="extra folder of profile packs (repeatable)")
+    parser.add_argument("--profiles-dir", action="append", default=[], type=Path,
+                        metavar="DIR", help="extra folder of profile packs (repeatable)")
     parser.add_argument("--kit", type=Path, metavar="DIR", help="folder laid out like the agency's CDA test kit (XSD and schematrons)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel worker processes (default 1)")
@@ -99,7 +100,8 @@ def print_text(reports: list[ArtefactReport], lang: str, out: Any = None) -> Non
         _print_report(report, lang, out, indent="")
     counts = Counter(str(r.verdict) for r in reports)
     total = len(reports)
-    print(f"\n{total} {'fichier(s)' if lang == 'fr' else 'file(s)'}: " + ", ".join(f"{v} {counts.get(v, 0)}" for v in ("PASSED", "FAILED", "ABORTED")), file=out)
+    print(f"\n{total} {'fichier(s)' if lang == 'fr' else 'file(s)'}: "
+          + ", ".join(f"{v} {counts.get(v, 0)}" for v in ("PASSED", "FAILED", "ABORTED")), file=out)
 
 
 def _print_report(report: ArtefactReport, lang: str, out: Any, indent: str) -> None:

@@ -91,7 +91,8 @@ def _escape(text: str, message: Message | None) -> str:
     return text
 
 
-def expected_ack(message: bytes | Message, report: ArtefactReport | None = None, *, control_id: str | None = None, timestamp: str | None = None) -> bytes:
+def expected_ack(message: bytes | Message, report: ArtefactReport | None = None, *,
+                 control_id: str | None = None, timestamp: str | None = None) -> bytes:
     parsed = _as_message(message)
     if report is None and parsed is None:
         report = ArtefactReport(path="", sha256="", kind="hl7v2", verdict=ArtefactVerdict.ABORTED)
@@ -140,18 +141,22 @@ def check_ack_document(ack: Message) -> list[Finding]:
     v = ack.value
     code, trigger, structure = ack.message_type
     if code != "ACK" or not trigger or structure != "ACK":
-        findings.append(_f(ids.ACK_HEADER, f"MSH-9 = « {code}^{trigger}^{structure} », attendu ACK^<événement>^ACK", f"MSH-9 = '{code}^{trigger}^{structure}', expected ACK^<event>^ACK", "MSH-9", line=1))
+        findings.append(_f(ids.ACK_HEADER, f"MSH-9 = « {code}^{trigger}^{structure} », attendu ACK^<événement>^ACK",
+                           f"MSH-9 = '{code}^{trigger}^{structure}', expected ACK^<event>^ACK", "MSH-9", line=1))
     msa = ack.first("MSA")
     answer = v(msa, 1).strip()
     if answer in ("AE", "AR", "CE", "CR"):
         errs = ack.all("ERR")
         if not errs:
-            findings.append(_f(ids.ACK_ERR, f"MSA-1 = {answer} sans segment ERR", f"MSA-1 = {answer} without an ERR segment", "ERR", line=msa.line if msa else None))
+            findings.append(_f(ids.ACK_ERR, f"MSA-1 = {answer} sans segment ERR",
+                               f"MSA-1 = {answer} without an ERR segment", "ERR", line=msa.line if msa else None))
         for err in errs:
             if not v(err, 3, 1, 1).strip():
-                findings.append(_f(ids.ACK_ERR, "ERR-3 (code d'erreur, table 0357) absent", "ERR-3 (error code, table 0357) missing", "ERR-3", line=err.line))
+                findings.append(_f(ids.ACK_ERR, "ERR-3 (code d'erreur, table 0357) absent",
+                                   "ERR-3 (error code, table 0357) missing", "ERR-3", line=err.line))
             if v(err, 4).strip() not in ERROR_SEVERITIES:
-                findings.append(_f(ids.ACK_ERR, f"ERR-4 = « {v(err, 4).strip()} », attendu E, F, I ou W (table 0516)", f"ERR-4 = '{v(err, 4).strip()}', expected E, F, I or W (table 0516)", "ERR-4", line=err.line))
+                findings.append(_f(ids.ACK_ERR, f"ERR-4 = « {v(err, 4).strip()} », attendu E, F, I ou W (table 0516)",
+                                   f"ERR-4 = '{v(err, 4).strip()}', expected E, F, I or W (table 0516)", "ERR-4", line=err.line))
     return findings
 
 
@@ -172,37 +177,47 @@ def judge_ack(sent: bytes | Message, received: bytes, expected: str | set[str] |
         omsh = original.msh
         sent_trigger = original.message_type[1]
         if sent_trigger and trigger != sent_trigger:
-            findings.append(_f(ids.ACK_HEADER, f"MSH-9.2 = « {trigger} », attendu {sent_trigger}", f"MSH-9.2 = '{trigger}', expected {sent_trigger}", "MSH-9.2"))
+            findings.append(_f(ids.ACK_HEADER, f"MSH-9.2 = « {trigger} », attendu {sent_trigger}",
+                               f"MSH-9.2 = '{trigger}', expected {sent_trigger}", "MSH-9.2"))
         if structure and structure != "ACK":
-            findings.append(_f(ids.ACK_HEADER, f"MSH-9.3 = « {structure} », attendu ACK", f"MSH-9.3 = '{structure}', expected ACK", "MSH-9.3"))
+            findings.append(_f(ids.ACK_HEADER, f"MSH-9.3 = « {structure} », attendu ACK",
+                               f"MSH-9.3 = '{structure}', expected ACK", "MSH-9.3"))
         for mine, theirs in ((3, 5), (4, 6), (5, 3), (6, 4)):
             if v(msh, mine, 1, 1).strip() != o(omsh, theirs, 1, 1).strip():
-                findings.append(_f(ids.ACK_HEADER, f"MSH-{mine} de l'ACK ≠ MSH-{theirs} du message", f"ACK MSH-{mine} ≠ message MSH-{theirs}", f"MSH-{mine}"))
+                findings.append(_f(ids.ACK_HEADER, f"MSH-{mine} de l'ACK ≠ MSH-{theirs} du message",
+                                   f"ACK MSH-{mine} ≠ message MSH-{theirs}", f"MSH-{mine}"))
         for number in (11, 12):
             if v(msh, number, 1, 1).strip() != o(omsh, number, 1, 1).strip():
-                findings.append(_f(ids.ACK_HEADER, f"MSH-{number}.1 de l'ACK ≠ celui du message", f"ACK MSH-{number}.1 ≠ the message's", f"MSH-{number}.1"))
+                findings.append(_f(ids.ACK_HEADER, f"MSH-{number}.1 de l'ACK ≠ celui du message",
+                                   f"ACK MSH-{number}.1 ≠ the message's", f"MSH-{number}.1"))
     if msa is None:
         findings.append(_f(ids.ACK_CODE, "segment MSA absent", "MSA segment missing", "MSA"))
         return findings
     answer = v(msa, 1).strip()
     valid = ENHANCED_CODES if _enhanced(original) else ORIGINAL_CODES
     if answer not in valid:
-        findings.append(_f(ids.ACK_CODE, f"MSA-1 = « {answer} », attendu {'/'.join(valid)}", f"MSA-1 = '{answer}', expected {'/'.join(valid)}", "MSA-1"))
+        findings.append(_f(ids.ACK_CODE, f"MSA-1 = « {answer} », attendu {'/'.join(valid)}",
+                           f"MSA-1 = '{answer}', expected {'/'.join(valid)}", "MSA-1"))
     elif expected is not None:
         wanted = {expected} if isinstance(expected, str) else set(expected)
         if answer not in wanted:
-            findings.append(_f(ids.ACK_CODE, f"MSA-1 = {answer}, attendu {'/'.join(sorted(wanted))} pour ce message", f"MSA-1 = {answer}, expected {'/'.join(sorted(wanted))} for this message", "MSA-1"))
+            findings.append(_f(ids.ACK_CODE, f"MSA-1 = {answer}, attendu {'/'.join(sorted(wanted))} pour ce message",
+                               f"MSA-1 = {answer}, expected {'/'.join(sorted(wanted))} for this message", "MSA-1"))
     if original is not None and v(msa, 2).strip() != original.control_id:
-        findings.append(_f(ids.ACK_ECHO, f"MSA-2 = « {v(msa, 2).strip()} », attendu MSH-10 = {original.control_id}", f"MSA-2 = '{v(msa, 2).strip()}', expected MSH-10 = {original.control_id}", "MSA-2"))
+        findings.append(_f(ids.ACK_ECHO, f"MSA-2 = « {v(msa, 2).strip()} », attendu MSH-10 = {original.control_id}",
+                           f"MSA-2 = '{v(msa, 2).strip()}', expected MSH-10 = {original.control_id}", "MSA-2"))
     if answer in ("AE", "AR", "CE", "CR"):
         errs = ack.all("ERR")
         if not errs:
             findings.append(_f(ids.ACK_ERR, f"MSA-1 = {answer} sans segment ERR", f"MSA-1 = {answer} without an ERR segment", "ERR"))
         for err in errs:
             if not v(err, 3, 1, 1).strip():
-                findings.append(_f(ids.ACK_ERR, "ERR-3 (code d'erreur, table 0357) absent", "ERR-3 (error code, table 0357) missing", "ERR-3"))
+                findings.append(_f(ids.ACK_ERR, "ERR-3 (code d'erreur, table 0357) absent",
+                                   "ERR-3 (error code, table 0357) missing", "ERR-3"))
             if v(err, 4).strip() not in ERROR_SEVERITIES:
-                findings.append(_f(ids.ACK_ERR, f"ERR-4 = « {v(err, 4).strip()} », attendu E, F, I ou W (table 0516)", f"ERR-4 = '{v(err, 4).strip()}', expected E, F, I or W (table 0516)", "ERR-4"))
+                findings.append(_f(ids.ACK_ERR, f"ERR-4 = « {v(err, 4).strip()} », attendu E, F, I ou W (table 0516)",
+                                   f"ERR-4 = '{v(err, 4).strip()}', expected E, F, I or W (table 0516)", "ERR-4"))
             if not v(err, 2).strip():
-                findings.append(_f(ids.ACK_ERR, "ERR-2 (emplacement de l'erreur) absent", "ERR-2 (error location) missing", "ERR-2", Severity.WARNING))
+                findings.append(_f(ids.ACK_ERR, "ERR-2 (emplacement de l'erreur) absent",
+                                   "ERR-2 (error location) missing", "ERR-2", Severity.WARNING))
     return findings

@@ -29,7 +29,8 @@ def _profiles(context: Any) -> list[CompiledProfile]:
 
 def _msh21_ids(message: Message) -> set[str]:
     msh = message.msh
-    return {message.component(raw, 2) for raw in message.repetitions(msh, 21)} | {message.component(raw, 1) for raw in message.repetitions(msh, 21)}
+    return ({message.component(raw, 2) for raw in message.repetitions(msh, 21)}
+            | {message.component(raw, 1) for raw in message.repetitions(msh, 21)})
 
 
 def choose(message: Message, context: Any) -> tuple[CompiledProfile | None, EventProfile | None, str | None]:
@@ -73,7 +74,8 @@ def validate_message(data: bytes, path: str, context: Any) -> ArtefactReport:
         if why == "type":
             report.findings = findings
             report.verdict = ArtefactVerdict.ABORTED
-            report.reason = (f"aucun profil sélectionné pour le type de message {code or '?'} / no selected profile for message type {code or '?'}")
+            report.reason = (f"aucun profil sélectionné pour le type de message {code or '?'} / no selected profile for message type "
+                             f"{code or '?'}")
             return report
         evaluated.append(ids.MESSAGE_TYPE)
         findings.append(Finding(ids.MESSAGE_TYPE, Severity.ERROR, f"événement {code}^{trigger} non défini par les profils sélectionnés",
@@ -82,8 +84,9 @@ def validate_message(data: bytes, path: str, context: Any) -> ArtefactReport:
     report.profile = f"{profile.pack_id} {event.key}"
     evaluated.extend(PROFILE_IDS)
     if structure and structure != event.structure:
-        findings.append(Finding(ids.MESSAGE_TYPE, Severity.ERROR, f"MSH-9.3 « {structure} » : la structure de {event.key} est {event.structure}",
-                                f"MSH-9.3 '{structure}': the structure of {event.key} is {event.structure}", "MSH-9.3", 1))
+        findings.append(Finding(
+            ids.MESSAGE_TYPE, Severity.ERROR, f"MSH-9.3 « {structure} » : la structure de {event.key} est {event.structure}",
+            f"MSH-9.3 '{structure}': the structure of {event.key} is {event.structure}", "MSH-9.3", 1))
     findings += check_structure(message, event)
     findings += check_segment_usage(message, event)
     findings += check_field_rules(message, event)

@@ -208,7 +208,8 @@ def build_pki(directory: Path, hosts: list[str] | None = None, leaf_days: int = 
     for cert in revoked:
         crl = crl.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(cert.serial_number).revocation_date(now - dt.timedelta(minutes=5)).build())
-    atomic_write_bytes(directory / "crl/organisations.crl.pem", crl.sign(organisations.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+    atomic_write_bytes(directory / "crl/organisations.crl.pem",
+                       crl.sign(organisations.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
     data = {
         "schema": SCHEMA,
         "created": now.isoformat(),

@@ -48,7 +48,8 @@ class Simulator:
     def start(self) -> Simulator:
         tls = server_context(self.pki, self.faults, self._work)
         registry = PackRegistry.load()
-        mllp_config = MllpConfig(self.faults, MAX_FRAME, self.slow_seconds, ValidationContext(registry=registry, selected=registry.select([])))
+        mllp_config = MllpConfig(self.faults, MAX_FRAME, self.slow_seconds,
+                                 ValidationContext(registry=registry, selected=registry.select([])))
         http = http_handler(HttpConfig(HTTP_PATH, self.faults, MAX_BODY, self.slow_seconds), self.io_timeout)
         serial = "serial" in self.faults
         try:

@@ -59,7 +59,8 @@ class _Handler(BaseHTTPRequestHandler):
         if "slow" in self.cfg.faults:
             self.server.stopping.wait(self.cfg.slow_seconds)
 
-    def _reply(self, status: int, body: bytes, content_type: str = "application/json; charset=utf-8", extra: dict[str, str] | None = None) -> None:
+    def _reply(self, status: int, body: bytes, content_type: str = "application/json; charset=utf-8",
+               extra: dict[str, str] | None = None) -> None:
         self._delay()
         faults = self.cfg.faults
         self.send_response(status)
@@ -173,7 +174,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(status, f"<html><body><h1>Internal error</h1><pre>{text}</pre></body></html>".encode(), "text/html; charset=utf-8")
 
 
-_REASONS = {400: "bad request", 408: "timeout", 413: "request too large", 414: "uri too long", 431: "headers too large", 501: "not implemented", 505: "version not supported"}
+_REASONS = {400: "bad request", 408: "timeout", 413: "request too large", 414: "uri too long",
+            431: "headers too large", 501: "not implemented", 505: "version not supported"}
 
 
 def _read_exactly(stream: Any, length: int, keep: int = 65536) -> bytes:

@@ -121,12 +121,14 @@ def test_survives_malformed_frame(kind: str, mllp_endpoint: Endpoint, enrs_targe
     try:
         answer = _exchange(mllp_endpoint, enrs_target, enrs, message)
     except Unreachable as exc:
-        raise AssertionError(f"le récepteur ne répond plus après une trame {kind} / the receiver is gone after a {kind} frame: {exc}") from exc
+        raise AssertionError(f"le récepteur ne répond plus après une trame {kind} / "
+                             f"the receiver is gone after a {kind} frame: {exc}") from exc
     _check_accepted(answer, control_id)
 
 
 @pytest.mark.requirement("CISIS-MLLP-04")
-def test_concurrent_connections(mllp_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, hl7_message, mllp_settings: dict, reachable) -> None:
+def test_concurrent_connections(mllp_endpoint: Endpoint, enrs_target: Target, enrs: Recorder,
+                                hl7_message, mllp_settings: dict, reachable) -> None:
     count = mllp_settings["concurrent_connections"]
     sockets: list[socket.socket] = []
     try:

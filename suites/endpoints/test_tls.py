@@ -34,8 +34,10 @@ def test_tls_1_0_and_1_1_refused(tls_endpoint: Endpoint, enrs_target: Target, en
     accepted = []
     with reachable():
         for name in security["forbidden_tls_versions"]:
-            result = _try(tls_endpoint, enrs_target, min_version=OLD_VERSIONS[name], max_version=OLD_VERSIONS[name], ciphers="DEFAULT:@SECLEVEL=0")
-            enrs.evidence(f"{name}", str(result) if isinstance(result, NoAnswer) else f"accepté / accepted: {result.version} {result.cipher}")
+            result = _try(tls_endpoint, enrs_target, min_version=OLD_VERSIONS[name],
+                          max_version=OLD_VERSIONS[name], ciphers="DEFAULT:@SECLEVEL=0")
+            enrs.evidence(f"{name}",
+                          str(result) if isinstance(result, NoAnswer) else f"accepté / accepted: {result.version} {result.cipher}")
             if not isinstance(result, NoAnswer):
                 accepted.append(f"{result.version} ({result.cipher})")
     assert not accepted, f"versions interdites acceptées / forbidden versions accepted: {', '.join(accepted)}"
@@ -93,7 +95,8 @@ def test_groups_within_profile(tls_endpoint: Endpoint, enrs_target: Target, enrs
     with reachable():
         control = _try(tls_endpoint, enrs_target, min_version=V.TLSv1_3)
         if isinstance(control, NoAnswer):
-            enrs.abort(f"groupes sondés en TLS 1.3, refusé par le serveur / groups are probed over TLS 1.3, refused by the server: {control}")
+            enrs.abort("groupes sondés en TLS 1.3, refusé par le serveur / groups are probed over TLS 1.3, refused by the server: "
+                       f"{control}")
         for curve in security["tls_groups_probed"]:
             try:
                 result = _try(tls_endpoint, enrs_target, min_version=V.TLSv1_3, curve=curve)
@@ -162,7 +165,8 @@ def test_certificate_within_validity(server_certificate: x509.Certificate, tls_e
 
 
 @pytest.mark.requirement("SEC-PKI-04B")
-def test_certificate_not_due_for_renewal(server_certificate: x509.Certificate, security: dict, tls_endpoint: Endpoint, enrs_target: Target) -> None:
+def test_certificate_not_due_for_renewal(server_certificate: x509.Certificate, security: dict,
+                                         tls_endpoint: Endpoint, enrs_target: Target) -> None:
     cert = server_certificate
     left = (cert.not_valid_after_utc - datetime.now(UTC)).days
     limit = security["certificate_renewal_warning_days"]
@@ -186,7 +190,8 @@ def test_certificate_key_usage(server_certificate: x509.Certificate, tls_endpoin
 
 
 @pytest.mark.requirement("SEC-PKI-07")
-def test_certificate_key_and_signature_strength(server_certificate: x509.Certificate, security: dict, tls_endpoint: Endpoint, enrs_target: Target) -> None:
+def test_certificate_key_and_signature_strength(server_certificate: x509.Certificate, security: dict,
+                                                tls_endpoint: Endpoint, enrs_target: Target) -> None:
     cert = server_certificate
     key = cert.public_key()
     if isinstance(key, rsa.RSAPublicKey):
@@ -199,7 +204,8 @@ def test_certificate_key_and_signature_strength(server_certificate: x509.Certifi
 
 
 @pytest.mark.requirement("SEC-PKI-08")
-def test_certificate_lifespan_within_profile(server_certificate: x509.Certificate, security: dict, tls_endpoint: Endpoint, enrs_target: Target) -> None:
+def test_certificate_lifespan_within_profile(server_certificate: x509.Certificate, security: dict,
+                                             tls_endpoint: Endpoint, enrs_target: Target) -> None:
     cert = server_certificate
     days = (cert.not_valid_after_utc - cert.not_valid_before_utc).days
     limit = security["maximum_certificate_lifespan_days"]

@@ -228,8 +228,11 @@ def test_campaign_file_errors(tmp_path: Path, candidates: str, settings: dict, m
 
 
 def test_waivers_file_with_unknown_requirement_stops_the_campaign(tmp_path: Path) -> None:
-    (tmp_path / "w.toml").write_text('[[waivers]]\nrequirement = "TOYC-404"\ncandidate = "A"\njustification = "j"\napprover = "a"\nexpires = 2099-01-01\n', encoding="utf-8")
-    process = harness("campaign", "run", write_campaign(tmp_path, _candidate("A", vendor="V", version="1", documents=[str(TOY / "documents" / "good")]), waivers="w.toml"))
+    (tmp_path / "w.toml").write_text('[[waivers]]\nrequirement = "TOYC-404"\ncandidate = "A"\njustification = "j"\napprover = "a"\n'
+                                     'expires = 2099-01-01\n', encoding="utf-8")
+    process = harness("campaign", "run",
+                      write_campaign(tmp_path, _candidate("A", vendor="V", version="1", documents=[str(TOY / "documents" / "good")]),
+                                     waivers="w.toml"))
     assert process.returncode == 2 and "unknown requirement: TOYC-404" in process.stderr
 
 

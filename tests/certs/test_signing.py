@@ -145,7 +145,8 @@ TAMPERINGS = {
     "candidate name": (lambda p: p.replace("DPI Exemple", "DPI Concurrent"), "candidate: the page shows 'DPI Concurrent'"),
     "vendor": (lambda p: p.replace('<dd id="vendor">Éditeur Exemple', '<dd id="vendor">Autre'), "vendor"),
     "overall verdict": (lambda p: p.replace('data-issued="true"', 'data-issued="false"'), "issuance"),
-    "overall verdict text": (lambda p: p.replace(": CONFORMANT</p>", ": NOT CONFORMANT</p>"), "overall verdict: the page shows 'NOT CONFORMANT'"),
+    "overall verdict text": (lambda p: p.replace(": CONFORMANT</p>", ": NOT CONFORMANT</p>"),
+                             "overall verdict: the page shows 'NOT CONFORMANT'"),
     "statement text": (lambda p: p.replace("No document contains the word BROKEN.", "Anything goes."), "page was modified after signing"),
     "hidden style": (lambda p: p.replace("</style>", "#requirements { display: none }</style>"), "page was modified after signing"),
 }
@@ -239,7 +240,8 @@ def _ca_and_issuer(tmp_path: Path, issuer_days: int = 30) -> tuple[Path, Path]:
     return folder, tmp_path / "ca.pem"
 
 
-def test_issuer_from_the_users_own_pki_is_trusted_through_its_ca(signed_run: SignedRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_issuer_from_the_users_own_pki_is_trusted_through_its_ca(
+        signed_run: SignedRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder, ca = _ca_and_issuer(tmp_path)
     with pytest.raises(Exception, match="password"):
         Signer.load(folder)
@@ -295,7 +297,8 @@ def _documented_openssl_script() -> str:
     return text.split("<!-- verify-with-openssl -->\n```sh\n", 1)[1].split("```", 1)[0]
 
 
-@pytest.mark.skipif(not (shutil.which("openssl") and shutil.which("sh") and shutil.which("sha256sum")), reason="openssl, sh or sha256sum not installed")
+@pytest.mark.skipif(not (shutil.which("openssl") and shutil.which("sh") and shutil.which("sha256sum")),
+                    reason="openssl, sh or sha256sum not installed")
 def test_documented_openssl_verification(signed_run: SignedRun, tmp_path: Path) -> None:
     script = tmp_path / "verify.sh"
     script.write_text(_documented_openssl_script(), encoding="utf-8")
@@ -308,7 +311,8 @@ def test_documented_openssl_verification(signed_run: SignedRun, tmp_path: Path) 
     # the same script refuses a changed page and a forged payload
     (tmp_path / "changed").mkdir()
     changed = _tamper(signed_run, tmp_path / "changed", lambda p: p.replace("DPI Exemple", "DPI Concurrent"))
-    bad = subprocess.run(["sh", str(script), str(changed), str(signed_run.issuer_cert)], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    bad = subprocess.run(["sh", str(script), str(changed), str(signed_run.issuer_cert)],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert bad.returncode != 0 and "Page modified" in bad.stdout
 
     def forge(page: str) -> str:
@@ -318,7 +322,8 @@ def test_documented_openssl_verification(signed_run: SignedRun, tmp_path: Path) 
 
     (tmp_path / "forged").mkdir()
     forged = _tamper(signed_run, tmp_path / "forged", forge)
-    bad = subprocess.run(["sh", str(script), str(forged), str(signed_run.issuer_cert)], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    bad = subprocess.run(["sh", str(script), str(forged), str(signed_run.issuer_cert)],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert bad.returncode != 0 and "Verification failure" in bad.stdout + bad.stderr
 
 
@@ -328,7 +333,8 @@ def test_issuer_under_an_intermediate_ca_with_chain_pem(signed_run: SignedRun, t
     def cert(name: str, issuer_name: str, key, issuer_key, ca: bool):  # type: ignore[no-untyped-def]
         builder = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
                    .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_name)])).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30)))
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+                   .not_valid_after(now + dt.timedelta(days=30)))
         if ca:
             builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         return builder.sign(issuer_key, hashes.SHA256())

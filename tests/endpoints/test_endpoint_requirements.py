@@ -38,7 +38,8 @@ CASES = [
     ("accept-unknown-ca", "test_mtls.py", "unknown-ca", ["SEC-MTLS-02"]),
     ("distrust-client-ca", "test_mtls.py", "good", ["SEC-MTLS-02"]),
     ("http10", "test_http.py", "http_1_1", ["SEC-TLS-11"]),
-    ("no-security-headers", "test_http.py", "hsts or nosniff or referrer or no_store or content_security", ["SEC-HTTP-01", "SEC-HTTP-01B", "SEC-HTTP-02", "SEC-HTTP-03", "SEC-HTTP-04", "SEC-HTTP-09"]),
+    ("no-security-headers", "test_http.py", "hsts or nosniff or referrer or no_store or content_security",
+     ["SEC-HTTP-01", "SEC-HTTP-01B", "SEC-HTTP-02", "SEC-HTTP-03", "SEC-HTTP-04", "SEC-HTTP-09"]),
     ("verbose-errors", "test_http.py", "generic or disclosure", ["SEC-INPUT-04", "SEC-HTTP-06"]),
     ("allow-trace", "test_http.py", "trace or unknown_method", ["SEC-HTTP-07", "SEC-HTTP-07B"]),
     ("cors-reflect", "test_http.py", "cors", ["SEC-HTTP-08"]),
@@ -130,7 +131,8 @@ def test_endpoint_declared_public_needs_no_client_certificate(suite: SuiteRunner
     assert got["SEC-MTLS-01"] == got["SEC-MTLS-02"] == "NOT_APPLICABLE"
 
 
-@pytest.mark.parametrize(("fault", "failing"), [((), None), (("ack-wrong-control-id",), "HL7V2-ACK-02"), (("ack-aa-invalid",), "HL7V2-ACK-01")])
+@pytest.mark.parametrize(("fault", "failing"),
+                         [((), None), (("ack-wrong-control-id",), "HL7V2-ACK-02"), (("ack-aa-invalid",), "HL7V2-ACK-01")])
 def test_received_acks_give_verdicts_to_the_hl7v2_ack_requirements(suite: SuiteRunner, fault: tuple[str, ...], failing: str | None) -> None:
     results = suite.run(set(fault), "test_mllp.py", keyword="valid_message", packs=("hl7v2-base", "ci-sis-mllp-transport"))
     got = suite.verdicts(results)

@@ -24,8 +24,10 @@ def seg(name: str, fields: dict[int, str]) -> str:
     return "|".join([name] + [fields.get(i, "") for i in range(1, top + 1)])
 
 
-def msh(message_type: str, control_id: str, version: str, profile: str, charset: str = "UNICODE UTF-8", processing: str = "T", language: str = "FR") -> str:
-    return ("MSH|^~\\&|" + "|".join(["GAM-TEST", "HOPITAL-TEST", "DPI-TEST", "HOPITAL-TEST", "20250110093000", "", message_type, control_id, processing,
+def msh(message_type: str, control_id: str, version: str, profile: str,
+        charset: str = "UNICODE UTF-8", processing: str = "T", language: str = "FR") -> str:
+    return ("MSH|^~\\&|" + "|".join(["GAM-TEST", "HOPITAL-TEST", "DPI-TEST", "HOPITAL-TEST",
+                                     "20250110093000", "", message_type, control_id, processing,
                                       version, "", "", "", "", "FRA", charset, language, "", profile]))
 
 
@@ -69,7 +71,8 @@ DOC_ROOT, DOC_EXT, PARENT_EXT = "1.2.250.1.999.1.1.2", "DOC0001", "DOC0000"
 
 def cda(replaces: bool = False, padding_text: str = "") -> bytes:
     """A small CDA R2 document of our own: patientRole/id = the IPP and INS of PID-3."""
-    related = (f'<relatedDocument typeCode="RPLC"><parentDocument><id root="{DOC_ROOT}" extension="{PARENT_EXT}"/></parentDocument></relatedDocument>'
+    related = (f'<relatedDocument typeCode="RPLC"><parentDocument><id root="{DOC_ROOT}" extension="{PARENT_EXT}"/></parentDocument>'
+               '</relatedDocument>'
                if replaces else "")
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <ClinicalDocument xmlns="urn:hl7-org:v3">
@@ -100,12 +103,16 @@ def cda(replaces: bool = False, padding_text: str = "") -> bytes:
 
 
 META = [("MASQUE_PS", "Masqué aux professionnels de Santé", "N"), ("INVISIBLE_PATIENT", "Document Non Visible par le patient", "N"),
-        ("INVISIBLE_REP_LEGAUX", "Non visible par les représentants Légaux du patient", "N"), ("CONNEXION_SECRETE", "Connexion Secrete", "N"),
+        ("INVISIBLE_REP_LEGAUX", "Non visible par les représentants Légaux du patient", "N"),
+        ("CONNEXION_SECRETE", "Connexion Secrete", "N"),
         ("MODIF_CONF_CODE", "Modification Confidentiality Code", "N"), ("DESTDMP", "Destinataire DMP", "Y"),
-        ("DESTMSSANTEPS", "Destinataire (Professionnel de Santé, organisation ou BAL applicative)", "Y"), ("DESTMSSANTEPAT", "Destinataire Patient", "N"),
+        ("DESTMSSANTEPS", "Destinataire (Professionnel de Santé, organisation ou BAL applicative)", "Y"),
+        ("DESTMSSANTEPAT", "Destinataire Patient", "N"),
         ("ACK_RECEPTION", "Accusé de réception", "Y"), ("ACK_LECTURE_MSS", "Accusé de lecture", "N")]
-PRTS = ["PRT||UC||SB^Send by^participation|801234567897^MEDECIN^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS|||HOPITAL-TEST^^^^^ASIP-SANTE-ST&1.2.250.1.71.4.2.2&ISO^FINEG^^^999999999",
-        "PRT||UC||RCT^Result Copies To^participation|801234567898^CONFRERE^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS||||||||||^^X.400^confrere.test@test.mssante.fr"]
+PRTS = ["PRT||UC||SB^Send "
+        "by^participation|801234567897^MEDECIN^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS|||HOPITAL-TEST^^^^^ASIP-SANTE-ST&1.2.250.1.71.4.2.2&ISO^FINEG^^^999999999",
+        "PRT||UC||RCT^Result Copies "
+        "To^participation|801234567898^CONFRERE^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS||||||||||^^X.400^confrere.test@test.mssante.fr"]
 
 
 CDA_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "conforming" / "cda"
@@ -139,7 +146,8 @@ def cda_facts(document: bytes) -> dict[str, str]:
     return facts
 
 
-def document_message(kind: str, trigger: str = "R01", operation: tuple[str, str] = ("NW", "F"), document: bytes | None = None, control_id: str = "DOC00001") -> str:
+def document_message(kind: str, trigger: str = "R01", operation: tuple[str, str] = ("NW", "F"),
+                     document: bytes | None = None, control_id: str = "DOC00001") -> str:
     """ORU^R01 (2.5) or MDM^T02/T04/T10 (2.6) carrying `document` (default: a conforming CDA fixture) in base64;
     PID-3, OBR-4/OBX-3 and TXA-12/13 repeat the CDA's patient ids, code and ids."""
     document = document if document is not None else conforming_cda(replaces=operation[1] == "C")
@@ -151,7 +159,8 @@ def document_message(kind: str, trigger: str = "R01", operation: tuple[str, str]
     code = facts.get("code", "11502-2^CR d'examens biologiques^LN")
     oru = kind == "ORU"
     coded = "CE" if oru else "CWE"
-    head = msh("ORU^R01^ORU_R01" if oru else f"MDM^{trigger}^MDM_T02", control_id, "2.5" if oru else "2.6", "2.1^CISIS_CDA_HL7_V2", language="")
+    head = msh("ORU^R01^ORU_R01" if oru else f"MDM^{trigger}^MDM_T02", control_id,
+               "2.5" if oru else "2.6", "2.1^CISIS_CDA_HL7_V2", language="")
     segments = [head]
     if not oru:
         segments.append(seg("EVN", {2: "20250110093000"}))
@@ -164,7 +173,8 @@ def document_message(kind: str, trigger: str = "R01", operation: tuple[str, str]
     segments.append(seg("OBX", {1: "1", 2: "ED", 3: code, 5: f"^TEXT^XML^Base64^{payload}", 11: operation[1]}))
     segments += PRTS
     for index, (code, label, value) in enumerate(META, start=2):
-        segments.append(seg("OBX", {1: str(index), 2: coded, 3: f"{code}^{label}^MetaDMPMSS", 5: f"{value}^^expandedYes-NoIndicator", 11: "F"}))
+        segments.append(seg("OBX", {1: str(index), 2: coded, 3: f"{code}^{label}^MetaDMPMSS",
+                                    5: f"{value}^^expandedYes-NoIndicator", 11: "F"}))
     return "\r".join(segments) + "\r"
 
 
@@ -174,9 +184,11 @@ def zam(trigger: str = "Z01", status: str = "Y") -> str:
              "Z03": ("ACK_LECTURE_MSS", "Accusé de lecture", "LECTEUR_MSS", "applicationErrorCondition")}
     code, label, second, system = codes[trigger]
     segments = [msh(f"ZAM^{trigger}^ZAM_Z01", f"ZAM{trigger}", "2.6", "2.1^CISIS_CDA_HL7_V2", language=""),
-                seg("OBX", {1: "1", 2: "CWE", 3: f"{code}^{label}^AckMetierZAM", 4: "DOC00001", 5: f"{status}^^expandedYes-NoIndicator", 11: "F"})]
+                seg("OBX", {1: "1", 2: "CWE", 3: f"{code}^{label}^AckMetierZAM",
+                            4: "DOC00001", 5: f"{status}^^expandedYes-NoIndicator", 11: "F"})]
     if second:
-        segments.append(seg("OBX", {1: "2", 2: "XTN", 3: f"{second}^Destinataire MSSanté^AckMetierZAM", 5: "^^X.400^confrere.test@test.mssante.fr", 11: "F"}))
+        segments.append(seg("OBX", {1: "2", 2: "XTN", 3: f"{second}^Destinataire MSSanté^AckMetierZAM",
+                                    5: "^^X.400^confrere.test@test.mssante.fr", 11: "F"}))
     if status == "N":
         segments.append(seg("ERR", {3: "207^Application error^HL70357", 4: "E", 5: f"E001^Erreur de test^{system}"}))
     return "\r".join(segments) + "\r"

@@ -88,11 +88,14 @@ def test_broken_profile_data_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(HarnessError, match="structure"):
         compile_profile("x", {"versions": ["2.5"], "events": {"ADT^A01": {"structure": "NOPE"}}}, {}, ())
     with pytest.raises(HarnessError, match="unbalanced|missing"):
-        compile_profile("x", {"versions": ["2.5"], "structures": {"S": {"syntax": "MSH [PID"}}, "events": {"ADT^A01": {"structure": "S"}}}, {}, ())
+        compile_profile("x", {"versions": ["2.5"], "structures": {"S": {"syntax": "MSH [PID"}}, "events": {"ADT^A01": {"structure": "S"}}},
+                        {}, ())
 
 
 def test_message_type_of_no_selected_pack_is_aborted(capsys) -> None:
     """Validating an ORU with only the PAM FR pack selected: nothing to evaluate it against."""
-    assert main(["validate", str(ROOT / "fixtures/conforming/hl7v2/oru-r01.hl7"), "--profile", "ci-sis-pam-fr", "--profile", "hl7v2-base"]) == 2
+    assert main(["validate", str(ROOT / "fixtures/conforming/hl7v2/oru-r01.hl7"),
+                 "--profile", "ci-sis-pam-fr", "--profile", "hl7v2-base"]) == 2
     assert "ABORTED" in capsys.readouterr().out
-    assert main(["validate", str(ROOT / "fixtures/conforming/hl7v2/adt-a01.hl7"), "--profile", "ci-sis-pam-fr", "--profile", "hl7v2-base"]) == 0
+    assert main(["validate", str(ROOT / "fixtures/conforming/hl7v2/adt-a01.hl7"),
+                 "--profile", "ci-sis-pam-fr", "--profile", "hl7v2-base"]) == 0
