@@ -25,10 +25,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "cda"))
 
-from harness.packs import PackRegistry  # noqa: E402
-from harness.validation import ValidationContext, validate_bytes  # noqa: E402
-from harness.verdicts import ArtefactVerdict  # noqa: E402
-from harness.xmlsafe import parse_xml  # noqa: E402
+from harness.packs import PackRegistry
+from harness.validation import ValidationContext, validate_bytes
+from harness.verdicts import ArtefactVerdict
+from harness.xmlsafe import parse_xml
 
 FIXTURES = REPO / "fixtures" / "conforming" / "cda"
 NS = {"cda": "urn:hl7-org:v3"}

@@ -14,11 +14,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "hl7v2")]
 
-from harness.hl7v2 import parse  # noqa: E402
-from harness.packs import PackRegistry  # noqa: E402
-from harness.validation import ValidationContext, validate_bytes, validators  # noqa: E402
+from harness.hl7v2 import parse
+from harness.packs import PackRegistry
+from harness.validation import ValidationContext, validate_bytes, validators
 
-import builders as b  # noqa: E402
+import builders as b
 
 
 def rate(label: str, function, seconds: float = 2.0) -> float:

@@ -7,6 +7,7 @@ Every socket gets the target's connect and read timeouts; nothing is read withou
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import ssl
@@ -244,10 +245,8 @@ def http_post_oversized(endpoint: Endpoint, target: Target, options: TlsOptions,
         tls.sendall(head.encode("latin-1"))
         tls.settimeout(min(1.0, target.timeouts.read))
         early = b""
-        try:
+        with contextlib.suppress(TimeoutError, ssl.SSLError, OSError):
             early = tls.recv(65536)
-        except (TimeoutError, ssl.SSLError, OSError):
-            pass
         tls.settimeout(target.timeouts.read)
         if early and not early.startswith(b"HTTP/1.1 100"):
             return _read_http(_Prefixed(tls, early), target.timeouts.read)

@@ -81,8 +81,7 @@ class EnrsSession:
         self.waivers: list[Waiver] = []
         if self.active:
             try:
-                self.selected  # load and check the packs, the kit and the target now: errors are usage errors
-                self.target
+                _ = self.selected, self.target  # load and check the packs, the kit and the target now: errors are usage errors
                 if opt.enrs_sign_with:
                     self.signer = Signer.load(Path(opt.enrs_sign_with))
                 if opt.enrs_waivers:

@@ -144,10 +144,7 @@ def load_certificates(path: Path) -> list[x509.Certificate]:
     """Every certificate of a PEM (or DER) file."""
     data = read_bounded(Path(path), _MAX_PEM_BYTES)
     try:
-        if b"-----BEGIN" in data:
-            certs = x509.load_pem_x509_certificates(data)
-        else:
-            certs = [x509.load_der_x509_certificate(data)]
+        certs = x509.load_pem_x509_certificates(data) if b"-----BEGIN" in data else [x509.load_der_x509_certificate(data)]
     except ValueError as exc:
         raise HarnessError(f"{path} : certificat illisible ({exc})", f"{path}: unreadable certificate ({exc})") from exc
     return certs

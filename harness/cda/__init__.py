@@ -35,7 +35,7 @@ def _is_cda_pack(pack: ProfilePack) -> bool:
 _CACHE: dict[tuple[int, ...], tuple[tuple[ProfilePack, ...], object]] = {}
 
 
-def _cached(packs: tuple[ProfilePack, ...], build):  # noqa: ANN001, ANN202
+def _cached(packs: tuple[ProfilePack, ...], build):
     """`build(packs)` once per set of pack objects (keyed by identity; the entry keeps the packs alive)."""
     key = tuple(id(p) for p in packs) + (id(build),)
     hit = _CACHE.get(key)

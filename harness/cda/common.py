@@ -93,9 +93,8 @@ def require_coded(out: Out, element: etree._Element, vs: ValueSet, attrs: Iterab
     """`element` carries `attrs` and its @code (with its @codeSystem when `check_system`) is in `vs`."""
     if has_nf(element) and element.get("code") is None:
         return
-    if not require_attrs(out, element, attrs):
-        if element.get("code") is None:
-            return
+    if not require_attrs(out, element, attrs) and element.get("code") is None:
+        return
     code, system = element.get("code"), element.get("codeSystem")
     if not vs.contains(code, system, check_system):
         shown = f"{code}@{system}" if check_system else str(code)

@@ -37,8 +37,8 @@ XS = "http://www.w3.org/2001/XMLSchema"
 PARAM_BASE = "enrs-kit-base"  # URI of the schematron's folder (relative doc() paths resolve against it)
 PARAM_INDEX = "enrs-kit-index"  # URI of the file index of the kit (see runtime.py)
 
-_S = "{%s}" % SCH
-_X = "{%s}" % XSL
+_S = f"{{{SCH}}}"
+_X = f"{{{XSL}}}"
 _VARIABLE = re.compile(r"\$([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)")
 _DOC_CALL = re.compile(r"(?<![\w:$.\-])(doc-available|document|doc)\s*\(")
 _PREDICATE = re.compile(r"\[[^\[\]]*\]")

@@ -18,7 +18,7 @@ from harness.cdakit.defects import KitDefect
 from harness.cdakit.paths import resolve_ci
 
 SCH = "http://purl.oclc.org/dsdl/schematron"
-_S = "{%s}" % SCH
+_S = f"{{{SCH}}}"
 _MAX_INCLUDE_DEPTH = 32
 # attributes holding XPath in which abstract-pattern parameters are substituted
 _XPATH_ATTRIBUTES = ("context", "test", "value", "select", "path")
@@ -98,7 +98,7 @@ def _resolve_includes(element: etree._Element, file: Path, kit_root: Path, loade
 
 def _substitute(text: str, params: list[tuple[str, str]]) -> str:
     for name, value in params:  # longest names first, so $path_jdv never eats $path_jdv1
-        text = re.sub(r"\$" + re.escape(name) + r"(?![\w.\-])", lambda _m: value, text)
+        text = re.sub(r"\$" + re.escape(name) + r"(?![\w.\-])", lambda _m, value=value: value, text)
     return text
 
 

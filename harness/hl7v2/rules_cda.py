@@ -262,10 +262,10 @@ def check_txa(message: Message, tree: Any) -> list[Finding]:
             findings.append(_f("CDAH2-TXA-02", f"TXA-12 ≠ ClinicalDocument/id (attendu {shown})",
                                f"TXA-12 ≠ ClinicalDocument/id (expected {shown})", "TXA-12", txa.line))
     parent = tree.getroot().find(f"{V3}relatedDocument[@typeCode='RPLC']/{V3}parentDocument/{V3}id")
-    if parent is not None and message.value(txa, 13).strip():
-        if not _ei_matches(message, txa, 13, parent.get("root", ""), parent.get("extension", "")):
-            findings.append(_f("CDAH2-TXA-04", "TXA-13 ≠ relatedDocument RPLC parentDocument/id du CDA",
-                               "TXA-13 ≠ the CDA relatedDocument RPLC parentDocument/id", "TXA-13", txa.line, Severity.WARNING))
+    if (parent is not None and message.value(txa, 13).strip()
+            and not _ei_matches(message, txa, 13, parent.get("root", ""), parent.get("extension", ""))):
+        findings.append(_f("CDAH2-TXA-04", "TXA-13 ≠ relatedDocument RPLC parentDocument/id du CDA",
+                           "TXA-13 ≠ the CDA relatedDocument RPLC parentDocument/id", "TXA-13", txa.line, Severity.WARNING))
     return findings
 
 

@@ -24,7 +24,7 @@ class FieldDef:
 
 
 @cache
-def _library(version: str):  # noqa: ANN202 - hl7apy module
+def _library(version: str):  # hl7apy's library module
     from hl7apy import load_library
 
     return load_library(version)

@@ -49,7 +49,7 @@ class _Handler(BaseHTTPRequestHandler):
     cfg: HttpConfig
     server: Listener  # type: ignore[assignment]
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
 
     def version_string(self) -> str:

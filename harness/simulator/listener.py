@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import threading
@@ -38,10 +39,8 @@ class Listener:
     def crash(self) -> None:
         """Stop accepting connections, as a receiver that died would (fault "fragile")."""
         self.stopping.set()
-        try:
+        with contextlib.suppress(OSError):
             self._sock.close()
-        except OSError:
-            pass
 
     def _accept_loop(self) -> None:
         while not self.stopping.is_set():
@@ -67,10 +66,8 @@ class Listener:
         except (OSError, ssl.SSLError, ValueError):
             pass  # a client that fails the handshake or goes away ends its own connection only
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 conn.close()
-            except OSError:
-                pass
             if slot:
                 self._slots.release()
 

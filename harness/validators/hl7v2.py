@@ -13,5 +13,5 @@ def detect(data: bytes) -> bool:
     return head.startswith(b"MSH") and len(head) > 3 and not chr(head[3]).isalnum()
 
 
-def validate(data: bytes, path: str, context) -> ArtefactReport:  # noqa: ANN001 - ValidationContext
+def validate(data: bytes, path: str, context) -> ArtefactReport:
     return validate_message(data, path, context)

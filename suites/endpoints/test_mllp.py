@@ -137,7 +137,7 @@ def test_concurrent_connections(mllp_endpoint: Endpoint, enrs_target: Target, en
                 sockets.append(_open(mllp_endpoint, enrs_target))
         messages = [hl7_message() for _ in sockets]
         # the last connection first: a receiver serving one connection at a time answers only the first
-        for sock, (message, control_id) in reversed(list(zip(sockets, messages))):
+        for sock, (message, control_id) in reversed(list(zip(sockets, messages, strict=True))):
             try:
                 answer = mllp_exchange(sock, message)
             except NoAnswer as exc:

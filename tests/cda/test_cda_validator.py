@@ -70,7 +70,7 @@ def test_severity_follows_the_pack_level() -> None:
 def test_kit_findings_are_called_only_with_a_kit(monkeypatch, tmp_path: Path) -> None:
     calls = []
 
-    def kit_findings(tree, data, kit_dir):  # noqa: ANN001, ANN202
+    def kit_findings(tree, data, kit_dir):
         calls.append((tree.getroot().tag, len(data), kit_dir))
         return [Finding("CDA-ROOT", Severity.ERROR, "kit fr", "kit en", "/ClinicalDocument", 1)], ["CDA-ROOT"]
 
@@ -87,7 +87,7 @@ def test_kit_findings_are_called_only_with_a_kit(monkeypatch, tmp_path: Path) ->
 def test_a_rule_bug_aborts_the_document_instead_of_crashing(monkeypatch) -> None:
     from harness.cda import engine
 
-    def broken(doc, data, out):  # noqa: ANN001, ANN202
+    def broken(doc, data, out):
         raise KeyError("missing data")
 
     rules = [engine.Rule(r.requirement, broken if r.requirement == "SM-TELECOM" else r.check, r.when) for r in engine.RULES]
@@ -108,7 +108,7 @@ def test_committed_fixtures_are_what_the_generator_writes() -> None:
 
 
 def test_a_failing_kit_mode_aborts_the_document(monkeypatch, tmp_path: Path) -> None:
-    def kit_findings(tree, data, kit_dir):  # noqa: ANN001, ANN202
+    def kit_findings(tree, data, kit_dir):
         raise RuntimeError("schematron compile failed")
 
     monkeypatch.setitem(sys.modules, "harness.cdakit", types.SimpleNamespace(kit_findings=kit_findings))
