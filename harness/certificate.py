@@ -77,7 +77,10 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
     if issued and any(w["status"] == "applied" for w in payload["waivers"]):
         statement = f"{statement} {label('with_waivers', lang)}"
     run = results["run"]
-    esc = lambda value: escape(str(value)) if value is not None else "—"  # noqa: E731
+
+    def esc(value: object) -> str:
+        return escape(str(value)) if value is not None else "—"
+
     reasons = {r["id"]: "; ".join(x["reason"] for x in r.get("reasons", []) if x.get("reason"))[:300] for r in results["requirements"]}
 
     rows = "\n".join(

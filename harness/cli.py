@@ -13,6 +13,7 @@ import importlib
 import os
 import pkgutil
 import sys
+from typing import NoReturn
 
 from harness import __version__
 from harness.errors import HarnessError
@@ -21,7 +22,7 @@ EXIT_OK, EXIT_NONCONFORMING, EXIT_ERROR = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors exit 2, as everywhere in the harness
+    def error(self, message: str) -> NoReturn:  # usage errors exit 2, as everywhere in the harness
         self.print_usage(sys.stderr)
         self.exit(EXIT_ERROR, f"{self.prog}: erreur / error: {message}\n")
 

@@ -40,7 +40,8 @@ def evidence_html(record: TestRecord, redact: Redactor) -> str:
 def evidence_extra(record: TestRecord, redact: Redactor) -> dict[str, Any]:
     from pytest_html import extras
 
-    return extras.html(evidence_html(record, redact))
+    extra: dict[str, Any] = extras.html(evidence_html(record, redact))
+    return extra
 
 
 def waivers_html(waivers: list[dict[str, Any]], lang: str) -> str:

@@ -187,7 +187,7 @@ def _may_have_answered(exc: OSError) -> bool:
     return isinstance(exc, (BrokenPipeError, ConnectionResetError))  # the server may refuse mid-body then answer
 
 
-def _read_http(sock: ssl.SSLSocket, read_timeout: float) -> HttpResponse:
+def _read_http(sock: ssl.SSLSocket | _Prefixed, read_timeout: float) -> HttpResponse:
     data = bytearray()
     deadline = time.monotonic() + read_timeout * 3
     try:

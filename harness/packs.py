@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from harness.errors import HarnessError
 from harness.fileio import read_toml
@@ -125,7 +125,7 @@ class _Reader:
             self.fail(f"champ inconnu « {unknown[0]} »", f"unknown field '{unknown[0]}'")
         self.table = table
 
-    def fail(self, fr: str, en: str, name: str | None = None) -> None:
+    def fail(self, fr: str, en: str, name: str | None = None) -> NoReturn:
         where = f"{self.where}, champ/field '{name}'" if name else self.where
         raise PackError(self.path, where, fr, en)
 
@@ -178,8 +178,8 @@ def _read_source(path: Path, where: str, table: Any, fallback: Source | None) ->
             raise PackError(path, where, "champ obligatoire absent : source", "required field missing: source")
         return fallback
     reader = _Reader(path, f"{where}, source", table, SOURCE_KEYS)
-    document = reader.string("document", required=fallback is None) or fallback.document  # type: ignore[union-attr]
-    version = reader.string("version", required=fallback is None) or fallback.version  # type: ignore[union-attr]
+    document = reader.string("document", required=fallback is None) or fallback.document  # type: ignore[union-attr]  # no fallback: the field was required
+    version = reader.string("version", required=fallback is None) or fallback.version  # type: ignore[union-attr]  # no fallback: the field was required
     date = reader.table.get("date", fallback.date if fallback else None)
     if date is None:
         reader.fail("champ obligatoire absent", "required field missing", "date")
@@ -227,11 +227,11 @@ def load_pack(path: Path) -> ProfilePack:
         requirements.append(
             Requirement(
                 id=req_id,
-                level=level,  # type: ignore[arg-type]
-                statement=reader.text("statement"),  # type: ignore[arg-type]
-                section=reader.string("section"),  # type: ignore[arg-type]
-                applies_to=applies,  # type: ignore[arg-type]
-                evaluated_by=evaluators,  # type: ignore[arg-type]
+                level=level,
+                statement=reader.text("statement"),  # type: ignore[arg-type]  # required: text() raised if absent
+                section=reader.string("section"),  # type: ignore[arg-type]  # required: string() raised if absent
+                applies_to=applies,
+                evaluated_by=evaluators,
                 pack_id=pack_id,
                 source=_read_source(path, f"exigence/requirement {req_id}", entry.get("source"), source),
                 settings=reader.table_of("settings"),
@@ -239,9 +239,9 @@ def load_pack(path: Path) -> ProfilePack:
         )
     return ProfilePack(
         id=pack_id,
-        version=head.string("version"),  # type: ignore[arg-type]
-        framework=head.string("framework"),  # type: ignore[arg-type]
-        title=head.text("title"),  # type: ignore[arg-type]
+        version=head.string("version"),  # type: ignore[arg-type]  # required: string() raised if absent
+        framework=head.string("framework"),  # type: ignore[arg-type]  # required: string() raised if absent
+        title=head.text("title"),  # type: ignore[arg-type]  # required: text() raised if absent
         source=source,
         requirements=tuple(requirements),
         path=path,

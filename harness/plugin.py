@@ -9,6 +9,7 @@ plain `pytest suites/ --enrs-profile ID` alike; without any --enrs-* option it o
 from __future__ import annotations
 
 import time
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +152,7 @@ class EnrsSession:
 
     # -- collection ------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
-    def pytest_make_collect_report(self, collector: pytest.Collector):  # type: ignore[no-untyped-def]
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
         """An unknown requirement or profile id in a marker is an error of the module collecting it."""
         report = yield
         if report.passed:
@@ -177,7 +178,8 @@ class EnrsSession:
         if not config.option.enrs_profile:
             return
         selected_packs = {p.id for p in self.selected}
-        keep, drop = [], []
+        keep: list[pytest.Item] = []
+        drop: list[pytest.Item] = []
         for item in items:
             requirements = _marker_ids(item, "requirement")
             packs = _marker_ids(item, "profile")
@@ -203,7 +205,8 @@ class EnrsSession:
         return record
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    def pytest_runtest_makereport(self, item: pytest.Item,
+                                  call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         record = self.record_for(item)
         if call.when == "setup" and report.failed:
@@ -230,14 +233,14 @@ class EnrsSession:
         # The marked requirements, and those a test judged itself that did not pass (a document's broken rules).
         shown = record.requirements + [r for r, (v,
                                                  _) in record.explicit.items() if v is not Verdict.PASSED and r not in record.requirements]
-        report.enrs_requirements = [self.registry.requirements[r] for r in shown if r in self.registry.requirements]  # type: ignore[attr-defined]
-        report.enrs_verdict = str(record.verdict) if record.verdict else ""  # type: ignore[attr-defined]
+        report.enrs_requirements = [self.registry.requirements[r] for r in shown if r in self.registry.requirements]  # type: ignore[attr-defined]  # our data on pytest's report
+        report.enrs_verdict = str(record.verdict) if record.verdict else ""  # type: ignore[attr-defined]  # our data on pytest's report
         if when in ("setup", "call") and (record.evidence or record.reason):
             from harness.html_report import evidence_extra
 
             extras = getattr(report, "extras", [])
             extras.append(evidence_extra(record, self.redactor))
-            report.extras = extras  # type: ignore[attr-defined]
+            report.extras = extras  # type: ignore[attr-defined]  # pytest-html reads it from the report
 
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         if self.writer and time.monotonic() > self._next_flush:

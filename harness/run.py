@@ -122,7 +122,7 @@ class RunWriter:
         if not final:
             return "running", "la campagne de test n'est pas terminée / the test run has not finished"
         if session.exitstatus not in COMPLETE_EXIT_STATUSES:
-            fr, en = _EXIT_REASONS.get(session.exitstatus, ("", ""))
+            fr, en = _EXIT_REASONS.get(session.exitstatus, ("", "")) if session.exitstatus is not None else ("", "")
             return ("interrupted",
                     f"{fr}pytest a terminé avec le code {session.exitstatus} / {en}pytest ended with exit status {session.exitstatus}")
         if session.incomplete_reason:

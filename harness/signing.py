@@ -108,13 +108,16 @@ def algorithm_for(key: Any) -> str:
 
 
 def _sign(key: Any, alg: str, data: bytes) -> bytes:
+    signature: bytes
     if alg == "RS256":
-        return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        signature = key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        return signature
     if alg in ("ES256", "ES384"):
         size = 32 if alg == "ES256" else 48
         r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256() if alg == "ES256" else hashes.SHA384())))
         return r.to_bytes(size, "big") + s.to_bytes(size, "big")  # JWS: raw R || S (RFC 7518 §3.4)
-    return key.sign(data)  # EdDSA
+    signature = key.sign(data)  # EdDSA
+    return signature
 
 
 def verify_signature(public_key: Any, alg: str, data: bytes, signature: bytes) -> bool:

@@ -77,7 +77,7 @@ def require_no_nf(out: Out, element: etree._Element) -> bool:
     return True
 
 
-def require_present(out: Out, parent: etree._Element, found: list, what: str, no_nf: bool = True) -> list[etree._Element]:
+def require_present(out: Out, parent: etree._Element, found: list[etree._Element], what: str, no_nf: bool = True) -> list[etree._Element]:
     """At least one element `what` under `parent` (without nullFlavor when `no_nf`); returns those found."""
     usable = [e for e in found if not (no_nf and has_nf(e))]
     if not found:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from lxml import etree
 
@@ -39,8 +40,8 @@ class Doc:
     root: etree._Element  # the ClinicalDocument element (inside an xsl:stylesheet when self-presenting)
     self_presenting: bool = False
     volet: VoletMatch | None = None
-    volet_spec: dict = field(default_factory=dict)  # the volet's entry of the volets table
-    decoded: dict = field(default_factory=dict)  # base64 payloads decoded once per document (element → bytes | None)
+    volet_spec: dict[str, Any] = field(default_factory=dict)  # the volet's entry of the volets table
+    decoded: dict[etree._Element, bytes | None] = field(default_factory=dict)  # base64 payloads decoded once per document
 
     @property
     def body(self) -> etree._Element | None:

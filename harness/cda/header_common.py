@@ -99,7 +99,8 @@ def _valid_ts(value: str, pattern: re.Pattern[str]) -> bool:
     digits = match.group("digits")
     parts = [digits[0:4], digits[4:6] or "01", digits[6:8] or "01", digits[8:10] or "00", digits[10:12] or "00", digits[12:14] or "00"]
     try:
-        datetime(*(int(p) for p in parts))
+        year, month, day, hour, minute, second = (int(p) for p in parts)
+        datetime(year, month, day, hour, minute, second)
     except ValueError:
         return False
     zone = match.group("zone")
@@ -146,9 +147,10 @@ def _path_xpath(path: str) -> str:
 def name_civility(doc: Doc, data: CdaData, out: Out) -> None:
     sets, name = {tag("prefix"): data.vs("J245"), tag("suffix"): data.vs("J246")}, tag("name")
     for element in header_iter(doc, "prefix", "suffix"):
-        if element.getparent().tag != name:
+        parent = element.getparent()
+        if parent is None or parent.tag != name:
             continue
-        vs = sets[element.tag]
+        vs = sets[str(element.tag)]
         value = (element.text or "").strip()
         if not vs.contains(value, check_system=False):
             out.fail(element, f"{local(element)} « {value} » absent de {vs.label()}", f"{local(element)} '{value}' is not in {vs.label()}")

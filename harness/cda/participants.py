@@ -19,7 +19,8 @@ def author(doc: Doc, data: CdaData, out: Out) -> None:
         out.fail(doc.root, "author/assignedAuthor obligatoire absent", "required author/assignedAuthor is missing")
     for element in authors:
         require_no_nf(out, element)
-        require_no_nf(out, child(element, "assignedAuthor"))
+        if (assigned := child(element, "assignedAuthor")) is not None:
+            require_no_nf(out, assigned)
         require_children(out, element, "time", ["value"], "author/time obligatoire absent", "required author/time is missing")
 
 

@@ -25,7 +25,8 @@ def record_target(doc: Doc, data: CdaData, out: Out) -> None:
         if not roles:
             out.fail(target, "patientRole/patient obligatoire absent", "required patientRole/patient is missing")
         for role in roles:
-            require_no_nf(out, child(role, "patient"))
+            if (patient := child(role, "patient")) is not None:
+                require_no_nf(out, patient)
 
 
 @rule("SM-PATIENT-ID")

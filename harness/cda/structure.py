@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from lxml import etree
 
@@ -27,7 +28,7 @@ class Problem:
     en: str
 
 
-def sequence_problems(element: etree._Element, spec: list[list]) -> Iterator[Problem]:
+def sequence_problems(element: etree._Element, spec: list[list[Any]]) -> Iterator[Problem]:
     """Check the CDA-namespace children of `element` against `spec` ([name, min, max] in schema order)."""
     position = _positions(tuple(name for name, _, _ in spec))
     counts: dict[str, list[etree._Element]] = {}
@@ -109,10 +110,10 @@ def header_participations(doc: Doc, data: CdaData, out: Out) -> None:
 
 _ALL_KINDS = frozenset({"unknown", "order", "cardinality"})
 # keyed by the identity of the pack's path table, which the value keeps alive (so the id cannot be reused)
-_SPECS: dict[int, tuple[dict[str, str], dict[str, list[list]], frozenset[str]]] = {}
+_SPECS: dict[int, tuple[dict[str, str], dict[str, list[list[Any]]], frozenset[str]]] = {}
 
 
-def _participation_specs(data: CdaData) -> tuple[dict[str, list[list]], frozenset[str]]:
+def _participation_specs(data: CdaData) -> tuple[dict[str, list[list[Any]]], frozenset[str]]:
     """Per header path, its class's full element list; and every path that is, or leads to, a checked class (built once per pack data)."""
     classes, paths = data.const("header_classes"), data.const("header_paths")
     key = id(paths)

@@ -8,6 +8,7 @@ mandatory sections, with per-version overrides. The functions here only read tha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
@@ -68,7 +69,7 @@ def volet_document_code(doc: Doc, data: CdaData, out: Out) -> None:
                      f"volet {spec['name']} requires code={spec['code']}@{spec['code_system']}", "code")
 
 
-def _for(key: str):
+def _for(key: str) -> Callable[[Doc], bool]:
     return lambda doc: doc.volet is not None and doc.volet.key == key
 
 
@@ -110,7 +111,7 @@ def header_check(doc: Doc, data: CdaData, out: Out) -> None:
     if native.get("version_number_positive"):
         version = child(doc.root, "versionNumber")
         value = version.get("value") if version is not None else None
-        if version is None or has_nf(version) or not (value or "").isdigit() or int(value) <= 0:
+        if version is None or has_nf(version) or not (value or "").isdigit() or int(value or "0") <= 0:
             out.fail(version if version is not None else doc.root, f"{name} : versionNumber/@value entier positif obligatoire",
                      f"{name}: versionNumber/@value must be a positive integer")
 

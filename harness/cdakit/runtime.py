@@ -101,7 +101,7 @@ def run(compiled: Any, document: Any, base_folder: Path, index_file: Path) -> st
         raise SchematronRunError(str(exc)) from None
     if result is None:
         raise SchematronRunError("Saxon returned no report")
-    return result
+    return str(result)
 
 
 @dataclass

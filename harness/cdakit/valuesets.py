@@ -35,8 +35,8 @@ def svs_index(folder: str) -> dict[str, Path]:
         try:
             for _event, element in etree.iterparse(str(path), events=("start",), tag=f"{{{SVS}}}ValueSet",
                                                    resolve_entities=False, load_dtd=False, no_network=True):
-                if element.get("id"):
-                    found.setdefault(element.get("id"), path)
+                if oid := element.get("id"):
+                    found.setdefault(oid, path)
                 break
         except (OSError, etree.XMLSyntaxError):
             continue
@@ -50,7 +50,7 @@ def art_decor_valueset(svs_file: Path, oid: str) -> bytes:
     value_set = etree.SubElement(root, "valueSet", id=oid, source=svs_file.name)
     concepts = etree.SubElement(value_set, "conceptList")
     for concept in svs.iter(f"{{{SVS}}}Concept"):
-        attributes = {k: concept.get(k) for k in ("code", "codeSystem", "displayName") if concept.get(k) is not None}
+        attributes = {k: v for k in ("code", "codeSystem", "displayName") if (v := concept.get(k)) is not None}
         etree.SubElement(concepts, "concept", attributes)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 

@@ -11,7 +11,7 @@ from typing import Any
 from harness.errors import HarnessError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("campaign", help="run a conformance campaign over many candidates")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     run = actions.add_parser("run", help="run every candidate of a campaign file (docs/campaigns.md)")

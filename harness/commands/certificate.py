@@ -10,7 +10,7 @@ from pathlib import Path
 from harness.errors import HarnessError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("certificate", help="make an issuer key; verify a signed certificate")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 

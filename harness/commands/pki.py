@@ -8,7 +8,7 @@ from pathlib import Path
 from harness.pki import build_pki
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("pki", help="test health PKI for lab-mode endpoint tests")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     init = actions.add_parser("init", help="build a test PKI in DIR and write DIR/manifest.json")

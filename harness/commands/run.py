@@ -18,7 +18,7 @@ from harness.run import new_run_dir
 OUTPUT_FILES = ("report.html", "results.json", "junit.xml", "certificate.html")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("run", help="run the conformance suites and write a report and a certificate")
     add_run_arguments(parser)
     parser.set_defaults(handler=run_command)

@@ -14,7 +14,7 @@ from harness.pki import build_pki, load_manifest
 from harness.simulator import FAULTS, Simulator, parse_faults
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("simulate", help="run the reference ENRS simulator (MLLP, MLLP/TLS, HTTPS with mutual TLS) on loopback")
     parser.add_argument("--faults", action="append", default=[], metavar="NAME,…", help="fault modes to switch on (see --list-faults)")
     parser.add_argument("--list-faults", action="store_true", help="list the fault modes and exit")

@@ -26,7 +26,7 @@ VALIDATE_SCHEMA = "enrs-harness/validate/1"
 _worker_context: ValidationContext | None = None
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("validate", help="validate CDA documents and HL7 v2 messages (files or folders)")
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     parser.add_argument("--profile", action="append", default=[], metavar="ID", help="profile pack to apply (repeatable; default: all)")

@@ -10,6 +10,7 @@ import json
 import socket
 import time
 import traceback
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -30,7 +31,7 @@ class HttpConfig:
         self.path, self.faults, self.max_body, self.slow_seconds = path, faults, max_body, slow_seconds
 
 
-def http_handler(config: HttpConfig, io_timeout: float):  # type: ignore[no-untyped-def]
+def http_handler(config: HttpConfig, io_timeout: float) -> Callable[[socket.socket, Listener], None]:
     """The connection handler a Listener runs for the HTTPS endpoint."""
 
     class Handler(_Handler):
@@ -39,7 +40,7 @@ def http_handler(config: HttpConfig, io_timeout: float):  # type: ignore[no-unty
         protocol_version = "HTTP/1.0" if "http10" in config.faults else "HTTP/1.1"
 
     def handle(conn: socket.socket, listener: Listener) -> None:
-        Handler(conn, ("127.0.0.1", 0), listener)
+        Handler(conn, ("127.0.0.1", 0), listener)  # type: ignore[arg-type]  # our Listener stands in for socketserver's server
 
     return handle
 
@@ -47,7 +48,7 @@ def http_handler(config: HttpConfig, io_timeout: float):  # type: ignore[no-unty
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     cfg: HttpConfig
-    server: Listener  # type: ignore[assignment]
+    server: Listener  # type: ignore[assignment]  # the Listener above, not a socketserver.BaseServer
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass

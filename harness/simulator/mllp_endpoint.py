@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import socket
 import struct
+from collections.abc import Callable
 
 from harness import mllp
 from harness.findings import ArtefactReport
@@ -25,7 +26,7 @@ class MllpConfig:
         self.faults, self.max_frame, self.slow_seconds, self.context = faults, max_frame, slow_seconds, context
 
 
-def mllp_handler(config: MllpConfig):  # type: ignore[no-untyped-def]
+def mllp_handler(config: MllpConfig) -> Callable[[socket.socket, Listener], None]:
     def handle(conn: socket.socket, listener: Listener) -> None:
         faults = config.faults
         while not listener.stopping.is_set():
