@@ -28,13 +28,13 @@ def _not_found_path(endpoint: Endpoint) -> str:
     return f"{endpoint.path.rstrip('/')}/enrs-harness-{secrets.token_hex(4)}"
 
 
-def _api(endpoint: Endpoint, target: Target, enrs: Recorder, reachable) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _api(endpoint: Endpoint, target: Target, enrs: Recorder, reachable) -> HttpResponse:
     """GET on the endpoint's path (no answer → the test FAILS with the reason; unreachable → ABORTED)."""
     with reachable():
         return _get(endpoint, target, enrs)
 
 
-def _error(endpoint: Endpoint, target: Target, enrs: Recorder, reachable) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _error(endpoint: Endpoint, target: Target, enrs: Recorder, reachable) -> HttpResponse:
     with reachable():
         return _get(endpoint, target, enrs, path=_not_found_path(endpoint))
 

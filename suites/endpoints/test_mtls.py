@@ -25,15 +25,15 @@ def controls() -> dict[tuple[str, int], Attempt]:
 
 
 @pytest.fixture
-def attempt(enrs_target: Target, hl7_message):  # type: ignore[no-untyped-def]
-    def run(endpoint: Endpoint, **options) -> Attempt:  # type: ignore[no-untyped-def]
+def attempt(enrs_target: Target, hl7_message):
+    def run(endpoint: Endpoint, **options) -> Attempt:
         return attempt_with_certificate(endpoint, enrs_target, base_options(enrs_target, **options), hl7_message()[0])
 
     return run
 
 
 @pytest.fixture
-def control(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, attempt, controls: dict, reachable):  # type: ignore[no-untyped-def]
+def control(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, attempt, controls: dict, reachable):
     """The valid client certificate's attempt on this endpoint (once per session), or None without one.
     An endpoint the target declares public (role "public") needs no client certificate: NOT_APPLICABLE."""
     if PUBLIC in tls_endpoint.roles:

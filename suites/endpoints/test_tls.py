@@ -22,7 +22,7 @@ V = ssl.TLSVersion
 OLD_VERSIONS = {"TLSv1": V.TLSv1, "TLSv1.1": V.TLSv1_1}
 
 
-def _try(endpoint: Endpoint, target: Target, **options: Any):  # type: ignore[no-untyped-def]
+def _try(endpoint: Endpoint, target: Target, **options: Any):
     try:
         return handshake(endpoint, target, base_options(target, **options))
     except NoAnswer as exc:
@@ -119,7 +119,7 @@ def certificates() -> dict[tuple[str, int], x509.Certificate]:
 
 
 @pytest.fixture
-def server_certificate(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, reachable, certificates: dict) -> x509.Certificate:  # type: ignore[no-untyped-def]
+def server_certificate(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, reachable, certificates: dict) -> x509.Certificate:
     """The leaf the server presents (read without verification, once per endpoint and session)."""
     endpoint, target, _certificates = tls_endpoint, enrs_target, certificates
     key = (endpoint.host, endpoint.port)

@@ -35,7 +35,7 @@ def run_suite(pytester: pytest.Pytester, packs_dir: Path, source: str, *args: st
 
 def report_data(path: Path) -> str:
     """The test data pytest-html embeds in its report, as JSON text."""
-    blob = re.search(r'data-jsonblob="([^"]*)"', path.read_text()).group(1)  # type: ignore[union-attr]
+    blob = re.search(r'data-jsonblob="([^"]*)"', path.read_text()).group(1)
     return json.dumps(json.loads(html.unescape(blob)), ensure_ascii=False)
 
 

@@ -190,7 +190,7 @@ def test_at_most_jobs_candidates_run_at_once(tmp_path: Path, monkeypatch: pytest
     campaign = load_campaign(write_campaign(tmp_path, candidates))
     running, peak, lock = 0, 0, threading.Lock()
 
-    def fake(campaign, candidate, folder):  # type: ignore[no-untyped-def]
+    def fake(campaign, candidate, folder):
         nonlocal running, peak
         with lock:
             running += 1

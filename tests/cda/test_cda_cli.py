@@ -13,7 +13,7 @@ import pytest
 
 from harness.cli import main
 
-from cda_mutants import FIXTURES, MUTANTS  # type: ignore[import-not-found]
+from cda_mutants import FIXTURES, MUTANTS
 
 REPO = Path(__file__).resolve().parents[2]
 NONCONFORMING = REPO / "fixtures" / "nonconforming"

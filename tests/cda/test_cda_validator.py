@@ -11,7 +11,7 @@ from harness.packs import PackRegistry
 from harness.validation import ValidationContext, validate_bytes, validate_file
 from harness.verdicts import ArtefactVerdict
 
-from cda_mutants import FIXTURES  # type: ignore[import-not-found]
+from cda_mutants import FIXTURES
 
 REGISTRY = PackRegistry.load()
 CONTEXT = ValidationContext(registry=REGISTRY)
@@ -97,7 +97,7 @@ def test_a_rule_bug_aborts_the_document_instead_of_crashing(monkeypatch) -> None
 
 
 def test_committed_fixtures_are_what_the_generator_writes() -> None:
-    import cda_make_fixtures  # type: ignore[import-not-found]
+    import cda_make_fixtures
 
     generated = {"sm-n3-ldl-ees.xml": cda_make_fixtures.sm_n3(),
                  "n1-pdf.xml": cda_make_fixtures.n1(), "vsm-2023.xml": cda_make_fixtures.vsm(),
