@@ -24,7 +24,13 @@ def kit_pack_dir() -> Path:
 
 
 def with_kit_pack(profiles_dirs: list[Path], kit_dir: Path | None) -> list[Path]:
-    """The pack folders to load: the kit pack's folder joins them when a kit is given."""
+    """The pack folders to load: the kit pack's folder joins them when a kit is given.
+
+    Kit mode needs Saxon: without it, this says how to install it before any work is done."""
+    if kit_dir is not None:
+        from harness.cdakit.runtime import saxon  # loaded only in kit mode
+
+        saxon()
     dirs = [Path(d) for d in profiles_dirs]
     if kit_dir is not None and kit_pack_dir().resolve() not in {d.resolve() for d in dirs}:
         dirs.append(kit_pack_dir())

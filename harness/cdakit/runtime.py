@@ -4,6 +4,7 @@ stylesheet compiled once per process, documents parsed once and checked by every
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from lxml import etree
 
 from harness.cdakit.cache import cache_path, store
 from harness.cdakit.compiler import PARAM_BASE, PARAM_INDEX
+from harness.errors import HarnessError
 from harness.fileio import sha256_hex
 
 # folders of a kit no schematron reads (thousands of stylesheet and example files)
@@ -50,12 +52,20 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(devnull)
 
 
+def saxon() -> Any:
+    """The saxonche module: kit mode needs it, and it is an optional extra (enrs-harness[kit])."""
+    try:
+        return importlib.import_module("saxonche")
+    except ImportError:
+        raise HarnessError(
+            "le mode kit (--kit) a besoin de SaxonC-HE, qui n'est pas installé : pip install 'enrs-harness[kit]'",
+            "kit mode (--kit) needs SaxonC-HE, which is not installed: pip install 'enrs-harness[kit]'") from None
+
+
 def processor() -> Any:
     global _processor, _xslt
     if _processor is None:
-        from saxonche import PySaxonProcessor
-
-        _processor = PySaxonProcessor(license=False)
+        _processor = saxon().PySaxonProcessor(license=False)
         _xslt = _processor.new_xslt30_processor()
     return _processor
 
