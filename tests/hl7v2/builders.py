@@ -109,10 +109,10 @@ META = [("MASQUE_PS", "Masqué aux professionnels de Santé", "N"), ("INVISIBLE_
         ("DESTMSSANTEPS", "Destinataire (Professionnel de Santé, organisation ou BAL applicative)", "Y"),
         ("DESTMSSANTEPAT", "Destinataire Patient", "N"),
         ("ACK_RECEPTION", "Accusé de réception", "Y"), ("ACK_LECTURE_MSS", "Accusé de lecture", "N")]
-PRTS = ["PRT||UC||SB^Send "
-        "by^participation|801234567897^MEDECIN^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS|||HOPITAL-TEST^^^^^ASIP-SANTE-ST&1.2.250.1.71.4.2.2&ISO^FINEG^^^999999999",
-        "PRT||UC||RCT^Result Copies "
-        "To^participation|801234567898^CONFRERE^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS||||||||||^^X.400^confrere.test@test.mssante.fr"]
+PRTS = ["PRT||UC||SB^Send by^participation|801234567897^MEDECIN^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS|||"
+        "HOPITAL-TEST^^^^^ASIP-SANTE-ST&1.2.250.1.71.4.2.2&ISO^FINEG^^^999999999",
+        "PRT||UC||RCT^Result Copies To^participation|801234567898^CONFRERE^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS|"
+        "|||||||||^^X.400^confrere.test@test.mssante.fr"]
 
 
 CDA_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "conforming" / "cda"
