@@ -25,17 +25,18 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "cda"))
 
-from harness.packs import PackRegistry  # noqa: E402
-from harness.validation import ValidationContext, validate_bytes  # noqa: E402
-from harness.verdicts import ArtefactVerdict  # noqa: E402
-from harness.xmlsafe import parse_xml  # noqa: E402
+from harness.packs import PackRegistry
+from harness.validation import ValidationContext, validate_bytes
+from harness.verdicts import ArtefactVerdict
+from harness.xmlsafe import parse_xml
 
 FIXTURES = REPO / "fixtures" / "conforming" / "cda"
 NS = {"cda": "urn:hl7-org:v3"}
 ENTRY = ('<entry xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><observation classCode="OBS" moodCode="EVN">'
          '<templateId root="1.3.6.1.4.1.19376.1.5.3.1.4.13"/><id root="1.2.250.1.999.9" extension="OBS-{n}"/>'
          '<code code="8302-2" codeSystem="2.16.840.1.113883.6.1" displayName="Taille"/><text><reference value="#obs-{n}"/></text>'
-         '<statusCode code="completed"/><effectiveTime value="20250310"/><value xsi:type="PQ" value="{n}" unit="cm"/></observation></entry>')
+         '<statusCode code="completed"/><effectiveTime value="20250310"/><value xsi:type="PQ" value="{n}" unit="cm"/></observation>'
+         '</entry>')
 
 
 def padded(path: Path, size: int) -> bytes:
@@ -104,7 +105,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1))
     parser.add_argument("--seconds", type=float, default=3.0)
-    parser.add_argument("--corpus", type=Path, metavar="DIR", help="measure these documents instead (e.g. a checkout of the agency's examples; not all need to PASS)")
+    parser.add_argument("--corpus", type=Path, metavar="DIR",
+                        help="measure these documents instead (e.g. a checkout of the agency's examples; not all need to PASS)")
     args = parser.parse_args()
 
     docs = sorted((p.read_bytes() for p in args.corpus.rglob("*.xml")), key=len) if args.corpus else corpus(args.size_kb, args.count)
@@ -120,7 +122,8 @@ def main() -> None:
     with ProcessPoolExecutor(args.jobs, initializer=_init) as pool:
         list(pool.map(_validate_one, docs[: args.jobs * 4]))  # warm the workers up
         chunk = max(1, len(docs) // (args.jobs * 8))
-        timed(f"native validation, --jobs {args.jobs}", lambda ds: list(pool.map(_validate_one, ds, chunksize=chunk)), docs, args.seconds, cpu=False)
+        timed(f"native validation, --jobs {args.jobs}",
+              lambda ds: list(pool.map(_validate_one, ds, chunksize=chunk)), docs, args.seconds, cpu=False)
     print(f"native validation is {floor / native:.2f}x the cost of the safe parse alone (goal: within 3x)")
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "hl7v2")]
 
-import builders as b  # noqa: E402
+from harness.hl7v2 import parse
+from harness.packs import PackRegistry
+from harness.validation import ValidationContext, validate_bytes, validators
 
-from harness.hl7v2 import parse  # noqa: E402
-from harness.packs import PackRegistry  # noqa: E402
-from harness.validation import ValidationContext, validate_bytes, validators  # noqa: E402
+import builders as b
 
 
 def rate(label: str, function, seconds: float = 2.0) -> float:
@@ -60,7 +60,8 @@ def main() -> None:
     rate("floor: hl7apy parse_message (tolerant, parse only)", lambda: parse_message(adt, validation_level=VALIDATION_LEVEL.TOLERANT), 3.0)
 
     child = validate_bytes(oru_bytes, "oru", context).children
-    cda_state = f"embedded CDA {child[0].verdict} by the CDA validator" if child and "cda" in validators() else "no CDA validator: the child report is ABORTED"
+    cda_state = (f"embedded CDA {child[0].verdict} by the CDA validator" if child and "cda" in validators()
+                 else "no CDA validator: the child report is ABORTED")
     print(f"\nORU^R01 with a {cda_size / 1024:.0f} KB CDA ({len(oru_bytes) / 1024:.0f} KB message; {cda_state})")
     rate("enrs-harness: tokenize + validate + decode/parse/validate CDA", lambda: validate_bytes(oru_bytes, "oru", context), 3.0)
     if "cda" in validators():

@@ -33,7 +33,8 @@ def main() -> None:
             for fixture in fixtures:
                 shutil.copyfile(fixture, documents / f"{fixture.stem}-{copy}.xml")
         count = len(fixtures) * args.copies
-        command = [sys.executable, "-m", "harness", "run", "--documents", str(documents), "--quiet", "--report-dir", str(Path(work) / "reports")]
+        command = [sys.executable, "-m", "harness", "run", "--documents", str(documents),
+                   "--quiet", "--report-dir", str(Path(work) / "reports")]
         for pack in PACKS:
             command += ["--profile", pack]
         started = time.perf_counter()

@@ -39,7 +39,8 @@ def main(run_dir: Path) -> None:
             for _ in range(N):
                 assert verify_certificate(path, [signer.certificate]).valid
             verify = (time.perf_counter() - started) / N
-            print(f"{signer.alg:6} keygen {made * 1000:7.1f} ms   render+sign {sign * 1000:6.2f} ms   verify {verify * 1000:6.2f} ms   page {len(page)} B")
+            print(f"{signer.alg:6} keygen {made * 1000:7.1f} ms   render+sign {sign * 1000:6.2f} ms   verify {verify * 1000:6.2f} ms   "
+                  f"page {len(page)} B")
 
 
 if __name__ == "__main__":

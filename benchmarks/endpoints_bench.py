@@ -11,8 +11,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from harness.pki import build_pki  # noqa: E402
-from harness.simulator import Simulator  # noqa: E402
+from harness.pki import build_pki
+from harness.simulator import Simulator
 
 
 def main() -> None:

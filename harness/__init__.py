@@ -1,3 +1,3 @@
 """enrs-harness: conformance test harness for French regional digital health environments."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"

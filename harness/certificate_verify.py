@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any
 
 import lxml.html
@@ -27,8 +27,16 @@ from jsonschema import Draft202012Validator
 from harness.errors import HarnessError
 from harness.fileio import read_bounded, sha256_hex
 from harness.i18n import label
-from harness.signing import (ALGORITHMS, PAGE_DIGEST_HEADER, SIGNATURE_ELEMENT, b64url_decode, canonical_json,
-                             certificate_fingerprint, page_digest, verify_signature)
+from harness.signing import (
+    ALGORITHMS,
+    PAGE_DIGEST_HEADER,
+    SIGNATURE_ELEMENT,
+    b64url_decode,
+    canonical_json,
+    certificate_fingerprint,
+    page_digest,
+    verify_signature,
+)
 from harness.validation import expand_paths
 
 MAX_CERTIFICATE_BYTES = 20 * 1024 * 1024
@@ -267,7 +275,7 @@ def _is_ca(cert: x509.Certificate) -> bool:
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     try:
         cert.verify_directly_issued_by(issuer)
-    except Exception:  # noqa: BLE001 - InvalidSignature, ValueError, TypeError: all mean "not issued by"
+    except Exception:  # InvalidSignature, ValueError, TypeError: all mean "not issued by"
         return False
     return True
 
@@ -285,7 +293,7 @@ def _check_page(page: str, payload: dict[str, Any], result: Verification) -> Non
     parser = lxml.html.HTMLParser(no_network=True, remove_comments=True)
     try:
         doc = lxml.html.document_fromstring(page, parser=parser)
-    except Exception as exc:  # noqa: BLE001 - lxml raises several types on hopeless input
+    except Exception as exc:  # lxml raises several types on hopeless input
         result.fail(f"page illisible : {exc}", f"unreadable page: {exc}")
         return
     lang = doc.get("lang", "fr")
@@ -304,7 +312,8 @@ def _check_page(page: str, payload: dict[str, Any], result: Verification) -> Non
     candidate = payload.get("candidate", {})
     body = doc.find("body")
     compare("identifiant", "identifier", _text(one("certificate-id")), payload.get("certificate_id"))
-    compare("identifiant (attribut)", "identifier (attribute)", body.get("data-certificate-id") if body is not None else None, payload.get("certificate_id"))
+    compare("identifiant (attribut)", "identifier (attribute)",
+            body.get("data-certificate-id") if body is not None else None, payload.get("certificate_id"))
     compare("candidat", "candidate", _text(one("candidate")), candidate.get("name"))
     compare("éditeur", "vendor", _text(one("vendor")), candidate.get("vendor"))
     compare("version du candidat", "candidate version", _text(one("candidate-version")), candidate.get("version"))
@@ -345,7 +354,8 @@ def _check_page(page: str, payload: dict[str, Any], result: Verification) -> Non
         compare(f"exigence {rid}, verdict", f"requirement {rid}, verdict", verdict, req["verdict"])
         compare(f"exigence {rid}, verdict affiché", f"requirement {rid}, verdict shown", verdict_text, label(req["verdict"], lang))
     for rid in shown_requirements.keys() - signed_requirements.keys():
-        result.fail(f"exigence {rid} : sur la page mais pas dans le contenu signé", f"requirement {rid}: on the page but not in the signed content")
+        result.fail(f"exigence {rid} : sur la page mais pas dans le contenu signé",
+                    f"requirement {rid}: on the page but not in the signed content")
 
     shown_artefacts = sorted((_text(r[0]), _text(r[1])) for r in doc.xpath("//table[@id='artefacts']/tbody/tr") if len(r) == 2)
     signed_artefacts = sorted((_norm(a["name"]), a["sha256"]) for a in payload.get("artefacts", []))
@@ -356,7 +366,8 @@ def _check_page(page: str, payload: dict[str, Any], result: Verification) -> Non
 
     shown_waivers = sorted((r.get("data-requirement"), r.get("data-status"), _text(r[2]), _text(r[3]), _text(r[4]))
                            for r in doc.xpath("//table[@id='waivers']/tbody/tr") if len(r) >= 5)
-    signed_waivers = sorted((w["requirement"], w["status"], _norm(w["justification"]), _norm(w["approver"]), w["expires"]) for w in payload.get("waivers", []))
+    signed_waivers = sorted((w["requirement"], w["status"], _norm(w["justification"]),
+                             _norm(w["approver"]), w["expires"]) for w in payload.get("waivers", []))
     if shown_waivers != signed_waivers:
         result.fail(f"dérogations : la page affiche {shown_waivers}, le contenu signé dit {signed_waivers}",
                     f"waivers: the page shows {shown_waivers}, the signed content says {signed_waivers}")
@@ -375,7 +386,8 @@ def _check_artefacts(paths: list[Path], payload: dict[str, Any], result: Verific
             result.fail(f"artefact {path} modifié : SHA-256 {digest}, le certificat atteste {names[path.name]}",
                         f"artefact {path} modified: SHA-256 {digest}, the certificate attests {names[path.name]}")
         else:
-            result.fail(f"artefact {path} (SHA-256 {digest}) absent du certificat", f"artefact {path} (SHA-256 {digest}) not in the certificate")
+            result.fail(f"artefact {path} (SHA-256 {digest}) absent du certificat",
+                        f"artefact {path} (SHA-256 {digest}) not in the certificate")
 
 
 def load_trusted(paths: list[Path]) -> list[x509.Certificate]:

@@ -27,7 +27,7 @@ EXIT_OK, EXIT_NONCONFORMING, EXIT_ERROR = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors exit 2, as everywhere in the harness
+    def error(self, message: str) -> NoReturn:  # usage errors exit 2, as everywhere in the harness
         self.print_usage(sys.stderr)
         self.exit(EXIT_ERROR, f"{self.prog}: {'erreur :' if _ui_lang == 'fr' else 'error:'} {message}\n")
 
@@ -47,7 +47,8 @@ def lang_of(argv: list[str]) -> str:
 def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     import harness.commands as package
 
-    parser = _Parser(prog="enrs-harness", description="Conformance test harness for French regional digital health environments (CI-SIS, PGSSI-S).")
+    parser = _Parser(prog="enrs-harness",
+                     description="Conformance test harness for French regional digital health environments (CI-SIS, PGSSI-S).")
     parser.add_argument("--version", action="version", version=f"enrs-harness {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):

@@ -7,6 +7,7 @@ Every socket gets the target's connect and read timeouts; nothing is read withou
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import ssl
@@ -46,7 +47,8 @@ class LocalLimitation(Exception):
 
 
 # OpenSSL reasons raised by our own side before anything reaches the server.
-LOCAL_REASONS = {"NO_PROTOCOLS_AVAILABLE", "NO_SUITABLE_GROUPS", "NO_CIPHERS_AVAILABLE", "NO_SUITABLE_SIGNATURE_ALGORITHM", "NO_SUITABLE_KEY_SHARE"}
+LOCAL_REASONS = {"NO_PROTOCOLS_AVAILABLE", "NO_SUITABLE_GROUPS", "NO_CIPHERS_AVAILABLE",
+                 "NO_SUITABLE_SIGNATURE_ALGORITHM", "NO_SUITABLE_KEY_SHARE"}
 
 
 @dataclass
@@ -78,7 +80,8 @@ def client_context(options: TlsOptions) -> ssl.SSLContext:
         if options.curve:
             ctx.set_ecdh_curve(options.curve)
     except (ssl.SSLError, ValueError) as exc:
-        raise LocalLimitation(f"la bibliothèque TLS locale ne peut pas offrir / the local TLS library cannot offer {options.ciphers or options.curve}: {exc}") from exc
+        raise LocalLimitation("la bibliothèque TLS locale ne peut pas offrir / the local TLS library cannot offer "
+                              f"{options.ciphers or options.curve}: {exc}") from exc
     ctx.check_hostname = options.check_hostname
     if options.verify:
         ctx.verify_mode = ssl.CERT_REQUIRED
@@ -120,7 +123,8 @@ def open_tls(endpoint: Endpoint, target: Target, options: TlsOptions) -> tuple[s
     except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
         sock.close()
         if isinstance(exc, ssl.SSLError) and exc.reason in LOCAL_REASONS:
-            raise LocalLimitation(f"la bibliothèque TLS locale ne peut pas faire cette poignée de main / the local TLS library cannot make this handshake: {_describe(exc)}") from exc
+            raise LocalLimitation("la bibliothèque TLS locale ne peut pas faire cette poignée de main / the local TLS library cannot make "
+                                  f"this handshake: {_describe(exc)}") from exc
         raise NoAnswer(f"poignée de main TLS refusée / TLS handshake refused: {_describe(exc)}") from exc
     cipher = tls.cipher()
     return tls, Handshake(tls.version() or "", cipher[0] if cipher else "", tls.getpeercert(binary_form=True))
@@ -265,10 +269,8 @@ def http_post_oversized(endpoint: Endpoint, target: Target, options: TlsOptions,
         tls.sendall(head.encode("latin-1"))
         tls.settimeout(min(1.0, target.timeouts.read))
         early = b""
-        try:
+        with contextlib.suppress(TimeoutError, ssl.SSLError, OSError):
             early = tls.recv(65536)
-        except (TimeoutError, ssl.SSLError, OSError):
-            pass
         tls.settimeout(target.timeouts.read)
         if early and not early.startswith(b"HTTP/1.1 100"):
             return _read_http(_Prefixed(tls, early))
@@ -318,7 +320,7 @@ class Attempt:
             return not self.silent
         return self.status in REFUSAL_STATUSES
 
-    def accepted(self, control: "Attempt | None" = None, accepted_codes: tuple[str, ...] = ("AA", "CA")) -> bool:
+    def accepted(self, control: Attempt | None = None, accepted_codes: tuple[str, ...] = ("AA", "CA")) -> bool:
         """Whether the server served this client. HTTPS: the control's own status (e.g. 401 for a
         missing token) counts as served; a refusal status that the valid certificate did not get
         counts as refused. MLLP: an ACK AA/CA."""
@@ -386,7 +388,8 @@ def mllp_exchange(sock: socket.socket, message: bytes, max_bytes: int = mllp.DEF
     except ExchangeDeadline as exc:
         raise NoAnswer(f"pas d'ACK / no ACK: {exc}", silent=True) from exc
     except TimeoutError as exc:
-        raise NoAnswer(f"pas d'ACK dans le délai de {sock.gettimeout()} s / no ACK within the {sock.gettimeout()} s timeout", silent=True) from exc
+        raise NoAnswer(f"pas d'ACK dans le délai de {sock.gettimeout()} s / no ACK within the {sock.gettimeout()} s timeout",
+                       silent=True) from exc
     except mllp.FrameError as exc:
         raise NoAnswer(f"pas d'ACK lisible / no readable ACK: {exc}", silent=True) from exc
     except (ssl.SSLError, OSError) as exc:

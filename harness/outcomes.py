@@ -9,5 +9,5 @@ class Aborted(Exception):
     """The requirement could not be evaluated (unreachable endpoint, unreadable input)."""
 
 
-class NotApplicable(pytest.skip.Exception):  # type: ignore[misc, name-defined]
+class NotApplicable(pytest.skip.Exception):  # type: ignore[misc, name-defined]  # pytest's Skipped, public only as skip.Exception
     """The requirement does not apply to this candidate (e.g. no endpoint of that kind)."""

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from harness.errors import HarnessError
 from harness.config_schema import validate_config
@@ -127,7 +127,7 @@ class _Reader:
             self.fail(f"champ inconnu « {unknown[0]} »", f"unknown field '{unknown[0]}'")
         self.table = table
 
-    def fail(self, fr: str, en: str, name: str | None = None) -> None:
+    def fail(self, fr: str, en: str, name: str | None = None) -> NoReturn:
         where = f"{self.where}, champ/field '{name}'" if name else self.where
         raise PackError(self.path, where, fr, en)
 
@@ -180,8 +180,8 @@ def _read_source(path: Path, where: str, table: Any, fallback: Source | None) ->
             raise PackError(path, where, "champ obligatoire absent : source", "required field missing: source")
         return fallback
     reader = _Reader(path, f"{where}, source", table, SOURCE_KEYS)
-    document = reader.string("document", required=fallback is None) or fallback.document  # type: ignore[union-attr]
-    version = reader.string("version", required=fallback is None) or fallback.version  # type: ignore[union-attr]
+    document = reader.string("document", required=fallback is None) or fallback.document  # type: ignore[union-attr]  # no fallback: the field was required
+    version = reader.string("version", required=fallback is None) or fallback.version  # type: ignore[union-attr]  # no fallback: the field was required
     date = reader.table.get("date", fallback.date if fallback else None)
     if date is None:
         reader.fail("champ obligatoire absent", "required field missing", "date")
@@ -233,18 +233,20 @@ def load_pack(path: Path) -> ProfilePack:
             reader.fail(f"niveau « {level} » invalide (MUST, SHOULD ou MAY)", f"invalid level '{level}' (MUST, SHOULD or MAY)", "level")
         evaluators = reader.string_list("evaluated_by", EVALUATOR) or default_evaluators
         if not evaluators:
-            reader.fail("champ obligatoire absent (ni sur l'exigence ni sur le pack)", "required field missing (neither on the requirement nor on the pack)", "evaluated_by")
+            reader.fail("champ obligatoire absent (ni sur l'exigence ni sur le pack)",
+                        "required field missing (neither on the requirement nor on the pack)", "evaluated_by")
         applies = reader.string_list("applies_to") or default_applies
         if not applies:
-            reader.fail("champ obligatoire absent (ni sur l'exigence ni sur le pack)", "required field missing (neither on the requirement nor on the pack)", "applies_to")
+            reader.fail("champ obligatoire absent (ni sur l'exigence ni sur le pack)",
+                        "required field missing (neither on the requirement nor on the pack)", "applies_to")
         requirements.append(
             Requirement(
                 id=req_id,
-                level=level,  # type: ignore[arg-type]
-                statement=reader.text("statement"),  # type: ignore[arg-type]
-                section=reader.string("section"),  # type: ignore[arg-type]
-                applies_to=applies,  # type: ignore[arg-type]
-                evaluated_by=evaluators,  # type: ignore[arg-type]
+                level=level,
+                statement=reader.text("statement"),  # type: ignore[arg-type]  # required: text() raised if absent
+                section=reader.string("section"),  # type: ignore[arg-type]  # required: string() raised if absent
+                applies_to=applies,
+                evaluated_by=evaluators,
                 pack_id=pack_id,
                 source=_read_source(path, f"exigence/requirement {req_id}", entry.get("source"), source),
                 settings=reader.table_of("settings"),
@@ -259,9 +261,9 @@ def load_pack(path: Path) -> ProfilePack:
                                 f"regular expression refused by the safe engine (RE2): {exc}") from None
     return ProfilePack(
         id=pack_id,
-        version=head.string("version"),  # type: ignore[arg-type]
-        framework=head.string("framework"),  # type: ignore[arg-type]
-        title=head.text("title"),  # type: ignore[arg-type]
+        version=head.string("version"),  # type: ignore[arg-type]  # required: string() raised if absent
+        framework=head.string("framework"),  # type: ignore[arg-type]  # required: string() raised if absent
+        title=head.text("title"),  # type: ignore[arg-type]  # required: text() raised if absent
         source=source,
         requirements=tuple(requirements),
         path=path,
@@ -279,16 +281,18 @@ class PackRegistry:
         for pack in packs:
             if pack.id in self.packs:
                 other = self.packs[pack.id].path
-                raise PackError(pack.path, "[pack]", f"identifiant « {pack.id} » déjà utilisé par {other}", f"id '{pack.id}' already used by {other}")
+                raise PackError(pack.path, "[pack]", f"identifiant « {pack.id} » déjà utilisé par {other}",
+                                f"id '{pack.id}' already used by {other}")
             for requirement in pack.requirements:
                 if requirement.id in self.requirements:
                     other = self.packs[self.requirements[requirement.id].pack_id].path
-                    raise PackError(pack.path, f"exigence/requirement {requirement.id}", f"identifiant déjà défini dans {other}", f"id already defined in {other}")
+                    raise PackError(pack.path, f"exigence/requirement {requirement.id}",
+                                    f"identifiant déjà défini dans {other}", f"id already defined in {other}")
                 self.requirements[requirement.id] = requirement
             self.packs[pack.id] = pack
 
     @classmethod
-    def load(cls, extra_dirs: Iterable[Path] = (), include_builtin: bool = True) -> "PackRegistry":
+    def load(cls, extra_dirs: Iterable[Path] = (), include_builtin: bool = True) -> PackRegistry:
         dirs = ([bundled_dir("profiles")] if include_builtin else []) + [Path(d) for d in extra_dirs]
         packs: list[ProfilePack] = []
         for directory in dirs:

@@ -36,7 +36,8 @@ RESULTS_FLUSH_COST_FACTOR = 10  # … and ten times as long as the last snapshot
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("enrs", "enrs-harness conformance")
-    group.addoption("--enrs-profile", action="append", default=[], metavar="ID", help="profile pack to evaluate (repeatable; default: all loaded packs)")
+    group.addoption("--enrs-profile", action="append", default=[], metavar="ID",
+                    help="profile pack to evaluate (repeatable; default: all loaded packs)")
     group.addoption("--enrs-profiles-dir", action="append", default=[], metavar="DIR", help="extra folder of profile packs (repeatable)")
     group.addoption("--enrs-target", metavar="FILE", help="target file (TOML) describing the candidate system")
     group.addoption("--enrs-allow-dir", action="append", default=[], metavar="DIR",
@@ -60,7 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(session, "enrs-session")
 
 
-def session_of(config: pytest.Config) -> "EnrsSession":
+def session_of(config: pytest.Config) -> EnrsSession:
     return config.stash[SESSION_KEY]
 
 
@@ -172,7 +173,7 @@ class EnrsSession:
 
     # -- collection ------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
-    def pytest_make_collect_report(self, collector: pytest.Collector):  # type: ignore[no-untyped-def]
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
         """An unknown requirement or profile id in a marker is an error of the module collecting it."""
         report = yield
         if report.passed:
@@ -198,7 +199,8 @@ class EnrsSession:
         if not config.option.enrs_profile:
             return
         selected_packs = {p.id for p in self.selected}
-        keep, drop = [], []
+        keep: list[pytest.Item] = []
+        drop: list[pytest.Item] = []
         for item in items:
             requirements = _marker_ids(item, "requirement")
             packs = _marker_ids(item, "profile")
@@ -225,7 +227,8 @@ class EnrsSession:
         return record
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    def pytest_runtest_makereport(self, item: pytest.Item,
+                                  call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         record = self.record_for(item)
         if call.when == "setup" and report.failed:
@@ -250,9 +253,10 @@ class EnrsSession:
     def _decorate(self, report: pytest.TestReport, record: TestRecord, when: str) -> None:
         """Carry the requirement columns and the evidence to pytest-html."""
         # The marked requirements, and those a test judged itself that did not pass (a document's broken rules).
-        shown = record.requirements + [r for r, (v, _) in record.explicit.items() if v is not Verdict.PASSED and r not in record.requirements]
-        report.enrs_requirements = [self.registry.requirements[r] for r in shown if r in self.registry.requirements]  # type: ignore[attr-defined]
-        report.enrs_verdict = str(record.verdict) if record.verdict else ""  # type: ignore[attr-defined]
+        shown = record.requirements + [r for r, (v,
+                                                 _) in record.explicit.items() if v is not Verdict.PASSED and r not in record.requirements]
+        report.enrs_requirements = [self.registry.requirements[r] for r in shown if r in self.registry.requirements]  # type: ignore[attr-defined]  # our data on pytest's report
+        report.enrs_verdict = str(record.verdict) if record.verdict else ""  # type: ignore[attr-defined]  # our data on pytest's report
         if when in ("setup", "call") and (record.evidence or record.reason):
             from harness.html_report import evidence_extra
 

@@ -109,7 +109,8 @@ class Recorder:
         """Attach a request/response excerpt."""
         self.evidence(title, {"request": _excerpt(request), "response": _excerpt(response) if response is not None else None})
 
-    def artefact(self, name: str, data: bytes | None = None, path: Path | None = None, kind: str | None = None, verdict: str | None = None) -> str:
+    def artefact(self, name: str, data: bytes | None = None, path: Path | None = None,
+                 kind: str | None = None, verdict: str | None = None) -> str:
         """Record a tested artefact and return its SHA-256."""
         if data is None:
             if path is None:

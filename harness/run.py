@@ -51,7 +51,7 @@ def new_run_dir(parent: Path) -> Path:
 class RunWriter:
     """Writes the files of one run folder for a pytest session."""
 
-    def __init__(self, run_dir: Path, session: "EnrsSession") -> None:
+    def __init__(self, run_dir: Path, session: EnrsSession) -> None:
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.session = session
@@ -129,8 +129,9 @@ class RunWriter:
         if not final:
             return "running", "l'exécution des tests n'est pas terminée / the test run has not finished"
         if session.exitstatus not in COMPLETE_EXIT_STATUSES:
-            fr, en = _EXIT_REASONS.get(session.exitstatus, ("", ""))
-            return "interrupted", f"{fr}pytest a terminé avec le code {session.exitstatus} / {en}pytest ended with exit status {session.exitstatus}"
+            fr, en = _EXIT_REASONS.get(session.exitstatus, ("", "")) if session.exitstatus is not None else ("", "")
+            return ("interrupted",
+                    f"{fr}pytest a terminé avec le code {session.exitstatus} / {en}pytest ended with exit status {session.exitstatus}")
         if session.incomplete_reason:
             return "interrupted", session.incomplete_reason
         unfinished = [r.nodeid for r in session.records.values() if not r.finished]

@@ -108,13 +108,16 @@ def algorithm_for(key: Any) -> str:
 
 
 def _sign(key: Any, alg: str, data: bytes) -> bytes:
+    signature: bytes
     if alg == "RS256":
-        return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        signature = key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        return signature
     if alg in ("ES256", "ES384"):
         size = 32 if alg == "ES256" else 48
         r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256() if alg == "ES256" else hashes.SHA384())))
         return r.to_bytes(size, "big") + s.to_bytes(size, "big")  # JWS: raw R || S (RFC 7518 §3.4)
-    return key.sign(data)  # EdDSA
+    signature = key.sign(data)  # EdDSA
+    return signature
 
 
 def verify_signature(public_key: Any, alg: str, data: bytes, signature: bytes) -> bool:
@@ -144,10 +147,7 @@ def load_certificates(path: Path) -> list[x509.Certificate]:
     """Every certificate of a PEM (or DER) file."""
     data = read_bounded(Path(path), _MAX_PEM_BYTES)
     try:
-        if b"-----BEGIN" in data:
-            certs = x509.load_pem_x509_certificates(data)
-        else:
-            certs = [x509.load_der_x509_certificate(data)]
+        certs = x509.load_pem_x509_certificates(data) if b"-----BEGIN" in data else [x509.load_der_x509_certificate(data)]
     except ValueError as exc:
         raise HarnessError(f"{path} : certificat illisible ({exc})", f"{path}: unreadable certificate ({exc})") from exc
     return certs
@@ -169,7 +169,7 @@ class Signer:
         return algorithm_for(self.key)
 
     @classmethod
-    def load(cls, directory: Path) -> "Signer":
+    def load(cls, directory: Path) -> Signer:
         """The issuer of DIR: issuer-key.pem, issuer-cert.pem and optionally chain.pem.
 
         An encrypted key is opened with the password in $ENRS_SIGNING_KEY_PASSWORD.
@@ -191,7 +191,8 @@ class Signer:
             chain += load_certificates(directory / ISSUER_CHAIN)
         algorithm_for(key)
         public = serialization.PublicFormat.SubjectPublicKeyInfo
-        if key.public_key().public_bytes(serialization.Encoding.DER, public) != chain[0].public_key().public_bytes(serialization.Encoding.DER, public):
+        if key.public_key().public_bytes(serialization.Encoding.DER,
+                                         public) != chain[0].public_key().public_bytes(serialization.Encoding.DER, public):
             raise HarnessError(f"émetteur {directory} : la clé ne correspond pas au certificat",
                                f"issuer {directory}: the key does not match the certificate")
         return cls(key, tuple(chain))
@@ -271,7 +272,8 @@ def keygen(directory: Path, common_name: str, organisation: str | None = None, d
         .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False, data_encipherment=False,
-                                     key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+                                     key_agreement=False, key_cert_sign=False, crl_sign=False,
+                                     encipher_only=False, decipher_only=False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, None if key_type == "ed25519" else hashes.SHA256())
     )

@@ -60,7 +60,8 @@ def load_waivers(path: Path, known_requirements: set[str] | None = None) -> list
     raw = read_toml(path, lambda fr, en: _fail(path, "fichier/file", fr, en))
     validate_config(raw, "waivers", lambda where, fr, en: _fail(path, where, fr, en))
     if set(raw) - {"waivers"}:
-        raise _fail(path, "fichier/file", f"table inconnue « {sorted(set(raw) - {'waivers'})[0]} »", f"unknown table '{sorted(set(raw) - {'waivers'})[0]}'")
+        raise _fail(path, "fichier/file", f"table inconnue « {sorted(set(raw) - {'waivers'})[0]} »",
+                    f"unknown table '{sorted(set(raw) - {'waivers'})[0]}'")
     entries = raw.get("waivers", [])
     if not isinstance(entries, list):
         raise _fail(path, "waivers", "doit être une liste [[waivers]]", "must be a [[waivers]] list")
@@ -82,8 +83,10 @@ def load_waivers(path: Path, known_requirements: set[str] | None = None) -> list
         if isinstance(expires, dt.datetime) or not isinstance(expires, dt.date):
             raise _fail(path, f"{where} expires", "doit être une date TOML (AAAA-MM-JJ)", "must be a TOML date (YYYY-MM-DD)")
         if known_requirements is not None and entry["requirement"] not in known_requirements:
-            raise _fail(path, f"{where} requirement", f"exigence inconnue : {entry['requirement']}", f"unknown requirement: {entry['requirement']}")
-        waivers.append(Waiver(entry["requirement"], entry["candidate"], entry["justification"], entry["approver"], expires, entry.get("version")))
+            raise _fail(path, f"{where} requirement", f"exigence inconnue : {entry['requirement']}",
+                        f"unknown requirement: {entry['requirement']}")
+        waivers.append(Waiver(entry["requirement"], entry["candidate"], entry["justification"],
+                              entry["approver"], expires, entry.get("version")))
     return waivers
 
 

@@ -155,7 +155,8 @@ def _parser() -> etree.XMLParser:
 def parse_xml(data: bytes, max_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> etree._ElementTree:
     """Parse untrusted XML bytes, keeping line numbers; raise `UnsafeOrInvalidXml` with the reason."""
     if len(data) > max_bytes:
-        raise UnsafeOrInvalidXml(f"{len(data)} octets, au-delà de la limite de {max_bytes}", f"{len(data)} bytes, over the limit of {max_bytes}")
+        raise UnsafeOrInvalidXml(f"{len(data)} octets, au-delà de la limite de {max_bytes}",
+                                 f"{len(data)} bytes, over the limit of {max_bytes}")
     if not data.strip():
         raise UnsafeOrInvalidXml("fichier vide", "empty file")
     if not looks_like_xml(data):

@@ -92,7 +92,8 @@ class _Table:
     def number(self, key: str, default: float, low: float, high: float) -> float:
         value = self.table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            raise _fail(self.path, f"{self.where} {key}", f"doit être un nombre entre {low:g} et {high:g}", f"must be a number between {low:g} and {high:g}")
+            raise _fail(self.path, f"{self.where} {key}", f"doit être un nombre entre {low:g} et {high:g}",
+                        f"must be a number between {low:g} and {high:g}")
         return float(value)
 
 
@@ -138,7 +139,7 @@ def load_campaign(path: Path, output: Path | None = None) -> Campaign:
     entries = raw.get("candidates", [])
     if not isinstance(entries, list) or not entries:
         raise _fail(path, "[[candidates]]", "au moins un candidat est attendu", "at least one candidate is expected")
-    candidates, names, slugs = [], set(), set()
+    candidates, names, slugs = [], set(), set[str]()
     for index, entry in enumerate(entries, start=1):
         label = entry.get("name") if isinstance(entry, dict) and isinstance(entry.get("name"), str) else f"#{index}"
         table = _Table(path, f"[[candidates]] {label}", entry, CANDIDATE_KEYS)
@@ -147,7 +148,7 @@ def load_campaign(path: Path, output: Path | None = None) -> Campaign:
         if name in names:
             raise _fail(path, f"[[candidates]] {name}", "nom en double", "duplicate name")
         names.add(name)
-        target = table.path_of(table.string("target"), "target") if table.string("target") else None  # type: ignore[arg-type]
+        target = table.path_of(target_file, "target") if (target_file := table.string("target")) else None
         documents = table.paths("documents")
         if target is None and not documents:
             raise _fail(path, f"[[candidates]] {name}", "target ou documents est obligatoire", "target or documents is required")
@@ -160,7 +161,7 @@ def load_campaign(path: Path, output: Path | None = None) -> Campaign:
     return Campaign(
         id=campaign_id, title=head.string("title") or campaign_id, file=path.resolve(), output=Path(out),
         timeout=timeout, jobs=int(head.number("jobs", min(4, os.cpu_count() or 1), 1, 64)), lang=lang,
-        waivers=head.path_of(head.string("waivers"), "waivers") if head.string("waivers") else None,  # type: ignore[arg-type]
-        sign_with=head.path_of(head.string("sign_with"), "sign_with") if head.string("sign_with") else None,  # type: ignore[arg-type]
+        waivers=head.path_of(waivers_file, "waivers") if (waivers_file := head.string("waivers")) else None,
+        sign_with=head.path_of(issuer_dir, "sign_with") if (issuer_dir := head.string("sign_with")) else None,
         profiles_dirs=head.paths("profiles_dirs"), suites=head.paths("suites"), candidates=tuple(candidates),
     )

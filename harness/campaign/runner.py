@@ -245,7 +245,7 @@ def run_campaign(campaign: Campaign, run_folder: Path, jobs: int,
     def one(candidate: Candidate) -> dict[str, Any]:
         try:
             outcome = run_candidate(campaign, candidate, run_folder / "candidates" / candidate.slug)
-        except Exception as exc:  # noqa: BLE001 - one candidate's trouble must never stop the others
+        except Exception as exc:  # one candidate's trouble must never stop the others
             outcome = {"name": candidate.name, "vendor": candidate.vendor, "version": candidate.version, "slug": candidate.slug,
                        "status": ABORTED, "reason": f"erreur interne / internal error: {type(exc).__name__}: {exc}", "duration": 0}
         if on_done:

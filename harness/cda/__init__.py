@@ -10,7 +10,9 @@ With a kit folder (--kit), harness.cdakit adds the official kit's XSD and schema
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar, cast
 
 from harness.cda import acts, header, header_common, modeles, nonxml, participants, patient, structure, volets  # noqa: F401  (registers the rules)
 from harness.cda.data import CdaData, cda_data, with_value_sets
@@ -32,10 +34,11 @@ def _is_cda_pack(pack: ProfilePack) -> bool:
     return any(EVALUATOR in r.evaluated_by for r in pack.requirements)
 
 
+T = TypeVar("T")
 _CACHE: dict[tuple[int, ...], tuple[tuple[ProfilePack, ...], object]] = {}
 
 
-def _cached(packs: tuple[ProfilePack, ...], build):  # noqa: ANN001, ANN202
+def _cached(packs: tuple[ProfilePack, ...], build: Callable[[tuple[ProfilePack, ...]], T]) -> T:
     """`build(packs)` once per set of pack objects (keyed by identity; the entry keeps the packs alive)."""
     key = tuple(id(p) for p in packs) + (id(build),)
     hit = _CACHE.get(key)
@@ -43,7 +46,7 @@ def _cached(packs: tuple[ProfilePack, ...], build):  # noqa: ANN001, ANN202
         if len(_CACHE) > 64:
             _CACHE.clear()
         hit = _CACHE[key] = (packs, build(packs))
-    return hit[1]
+    return cast(T, hit[1])
 
 
 def _active(packs: tuple[ProfilePack, ...]) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Structuration minimale: inFulfillmentOf, documentationOf/serviceEvent, relatedDocument, authorization, componentOf/encompassingEncounter (§4.1, §4.13, §4.14)."""
+"""Structuration minimale: inFulfillmentOf, documentationOf/serviceEvent, relatedDocument, authorization,
+componentOf/encompassingEncounter (§4.1, §4.13, §4.14)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from harness.cda.common import require_attrs, require_children, require_coded, r
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
 from harness.cda.xpath import child, children, has_nf, q, tag
-
 
 # -- inFulfillmentOf, documentationOf, relatedDocument, authorization --------------------------
 
@@ -54,7 +54,8 @@ def service_event_code(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("SM-SERVICEEVENT-TIME")
 def service_event_time(doc: Doc, data: CdaData, out: Out) -> None:
     for time in q(doc.root, "cda:documentationOf/cda:serviceEvent/cda:effectiveTime"):
-        require_children(out, time, "low", ["value"], "serviceEvent/effectiveTime/low obligatoire", "serviceEvent/effectiveTime/low is required")
+        require_children(out, time, "low", ["value"], "serviceEvent/effectiveTime/low obligatoire",
+                         "serviceEvent/effectiveTime/low is required")
 
 
 @rule("SM-LAB-STATUSCODE")
@@ -76,13 +77,15 @@ def lab_status_code(doc: Doc, data: CdaData, out: Out) -> None:
             require_value(out, code, "code", data.const("lab_status_codes"))
 
 
-# CDA_extended.xsd (IHE XD-LAB extension): serviceEvent = realmCode*, typeId?, templateId*, id*, code?, lab:statusCode?, effectiveTime?, performer*
+# CDA_extended.xsd (IHE XD-LAB extension):
+# serviceEvent = realmCode*, typeId?, templateId*, id*, code?, lab:statusCode?, effectiveTime?, performer*
 _BEFORE_LAB_STATUS = frozenset(tag(n) for n in ("realmCode", "typeId", "templateId", "id", "code"))
 _AFTER_LAB_STATUS = frozenset(tag(n) for n in ("effectiveTime", "performer"))
 
 
 def _lab_status_in_place(code: etree._Element) -> bool:
-    before = all(e.tag in _BEFORE_LAB_STATUS for e in code.itersiblings(preceding=True) if isinstance(e.tag, str) and e.tag.startswith("{urn:hl7-org:v3}"))
+    before = all(e.tag in _BEFORE_LAB_STATUS for e in code.itersiblings(preceding=True)
+                 if isinstance(e.tag, str) and e.tag.startswith("{urn:hl7-org:v3}"))
     after = all(e.tag in _AFTER_LAB_STATUS for e in code.itersiblings() if isinstance(e.tag, str) and e.tag.startswith("{urn:hl7-org:v3}"))
     return before and after
 
@@ -99,7 +102,8 @@ def performer(doc: Doc, data: CdaData, out: Out) -> None:
                 out.fail(entity, "performer/assignedEntity/id obligatoire", "performer/assignedEntity/id is required")
             orgs = children(entity, "representedOrganization")
             if not orgs:
-                out.fail(entity, "performer/assignedEntity/representedOrganization obligatoire", "performer/assignedEntity/representedOrganization is required")
+                out.fail(entity, "performer/assignedEntity/representedOrganization obligatoire",
+                         "performer/assignedEntity/representedOrganization is required")
             for org in orgs:
                 require_present(out, org, children(org, "standardIndustryClassCode"), "standardIndustryClassCode")
 

@@ -42,12 +42,14 @@ def require_attrs(out: Out, element: etree._Element, attrs: Iterable[str]) -> bo
     ok = True
     for name in attrs:
         if not (element.get(name) or "").strip():
-            out.fail(element, f"{local(element)} : l'attribut @{name} est obligatoire", f"{local(element)}: attribute @{name} is required", name)
+            out.fail(element, f"{local(element)} : l'attribut @{name} est obligatoire",
+                     f"{local(element)}: attribute @{name} is required", name)
             ok = False
     return ok
 
 
-def require_children(out: Out, parent: etree._Element, name: str, attrs: Iterable[str], missing_fr: str, missing_en: str) -> list[etree._Element]:
+def require_children(out: Out, parent: etree._Element, name: str, attrs: Iterable[str],
+                     missing_fr: str, missing_en: str) -> list[etree._Element]:
     """At least one child `name` of `parent`, each carrying `attrs`; returns the children found."""
     found = children(parent, name)
     if not found:
@@ -61,7 +63,8 @@ def require_ps_id(out: Out, entity: etree._Element, ps_root: str) -> None:
     """A health professional's assignedEntity carries an id under the RPPS/ADELI root, with @extension."""
     ids = [i for i in children(entity, "id") if i.get("root") == ps_root]
     if not ids:
-        out.fail(entity, f"assignedEntity/id[@root='{ps_root}'] (RPPS/ADELI) obligatoire", f"assignedEntity/id[@root='{ps_root}'] (RPPS/ADELI) is required")
+        out.fail(entity, f"assignedEntity/id[@root='{ps_root}'] (RPPS/ADELI) obligatoire",
+                 f"assignedEntity/id[@root='{ps_root}'] (RPPS/ADELI) is required")
     for identifier in ids:
         require_attrs(out, identifier, ["extension"])
 
@@ -73,13 +76,14 @@ def require_no_nf(out: Out, element: etree._Element) -> bool:
     return True
 
 
-def require_present(out: Out, parent: etree._Element, found: list, what: str, no_nf: bool = True) -> list[etree._Element]:
+def require_present(out: Out, parent: etree._Element, found: list[etree._Element], what: str, no_nf: bool = True) -> list[etree._Element]:
     """At least one element `what` under `parent` (without nullFlavor when `no_nf`); returns those found."""
     usable = [e for e in found if not (no_nf and has_nf(e))]
     if not found:
         out.fail(parent, f"élément {what} obligatoire absent", f"required element {what} is missing")
     elif not usable:
-        out.fail(found[0], f"{what} : au moins une occurrence sans nullFlavor est obligatoire", f"{what}: at least one occurrence without nullFlavor is required", "nullFlavor")
+        out.fail(found[0], f"{what} : au moins une occurrence sans nullFlavor est obligatoire",
+                 f"{what}: at least one occurrence without nullFlavor is required", "nullFlavor")
     return usable
 
 
@@ -88,9 +92,8 @@ def require_coded(out: Out, element: etree._Element, vs: ValueSet, attrs: Iterab
     """`element` carries `attrs` and its @code (with its @codeSystem when `check_system`) is in `vs`."""
     if has_nf(element) and element.get("code") is None:
         return
-    if not require_attrs(out, element, attrs):
-        if element.get("code") is None:
-            return
+    if not require_attrs(out, element, attrs) and element.get("code") is None:
+        return
     code, system = element.get("code"), element.get("codeSystem")
     if not vs.contains(code, system, check_system):
         shown = f"{code}@{system}" if check_system else str(code)

@@ -10,12 +10,12 @@ Constants (OIDs, fixed lists) and value sets come from the pack's [data] tables.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from harness.cda.common import regex, require_attrs, require_coded, require_present, require_value, templates
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
 from harness.cda.xpath import child, children, has_nf
-
 
 # -- §4.1 document level --------------------------------------------------------------------
 
@@ -46,7 +46,7 @@ def type_id(doc: Doc, data: CdaData, out: Out) -> None:
     require_value(out, element, "extension", data.const("typeid_extension"))
 
 
-def _template_rule(oid_name: str, label_fr: str, label_en: str):
+def _template_rule(oid_name: str, label_fr: str, label_en: str) -> Callable[[Doc, CdaData, Out], None]:
     def check(doc: Doc, data: CdaData, out: Out) -> None:
         oid = data.const(oid_name)
         if not any(t.get("root") == oid for t in templates(doc)):
@@ -121,7 +121,7 @@ def confidentiality_cisis(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("SM-LANGUAGE")
 def language(doc: Doc, data: CdaData, out: Out) -> None:
     for element in require_present(out, doc.root, children(doc.root, "languageCode"), "languageCode"):
-        if require_attrs(out, element, ["code"]) and not regex(data.const("language_pattern")).match(element.get("code")):
+        if require_attrs(out, element, ["code"]) and not regex(data.const("language_pattern")).match(element.get("code", "")):
             out.fail(element, f"languageCode « {element.get('code')} » : format attendu ll-CC (ex. fr-FR)",
                      f"languageCode '{element.get('code')}': expected format ll-CC (e.g. fr-FR)", "code")
 
@@ -135,5 +135,6 @@ def set_id(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("SM-VERSIONNUMBER")
 def version_number(doc: Doc, data: CdaData, out: Out) -> None:
     for element in require_present(out, doc.root, children(doc.root, "versionNumber"), "versionNumber"):
-        if require_attrs(out, element, ["value"]) and not re.fullmatch(r"-?[0-9]+", element.get("value")):
-            out.fail(element, f"versionNumber « {element.get('value')} » n'est pas un entier", f"versionNumber '{element.get('value')}' is not an integer", "value")
+        if require_attrs(out, element, ["value"]) and not re.fullmatch(r"-?[0-9]+", element.get("value", "")):
+            out.fail(element, f"versionNumber « {element.get('value')} » n'est pas un entier",
+                     f"versionNumber '{element.get('value')}' is not an integer", "value")

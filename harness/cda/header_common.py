@@ -14,7 +14,6 @@ from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
 from harness.cda.xpath import children, has_nf, local, q, tag
 
-
 # -- §4.4 / §4.5 telecom, addr, names everywhere in the header --------------------------------
 
 @rule("SM-TELECOM")
@@ -63,8 +62,11 @@ def addr_form(doc: Doc, data: CdaData, out: Out) -> None:
         if "streetAddressLine" in parts:
             others = sorted({p for p in parts if p != "streetAddressLine"})
             if others:
-                out.fail(element, f"addr avec streetAddressLine : {', '.join(others)} non prévu(s) (lignes d'adresse seules, ou parties structurées seules)",
-                         f"addr with streetAddressLine: {', '.join(others)} not expected (either address lines only, or structured parts only)")
+                out.fail(
+                    element,
+                    f"addr avec streetAddressLine : {', '.join(others)} non prévu(s) "
+                    "(lignes d'adresse seules, ou parties structurées seules)",
+                    f"addr with streetAddressLine: {', '.join(others)} not expected (either address lines only, or structured parts only)")
         else:
             unknown = sorted({p for p in parts if p not in structured})
             if unknown:
@@ -97,7 +99,8 @@ def _valid_ts(value: str, pattern: re.Pattern[str]) -> bool:
     digits = match.group("digits")
     parts = [digits[0:4], digits[4:6] or "01", digits[6:8] or "01", digits[8:10] or "00", digits[10:12] or "00", digits[12:14] or "00"]
     try:
-        datetime(*(int(p) for p in parts))
+        year, month, day, hour, minute, second = (int(p) for p in parts)
+        datetime(year, month, day, hour, minute, second)
     except ValueError:
         return False
     zone = match.group("zone")
@@ -120,7 +123,8 @@ def datatypes(doc: Doc, data: CdaData, out: Out) -> None:
         else:
             root = element.get("root")
             if root is not None and not (oid.match(root) or uuid.match(root)):
-                out.fail(element, f"{local(element)}/@root « {root} » n'est ni un OID ni un UUID", f"{local(element)}/@root '{root}' is neither an OID nor a UUID", "root")
+                out.fail(element, f"{local(element)}/@root « {root} » n'est ni un OID ni un UUID",
+                         f"{local(element)}/@root '{root}' is neither an OID nor a UUID", "root")
 
 
 @rule("SM-CARDINALITY")
@@ -143,9 +147,10 @@ def _path_xpath(path: str) -> str:
 def name_civility(doc: Doc, data: CdaData, out: Out) -> None:
     sets, name = {tag("prefix"): data.vs("J245"), tag("suffix"): data.vs("J246")}, tag("name")
     for element in header_iter(doc, "prefix", "suffix"):
-        if element.getparent().tag != name:
+        parent = element.getparent()
+        if parent is None or parent.tag != name:
             continue
-        vs = sets[element.tag]
+        vs = sets[str(element.tag)]
         value = (element.text or "").strip()
         if not vs.contains(value, check_system=False):
             out.fail(element, f"{local(element)} « {value} » absent de {vs.label()}", f"{local(element)} '{value}' is not in {vs.label()}")

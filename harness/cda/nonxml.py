@@ -1,4 +1,5 @@
-"""N1 documents: exactly the three header templateIds (XDS-SD included) and a nonXMLBody carrying a base64 PDF (pack ci-sis-cda-header, §3)."""
+"""N1 documents: exactly the three header templateIds (XDS-SD included) and a nonXMLBody carrying a base64 PDF
+(pack ci-sis-cda-header, §3)."""
 
 from __future__ import annotations
 

@@ -33,8 +33,8 @@ def parse(data: bytes, max_bytes: int) -> Parsed:
             return Parsed(tree, found[0], True)
         return Parsed(tree, None, True, (f"document auto-présentable : {len(found)} ClinicalDocument trouvé(s), un seul attendu",
                                          f"self-presenting document: {len(found)} ClinicalDocument found, exactly one expected"))
-    return Parsed(tree, None, False, (f"l'élément racine {root.tag} n'est pas {{urn:hl7-org:v3}}ClinicalDocument",
-                                      f"the root element {root.tag} is not {{urn:hl7-org:v3}}ClinicalDocument"))
+    return Parsed(tree, None, False, (f"l'élément racine {root.tag!s} n'est pas {{urn:hl7-org:v3}}ClinicalDocument",
+                                      f"the root element {root.tag!s} is not {{urn:hl7-org:v3}}ClinicalDocument"))
 
 
 __all__ = ["Parsed", "parse", "UnsafeOrInvalidXml"]

@@ -1,4 +1,5 @@
-"""Structuration minimale: author, custodian, legalAuthenticator, authenticator, informant, informationRecipient, participant (§4.6–§4.12)."""
+"""Structuration minimale: author, custodian, legalAuthenticator, authenticator, informant, informationRecipient, participant
+(§4.6–§4.12)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
 from harness.cda.xpath import child, children, has_nf, q
 
-
 # -- §4.6 author ---------------------------------------------------------------------------
 
 @rule("SM-AUTHOR")
@@ -19,14 +19,16 @@ def author(doc: Doc, data: CdaData, out: Out) -> None:
         out.fail(doc.root, "author/assignedAuthor obligatoire absent", "required author/assignedAuthor is missing")
     for element in authors:
         require_no_nf(out, element)
-        require_no_nf(out, child(element, "assignedAuthor"))
+        if (assigned := child(element, "assignedAuthor")) is not None:
+            require_no_nf(out, assigned)
         require_children(out, element, "time", ["value"], "author/time obligatoire absent", "required author/time is missing")
 
 
 @rule("SM-AUTHOR-ID")
 def author_id(doc: Doc, data: CdaData, out: Out) -> None:
     for assigned in q(doc.root, "cda:author/cda:assignedAuthor"):
-        require_children(out, assigned, "id", ["root", "extension"], "assignedAuthor/id obligatoire absent", "required assignedAuthor/id is missing")
+        require_children(out, assigned, "id", ["root", "extension"],
+                         "assignedAuthor/id obligatoire absent", "required assignedAuthor/id is missing")
 
 
 @rule("SM-AUTHOR-PERSON-DEVICE")
@@ -118,7 +120,8 @@ def informant(doc: Doc, data: CdaData, out: Out) -> None:
     for element in children(doc.root, "informant"):
         entities, related = children(element, "assignedEntity"), children(element, "relatedEntity")
         if len(entities) + len(related) != 1:
-            out.fail(element, "informant : exactement un assignedEntity ou un relatedEntity", "informant: exactly one assignedEntity or relatedEntity")
+            out.fail(element, "informant : exactement un assignedEntity ou un relatedEntity",
+                     "informant: exactly one assignedEntity or relatedEntity")
         for entity in entities:
             ids = children(entity, "id")
             if not ids:

@@ -9,7 +9,6 @@ from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
 from harness.cda.xpath import child, children, has_nf, local, q
 
-
 # -- §4.2 recordTarget and patient ----------------------------------------------------------
 
 def _patients(doc: Doc) -> list[etree._Element]:
@@ -26,7 +25,8 @@ def record_target(doc: Doc, data: CdaData, out: Out) -> None:
         if not roles:
             out.fail(target, "patientRole/patient obligatoire absent", "required patientRole/patient is missing")
         for role in roles:
-            require_no_nf(out, child(role, "patient"))
+            if (patient := child(role, "patient")) is not None:
+                require_no_nf(out, patient)
 
 
 @rule("SM-PATIENT-ID")
@@ -89,10 +89,13 @@ def patient_ins(doc: Doc, data: CdaData, out: Out) -> None:
             continue
         traits = [
             ("cda:name/cda:family[@qualifier='BR']", "nom de naissance (family@qualifier=BR)", "birth name (family@qualifier=BR)"),
-            ("cda:name/cda:given[@qualifier='BR']", "premier prénom de naissance (given@qualifier=BR)", "first birth given name (given@qualifier=BR)"),
-            ("cda:name/cda:given[not(@qualifier)]", "liste des prénoms de naissance (given sans qualifier)", "list of birth given names (given without qualifier)"),
+            ("cda:name/cda:given[@qualifier='BR']", "premier prénom de naissance (given@qualifier=BR)",
+             "first birth given name (given@qualifier=BR)"),
+            ("cda:name/cda:given[not(@qualifier)]", "liste des prénoms de naissance (given sans qualifier)",
+             "list of birth given names (given without qualifier)"),
             ("cda:birthTime", "date de naissance (birthTime)", "birth date (birthTime)"),
-            ("cda:birthplace/cda:place/cda:addr/cda:county", "code COG du lieu de naissance (birthplace/place/addr/county)", "birthplace COG code (birthplace/place/addr/county)"),
+            ("cda:birthplace/cda:place/cda:addr/cda:county", "code COG du lieu de naissance (birthplace/place/addr/county)",
+             "birthplace COG code (birthplace/place/addr/county)"),
             ("cda:administrativeGenderCode/@code", "sexe (administrativeGenderCode/@code)", "sex (administrativeGenderCode/@code)"),
         ]
         for expression, fr, en in traits:
@@ -129,5 +132,6 @@ def patient_birthplace(doc: Doc, data: CdaData, out: Out) -> None:
 
 @rule("SM-PATIENT-FORBIDDEN")
 def patient_forbidden(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in q(doc.root, "cda:recordTarget/cda:patientRole/cda:patient/*[self::cda:religiousAffiliationCode or self::cda:raceCode or self::cda:ethnicGroupCode]"):
+    for element in q(doc.root, "cda:recordTarget/cda:patientRole/cda:patient/*[self::cda:religiousAffiliationCode or self::cda:raceCode or "
+                               "self::cda:ethnicGroupCode]"):
         out.fail(element, f"{local(element)} ne doit pas être transmis", f"{local(element)} must not be sent")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from lxml import etree
 
@@ -27,7 +28,7 @@ class Problem:
     en: str
 
 
-def sequence_problems(element: etree._Element, spec: list[list]) -> Iterator[Problem]:
+def sequence_problems(element: etree._Element, spec: list[list[Any]]) -> Iterator[Problem]:
     """Check the CDA-namespace children of `element` against `spec` ([name, min, max] in schema order)."""
     position = _positions(tuple(name for name, _, _ in spec))
     counts: dict[str, list[etree._Element]] = {}
@@ -51,7 +52,8 @@ def sequence_problems(element: etree._Element, spec: list[list]) -> Iterator[Pro
     for name, low, high in spec:
         found = counts.get(f"{_HL7_PREFIX}{name}", [])
         if len(found) < low:
-            yield Problem("cardinality", element, f"{parent} : {name} obligatoire ({low}..{high})", f"{parent}: {name} is required ({low}..{high})")
+            yield Problem("cardinality", element, f"{parent} : {name} obligatoire ({low}..{high})",
+                          f"{parent}: {name} is required ({low}..{high})")
         if high != "*" and len(found) > int(high):
             yield Problem("cardinality", found[int(high)], f"{parent} : au plus {high} {name}, {len(found)} trouvés",
                           f"{parent}: at most {high} {name}, {len(found)} found")
@@ -108,10 +110,10 @@ def header_participations(doc: Doc, data: CdaData, out: Out) -> None:
 
 _ALL_KINDS = frozenset({"unknown", "order", "cardinality"})
 # keyed by the identity of the pack's path table, which the value keeps alive (so the id cannot be reused)
-_SPECS: dict[int, tuple[dict[str, str], dict[str, list[list]], frozenset[str]]] = {}
+_SPECS: dict[int, tuple[dict[str, str], dict[str, list[list[Any]]], frozenset[str]]] = {}
 
 
-def _participation_specs(data: CdaData) -> tuple[dict[str, list[list]], frozenset[str]]:
+def _participation_specs(data: CdaData) -> tuple[dict[str, list[list[Any]]], frozenset[str]]:
     """Per header path, its class's full element list; and every path that is, or leads to, a checked class (built once per pack data)."""
     classes, paths = data.const("header_classes"), data.const("header_paths")
     key = id(paths)
@@ -158,7 +160,8 @@ def sections(doc: Doc, data: CdaData, out: Out) -> None:
 def entries(doc: Doc, data: CdaData, out: Out) -> None:
     statements = tuple(data.const("clinical_statements"))
     for entry in q(doc.root, _bad_entries(statements)):
-        names = ", ".join(local(n) for n in entry if isinstance(n.tag, str) and local(n) not in ("realmCode", "typeId", "templateId")) or "-"
+        names = ", ".join(local(n) for n in entry
+                          if isinstance(n.tag, str) and local(n) not in ("realmCode", "typeId", "templateId")) or "-"
         out.fail(entry, f"entry : exactement une déclaration clinique attendue ({names})",
                  f"entry: exactly one clinical statement expected ({names})")
 

@@ -8,6 +8,7 @@ mandatory sections, with per-version overrides. The functions here only read tha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
@@ -72,7 +73,7 @@ def volet_document_code(doc: Doc, data: CdaData, out: Out) -> None:
                      f"volet {spec['name']} requires code={spec['code']}@{spec['code_system']}", "code")
 
 
-def _for(key: str):
+def _for(key: str) -> Callable[[Doc], bool]:
     return lambda doc: doc.volet is not None and doc.volet.key == key
 
 
@@ -95,7 +96,8 @@ def header_check(doc: Doc, data: CdaData, out: Out) -> None:
     if "title" in native:
         title = child(doc.root, "title")
         if title is None or (title.text or "").strip() != native["title"]:
-            out.fail(title if title is not None else doc.root, f"{name} : title doit valoir « {native['title']} »", f"{name}: title must be '{native['title']}'")
+            out.fail(title if title is not None else doc.root, f"{name} : title doit valoir « {native['title']} »",
+                     f"{name}: title must be '{native['title']}'")
     if "code_attributes" in native:
         code = child(doc.root, "code")
         if code is None or not _matches(code, native["code_attributes"]):
@@ -115,7 +117,7 @@ def header_check(doc: Doc, data: CdaData, out: Out) -> None:
     if native.get("version_number_positive"):
         version = child(doc.root, "versionNumber")
         value = version.get("value") if version is not None else None
-        if version is None or has_nf(version) or not (value or "").isdigit() or int(value) <= 0:
+        if version is None or has_nf(version) or not (value or "").isdigit() or int(value or "0") <= 0:
             out.fail(version if version is not None else doc.root, f"{name} : versionNumber/@value entier positif obligatoire",
                      f"{name}: versionNumber/@value must be a positive integer")
 
@@ -124,7 +126,8 @@ def sections_check(doc: Doc, data: CdaData, out: Out) -> None:
     """Mandatory sections: at level 1 of structuredBody, or anywhere when the volet says so."""
     native, name = _native(doc), doc.volet_spec["name"]
     for body in q(doc.root, "cda:component/cda:structuredBody"):
-        expression = ".//cda:section/cda:templateId/@root" if native.get("sections_anywhere") else "cda:component/cda:section/cda:templateId/@root"
+        expression = (".//cda:section/cda:templateId/@root" if native.get("sections_anywhere")
+                      else "cda:component/cda:section/cda:templateId/@root")
         present = set(q(body, expression))
         for section in native.get("required_sections", []):
             if section["root"] not in present:
@@ -148,7 +151,8 @@ for _key, _prefix in (("VSM", "VOL-VSM"), ("CR-BIO", "VOL-CRBIO")):
 @rule("VOL-CRBIO-PATIENT-NULLFLAVOR", when=_for("CR-BIO"))
 def crbio_patient_null_flavor(doc: Doc, data: CdaData, out: Out) -> None:
     for element in q(doc.root, "cda:recordTarget/cda:patientRole/*[self::cda:addr or self::cda:telecom][@nullFlavor]"
-                               " | cda:recordTarget/cda:patientRole/cda:patient/*[self::cda:administrativeGenderCode or self::cda:birthTime][@nullFlavor]"):
+                               " | cda:recordTarget/cda:patientRole/cda:patient/*"
+                               "[self::cda:administrativeGenderCode or self::cda:birthTime][@nullFlavor]"):
         require_value(out, element, "nullFlavor", "UNK")
 
 
@@ -157,7 +161,8 @@ def crbio_authenticator(doc: Doc, data: CdaData, out: Out) -> None:
     template = _native(doc)["authenticator_template"]
     for element in children(doc.root, "authenticator"):
         if not any(t.get("root") == template for t in children(element, "templateId")):
-            out.fail(element, f"CR-BIO : authenticator/templateId {template} obligatoire", f"CR-BIO: authenticator/templateId {template} is required")
+            out.fail(element, f"CR-BIO : authenticator/templateId {template} obligatoire",
+                     f"CR-BIO: authenticator/templateId {template} is required")
         if child(element, "time") is None:
             out.fail(element, "CR-BIO : authenticator/time obligatoire", "CR-BIO: authenticator/time is required")
         for entity in children(element, "assignedEntity"):
@@ -184,7 +189,8 @@ def crbio_performer(doc: Doc, data: CdaData, out: Out) -> None:
             for entity in entities:
                 _crbio_parts(out, entity, ("addr", "telecom"), "assignedEntity")
                 if not q(entity, "cda:assignedPerson/cda:name"):
-                    out.fail(entity, "CR-BIO : assignedPerson/name du directeur du laboratoire obligatoire", "CR-BIO: assignedPerson/name of the laboratory director is required")
+                    out.fail(entity, "CR-BIO : assignedPerson/name du directeur du laboratoire obligatoire",
+                             "CR-BIO: assignedPerson/name of the laboratory director is required")
                 orgs = children(entity, "representedOrganization")
                 for org in orgs:
                     _crbio_parts(out, org, ("id", "name", "telecom", "addr", "standardIndustryClassCode"), "representedOrganization")
@@ -215,22 +221,28 @@ def crbio_pdf(doc: Doc, data: CdaData, out: Out) -> None:
     for section in q(doc.root, f"cda:component/cda:structuredBody/cda:component/cda:section[cda:templateId/@root='{spec['root']}']"):
         title = child(section, "title")
         if title is None or (title.text or "").strip() != spec["title"]:
-            out.fail(title if title is not None else section, f"section PDF : title « {spec['title']} » attendu", f"PDF section: title '{spec['title']}' expected")
+            out.fail(title if title is not None else section, f"section PDF : title « {spec['title']} » attendu",
+                     f"PDF section: title '{spec['title']}' expected")
         code = child(section, "code")
         if code is None or not _matches(code, spec["code"]):
-            out.fail(code if code is not None else section, f"section PDF : code {spec['code']['code']} (LOINC) attendu", f"PDF section: code {spec['code']['code']} (LOINC) expected")
+            out.fail(code if code is not None else section, f"section PDF : code {spec['code']['code']} (LOINC) attendu",
+                     f"PDF section: code {spec['code']['code']} (LOINC) expected")
         if child(section, "text") is None:
             out.fail(section, "section PDF : text obligatoire", "PDF section: text is required")
         organizers = q(section, f".//cda:organizer[cda:templateId/@root='{spec['entry']}']")
         if not organizers:
-            out.fail(section, f"section PDF : entrée Document attaché ({spec['entry']}) obligatoire", f"PDF section: attached-document entry ({spec['entry']}) is required")
+            out.fail(section, f"section PDF : entrée Document attaché ({spec['entry']}) obligatoire",
+                     f"PDF section: attached-document entry ({spec['entry']}) is required")
         for organizer in organizers:
             if not q(organizer, "cda:component/cda:observation/cda:templateId[@root='1.3.6.1.4.1.19376.1.5.3.1.4.13']"):
-                out.fail(organizer, "Document attaché : une observation simple (1.3.6.1.4.1.19376.1.5.3.1.4.13, type de document) est obligatoire",
-                         "attached document: a Simple Observation (1.3.6.1.4.1.19376.1.5.3.1.4.13, document type) is required")
+                out.fail(
+                    organizer,
+                    "Document attaché : une observation simple (1.3.6.1.4.1.19376.1.5.3.1.4.13, type de document) est obligatoire",
+                    "attached document: a Simple Observation (1.3.6.1.4.1.19376.1.5.3.1.4.13, document type) is required")
             values = q(organizer, "cda:component/cda:observationMedia/cda:value")
             if not values:
-                out.fail(organizer, "Document attaché : observationMedia/value obligatoire", "attached document: observationMedia/value is required")
+                out.fail(organizer, "Document attaché : observationMedia/value obligatoire",
+                         "attached document: observationMedia/value is required")
             for value in values:
                 if has_nf(value):
                     continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from lxml import etree
 
@@ -25,9 +26,10 @@ def xp(expression: str) -> etree.XPath:
     return etree.XPath(expression, namespaces=NS)
 
 
-def q(element: etree._Element, expression: str) -> list:
+def q(element: etree._Element, expression: str) -> list[Any]:
     """Evaluate a cached XPath on `element`."""
-    return xp(expression)(element)
+    found: list[Any] = xp(expression)(element)
+    return found
 
 
 def tag(name: str) -> str:
@@ -65,7 +67,7 @@ def location(element: etree._Element, attribute: str | None = None) -> str:
         if parent is None:
             steps.append(name)
         else:
-            index = 1 + sum(1 for _ in node.itersiblings(node.tag, preceding=True))
+            index = 1 + sum(1 for _ in node.itersiblings(str(node.tag), preceding=True))
             steps.append(f"{name}[{index}]")
         node = parent
     path = "/" + "/".join(reversed(steps))

@@ -37,8 +37,8 @@ XS = "http://www.w3.org/2001/XMLSchema"
 PARAM_BASE = "enrs-kit-base"  # URI of the schematron's folder (relative doc() paths resolve against it)
 PARAM_INDEX = "enrs-kit-index"  # URI of the file index of the kit (see runtime.py)
 
-_S = "{%s}" % SCH
-_X = "{%s}" % XSL
+_S = f"{{{SCH}}}"
+_X = f"{{{XSL}}}"
 _VARIABLE = re.compile(r"\$([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)")
 _DOC_CALL = re.compile(r"(?<![\w:$.\-])(doc-available|document|doc)\s*\(")
 _PREDICATE = re.compile(r"\[[^\[\]]*\]")
@@ -117,7 +117,7 @@ def compile_to_xslt(tree: etree._Element, title: str) -> bytes:
     # lxml cannot add namespace declarations to an existing element: rebuild the root with them
     nsmap = dict(sheet.nsmap)
     for prefix, uri in namespaces.items():
-        if prefix not in nsmap and prefix != "xml":
+        if prefix not in nsmap and prefix != "xml" and uri:
             nsmap[prefix] = uri
     root = etree.Element(_X + "stylesheet", nsmap=nsmap, version="2.0")
     root.extend(list(sheet))
@@ -127,7 +127,7 @@ def compile_to_xslt(tree: etree._Element, title: str) -> bytes:
     for let in tree.findall(_S + "let") + [let for p in patterns for let in p.findall(_S + "let")]:
         _global_let(root, let, declared)
 
-    abstract = {r.get("id"): r for r in tree.iter(_S + "rule") if r.get("abstract") == "true" and r.get("id")}
+    abstract = {r.get("id", ""): r for r in tree.iter(_S + "rule") if r.get("abstract") == "true" and r.get("id")}
     called = _callable_abstract_rules(abstract, declared) & _reachable(patterns, abstract)
     for name in sorted(called):
         template = etree.SubElement(root, _X + "template", name=_template_name(name))
@@ -154,7 +154,7 @@ def _global_let(root: etree._Element, let: etree._Element, declared: set[str]) -
     declared.add(name)
     variable = etree.SubElement(root, _X + "variable", name=name)
     if let.get("value") is not None:
-        variable.set("select", _xpath(let.get("value")))
+        variable.set("select", _xpath(let.get("value", "")))
     else:
         variable.extend(copy_children(let))
 
@@ -197,7 +197,7 @@ def _callable_abstract_rules(abstract: dict[str, etree._Element], globals_: set[
 
 def _split_top(text: str, separator: str) -> list[str]:
     """`text` split on `separator` outside brackets, parentheses and string literals."""
-    parts, current, depth, quote = [], [], 0, None
+    parts, current, depth, quote = [], list[str](), 0, None
     for char in text:
         if quote:
             quote = None if char == quote else quote
@@ -239,7 +239,7 @@ def _pattern(root: etree._Element, pattern: etree._Element, mode: str, abstract:
     visit = "@*|*" if _visits_attributes(pattern) else "*"
     rules = _concrete_rules(pattern)
     for position, rule in enumerate(rules):
-        template = etree.SubElement(root, _X + "template", match=_xpath(rule.get("context")),
+        template = etree.SubElement(root, _X + "template", match=_xpath(rule.get("context", "")),
                                     priority=str(1000 + len(rules) - position), mode=mode)
         etree.SubElement(template, _X + "variable", name="enrs-pattern", select=_string_literal(pattern.get("id", "")))
         etree.SubElement(template, _X + "variable", name="enrs-rule", select=_string_literal(rule.get("id", "")))
@@ -263,7 +263,7 @@ def _body(template: etree._Element, rule: etree._Element, abstract: dict[str, et
         if item.tag == _S + "let":
             variable = etree.SubElement(template, _X + "variable", name=item.get("name", ""))
             if item.get("value") is not None:
-                variable.set("select", _xpath(item.get("value")))
+                variable.set("select", _xpath(item.get("value", "")))
             else:
                 variable.extend(copy_children(item))
         elif item.tag in (_S + "assert", _S + "report"):

@@ -17,7 +17,9 @@ INTEGRITY = "CISIS-KIT-INTEGRITY"
 
 @dataclass(frozen=True)
 class KitDefect:
-    kind: str  # missing-file, missing-data-file, missing-terminology, case, unreadable, missing-abstract, missing-rule, missing-pattern, generated-valueset, compile, runtime, duplicate-let
+    # missing-file, missing-data-file, missing-terminology, case, unreadable, missing-abstract, missing-rule, missing-pattern,
+    # generated-valueset, compile, runtime, duplicate-let
+    kind: str
     where: str  # kit-relative file (and what it refers to)
     detail_fr: str
     detail_en: str

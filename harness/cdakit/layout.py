@@ -24,7 +24,13 @@ def kit_pack_dir() -> Path:
 
 
 def with_kit_pack(profiles_dirs: list[Path], kit_dir: Path | None) -> list[Path]:
-    """The pack folders to load: the kit pack's folder joins them when a kit is given."""
+    """The pack folders to load: the kit pack's folder joins them when a kit is given.
+
+    Kit mode needs Saxon: without it, this says how to install it before any work is done."""
+    if kit_dir is not None:
+        from harness.cdakit.runtime import saxon  # loaded only in kit mode
+
+        saxon()
     dirs = [Path(d) for d in profiles_dirs]
     if kit_dir is not None and kit_pack_dir().resolve() not in {d.resolve() for d in dirs}:
         dirs.append(kit_pack_dir())
@@ -63,8 +69,9 @@ def locate(root: Path, pack: ProfilePack | None = None) -> KitLayout:
                                      f"file expected in the kit is missing: {relative}"))
             return None
         if resolved.case_differs:
-            defects.append(KitDefect("case", relative, f"trouvé sans tenir compte de la casse : {resolved.path.relative_to(root).as_posix()}",
-                                     f"found ignoring case: {resolved.path.relative_to(root).as_posix()}", repaired=True))
+            defects.append(KitDefect(
+                "case", relative, f"trouvé sans tenir compte de la casse : {resolved.path.relative_to(root).as_posix()}",
+                f"found ignoring case: {resolved.path.relative_to(root).as_posix()}", repaired=True))
         return resolved.path
 
     xsd = find(kit["xsd"])
@@ -93,7 +100,8 @@ def _missing_terminologies(root: Path, listing: str) -> list[KitDefect]:
     """The terminologies a list names whose file (<OID>.rdf or <OID>.xml) is absent beside it."""
     resolved = resolve_ci(root, listing)
     if resolved is None:
-        return [KitDefect("missing-file", listing, f"liste des terminologies absente : {listing}", f"list of terminologies missing: {listing}")]
+        return [KitDefect("missing-file", listing, f"liste des terminologies absente : {listing}",
+                          f"list of terminologies missing: {listing}")]
     missing: list[KitDefect] = []
     for line in resolved.path.read_text(encoding="utf-8", errors="replace").splitlines():
         oid, _, name = line.partition("==>")

@@ -18,7 +18,7 @@ from harness.cdakit.defects import KitDefect
 from harness.cdakit.paths import resolve_ci
 
 SCH = "http://purl.oclc.org/dsdl/schematron"
-_S = "{%s}" % SCH
+_S = f"{{{SCH}}}"
 _MAX_INCLUDE_DEPTH = 32
 # attributes holding XPath in which abstract-pattern parameters are substituted
 _XPATH_ATTRIBUTES = ("context", "test", "value", "select", "path")
@@ -54,7 +54,8 @@ def load_schematron(path: Path, kit_root: Path) -> LoadedSchematron:
     try:
         root = etree.parse(str(path), _parser()).getroot()
     except (OSError, etree.XMLSyntaxError) as exc:
-        loaded.defects.append(KitDefect("unreadable", _rel(path, kit_root), f"schématron illisible : {exc}", f"unreadable schematron: {exc}"))
+        loaded.defects.append(KitDefect("unreadable", _rel(path, kit_root),
+                                        f"schématron illisible : {exc}", f"unreadable schematron: {exc}"))
         return loaded
     loaded.files.append(path)
     _resolve_includes(root, path, kit_root, loaded, depth=0)
@@ -69,6 +70,8 @@ def _resolve_includes(element: etree._Element, file: Path, kit_root: Path, loade
     for include in list(element.iter(_S + "include")):
         href = (include.get("href") or "").split("#", 1)[0]
         parent = include.getparent()
+        if parent is None:  # the schema's root is never an include
+            continue
         resolved = resolve_ci(file.parent, href) if href else None
         where = f"{_rel(file, kit_root)} → {href}"
         if resolved is None or not resolved.path.is_file():
@@ -76,10 +79,12 @@ def _resolve_includes(element: etree._Element, file: Path, kit_root: Path, loade
             parent.remove(include)
             continue
         if resolved.case_differs:
-            loaded.defects.append(KitDefect("case", where, f"inclusion résolue sans tenir compte de la casse : {_rel(resolved.path, kit_root)}",
-                                            f"include resolved ignoring case: {_rel(resolved.path, kit_root)}", repaired=True))
+            loaded.defects.append(KitDefect(
+                "case", where, f"inclusion résolue sans tenir compte de la casse : {_rel(resolved.path, kit_root)}",
+                f"include resolved ignoring case: {_rel(resolved.path, kit_root)}", repaired=True))
         if depth >= _MAX_INCLUDE_DEPTH:
-            loaded.defects.append(KitDefect("unreadable", where, "inclusions trop imbriquées (boucle ?)", "includes nested too deep (a loop?)"))
+            loaded.defects.append(KitDefect("unreadable", where, "inclusions trop imbriquées (boucle ?)",
+                                            "includes nested too deep (a loop?)"))
             parent.remove(include)
             continue
         try:
@@ -95,8 +100,14 @@ def _resolve_includes(element: etree._Element, file: Path, kit_root: Path, loade
 
 def _substitute(text: str, params: list[tuple[str, str]]) -> str:
     for name, value in params:  # longest names first, so $path_jdv never eats $path_jdv1
-        text = re.sub(r"\$" + re.escape(name) + r"(?![\w.\-])", lambda _m: value, text)
+        text = re.sub(r"\$" + re.escape(name) + r"(?![\w.\-])", value.replace("\\", "\\\\"), text)  # the value literally
     return text
+
+
+def _detach(element: etree._Element) -> None:
+    parent = element.getparent()
+    if parent is not None:
+        parent.remove(element)
 
 
 def _expand_abstract_patterns(root: etree._Element, path: Path, kit_root: Path, loaded: LoadedSchematron) -> None:
@@ -110,7 +121,7 @@ def _expand_abstract_patterns(root: etree._Element, path: Path, kit_root: Path, 
         if base is None:
             loaded.defects.append(KitDefect("missing-abstract", f"{_rel(path, kit_root)} : {pattern.get('id')}",
                                             f"motif abstrait « {base_id} » introuvable", f"abstract pattern '{base_id}' not found"))
-            pattern.getparent().remove(pattern)
+            _detach(pattern)
             continue
         params = [(p.get("name", ""), p.get("value", "")) for p in pattern.findall(_S + "param")]
         params.sort(key=lambda item: -len(item[0]))
@@ -124,11 +135,11 @@ def _expand_abstract_patterns(root: etree._Element, path: Path, kit_root: Path, 
             for node in clone.iter():
                 for attribute in _XPATH_ATTRIBUTES:
                     if attribute in node.attrib:
-                        node.set(attribute, _substitute(node.get(attribute), params))
+                        node.set(attribute, _substitute(node.get(attribute, ""), params))
             pattern.append(clone)
         del pattern.attrib["is-a"]
     for pattern in abstract.values():
-        pattern.getparent().remove(pattern)
+        _detach(pattern)
 
 
 def _check_abstract_rules(root: etree._Element, path: Path, kit_root: Path, loaded: LoadedSchematron) -> None:
@@ -151,11 +162,11 @@ def _check_abstract_rules(root: etree._Element, path: Path, kit_root: Path, load
             loaded.defects.append(KitDefect("missing-rule", f"{_rel(path, kit_root)} : {rule.get('id') or rule.get('context')}",
                                             f"règle abstraite « {name} » introuvable ou récursive",
                                             f"abstract rule '{name}' not found or recursive"))
-            extends.getparent().remove(extends)
+            _detach(extends)
     # keep abstract rules whatever the phase: move them to the top of the tree
     for rule in abstract.values():
         if rule.getparent() is not root:
-            rule.getparent().remove(rule)
+            _detach(rule)
             root.append(rule)
 
 
@@ -175,4 +186,4 @@ def _select_phase(root: etree._Element, path: Path, kit_root: Path, loaded: Load
     wanted = set(active)
     for pattern in list(root.iter(_S + "pattern")):
         if pattern.get("id") not in wanted:
-            pattern.getparent().remove(pattern)
+            _detach(pattern)

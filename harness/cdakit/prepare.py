@@ -73,8 +73,9 @@ def _check_references(loaded: LoadedSchematron, kit_root: Path, prepared: Prepar
         resolved = resolve_ci(folder, href)
         if resolved is not None:
             if resolved.case_differs:
-                prepared.defects.append(KitDefect("case", where, f"fichier lu sans tenir compte de la casse : {_rel(resolved.path, kit_root)}",
-                                                  f"file read ignoring case: {_rel(resolved.path, kit_root)}", repaired=True))
+                prepared.defects.append(KitDefect(
+                    "case", where, f"fichier lu sans tenir compte de la casse : {_rel(resolved.path, kit_root)}",
+                    f"file read ignoring case: {_rel(resolved.path, kit_root)}", repaired=True))
             continue
         expected = Path(os.path.normpath(folder / href))
         standing_in = substitute(href, kit_root)

@@ -28,7 +28,7 @@ def literal_references(tree: etree._Element) -> list[str]:
             for match in _CALL.finditer(text):
                 found.setdefault(match.group(1) or match.group(2))
         if element.tag == f"{{{SCH}}}let":
-            match = _LITERAL_FILE.match(element.get("value") or "")
-            if match:
-                found.setdefault(match.group(1) or match.group(2))
+            literal = _LITERAL_FILE.match(element.get("value") or "")
+            if literal:
+                found.setdefault(literal.group(1) or literal.group(2))
     return [href for href in found if "://" not in href and not href.startswith("/")]

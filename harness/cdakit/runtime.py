@@ -4,6 +4,7 @@ stylesheet compiled once per process, documents parsed once and checked by every
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from lxml import etree
 
 from harness.cdakit.cache import cache_path, store
 from harness.cdakit.compiler import PARAM_BASE, PARAM_INDEX
+from harness.errors import HarnessError
 from harness.fileio import sha256_hex
 
 # folders of a kit no schematron reads (thousands of stylesheet and example files)
@@ -50,12 +52,20 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(devnull)
 
 
+def saxon() -> Any:
+    """The saxonche module: kit mode needs it, and it is an optional extra (enrs-harness[kit])."""
+    try:
+        return importlib.import_module("saxonche")
+    except ImportError:
+        raise HarnessError(
+            "le mode kit (--kit) a besoin de SaxonC-HE, qui n'est pas installé : pip install 'enrs-harness[kit]'",
+            "kit mode (--kit) needs SaxonC-HE, which is not installed: pip install 'enrs-harness[kit]'") from None
+
+
 def processor() -> Any:
     global _processor, _xslt
     if _processor is None:
-        from saxonche import PySaxonProcessor
-
-        _processor = PySaxonProcessor(license=False)
+        _processor = saxon().PySaxonProcessor(license=False)
         _xslt = _processor.new_xslt30_processor()
     return _processor
 
@@ -101,7 +111,7 @@ def run(compiled: Any, document: Any, base_folder: Path, index_file: Path) -> st
         raise SchematronRunError(str(exc)) from None
     if result is None:
         raise SchematronRunError("Saxon returned no report")
-    return result
+    return str(result)
 
 
 @dataclass
@@ -112,7 +122,7 @@ class FileIndex:
     entries: dict[str, str]
 
     @classmethod
-    def scan(cls, root: Path) -> "FileIndex":
+    def scan(cls, root: Path) -> FileIndex:
         entries: dict[str, str] = {}
         for folder, subfolders, files in os.walk(root):
             subfolders[:] = sorted(d for d in subfolders if d.lower() not in _SKIPPED_FOLDERS and not d.startswith("."))

@@ -46,7 +46,7 @@ def svrl_findings(svrl: str, requirement: str, label: str, tree: etree._ElementT
     found = [e for e in report if e.tag in (f"{{{SVRL}}}failed-assert", f"{{{SVRL}}}successful-report")]
     findings: list[Finding] = []
     for element in found[:_MAX_FINDINGS]:
-        kind = "assert" if element.tag.endswith("failed-assert") else "report"
+        kind = "assert" if str(element.tag).endswith("failed-assert") else "report"
         text = _SPACES.sub(" ", "".join(element.itertext())).strip()
         ids = [f"{name}={element.get(name)}" for name in ("id", "role", "pattern", "rule") if element.get(name)]
         tag = f"[{', '.join(ids)}] " if ids else ""

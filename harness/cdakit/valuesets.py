@@ -39,8 +39,8 @@ def svs_index(folder: str) -> dict[str, Path]:
         try:
             for _event, element in etree.iterparse(str(path), events=("start",), tag=f"{{{SVS}}}ValueSet",
                                                    resolve_entities=False, load_dtd=False, no_network=True):
-                if element.get("id"):
-                    found.setdefault(element.get("id"), path)
+                if oid := element.get("id"):
+                    found.setdefault(oid, path)
                 break
         except (OSError, etree.XMLSyntaxError):
             continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from lxml import etree
@@ -24,7 +25,7 @@ _MAX_ERRORS = 200
 class _CaseInsensitiveResolver(etree.Resolver):
     """Serves a schema file whose name differs only by case from the one referenced."""
 
-    def resolve(self, system_url, public_id, context):  # type: ignore[no-untyped-def]
+    def resolve(self, system_url: str | None, public_id: str | None, context: Any) -> Any:
         if not system_url or "://" in system_url and not system_url.startswith("file:"):
             return None
         path = Path(unquote(urlparse(system_url).path) if system_url.startswith("file:") else system_url)

@@ -11,13 +11,14 @@ from typing import Any
 from harness.errors import HarnessError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("campaign", help="run a conformance campaign over many candidates")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     run = actions.add_parser("run", help="run every candidate of a campaign file (docs/campaigns.md)")
     run.add_argument("file", type=Path, metavar="FILE")
     run.add_argument("--jobs", type=int, metavar="N", help="candidates run at the same time (default: the file's, else min(4, CPUs))")
-    run.add_argument("--output", type=Path, metavar="DIR", help="folder of the campaign's runs (default: the file's, else reports/campaigns/<id>)")
+    run.add_argument("--output", type=Path, metavar="DIR",
+                     help="folder of the campaign's runs (default: the file's, else reports/campaigns/<id>)")
     run.add_argument("--lang", choices=("fr", "en"))
     run.add_argument("--cluster", metavar="ADDRESS", help="run each candidate as a task on a Dask cluster: tcp://host:8786 or local[:N] (docs/cluster.md)")
     run.set_defaults(handler=run_command)

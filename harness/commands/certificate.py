@@ -10,7 +10,7 @@ from pathlib import Path
 from harness.errors import HarnessError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("certificate", help="make an issuer key; verify a signed certificate")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
@@ -19,15 +19,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     keygen.add_argument("--name", default="enrs-harness — émetteur de certificats de conformité", help="common name (CN) of the issuer")
     keygen.add_argument("--organisation", help="organisation (O) of the issuer")
     keygen.add_argument("--days", type=int, default=1095, help="validity of the issuer certificate in days (default 1095)")
-    keygen.add_argument("--key-type", choices=("rsa", "ec", "ed25519"), default="rsa", help="RSA 3072 (RS256, default), EC P-256 (ES256) or Ed25519 (EdDSA)")
+    keygen.add_argument("--key-type", choices=("rsa", "ec", "ed25519"), default="rsa",
+                        help="RSA 3072 (RS256, default), EC P-256 (ES256) or Ed25519 (EdDSA)")
     keygen.add_argument("--force", action="store_true", help="replace an existing issuer in DIR")
     keygen.add_argument("--lang", choices=("fr", "en"))
     keygen.set_defaults(handler=keygen_command)
 
     verify = actions.add_parser("verify", help="verify a signed certificate.html offline")
     verify.add_argument("file", type=Path, metavar="FILE")
-    verify.add_argument("--trust", action="append", default=[], type=Path, metavar="ISSUER_CERT", help="trusted issuer or CA certificate, PEM (repeatable)")
-    verify.add_argument("--artefacts", nargs="+", action="extend", default=[], type=Path, metavar="PATH", help="files or folders that must hash to artefacts the certificate lists")
+    verify.add_argument("--trust", action="append", default=[], type=Path, metavar="ISSUER_CERT",
+                        help="trusted issuer or CA certificate, PEM (repeatable)")
+    verify.add_argument("--artefacts", nargs="+", action="extend", default=[], type=Path, metavar="PATH",
+                        help="files or folders that must hash to artefacts the certificate lists")
     verify.add_argument("--format", choices=("text", "json"), default="text")
     verify.add_argument("--lang", choices=("fr", "en"))
     verify.set_defaults(handler=verify_command)

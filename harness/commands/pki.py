@@ -11,12 +11,13 @@ from harness.pki import build_pki, renew_crls
 from harness.pki.crl import CRL_DAYS
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("pki", help="test health PKI for lab-mode endpoint tests")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     init = actions.add_parser("init", help="build a test PKI in DIR and write DIR/manifest.json")
     init.add_argument("directory", type=Path, metavar="DIR")
-    init.add_argument("--host", action="append", default=[], metavar="NAME", help="server host name or IP in the server certificates (repeatable; default: localhost, 127.0.0.1)")
+    init.add_argument("--host", action="append", default=[], metavar="NAME",
+                      help="server host name or IP in the server certificates (repeatable; default: localhost, 127.0.0.1)")
     init.add_argument("--force", action="store_true", help="replace a test PKI already in DIR")
     init.add_argument("--lang", choices=("fr", "en"))
     init.set_defaults(handler=init_command)

@@ -6,20 +6,22 @@ import argparse
 import json
 import shutil
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 from harness.i18n import default_lang
 from harness.packs import PackRegistry
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("profiles", help="list and show profile packs")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     for name, help_text in (("list", "list the loaded profile packs"), ("show", "show the requirements of one pack")):
         sub = actions.add_parser(name, help=help_text)
         if name == "show":
             sub.add_argument("pack_id", metavar="ID")
-        sub.add_argument("--profiles-dir", action="append", default=[], type=Path, metavar="DIR", help="extra folder of profile packs (repeatable)")
+        sub.add_argument("--profiles-dir", action="append", default=[], type=Path,
+                         metavar="DIR", help="extra folder of profile packs (repeatable)")
         sub.add_argument("--format", choices=("text", "json"), default="text")
         sub.add_argument("--lang", choices=("fr", "en"))
         sub.set_defaults(handler=list_packs if name == "list" else show_pack)
@@ -52,7 +54,7 @@ def show_pack(args: argparse.Namespace) -> int:
     return 0
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], wrap_last: int | None = None) -> None:
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], wrap_last: int | None = None) -> None:
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:
         lead = "  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row[:-1]))

@@ -20,7 +20,7 @@ from harness.run import new_run_dir
 OUTPUT_FILES = ("report.html", "results.json", "junit.xml", "certificate.html")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("run", help="run the conformance suites and write a report and a certificate")
     add_run_arguments(parser)
     parser.set_defaults(handler=run_command)
@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", action="append", default=[], metavar="ID", help="profile pack to evaluate (repeatable; default: all)")
-    parser.add_argument("--profiles-dir", action="append", default=[], type=Path, metavar="DIR", help="extra folder of profile packs (repeatable)")
+    parser.add_argument("--profiles-dir", action="append", default=[], type=Path,
+                        metavar="DIR", help="extra folder of profile packs (repeatable)")
     parser.add_argument("--target", type=Path, metavar="FILE", help="target file of the candidate system (default: the embedded reference)")
     parser.add_argument("--documents", action="append", default=[], type=Path, metavar="PATH", help="documents and messages to validate (repeatable)")
     parser.add_argument("--allow-dir", action="append", default=[], type=Path, metavar="DIR",
@@ -88,7 +89,8 @@ def run_command(args: argparse.Namespace) -> int:
     from harness.i18n import default_lang
 
     lang = args.lang or default_lang()
-    for path in [*args.documents, *args.suites, *args.profiles_dir] + [p for p in (args.target, args.kit, args.sign_with, args.waivers) if p]:
+    for path in [*args.documents, *args.suites,
+                 *args.profiles_dir] + [p for p in (args.target, args.kit, args.sign_with, args.waivers) if p]:
         if not path.exists():
             raise HarnessError(f"introuvable : {path}", f"not found: {path}")
     run_dir = new_run_dir(args.report_dir)

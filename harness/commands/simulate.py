@@ -14,12 +14,13 @@ from harness.pki import build_pki, load_manifest
 from harness.simulator import FAULTS, Simulator, parse_faults
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("simulate", help="run the reference ENRS simulator (MLLP, MLLP/TLS, HTTPS with mutual TLS) on loopback")
     parser.add_argument("--faults", action="append", default=[], metavar="NAME,…", help="fault modes to switch on (see --list-faults)")
     parser.add_argument("--list-faults", action="store_true", help="list the fault modes and exit")
     parser.add_argument("--pki", type=Path, metavar="DIR", help="test PKI folder to use (built there when empty; default: a temporary one)")
-    parser.add_argument("--target-file", type=Path, default=Path("enrs-simulator.toml"), metavar="FILE", help="where to write the target file of the simulator (default: ./enrs-simulator.toml)")
+    parser.add_argument("--target-file", type=Path, default=Path("enrs-simulator.toml"), metavar="FILE",
+                        help="where to write the target file of the simulator (default: ./enrs-simulator.toml)")
     parser.add_argument("--duration", type=float, metavar="SECONDS", help="stop after this many seconds (default: until Ctrl-C)")
     parser.add_argument("--lang", choices=("fr", "en"))
     parser.set_defaults(handler=simulate_command)

@@ -32,11 +32,12 @@ VALIDATE_SCHEMA = "enrs-harness/validate/1"
 _worker_context: ValidationContext | None = None
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("validate", help="validate CDA documents and HL7 v2 messages (files or folders)")
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     parser.add_argument("--profile", action="append", default=[], metavar="ID", help="profile pack to apply (repeatable; default: all)")
-    parser.add_argument("--profiles-dir", action="append", default=[], type=Path, metavar="DIR", help="extra folder of profile packs (repeatable)")
+    parser.add_argument("--profiles-dir", action="append", default=[], type=Path,
+                        metavar="DIR", help="extra folder of profile packs (repeatable)")
     parser.add_argument("--kit", type=Path, metavar="DIR", help="folder laid out like the agency's CDA test kit (XSD and schematrons)")
     parser.add_argument("--volet-version", action="append", default=[], metavar="VOLET=VERSION",
                         help="a CDA volet's version when the document cannot say it (e.g. CR-BIO=2024.01; repeatable)")

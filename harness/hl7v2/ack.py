@@ -26,7 +26,7 @@ Two functions, used by the reference simulator (to answer) and by the endpoint s
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from harness.findings import ArtefactReport, Finding, Severity
 from harness.hl7v2 import ids
@@ -91,12 +91,13 @@ def _escape(text: str, message: Message | None) -> str:
     return text
 
 
-def expected_ack(message: bytes | Message, report: ArtefactReport | None = None, *, control_id: str | None = None, timestamp: str | None = None) -> bytes:
+def expected_ack(message: bytes | Message, report: ArtefactReport | None = None, *,
+                 control_id: str | None = None, timestamp: str | None = None) -> bytes:
     parsed = _as_message(message)
     if report is None and parsed is None:
         report = ArtefactReport(path="", sha256="", kind="hl7v2", verdict=ArtefactVerdict.ABORTED)
     code = expected_code(report, _enhanced(parsed))
-    now = timestamp or datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+    now = timestamp or datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     if parsed is not None:
         v = parsed.value
         msh = parsed.msh
@@ -146,10 +147,12 @@ def check_ack_document(ack: Message) -> list[Finding]:
     if answer in ("AE", "AR", "CE", "CR"):
         errs = ack.all("ERR")
         if not errs:
-            findings.append(_f(ids.ACK_ERR, f"MSA-1 = {answer} sans segment ERR", f"MSA-1 = {answer} without an ERR segment", "ERR", line=msa.line if msa else None))
+            findings.append(_f(ids.ACK_ERR, f"MSA-1 = {answer} sans segment ERR",
+                               f"MSA-1 = {answer} without an ERR segment", "ERR", line=msa.line if msa else None))
         for err in errs:
             if not v(err, 3, 1, 1).strip():
-                findings.append(_f(ids.ACK_ERR, "ERR-3 (code d'erreur, table 0357) absent", "ERR-3 (error code, table 0357) missing", "ERR-3", line=err.line))
+                findings.append(_f(ids.ACK_ERR, "ERR-3 (code d'erreur, table 0357) absent",
+                                   "ERR-3 (error code, table 0357) missing", "ERR-3", line=err.line))
             if v(err, 4).strip() not in ERROR_SEVERITIES:
                 findings.append(_f(ids.ACK_ERR, *expected_received("ERR-4", v(err, 4).strip(), "E, F, I, W (table 0516)"), "ERR-4", line=err.line))
     return findings
@@ -177,10 +180,12 @@ def judge_ack(sent: bytes | Message, received: bytes, expected: str | set[str] |
             findings.append(_f(ids.ACK_HEADER, *expected_received("MSH-9.3", structure, "ACK"), "MSH-9.3"))
         for mine, theirs in ((3, 5), (4, 6), (5, 3), (6, 4)):
             if v(msh, mine, 1, 1).strip() != o(omsh, theirs, 1, 1).strip():
-                findings.append(_f(ids.ACK_HEADER, f"MSH-{mine} de l'ACK ≠ MSH-{theirs} du message", f"ACK MSH-{mine} ≠ message MSH-{theirs}", f"MSH-{mine}"))
+                findings.append(_f(ids.ACK_HEADER, f"MSH-{mine} de l'ACK ≠ MSH-{theirs} du message",
+                                   f"ACK MSH-{mine} ≠ message MSH-{theirs}", f"MSH-{mine}"))
         for number in (11, 12):
             if v(msh, number, 1, 1).strip() != o(omsh, number, 1, 1).strip():
-                findings.append(_f(ids.ACK_HEADER, f"MSH-{number}.1 de l'ACK ≠ celui du message", f"ACK MSH-{number}.1 ≠ the message's", f"MSH-{number}.1"))
+                findings.append(_f(ids.ACK_HEADER, f"MSH-{number}.1 de l'ACK ≠ celui du message",
+                                   f"ACK MSH-{number}.1 ≠ the message's", f"MSH-{number}.1"))
     if msa is None:
         findings.append(_f(ids.ACK_CODE, "segment MSA absent", "MSA segment missing", "MSA"))
         return findings
@@ -200,9 +205,12 @@ def judge_ack(sent: bytes | Message, received: bytes, expected: str | set[str] |
             findings.append(_f(ids.ACK_ERR, f"MSA-1 = {answer} sans segment ERR", f"MSA-1 = {answer} without an ERR segment", "ERR"))
         for err in errs:
             if not v(err, 3, 1, 1).strip():
-                findings.append(_f(ids.ACK_ERR, "ERR-3 (code d'erreur, table 0357) absent", "ERR-3 (error code, table 0357) missing", "ERR-3"))
+                findings.append(_f(ids.ACK_ERR, "ERR-3 (code d'erreur, table 0357) absent",
+                                   "ERR-3 (error code, table 0357) missing", "ERR-3"))
             if v(err, 4).strip() not in ERROR_SEVERITIES:
-                findings.append(_f(ids.ACK_ERR, f"ERR-4 = « {v(err, 4).strip()} », attendu E, F, I ou W (table 0516)", f"ERR-4 = '{v(err, 4).strip()}', expected E, F, I or W (table 0516)", "ERR-4"))
+                findings.append(_f(ids.ACK_ERR, f"ERR-4 = « {v(err, 4).strip()} », attendu E, F, I ou W (table 0516)",
+                                   f"ERR-4 = '{v(err, 4).strip()}', expected E, F, I or W (table 0516)", "ERR-4"))
             if not v(err, 2).strip():
-                findings.append(_f(ids.ACK_ERR, "ERR-2 (emplacement de l'erreur) absent", "ERR-2 (error location) missing", "ERR-2", Severity.WARNING))
+                findings.append(_f(ids.ACK_ERR, "ERR-2 (emplacement de l'erreur) absent",
+                                   "ERR-2 (error location) missing", "ERR-2", Severity.WARNING))
     return findings

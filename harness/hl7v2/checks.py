@@ -97,9 +97,11 @@ def check_segment_usage(message: Message, event: EventProfile) -> list[Finding]:
     for name, rule in event.segments.items():
         present = message.all(name)
         if rule.usage == "R" and not present:
-            findings.append(_finding(rule.requirement, f"segment {name} obligatoire (R) absent de {event.key}", f"required segment {name} (R) missing from {event.key}", name, None))
+            findings.append(_finding(rule.requirement, f"segment {name} obligatoire (R) absent de {event.key}",
+                                     f"required segment {name} (R) missing from {event.key}", name, None))
         elif rule.usage == "X" and present:
-            findings.append(_finding(rule.requirement, f"segment {name} interdit (X) dans {event.key}", f"segment {name} not supported (X) in {event.key}", name, present[0].line))
+            findings.append(_finding(rule.requirement, f"segment {name} interdit (X) dans {event.key}",
+                                     f"segment {name} not supported (X) in {event.key}", name, present[0].line))
         if rule.max >= 0 and len(present) > rule.max:
             findings.append(_finding(rule.requirement, f"segment {name} présent {len(present)} fois (maximum {rule.max})",
                                      f"segment {name} present {len(present)} times (maximum {rule.max})", name, present[rule.max].line))
@@ -125,21 +127,24 @@ def check_field_rules(message: Message, event: EventProfile) -> list[Finding]:
             where = location(rule.segment, rule.field, None, rule.comp, rule.sub)
             reps = message.repetitions(segment, rule.field)
             if rule.usage == "X" and reps:
-                findings.append(_finding(rule.requirement or ids.FIELD_USAGE, f"{where} ne doit pas être renseigné (X)", f"{where} must not be valued (X)", where, segment.line, rule.severity))
+                findings.append(_finding(rule.requirement or ids.FIELD_USAGE, f"{where} ne doit pas être renseigné (X)",
+                                         f"{where} must not be valued (X)", where, segment.line, rule.severity))
                 continue
             if rule.max_reps is not None and len(reps) > rule.max_reps:
                 findings.append(_finding(rule.requirement or ids.REPETITION, f"{where} : {len(reps)} répétitions (maximum {rule.max_reps})",
                                          f"{where}: {len(reps)} repetitions (maximum {rule.max_reps})", where, segment.line, rule.severity))
             values = [_target(message, segment, rule, index, raw) for index, raw in enumerate(reps, start=1)]
             if rule.usage == "R" and not any(values):
-                findings.append(_finding(rule.requirement or ids.FIELD_USAGE, f"{where} obligatoire (R) non renseigné", f"required {where} (R) is empty", where, segment.line, rule.severity))
+                findings.append(_finding(rule.requirement or ids.FIELD_USAGE, f"{where} obligatoire (R) non renseigné",
+                                         f"required {where} (R) is empty", where, segment.line, rule.severity))
                 continue
             present = [(index, value) for index, value in enumerate(values, start=1) if value]
             if rule.length is not None:
                 for index, value in present:
                     if len(value) > rule.length:
                         at = location(rule.segment, rule.field, index if len(reps) > 1 else None, rule.comp, rule.sub)
-                        findings.append(_finding(rule.requirement or ids.LENGTH, f"{at} : longueur {len(value)} > {rule.length}", f"{at}: length {len(value)} > {rule.length}", at, segment.line, rule.severity))
+                        findings.append(_finding(rule.requirement or ids.LENGTH, f"{at} : longueur {len(value)} > {rule.length}",
+                                                 f"{at}: length {len(value)} > {rule.length}", at, segment.line, rule.severity))
             if rule.values is not None and present:
                 allowed = {v.upper() for v in rule.values} if rule.ignore_case else rule.values
                 ok = [(i, v) for i, v in present if (v.upper() if rule.ignore_case else v) in allowed]
@@ -207,12 +212,15 @@ def check_datatypes(message: Message, version: str, extra_types: dict[str, list[
             plan = plans.get(number)
             if plan is None:
                 where = location(segment.name, number)
-                findings.append(_finding(ids.DATATYPE, f"{where} n'est défini ni par HL7 {version} ni par le profil", f"{where} is defined neither by HL7 {version} nor by the profile", where, segment.line))
+                findings.append(_finding(ids.DATATYPE, f"{where} n'est défini ni par HL7 {version} ni par le profil",
+                                         f"{where} is defined neither by HL7 {version} nor by the profile", where, segment.line))
                 continue
             reps = raw.split(d.repetition) if d.repetition in raw else (raw,)
             if plan.max_reps != -1 and len(reps) > plan.max_reps:
-                findings.append(_finding(ids.REPETITION, f"{segment.name}-{number} : {len(reps)} répétitions, le champ n'en admet que {plan.max_reps}",
-                                         f"{segment.name}-{number}: {len(reps)} repetitions, the field allows {plan.max_reps}", location(segment.name, number), segment.line))
+                findings.append(_finding(
+                    ids.REPETITION, f"{segment.name}-{number} : {len(reps)} répétitions, le champ n'en admet que {plan.max_reps}",
+                    f"{segment.name}-{number}: {len(reps)} repetitions, the field allows {plan.max_reps}",
+                    location(segment.name, number), segment.line))
             if plan.datatype == "varies":
                 continue
             for rep_index, rep in enumerate(reps, start=1):
@@ -220,10 +228,12 @@ def check_datatypes(message: Message, version: str, extra_types: dict[str, list[
                 if len(comps) > 1 and (len(comps) > plan.components) and plan.datatype not in ("TX", "FT"):
                     at = location(segment.name, number, rep_index if len(reps) > 1 else None)
                     if plan.components:
-                        findings.append(_finding(ids.DATATYPE, f"{at} : {len(comps)} composants, {plan.datatype} n'en a que {plan.components}",
-                                                 f"{at}: {len(comps)} components, {plan.datatype} has {plan.components}", at, segment.line))
+                        findings.append(_finding(
+                            ids.DATATYPE, f"{at} : {len(comps)} composants, {plan.datatype} n'en a que {plan.components}",
+                            f"{at}: {len(comps)} components, {plan.datatype} has {plan.components}", at, segment.line))
                     else:
-                        findings.append(_finding(ids.DATATYPE, f"{at} : le type {plan.datatype} n'a pas de composants", f"{at}: data type {plan.datatype} has no components", at, segment.line))
+                        findings.append(_finding(ids.DATATYPE, f"{at} : le type {plan.datatype} n'a pas de composants",
+                                                 f"{at}: data type {plan.datatype} has no components", at, segment.line))
                         continue
                 for index, pattern, name, on_sub in plan.formats:
                     if index >= len(comps) or not comps[index]:
@@ -231,5 +241,6 @@ def check_datatypes(message: Message, version: str, extra_types: dict[str, list[
                     text = (comps[index].split(d.subcomponent)[0] if on_sub else comps[index]).strip()
                     if text and not pattern.match(text):
                         at = location(segment.name, number, rep_index if len(reps) > 1 else None, index + 1 if plan.components else None)
-                        findings.append(_finding(ids.DATATYPE, f"{at} : « {text[:40]} » n'est pas un {name} valide", f"{at}: '{text[:40]}' is not a valid {name}", at, segment.line))
+                        findings.append(_finding(ids.DATATYPE, f"{at} : « {text[:40]} » n'est pas un {name} valide",
+                                                 f"{at}: '{text[:40]}' is not a valid {name}", at, segment.line))
     return findings

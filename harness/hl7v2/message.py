@@ -102,7 +102,8 @@ def bad_escapes(text: str, d: Delimiters) -> list[str]:
     return bad
 
 
-_VALID_ESCAPE = re.compile(r"^(F|S|T|R|E|H|N|\.br|\.sp\d*|\.in[+-]?\d+|\.ti[+-]?\d+|\.sk\d*|\.ce|\.fi|\.nf|X(?:[0-9A-Fa-f]{2})+|C[0-9A-Fa-f]{4}|M[0-9A-Fa-f]{4}(?:[0-9A-Fa-f]{2})?|Z.*)$")
+_VALID_ESCAPE = re.compile(r"^(F|S|T|R|E|H|N|\.br|\.sp\d*|\.in[+-]?\d+|\.ti[+-]?\d+|\.sk\d*|\.ce|\.fi|\.nf|"
+                           r"X(?:[0-9A-Fa-f]{2})+|C[0-9A-Fa-f]{4}|M[0-9A-Fa-f]{4}(?:[0-9A-Fa-f]{2})?|Z.*)$")
 
 
 def _check(code: str, bad: list[str]) -> str:

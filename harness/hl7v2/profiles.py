@@ -119,9 +119,10 @@ def _structure(pack_id: str, name: str, spec: dict[str, Any], version: str) -> N
         if "syntax" in spec:
             node = parse_syntax(spec["syntax"])
         elif "base" in spec:
-            node = message_structure(version, spec["base"])
-            if node is None:
+            base = message_structure(version, spec["base"])
+            if base is None:
                 raise ProfileDataError(pack_id, f"structures.{name}", f"HL7 {version} has no structure {spec['base']}")
+            node = base
         else:
             raise ProfileDataError(pack_id, f"structures.{name}", "needs 'syntax' or 'base'")
         for anchor, addition in spec.get("insert_after", {}).items():

@@ -166,7 +166,8 @@ def check_coded(message: Message, event: EventProfile, profile: CompiledProfile,
             for index, raw in enumerate(message.repetitions(segment, number), start=1):
                 if message.component(raw, 1) and not message.component(raw, 3):
                     at = location(segment.name, number, index if "~" in segment.fields[number] else None, 3)
-                    findings.append(_f("CDAH2-CWE-01", f"{at} : système de codage absent alors que le code est renseigné", f"{at}: coding system missing while the code is set", at, segment.line))
+                    findings.append(_f("CDAH2-CWE-01", f"{at} : système de codage absent alors que le code est renseigné",
+                                       f"{at}: coding system missing while the code is set", at, segment.line))
     return findings
 
 
@@ -189,7 +190,8 @@ def check_operation(message: Message, event: EventProfile, profile: CompiledProf
 def check_pv1(message: Message) -> list[Finding]:
     pv1 = message.first("PV1")
     if pv1 is not None and message.value(pv1, 2).strip() in ("E", "I", "O", "R") and not message.value(pv1, 19).strip():
-        return [_f("CDAH2-PV1-01", "PV1-19 (numéro de venue) obligatoire quand PV1-2 ∈ {E, I, O, R}", "PV1-19 (visit number) required when PV1-2 ∈ {E, I, O, R}", "PV1-19", pv1.line)]
+        return [_f("CDAH2-PV1-01", "PV1-19 (numéro de venue) obligatoire quand PV1-2 ∈ {E, I, O, R}",
+                   "PV1-19 (visit number) required when PV1-2 ∈ {E, I, O, R}", "PV1-19", pv1.line)]
     return []
 
 
@@ -262,9 +264,11 @@ def check_patient(message: Message, root: Any) -> list[Finding]:
     in_cda = cda_patient_ids(root)
     findings = []
     for oid, number in sorted(in_cda - in_pid):
-        findings.append(_f("CDAH2-PID-01", f"patientRole/id {oid} / {number} du CDA absent de PID-3", f"CDA patientRole/id {oid} / {number} missing from PID-3", "PID-3", pid.line))
+        findings.append(_f("CDAH2-PID-01", f"patientRole/id {oid} / {number} du CDA absent de PID-3",
+                           f"CDA patientRole/id {oid} / {number} missing from PID-3", "PID-3", pid.line))
     for oid, number in sorted(in_pid - in_cda):
-        findings.append(_f("CDAH2-PID-01", f"PID-3 {number}^^^&{oid} absent des patientRole/id du CDA", f"PID-3 {number}^^^&{oid} missing from the CDA patientRole/id", "PID-3", pid.line))
+        findings.append(_f("CDAH2-PID-01", f"PID-3 {number}^^^&{oid} absent des patientRole/id du CDA",
+                           f"PID-3 {number}^^^&{oid} missing from the CDA patientRole/id", "PID-3", pid.line))
     return findings
 
 
@@ -315,7 +319,8 @@ def check_txa(message: Message, root: Any) -> list[Finding]:
 
 
 # -- metadata OBX and PRT ----------------------------------------------------------------------
-def check_metadata(message: Message, event: EventProfile, meta: dict[str, Any], metadata: list[Segment], findings: list[Finding]) -> dict[str, str]:
+def check_metadata(message: Message, event: EventProfile, meta: dict[str, Any],
+                   metadata: list[Segment], findings: list[Finding]) -> dict[str, str]:
     """Metadata OBX in the IG's fixed order, each with its type, value and status; returns code → Y/N."""
     items: list[dict[str, Any]] = meta.get("items", [])
     order = {item["code"]: rank for rank, item in enumerate(items)}
@@ -331,7 +336,8 @@ def check_metadata(message: Message, event: EventProfile, meta: dict[str, Any], 
         if code in values:
             findings.append(_f("CDAH2-META-01", f"métadonnée {code} répétée", f"metadata item {code} repeated", "OBX-3.1", obx.line))
         if order[code] < last_rank:
-            findings.append(_f("CDAH2-META-01", f"métadonnée {code} hors de l'ordre fixé par le volet", f"metadata item {code} out of the order the IG fixes", "OBX-3.1", obx.line))
+            findings.append(_f("CDAH2-META-01", f"métadonnée {code} hors de l'ordre fixé par le volet",
+                               f"metadata item {code} out of the order the IG fixes", "OBX-3.1", obx.line))
         last_rank = max(last_rank, order[code])
         wanted_type = item.get("type", coded_type)
         if message.value(obx, 2).strip() != wanted_type:
@@ -354,7 +360,8 @@ def check_metadata(message: Message, event: EventProfile, meta: dict[str, Any], 
         if item["code"] in values:
             continue
         if item.get("usage") == "R":
-            findings.append(_f("CDAH2-META-01", f"métadonnée obligatoire {item['code']} absente", f"required metadata item {item['code']} missing", "OBX-3.1", line))
+            findings.append(_f("CDAH2-META-01", f"métadonnée obligatoire {item['code']} absente",
+                               f"required metadata item {item['code']} missing", "OBX-3.1", line))
         elif item.get("usage") == "RE":
             findings.append(_f("CDAH2-META-03", f"métadonnée {item['code']} absente (attendue par le volet)", f"metadata item {item['code']} missing (expected by the IG)", "OBX-3.1", line))
     for when, then, fr, en in meta.get("coherence", []):
@@ -398,12 +405,14 @@ def check_prt(message: Message, documents: list[Segment], values: dict[str, str]
             in_document_group, last_rank = segment in documents, -1
             continue
         if not in_document_group:
-            findings.append(_f("CDAH2-PRT-01", "PRT hors du groupe de l'OBX document", "PRT outside the document OBX group", "PRT", segment.line))
+            findings.append(_f("CDAH2-PRT-01", "PRT hors du groupe de l'OBX document",
+                               "PRT outside the document OBX group", "PRT", segment.line))
         role = message.value(segment, 4, 1, 1).strip().upper()
         if role in ranks:
             roles[role].append(segment)
             if ranks[role] < last_rank:
-                findings.append(_f("CDAH2-PRT-01", f"PRT {role} hors de l'ordre SB, RCT, REPLY", f"PRT {role} out of the order SB, RCT, REPLY", "PRT-4", segment.line))
+                findings.append(_f("CDAH2-PRT-01", f"PRT {role} hors de l'ordre SB, RCT, REPLY",
+                                   f"PRT {role} out of the order SB, RCT, REPLY", "PRT-4", segment.line))
             last_rank = max(last_rank, ranks[role])
     line = documents[0].line if documents else None
     if prt.get("sender_required"):  # the sender of the e-mail, always, with its address
@@ -415,17 +424,22 @@ def check_prt(message: Message, documents: list[Segment], values: dict[str, str]
                 findings.append(_f("CDAH2-PRT-02", f"PRT SB : {fr}", f"PRT SB: {en}", "PRT-15", sb.line))
     if values.get("DESTDMP") == "Y":
         if not roles["SB"]:
-            findings.append(_f("CDAH2-PRT-02", "DESTDMP = Y : PRT SB (expéditeur, pour le VIHF) obligatoire", "DESTDMP = Y: PRT SB (sender, for the VIHF) required", "PRT", line))
+            findings.append(_f("CDAH2-PRT-02", "DESTDMP = Y : PRT SB (expéditeur, pour le VIHF) obligatoire",
+                               "DESTDMP = Y: PRT SB (sender, for the VIHF) required", "PRT", line))
         for sb in roles["SB"]:  # SC.DMP/CONF.12: the establishment and the professional or device
             if not message.value(sb, 8, 1, 10).strip():
-                findings.append(_f("CDAH2-PRT-02", "PRT SB : PRT-8.10 (identifiant de l'établissement) obligatoire pour le DMP", "PRT SB: PRT-8.10 (establishment identifier) required for the DMP", "PRT-8.10", sb.line))
+                findings.append(_f("CDAH2-PRT-02", "PRT SB : PRT-8.10 (identifiant de l'établissement) obligatoire pour le DMP",
+                                   "PRT SB: PRT-8.10 (establishment identifier) required for the DMP", "PRT-8.10", sb.line))
             if not message.value(sb, 5, 1, 1).strip() and not message.value(sb, 10, 1, 1).strip():
-                findings.append(_f("CDAH2-PRT-02", "PRT SB : identifiant du professionnel (PRT-5.1) ou du dispositif (PRT-10.1) obligatoire", "PRT SB: professional (PRT-5.1) or device (PRT-10.1) identifier required", "PRT-5.1", sb.line))
+                findings.append(_f(
+                    "CDAH2-PRT-02", "PRT SB : identifiant du professionnel (PRT-5.1) ou du dispositif (PRT-10.1) obligatoire",
+                    "PRT SB: professional (PRT-5.1) or device (PRT-10.1) identifier required", "PRT-5.1", sb.line))
     if values.get("DESTMSSANTEPS") == "Y" or values.get("DESTMSSANTEPAT") == "Y":
         addressed = [s for s in roles["RCT"] if message.value(s, 15, 1, 3).strip() == "X.400" and message.value(s, 15, 1, 4).strip()]
         if not addressed:
-            findings.append(_f("CDAH2-PRT-03", "envoi MSSanté demandé : au moins un PRT RCT avec PRT-15.3 = X.400 et une adresse en PRT-15.4",
-                               "MSSanté delivery requested: at least one PRT RCT with PRT-15.3 = X.400 and an address in PRT-15.4", "PRT-15", line))
+            findings.append(_f(
+                "CDAH2-PRT-03", "envoi MSSanté demandé : au moins un PRT RCT avec PRT-15.3 = X.400 et une adresse en PRT-15.4",
+                "MSSanté delivery requested: at least one PRT RCT with PRT-15.3 = X.400 and an address in PRT-15.4", "PRT-15", line))
     return findings
 
 
@@ -438,14 +452,16 @@ def check_zam(message: Message, event: EventProfile, zam: dict[str, Any]) -> lis
     if not obx:
         return findings
     first = obx[0]
-    expect = {(1, None): "1", (2, None): "CWE", (3, 1): spec.get("code", ""), (3, 3): zam.get("coding_system", "AckMetierZAM"), (5, 3): "expandedYes-NoIndicator", (11, None): "F"}
+    expect = {(1, None): "1", (2, None): "CWE", (3, 1): spec.get("code", ""),
+              (3, 3): zam.get("coding_system", "AckMetierZAM"), (5, 3): "expandedYes-NoIndicator", (11, None): "F"}
     for (field, comp), wanted in expect.items():
         got = message.value(first, field, 1, comp).strip()
         if got != wanted:
             at = location("OBX", field, None, comp)
             findings.append(_f("CDAH2-ZAM-01", *expected_received(at, got, wanted), at, first.line))
     if not message.value(first, 4).strip():
-        findings.append(_f("CDAH2-ZAM-01", "OBX-4 : identifiant (MSH-10) du message ayant transmis le document requis", "OBX-4: id (MSH-10) of the message that carried the document required", "OBX-4", first.line))
+        findings.append(_f("CDAH2-ZAM-01", "OBX-4 : identifiant (MSH-10) du message ayant transmis le document requis",
+                           "OBX-4: id (MSH-10) of the message that carried the document required", "OBX-4", first.line))
     status = message.value(first, 5, 1, 1).strip()
     if status not in ("Y", "N"):
         findings.append(_f("CDAH2-ZAM-01", *expected_received("OBX-5.1", status, ["Y", "N"]), "OBX-5.1", first.line))
@@ -453,7 +469,8 @@ def check_zam(message: Message, event: EventProfile, zam: dict[str, Any]) -> lis
     if second_code:
         second = obx[1] if len(obx) > 1 else None
         if second is None:
-            findings.append(_f("CDAH2-ZAM-01", f"second OBX {second_code} obligatoire pour ZAM^{trigger}", f"second OBX {second_code} required for ZAM^{trigger}", "OBX", first.line))
+            findings.append(_f("CDAH2-ZAM-01", f"second OBX {second_code} obligatoire pour ZAM^{trigger}",
+                               f"second OBX {second_code} required for ZAM^{trigger}", "OBX", first.line))
         else:
             for (field, comp), wanted in {(1, None): "2", (2, None): "XTN", (3, 1): second_code, (5, 3): "X.400", (11, None): "F"}.items():
                 got = message.value(second, field, 1, comp).strip()
@@ -461,14 +478,16 @@ def check_zam(message: Message, event: EventProfile, zam: dict[str, Any]) -> lis
                     at = location("OBX", field, None, comp)
                     findings.append(_f("CDAH2-ZAM-01", *expected_received(at, got, wanted), at, second.line))
             if not message.value(second, 5, 1, 4).strip():
-                findings.append(_f("CDAH2-ZAM-01", "OBX-5.4 : adresse MSSanté requise", "OBX-5.4: MSSanté address required", "OBX-5.4", second.line))
+                findings.append(_f("CDAH2-ZAM-01", "OBX-5.4 : adresse MSSanté requise",
+                                   "OBX-5.4: MSSanté address required", "OBX-5.4", second.line))
     err = message.first("ERR")
     if status == "N":
         if err is None:
             findings.append(_f("CDAH2-ZAM-02", "OBX-5 = N : segment ERR obligatoire", "OBX-5 = N: ERR segment required", "ERR", first.line))
         else:
             if message.value(err, 3, 1, 1).strip() != "207":
-                findings.append(_f("CDAH2-ZAM-02", "ERR-3 doit valoir 207^Application error^messageErrorCondition", "ERR-3 must be 207^Application error^messageErrorCondition", "ERR-3", err.line))
+                findings.append(_f("CDAH2-ZAM-02", "ERR-3 doit valoir 207^Application error^messageErrorCondition",
+                                   "ERR-3 must be 207^Application error^messageErrorCondition", "ERR-3", err.line))
             if not message.value(err, 4).strip():
                 findings.append(_f("CDAH2-ZAM-02", "ERR-4 (gravité) obligatoire", "ERR-4 (severity) required", "ERR-4", err.line))
             system = message.value(err, 5, 1, 3).strip()

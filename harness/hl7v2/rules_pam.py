@@ -20,7 +20,8 @@ def ins_key_ok(matricule: str) -> bool:
     """15 characters: 13 (2A → 19, 2B → 18 for Corsica) then the key 97 − (number mod 97)."""
     if not _MATRICULE.match(matricule):
         return False
-    body = matricule[:13].replace("2A", "19", 1) if matricule[5:7] == "2A" else matricule[:13].replace("2B", "18", 1) if matricule[5:7] == "2B" else matricule[:13]
+    body = (matricule[:13].replace("2A", "19", 1) if matricule[5:7] == "2A"
+            else matricule[:13].replace("2B", "18", 1) if matricule[5:7] == "2B" else matricule[:13])
     return 97 - int(body) % 97 == int(matricule[13:])
 
 
@@ -28,7 +29,8 @@ def _error(requirement: str, fr: str, en: str, where: str, line: int | None) -> 
     return Finding(requirement, Severity.ERROR, fr, en, where, line)
 
 
-def check(message: Message, event: EventProfile, profile: CompiledProfile, context: Any, path: str) -> tuple[list[Finding], list[str], list[ArtefactReport]]:
+def check(message: Message, event: EventProfile, profile: CompiledProfile, context: Any,
+          path: str) -> tuple[list[Finding], list[str], list[ArtefactReport]]:
     if message.message_type[0] == "ACK":
         return check_ack_document(message), list(ACK_DOCUMENT_IDS), []
     findings: list[Finding] = []
@@ -65,11 +67,13 @@ def check_identifiers(message: Message, pid: Any, ins: dict[str, Any]) -> list[F
         if not looks_ins:
             continue
         if oid in refused or id_type == "INS-C":
-            findings.append(_error("PAMFR-INS-01", f"{at} : OID d'INS refusé (obsolète ou erroné) « {oid} »", f"{at}: refused INS OID (obsolete or wrong) '{oid}'", f"{at}.4.2", pid.line))
+            findings.append(_error("PAMFR-INS-01", f"{at} : OID d'INS refusé (obsolète ou erroné) « {oid} »",
+                                   f"{at}: refused INS OID (obsolete or wrong) '{oid}'", f"{at}.4.2", pid.line))
             continue
         has_ins = True
         if oid not in authorities:
-            findings.append(_error("PAMFR-INS-01", f"{at} : OID d'autorité « {oid} » inconnu pour un INS", f"{at}: assigning authority OID '{oid}' unknown for an INS", f"{at}.4.2", pid.line))
+            findings.append(_error("PAMFR-INS-01", f"{at} : OID d'autorité « {oid} » inconnu pour un INS",
+                                   f"{at}: assigning authority OID '{oid}' unknown for an INS", f"{at}.4.2", pid.line))
         else:
             if namespace and namespace != authorities[oid]:
                 fr, en = expected_received(f"{at}.4.1", namespace, f"{authorities[oid]} (OID {oid})")
@@ -77,21 +81,25 @@ def check_identifiers(message: Message, pid: Any, ins: dict[str, Any]) -> list[F
             if oid_type != "ISO":
                 findings.append(_error("PAMFR-INS-01", *expected_received(f"{at}.4.3", oid_type, "ISO"), f"{at}.4.3", pid.line))
             if production and oid in test_oids:
-                findings.append(_error("PAMFR-INS-04", f"{at} : INS sous OID de test/démonstration {oid} dans un message de production (MSH-11 = P)",
-                                       f"{at}: INS under the test/demo OID {oid} in a production message (MSH-11 = P)", f"{at}.4.2", pid.line))
+                findings.append(_error(
+                    "PAMFR-INS-04", f"{at} : INS sous OID de test/démonstration {oid} dans un message de production (MSH-11 = P)",
+                    f"{at}: INS under the test/demo OID {oid} in a production message (MSH-11 = P)", f"{at}.4.2", pid.line))
         if id_type != ins_type:
             findings.append(_error("PAMFR-INS-01", *expected_received(f"{at}.5", id_type, ins_type), f"{at}.5", pid.line))
         if not ins_key_ok(number):
             findings.append(_error("PAMFR-INS-02", f"{at} : matricule INS « {number} » invalide (15 caractères, clé 97 − n mod 97)",
                                    f"{at}: invalid INS matricule '{number}' (15 characters, key 97 − n mod 97)", f"{at}.1", pid.line))
     if not has_ipp:
-        findings.append(_error("PAMFR-PID-01", "PID-3 ne porte pas d'IPP (CX-5 = PI avec autorité d'affectation)", "PID-3 carries no IPP (CX-5 = PI with an assigning authority)", "PID-3", pid.line))
+        findings.append(_error("PAMFR-PID-01", "PID-3 ne porte pas d'IPP (CX-5 = PI avec autorité d'affectation)",
+                               "PID-3 carries no IPP (CX-5 = PI with an assigning authority)", "PID-3", pid.line))
     statuses = {message.component(raw, 1) for raw in message.repetitions(pid, 32)}
     qualified = bool(statuses & set(ins.get("qualified_statuses", ("VALI",))))
     if has_ins and not qualified:
-        findings.append(_error("PAMFR-INS-03", "INS transmis pour une identité non qualifiée (PID-32 ≠ VALI)", "INS sent for an identity that is not qualified (PID-32 ≠ VALI)", "PID-32", pid.line))
+        findings.append(_error("PAMFR-INS-03", "INS transmis pour une identité non qualifiée (PID-32 ≠ VALI)",
+                               "INS sent for an identity that is not qualified (PID-32 ≠ VALI)", "PID-32", pid.line))
     if qualified and not has_ins:
-        findings.append(_error("PAMFR-INS-03", "identité qualifiée (PID-32 = VALI) sans INS dans PID-3", "qualified identity (PID-32 = VALI) without an INS in PID-3", "PID-3", pid.line))
+        findings.append(_error("PAMFR-INS-03", "identité qualifiée (PID-32 = VALI) sans INS dans PID-3",
+                               "qualified identity (PID-32 = VALI) without an INS in PID-3", "PID-3", pid.line))
     return findings
 
 
@@ -106,10 +114,12 @@ def check_zbe(message: Message, event: EventProfile) -> list[Finding]:
             fr, en = expected_received("ZBE-4", action, f"{expected} ({event.key})")
             findings.append(_error("PAMFR-ZBE-02", fr, en, "ZBE-4", zbe.line))
         if action in ("UPDATE", "CANCEL") and not original:
-            findings.append(_error("PAMFR-ZBE-02", f"ZBE-4 = {action} : ZBE-6 doit porter l'événement d'origine", f"ZBE-4 = {action}: ZBE-6 must hold the original trigger event", "ZBE-6", zbe.line))
+            findings.append(_error("PAMFR-ZBE-02", f"ZBE-4 = {action} : ZBE-6 doit porter l'événement d'origine",
+                                   f"ZBE-4 = {action}: ZBE-6 must hold the original trigger event", "ZBE-6", zbe.line))
         elif action == "CANCEL" and originals and original not in originals:
             findings.append(_error("PAMFR-ZBE-02", f"ZBE-6 « {original} » : {event.key} annule {', '.join(originals)}",
                                    f"ZBE-6 '{original}': {event.key} cancels {', '.join(originals)}", "ZBE-6", zbe.line))
         elif action == "INSERT" and original:
-            findings.append(_error("PAMFR-ZBE-02", "ZBE-4 = INSERT : ZBE-6 ne doit pas être renseigné", "ZBE-4 = INSERT: ZBE-6 must be empty", "ZBE-6", zbe.line))
+            findings.append(_error("PAMFR-ZBE-02", "ZBE-4 = INSERT : ZBE-6 ne doit pas être renseigné",
+                                   "ZBE-4 = INSERT: ZBE-6 must be empty", "ZBE-6", zbe.line))
     return findings

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from harness.hl7v2.structure import Node, from_hl7apy
 
@@ -24,7 +25,7 @@ class FieldDef:
 
 
 @cache
-def _library(version: str):  # noqa: ANN202 - hl7apy module
+def _library(version: str) -> Any:  # hl7apy's library module (hl7apy has no annotations)
     from hl7apy import load_library
 
     return load_library(version)

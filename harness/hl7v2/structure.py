@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
-Node = tuple  # ("seg", name) | ("seq", [nodes]) | ("opt", node) | ("rep", node)
+Node = tuple[Any, ...]  # ("seg", name) | ("seq", [nodes]) | ("opt", node) | ("rep", node)
 
 _TOKEN = re.compile(r"\s*(\[|\]|\{|\}|[A-Z][A-Z0-9]{2})\s*")
 
@@ -60,7 +61,7 @@ def _sequence(tokens: list[str], index: int, closing: str | None) -> tuple[Node,
     return ("seq", items), index
 
 
-def from_hl7apy(entry: tuple) -> Node:
+def from_hl7apy(entry: tuple[Any, ...]) -> Node:
     """Convert an hl7apy message/group definition ('sequence', ((name, def, (min, max), 'SEG'|'GRP'), …))."""
     items: list[Node] = []
     for child in entry[1]:
@@ -108,7 +109,7 @@ def segment_names(node: Node) -> set[str]:
 def to_syntax(node: Node) -> str:
     kind = node[0]
     if kind == "seg":
-        return node[1]
+        return str(node[1])
     if kind == "seq":
         return " ".join(to_syntax(c) for c in node[1])
     inner = to_syntax(node[1])
@@ -127,7 +128,7 @@ class Automaton:
     _cache: dict[tuple[frozenset[int], str], frozenset[int]] = field(default_factory=dict)
 
     @classmethod
-    def compile(cls, node: Node) -> "Automaton":
+    def compile(cls, node: Node) -> Automaton:
         automaton = cls()
         start, end = automaton._build(node)
         automaton.accept = end

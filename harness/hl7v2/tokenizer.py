@@ -30,7 +30,8 @@ class ParseError(Exception):
         return Finding(self.requirement, Severity.ERROR, self.fr, self.en, "MSH" if self.line == 1 else None, self.line)
 
 
-def _error(requirement: str, fr: str, en: str, where: str | None = None, line: int | None = None, severity: Severity = Severity.ERROR) -> Finding:
+def _error(requirement: str, fr: str, en: str, where: str | None = None,
+           line: int | None = None, severity: Severity = Severity.ERROR) -> Finding:
     return Finding(requirement, severity, fr, en, where, line)
 
 
@@ -38,7 +39,8 @@ def unframe(data: bytes, findings: list[Finding]) -> bytes:
     """Remove MLLP framing (0x0B … 0x1C 0x0D) when present, reporting an incomplete frame."""
     if not data.startswith(MLLP_START):
         if MLLP_START in data or MLLP_END in data:
-            findings.append(_error(ids.MLLP, "caractères de trame MLLP (0x0B/0x1C) hors d'une trame", "MLLP frame characters (0x0B/0x1C) outside a frame"))
+            findings.append(_error(ids.MLLP, "caractères de trame MLLP (0x0B/0x1C) hors d'une trame",
+                                   "MLLP frame characters (0x0B/0x1C) outside a frame"))
             data = data.replace(MLLP_START, b"").replace(MLLP_END, b"")
         return data
     body = data[1:]
@@ -48,7 +50,8 @@ def unframe(data: bytes, findings: list[Finding]) -> bytes:
         return body
     trailer = body[end + 1:]
     if not trailer.startswith(b"\r"):
-        findings.append(_error(ids.MLLP, "le bloc de fin MLLP 0x1C doit être suivi de 0x0D", "the MLLP end block 0x1C must be followed by 0x0D"))
+        findings.append(_error(ids.MLLP, "le bloc de fin MLLP 0x1C doit être suivi de 0x0D",
+                               "the MLLP end block 0x1C must be followed by 0x0D"))
     if trailer.strip(b"\r\n \t"):
         findings.append(_error(ids.MLLP, "données après la fin de la trame MLLP", "data after the end of the MLLP frame"))
     return body[:end]
@@ -62,8 +65,10 @@ def _delimiters(head: bytes) -> Delimiters:
     encoding = head[4:end if end > 0 else 8].decode("latin-1")
     chars = [fs, *encoding]
     if (len(encoding) != 4 or len(set(chars)) != 5 or any(c.isalnum() or c.isspace() or not c.isprintable() for c in chars)):
-        raise ParseError(ids.SYNTAX, f"séparateurs MSH-1/MSH-2 invalides : « {fs}{encoding} » (attendu 5 caractères distincts, non alphanumériques, p. ex. |^~\\&)",
-                         f"invalid MSH-1/MSH-2 delimiters: '{fs}{encoding}' (expected 5 distinct non-alphanumeric characters, e.g. |^~\\&)", 1)
+        raise ParseError(
+            ids.SYNTAX,
+            f"séparateurs MSH-1/MSH-2 invalides : « {fs}{encoding} » (attendu 5 caractères distincts, non alphanumériques, p. ex. |^~\\&)",
+            f"invalid MSH-1/MSH-2 delimiters: '{fs}{encoding}' (expected 5 distinct non-alphanumeric characters, e.g. |^~\\&)", 1)
     return Delimiters(fs, encoding[0], encoding[1], encoding[2], encoding[3])
 
 
@@ -130,7 +135,8 @@ def parse(data: bytes) -> tuple[Message, list[Finding]]:
         parts = line.split(fs)
         if name == "MSH":
             if segments:
-                findings.append(_error(ids.SEGMENT_ID, "second segment MSH : un seul message par fichier", "second MSH segment: one message per file", "MSH", number))
+                findings.append(_error(ids.SEGMENT_ID, "second segment MSH : un seul message par fichier",
+                                       "second MSH segment: one message per file", "MSH", number))
                 continue
             fields = ["MSH", fs, *parts[1:]]
         else:
@@ -139,7 +145,8 @@ def parse(data: bytes) -> tuple[Message, list[Finding]]:
             for index in range(3 if name == "MSH" else 1, len(fields)):
                 if d.escape in fields[index]:
                     for code in bad_escapes(fields[index], d):
-                        findings.append(_error(ids.ESCAPE, f"séquence d'échappement invalide « {code} »", f"invalid escape sequence '{code}'",
-                                               location(name, index), number))
+                        findings.append(_error(
+                            ids.ESCAPE, f"séquence d'échappement invalide « {code} »",
+                            f"invalid escape sequence '{code}'", location(name, index), number))
         segments.append(Segment(name, fields, number))
     return Message(segments, d, codec, text), findings

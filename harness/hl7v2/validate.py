@@ -98,7 +98,8 @@ def validate_message(data: bytes, path: str, context: Any) -> ArtefactReport:
         if why == "type":
             report.findings = findings
             report.verdict = ArtefactVerdict.ABORTED
-            report.reason = (f"aucun profil sélectionné pour le type de message {code or '?'} / no selected profile for message type {code or '?'}")
+            report.reason = (f"aucun profil sélectionné pour le type de message {code or '?'} / no selected profile for message type "
+                             f"{code or '?'}")
             return report
         evaluated.append(ids.MESSAGE_TYPE)
         findings.append(Finding(ids.MESSAGE_TYPE, Severity.ERROR, f"événement {code}^{trigger} non défini par les profils sélectionnés",

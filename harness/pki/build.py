@@ -171,7 +171,8 @@ class PkiManifest:
         return self.path(self.data["crl_chain"])
 
     def entry(self, role: str, defect: str | None = None) -> dict[str, Any]:
-        for entry in self.data["certificates"]:
+        entries: list[dict[str, Any]] = self.data["certificates"]
+        for entry in entries:
             if entry["role"] == role and entry["defect"] == defect:
                 return entry
         raise KeyError(f"{role}/{defect or 'good'}")

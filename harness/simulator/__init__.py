@@ -45,10 +45,11 @@ class Simulator:
         self._work = Path(tempfile.mkdtemp(prefix="enrs-sim-"))
         self.listeners: dict[str, Listener] = {}
 
-    def start(self) -> "Simulator":
+    def start(self) -> Simulator:
         tls = server_context(self.pki, self.faults, self._work)
         registry = PackRegistry.load()
-        mllp_config = MllpConfig(self.faults, MAX_FRAME, self.slow_seconds, ValidationContext(registry=registry, selected=registry.select([])))
+        mllp_config = MllpConfig(self.faults, MAX_FRAME, self.slow_seconds,
+                                 ValidationContext(registry=registry, selected=registry.select([])))
         http = http_handler(HttpConfig(HTTP_PATH, self.faults, MAX_BODY, self.slow_seconds), self.io_timeout)
         serial = "serial" in self.faults
         try:
@@ -116,7 +117,7 @@ class Simulator:
             shutil.rmtree(self._owned_dir, ignore_errors=True)
             self._owned_dir = None
 
-    def __enter__(self) -> "Simulator":
+    def __enter__(self) -> Simulator:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

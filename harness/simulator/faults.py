@@ -28,7 +28,8 @@ FAULTS: dict[str, tuple[str, str, str]] = {
     "distrust-client-ca": ("tls", "trusts only another CA: refuses the good client certificate", "SEC-MTLS-02"),
     # HTTP
     "http10": ("http", "answers in HTTP/1.0", "SEC-TLS-11"),
-    "no-security-headers": ("http", "sends no HSTS, nosniff, CSP, Referrer-Policy, Cache-Control nor charset", "SEC-HTTP-01, 02, 03, 04, 09"),
+    "no-security-headers": ("http", "sends no HSTS, nosniff, CSP, Referrer-Policy, Cache-Control nor charset",
+                            "SEC-HTTP-01, 02, 03, 04, 09"),
     "verbose-errors": ("http", "shows stack traces in errors and its version in Server / X-Powered-By", "SEC-INPUT-04, SEC-HTTP-06"),
     "allow-trace": ("http", "answers TRACE by echoing the request, and any method", "SEC-HTTP-07"),
     "cors-reflect": ("http", "reflects any Origin with credentials allowed", "SEC-HTTP-08"),
@@ -58,5 +59,6 @@ def parse_faults(text: str | list[str] | None) -> frozenset[str]:
     unknown = sorted(names - FAULTS.keys())
     if unknown:
         known = ", ".join(sorted(FAULTS))
-        raise HarnessError(f"mode de panne inconnu : {', '.join(unknown)} (connus : {known})", f"unknown fault mode: {', '.join(unknown)} (known: {known})")
+        raise HarnessError(f"mode de panne inconnu : {', '.join(unknown)} (connus : {known})",
+                           f"unknown fault mode: {', '.join(unknown)} (known: {known})")
     return frozenset(names)

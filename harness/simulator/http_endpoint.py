@@ -11,6 +11,7 @@ import secrets
 import socket
 import time
 import traceback
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -31,7 +32,7 @@ class HttpConfig:
         self.path, self.faults, self.max_body, self.slow_seconds = path, faults, max_body, slow_seconds
 
 
-def http_handler(config: HttpConfig, io_timeout: float):  # type: ignore[no-untyped-def]
+def http_handler(config: HttpConfig, io_timeout: float) -> Callable[[socket.socket, Listener], None]:
     """The connection handler a Listener runs for the HTTPS endpoint."""
 
     class Handler(_Handler):
@@ -40,7 +41,7 @@ def http_handler(config: HttpConfig, io_timeout: float):  # type: ignore[no-unty
         protocol_version = "HTTP/1.0" if "http10" in config.faults else "HTTP/1.1"
 
     def handle(conn: socket.socket, listener: Listener) -> None:
-        Handler(conn, ("127.0.0.1", 0), listener)
+        Handler(conn, ("127.0.0.1", 0), listener)  # type: ignore[arg-type]  # our Listener stands in for socketserver's server
 
     return handle
 
@@ -48,9 +49,9 @@ def http_handler(config: HttpConfig, io_timeout: float):  # type: ignore[no-unty
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     cfg: HttpConfig
-    server: Listener  # type: ignore[assignment]
+    server: Listener  # type: ignore[assignment]  # the Listener above, not a socketserver.BaseServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
 
     def handle_one_request(self) -> None:
@@ -67,7 +68,8 @@ class _Handler(BaseHTTPRequestHandler):
         if "slow" in self.cfg.faults:
             self.server.stopping.wait(self.cfg.slow_seconds)
 
-    def _reply(self, status: int, body: bytes, content_type: str = "application/json; charset=utf-8", extra: dict[str, str] | None = None) -> None:
+    def _reply(self, status: int, body: bytes, content_type: str = "application/json; charset=utf-8",
+               extra: dict[str, str] | None = None) -> None:
         self._delay()
         faults = self.cfg.faults
         self.send_response(status)
@@ -188,7 +190,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(status, f"<html><body><h1>Internal error</h1><pre>{text}</pre></body></html>".encode(), "text/html; charset=utf-8")
 
 
-_REASONS = {400: "bad request", 408: "timeout", 413: "request too large", 414: "uri too long", 431: "headers too large", 501: "not implemented", 505: "version not supported"}
+_REASONS = {400: "bad request", 408: "timeout", 413: "request too large", 414: "uri too long",
+            431: "headers too large", 501: "not implemented", 505: "version not supported"}
 
 
 def _read_exactly(stream: Any, length: int, keep: int = 65536) -> bytes:

@@ -3,6 +3,7 @@ per peer, a timeout on every socket operation, an overall deadline per exchange,
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import threading
@@ -41,17 +42,15 @@ class Listener:
         self.port: int = self._sock.getsockname()[1]
         self._thread = threading.Thread(target=self._accept_loop, name=f"sim-{name}-accept", daemon=True)
 
-    def start(self) -> "Listener":
+    def start(self) -> Listener:
         self._thread.start()
         return self
 
     def crash(self) -> None:
         """Stop accepting connections, as a receiver that died would (fault "fragile")."""
         self.stopping.set()
-        try:
+        with contextlib.suppress(OSError):
             self._sock.close()
-        except OSError:
-            pass
 
     def _accept_loop(self) -> None:
         while not self.stopping.is_set():
@@ -98,7 +97,7 @@ class Listener:
         except (OSError, ssl.SSLError, ValueError):
             pass  # a client that fails the handshake or goes away ends its own connection only
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 conn.close()
             except OSError:
                 pass

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from harness.findings import ArtefactReport
 from harness.hl7v2.validate import validate_message
+
+if TYPE_CHECKING:
+    from harness.validation import ValidationContext
 
 KIND = "hl7v2"
 
@@ -13,5 +18,5 @@ def detect(data: bytes) -> bool:
     return head.startswith(b"MSH") and len(head) > 3 and not chr(head[3]).isalnum()
 
 
-def validate(data: bytes, path: str, context) -> ArtefactReport:  # noqa: ANN001 - ValidationContext
+def validate(data: bytes, path: str, context: ValidationContext) -> ArtefactReport:
     return validate_message(data, path, context)

@@ -82,7 +82,7 @@ def mllp_settings(enrs_registry: PackRegistry) -> dict[str, Any]:
 
 
 @pytest.fixture
-def reachable(enrs: Recorder):  # type: ignore[no-untyped-def]
+def reachable(enrs: Recorder):
     """Context manager: an unreachable endpoint ABORTS the test, a local TLS limitation too."""
 
     @contextmanager
@@ -110,7 +110,7 @@ def test_pki(enrs_target: Target) -> PkiManifest | None:
 
 
 @pytest.fixture
-def hl7_message(enrs_target: Target):  # type: ignore[no-untyped-def]
+def hl7_message(enrs_target: Target):
     """A function giving (message bytes, control id): the valid message with a fresh MSH-10 each time."""
     value = enrs_target.settings.get("mllp_message")
     path = Path(value) if value else bundled_dir(MESSAGE[0]) / MESSAGE[1]

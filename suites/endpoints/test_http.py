@@ -37,13 +37,13 @@ def _not_found_path(endpoint: Endpoint) -> str:
     return f"{endpoint.path.rstrip('/')}/enrs-harness-{secrets.token_hex(4)}"
 
 
-def _api(endpoint: Endpoint, target: Target, enrs: Recorder, reachable) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _api(endpoint: Endpoint, target: Target, enrs: Recorder, reachable) -> HttpResponse:
     """GET on the endpoint's path (no answer → the test FAILS with the reason; unreachable → ABORTED)."""
     with reachable():
         return _get(endpoint, target, enrs)
 
 
-def _error(endpoint: Endpoint, target: Target, enrs: Recorder, reachable) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _error(endpoint: Endpoint, target: Target, enrs: Recorder, reachable) -> HttpResponse:
     with reachable():
         return _get(endpoint, target, enrs, path=_not_found_path(endpoint))
 
@@ -81,7 +81,8 @@ def test_nosniff_and_charset(https_endpoint: Endpoint, enrs_target: Target, enrs
     api_response = _api(https_endpoint, enrs_target, enrs, reachable)
     error_response = _error(https_endpoint, enrs_target, enrs, reachable)
     for name, response in (("réponse / response", api_response), ("erreur / error", error_response)):
-        assert (response.header("X-Content-Type-Options") or "").lower() == "nosniff", f"{name}: X-Content-Type-Options: nosniff absent / missing"
+        assert (response.header("X-Content-Type-Options") or "").lower() == "nosniff", \
+            f"{name}: X-Content-Type-Options: nosniff absent / missing"
         if response.body:
             content_type = response.header("Content-Type") or ""
             assert "charset=" in content_type.lower(), f"{name}: Content-Type sans charset / without charset: {content_type!r}"
@@ -196,7 +197,8 @@ def test_errors_are_generic(https_endpoint: Endpoint, enrs_target: Target, enrs:
     with reachable():
         responses = [
             _get(https_endpoint, enrs_target, enrs, path=_not_found_path(https_endpoint)),
-            _get(https_endpoint, enrs_target, enrs, "POST", path=https_endpoint.path + "echo", headers={"Content-Type": "application/json"}, body=b"{\"unterminated"),
+            _get(https_endpoint, enrs_target, enrs, "POST", path=https_endpoint.path + "echo",
+                 headers={"Content-Type": "application/json"}, body=b"{\"unterminated"),
             _get(https_endpoint, enrs_target, enrs, "POST", headers={"Content-Type": "application/json"}, body=b"\x00\xff{]"),
         ]
     for response in responses:
@@ -214,7 +216,8 @@ def test_oversized_body_refused(https_endpoint: Endpoint, enrs_target: Target, e
         except NoAnswer as exc:
             raise AssertionError(f"pas de réponse à un corps de {size} octets / no answer to a {size}-byte body: {exc}") from exc
         enrs.evidence(f"POST {size} octets / bytes", response.excerpt())
-        assert response.status == 413, f"corps de {size} octets : HTTP {response.status} au lieu de 413 / {size}-byte body: HTTP {response.status} instead of 413"
+        assert response.status == 413, \
+            f"corps de {size} octets : HTTP {response.status} au lieu de 413 / {size}-byte body: HTTP {response.status} instead of 413"
         after = _get(https_endpoint, enrs_target, enrs)
     assert after.status < 500, f"service dégradé après le refus / service degraded after the refusal: HTTP {after.status}"
 

@@ -129,12 +129,14 @@ def test_survives_malformed_frame(kind: str, mllp_endpoint: Endpoint, enrs_targe
     try:
         answer = _exchange(mllp_endpoint, enrs_target, enrs, message)
     except Unreachable as exc:
-        raise AssertionError(f"le récepteur ne répond plus après une trame {kind} / the receiver is gone after a {kind} frame: {exc}") from exc
+        raise AssertionError(f"le récepteur ne répond plus après une trame {kind} / "
+                             f"the receiver is gone after a {kind} frame: {exc}") from exc
     _check_accepted(answer, control_id)
 
 
 @pytest.mark.requirement("CISIS-MLLP-04")
-def test_concurrent_connections(mllp_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, hl7_message, mllp_settings: dict, reachable) -> None:
+def test_concurrent_connections(mllp_endpoint: Endpoint, enrs_target: Target, enrs: Recorder,
+                                hl7_message, mllp_settings: dict, reachable) -> None:
     count = mllp_settings["concurrent_connections"]
     sockets: list[socket.socket] = []
     try:
@@ -143,7 +145,7 @@ def test_concurrent_connections(mllp_endpoint: Endpoint, enrs_target: Target, en
                 sockets.append(_open(mllp_endpoint, enrs_target))
         messages = [hl7_message() for _ in sockets]
         # the last connection first: a receiver serving one connection at a time answers only the first
-        for sock, (message, control_id) in reversed(list(zip(sockets, messages))):
+        for sock, (message, control_id) in reversed(list(zip(sockets, messages, strict=True))):
             try:
                 answer = mllp_exchange(sock, message)
             except NoAnswer as exc:

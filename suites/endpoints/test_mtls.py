@@ -41,7 +41,8 @@ def test_connection_without_client_certificate_refused(tls_endpoint: Endpoint, e
     with reachable():
         result = attempt(tls_endpoint, client_cert=None)
     enrs.evidence("sans certificat client / without a client certificate", result.detail)
-    assert not result.accepted(control), f"connexion sans certificat client acceptée / connection without a client certificate accepted: {result.detail}"
+    assert not result.accepted(control), \
+        f"connexion sans certificat client acceptée / connection without a client certificate accepted: {result.detail}"
 
 
 @pytest.mark.requirement("SEC-MTLS-02")

@@ -24,7 +24,7 @@ V = ssl.TLSVersion
 OLD_VERSIONS = {"TLSv1": V.TLSv1, "TLSv1.1": V.TLSv1_1}
 
 
-def _try(endpoint: Endpoint, target: Target, **options: Any):  # type: ignore[no-untyped-def]
+def _try(endpoint: Endpoint, target: Target, **options: Any):
     try:
         return handshake(endpoint, target, base_options(target, **options))
     except NoAnswer as exc:
@@ -37,8 +37,10 @@ def test_tls_1_0_and_1_1_refused(tls_endpoint: Endpoint, enrs_target: Target, en
     accepted = []
     with reachable():
         for name in security["forbidden_tls_versions"]:
-            result = _try(tls_endpoint, enrs_target, min_version=OLD_VERSIONS[name], max_version=OLD_VERSIONS[name], ciphers="DEFAULT:@SECLEVEL=0")
-            enrs.evidence(f"{name}", str(result) if isinstance(result, NoAnswer) else f"accepté / accepted: {result.version} {result.cipher}")
+            result = _try(tls_endpoint, enrs_target, min_version=OLD_VERSIONS[name],
+                          max_version=OLD_VERSIONS[name], ciphers="DEFAULT:@SECLEVEL=0")
+            enrs.evidence(f"{name}",
+                          str(result) if isinstance(result, NoAnswer) else f"accepté / accepted: {result.version} {result.cipher}")
             if not isinstance(result, NoAnswer):
                 accepted.append(f"{result.version} ({result.cipher})")
     assert not accepted, f"versions interdites acceptées / forbidden versions accepted: {', '.join(accepted)}"
@@ -101,7 +103,8 @@ def test_groups_within_profile(tls_endpoint: Endpoint, enrs_target: Target, enrs
     with reachable():
         control = _try(tls_endpoint, enrs_target, min_version=V.TLSv1_3)
         if isinstance(control, NoAnswer):
-            enrs.abort(f"groupes sondés en TLS 1.3, refusé par le serveur / groups are probed over TLS 1.3, refused by the server: {control}")
+            enrs.abort("groupes sondés en TLS 1.3, refusé par le serveur / groups are probed over TLS 1.3, refused by the server: "
+                       f"{control}")
         for curve in security["tls_groups_probed"]:
             try:
                 result = _try(tls_endpoint, enrs_target, min_version=V.TLSv1_3, curve=curve)
@@ -124,7 +127,7 @@ def certificates() -> dict[tuple[str, int], x509.Certificate]:
 
 
 @pytest.fixture
-def server_certificate(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, reachable, certificates: dict) -> x509.Certificate:  # type: ignore[no-untyped-def]
+def server_certificate(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, reachable, certificates: dict) -> x509.Certificate:
     """The leaf the server presents (read without verification, once per endpoint and session)."""
     endpoint, target, _certificates = tls_endpoint, enrs_target, certificates
     key = (endpoint.host, endpoint.port)
@@ -231,7 +234,8 @@ def test_certificate_within_validity(server_certificate: x509.Certificate, tls_e
 
 
 @pytest.mark.requirement("SEC-PKI-04B")
-def test_certificate_not_due_for_renewal(server_certificate: x509.Certificate, security: dict, tls_endpoint: Endpoint, enrs_target: Target) -> None:
+def test_certificate_not_due_for_renewal(server_certificate: x509.Certificate, security: dict,
+                                         tls_endpoint: Endpoint, enrs_target: Target) -> None:
     cert = server_certificate
     left = (cert.not_valid_after_utc - datetime.now(UTC)).days
     limit = security["certificate_renewal_warning_days"]
@@ -255,7 +259,8 @@ def test_certificate_key_usage(server_certificate: x509.Certificate, tls_endpoin
 
 
 @pytest.mark.requirement("SEC-PKI-07")
-def test_certificate_key_and_signature_strength(server_certificate: x509.Certificate, security: dict, tls_endpoint: Endpoint, enrs_target: Target) -> None:
+def test_certificate_key_and_signature_strength(server_certificate: x509.Certificate, security: dict,
+                                                tls_endpoint: Endpoint, enrs_target: Target) -> None:
     cert = server_certificate
     key = cert.public_key()
     if isinstance(key, rsa.RSAPublicKey):
@@ -268,7 +273,8 @@ def test_certificate_key_and_signature_strength(server_certificate: x509.Certifi
 
 
 @pytest.mark.requirement("SEC-PKI-08")
-def test_certificate_lifespan_within_profile(server_certificate: x509.Certificate, security: dict, tls_endpoint: Endpoint, enrs_target: Target) -> None:
+def test_certificate_lifespan_within_profile(server_certificate: x509.Certificate, security: dict,
+                                             tls_endpoint: Endpoint, enrs_target: Target) -> None:
     cert = server_certificate
     days = (cert.not_valid_after_utc - cert.not_valid_before_utc).days
     limit = security["maximum_certificate_lifespan_days"]

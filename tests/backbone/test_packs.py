@@ -29,15 +29,19 @@ def test_builtin_packs_all_load() -> None:
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda t: t.replace('level = "MUST"\nstatement = { fr = "Deuxième', 'level = "MUSTN\'T"\nstatement = { fr = "Deuxième'), ("DEMO-MUST-2", "'level'", "invalid level")),
+        (lambda t: t.replace('level = "MUST"\nstatement = { fr = "Deuxième', 'level = "MUSTN\'T"\nstatement = { fr = "Deuxième'),
+         ("DEMO-MUST-2", "'level'", "invalid level")),
         (lambda t: t.replace('section = "1.2"\n', ""), ("DEMO-MUST-2", "'section'", "required field missing")),
-        (lambda t: t.replace('statement = { fr = "Recommandation", en = "Recommendation" }', 'statement = { fr = "Recommandation" }'), ("DEMO-SHOULD-1", "'statement'", "exactly fr and en")),
+        (lambda t: t.replace('statement = { fr = "Recommandation", en = "Recommendation" }', 'statement = { fr = "Recommandation" }'),
+         ("DEMO-SHOULD-1", "'statement'", "exactly fr and en")),
         (lambda t: t.replace('id = "DEMO-MUST-2"', 'id = "DEMO-MUST-1"'), ("DEMO-MUST-1", "'id'", "duplicate id")),
         (lambda t: t.replace('section = "1.1"', 'section = "1.1"\nsecton = "typo"'), ("DEMO-MUST-1", "unknown field 'secton'")),
         (lambda t: t.replace('evaluated_by = "suite:demo"\n', ""), ("DEMO-MUST-1", "'evaluated_by'", "required field missing")),
-        (lambda t: t.replace('evaluated_by = "suite:demo"', 'evaluated_by = "magic"'), ("[pack]", "'evaluated_by'", "malformed value 'magic'")),
+        (lambda t: t.replace('evaluated_by = "suite:demo"', 'evaluated_by = "magic"'),
+         ("[pack]", "'evaluated_by'", "malformed value 'magic'")),
         (lambda t: t.replace('version = "1.2.0"\n', ""), ("[pack]", "'version'", "required field missing")),
-        (lambda t: t.replace('[[requirements]]\nid = "DEMO-MUST-1"', '[[requirements]]\nid = "demo lower"'), ("'id'", "malformed value 'demo lower'")),
+        (lambda t: t.replace('[[requirements]]\nid = "DEMO-MUST-1"', '[[requirements]]\nid = "demo lower"'),
+         ("'id'", "malformed value 'demo lower'")),
         (lambda t: t + "\n[[requirements\n", ("invalid TOML",)),
     ],
 )

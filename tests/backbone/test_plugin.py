@@ -22,7 +22,8 @@ pytest_plugins = ["pytester"]
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run_suite(pytester: pytest.Pytester, packs_dir: Path, source: str, *args: str, subprocess: bool = False) -> tuple[pytest.RunResult, Path, dict[str, Any]]:
+def run_suite(pytester: pytest.Pytester, packs_dir: Path, source: str, *args: str,
+              subprocess: bool = False) -> tuple[pytest.RunResult, Path, dict[str, Any]]:
     """Run a suite through the plugin; `subprocess` for runs that must not touch this process (Ctrl-C)."""
     pytester.makepyfile(test_suite=source)
     run_dir = pytester.path / "run"
@@ -34,7 +35,7 @@ def run_suite(pytester: pytest.Pytester, packs_dir: Path, source: str, *args: st
 
 def report_data(path: Path) -> str:
     """The test data pytest-html embeds in its report, as JSON text."""
-    blob = re.search(r'data-jsonblob="([^"]*)"', path.read_text()).group(1)  # type: ignore[union-attr]
+    blob = re.search(r'data-jsonblob="([^"]*)"', path.read_text()).group(1)
     return json.dumps(json.loads(html.unescape(blob)), ensure_ascii=False)
 
 
@@ -72,16 +73,19 @@ def test_each_requirement_gets_the_aggregated_verdict_of_its_tests(pytester: pyt
     assert result.ret == 1
     assert verdicts(results) == {"DEMO-MUST-1": "FAILED", "DEMO-SHOULD-1": "FAILED", "DEMO-MUST-2": "ABORTED", "OTHER-1": "NOT_APPLICABLE"}
     failed = next(r for r in results["requirements"] if r["id"] == "DEMO-MUST-1")
-    assert [t.rsplit("/", 1)[-1] for t in failed["tests"]] == ["test_suite.py::test_fails", "test_suite.py::test_passes"]  # deciding test first
+    deciding_first = ["test_suite.py::test_fails", "test_suite.py::test_passes"]
+    assert [t.rsplit("/", 1)[-1] for t in failed["tests"]] == deciding_first
     assert failed["tests_count"] == 2
     assert "arithmetic" in failed["reasons"][0]["reason"]
     aborted = next(r for r in results["requirements"] if r["id"] == "DEMO-MUST-2")
     assert aborted["reasons"][0]["reason"] == "Aborted: endpoint unreachable"
     tests = {t["nodeid"].split("::")[1]: t["verdict"] for t in results["tests"]}
-    assert tests == {"test_passes": "PASSED", "test_fails": "FAILED", "test_aborted": "ABORTED", "test_passes_too": "PASSED", "test_not_applicable": "NOT_APPLICABLE"}
+    assert tests == {"test_passes": "PASSED", "test_fails": "FAILED", "test_aborted": "ABORTED",
+                     "test_passes_too": "PASSED", "test_not_applicable": "NOT_APPLICABLE"}
 
 
-def test_unexpected_errors_and_setup_errors_are_aborted_and_untested_requirements_say_so(pytester: pytest.Pytester, packs_dir: Path) -> None:
+def test_unexpected_errors_and_setup_errors_are_aborted_and_untested_requirements_say_so(
+        pytester: pytest.Pytester, packs_dir: Path) -> None:
     source = """
 import pytest
 
@@ -213,7 +217,8 @@ def test_certificate_refused_when_a_must_requirement_was_not_tested(pytester: py
     assert results["summary"]["certificate_issued"] is False
 
 
-def test_an_interrupted_run_is_marked_incomplete_and_gets_no_certificate(pytester: pytest.Pytester, packs_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_interrupted_run_is_marked_incomplete_and_gets_no_certificate(
+        pytester: pytest.Pytester, packs_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", str(REPO))  # the subprocess imports this checkout's harness
     source = CONFORMING.replace('assert False, "recommended header missing"', "raise KeyboardInterrupt")
     result, run_dir, results = run_suite(pytester, packs_dir, source, "--enrs-profile", "demo", subprocess=True)
@@ -241,7 +246,8 @@ def test_a_killed_run_leaves_results_marked_running_and_no_half_written_file(tmp
     """)
     run_dir = tmp_path / "run"
     process = subprocess.Popen(
-        [sys.executable, "-m", "pytest", str(suite), "-p", "no:cacheprovider", "--enrs-profiles-dir", str(packs_dir), "--enrs-profile", "demo", "--enrs-run-dir", str(run_dir)],
+        [sys.executable, "-m", "pytest", str(suite), "-p", "no:cacheprovider", "--enrs-profiles-dir",
+         str(packs_dir), "--enrs-profile", "demo", "--enrs-run-dir", str(run_dir)],
         cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:

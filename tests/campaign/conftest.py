@@ -33,7 +33,8 @@ SIMULATOR_FAULTS = "no-security-headers,weak-ciphers,ack-wrong-control-id"
 
 def harness(*args: object, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
-    return subprocess.run([sys.executable, "-m", "harness", *map(str, args)], capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "harness", *map(str, args)],
+                          capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout)
 
 
 @pytest.fixture(scope="session")
@@ -111,7 +112,7 @@ def _documents(folder: Path, source: str) -> Path:
 
 
 def _candidate(name: str, **fields: Any) -> str:
-    lines = [f"[[candidates]]", f"name = {json.dumps(name)}"]
+    lines = ["[[candidates]]", f"name = {json.dumps(name)}"]
     lines += [f"{k} = {json.dumps(v)}" for k, v in fields.items()]
     return "\n".join(lines) + "\n"
 
@@ -177,8 +178,10 @@ def campaign_runs(tmp_path_factory: pytest.TempPathFactory, silent_server: int) 
         + _candidate("Evolving", vendor="Éditeur E", version="1.0", documents=[str(evolving)])
         + _candidate("Fixing", vendor="Éditeur F", version="1.0", documents=[str(fixing)])
         # real documents: the CDA fixtures, against the CDA packs
-        + _candidate("CDA conforming", vendor="Éditeur CDA", version="3.0", documents=[str(CDA_FIXTURES / "conforming" / "cda")], profiles=CDA_PACKS)
-        + _candidate("CDA nonconforming", vendor="Éditeur CDA", version="2.9", documents=[str(CDA_FIXTURES / "nonconforming" / "cda")], profiles=CDA_PACKS)
+        + _candidate("CDA conforming", vendor="Éditeur CDA", version="3.0",
+                     documents=[str(CDA_FIXTURES / "conforming" / "cda")], profiles=CDA_PACKS)
+        + _candidate("CDA nonconforming", vendor="Éditeur CDA", version="2.9",
+                     documents=[str(CDA_FIXTURES / "nonconforming" / "cda")], profiles=CDA_PACKS)
         + _candidate("Messages and documents", vendor="Éditeur M", version="5.0", profiles=CDA_PACKS + HL7V2_PACKS,
                      documents=[str(CDA_FIXTURES / "conforming" / "hl7v2"), str(CDA_FIXTURES / "conforming" / "cda")])
         + _candidate("Messages nonconforming", vendor="Éditeur M", version="4.0", profiles=HL7V2_PACKS,
@@ -198,7 +201,8 @@ def campaign_runs(tmp_path_factory: pytest.TempPathFactory, silent_server: int) 
     build_pki(pki)
     simulators = [Simulator(base, pki, "Simulator conforming"), Simulator(base, pki, "Simulator faulty", SIMULATOR_FAULTS),
                   Simulator(base, pki, "Simulator hangs", "no-ack", read_timeout=600)]
-    simulator_candidates = "".join(_candidate(s.target.stem, target=str(s.target), profiles=ENDPOINT_PACKS, timeout=60) for s in simulators[:2])
+    simulator_candidates = "".join(_candidate(s.target.stem, target=str(s.target),
+                                              profiles=ENDPOINT_PACKS, timeout=60) for s in simulators[:2])
     hanging_simulator = _candidate("Simulator hangs", target=str(simulators[2].target), profiles=ENDPOINT_PACKS, timeout=HANG_TIMEOUT)
     try:
         campaign = write_campaign(base, documents_candidates + simulator_candidates + hanging_simulator + failing_candidates, **settings)

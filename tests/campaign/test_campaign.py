@@ -17,7 +17,19 @@ from harness.campaign import runner
 from harness.campaign.config import load_campaign
 from harness.validation import expand_paths
 
-from .conftest import CDA_FIXTURES, CDA_PACKS, ENDPOINT_PACKS, HANG_TIMEOUT, HL7V2_PACKS, REPO, TOY, CampaignRuns, _candidate, harness, write_campaign
+from .conftest import (
+    CDA_FIXTURES,
+    CDA_PACKS,
+    ENDPOINT_PACKS,
+    HANG_TIMEOUT,
+    HL7V2_PACKS,
+    REPO,
+    TOY,
+    CampaignRuns,
+    _candidate,
+    harness,
+    write_campaign,
+)
 
 
 def test_exit_status_and_summary(campaign_runs: CampaignRuns) -> None:
@@ -178,7 +190,7 @@ def test_at_most_jobs_candidates_run_at_once(tmp_path: Path, monkeypatch: pytest
     campaign = load_campaign(write_campaign(tmp_path, candidates))
     running, peak, lock = 0, 0, threading.Lock()
 
-    def fake(campaign, candidate, folder):  # type: ignore[no-untyped-def]
+    def fake(campaign, candidate, folder):
         nonlocal running, peak
         with lock:
             running += 1
@@ -216,8 +228,11 @@ def test_campaign_file_errors(tmp_path: Path, candidates: str, settings: dict, m
 
 
 def test_waivers_file_with_unknown_requirement_stops_the_campaign(tmp_path: Path) -> None:
-    (tmp_path / "w.toml").write_text('[[waivers]]\nrequirement = "TOYC-404"\ncandidate = "A"\njustification = "j"\napprover = "a"\nexpires = 2099-01-01\n', encoding="utf-8")
-    process = harness("campaign", "run", write_campaign(tmp_path, _candidate("A", vendor="V", version="1", documents=[str(TOY / "documents" / "good")]), waivers="w.toml"))
+    (tmp_path / "w.toml").write_text('[[waivers]]\nrequirement = "TOYC-404"\ncandidate = "A"\njustification = "j"\napprover = "a"\n'
+                                     'expires = 2099-01-01\n', encoding="utf-8")
+    process = harness("campaign", "run",
+                      write_campaign(tmp_path, _candidate("A", vendor="V", version="1", documents=[str(TOY / "documents" / "good")]),
+                                     waivers="w.toml"))
     assert process.returncode == 2 and "unknown requirement: TOYC-404" in process.stderr
 
 

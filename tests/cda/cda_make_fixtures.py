@@ -43,7 +43,8 @@ def b64(data: bytes) -> str:
     return "\n".join(text[i:i + 76] for i in range(0, len(text), 76))
 
 
-ORG_ADDR = "<addr use=\"WP\"><houseNumber>10</houseNumber><streetName>rue des Essais</streetName><postalCode>75012</postalCode><city>PARIS</city></addr>"
+ORG_ADDR = ("<addr use=\"WP\"><houseNumber>10</houseNumber><streetName>rue des Essais</streetName><postalCode>75012</postalCode>"
+            "<city>PARIS</city></addr>")
 SPECIALTY = '<code code="G15_10/SM54" codeSystem="1.2.250.1.213.1.1.4.5" displayName="Médecine générale (SM)"/>'
 BIOLOGIST = '<code code="G15_10/SM05" codeSystem="1.2.250.1.213.1.1.4.5" displayName="Biologie médicale (SM)"/>'
 SETTING = '<standardIndustryClassCode code="AMBULATOIRE" codeSystem="1.2.250.1.213.1.1.4.9" displayName="Ambulatoire"/>'
@@ -60,7 +61,8 @@ def person(family: str = "MEDECIN-ESSAI", given: str = "Jean", prefix: str = "M"
 
 def header(*, templates: str, code: str, title: str, number: int, guardian: str = "", extra_authors: str = "", informant: str = "",
            recipient: str = "", authenticator: str = "", participant: str = "", fulfillment: str = "", service_code: str = "",
-           performer_time: str = "", service_status: str = "", related: str = "", authorization: str = "", encounter_extra: str = "", responsible_code: str = SPECIALTY) -> str:
+           performer_time: str = "", service_status: str = "", related: str = "",
+           authorization: str = "", encounter_extra: str = "", responsible_code: str = SPECIALTY) -> str:
     return f"""<realmCode code="FR"/>
   <typeId root="2.16.840.1.113883.1.3" extension="POCD_HD000040"/>
   <templateId root="2.16.840.1.113883.2.8.2.1"/>
@@ -78,7 +80,8 @@ def header(*, templates: str, code: str, title: str, number: int, guardian: str 
     <patientRole>
       <id root="1.2.250.1.213.1.4.10" extension="279035121518989"/>
       <id root="1.2.250.1.999.2.1" extension="IPP-{number:06d}"/>
-      <addr use="H"><houseNumber>1</houseNumber><streetName>rue de l'Exemple</streetName><postalCode>51100</postalCode><city>REIMS</city></addr>
+      <addr use="H"><houseNumber>1</houseNumber><streetName>rue de l'Exemple</streetName><postalCode>51100</postalCode>\
+<city>REIMS</city></addr>
       <telecom value="tel:+33600000000" use="MC"/>
       <patient>
         <name>
@@ -164,7 +167,8 @@ def header(*, templates: str, code: str, title: str, number: int, guardian: str 
           <id root="1.2.250.1.71.4.2.1" extension="801234567897"/>
           {responsible_code}
           <assignedPerson>{person()}</assignedPerson>
-          <representedOrganization><id root="1.2.250.1.71.4.2.2" extension="1750000000"/><name>Cabinet médical Exemple</name></representedOrganization>
+          <representedOrganization><id root="1.2.250.1.71.4.2.2" extension="1750000000"/><name>Cabinet médical Exemple</name>\
+</representedOrganization>
         </assignedEntity>
       </responsibleParty>
       <location>
@@ -177,8 +181,10 @@ def header(*, templates: str, code: str, title: str, number: int, guardian: str 
 
 
 def document(head: str, body: str) -> str:
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<!-- Synthetic test document of enrs-harness: fictitious patient and professionals. -->\n'
-            f'<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" classCode="DOCCLIN" moodCode="EVN">\n'
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<!-- Synthetic test document of enrs-harness: fictitious patient and professionals. '
+            '-->\n'
+            '<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" classCode="DOCCLIN" '
+            'moodCode="EVN">\n'
             f'  {head}\n  <component>\n{body}\n  </component>\n</ClinicalDocument>\n')
 
 
@@ -187,21 +193,25 @@ def section(template: str | tuple[str, ...], code: str, system: str, name: str, 
     roots = (template,) if isinstance(template, str) else template
     templates = "".join(f'<templateId root="{root}"/>' for root in roots)
     return (f'<component><section>{templates}<id root="1.2.250.1.999.5" extension="{roots[-1]}"/>'
-            f'<code code="{code}" codeSystem="{system}" displayName="{name}"/><title>{name}</title><text>{text}</text>{inner}</section></component>')
+            f'<code code="{code}" codeSystem="{system}" displayName="{name}"/><title>{name}</title><text>{text}</text>{inner}</section>'
+            '</component>')
 
 
 def structured(*sections: str) -> str:
     return "    <structuredBody>\n      " + "\n      ".join(sections) + "\n    </structuredBody>"
 
 
-OBSERVATION = ('<entry><observation classCode="OBS" moodCode="EVN"><code code="8302-2" codeSystem="2.16.840.1.113883.6.1" displayName="Taille"/>'
-               '<statusCode code="completed"/><effectiveTime value="20250310"/><value xsi:type="PQ" value="168" unit="cm"/></observation></entry>')
+OBSERVATION = ('<entry><observation classCode="OBS" moodCode="EVN"><code code="8302-2" codeSystem="2.16.840.1.113883.6.1" '
+               'displayName="Taille"/>'
+               '<statusCode code="completed"/><effectiveTime value="20250310"/><value xsi:type="PQ" value="168" unit="cm"/></observation>'
+               '</entry>')
 
 
 # -- IHE PCC entries, written from the IHE PCC / CI-SIS entry rules that the kit's IHE.sch and CI-SIS_Modeles_ANS.sch check.
 # Each entry's text/reference points to a narrative element carrying that ID in its section's text.
 
-def simple_observation(ref: str, code: str, name: str, value: str, *, extra_templates: tuple[str, ...] = (), system: str = "2.16.840.1.113883.6.1",
+def simple_observation(ref: str, code: str, name: str, value: str, *,
+                       extra_templates: tuple[str, ...] = (), system: str = "2.16.840.1.113883.6.1",
                        effective: str = '<effectiveTime value="20250310"/>') -> str:
     """IHE Simple Observation (1.3.6.1.4.1.19376.1.5.3.1.4.13): id, code, text/reference, statusCode completed, effectiveTime, one value."""
     templates = "".join(f'<templateId root="{root}"/>' for root in ("1.3.6.1.4.1.19376.1.5.3.1.4.13", *extra_templates))
@@ -211,7 +221,8 @@ def simple_observation(ref: str, code: str, name: str, value: str, *, extra_temp
 
 
 def medication(ref: str, name: str) -> str:
-    """IHE Medications entry (1.3.6.1.4.1.19376.1.5.3.1.4.7, normal dosing 4.7.1, CCD 2.16.840.1.113883.10.20.1.24) with its Product (4.7.2).
+    """IHE Medications entry (1.3.6.1.4.1.19376.1.5.3.1.4.7, normal dosing 4.7.1, CCD 2.16.840.1.113883.10.20.1.24) with its
+    Product (4.7.2).
 
     The product is named, not coded: a coded product must use the CIS code system (1.2.250.1.213.2.3.1), and we invent no CIS code."""
     return ('<entry><substanceAdministration classCode="SBADM" moodCode="INT">'
@@ -219,7 +230,8 @@ def medication(ref: str, name: str) -> str:
             f'<templateId root="1.3.6.1.4.1.19376.1.5.3.1.4.7.1"/><id root="1.2.250.1.999.7" extension="{ref}"/>'
             f'<text><reference value="#{ref}"/></text><statusCode code="completed"/>'
             '<effectiveTime xsi:type="IVL_TS"><low value="20250312"/><high value="20250412"/></effectiveTime>'
-            '<consumable><manufacturedProduct><templateId root="1.3.6.1.4.1.19376.1.5.3.1.4.7.2"/><templateId root="2.16.840.1.113883.10.20.1.53"/>'
+            '<consumable><manufacturedProduct><templateId root="1.3.6.1.4.1.19376.1.5.3.1.4.7.2"/>'
+            '<templateId root="2.16.840.1.113883.10.20.1.53"/>'
             f'<manufacturedMaterial><code nullFlavor="UNK"><originalText><reference value="#{ref}-produit"/></originalText></code>'
             f'<name>{name}</name></manufacturedMaterial></manufacturedProduct></consumable></substanceAdministration></entry>')
 
@@ -237,7 +249,8 @@ ALLERGY = ('<entry><act classCode="ACT" moodCode="EVN"><templateId root="2.16.84
            '<templateId root="1.3.6.1.4.1.19376.1.5.3.1.4.5"/><templateId root="1.3.6.1.4.1.19376.1.5.3.1.4.6"/>'
            '<id root="1.2.250.1.999.7" extension="allergie-1-obs"/>'
            '<code code="416098002" codeSystem="2.16.840.1.113883.6.96" displayName="allergie médicamenteuse"/>'
-           '<text><reference value="#allergie-1"/></text><statusCode code="completed"/><effectiveTime><low value="20100101"/></effectiveTime>'
+           '<text><reference value="#allergie-1"/></text><statusCode code="completed"/><effectiveTime><low value="20100101"/>'
+           '</effectiveTime>'
            '<value xsi:type="CD" code="91936005" codeSystem="2.16.840.1.113883.6.96" displayName="Allergie à la pénicilline">'
            '<originalText><reference value="#allergie-1"/></originalText></value></observation></entryRelationship></act></entry>')
 
@@ -251,12 +264,16 @@ INFORMANT = ('<informant><relatedEntity classCode="NOK"><code code="SIS" codeSys
              '<family>SOEUR-ESSAI</family></name></relatedPerson></relatedEntity></informant>')
 RECIPIENT = ('<informationRecipient><intendedRecipient><id root="1.2.250.1.71.4.2.1" extension="809876543210"/>'
              '<telecom value="mailto:anne.destinataire@exemple.invalid"/>'
-             '<informationRecipient><name><prefix>MME</prefix><given>Anne</given><family>DESTINATAIRE-ESSAI</family><suffix>DR</suffix></name></informationRecipient>'
-             '<receivedOrganization><id root="1.2.250.1.71.4.2.2" extension="1750000001"/><name>Centre de santé Exemple</name></receivedOrganization>'
+             '<informationRecipient><name><prefix>MME</prefix><given>Anne</given><family>DESTINATAIRE-ESSAI</family><suffix>DR</suffix>'
+             '</name></informationRecipient>'
+             '<receivedOrganization><id root="1.2.250.1.71.4.2.2" extension="1750000001"/><name>Centre de santé Exemple</name>'
+             '</receivedOrganization>'
              '</intendedRecipient></informationRecipient>')
 PARTICIPANT = ('<participant typeCode="INF"><functionCode code="PCP" codeSystem="2.16.840.1.113883.5.88" displayName="Médecin traitant"/>'
-               '<time><low value="20240101"/></time><associatedEntity classCode="PROV"><id root="1.2.250.1.71.4.2.1" extension="801111111118"/>'
-               f'{SPECIALTY}<telecom value="tel:+33100000003" use="WP"/><associatedPerson>{person("TRAITANT-ESSAI", "Paul")}</associatedPerson>'
+               '<time><low value="20240101"/></time><associatedEntity classCode="PROV">'
+               '<id root="1.2.250.1.71.4.2.1" extension="801111111118"/>'
+               f'{SPECIALTY}<telecom value="tel:+33100000003" use="WP"/><associatedPerson>'
+               f'{person("TRAITANT-ESSAI", "Paul")}</associatedPerson>'
                '</associatedEntity></participant>')
 
 
@@ -274,8 +291,10 @@ def sm_n3() -> str:
         title="Note de transfert (document d'essai)", number=1, guardian=GUARDIAN, informant=INFORMANT, recipient=RECIPIENT,
         authenticator=authenticator_xml(), participant=PARTICIPANT,
         fulfillment='<inFulfillmentOf><order><id root="1.2.250.1.999.3.1" extension="CMD-0001"/></order></inFulfillmentOf>',
-        related='<relatedDocument typeCode="RPLC"><parentDocument><id root="1.2.250.1.999.1.1" extension="DOC-0001-1"/></parentDocument></relatedDocument>',
-        authorization=('<authorization typeCode="AUTH"><consent classCode="CONS" moodCode="EVN"><code code="42348-3" codeSystem="2.16.840.1.113883.6.1" '
+        related='<relatedDocument typeCode="RPLC"><parentDocument><id root="1.2.250.1.999.1.1" extension="DOC-0001-1"/></parentDocument>'
+                '</relatedDocument>',
+        authorization=('<authorization typeCode="AUTH"><consent classCode="CONS" moodCode="EVN">'
+                       '<code code="42348-3" codeSystem="2.16.840.1.113883.6.1" '
                        'displayName="Directives anticipées"/><statusCode code="completed"/></consent></authorization>'),
         encounter_extra=('<dischargeDispositionCode code="8" codeSystem="1.2.250.1.213.2.14" displayName="Domicile"/>'),
     )
@@ -290,7 +309,8 @@ def sm_n3() -> str:
                 medication("traitement-admission-1", "Paracétamol 500 mg")),
         section(("2.16.840.1.113883.10.20.1.2", "1.3.6.1.4.1.19376.1.5.3.1.3.13"), "48765-2", LOINC, "Allergies et intolérances",
                 '<paragraph ID="allergie-1">Allergie à la pénicilline</paragraph>', ALLERGY),
-        section(("2.16.840.1.113883.10.12.201", "1.3.6.1.4.1.19376.1.4.1.2.16"), "55112-7", LOINC, "Commentaire", "Pas de commentaire particulier."),
+        section(("2.16.840.1.113883.10.12.201", "1.3.6.1.4.1.19376.1.4.1.2.16"),
+                "55112-7", LOINC, "Commentaire", "Pas de commentaire particulier."),
     )
     return document(head, body)
 
@@ -310,8 +330,10 @@ def vsm(number: int = 3) -> str:
                   title="Volet de synthèse médicale (document d'essai)", number=number,
                   service_code=f'<code code="34117-2" codeSystem="{LOINC}" codeSystemName="LOINC" displayName="Historique et clinique"/>')
     body = structured(
-        section("1.2.250.1.213.1.1.2.29", "46612-8", LOINC, "Pathologies, antécédents, allergies et facteurs de risque", "Aucun antécédent notable.",
-                section("1.2.250.1.213.1.1.2.30", "34117-2", LOINC, "Pathologie en cours, antécédents et allergies", "Aucune pathologie en cours.")
+        section("1.2.250.1.213.1.1.2.29", "46612-8", LOINC, "Pathologies, antécédents, allergies et facteurs de risque", "Aucun antécédent "
+                                                                                                                         "notable.",
+                section("1.2.250.1.213.1.1.2.30", "34117-2", LOINC,
+                        "Pathologie en cours, antécédents et allergies", "Aucune pathologie en cours.")
                 + section("1.2.250.1.213.1.1.2.31", "57207-3", LOINC, "Facteurs de risque", "Aucun facteur de risque connu.")),
         section("1.3.6.1.4.1.19376.1.5.3.1.3.27", "30954-2", LOINC, "Résultats", "Taille 168 cm."),
         section("1.2.250.1.213.1.1.2.32", "18776-5", LOINC, "Traitement au long cours", "Aucun traitement au long cours."),
@@ -321,7 +343,8 @@ def vsm(number: int = 3) -> str:
 
 def cr_bio() -> str:
     device_author = ('<author><time value="20250312120000+0100"/><assignedAuthor><id root="1.2.250.1.71.4.2.2" extension="1750000009"/>'
-                     '<assignedAuthoringDevice><manufacturerModelName>SGL-Essai</manufacturerModelName><softwareName>SGL-Essai 1.0</softwareName>'
+                     '<assignedAuthoringDevice><manufacturerModelName>SGL-Essai</manufacturerModelName><softwareName>'
+                     'SGL-Essai 1.0</softwareName>'
                      f'</assignedAuthoringDevice>{org("1750000009", "Laboratoire Exemple")}</assignedAuthor></author>')
     head = header(
         templates=('<templateId root="1.3.6.1.4.1.19376.1.3.3"/>\n  <templateId root="1.2.250.1.213.1.1.1.55" extension="2024.01"/>'),
@@ -333,17 +356,24 @@ def cr_bio() -> str:
         service_status='<lab:statusCode xmlns:lab="urn:oid:1.3.6.1.4.1.19376.1.3.2" code="completed"/>')
     pdf = b64(tiny_pdf("Compte rendu d'examens biologiques d'essai - patient fictif"))
     attached = ('<entry><organizer classCode="CLUSTER" moodCode="EVN"><templateId root="1.2.250.1.213.1.1.3.18"/>'
-                '<id root="1.2.250.1.999.6" extension="PDF-0004"/><code code="55107-7" codeSystem="2.16.840.1.113883.6.1" displayName="Document attaché"/>'
+                '<id root="1.2.250.1.999.6" extension="PDF-0004"/><code code="55107-7" codeSystem="2.16.840.1.113883.6.1" '
+                'displayName="Document attaché"/>'
                 '<statusCode code="completed"/><component>'
-                + simple_observation("type-document", "69764-9", "Type de document", '<value xsi:type="CD"><originalText><reference value="#type-document"/></originalText></value>',
-                                     extra_templates=("1.2.250.1.213.1.1.3.48", "1.2.250.1.213.1.1.3.48.18"), effective='<effectiveTime nullFlavor="NA"/>')
+                + simple_observation("type-document", "69764-9", "Type de document", '<value xsi:type="CD"><originalText>'
+                                                                                     '<reference value="#type-document"/></originalText>'
+                                                                                     '</value>',
+                                     extra_templates=("1.2.250.1.213.1.1.3.48", "1.2.250.1.213.1.1.3.48.18"), effective='<effectiveTime '
+                                                                                                                        'nullFlavor="NA"/>')
                 + '</component><component><observationMedia classCode="OBS" moodCode="EVN">'
                 f'<value mediaType="application/pdf" representation="B64">{pdf}</value></observationMedia></component></organizer></entry>')
     body = structured(
         section("1.3.6.1.4.1.19376.1.3.3.2.1", "18719-5", LOINC, "Biochimie", "Glycémie à jeun : 5,1 mmol/L.",
-                ('<entry><observation classCode="OBS" moodCode="EVN"><code code="14749-6" codeSystem="2.16.840.1.113883.6.1" displayName="Glucose"/>'
-                 '<statusCode code="completed"/><effectiveTime value="20250312080000+0100"/><value xsi:type="PQ" value="5.1" unit="mmol/L"/></observation></entry>')),
-        section("1.2.250.1.213.1.1.2.243", "55108-5", LOINC, "Copie du document", '<paragraph ID="type-document">Compte rendu d\'examens biologiques</paragraph>', attached),
+                ('<entry><observation classCode="OBS" moodCode="EVN"><code code="14749-6" codeSystem="2.16.840.1.113883.6.1" '
+                 'displayName="Glucose"/>'
+                 '<statusCode code="completed"/><effectiveTime value="20250312080000+0100"/>'
+                 '<value xsi:type="PQ" value="5.1" unit="mmol/L"/></observation></entry>')),
+        section("1.2.250.1.213.1.1.2.243", "55108-5", LOINC, "Copie du document",
+                '<paragraph ID="type-document">Compte rendu d\'examens biologiques</paragraph>', attached),
     )
     return document(head, body)
 
@@ -358,7 +388,8 @@ def ldl_ses() -> str:
         section("1.3.6.1.4.1.19376.1.5.3.1.3.1", "42349-1", LOINC, "Raison de la recommandation", "Hospitalisation programmée."),
         section(("1.3.6.1.4.1.19376.1.5.3.1.1.21.2.9", "1.3.6.1.4.1.19376.1.7.3.1.1.13.7"), "42545-4", LOINC, "Evènements observés",
                 '<paragraph ID="evenement-1">Transfusion de produits sanguins : non</paragraph>',
-                '<entry>' + simple_observation("evenement-1", "MED-145", "Transfusion de produits sanguins", '<value xsi:type="BL" value="false"/>',
+                '<entry>' + simple_observation("evenement-1", "MED-145", "Transfusion de produits sanguins", '<value xsi:type="BL" '
+                                                                                                             'value="false"/>',
                                                 system="1.2.250.1.213.1.1.4.322") + '</entry>'),
         section("1.3.6.1.4.1.19376.1.5.3.1.3.22", "10183-2", LOINC, "Traitements à la sortie",
                 medication_text("traitement-sortie-1", "Paracétamol 500 mg", "1 comprimé si douleur, au plus 3 par jour"),
@@ -372,7 +403,8 @@ def self_presenting() -> str:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<!-- Synthetic self-presenting test document of enrs-harness. -->\n'
             '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:cda="urn:hl7-org:v3">\n'
             '  <xsl:output method="html" encoding="UTF-8"/>\n'
-            '  <xsl:template match="/"><html><body><h1><xsl:value-of select="document(\'\')//cda:ClinicalDocument/cda:title"/></h1></body></html></xsl:template>\n'
+            '  <xsl:template match="/"><html><body><h1><xsl:value-of select="document(\'\')//cda:ClinicalDocument/cda:title"/></h1></body>'
+            '</html></xsl:template>\n'
             f'{inner}</xsl:stylesheet>\n')
 
 

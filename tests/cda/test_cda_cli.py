@@ -13,7 +13,7 @@ import pytest
 
 from harness.cli import main
 
-from cda_mutants import FIXTURES, MUTANTS  # type: ignore[import-not-found]
+from cda_mutants import FIXTURES, MUTANTS
 
 REPO = Path(__file__).resolve().parents[2]
 NONCONFORMING = REPO / "fixtures" / "nonconforming"
@@ -53,7 +53,8 @@ def test_mutant_exits_1_with_findings(tmp_path: Path, capsys: pytest.CaptureFixt
     assert finding["message"]["fr"] and finding["message"]["en"]
 
 
-@pytest.mark.parametrize("content", [b"\x00\xffgarbage", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><ClinicalDocument xmlns="urn:hl7-org:v3">&e;</ClinicalDocument>'],
+@pytest.mark.parametrize("content", [b"\x00\xffgarbage", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+                                                         b'<ClinicalDocument xmlns="urn:hl7-org:v3">&e;</ClinicalDocument>'],
                          ids=["garbage", "xxe"])
 def test_unreadable_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes) -> None:
     path = tmp_path / "bad.xml"
@@ -79,7 +80,8 @@ def _run(tmp_path: Path, *extra: str) -> tuple[int, dict]:
 
 
 def test_run_validates_the_bundled_cda_fixtures_and_issues_a_certificate(tmp_path: Path) -> None:
-    status, results = _run(tmp_path, "--profile", "ci-sis-cda-structure", "--profile", "ci-sis-cda-header", "--profile", "ci-sis-cda-volets")
+    status, results = _run(tmp_path, "--profile", "ci-sis-cda-structure", "--profile",
+                           "ci-sis-cda-header", "--profile", "ci-sis-cda-volets")
     assert status == 0 and results["summary"]["certificate_issued"]
     names = {a["name"]: a for a in results["artefacts"]}
     assert {"cr-bio-2024.xml", "n1-pdf.xml", "vsm-2023.xml"} <= set(names)

@@ -38,7 +38,7 @@ def _kit_dir() -> tuple[Path | None, str]:
         return None, "ENRS_ANS_KIT is not set (the agency's test kit TestContenuCDA is not shipped)"
     folder = Path(value)
     names = {p.name.lower() for p in folder.iterdir() if p.is_dir()} if folder.is_dir() else set()
-    if not KIT_FOLDERS <= names:
+    if not names >= KIT_FOLDERS:
         return None, f"ENRS_ANS_KIT={value} is not a kit folder (it must hold infrastructure/, schematrons/ and jeuxDeValeurs/)"
     return folder, ""
 
@@ -61,7 +61,7 @@ def _kit_checks_ran(report: ArtefactReport) -> bool:
     """The XSD and the generic schematrons were evaluated. The terminology schematron counts as evaluated
     only with every terminology it lists; a kit copy without the large ones (LOINC, SNOMED CT…) says so."""
     termino_incomplete = any(f.requirement == "CISIS-KIT-INTEGRITY" and "missing-terminology" in f.message_en for f in report.findings)
-    return KIT_CHECKS <= set(report.evaluated) and (TERMINO in report.evaluated or termino_incomplete)
+    return set(report.evaluated) >= KIT_CHECKS and (TERMINO in report.evaluated or termino_incomplete)
 
 
 def _show(findings: list[Finding]) -> list[tuple[str, str, str | None, str]]:

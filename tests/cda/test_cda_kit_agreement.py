@@ -73,7 +73,8 @@ CASES: dict[str, tuple[str, list[Edit]]] = {
     "authenticator signatureCode X": (SM, [set_attr(f"{CD}/cda:authenticator/cda:signatureCode", "code", "X")]),
     "N1 text mediaType text/xml": (N1, [set_attr(f"{NXB}/cda:text", "mediaType", "text/xml")]),
     "recipient name twice": (SM, [duplicate("//cda:intendedRecipient/cda:informationRecipient/cda:name")]),
-    "lab:statusCode in a transfer note": (SM, [insert_after(f"{SE}/cda:code", '<lab:statusCode xmlns:lab="urn:oid:1.3.6.1.4.1.19376.1.3.2" code="completed"/>')]),
+    "lab:statusCode in a transfer note": (SM, [insert_after(f"{SE}/cda:code", '<lab:statusCode xmlns:lab="urn:oid:1.3.6.1.4.1.19376.1.3.2" '
+                                                                              'code="completed"/>')]),
 }
 # The native rules follow the reference where the kit's schematron does not fire.
 NATIVE_STRICTER = {

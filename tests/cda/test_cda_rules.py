@@ -11,7 +11,7 @@ from harness.packs import PackRegistry
 from harness.validation import ValidationContext, validate_bytes, validate_file
 from harness.verdicts import ArtefactVerdict
 
-from cda_mutants import EXTRA_MUTANTS, FIXTURES, MUTANTS, Mutant  # type: ignore[import-not-found]
+from cda_mutants import EXTRA_MUTANTS, FIXTURES, MUTANTS, Mutant
 
 REGISTRY = PackRegistry.load()
 CONTEXT = ValidationContext(registry=REGISTRY)

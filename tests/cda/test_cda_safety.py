@@ -11,7 +11,7 @@ from harness.validation import ValidationContext, validate_bytes
 from harness.validators import cda as cda_validator
 from harness.verdicts import ArtefactVerdict
 
-from cda_mutants import FIXTURES  # type: ignore[import-not-found]
+from cda_mutants import FIXTURES
 
 CONTEXT = ValidationContext(registry=PackRegistry.load())
 GOOD = (FIXTURES / "vsm-2023.xml").read_bytes()

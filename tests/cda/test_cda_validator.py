@@ -11,7 +11,7 @@ from harness.packs import PackRegistry
 from harness.validation import ValidationContext, validate_bytes, validate_file
 from harness.verdicts import ArtefactVerdict
 
-from cda_mutants import FIXTURES  # type: ignore[import-not-found]
+from cda_mutants import FIXTURES
 
 REGISTRY = PackRegistry.load()
 CONTEXT = ValidationContext(registry=REGISTRY)
@@ -38,7 +38,8 @@ def test_self_presenting_document_is_validated_on_its_embedded_document() -> Non
     data = (FIXTURES / "self-presenting-vsm.xml").read_bytes().replace(b'<realmCode code="FR"/>', b'<realmCode code="EN"/>')
     report = validate_bytes(data, "sp.xml", CONTEXT)
     assert report.verdict is ArtefactVerdict.FAILED
-    assert [(f.requirement, f.location) for f in report.findings] == [("SM-REALMCODE", "/xsl:stylesheet/ClinicalDocument[1]/realmCode[1]/@code")]
+    assert [(f.requirement, f.location) for f in report.findings] == [
+        ("SM-REALMCODE", "/xsl:stylesheet/ClinicalDocument[1]/realmCode[1]/@code")]
 
 
 def test_two_embedded_documents_fail_the_root_rule() -> None:
@@ -86,7 +87,7 @@ def test_kit_findings_are_called_only_with_a_kit(monkeypatch, tmp_path: Path) ->
 def test_a_rule_bug_aborts_the_document_instead_of_crashing(monkeypatch) -> None:
     from harness.cda import engine
 
-    def broken(doc, data, out):  # noqa: ANN001, ANN202
+    def broken(doc, data, out):
         raise KeyError("missing data")
 
     rules = [engine.Rule(r.requirement, broken if r.requirement == "SM-TELECOM" else r.check, r.when) for r in engine.RULES]
@@ -96,9 +97,10 @@ def test_a_rule_bug_aborts_the_document_instead_of_crashing(monkeypatch) -> None
 
 
 def test_committed_fixtures_are_what_the_generator_writes() -> None:
-    import cda_make_fixtures  # type: ignore[import-not-found]
+    import cda_make_fixtures
 
-    generated = {"sm-n3-ldl-ees.xml": cda_make_fixtures.sm_n3(), "n1-pdf.xml": cda_make_fixtures.n1(), "vsm-2023.xml": cda_make_fixtures.vsm(),
+    generated = {"sm-n3-ldl-ees.xml": cda_make_fixtures.sm_n3(),
+                 "n1-pdf.xml": cda_make_fixtures.n1(), "vsm-2023.xml": cda_make_fixtures.vsm(),
                  "cr-bio-2024.xml": cda_make_fixtures.cr_bio(), "ldl-ses-2022.xml": cda_make_fixtures.ldl_ses(),
                  "self-presenting-vsm.xml": cda_make_fixtures.self_presenting()}
     for name, text in generated.items():

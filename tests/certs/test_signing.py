@@ -16,8 +16,17 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from harness.certificate_verify import verify_certificate
-from harness.signing import (EMPTY_SIGNATURE_ELEMENT, SIGNATURE_ELEMENT, Signer, b64url, b64url_decode, canonical_json,
-                             keygen, sign_page, verify_signature)
+from harness.signing import (
+    EMPTY_SIGNATURE_ELEMENT,
+    SIGNATURE_ELEMENT,
+    Signer,
+    b64url,
+    b64url_decode,
+    canonical_json,
+    keygen,
+    sign_page,
+    verify_signature,
+)
 
 from .conftest import REPO, TOY, SignedRun, cli, harness
 
@@ -106,7 +115,7 @@ def test_json_output(signed_run: SignedRun) -> None:
 
 
 # -- tampering --------------------------------------------------------------------------------
-def _tamper(signed_run: SignedRun, tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
+def _tamper(signed_run: SignedRun, tmp_path: Path, change) -> Path:
     page = signed_run.certificate.read_text(encoding="utf-8")
     changed = change(page)
     assert changed != page, "the tampering did not change the page"
@@ -116,14 +125,14 @@ def _tamper(signed_run: SignedRun, tmp_path: Path, change) -> Path:  # type: ign
 
 
 def _swap_verdict(page: str) -> str:
-    row = re.search(r"<tr data-requirement=[\"']TOYC-002[\"']>.*?</tr>", page).group(0)  # type: ignore[union-attr]
+    row = re.search(r"<tr data-requirement=[\"']TOYC-002[\"']>.*?</tr>", page).group(0)
     swapped = re.sub(r"(data-verdict=[\"'])PASSED", r"\1FAILED", row).replace("v-PASSED", "v-FAILED").replace(">PASSED<", ">FAILED<")
     assert swapped != row
     return page.replace(row, swapped)
 
 
 def _first_sha(page: str) -> str:
-    return re.search(r"<table id=\"artefacts\"><tbody><tr><td>[^<]*</td><td><code[^>]*>([0-9a-f]{64})</code>", page).group(1)  # type: ignore[union-attr]
+    return re.search(r"<table id=\"artefacts\"><tbody><tr><td>[^<]*</td><td><code[^>]*>([0-9a-f]{64})</code>", page).group(1)
 
 
 TAMPERINGS = {
@@ -136,7 +145,8 @@ TAMPERINGS = {
     "candidate name": (lambda p: p.replace("DPI Exemple", "DPI Concurrent"), "candidate: the page shows 'DPI Concurrent'"),
     "vendor": (lambda p: p.replace('<dd id="vendor">Éditeur Exemple', '<dd id="vendor">Autre'), "vendor"),
     "overall verdict": (lambda p: p.replace('data-issued="true"', 'data-issued="false"'), "issuance"),
-    "overall verdict text": (lambda p: p.replace(": CONFORMANT</p>", ": NOT CONFORMANT</p>"), "overall verdict: the page shows 'NOT CONFORMANT'"),
+    "overall verdict text": (lambda p: p.replace(": CONFORMANT</p>", ": NOT CONFORMANT</p>"),
+                             "overall verdict: the page shows 'NOT CONFORMANT'"),
     "statement text": (lambda p: p.replace("No document contains the word BROKEN.", "Anything goes."), "page was modified after signing"),
     "hidden style": (lambda p: p.replace("</style>", "#requirements { display: none }</style>"), "page was modified after signing"),
 }
@@ -162,7 +172,7 @@ def test_french_reasons(signed_run: SignedRun, tmp_path: Path) -> None:
 
 def test_changing_the_signed_payload_breaks_the_signature(signed_run: SignedRun, tmp_path: Path) -> None:
     def forge(page: str) -> str:
-        jws = SIGNATURE_ELEMENT.search(page).group(1)  # type: ignore[union-attr]
+        jws = SIGNATURE_ELEMENT.search(page).group(1)
         head, body, sig = jws.split(".")
         payload = json.loads(b64url_decode(body))
         payload["requirements"][0]["verdict"] = "FAILED"
@@ -197,7 +207,7 @@ def test_a_page_re_signed_by_another_key_is_refused(signed_run: SignedRun, tmp_p
 
     def resign(page: str) -> str:
         forged = SIGNATURE_ELEMENT.sub(EMPTY_SIGNATURE_ELEMENT, _swap_verdict(page))
-        payload = json.loads(b64url_decode(SIGNATURE_ELEMENT.search(page).group(1).split(".")[1]))  # type: ignore[union-attr]
+        payload = json.loads(b64url_decode(SIGNATURE_ELEMENT.search(page).group(1).split(".")[1]))
         payload["requirements"][1]["verdict"] = "FAILED"
         return sign_page(forged, payload, forger)
 
@@ -230,7 +240,8 @@ def _ca_and_issuer(tmp_path: Path, issuer_days: int = 30) -> tuple[Path, Path]:
     return folder, tmp_path / "ca.pem"
 
 
-def test_issuer_from_the_users_own_pki_is_trusted_through_its_ca(signed_run: SignedRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_issuer_from_the_users_own_pki_is_trusted_through_its_ca(
+        signed_run: SignedRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder, ca = _ca_and_issuer(tmp_path)
     with pytest.raises(Exception, match="password"):
         Signer.load(folder)
@@ -239,7 +250,7 @@ def test_issuer_from_the_users_own_pki_is_trusted_through_its_ca(signed_run: Sig
     assert signer.alg == "ES256"
 
     def resign(page: str) -> str:
-        payload = json.loads(b64url_decode(SIGNATURE_ELEMENT.search(page).group(1).split(".")[1]))  # type: ignore[union-attr]
+        payload = json.loads(b64url_decode(SIGNATURE_ELEMENT.search(page).group(1).split(".")[1]))
         return sign_page(SIGNATURE_ELEMENT.sub(EMPTY_SIGNATURE_ELEMENT, page), payload, signer)
 
     path = _tamper(signed_run, tmp_path, resign)
@@ -255,7 +266,7 @@ def test_issuer_not_valid_at_signing_time_is_refused(signed_run: SignedRun, tmp_
     signer = Signer.load(folder)
 
     def resign_in_the_future(page: str) -> str:
-        jws = SIGNATURE_ELEMENT.search(page).group(1)  # type: ignore[union-attr]
+        jws = SIGNATURE_ELEMENT.search(page).group(1)
         payload = json.loads(b64url_decode(jws.split(".")[1]))
         finished = payload["finished"]
         payload["finished"] = "2099-01-01T00:00:00Z"
@@ -286,7 +297,8 @@ def _documented_openssl_script() -> str:
     return text.split("<!-- verify-with-openssl -->\n```sh\n", 1)[1].split("```", 1)[0]
 
 
-@pytest.mark.skipif(not (shutil.which("openssl") and shutil.which("sh") and shutil.which("sha256sum")), reason="openssl, sh or sha256sum not installed")
+@pytest.mark.skipif(not (shutil.which("openssl") and shutil.which("sh") and shutil.which("sha256sum")),
+                    reason="openssl, sh or sha256sum not installed")
 def test_documented_openssl_verification(signed_run: SignedRun, tmp_path: Path) -> None:
     script = tmp_path / "verify.sh"
     script.write_text(_documented_openssl_script(), encoding="utf-8")
@@ -299,27 +311,30 @@ def test_documented_openssl_verification(signed_run: SignedRun, tmp_path: Path) 
     # the same script refuses a changed page and a forged payload
     (tmp_path / "changed").mkdir()
     changed = _tamper(signed_run, tmp_path / "changed", lambda p: p.replace("DPI Exemple", "DPI Concurrent"))
-    bad = subprocess.run(["sh", str(script), str(changed), str(signed_run.issuer_cert)], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    bad = subprocess.run(["sh", str(script), str(changed), str(signed_run.issuer_cert)],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert bad.returncode != 0 and "Page modified" in bad.stdout
 
     def forge(page: str) -> str:
-        jws = SIGNATURE_ELEMENT.search(page).group(1)  # type: ignore[union-attr]
+        jws = SIGNATURE_ELEMENT.search(page).group(1)
         head, _, sig = jws.split(".")
         return page.replace(jws, f"{head}.{b64url(canonical_json({**payload, 'candidate': {'name': 'X'}}))}.{sig}")
 
     (tmp_path / "forged").mkdir()
     forged = _tamper(signed_run, tmp_path / "forged", forge)
-    bad = subprocess.run(["sh", str(script), str(forged), str(signed_run.issuer_cert)], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    bad = subprocess.run(["sh", str(script), str(forged), str(signed_run.issuer_cert)],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert bad.returncode != 0 and "Verification failure" in bad.stdout + bad.stderr
 
 
 def test_issuer_under_an_intermediate_ca_with_chain_pem(signed_run: SignedRun, tmp_path: Path) -> None:
     now = dt.datetime.now(dt.UTC)
 
-    def cert(name: str, issuer_name: str, key, issuer_key, ca: bool):  # type: ignore[no-untyped-def]
+    def cert(name: str, issuer_name: str, key, issuer_key, ca: bool):
         builder = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
                    .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_name)])).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30)))
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+                   .not_valid_after(now + dt.timedelta(days=30)))
         if ca:
             builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         return builder.sign(issuer_key, hashes.SHA256())
@@ -335,7 +350,7 @@ def test_issuer_under_an_intermediate_ca_with_chain_pem(signed_run: SignedRun, t
     (folder / "issuer-cert.pem").write_bytes(leaf.public_bytes(pem))
     (tmp_path / "root.pem").write_bytes(root.public_bytes(pem))
     page = signed_run.certificate.read_text(encoding="utf-8")
-    payload = json.loads(b64url_decode(SIGNATURE_ELEMENT.search(page).group(1).split(".")[1]))  # type: ignore[union-attr]
+    payload = json.loads(b64url_decode(SIGNATURE_ELEMENT.search(page).group(1).split(".")[1]))
     unsigned = SIGNATURE_ELEMENT.sub(EMPTY_SIGNATURE_ELEMENT, page)
 
     without_chain = tmp_path / "without-chain.html"

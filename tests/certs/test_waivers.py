@@ -60,7 +60,8 @@ def test_valid_waiver_turns_failed_into_waived_everywhere(tmp_path: Path, broken
     assert "Waiver TOYC-002: applied" in process.stdout
     certificate = (run_dir / "certificate.html").read_text(encoding="utf-8")
     assert "Subject to the waivers listed below." in certificate
-    assert re.search(r"data-verdict=[\"']WAIVED[\"']", certificate) and "<tr data-requirement='TOYC-002' data-status='applied'>" in certificate
+    assert re.search(r"data-verdict=[\"']WAIVED[\"']",
+                     certificate) and "<tr data-requirement='TOYC-002' data-status='applied'>" in certificate
     report = (run_dir / "report.html").read_text(encoding="utf-8")
     assert "<table id='enrs-waivers'>" in report and "<tr data-requirement='TOYC-002' data-status='applied'>" in report
     assert 'enrs-verdict v-WAIVED' in html.unescape(report) and 'enrs-verdict v-FAILED' not in html.unescape(report)  # one verdict column

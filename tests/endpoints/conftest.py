@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-import harness.netprobe  # noqa: F401 - imported once here, not again by every in-process run
-import harness.plugin  # noqa: F401
+import harness.netprobe  # imported once here, not again by every in-process run
+import harness.plugin  # noqa: F401 - imported for its side effect: loaded once here too
 from harness.pki import PkiManifest, build_pki
 from harness.simulator import Simulator
 from harness.target import Timeouts

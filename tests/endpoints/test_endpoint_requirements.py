@@ -184,7 +184,8 @@ def test_endpoint_declared_public_needs_no_client_certificate(suite: SuiteRunner
     assert got["SEC-MTLS-01"] == got["SEC-MTLS-02"] == "NOT_APPLICABLE"
 
 
-@pytest.mark.parametrize(("fault", "failing"), [((), None), (("ack-wrong-control-id",), "HL7V2-ACK-02"), (("ack-aa-invalid",), "HL7V2-ACK-01")])
+@pytest.mark.parametrize(("fault", "failing"),
+                         [((), None), (("ack-wrong-control-id",), "HL7V2-ACK-02"), (("ack-aa-invalid",), "HL7V2-ACK-01")])
 def test_received_acks_give_verdicts_to_the_hl7v2_ack_requirements(suite: SuiteRunner, fault: tuple[str, ...], failing: str | None) -> None:
     results = suite.run(set(fault), "test_mllp.py", keyword="valid_message", packs=("hl7v2-base", "ci-sis-mllp-transport"))
     got = suite.verdicts(results)

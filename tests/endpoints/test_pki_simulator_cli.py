@@ -186,7 +186,8 @@ def test_mllp_frame_errors() -> None:
 
 
 def test_parse_ack_reads_msa_of_an_answer() -> None:
-    ack = mllp.parse_ack(b"MSH|^~\\&|A|B|C|D|20260101||ACK^A04^ACK|X1|P|2.5\rMSA|AE|C42\rERR||PID^1^3|101^Required field missing^HL70357|E\r")
+    ack = mllp.parse_ack(b"MSH|^~\\&|A|B|C|D|20260101||ACK^A04^ACK|X1|P|2.5\rMSA|AE|C42\rERR||PID^1^3|101^Required field "
+                         b"missing^HL70357|E\r")
     assert ack is not None and (ack.code, ack.control_id, ack.message_type, ack.err_segments) == ("AE", "C42", "ACK^A04^ACK", 1)
     assert mllp.parse_ack(b"not hl7") is None
     assert mllp.parse_ack(b"MSH|^~\\&|A|B|C|D|20260101||ADT^A04^ADT_A01|X1|P|2.5\r") is None
@@ -204,7 +205,8 @@ def test_simulate_command_prints_endpoints_writes_a_target_and_stops(tmp_path: P
     assert target.settings["simulator_faults"] == ["old-tls", "slow"]
     assert (tmp_path / "pki" / "manifest.json").exists()
     assert all(_refused(e.port) for e in target.endpoints)
-    unknown = subprocess.run([sys.executable, "-m", "harness", "simulate", "--faults", "nope"], env=ENV, capture_output=True, text=True, timeout=60)
+    unknown = subprocess.run([sys.executable, "-m", "harness", "simulate", "--faults", "nope"],
+                             env=ENV, capture_output=True, text=True, timeout=60)
     assert unknown.returncode == 2 and "unknown fault mode: nope" in unknown.stderr
 
 

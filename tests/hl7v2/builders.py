@@ -24,8 +24,10 @@ def seg(name: str, fields: dict[int, str]) -> str:
     return "|".join([name] + [fields.get(i, "") for i in range(1, top + 1)])
 
 
-def msh(message_type: str, control_id: str, version: str, profile: str, charset: str = "UNICODE UTF-8", processing: str = "T", language: str = "FR") -> str:
-    return ("MSH|^~\\&|" + "|".join(["GAM-TEST", "HOPITAL-TEST", "DPI-TEST", "HOPITAL-TEST", "20250110093000", "", message_type, control_id, processing,
+def msh(message_type: str, control_id: str, version: str, profile: str,
+        charset: str = "UNICODE UTF-8", processing: str = "T", language: str = "FR") -> str:
+    return ("MSH|^~\\&|" + "|".join(["GAM-TEST", "HOPITAL-TEST", "DPI-TEST", "HOPITAL-TEST",
+                                     "20250110093000", "", message_type, control_id, processing,
                                       version, "", "", "", "", "FRA", charset, language, "", profile]))
 
 
@@ -69,7 +71,8 @@ DOC_ROOT, DOC_EXT, PARENT_EXT = "1.2.250.1.999.1.1.2", "DOC0001", "DOC0000"
 
 def cda(replaces: bool = False, padding_text: str = "") -> bytes:
     """A small CDA R2 document of our own: patientRole/id = the IPP and INS of PID-3."""
-    related = (f'<relatedDocument typeCode="RPLC"><parentDocument><id root="{DOC_ROOT}" extension="{PARENT_EXT}"/></parentDocument></relatedDocument>'
+    related = (f'<relatedDocument typeCode="RPLC"><parentDocument><id root="{DOC_ROOT}" extension="{PARENT_EXT}"/></parentDocument>'
+               '</relatedDocument>'
                if replaces else "")
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <ClinicalDocument xmlns="urn:hl7-org:v3">
@@ -96,16 +99,20 @@ def cda(replaces: bool = False, padding_text: str = "") -> bytes:
     <title>Résultats</title><text>Document de test sans donnée réelle.{padding_text}</text>
   </section></component></structuredBody></component>
 </ClinicalDocument>
-""".encode("utf-8")
+""".encode()
 
 
 META = [("MASQUE_PS", "Masqué aux professionnels de Santé", "N"), ("INVISIBLE_PATIENT", "Document Non Visible par le patient", "N"),
-        ("INVISIBLE_REP_LEGAUX", "Non visible par les représentants Légaux du patient", "N"), ("CONNEXION_SECRETE", "Connexion Secrete", "N"),
+        ("INVISIBLE_REP_LEGAUX", "Non visible par les représentants Légaux du patient", "N"),
+        ("CONNEXION_SECRETE", "Connexion Secrete", "N"),
         ("MODIF_CONF_CODE", "Modification Confidentiality Code", "N"), ("DESTDMP", "Destinataire DMP", "Y"),
-        ("DESTMSSANTEPS", "Destinataire (Professionnel de Santé, organisation ou BAL applicative)", "Y"), ("DESTMSSANTEPAT", "Destinataire Patient", "N"),
+        ("DESTMSSANTEPS", "Destinataire (Professionnel de Santé, organisation ou BAL applicative)", "Y"),
+        ("DESTMSSANTEPAT", "Destinataire Patient", "N"),
         ("ACK_RECEPTION", "Accusé de réception", "Y"), ("ACK_LECTURE_MSS", "Accusé de lecture", "N")]
-PRTS = ["PRT||UC||SB^Send by^participation|801234567897^MEDECIN^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS|||HOPITAL-TEST^^^^^ASIP-SANTE-ST&1.2.250.1.71.4.2.2&ISO^FINEG^^^999999999",
-        "PRT||UC||RCT^Result Copies To^participation|801234567898^CONFRERE^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS||||||||||^^X.400^confrere.test@test.mssante.fr"]
+PRTS = ["PRT||UC||SB^Send by^participation|801234567897^MEDECIN^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS|||"
+        "HOPITAL-TEST^^^^^ASIP-SANTE-ST&1.2.250.1.71.4.2.2&ISO^FINEG^^^999999999",
+        "PRT||UC||RCT^Result Copies To^participation|801234567898^CONFRERE^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS|"
+        "|||||||||^^X.400^confrere.test@test.mssante.fr"]
 
 
 CDA_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "conforming" / "cda"
@@ -195,7 +202,8 @@ def zam(trigger: str = "Z01", status: str = "Y") -> str:
                 seg("EVN", {2: "20250110093500"}),
                 seg("OBX", {1: "1", 2: "CWE", 3: f"{code}^{label}^AckMetierZAM", 4: "DOC00001", 5: f"{status}^^expandedYes-NoIndicator", 11: "F"})]
     if second:
-        segments.append(seg("OBX", {1: "2", 2: "XTN", 3: f"{second}^Destinataire MSSanté^AckMetierZAM", 5: "^^X.400^confrere.test@test.mssante.fr", 11: "F"}))
+        segments.append(seg("OBX", {1: "2", 2: "XTN", 3: f"{second}^Destinataire MSSanté^AckMetierZAM",
+                                    5: "^^X.400^confrere.test@test.mssante.fr", 11: "F"}))
     if status == "N":
         segments.append(seg("ERR", {3: "207^Application error^HL70357", 4: "E", 5: f"E001^Erreur de test^{system}"}))
     return "\r".join(segments) + "\r"

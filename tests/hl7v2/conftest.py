@@ -9,9 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from harness.findings import ArtefactReport, Severity  # noqa: E402
-from harness.packs import PackRegistry  # noqa: E402
-from harness.validation import ValidationContext, validate_bytes  # noqa: E402
+from harness.findings import ArtefactReport, Severity
+from harness.packs import PackRegistry
+from harness.validation import ValidationContext, validate_bytes
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).parent)]
-import builders as b  # noqa: E402
+from harness.hl7v2.ack import expected_ack
 
-from harness.hl7v2.ack import expected_ack  # noqa: E402
+import builders as b
 
 ROOT = Path(__file__).resolve().parents[2] / "fixtures"
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import builders as b
 from conftest import check
 
 from harness.hl7v2 import parse
 from harness.hl7v2.ack import erl, expected_ack, expected_code, judge_ack
 from harness.hl7v2.mllp import frame, unframe
+
+import builders as b
 
 A01 = b.adt("A01", control_id="CTRL42")
 
@@ -57,7 +58,8 @@ def test_judge_wrong_code_echo_header_and_err() -> None:
     assert ids(judge_ack(A01.encode(), good.encode(), expected="AE")) == {"HL7V2-ACK-01"}
     assert ids(judge_ack(A01.encode(), good.replace("|CTRL42", "|OTHER").encode())) == {"HL7V2-ACK-02"}
     assert ids(judge_ack(A01.encode(), good.replace("MSA|AA", "MSA|AE").encode())) == {"HL7V2-ACK-03"}
-    assert ids(judge_ack(A01.encode(), good.replace("MSA|AA|CTRL42", "MSA|AE|CTRL42\rERR||PID^1^5|101^Required field missing^HL70357|X").encode())) == {"HL7V2-ACK-03"}
+    with_err = good.replace("MSA|AA|CTRL42", "MSA|AE|CTRL42\rERR||PID^1^5|101^Required field missing^HL70357|X")
+    assert ids(judge_ack(A01.encode(), with_err.encode())) == {"HL7V2-ACK-03"}
     swapped = good.replace("|DPI-TEST|HOPITAL-TEST|GAM-TEST|", "|GAM-TEST|HOPITAL-TEST|DPI-TEST|")
     assert ids(judge_ack(A01.encode(), swapped.encode())) == {"HL7V2-ACK-04"}
     assert ids(judge_ack(A01.encode(), good.replace("ACK^A01^ACK", "ACK^A02^ACK").encode())) == {"HL7V2-ACK-04"}

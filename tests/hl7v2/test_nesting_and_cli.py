@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import builders as b
 import pytest
 from conftest import check
 
@@ -16,6 +15,8 @@ from harness.packs import PackRegistry, load_pack
 from harness.validation import ValidationContext, validate_bytes
 from harness.validators import hl7v2 as validator
 from harness.verdicts import ArtefactVerdict
+
+import builders as b
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -118,11 +119,14 @@ def test_broken_profile_data_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(HarnessError, match="structure"):
         compile_profile("x", {"versions": ["2.5"], "events": {"ADT^A01": {"structure": "NOPE"}}}, {}, ())
     with pytest.raises(HarnessError, match="unbalanced|missing"):
-        compile_profile("x", {"versions": ["2.5"], "structures": {"S": {"syntax": "MSH [PID"}}, "events": {"ADT^A01": {"structure": "S"}}}, {}, ())
+        compile_profile("x", {"versions": ["2.5"], "structures": {"S": {"syntax": "MSH [PID"}}, "events": {"ADT^A01": {"structure": "S"}}},
+                        {}, ())
 
 
 def test_message_type_of_no_selected_pack_is_aborted(capsys) -> None:
     """Validating an ORU with only the PAM FR pack selected: nothing to evaluate it against."""
-    assert main(["validate", str(ROOT / "fixtures/conforming/hl7v2/oru-r01.hl7"), "--profile", "ci-sis-pam-fr", "--profile", "hl7v2-base"]) == 2
+    assert main(["validate", str(ROOT / "fixtures/conforming/hl7v2/oru-r01.hl7"),
+                 "--profile", "ci-sis-pam-fr", "--profile", "hl7v2-base"]) == 2
     assert "ABORTED" in capsys.readouterr().out
-    assert main(["validate", str(ROOT / "fixtures/conforming/hl7v2/adt-a01.hl7"), "--profile", "ci-sis-pam-fr", "--profile", "hl7v2-base"]) == 0
+    assert main(["validate", str(ROOT / "fixtures/conforming/hl7v2/adt-a01.hl7"),
+                 "--profile", "ci-sis-pam-fr", "--profile", "hl7v2-base"]) == 0

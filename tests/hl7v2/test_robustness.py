@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import random
 
-import builders as b
 from conftest import check
 
 from harness.hl7v2.ack import expected_ack, judge_ack
 from harness.verdicts import ArtefactVerdict
 
+import builders as b
+
 
 def test_truncated_and_damaged_messages_never_raise(context) -> None:
     rnd = random.Random(4)
-    samples = [b.adt("A01").encode(), b.adt("A40").encode(), b.zam("Z02", "N").encode(), b.document_message("MDM", "T10", ("RO", "C")).encode()[:2500]]
+    samples = [b.adt("A01").encode(), b.adt("A40").encode(), b.zam("Z02", "N").encode(),
+               b.document_message("MDM", "T10", ("RO", "C")).encode()[:2500]]
     for message in samples:
         cases = [message[:i] for i in range(0, len(message), 11)]
         for _ in range(60):

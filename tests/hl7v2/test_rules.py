@@ -7,12 +7,13 @@ import base64
 from collections.abc import Callable
 from pathlib import Path
 
-import builders as b
 import pytest
 from conftest import check, failing
 
 from harness.hl7v2.ack import expected_ack
 from harness.verdicts import ArtefactVerdict
+
+import builders as b
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 A01, A11, A28 = b.adt("A01"), b.adt("A11"), b.adt("A28")
@@ -31,7 +32,8 @@ s, drop, after = b.set_field, b.drop_segment, b.insert_after
 
 def meta_value(message: str, code: str, value: str) -> str:
     lines = message.split("\r")
-    return "\r".join(line.replace(f"|{code}^", f"|{code}^").replace("||N^^expandedYes", f"||{value}^^expandedYes").replace("||Y^^expandedYes", f"||{value}^^expandedYes")
+    return "\r".join(line.replace(f"|{code}^", f"|{code}^").replace("||N^^expandedYes", f"||{value}^^expandedYes")
+                     .replace("||Y^^expandedYes", f"||{value}^^expandedYes")
                      if f"|{code}^" in line else line for line in lines)
 
 
@@ -41,7 +43,8 @@ def without_meta(message: str, code: str) -> str:
 
 MUTANTS: dict[str, tuple[Callable[[], str], set[str]]] = {
     # generic profile checks (hl7v2-base)
-    "order": (lambda: A01.replace("EVN|", "XXX|", 1).replace("\rPID|", "\rEVN||20250110093000\rPID|", 1).replace("XXX|", "DEL|", 1).replace("\rDEL||20250110093000||||20250110092500", ""), set()),
+    "order": (lambda: A01.replace("EVN|", "XXX|", 1).replace("\rPID|", "\rEVN||20250110093000\rPID|", 1).replace("XXX|", "DEL|", 1)
+              .replace("\rDEL||20250110093000||||20250110092500", ""), set()),
     "order-pv1-before-pid": (lambda: "\r".join([A01.split("\r")[i] for i in (0, 1, 3, 2, 4, 5, 6)]) + "\r", {"HL7V2-STR-01"}),
     "unknown-segment": (lambda: after(A01, "ZFD", "ZZZ|1"), {"HL7V2-STR-01"}),
     "field-usage": (lambda: s(A01, "PID", 5, ""), {"HL7V2-FLD-01"}),
@@ -62,7 +65,9 @@ MUTANTS: dict[str, tuple[Callable[[], str], set[str]]] = {
     "pam-ipp": (lambda: s(A01, "PID", 3, INS_REP), {"PAMFR-PID-01"}),
     "pam-reliability": (lambda: s(s(A01, "PID", 3, IPP_ONLY), "PID", 32, "SURE"), {"PAMFR-PID-02"}),
     "pam-ins-oid": (lambda: s(A01, "PID", 3, b.PID3.replace("1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.99")), {"PAMFR-INS-01"}),
-    "pam-ins-refused-oid": (lambda: s(A01, "PID", 3, b.PID3.replace("ASIP-SANTE-INS-NIR&1.2.250.1.213.1.4.10", "ASIP-SANTE-INS-C&1.2.250.1.213.1.4.2")), {"PAMFR-INS-01", "PAMFR-INS-03"}),
+    "pam-ins-refused-oid": (lambda: s(A01, "PID", 3,
+                                      b.PID3.replace("ASIP-SANTE-INS-NIR&1.2.250.1.213.1.4.10",
+                                                     "ASIP-SANTE-INS-C&1.2.250.1.213.1.4.2")), {"PAMFR-INS-01", "PAMFR-INS-03"}),
     "pam-ins-namespace": (lambda: s(A01, "PID", 3, b.PID3.replace("ASIP-SANTE-INS-NIR", "ASIP-SANTE-INS-NIA")), {"PAMFR-INS-01"}),
     "pam-ins-type": (lambda: s(A01, "PID", 3, b.PID3.replace("^INS^^", "^NH^^")), {"PAMFR-INS-01"}),
     "pam-ins-key": (lambda: s(A01, "PID", 3, b.PID3.replace(b.INS, b.INS[:13] + f"{(int(b.INS[13:]) + 1) % 100:02d}")), {"PAMFR-INS-02"}),
@@ -102,18 +107,27 @@ MUTANTS: dict[str, tuple[Callable[[], str], set[str]]] = {
     "cda-txa13-missing": (lambda: s(T10, "TXA", 13, ""), {"CDAH2-TXA-03"}),
     "cda-txa13-mismatch": (lambda: s(T10, "TXA", 13, "DOC7777^^1.2.250.1.999.1.1^ISO"), {"CDAH2-TXA-04"}),
     "cda-meta-missing": (lambda: without_meta(ORU, "CONNEXION_SECRETE"), {"CDAH2-META-01"}),
-    "cda-meta-order": (lambda: ORU.replace("OBX|2|CE|MASQUE_PS", "OBX|2|CE|TMP_MASQUE").replace("OBX|3|CE|INVISIBLE_PATIENT^Document Non Visible par le patient^MetaDMPMSS", "OBX|3|CE|MASQUE_PS^Masqué aux professionnels de Santé^MetaDMPMSS").replace("OBX|2|CE|TMP_MASQUE^Masqué aux professionnels de Santé^MetaDMPMSS", "OBX|2|CE|INVISIBLE_PATIENT^Document Non Visible par le patient^MetaDMPMSS"), {"CDAH2-META-01"}),
+    "cda-meta-order": (lambda: ORU.replace("OBX|2|CE|MASQUE_PS", "OBX|2|CE|TMP_MASQUE")
+                       .replace("OBX|3|CE|INVISIBLE_PATIENT^Document Non Visible par le patient^MetaDMPMSS",
+                                "OBX|3|CE|MASQUE_PS^Masqué aux professionnels de Santé^MetaDMPMSS")
+                       .replace("OBX|2|CE|TMP_MASQUE^Masqué aux professionnels de Santé^MetaDMPMSS",
+                                "OBX|2|CE|INVISIBLE_PATIENT^Document Non Visible par le patient^MetaDMPMSS"), {"CDAH2-META-01"}),
     "cda-meta-type": (lambda: T02.replace("|CWE|MASQUE_PS", "|CE|MASQUE_PS"), {"CDAH2-META-01"}),
     "cda-meta-value": (lambda: meta_value(ORU, "CONNEXION_SECRETE", "O"), {"CDAH2-META-02"}),
     "cda-meta-optional-missing": (lambda: without_meta(ORU, "ACK_RECEPTION"), {"CDAH2-META-03"}),
     "cda-meta-coherence": (lambda: meta_value(ORU, "MASQUE_PS", "Y"), {"CDAH2-META-04"}),
     "cda-prt-order": (lambda: ORU.replace(b.PRTS[0] + "\r" + b.PRTS[1], b.PRTS[1] + "\r" + b.PRTS[0]), {"CDAH2-PRT-01"}),
-    "cda-prt-role": (lambda: ORU.replace("RCT^Result Copies To^participation", "XYZ^Other^participation"), {"CDAH2-PRT-01", "CDAH2-PRT-03"}),
+    "cda-prt-role": (lambda: ORU.replace("RCT^Result Copies To^participation", "XYZ^Other^participation"),
+                     {"CDAH2-PRT-01", "CDAH2-PRT-03"}),
     "cda-prt-outside-document": (lambda: ORU.rstrip("\r") + "\r" + b.PRTS[1] + "\r", {"CDAH2-PRT-01"}),
     "cda-prt-sb-for-dmp": (lambda: ORU.replace(b.PRTS[0] + "\r", ""), {"CDAH2-PRT-02"}),
     "cda-prt-sb-establishment": (lambda: ORU.replace("^FINEG^^^999999999", "^FINEG"), {"CDAH2-PRT-02"}),
-    "cda-prt-sb-author": (lambda: ORU.replace("SB^Send by^participation|801234567897^MEDECIN^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS|", "SB^Send by^participation||"), {"CDAH2-PRT-02"}),
-    "cda-meta-confidentiality": (lambda: b.document_message("ORU", document=b.conforming_cda().replace(b'confidentialityCode code="N"', b'confidentialityCode code="R"', 1)), {"CDAH2-META-04"}),
+    "cda-prt-sb-author": (lambda: ORU.replace(
+        "SB^Send by^participation|801234567897^MEDECIN^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS|",
+        "SB^Send by^participation||"), {"CDAH2-PRT-02"}),
+    "cda-meta-confidentiality": (lambda: b.document_message(
+        "ORU", document=b.conforming_cda().replace(b'confidentialityCode code="N"', b'confidentialityCode code="R"', 1)),
+        {"CDAH2-META-04"}),
     "cda-prt-rct-for-mssante": (lambda: ORU.replace(b.PRTS[1] + "\r", ""), {"CDAH2-PRT-03"}),
     "cda-cwe-system": (lambda: ORU.replace("SB^Send by^participation", "SB^Send by"), {"CDAH2-CWE-01"}),
     # LPS 1.1 (Transmission au LPS de documents CDA provenant d'un courriel MSSanté)
@@ -149,7 +163,8 @@ MUTANTS: dict[str, tuple[Callable[[], str], set[str]]] = {
     "ack-code": (lambda: ACK.replace("MSA|AA", "MSA|ZZ"), {"HL7V2-ACK-01"}),
     "ack-echo": (lambda: s(ACK, "MSA", 2, ""), {"HL7V2-ACK-02"}),
     "ack-err-missing": (lambda: ACK.replace("MSA|AA", "MSA|AE"), {"HL7V2-ACK-03"}),
-    "ack-err-severity": (lambda: ACK.replace("MSA|AA", "MSA|AR") + "ERR||MSH^1^12|203^Unsupported version id^HL70357|X\r", {"HL7V2-ACK-03"}),
+    "ack-err-severity": (lambda: ACK.replace("MSA|AA", "MSA|AR") + "ERR||MSH^1^12|203^Unsupported version id^HL70357|X\r",
+                         {"HL7V2-ACK-03"}),
     "ack-msh9": (lambda: s(ACK, "MSH", 9, "ACK"), {"HL7V2-ACK-04"}),
     "ack-pam-msa1": (lambda: PAM_ACK.replace("MSA|AA", "MSA|OK"), {"HL7V2-ACK-01"}),
 }

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import builders as b
 import pytest
 from conftest import check, failing
 
 from harness.hl7v2 import ParseError, parse
 from harness.hl7v2.message import location
 from harness.verdicts import ArtefactVerdict
+
+import builders as b
 
 A01 = b.adt("A01")
 

@@ -24,7 +24,8 @@ def test_validate_with_the_kit_passes_a_conforming_document(capsys, lab):
 
 def test_validate_with_the_kit_fails_a_broken_document(capsys, lab, tmp_path):
     path = tmp_path / "broken.xml"
-    path.write_bytes(lab.document("vsm-n3.xml", ('<templateId root="1.2.250.1.213.1.1.2.29"/>', '<templateId root="1.2.250.1.213.1.1.2.28"/>')))
+    path.write_bytes(lab.document("vsm-n3.xml",
+                                  ('<templateId root="1.2.250.1.213.1.1.2.29"/>', '<templateId root="1.2.250.1.213.1.1.2.28"/>')))
     status, output = _validate(capsys, lab, str(path))
     assert status == 1
     [report] = output["files"]

@@ -105,7 +105,8 @@ def test_a_document_cannot_make_the_kit_read_outside_it(lab, kit_copy, tmp_path)
                                       encoding="utf-8")
     folder = kit_copy / "schematrons/profils/terminologies/terminologie"
     relative = Path(os.path.relpath(outside / "evil", folder)).as_posix()
-    data = lab.document("vsm-n3.xml", ('<code code="10160-0" codeSystem="2.16.840.1.113883.6.1"', f'<code code="10160-0" codeSystem="{relative}"'))
+    data = lab.document("vsm-n3.xml",
+                        ('<code code="10160-0" codeSystem="2.16.840.1.113883.6.1"', f'<code code="10160-0" codeSystem="{relative}"'))
     findings, evaluated = lab.check(data, kit_copy)
     # read, the file would fail the code (it lists only OTHER); confined, it is "no terminology": skipped
     assert not [f for f in findings if f.requirement == "CISIS-KIT-SCH-TERMINO"]

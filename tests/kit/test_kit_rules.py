@@ -58,10 +58,12 @@ CASES = [
      "CISIS-KIT-SCH-STRUCMIN", "MK-HDR-03", Severity.ERROR, '<code code="NOPE"', "/ClinicalDocument[1]/code[1]"),
     # abstract pattern instantiated with parameters
     ("vsm-n3.xml", ('<administrativeGenderCode code="F"', '<administrativeGenderCode code="X"'), "CISIS-KIT-SCH-IHE", "MK-VS",
-     Severity.ERROR, "<administrativeGenderCode", "/ClinicalDocument[1]/recordTarget[1]/patientRole[1]/patient[1]/administrativeGenderCode[1]"),
+     Severity.ERROR, "<administrativeGenderCode",
+     "/ClinicalDocument[1]/recordTarget[1]/patientRole[1]/patient[1]/administrativeGenderCode[1]"),
     ("vsm-n3.xml", ("<title>Traitement au long cours</title>", ""), "CISIS-KIT-SCH-MODELES", "MK-MOD-01",
      Severity.ERROR, ("<section>", 2), "/ClinicalDocument[1]/component[1]/structuredBody[1]/component[2]/section[1]"),
-    ("vsm-n3.xml", ('<code code="10160-0" codeSystem="2.16.840.1.113883.6.1" displayName="Traitements"/>', '<code code="10160-0" displayName="Traitements"/>'),
+    ("vsm-n3.xml", ('<code code="10160-0" codeSystem="2.16.840.1.113883.6.1" displayName="Traitements"/>', '<code code="10160-0" '
+                                                                                                           'displayName="Traitements"/>'),
      "CISIS-KIT-SCH-ANS", "MK-ANS-01", Severity.ERROR, '<code code="10160-0"', None),
     ("vsm-n3.xml", ('<code code="10160-0"', '<code code="10160-1"'), "CISIS-KIT-SCH-TERMINO", "MK-TERM-01",
      Severity.ERROR, '<code code="10160-1"', "/ClinicalDocument[1]/component[1]/structuredBody[1]/component[2]/section[1]/code[1]"),
@@ -128,7 +130,8 @@ def test_self_presenting_document_gets_its_volet_schematron(lab):
     assert not [f for f in findings if f.requirement == "CISIS-KIT-SCH-VOLET"]
     # the mini kit's XSD has no xsl:stylesheet root (the agency's imports the XSLT schema)
     assert [f.requirement for f in lab.problems(findings)] == ["CISIS-KIT-XSD"]
-    broken = _self_presenting(lab.document("vsm-n3.xml", ('<templateId root="1.2.250.1.213.1.1.2.29"/>', '<templateId root="1.2.250.1.213.1.1.2.28"/>')))
+    broken = _self_presenting(lab.document("vsm-n3.xml",
+                                           ('<templateId root="1.2.250.1.213.1.1.2.29"/>', '<templateId root="1.2.250.1.213.1.1.2.28"/>')))
     findings, _ = lab.check(broken)
     [volet] = [f for f in findings if f.requirement == "CISIS-KIT-SCH-VOLET"]
     assert volet.location == "/xsl:stylesheet[1]/ClinicalDocument[1]/component[1]/structuredBody[1]"
