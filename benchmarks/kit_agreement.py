@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.cdakit.agreement import compare  # noqa: E402
-from harness.commands.validate import make_context  # noqa: E402
-from harness.validation import expand_paths  # noqa: E402
+from harness.cdakit.agreement import compare
+from harness.commands.validate import make_context
+from harness.validation import expand_paths
 
 
 def _verdict(errors: set[str]) -> str:

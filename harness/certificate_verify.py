@@ -59,7 +59,7 @@ PAYLOAD_SCHEMA = Draft202012Validator({"type": "object", "properties": {
 }})
 
 
-def _shape_problem(validator: Draft202012Validator, value: Any, what_fr: str, what_en: str, result: "Verification") -> bool:
+def _shape_problem(validator: Draft202012Validator, value: Any, what_fr: str, what_en: str, result: Verification) -> bool:
     """Record a problem when `value` does not have the shape the checks read; True when it does."""
     error = next(iter(sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))), None)
     if error is None:

@@ -376,7 +376,7 @@ def _candidate_done(future: Any, index: int, campaign: Campaign, run_folder: Pat
     candidate = campaign.candidates[index]
     try:
         outcome, files = future.result()
-    except Exception as exc:  # noqa: BLE001 - one candidate's trouble (a worker that kept dying) never stops the others
+    except Exception as exc:
         outcome, files = {"name": candidate.name, "vendor": candidate.vendor, "version": candidate.version, "slug": candidate.slug,
                           "status": "ABORTED", "reason": f"erreur du cluster / cluster error: {type(exc).__name__}: {exc}", "duration": 0}, {}
     folder = run_folder / "candidates" / candidate.slug

@@ -90,7 +90,7 @@ class CappedFindings(list[Finding]):
         for finding in findings:
             self.append(finding)
 
-    def __iadd__(self, findings: Iterable[Finding]) -> "CappedFindings":  # type: ignore[override,misc]
+    def __iadd__(self, findings: Iterable[Finding]) -> CappedFindings:  # type: ignore[override,misc]
         self.extend(findings)
         return self
 
@@ -135,10 +135,10 @@ class ArtefactReport:
     version: str | None = None
     size: int = 0
     reason: str | None = None  # why ABORTED
-    children: list["ArtefactReport"] = field(default_factory=list)
+    children: list[ArtefactReport] = field(default_factory=list)
     findings_not_listed: int = 0  # findings left out by the cap (their count is in a summary finding too)
 
-    def cap(self) -> "ArtefactReport":
+    def cap(self) -> ArtefactReport:
         """Apply the findings cap to this report and its children (the validators' common path does it)."""
         self.findings, not_listed = cap_findings(self.findings)
         self.findings_not_listed += not_listed

@@ -44,7 +44,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "reason": ("Motif", "Reason"),
     "artefacts": ("Artefacts testés (SHA-256)", "Tested artefacts (SHA-256)"),
     "blocking": ("Éléments bloquants", "Blocking items"),
-    "scope": ("Portée de la certification", "Certification scope"),
     "none": ("aucun", "none"),
     "conformant": ("CONFORME", "CONFORMANT"),
     "nonconformant": ("NON CONFORME", "NOT CONFORMANT"),

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from harness.errors import HarnessError
 from harness.config_schema import validate_config
+from harness.errors import HarnessError
 from harness.fileio import read_toml
 from harness.resources import bundled_dir
 from harness.safe_regex import UnsafePattern, compile_pattern, pattern_fields

@@ -9,6 +9,7 @@ plain `pytest suites/ --enrs-profile ID` alike; without any --enrs-* option it o
 from __future__ import annotations
 
 import time
+from collections.abc import Generator
 from datetime import date
 from pathlib import Path
 from typing import Any

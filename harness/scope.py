@@ -67,7 +67,7 @@ class Scope:
 
     @classmethod
     def resolve(cls, declared: DeclaredScope | None, selected: list[ProfilePack], registry: PackRegistry,
-                source: str | None, narrowed: bool) -> "Scope":
+                source: str | None, narrowed: bool) -> Scope:
         """The scope of a run: the declared one (if any) within the selected packs; errors name what is wrong."""
         selected_ids = [p.id for p in selected]
         if declared is None or declared == DeclaredScope():

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError
 from harness.config_schema import validate_config
+from harness.errors import HarnessError
 from harness.fileio import read_toml
 from harness.verdicts import Verdict
 

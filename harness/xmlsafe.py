@@ -139,7 +139,7 @@ def readable_bytes(data: bytes) -> bytes:
 class _RefuseEveryLoad(etree.Resolver):
     """Refuses every external load (DTD, entity, XInclude), whatever the URL: the same error for all."""
 
-    def resolve(self, system_url, public_id, context):  # noqa: ANN001, ANN201 - lxml's signature
+    def resolve(self, system_url, public_id, context):
         raise UnsafeOrInvalidXml(*DOCTYPE_REFUSED)
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError
 from harness.config_schema import validate_config
+from harness.errors import HarnessError
 from harness.fileio import read_toml
 
 DEFAULT_TIMEOUT = 1800.0

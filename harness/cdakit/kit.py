@@ -14,6 +14,7 @@ from typing import Any
 
 from lxml import etree
 
+from harness.cda.voletversion import VersionInference
 from harness.cdakit import runtime
 from harness.cdakit.defects import INTEGRITY, KitDefect
 from harness.cdakit.layout import KitLayout, locate
@@ -21,7 +22,6 @@ from harness.cdakit.prepare import PreparedSchematron, prepare
 from harness.cdakit.svrl import svrl_findings
 from harness.cdakit.volet import VOLET_REQUIREMENT, choose_volet, clinical_document
 from harness.cdakit.xsd import XSD_REQUIREMENT, schema_defect, xsd_findings
-from harness.cda.voletversion import VersionInference
 from harness.findings import Finding, Severity
 
 VOLET_SCHEMATRON = "CISIS-KIT-SCH-VOLET"

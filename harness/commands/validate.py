@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
-from harness.findings import ArtefactReport, Severity
-from harness.i18n import in_language
+from harness.cda.voletversion import parse_overrides
 from harness.cdakit.layout import with_kit_pack
 from harness.cdakit.provenance import kit_provenance
-from harness.cda.voletversion import parse_overrides
+from harness.findings import ArtefactReport, Severity
+from harness.i18n import in_language
 from harness.packs import PackRegistry
 from harness.validation import Ignored, ValidationContext, validate_file, walk_artefacts
 from harness.verdicts import ArtefactVerdict
@@ -76,8 +76,8 @@ def available_cores() -> int:
 
 def validate_command(args: argparse.Namespace) -> int:
     from harness.cli import EXIT_ERROR
-    from harness.i18n import default_lang
     from harness.errors import HarnessError
+    from harness.i18n import default_lang
 
     lang = args.lang or default_lang()
     if args.jobs < 1:
@@ -131,7 +131,7 @@ class _Output:
         self.files: list[dict[str, Any]] = []
         self.progress: Any = None
 
-    def __enter__(self) -> "_Output":
+    def __enter__(self) -> _Output:
         out = sys.stdout
         if self.form == "jsonl":
             self._line({"type": "header", **_header(self.context)})

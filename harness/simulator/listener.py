@@ -99,8 +99,6 @@ class Listener:
         finally:
             with contextlib.suppress(OSError):
                 conn.close()
-            except OSError:
-                pass
             self._release(peer)
             if slot:
                 self._slots.release()

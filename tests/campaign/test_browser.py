@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
-import os
 import subprocess
 from pathlib import Path
 from typing import Any

@@ -15,8 +15,28 @@ from harness.commands.validate import make_context
 from harness.findings import ArtefactReport, Severity
 from harness.validation import ValidationContext, validate_bytes
 
-from cda_mutants import (AA, EE, FIXTURES, N1, NXB, PAT, PR, SE, SECTION_AUTHOR, SM, VSM, Edit, append,  # type: ignore[import-not-found]
-                         del_attr, delete, duplicate, insert_after, insert_before, set_attr, set_text)
+from cda_mutants import (  # type: ignore[import-not-found]
+    AA,
+    EE,
+    FIXTURES,
+    N1,
+    NXB,
+    PAT,
+    PR,
+    SE,
+    SECTION_AUTHOR,
+    SM,
+    VSM,
+    Edit,
+    append,
+    del_attr,
+    delete,
+    duplicate,
+    insert_after,
+    insert_before,
+    set_attr,
+    set_text,
+)
 from test_cda_fixtures_official_kit import KIT, WHY_NOT  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.skipif(KIT is None, reason=WHY_NOT)

@@ -70,7 +70,7 @@ def test_severity_follows_the_pack_level() -> None:
 def test_kit_findings_are_called_only_with_a_kit(monkeypatch, tmp_path: Path) -> None:
     calls = []
 
-    def kit_findings(tree, data, kit_dir, volet_version=None):  # noqa: ANN001, ANN202
+    def kit_findings(tree, data, kit_dir, volet_version=None):
         calls.append((tree.getroot().tag, len(data), kit_dir))
         return [Finding("CDA-ROOT", Severity.ERROR, "kit fr", "kit en", "/ClinicalDocument", 1)], ["CDA-ROOT"]
 
@@ -108,7 +108,7 @@ def test_committed_fixtures_are_what_the_generator_writes() -> None:
 
 
 def test_a_failing_kit_mode_aborts_the_document(monkeypatch, tmp_path: Path) -> None:
-    def kit_findings(tree, data, kit_dir, volet_version=None):  # noqa: ANN001, ANN202
+    def kit_findings(tree, data, kit_dir, volet_version=None):
         raise RuntimeError("schematron compile failed")
 
     monkeypatch.setitem(sys.modules, "harness.cdakit", types.SimpleNamespace(kit_findings=kit_findings))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
+
 from .conftest import REPO, DaskProcesses, harness, harness_process, make_corpus
 
 KILL_DEADLINE = 300.0

@@ -22,7 +22,7 @@ PAGE = f"<html lang='en'><head>{EMPTY_SIGNATURE_ELEMENT}<title>x</title></head><
 PEM = serialization.Encoding.PEM
 
 
-def _cert(name: str, key, issuer: tuple[str, object] | None = None, ca: bool | None = None,  # noqa: ANN001
+def _cert(name: str, key, issuer: tuple[str, object] | None = None, ca: bool | None = None,
           days: tuple[int, int] = (-1, 30), cert_sign: bool | None = None) -> x509.Certificate:
     issuer_name, issuer_key = issuer or (name, key)
     builder = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
@@ -38,7 +38,7 @@ def _cert(name: str, key, issuer: tuple[str, object] | None = None, ca: bool | N
     return builder.sign(issuer_key, hashes.SHA256())  # type: ignore[arg-type]
 
 
-def _signed(tmp_path: Path, key, cert: x509.Certificate, chain: list[x509.Certificate], payload: dict | None = None) -> Path:  # noqa: ANN001
+def _signed(tmp_path: Path, key, cert: x509.Certificate, chain: list[x509.Certificate], payload: dict | None = None) -> Path:
     folder = tmp_path / "issuer"
     folder.mkdir(exist_ok=True)
     (folder / "issuer-key.pem").write_bytes(key.private_bytes(PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))

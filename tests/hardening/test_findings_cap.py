@@ -6,8 +6,7 @@ import json
 import tracemalloc
 from pathlib import Path
 
-from harness.findings import (MAX_FINDINGS_PER_ARTEFACT, MAX_FINDINGS_PER_REQUIREMENT, ArtefactReport, CappedFindings,
-                              Finding, Severity)
+from harness.findings import MAX_FINDINGS_PER_ARTEFACT, MAX_FINDINGS_PER_REQUIREMENT, ArtefactReport, CappedFindings, Finding, Severity
 from harness.resources import bundled_dir
 from harness.validation import validate_bytes
 from harness.verdicts import ArtefactVerdict

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 
 import pytest
 
-from harness.verdicts import ArtefactVerdict
 from harness.validation import validate_bytes
+from harness.verdicts import ArtefactVerdict
 from harness.xmlsafe import DOCTYPE_REFUSED, UnsafeOrInvalidXml, parse_xml
 
 from .conftest import run_cli

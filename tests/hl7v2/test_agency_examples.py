@@ -20,7 +20,7 @@ from harness.packs import PackRegistry
 from harness.validation import ValidationContext, validate_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from hl7v2_agency_examples import message_files  # noqa: E402
+from hl7v2_agency_examples import message_files
 
 EXAMPLES = os.environ.get("ENRS_ANS_HL7_EXAMPLES")
 EXPECTED = {

@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import builders as b
 import pytest
 from conftest import check, failing
 
@@ -15,6 +14,8 @@ from harness.findings import Severity
 from harness.packs import PackRegistry
 from harness.validation import ValidationContext
 from harness.verdicts import ArtefactVerdict
+
+import builders as b
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures" / "conforming" / "hl7v2"
