@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["pytester"]
 
 TRUST_PACK = """
 [pack]
