@@ -84,14 +84,14 @@ def test_the_issuer_must_be_allowed_to_sign(unsigned: tuple[str, dict[str, Any]]
         assert problems == ["the issuer's certificate does not allow signing (keyUsage)"]
 
 
-def _sign_raw(page: str, payload_bytes: bytes, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> str:
+def _sign_raw(page: str, payload_bytes: bytes, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate, **header_changes: Any) -> str:
     """A page signed over exactly `payload_bytes` (which may be any JSON text), ES256."""
     import base64
 
     from cryptography.hazmat.primitives import serialization
 
     header = {"alg": "ES256", "x5c": [base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode("ascii")],
-              PAGE_DIGEST_HEADER: page_digest(page)}
+              PAGE_DIGEST_HEADER: page_digest(page), **header_changes}
     signing_input = f"{b64url(canonical_json(header))}.{b64url(payload_bytes)}"
     r, s = decode_dss_signature(key.sign(signing_input.encode("ascii"), ec.ECDSA(hashes.SHA256())))
     jws = f"{signing_input}.{b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
@@ -116,3 +116,179 @@ def test_a_payload_signed_in_another_json_form_is_refused(unsigned: tuple[str, d
     key = ec.generate_private_key(ec.SECP256R1())
     cert = _issuer(key, {"digital_signature": True})
     assert _verify(tmp_path, _sign_raw(page, text.encode("utf-8"), key, cert), cert) == ["signed content not canonical (RFC 8785)"]
+
+
+# -- the issuer: trusted directly, through a CA or an intermediate, valid when it signed ----------
+def _ca(name: str, issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None = None) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .issuer_name(issuer[0].subject if issuer else x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=2)).not_valid_after(now + dt.timedelta(days=60))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(issuer[1] if issuer else key, hashes.SHA256()))
+    return cert, key
+
+
+def _leaf(issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey], days: tuple[int, int] = (-1, 30)) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Signing service")]))
+            .issuer_name(issuer[0].subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now + dt.timedelta(days=days[0])).not_valid_after(now + dt.timedelta(days=days[1]))
+            .sign(issuer[1], hashes.SHA256()))
+    return cert, key
+
+
+def _problems(tmp_path: Path, page: str, trusted: list[x509.Certificate]) -> list[str]:
+    path = tmp_path / "certificate.html"
+    path.write_text(page, encoding="utf-8")
+    return [p.en for p in verify_certificate(path, trusted).problems]
+
+
+def test_an_issuer_signed_by_a_trusted_ca_is_trusted(unsigned: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
+    page, payload = unsigned
+    ca, other_ca = _ca("Regional CA"), _ca("Other CA")
+    cert, key = _leaf(ca)
+    signed = sign_page(page, payload, Signer(key, (cert,)))
+    assert _problems(tmp_path, signed, [ca[0]]) == []
+    assert _problems(tmp_path, signed, [other_ca[0], ca[0]]) == []
+    [refused] = _problems(tmp_path, signed, [other_ca[0]])
+    assert refused.startswith("untrusted issuer: CN=Signing service")
+    assert _problems(tmp_path, signed, []) == ["issuer not verified: no trusted certificate given (--trust)"]
+
+
+def test_an_issuer_under_an_intermediate_needs_the_intermediate_in_x5c(unsigned: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
+    page, payload = unsigned
+    root = _ca("Root CA")
+    intermediate = _ca("Intermediate CA", root)
+    cert, key = _leaf(intermediate)
+    assert _problems(tmp_path, sign_page(page, payload, Signer(key, (cert, intermediate[0]))), [root[0]]) == []
+    assert _problems(tmp_path, sign_page(page, payload, Signer(key, (cert, intermediate[0]))), [intermediate[0]]) == []
+    [refused] = _problems(tmp_path, sign_page(page, payload, Signer(key, (cert,))), [root[0]])
+    assert refused.startswith("untrusted issuer")
+    # a chain whose second certificate did not issue the first leads nowhere
+    stranger = _ca("Stranger CA", root)
+    [refused] = _problems(tmp_path, sign_page(page, payload, Signer(key, (cert, stranger[0]))), [root[0]])
+    assert refused.startswith("untrusted issuer")
+
+
+@pytest.mark.parametrize(("days", "valid"), [((-1, 30), True), ((-30, -1), False), ((1, 30), False)])
+def test_the_issuer_must_be_valid_when_the_run_finished(unsigned: tuple[str, dict[str, Any]], tmp_path: Path,
+                                                       days: tuple[int, int], valid: bool) -> None:
+    page, payload = unsigned
+    ca = _ca("Regional CA")
+    cert, key = _leaf(ca, days)
+    problems = _problems(tmp_path, sign_page(page, payload, Signer(key, (cert,))), [ca[0]])
+    if valid:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and problems[0].startswith("the issuer's certificate was not valid when the certificate was signed")
+
+
+# -- the signature element and the JWS -----------------------------------------------------------
+@pytest.fixture
+def issuer() -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    return _issuer(key, {"digital_signature": True}), key
+
+
+def test_a_page_changed_after_signing_is_refused(unsigned: tuple[str, dict[str, Any]], tmp_path: Path, issuer: Any) -> None:
+    page, payload = unsigned
+    cert, key = issuer
+    signed = sign_page(page, payload, Signer(key, (cert,)))
+    assert _problems(tmp_path, signed, [cert]) == []
+    changed = signed.replace("</body>", "<p>ajout</p></body>")
+    assert _problems(tmp_path, changed, [cert]) == ["the page was modified after signing (page digest differs)"]
+
+
+def test_a_changed_payload_breaks_the_signature(unsigned: tuple[str, dict[str, Any]], tmp_path: Path, issuer: Any) -> None:
+    page, payload = unsigned
+    cert, key = issuer
+    signed = sign_page(page, payload, Signer(key, (cert,)))
+    jws = SIGNATURE_ELEMENT.search(signed).group(1)  # type: ignore[union-attr]
+    head, body, signature = jws.split(".")
+    forged_body = b64url(canonical_json({**payload, "issued": not payload["issued"]}))
+    problems = _problems(tmp_path, signed.replace(jws, f"{head}.{forged_body}.{signature}"), [cert])
+    assert problems == ["invalid signature: the signed content was changed or the signature is not this issuer's"]
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    ({"alg": "none"}, "algorithm refused: none"),
+    ({"alg": "HS256"}, "algorithm refused: HS256"),
+    ({"crit": [PAGE_DIGEST_HEADER]}, "unknown critical header parameters"),
+    ({"x5c": []}, "issuer certificate missing from the signature (x5c)"),
+    ({"x5c": ["bm90IGEgY2VydGlmaWNhdGU="]}, "unreadable signature"),
+    ({"alg": "ES384"}, "invalid signature"),  # an alg that does not fit the key
+])
+def test_a_header_a_verifier_must_not_accept(unsigned: tuple[str, dict[str, Any]], tmp_path: Path, issuer: Any,
+                                             change: dict[str, Any], problem: str) -> None:
+    page, payload = unsigned
+    cert, key = issuer
+    [found] = _problems(tmp_path, _sign_raw(page, canonical_json(payload), key, cert, **change), [cert])
+    assert found.startswith(problem)
+
+
+def test_the_page_must_hold_exactly_one_signature(unsigned: tuple[str, dict[str, Any]], tmp_path: Path, issuer: Any) -> None:
+    page, payload = unsigned
+    cert, key = issuer
+    signed = sign_page(page, payload, Signer(key, (cert,)))
+    element = SIGNATURE_ELEMENT.search(signed).group(0)  # type: ignore[union-attr]
+    assert _problems(tmp_path, page.replace(EMPTY_SIGNATURE_ELEMENT, ""), [cert]) == ["unsigned certificate (no enrs-signature element)"]
+    assert _problems(tmp_path, page, [cert]) == ["malformed signature (compact JWS expected)"]  # the element left empty
+    assert _problems(tmp_path, signed.replace("</body>", element + "</body>"), [cert]) == ["several signatures in the page"]
+
+
+@pytest.mark.parametrize("jws", ["abc", "a.b", "a.b.c.d", "e30.e30.", "e30.W10.AAAA", "bm90IGpzb24.e30.AAAA"])
+def test_a_malformed_signature_is_refused_with_a_reason(unsigned: tuple[str, dict[str, Any]], tmp_path: Path, issuer: Any, jws: str) -> None:
+    page, _ = unsigned
+    cert, _ = issuer
+    forged = page.replace(EMPTY_SIGNATURE_ELEMENT, f'<script type="application/jose" id="enrs-signature">{jws}</script>')
+    [problem] = _problems(tmp_path, forged, [cert])
+    assert problem.startswith(("malformed signature", "unreadable signature", "algorithm refused")), problem
+
+
+# -- what a valid verification reports, and the visible page against the signed payload -----------
+def test_a_valid_certificate_reports_its_payload_issuer_and_artefacts(unsigned: tuple[str, dict[str, Any]], tmp_path: Path, issuer: Any) -> None:
+    page, payload = unsigned
+    cert, key = issuer
+    path = tmp_path / "certificate.html"
+    path.write_text(sign_page(page, payload, Signer(key, (cert,))), encoding="utf-8")
+    document = tmp_path / "doc-1.xml"
+    document.write_bytes(b"<doc/>")
+    result = verify_certificate(path, [cert], [document])
+    assert result.valid and result.payload == payload and result.artefacts_checked == 1
+    assert result.issuer == {"subject": "CN=Issuer under test", "fingerprint": cert.fingerprint(hashes.SHA256()).hex()}
+    document.write_bytes(b"<doc>changed</doc>")
+    changed = verify_certificate(path, [cert], [document])
+    assert [p.en.split(":")[0] for p in changed.problems] == [f"artefact {document} modified"]
+    other = tmp_path / "other.xml"
+    other.write_bytes(b"<other/>")
+    assert verify_certificate(path, [cert], [other]).problems[0].en.endswith("not in the certificate")
+
+
+def test_the_visible_page_must_say_what_the_payload_says(unsigned: tuple[str, dict[str, Any]], tmp_path: Path, issuer: Any) -> None:
+    """A forger with a trusted key is not the threat here: the page's text must match its own payload."""
+    page, payload = unsigned
+    cert, key = issuer
+    lied = {**payload, "candidate": {**payload["candidate"], "name": "DPI Concurrent"}}
+    problems = _problems(tmp_path, sign_page(page, lied, Signer(key, (cert,))), [cert])
+    assert "candidate: the page shows 'DPI Confiance', the signed content says 'DPI Concurrent'" in problems
+
+
+def test_a_page_that_is_not_utf8_is_judged_not_raised(unsigned: tuple[str, dict[str, Any]], tmp_path: Path, issuer: Any) -> None:
+    page, payload = unsigned
+    cert, key = issuer
+    path = tmp_path / "certificate.html"
+    path.write_bytes(sign_page(page, payload, Signer(key, (cert,))).encode("utf-8").replace(b"</body>", b"\xff\xfe</body>"))
+    assert [p.en for p in verify_certificate(path, [cert]).problems] == ["the page was modified after signing (page digest differs)"]
+
+
+def test_a_certificate_file_over_20_mib_is_refused(tmp_path: Path) -> None:
+    from harness.errors import HarnessError
+
+    path = tmp_path / "huge.html"
+    path.write_bytes(b" " * (20 * 1024 * 1024 + 1))
+    with pytest.raises(HarnessError, match="over the limit of 20971520 bytes"):
+        verify_certificate(path, [])

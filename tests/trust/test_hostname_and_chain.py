@@ -84,15 +84,8 @@ def _pem(path: Path, *certs: x509.Certificate) -> Path:
     return path
 
 
-@pytest.fixture
-def tls_server(tmp_path: Path):
-    """A loopback TLS server whose certificate (localhost) is issued by a test CA; yields (port, CA file)."""
-    ca = _certificate("Test CA", None, ca=True)
-    server_cert, server_key = _certificate("localhost", [x509.DNSName("localhost")], issuer=ca)
-    key_path = tmp_path / "server-key.pem"
-    key_path.write_bytes(server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(_pem(tmp_path / "server.pem", server_cert), key_path)
+def _serve(context: ssl.SSLContext):
+    """Accept TLS connections on 127.0.0.1 (ephemeral port) in a thread; yields the port."""
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.1)
     stop = threading.Event()
@@ -107,24 +100,57 @@ def tls_server(tmp_path: Path):
                 return
             conn.settimeout(5)
             try:
-                with context.wrap_socket(conn, server_side=True):
-                    pass
+                with context.wrap_socket(conn, server_side=True) as tls:
+                    tls.sendall(b"ok")
             except (ssl.SSLError, OSError):
                 pass
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield listener.getsockname()[1], _pem(tmp_path / "ca.pem", ca[0])
+    yield listener.getsockname()[1]
     stop.set()
     thread.join(5)
     listener.close()
 
 
-def _handshake(port: int, options: TlsOptions, server_name: str = "localhost") -> None:
+def _server_context(tmp_path: Path, ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey]) -> ssl.SSLContext:
+    server_cert, server_key = _certificate("localhost", [x509.DNSName("localhost")], issuer=ca)
+    key_path = tmp_path / "server-key.pem"
+    key_path.write_bytes(server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(_pem(tmp_path / "server.pem", server_cert), key_path)
+    return context
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path):
+    """A loopback TLS server whose certificate (localhost) is issued by a test CA; yields (port, CA file)."""
+    ca = _certificate("Test CA", None, ca=True)
+    for port in _serve(_server_context(tmp_path, ca)):
+        yield port, _pem(tmp_path / "ca.pem", ca[0])
+
+
+@pytest.fixture
+def mtls_server(tmp_path: Path):
+    """The same, requiring a client certificate issued by the test CA; yields (port, CA file, client cert, encrypted client key)."""
+    ca = _certificate("Test CA", None, ca=True)
+    context = _server_context(tmp_path, ca)
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.load_verify_locations(_pem(tmp_path / "ca.pem", ca[0]))
+    client_cert, client_key = _certificate("client", [x509.DNSName("client.example.fr")], issuer=ca)
+    key_path = tmp_path / "client-key.pem"
+    key_path.write_bytes(client_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                  serialization.BestAvailableEncryption(b"s3cret")))
+    for port in _serve(context):
+        yield port, tmp_path / "ca.pem", _pem(tmp_path / "client.pem", client_cert), key_path
+
+
+def _handshake(port: int, options: TlsOptions, server_name: str = "localhost") -> bytes:
+    """Handshake, then read the server's greeting (under TLS 1.3 a refused client certificate shows there)."""
     context = client_context(options)
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        with context.wrap_socket(sock, server_hostname=server_name):
-            pass
+        with context.wrap_socket(sock, server_hostname=server_name) as tls:
+            return tls.recv(2)
 
 
 def test_the_chain_verifies_against_the_issuing_ca(tls_server: tuple[int, Path]) -> None:
@@ -151,3 +177,27 @@ def test_version_bounds_are_offered_as_asked() -> None:
     context = client_context(TlsOptions(min_version=ssl.TLSVersion.TLSv1_2, max_version=ssl.TLSVersion.TLSv1_3))
     assert (context.minimum_version, context.maximum_version) == (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3)
     assert context.verify_mode is ssl.CERT_NONE and context.check_hostname is False
+
+
+def test_the_client_certificate_is_presented_with_its_key_password(mtls_server: tuple[int, Path, Path, Path]) -> None:
+    port, ca, cert, key = mtls_server
+    assert _handshake(port, TlsOptions(verify=True, ca_bundle=ca, client_cert=(cert, key), client_key_password="s3cret")) == b"ok"
+    with pytest.raises((ssl.SSLError, OSError)):
+        _handshake(port, TlsOptions(verify=True, ca_bundle=ca))  # no client certificate: refused
+    with pytest.raises(ssl.SSLError):
+        client_context(TlsOptions(client_cert=(cert, key), client_key_password="wrong"))
+
+
+def test_offered_ciphers_and_group_are_restricted_as_asked() -> None:
+    context = client_context(TlsOptions(max_version=ssl.TLSVersion.TLSv1_2, ciphers="ECDHE-ECDSA-AES128-GCM-SHA256"))
+    tls12 = [c["name"] for c in context.get_ciphers() if c["protocol"] == "TLSv1.2"]
+    assert tls12 == ["ECDHE-ECDSA-AES128-GCM-SHA256"]
+    client_context(TlsOptions(curve="prime256v1"))  # a group the local library knows
+
+
+@pytest.mark.parametrize("options", [TlsOptions(ciphers="NO-SUCH-CIPHER"), TlsOptions(curve="no-such-curve")])
+def test_what_the_local_library_cannot_offer_is_a_local_limitation(options: TlsOptions) -> None:
+    from harness.netprobe import LocalLimitation
+
+    with pytest.raises(LocalLimitation, match="the local TLS library cannot offer"):
+        client_context(options)

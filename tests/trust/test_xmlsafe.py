@@ -30,6 +30,8 @@ def test_a_byte_order_mark_and_leading_blanks_are_accepted() -> None:
     (b"", "empty file"),
     (b" \n\t ", "empty file"),
     (b"MSH|^~\\&|not xml", "not XML"),
+    (b"X<a/>", "not XML"),
+    (b"<!DOCTYPE a><a/>", "DOCTYPE/ENTITY declaration refused"),  # refused before parsing, even without entities
     (b'<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>', "DOCTYPE/ENTITY declaration refused"),
     (b'<a><!ENTITY e "x"></a>', "DOCTYPE/ENTITY declaration refused"),
     # a DOCTYPE hidden after 64 KiB of comments escapes the quick scan: the parsed tree is refused
