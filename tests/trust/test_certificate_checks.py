@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,7 @@ def _sign_raw(page: str, payload_bytes: bytes, key: ec.EllipticCurvePrivateKey, 
 
     header = {"alg": "ES256", "x5c": [base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode("ascii")],
               PAGE_DIGEST_HEADER: page_digest(page), **header_changes}
+    header = {name: value for name, value in header.items() if value is not None}  # None: leave the parameter out
     signing_input = f"{b64url(canonical_json(header))}.{b64url(payload_bytes)}"
     r, s = decode_dss_signature(key.sign(signing_input.encode("ascii"), ec.ECDSA(hashes.SHA256())))
     jws = f"{signing_input}.{b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
@@ -219,6 +221,7 @@ def test_a_changed_payload_breaks_the_signature(unsigned: tuple[str, dict[str, A
     ({"alg": "HS256"}, "algorithm refused: HS256"),
     ({"crit": [PAGE_DIGEST_HEADER]}, "unknown critical header parameters"),
     ({"x5c": []}, "issuer certificate missing from the signature (x5c)"),
+    ({"x5c": None}, "issuer certificate missing from the signature (x5c)"),
     ({"x5c": ["bm90IGEgY2VydGlmaWNhdGU="]}, "unreadable signature"),
     ({"alg": "ES384"}, "invalid signature"),  # an alg that does not fit the key
 ])
@@ -292,3 +295,49 @@ def test_a_certificate_file_over_20_mib_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b" " * (20 * 1024 * 1024 + 1))
     with pytest.raises(HarnessError, match="over the limit of 20971520 bytes"):
         verify_certificate(path, [])
+
+
+def test_a_chain_of_two_intermediates_is_followed_link_by_link(unsigned: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
+    page, payload = unsigned
+    root = _ca("Root CA")
+    upper = _ca("Upper CA", root)
+    lower = _ca("Lower CA", upper)
+    cert, key = _leaf(lower)
+    assert _problems(tmp_path, sign_page(page, payload, Signer(key, (cert, lower[0], upper[0]))), [root[0]]) == []
+    [refused] = _problems(tmp_path, sign_page(page, payload, Signer(key, (cert, upper[0], lower[0]))), [root[0]])  # out of order
+    assert refused.startswith("untrusted issuer")
+
+
+def _dated(page: str, payload: dict[str, Any], started: str, finished: str | None) -> tuple[str, dict[str, Any]]:
+    """The page and payload of a run that started and finished at the given times (ISO, Z)."""
+    page = re.sub(r'(<dd id="started">)[^<]*', lambda m: m.group(1) + started, page)
+    page = re.sub(r'(<dd id="finished">)[^<]*', lambda m: m.group(1) + (finished or "—"), page)
+    return page, {**payload, "started": started, "finished": finished}
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_the_signing_time_is_when_the_run_finished_else_when_it_started(unsigned: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
+    page, payload = unsigned
+    ca = _ca("Regional CA")
+    cert, key = _leaf(ca, (-1, 30))
+    now = dt.datetime.now(dt.UTC)
+    later, soon = _iso(now + dt.timedelta(days=40)), _iso(now + dt.timedelta(days=1))
+    for started, finished, valid in ((soon, soon, True), (soon, later, False), (later, None, False), (soon, None, True)):
+        dated_page, dated_payload = _dated(page, payload, started, finished)
+        problems = _problems(tmp_path, sign_page(dated_page, dated_payload, Signer(key, (cert,))), [ca[0]])
+        assert (problems == []) is valid, (started, finished, problems)
+        assert all(p.startswith("the issuer's certificate was not valid") for p in problems)
+
+
+def test_the_issuer_validity_bounds_are_inclusive(unsigned: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
+    page, payload = unsigned
+    ca = _ca("Regional CA")
+    cert, key = _leaf(ca, (-1, 30))
+    for moment, valid in ((cert.not_valid_before_utc, True), (cert.not_valid_after_utc, True),
+                          (cert.not_valid_before_utc - dt.timedelta(seconds=1), False), (cert.not_valid_after_utc + dt.timedelta(seconds=1), False)):
+        dated_page, dated_payload = _dated(page, payload, _iso(moment), _iso(moment))
+        problems = _problems(tmp_path, sign_page(dated_page, dated_payload, Signer(key, (cert,))), [ca[0]])
+        assert (problems == []) is valid, (moment, problems)
