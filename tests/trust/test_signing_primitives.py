@@ -3,9 +3,12 @@ base64url, JWS signatures of every supported algorithm (RFC 7515/7518), the page
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from harness.errors import HarnessError
@@ -28,9 +31,17 @@ def test_canonical_json(value: object, text: str) -> None:
     assert json.loads(text) == (list(value) if isinstance(value, tuple) else value)
 
 
-@pytest.mark.parametrize("value", [1.5, 2**53, -(2**53), {1: "a"}, {"a": {1, 2}}, b"bytes", object()])
-def test_canonical_json_refuses_what_it_cannot_write_exactly(value: object) -> None:
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(("value", "reason"), [
+    (1.5, "floating-point numbers are not used in signed payloads"),
+    ({"a": [0.0]}, "floating-point numbers are not used in signed payloads"),
+    (2**53, "integer outside the I-JSON range"),
+    (-(2**53), "integer outside the I-JSON range"),
+    ({1: "a"}, "object keys must be strings"),
+    ({"a": {1, 2}}, "cannot canonicalise set"),
+    (b"bytes", "cannot canonicalise bytes"),
+])
+def test_canonical_json_refuses_what_it_cannot_write_exactly(value: object, reason: str) -> None:
+    with pytest.raises(ValueError, match=f"^{reason}$"):
         canonical_json(value)
 
 
@@ -83,7 +94,10 @@ def test_signatures_verify_and_any_change_breaks_them(keys: dict[str, object], a
     assert signer.alg == alg
     head, body, signature = signer.sign({"verdict": "PASSED"}, {"x-test": "1"}).split(".")
     header = json.loads(b64url_decode(head))
-    assert header["alg"] == alg and header["x-test"] == "1" and len(header["x5c"]) == 1
+    assert header["alg"] == alg and header["x-test"] == "1" and (header["typ"], header["cty"]) == ("JOSE", "json")
+    der = cert.public_bytes(serialization.Encoding.DER)
+    assert header["x5c"] == [base64.b64encode(der).decode("ascii")]
+    assert header["x5t#S256"] == b64url(hashlib.sha256(der).digest())  # RFC 7515 §4.1.8
     assert b64url_decode(body) == canonical_json({"verdict": "PASSED"})
     public, data, raw = key.public_key(), f"{head}.{body}".encode(), b64url_decode(signature)  # type: ignore[attr-defined]
     if alg.startswith("ES"):
