@@ -91,3 +91,32 @@ def test_an_interrupted_run_says_why_and_gets_no_certificate(pytester: pytest.Py
     assert run["incomplete_reason"].endswith(reason)
     assert run["incomplete_reason"].startswith(("campagne interrompue", "aucun test collecté"))
     assert results["summary"]["certificate_issued"] is False
+
+
+def test_a_run_stopped_early_is_interrupted(pytester: pytest.Pytester, trust_packs: Path) -> None:
+    source = """
+    import pytest
+
+    @pytest.mark.requirement("TRUST-SHOULD-1")
+    def test_first():
+        assert False
+
+    @pytest.mark.requirement("TRUST-MUST-1", "TRUST-MUST-2")
+    def test_second():
+        pass
+    """
+    results = run_trust_suite(pytester, trust_packs, source, "-x")
+    run = results["run"]
+    assert (run["status"], run["complete"], run["pytest_exit_status"]) == ("interrupted", False, 1)
+    assert run["incomplete_reason"].startswith("arrêt anticipé / stopped early: ")
+    assert results["summary"]["certificate_issued"] is False
+
+
+def test_tests_that_never_ran_make_the_run_interrupted_and_are_named(pytester: pytest.Pytester, trust_packs: Path) -> None:
+    source = "import pytest\n" + "".join(f'\n@pytest.mark.requirement("TRUST-MUST-1")\ndef test_{n}():\n    pass\n' for n in range(6))
+    results = run_trust_suite(pytester, trust_packs, source, "--setup-only")  # set up, never called
+    run = results["run"]
+    assert (run["status"], run["complete"], run["pytest_exit_status"]) == ("interrupted", False, 0)
+    listed = run["incomplete_reason"].removeprefix("tests non terminés / unfinished tests: ").split(", ")
+    assert [n.split("::")[1] for n in listed] == [f"test_{n}" for n in range(5)]  # the first five
+    assert results["summary"]["certificate_issued"] is False
