@@ -94,7 +94,7 @@ def _check_jws(jws: str, result: Verification) -> tuple[dict[str, Any] | None, d
         payload_bytes = b64url_decode(parts[1])
         payload = json.loads(payload_bytes)
         signature = b64url_decode(parts[2])
-        chain = [x509.load_der_x509_certificate(b64url_std(c)) for c in header.get("x5c", [])]
+        chain = [x509.load_der_x509_certificate(b64url_std(c)) for c in (header.get("x5c", []) if isinstance(header, dict) else [])]
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
         result.fail(f"signature illisible : {exc}", f"unreadable signature: {exc}")
         return None, None, []

@@ -143,5 +143,5 @@ def test_sign_page_fills_the_one_empty_element_and_the_digest_ignores_it(keys: d
     assert header[PAGE_DIGEST_HEADER] == page_digest(PAGE) == page_digest(signed)
     assert page_digest(signed.replace("PASSED", "FAILED")) != page_digest(PAGE)
     for bad in (PAGE.replace(EMPTY_SIGNATURE_ELEMENT, ""), PAGE + EMPTY_SIGNATURE_ELEMENT):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="^the page must hold exactly one empty signature element$"):
             sign_page(bad, {"a": 1}, signer)
