@@ -56,11 +56,12 @@ def test_base64url_round_trip_without_padding(data: bytes) -> None:
 def test_base64url_alphabet() -> None:
     assert b64url(b"\xfb\xff") == "-_8"
     assert b64url_decode("-_8") == b"\xfb\xff"
+    assert b64url(b"\x00\x00\x17") == "AAAX" and b64url(b"\x00\x05") == "AAU"  # only '=' is stripped
 
 
 @pytest.mark.parametrize("text", ["a+b/", "ab=c", "abcde", "a b", "é"])
 def test_base64url_refuses_other_text(text: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^not base64url$"):
         b64url_decode(text)
 
 
