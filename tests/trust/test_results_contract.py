@@ -120,3 +120,18 @@ def test_tests_that_never_ran_make_the_run_interrupted_and_are_named(pytester: p
     listed = run["incomplete_reason"].removeprefix("tests non terminés / unfinished tests: ").split(", ")
     assert [n.split("::")[1] for n in listed] == [f"test_{n}" for n in range(5)]  # the first five
     assert results["summary"]["certificate_issued"] is False
+
+
+def test_an_exit_status_pytest_does_not_name_is_still_said(pytester: pytest.Pytester, trust_packs: Path) -> None:
+    source = """
+    import pytest
+
+    @pytest.mark.requirement("TRUST-MUST-1", "TRUST-MUST-2", "TRUST-SHOULD-1")
+    def test_stops_everything():
+        pytest.exit("a plugin stops the run", returncode=7)
+    """
+    results = run_trust_suite(pytester, trust_packs, source)
+    run = results["run"]
+    assert (run["status"], run["pytest_exit_status"]) == ("interrupted", 7)
+    assert run["incomplete_reason"] == "pytest a terminé avec le code 7 / pytest ended with exit status 7"
+    assert results["summary"]["certificate_issued"] is False

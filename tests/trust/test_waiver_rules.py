@@ -101,3 +101,20 @@ def test_two_waivers_of_one_requirement_apply_once() -> None:
     statuses = apply_waivers(rows, [WAIVER, WAIVER], "DPI Exemple", "2.3", dt.date(2026, 6, 1))
     assert rows[0]["verdict"] == "WAIVED" and len(rows[0]["reasons"]) == 1
     assert [s["status"] for s in statuses] == ["applied", "not_needed"]
+
+
+def test_a_waiver_of_another_candidate_does_not_hide_the_next_one() -> None:
+    rows = _rows(Verdict.FAILED)
+    other = Waiver("REQ-1", "DPI Autre", "accepté", "ARS Exemple", EXPIRES)
+    outside = Waiver("REQ-9", "DPI Exemple", "accepté", "ARS Exemple", EXPIRES)
+    statuses = apply_waivers(rows, [other, outside, WAIVER], "DPI Exemple", "2.3", dt.date(2026, 6, 1))
+    assert rows[0]["verdict"] == "WAIVED"
+    assert [(s["requirement"], s["candidate"], s["status"]) for s in statuses if s["status"] == "applied"] == [("REQ-1", "DPI Exemple", "applied")]
+
+
+@pytest.mark.parametrize(("on", "verdict"), [(dt.date(2026, 6, 1), "WAIVED"), (EXPIRES + dt.timedelta(days=1), "FAILED")])
+def test_rows_without_reasons_get_the_waivers_reason(on: dt.date, verdict: str) -> None:
+    rows = [{"id": "REQ-1", "level": "MUST", "verdict": "FAILED"}]
+    apply_waivers(rows, [WAIVER], "DPI Exemple", "2.3", on)
+    assert rows[0]["verdict"] == verdict
+    assert [r["test"] for r in rows[0]["reasons"]] == ["waivers"]
