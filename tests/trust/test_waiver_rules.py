@@ -118,3 +118,13 @@ def test_rows_without_reasons_get_the_waivers_reason(on: dt.date, verdict: str) 
     apply_waivers(rows, [WAIVER], "DPI Exemple", "2.3", on)
     assert rows[0]["verdict"] == verdict
     assert [r["test"] for r in rows[0]["reasons"]] == ["waivers"]
+
+
+@pytest.mark.parametrize(("on", "verdict"), [(dt.date(2026, 6, 1), "WAIVED"), (EXPIRES + dt.timedelta(days=1), "FAILED")])
+def test_the_waivers_reason_comes_first_with_the_verdict_it_explains(on: dt.date, verdict: str) -> None:
+    test_reason = {"test": "suite::test_one", "verdict": "FAILED", "reason": "missing element"}
+    rows = [{"id": "REQ-1", "level": "MUST", "verdict": "FAILED", "reasons": [test_reason]}]
+    apply_waivers(rows, [WAIVER], "DPI Exemple", "2.3", on)
+    first, second = rows[0]["reasons"]
+    assert (first["test"], first["verdict"], second) == ("waivers", verdict, test_reason)
+    assert ("accepté jusqu'à la v3" if verdict == "WAIVED" else "waiver expired on 2026-12-31") in first["reason"]
