@@ -35,15 +35,23 @@ USAGES = dict(digital_signature=False, content_commitment=False, key_enciphermen
               key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False)
 
 
+_UNSIGNED: list[tuple[str, dict[str, Any]]] = []  # made once per process: these tests check verification, not the run
+
+
 @pytest.fixture
-def unsigned(pytester: pytest.Pytester, trust_packs: Path, tmp_path: Path) -> tuple[str, dict[str, Any]]:
+def unsigned(request: pytest.FixtureRequest, trust_packs: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
     """A certificate page of a signed run with its signature emptied, and the payload it signed."""
-    keygen(tmp_path / "issuer", "ARS Exemple — tests", key_type="ec")
-    results = run_trust_suite(pytester, trust_packs, SUITE, "--enrs-sign-with", str(tmp_path / "issuer"), "--enrs-lang", "en")
-    assert results["summary"]["certificate_issued"] is True
-    page = (pytester.path / "run" / "certificate.html").read_text(encoding="utf-8")
-    payload = json.loads(b64url_decode(SIGNATURE_ELEMENT.search(page).group(1).split(".")[1]))  # type: ignore[union-attr]
-    return SIGNATURE_ELEMENT.sub(EMPTY_SIGNATURE_ELEMENT, page), payload
+    if not _UNSIGNED:
+        pytester = request.getfixturevalue("pytester")
+        issuer_dir = tmp_path_factory.mktemp("issuer")
+        keygen(issuer_dir, "ARS Exemple — tests", key_type="ec")
+        results = run_trust_suite(pytester, trust_packs, SUITE, "--enrs-sign-with", str(issuer_dir), "--enrs-lang", "en")
+        assert results["summary"]["certificate_issued"] is True
+        page = (pytester.path / "run" / "certificate.html").read_text(encoding="utf-8")
+        payload = json.loads(b64url_decode(SIGNATURE_ELEMENT.search(page).group(1).split(".")[1]))  # type: ignore[union-attr]
+        _UNSIGNED.append((SIGNATURE_ELEMENT.sub(EMPTY_SIGNATURE_ELEMENT, page), payload))
+    page, payload = _UNSIGNED[0]
+    return page, json.loads(json.dumps(payload))  # a copy: tests change it
 
 
 def _issuer(key: ec.EllipticCurvePrivateKey, usage: dict[str, bool] | None) -> x509.Certificate:
