@@ -7,7 +7,6 @@ any outcome. Prints the mutation score per module; exit status 1 on an unexplain
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import shutil
 import subprocess
