@@ -1,0 +1,53 @@
+"""Safe parsing of untrusted XML (harness/xmlsafe.py): what is refused, with which reason, and what is kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.xmlsafe import UnsafeOrInvalidXml, parse_xml
+
+
+def _refused(data: bytes, **options: int) -> UnsafeOrInvalidXml:
+    with pytest.raises(UnsafeOrInvalidXml) as caught:
+        parse_xml(data, **options)
+    assert caught.value.fr and caught.value.en and caught.value.fr != caught.value.en  # said in French and English
+    return caught.value
+
+
+def test_well_formed_xml_is_parsed_with_its_comments_and_line_numbers() -> None:
+    tree = parse_xml(b'<?xml version="1.0"?>\n<a>\n  <!-- note -->\n  <b>texte</b>\n</a>')
+    root = tree.getroot()
+    assert root.tag == "a" and root.findtext("b") == "texte"
+    assert [c.text for c in root.iter() if not isinstance(c.tag, str)] == [" note "]  # comments are kept
+    assert root.find("b").sourceline == 4
+
+
+def test_a_byte_order_mark_and_leading_blanks_are_accepted() -> None:
+    assert parse_xml(b"\xef\xbb\xbf \r\n\t<a/>").getroot().tag == "a"
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b"", "empty file"),
+    (b" \n\t ", "empty file"),
+    (b"MSH|^~\\&|not xml", "not XML"),
+    (b"X<a/>", "not XML"),
+    (b"<!DOCTYPE a><a/>", "DOCTYPE/ENTITY declaration refused"),  # refused before parsing, even without entities
+    (b'<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>', "DOCTYPE/ENTITY declaration refused"),
+    (b'<a><!ENTITY e "x"></a>', "DOCTYPE/ENTITY declaration refused"),
+    # a DOCTYPE hidden after 64 KiB of comments escapes the quick scan: the parsed tree is refused
+    (b"<!--" + b"x" * 70_000 + b"-->\n<!DOCTYPE a [<!ENTITY e SYSTEM 'file:///etc/hostname'>]><a>&e;</a>", "DOCTYPE refused"),
+    (b'<?xml version="1.0" encoding="no-such-encoding"?><a/>', "malformed XML: Unsupported encoding"),
+    (b"<a>" + b"<b>" * 300 + b"</b>" * 300 + b"</a>", "Excessive depth"),  # no huge-tree mode
+])
+def test_refused_input_says_why(data: bytes, reason: str) -> None:
+    assert reason in _refused(data).en
+
+
+def test_malformed_xml_gives_the_line_where_the_parser_stopped() -> None:
+    error = _refused(b"<a>\n<b>\n</a>")
+    assert error.line == 3 and "malformed XML" in error.en and "XML mal formé" in error.fr
+
+
+def test_the_size_limit_is_inclusive() -> None:
+    assert parse_xml(b"<a/>", max_bytes=4).getroot().tag == "a"
+    assert "4 bytes, over the limit of 3" in _refused(b"<a/>", max_bytes=3).en
