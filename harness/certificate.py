@@ -7,6 +7,7 @@ SHA-256 of every tested artefact). A signed certificate signs exactly that paylo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from harness.i18n import label, readable_reason
@@ -101,6 +102,7 @@ def _annex(results: dict[str, Any]) -> list[tuple[str, list[tuple[dict[str, Any]
     """The requirement rows in two parts (to review, then met or not applicable), each grouped by profile."""
     profiles = {p["id"]: p for p in results["profiles"]}
     parts: list[tuple[str, list[tuple[dict[str, Any], list[dict[str, Any]]]]]] = []
+    wanted: Callable[[Any], bool]
     for part, wanted in (("attention", lambda v: v in ATTENTION), ("other", lambda v: v not in ATTENTION)):
         groups: dict[str, list[dict[str, Any]]] = {}
         for row in results["requirements"]:

@@ -233,6 +233,7 @@ def stream_reports(spec: str, files: list[Path], settings: JudgeSettings, contex
             while queue or pending:
                 window = CHUNKS_PER_WORKER * max(1, _worker_count(client)) if queue else 0
                 while queue and len(pending) < window:
+                    items: list[tuple[int, str, str | None, bytes | None]]
                     indices, items = queue.popleft(), []
                     for index in indices:
                         path = files[index]

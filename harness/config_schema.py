@@ -136,7 +136,7 @@ def _not_bool(validator: Any, enabled: Any, instance: Any, schema: Any) -> Any:
         yield ValidationError(f"{instance!r} is a boolean")
 
 
-_Validator = jsonschema.validators.extend(
+_Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]  # types-jsonschema leaves extend() unannotated
     Draft202012Validator,
     validators={"not_bool": _not_bool, "toml_date": _toml_date},
 )
@@ -229,5 +229,6 @@ def _schema_at(schema: dict[str, Any], path: Any) -> dict[str, Any]:
             schema = schema.get("items", {})
         else:
             properties = schema.get("properties", {})
-            schema = properties.get(part) or (schema.get("additionalProperties") if isinstance(schema.get("additionalProperties"), dict) else {})
+            extra = schema.get("additionalProperties")
+            schema = properties.get(part) or (extra if isinstance(extra, dict) else {})
     return schema

@@ -73,7 +73,8 @@ def evidence_html(record: TestRecord, lang: str = "fr") -> str:
 def evidence_extra(record: TestRecord, lang: str = "fr") -> dict[str, Any]:
     from pytest_html import extras
 
-    return extras.html(evidence_html(record, lang))
+    extra: dict[str, Any] = extras.html(evidence_html(record, lang))
+    return extra
 
 
 _PYTEST_HTML_FR = [  # pytest-html's own words (its page template), in French for a French run

@@ -125,7 +125,7 @@ class Scope:
         fr = lang == "fr"
         if not self.declared:
             return "non déclarée : toutes les exigences des profils sélectionnés" if fr else "not declared: every requirement of the selected profiles"
-        parts = [", ".join(ROLES[r][1 if fr else 2] for r in self.roles)] if self.roles else []
+        parts = [", ".join((ROLES[r][1] if fr else ROLES[r][2]) for r in self.roles)] if self.roles else []
         if self.volets:
             parts.append(("volets " if fr else "volets ") + ", ".join(self.volets))
         parts.append(("profils " if fr else "profiles ") + ", ".join(self.profiles))
@@ -134,7 +134,7 @@ class Scope:
     def to_dict(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
         """The `scope` object of results.json (docs/results.md)."""
         outside = [r["id"] for r in rows if r.get("in_scope") is False]
-        not_assessed = [{"id": p, "reason": {"fr": "hors de la portée déclarée", "en": "outside the declared scope"}} for p in self.outside]
+        not_assessed: list[dict[str, Any]] = [{"id": p, "reason": {"fr": "hors de la portée déclarée", "en": "outside the declared scope"}} for p in self.outside]
         not_assessed += [{"id": p, "reason": {"fr": "non sélectionné pour cette exécution (--profile)", "en": "not selected for this run (--profile)"}}
                          for p in self.not_selected]
         statement = {}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import NoReturn
 
 from lxml import etree
 
@@ -139,7 +140,7 @@ def readable_bytes(data: bytes) -> bytes:
 class _RefuseEveryLoad(etree.Resolver):
     """Refuses every external load (DTD, entity, XInclude), whatever the URL: the same error for all."""
 
-    def resolve(self, system_url, public_id, context):
+    def resolve(self, system_url: str | None, public_id: str | None, context: object) -> NoReturn:
         raise UnsafeOrInvalidXml(*DOCTYPE_REFUSED)
 
 

@@ -31,7 +31,7 @@ def _interrupt(signum: int, frame: Any) -> None:
 def run_command(args: argparse.Namespace) -> int:
     from harness.campaign.config import load_campaign
     from harness.campaign.execute import execute
-    from harness.cli import default_lang
+    from harness.i18n import default_lang
     from harness.packs import PackRegistry
     from harness.waivers import load_waivers
 

@@ -85,10 +85,10 @@ def check_structure(message: Message, event: EventProfile, lenient: bool = False
     for segment, expected, _ in pending:  # the segments expected there never showed up out of place: they are missing
         report(segment, expected, skipped=True)
     if not reported and not automaton.accepts(states) and not required_absent(automaton.expected(states)):
-        expected = ", ".join(automaton.expected(states)) or "-"
+        expected_next = ", ".join(automaton.expected(states)) or "-"
         last = message.segments[-1]
-        findings.append(_finding(ids.ORDER, f"message incomplet pour {event.structure} : attendu ensuite {expected}",
-                                 f"message incomplete for {event.structure}: expected next {expected}", last.name, last.line))
+        findings.append(_finding(ids.ORDER, f"message incomplet pour {event.structure} : attendu ensuite {expected_next}",
+                                 f"message incomplete for {event.structure}: expected next {expected_next}", last.name, last.line))
     return findings
 
 

@@ -145,7 +145,8 @@ def validate_embedded(payload: bytes, path: str, context: Any, parsed: Any) -> A
     module = validators().get("cda")
     if module is None:
         return aborted(path, payload, "aucun validateur pour le type cda", "no validator for kind cda", "cda")
-    return module.validate_parsed(payload, path, context, parsed)
+    report: ArtefactReport = module.validate_parsed(payload, path, context, parsed)
+    return report
 
 
 # -- codes -----------------------------------------------------------------------------------
@@ -244,7 +245,7 @@ def _parse_cda(payload: bytes, obx: Segment, findings: list[Finding], context: A
         findings.append(_f("CDAH2-DOC-02", f"OBX-5.5 : le contenu décodé n'est pas un XML lisible ({exc.fr})", f"OBX-5.5: the decoded content is not readable XML ({exc.en})", "OBX-5.5", obx.line))
         return None
     if parsed.document is None or parsed.self_presenting:
-        fr, en = expected_received("OBX-5.5", parsed.tree.getroot().tag, f"{V3}ClinicalDocument")
+        fr, en = expected_received("OBX-5.5", str(parsed.tree.getroot().tag), f"{V3}ClinicalDocument")
         findings.append(_f("CDAH2-DOC-02", f"{fr} (le contenu décodé n'est pas un ClinicalDocument CDA R2)", f"{en} (the decoded content is not a CDA R2 ClinicalDocument)", "OBX-5.5", obx.line))
         return None
     return parsed
