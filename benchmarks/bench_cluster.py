@@ -21,6 +21,7 @@ beside the numbers: on a shared machine they move with it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -104,10 +105,8 @@ class Cluster:
         return total
 
     def kill(self, process: subprocess.Popen[bytes]) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait()
 
     def close(self) -> None:

@@ -89,10 +89,11 @@ class EnrsSession:
         self._waived: set[str] | None = None  # requirement ids this candidate's valid waivers cover (report.html)
         if self.active:
             try:
-                self.selected  # load and check the packs, the kit, the target and its scope now: errors are usage errors
-                self.target
-                self.scope
-                self.volet_versions
+                # load and check the packs, the kit, the target and its scope now: errors are usage errors
+                _ = self.selected
+                _ = self.target
+                _ = self.scope
+                _ = self.volet_versions
                 if opt.enrs_sign_with:
                     self.signer = Signer.load(Path(opt.enrs_sign_with))
                 if opt.enrs_waivers:

@@ -313,9 +313,9 @@ def check_txa(message: Message, root: Any) -> list[Finding]:
             fr, en = expected_received("TXA-12", message.value(txa, 12).strip(), f"ClinicalDocument/id {shown}")
             findings.append(_f("CDAH2-TXA-02", fr, en, "TXA-12", txa.line))
     parent = root.find(f"{V3}relatedDocument[@typeCode='RPLC']/{V3}parentDocument/{V3}id")
-    if parent is not None and message.value(txa, 13).strip():
-        if not _ei_matches(message, txa, 13, parent.get("root", ""), parent.get("extension", "")):
-            findings.append(_f("CDAH2-TXA-04", "TXA-13 ≠ relatedDocument RPLC parentDocument/id du CDA", "TXA-13 ≠ the CDA relatedDocument RPLC parentDocument/id", "TXA-13", txa.line))
+    if (parent is not None and message.value(txa, 13).strip()
+            and not _ei_matches(message, txa, 13, parent.get("root", ""), parent.get("extension", ""))):
+        findings.append(_f("CDAH2-TXA-04", "TXA-13 ≠ relatedDocument RPLC parentDocument/id du CDA", "TXA-13 ≠ the CDA relatedDocument RPLC parentDocument/id", "TXA-13", txa.line))
     return findings
 
 

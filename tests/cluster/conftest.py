@@ -5,6 +5,7 @@ Every process is started in its own session and killed with its group when the t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -62,10 +63,8 @@ class DaskProcesses:
             client.wait_for_workers(count, timeout=START_TIMEOUT)
 
     def kill(self, process: subprocess.Popen[bytes]) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait(30)
 
     def stop(self) -> None:

@@ -120,8 +120,8 @@ def test_without_dask_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_the_local_run_does_not_import_dask(tmp_path: Path) -> None:
-    code = ("import sys; from harness.cli import main; rc = main(['validate', %r]); "
-            "print('distributed' in sys.modules, rc)" % str(REPO / "fixtures" / "conforming"))
+    code = ("import sys; from harness.cli import main; rc = main(['validate', {!r}]); "
+            "print('distributed' in sys.modules, rc)".format(str(REPO / "fixtures" / "conforming")))
     import subprocess
 
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300)
