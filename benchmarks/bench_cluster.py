@@ -74,13 +74,15 @@ class Cluster:
         self.folder, self.processes = folder, []
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         scheduler_file = folder / "scheduler.json"
-        self.processes.append(self._spawn(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file)], env))
+        self.processes.append(self._spawn(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file",
+                                           str(scheduler_file)], env))
         while not scheduler_file.exists():
             time.sleep(0.2)
         time.sleep(0.2)
         self.address = json.loads(scheduler_file.read_text())["address"]
         for name in ("w0", "w1"):
-            self.processes.append(self._spawn(["worker", self.address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard", "--name", name], env))
+            self.processes.append(self._spawn(["worker", self.address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard", "--name",
+                                               name], env))
         from distributed import Client
 
         with Client(self.address) as client:
@@ -170,7 +172,8 @@ def main() -> int:
             if options.kill_check:
                 env = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
                 started = time.perf_counter()
-                run = subprocess.Popen([sys.executable, "-m", "harness", "validate", "docs", "--format", "json", "--cluster", cluster.address],
+                run = subprocess.Popen([sys.executable, "-m", "harness", "validate", "docs", "--format", "json", "--cluster",
+                                        cluster.address],
                                        cwd=base, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 time.sleep(options.kill_after)
                 alive_at_kill = run.poll() is None

@@ -234,7 +234,8 @@ def _check_trust(chain: list[x509.Certificate], trusted: list[x509.Certificate],
         pass
 
 
-def _path_problem(leaf: x509.Certificate, intermediates: list[x509.Certificate], trusted: list[x509.Certificate], at: dt.datetime) -> str | None:
+def _path_problem(leaf: x509.Certificate, intermediates: list[x509.Certificate], trusted: list[x509.Certificate],
+                  at: dt.datetime) -> str | None:
     """Why no certification path from `leaf` to a trusted certificate is valid at `at`; None when one is."""
     anchors = [t for t in trusted if _is_ca(t)]
     if not anchors:

@@ -71,7 +71,8 @@ def judge_rows(rows: list[dict[str, Any]], requirements: dict[str, Requirement],
                 row["reason"] = split_reason(given)
             elif row["verdict"] != Verdict.PASSED:
                 tests = ", ".join(row.get("tests", [])[:3])
-                _give_reason(row, Verdict(row["verdict"]), _text(f"verdict des tests {tests}, sans motif donné", f"verdict of the tests {tests}, no reason given"), lang)
+                _give_reason(row, Verdict(row["verdict"]),
+                             _text(f"verdict des tests {tests}, sans motif donné", f"verdict of the tests {tests}, no reason given"), lang)
             else:
                 row["reason"] = None
 
@@ -99,7 +100,8 @@ def _not_tested(requirement: Requirement, scope: Scope, validated: Counter[str |
         why = "; ".join(dict.fromkeys(skipped[requirement.id]))[:300]
         return Verdict.NOT_TESTED, _text(f"tests ignorés : {why}", f"tests skipped: {why}")
     evaluators = ", ".join(requirement.evaluated_by)
-    return Verdict.NOT_TESTED, _text(f"aucun test de cette exécution ne l'évalue ({evaluators})", f"no test of this run evaluates it ({evaluators})")
+    return Verdict.NOT_TESTED, _text(f"aucun test de cette exécution ne l'évalue ({evaluators})",
+                                     f"no test of this run evaluates it ({evaluators})")
 
 
 def blocking_items(rows: list[dict[str, Any]], records: Iterable[TestRecord], scope: Scope) -> list[dict[str, Any]]:

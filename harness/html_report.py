@@ -39,7 +39,8 @@ def table_row(report: Any, cells: list[str], lang: str, waived: set[str]) -> lis
         verdict = "WAIVED"  # every requirement this test broke is waived for the candidate
     kept = [c for c in cells if "col-links" not in c]
     shown = Markup('<td class="enrs-verdict v-{}">{}</td>').format(verdict, label(verdict, lang) if verdict else "—")
-    ids = Markup("<br>").join(Markup('<code title="{}">{}</code>').format(f"{r.source.document} {r.source.version}, {r.section}", r.id) for r in requirements)
+    ids = Markup("<br>").join(Markup('<code title="{}">{}</code>').format(f"{r.source.document} {r.source.version}, {r.section}", r.id)
+                              for r in requirements)
     levels = Markup("<br>").join(Markup('<span class="token">{}</span>').format(r.level) for r in requirements)
     return kept[:1] + [shown, f"<td class='enrs-ids'>{ids}</td>", f"<td>{levels}</td>"] + kept[1:]
 

@@ -74,7 +74,8 @@ class Scope:
             return cls(declared=False, source=None, profiles=tuple(selected_ids))
         unknown = [r for r in declared.roles if r not in ROLES]
         if unknown:
-            raise _error(f"rôle inconnu « {unknown[0]} » (connus : {', '.join(ROLES)})", f"unknown role '{unknown[0]}' (known: {', '.join(ROLES)})")
+            raise _error(f"rôle inconnu « {unknown[0]} » (connus : {', '.join(ROLES)})",
+                         f"unknown role '{unknown[0]}' (known: {', '.join(ROLES)})")
         for pack_id in declared.profiles:
             if pack_id not in registry.packs:
                 raise _error(f"profil inconnu ou non chargé « {pack_id} » (chargés : {', '.join(registry.packs)})",
@@ -82,7 +83,8 @@ class Scope:
         keys = volet_keys(registry)
         for volet in declared.volets:
             if volet not in keys:
-                raise _error(f"volet inconnu « {volet} » (connus : {', '.join(sorted(keys))})", f"unknown volet '{volet}' (known: {', '.join(sorted(keys))})")
+                raise _error(f"volet inconnu « {volet} » (connus : {', '.join(sorted(keys))})",
+                             f"unknown volet '{volet}' (known: {', '.join(sorted(keys))})")
         if declared.volets and "cda-producer" not in declared.roles and declared.roles:
             raise _error("« volets » ne vaut que pour le rôle cda-producer", "'volets' only applies to the cda-producer role")
         tokens = frozenset(t for role in declared.roles for t in ROLES[role][0]) or None
@@ -134,8 +136,10 @@ class Scope:
     def to_dict(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
         """The `scope` object of results.json (docs/results.md)."""
         outside = [r["id"] for r in rows if r.get("in_scope") is False]
-        not_assessed: list[dict[str, Any]] = [{"id": p, "reason": {"fr": "hors de la portée déclarée", "en": "outside the declared scope"}} for p in self.outside]
-        not_assessed += [{"id": p, "reason": {"fr": "non sélectionné pour cette exécution (--profile)", "en": "not selected for this run (--profile)"}}
+        not_assessed: list[dict[str, Any]] = [{"id": p, "reason": {"fr": "hors de la portée déclarée", "en": "outside the declared scope"}}
+                                              for p in self.outside]
+        not_assessed += [{"id": p, "reason": {"fr": "non sélectionné pour cette exécution (--profile)",
+                                              "en": "not selected for this run (--profile)"}}
                          for p in self.not_selected]
         statement = {}
         for lang in ("fr", "en"):
@@ -146,7 +150,8 @@ class Scope:
                 continue
             missing = ", ".join(p["id"] for p in not_assessed) or ("aucun" if fr else "none")
             statement[lang] = (f"Portée certifiée : {self.describe(lang)}. Non évalués : profils {missing} ; {len(outside)} exigence(s) hors portée."
-                               if fr else f"Certified scope: {self.describe(lang)}. Not assessed: profiles {missing}; {len(outside)} requirement(s) outside the scope.")
+                               if fr
+                               else f"Certified scope: {self.describe(lang)}. Not assessed: profiles {missing}; {len(outside)} requirement(s) outside the scope.")
         return {
             "declared": self.declared,
             "source": self.source,

@@ -65,7 +65,8 @@ def sniff_encoding(data: bytes) -> str:
         if data.startswith(bom):
             if name == "UTF-32":
                 break
-            declared = _DECLARATION.match(data[:len(bom) + 400].decode(name, errors="ignore").lstrip("\ufeff").encode("ascii", errors="ignore"))
+            declared = _DECLARATION.match(
+                data[:len(bom) + 400].decode(name, errors="ignore").lstrip("\ufeff").encode("ascii", errors="ignore"))
             if declared and _codec(declared.group(1).decode()) not in (name, "utf-16-le", "utf-16-be", "utf-8"):
                 raise _refuse(f"l'encodage déclaré {declared.group(1).decode()} contredit la marque d'ordre des octets ({name})",
                               f"the declared encoding {declared.group(1).decode()} contradicts the byte order mark ({name})")

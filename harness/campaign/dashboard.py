@@ -46,7 +46,8 @@ _TEXT = {
     "drilldown": ("Détail par candidat", "Each candidate in detail"),
 }
 
-MARKS = {"PASSED": "✓", "FAILED": "✗", "WAIVED": "≈", "NOT_TESTED": "?", "NOT_APPLICABLE": "–", "ABORTED": "!"}  # readable in black and white
+MARKS = {"PASSED": "✓", "FAILED": "✗", "WAIVED": "≈", "NOT_TESTED": "?", "NOT_APPLICABLE": "–",
+         "ABORTED": "!"}  # readable in black and white
 
 
 def render_dashboard(data: dict[str, Any], lang: str) -> str:

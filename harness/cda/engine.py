@@ -45,7 +45,8 @@ class Doc:
     self_presenting: bool = False
     volet: VoletMatch | None = None
     volet_spec: dict[str, Any] = field(default_factory=dict)  # the volet's entry of the volets table
-    decoded: dict[etree._Element, bytes | None] = field(default_factory=dict)  # base64 payloads decoded once per document (element → bytes | None)
+    # base64 payloads decoded once per document (element → bytes | None)
+    decoded: dict[etree._Element, bytes | None] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)  # what several rules share, computed once per document (e.g. one scan)
 
     @property

@@ -20,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument("--output", type=Path, metavar="DIR",
                      help="folder of the campaign's runs (default: the file's, else reports/campaigns/<id>)")
     run.add_argument("--lang", choices=("fr", "en"))
-    run.add_argument("--cluster", metavar="ADDRESS", help="run each candidate as a task on a Dask cluster: tcp://host:8786 or local[:N] (docs/cluster.md)")
+    run.add_argument("--cluster", metavar="ADDRESS",
+                     help="run each candidate as a task on a Dask cluster: tcp://host:8786 or local[:N] (docs/cluster.md)")
     run.set_defaults(handler=run_command)
 
 

@@ -68,7 +68,8 @@ def test_tls_1_3_supported_and_preferred(tls_endpoint: Endpoint, enrs_target: Ta
 
 
 @pytest.mark.requirement("SEC-TLS-05")
-def test_forbidden_cipher_suites_refused(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable, served) -> None:
+def test_forbidden_cipher_suites_refused(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable,
+                                         served) -> None:
     served(tls_endpoint)  # judged only when the target's own request is served
     with reachable():
         result = _try(tls_endpoint, enrs_target, max_version=V.TLSv1_2, ciphers=security["tls12_forbidden_ciphers"] + ":@SECLEVEL=0")
@@ -77,7 +78,8 @@ def test_forbidden_cipher_suites_refused(tls_endpoint: Endpoint, enrs_target: Ta
 
 
 @pytest.mark.requirement("SEC-TLS-05B")
-def test_tls_1_2_suites_within_profile(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable, served) -> None:
+def test_tls_1_2_suites_within_profile(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable,
+                                       served) -> None:
     served(tls_endpoint)  # judged only when the target's own request is served
     """Offer every TLS 1.2 suite outside the allowlist; each one accepted is removed and offered again."""
     allowed = security["tls12_cipher_allowlist"]

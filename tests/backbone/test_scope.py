@@ -83,10 +83,12 @@ def test_profile_narrows_the_declared_scope_and_says_what_was_left_out(registry:
 @pytest.mark.parametrize(("declared", "selected", "message"), [
     (DeclaredScope(roles=("cda-producer",), volets=("VSMX",)), [], "unknown volet 'VSMX'"),
     (DeclaredScope(profiles=("no-such-pack",)), [], "unknown or unloaded profile 'no-such-pack'"),
-    (DeclaredScope(roles=("mllp-receiver",)), ["ci-sis-cda-header"], "no requirement of the selected profiles (ci-sis-cda-header) is in the declared scope"),
+    (DeclaredScope(roles=("mllp-receiver",)), ["ci-sis-cda-header"],
+     "no requirement of the selected profiles (ci-sis-cda-header) is in the declared scope"),
     (DeclaredScope(roles=("mllp-receiver",), volets=("VSM",)), [], "'volets' only applies to the cda-producer role"),
 ])
-def test_a_scope_that_cannot_hold_is_a_clear_error(registry: PackRegistry, declared: DeclaredScope, selected: list[str], message: str) -> None:
+def test_a_scope_that_cannot_hold_is_a_clear_error(registry: PackRegistry, declared: DeclaredScope, selected: list[str],
+                                                   message: str) -> None:
     with pytest.raises(HarnessError) as error:
         resolve(registry, declared, selected)
     assert message in error.value.en and error.value.fr.startswith("portée [scope]")

@@ -128,7 +128,8 @@ def make_corpus(folder: Path, copies: int) -> Path:
 
 def harness(*args: object, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
-    return subprocess.run([sys.executable, "-m", "harness", *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "harness", *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=timeout)
 
 
 def harness_process(*args: object, cwd: Path) -> subprocess.Popen[str]:

@@ -112,7 +112,8 @@ def test_local_cluster_gives_the_same_json(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("lang,words", [("fr", "absent : pip install 'enrs-harness[cluster]'"),
                                         ("en", "not installed: pip install 'enrs-harness[cluster]'")])
-def test_without_dask_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], lang: str, words: str) -> None:
+def test_without_dask_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], lang: str,
+                                                words: str) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     assert main(["validate", str(REPO / "fixtures" / "conforming"), "--cluster", "local:1", "--lang", lang]) == 2
     err = capsys.readouterr().err

@@ -146,7 +146,8 @@ def cda_facts(document: bytes) -> dict[str, str]:
     return facts
 
 
-def document_message(kind: str, trigger: str = "R01", operation: tuple[str, str] = ("NW", "F"), document: bytes | None = None, control_id: str = "DOC00001",
+def document_message(kind: str, trigger: str = "R01", operation: tuple[str, str] = ("NW", "F"), document: bytes | None = None,
+                     control_id: str = "DOC00001",
                      profile: str = "2.1^CISIS_CDA_HL7_V2", prts: list[str] | None = None, meta: list[tuple[str, str, str]] | None = None,
                      mail: str | None = None, patient_class: str = "I", subtype: str = "TEXT") -> str:
     """ORU^R01 (2.5) or MDM^T02/T04/T10 (2.6) carrying `document` (default: a conforming CDA fixture) in base64;
@@ -175,7 +176,8 @@ def document_message(kind: str, trigger: str = "R01", operation: tuple[str, str]
     if mail:
         segments.append(mail)
     for index, (code, label, value) in enumerate(META if meta is None else meta, start=3 if mail else 2):
-        segments.append(seg("OBX", {1: str(index), 2: coded, 3: f"{code}^{label}^MetaDMPMSS", 5: f"{value}^^expandedYes-NoIndicator", 11: "F"}))
+        segments.append(seg("OBX",
+                            {1: str(index), 2: coded, 3: f"{code}^{label}^MetaDMPMSS", 5: f"{value}^^expandedYes-NoIndicator", 11: "F"}))
     return "\r".join(segments) + "\r"
 
 
@@ -200,7 +202,8 @@ def zam(trigger: str = "Z01", status: str = "Y") -> str:
     code, label, second, system = codes[trigger]
     segments = [msh(f"ZAM^{trigger}^ZAM_Z01", f"ZAM{trigger}", "2.6", "2.1^CISIS_CDA_HL7_V2", language=""),
                 seg("EVN", {2: "20250110093500"}),
-                seg("OBX", {1: "1", 2: "CWE", 3: f"{code}^{label}^AckMetierZAM", 4: "DOC00001", 5: f"{status}^^expandedYes-NoIndicator", 11: "F"})]
+                seg("OBX",
+                    {1: "1", 2: "CWE", 3: f"{code}^{label}^AckMetierZAM", 4: "DOC00001", 5: f"{status}^^expandedYes-NoIndicator", 11: "F"})]
     if second:
         segments.append(seg("OBX", {1: "2", 2: "XTN", 3: f"{second}^Destinataire MSSanté^AckMetierZAM",
                                     5: "^^X.400^confrere.test@test.mssante.fr", 11: "F"}))
