@@ -148,7 +148,8 @@ def main() -> int:
                     print(f"{label:<36} {seconds:8.1f} s {count / seconds:8.1f} docs/s  CPU {CPU[0]:6.1f} s   load {load:.1f}", flush=True)
             rows = [(label, seconds, load, cpu) for label, (seconds, load, cpu) in best.items()]
             print(f"\n{count} documents, {os.cpu_count()} CPUs\n")
-            print("| configuration | seconds | documents/s | CPU s (all processes) | CPU ms/document | load (1 min) |\n|---|---:|---:|---:|---:|---:|")
+            print("| configuration | seconds | documents/s | CPU s (all processes) | CPU ms/document | load (1 min) |\n"
+                  "|---|---:|---:|---:|---:|---:|")
             for label, seconds, load, cpu in rows:
                 print(f"| {label} | {seconds:.1f} | {count / seconds:.1f} | {cpu:.1f} | {cpu / count * 1000:.2f} | {load:.1f} |")
             print(f"\ncluster CPU overhead per document: local:1 {(rows[2][3] - rows[0][3]) / count * 1000:.2f} ms, "
@@ -166,7 +167,8 @@ def main() -> int:
             print(f"\n{count} unrecognised files (no judging cost), wall / CPU seconds: "
                   + ", ".join(f"{label} {wall:.1f} / {cpu:.1f}" for label, (wall, cpu) in tiny.items())
                   + "; cluster path cost per document, start-up included (wall / CPU): "
-                  + ", ".join(f"{label} {(tiny[label][0] - tiny['--jobs 1'][0]) / count * 1000:.2f} / {(tiny[label][1] - tiny['--jobs 1'][1]) / count * 1000:.2f} ms"
+                  + ", ".join(f"{label} {(tiny[label][0] - tiny['--jobs 1'][0]) / count * 1000:.2f} / "
+                              f"{(tiny[label][1] - tiny['--jobs 1'][1]) / count * 1000:.2f} ms"
                               for label in ("local:1", "tcp"))
                   + f"   load {os.getloadavg()[0]:.1f}", flush=True)
             if options.kill_check:

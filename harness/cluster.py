@@ -281,7 +281,8 @@ def _check(result: dict[str, Any], expected: tuple[Any, ...]) -> list[int]:
         raise HarnessError(f"un worker n'a pas pu charger les packs : {fr}", f"a worker could not load the packs: {en}")
     if result["fingerprint"] != expected:
         raise HarnessError(
-            f"un worker juge avec une autre version du harness, d'autres packs ou un autre kit : {result['fingerprint']} au lieu de {expected}",
+            f"un worker juge avec une autre version du harness, d'autres packs ou un autre kit : {result['fingerprint']} au lieu de "
+            f"{expected}",
             f"a worker judges with another harness version, other packs or another kit: {result['fingerprint']} instead of {expected}")
     return [index for index, report in result["reports"] if report is None]
 

@@ -95,8 +95,10 @@ class Scope:
                     not_selected=tuple(p for p in claimed if p not in selected_ids) if narrowed else (),
                     outside=tuple(p for p in selected_ids if p not in claimed), _volet_keys=tuple(keys))
         if not any(scope.covers(r) for p in selected for r in p.requirements):
-            raise _error(f"aucune exigence des profils sélectionnés ({', '.join(selected_ids)}) n'est dans la portée déclarée ({scope.describe('fr')})",
-                         f"no requirement of the selected profiles ({', '.join(selected_ids)}) is in the declared scope ({scope.describe('en')})")
+            raise _error(f"aucune exigence des profils sélectionnés ({', '.join(selected_ids)}) n'est dans la portée déclarée "
+                         f"({scope.describe('fr')})",
+                         f"no requirement of the selected profiles ({', '.join(selected_ids)}) is in the declared scope "
+                         f"({scope.describe('en')})")
         return scope
 
     def covers(self, requirement: Requirement) -> bool:
@@ -126,7 +128,8 @@ class Scope:
     def describe(self, lang: str) -> str:
         fr = lang == "fr"
         if not self.declared:
-            return "non déclarée : toutes les exigences des profils sélectionnés" if fr else "not declared: every requirement of the selected profiles"
+            return ("non déclarée : toutes les exigences des profils sélectionnés" if fr
+                    else "not declared: every requirement of the selected profiles")
         parts = [", ".join((ROLES[r][1] if fr else ROLES[r][2]) for r in self.roles)] if self.roles else []
         if self.volets:
             parts.append(("volets " if fr else "volets ") + ", ".join(self.volets))
@@ -149,9 +152,11 @@ class Scope:
                                    else "Scope not declared: every requirement of the selected profiles is assessed.")
                 continue
             missing = ", ".join(p["id"] for p in not_assessed) or ("aucun" if fr else "none")
-            statement[lang] = (f"Portée certifiée : {self.describe(lang)}. Non évalués : profils {missing} ; {len(outside)} exigence(s) hors portée."
+            statement[lang] = (f"Portée certifiée : {self.describe(lang)}. Non évalués : profils {missing} ; {len(outside)} exigence(s) "
+                               "hors portée."
                                if fr
-                               else f"Certified scope: {self.describe(lang)}. Not assessed: profiles {missing}; {len(outside)} requirement(s) outside the scope.")
+                               else f"Certified scope: {self.describe(lang)}. Not assessed: profiles {missing}; {len(outside)} "
+                                    "requirement(s) outside the scope.")
         return {
             "declared": self.declared,
             "source": self.source,

@@ -125,7 +125,8 @@ def apply_waivers(rows: list[dict[str, Any]], waivers: list[Waiver], name: str, 
             row["verdict"] = str(Verdict.WAIVED)
             row["waiver"] = waiver.to_dict()
             row.setdefault("reasons", []).insert(0, {"test": "waivers", "verdict": str(Verdict.WAIVED),
-                                                     "reason": f"dérogation / waiver: {waiver.justification} ({waiver.approver}, → {waiver.expires.isoformat()})"})
+                                                     "reason": f"dérogation / waiver: {waiver.justification} ({waiver.approver}, → "
+                                                               f"{waiver.expires.isoformat()})"})
         elif row["verdict"] in (Verdict.ABORTED, Verdict.NOT_TESTED):
             entry["status"] = NOT_JUDGED
             entry["reason"] = {"fr": f"l'exigence n'a pas été jugée ({row['verdict']}) : une dérogation ne couvre qu'un échec",

@@ -82,7 +82,9 @@ def _change_summary(change: dict[str, Any] | None, t: Any, lang: str) -> str:
         return escape(t("new"))
     parts = []
     if change.get("before") != change.get("after"):
-        parts.append(f"{escape(t('status_change'))}{colon}{escape(t(change['before']) if change.get('before') in _TEXT else str(change.get('before')))} → {escape(t(change['after']))}")
+        parts.append(f"{escape(t('status_change'))}{colon}"
+                     f"{escape(t(change['before']) if change.get('before') in _TEXT else str(change.get('before')))}"
+                     f" → {escape(t(change['after']))}")
     if change["newly_failing"]:
         parts.append(f"<span class='fail'>{escape(t('newly_failing'))}{colon}{len(change['newly_failing'])}</span>")
     if change["newly_passing"]:

@@ -58,16 +58,20 @@ def infer_version(name: str, spec: dict[str, Any], extension: str | None, overri
     if spec.get("missing_extension_version"):
         version = spec["missing_extension_version"]
         return VersionInference(version, NO_EXTENSION,
-                                f"templateId du volet {name} sans @extension : version {version}, la version du volet déclarée sans extension",
-                                f"volet {name} templateId without @extension: version {version}, the volet version declared without extension")
+                                f"templateId du volet {name} sans @extension : version {version}, la version du volet déclarée sans "
+                                "extension",
+                                f"volet {name} templateId without @extension: version {version}, the volet version declared without "
+                                "extension")
     if len(versions) == 1:
         return VersionInference(versions[0], SINGLE,
                                 f"templateId du volet {name} sans @extension : version {versions[0]}, seule version du volet",
                                 f"volet {name} templateId without @extension: version {versions[0]}, the volet's only version")
     return VersionInference(None, UNDETERMINED,
-                            f"templateId du volet {name} sans @extension, et aucune version du volet ne se déclare sans extension (versions : {known}) : "
+                            f"templateId du volet {name} sans @extension, et aucune version du volet ne se déclare sans extension "
+                            f"(versions : {known}) : "
                             f"version indéterminée (préciser --volet-version {name}=VERSION)",
-                            f"volet {name} templateId without @extension, and no version of the volet declares itself without one (versions: {known}): "
+                            f"volet {name} templateId without @extension, and no version of the volet declares itself without one "
+                            f"(versions: {known}): "
                             f"version undetermined (give --volet-version {name}=VERSION)")
 
 

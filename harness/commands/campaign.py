@@ -65,7 +65,8 @@ def run_command(args: argparse.Namespace) -> int:
     folder, data = execute(campaign, args.jobs, lang, done, args.cluster)
     summary = data["summary"]
     for problem in data.get("waiver_problems", []):
-        print(f"  {'Dérogation sans objet' if fr else 'Waiver matching nothing'}: {problem['requirement']} / {problem['candidate']} — {problem['reason'][lang]}")
+        print(f"  {'Dérogation sans objet' if fr else 'Waiver matching nothing'}: {problem['requirement']} / {problem['candidate']} — "
+              f"{problem['reason'][lang]}")
     print(f"{'Tableau de bord' if fr else 'Dashboard'}: {folder / 'dashboard.html'}")
     print(f"campaign.json: {folder / 'campaign.json'}")
     print(f"CERTIFIED {summary['certified']}  NOT_CONFORMANT {summary['not_conformant']}  ABORTED {summary['aborted']}  "

@@ -183,7 +183,8 @@ def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = 
     for waiver in results.get("waivers", []):
         status = label("waiver_" + waiver["status"], lang)
         why = f" — {waiver['reason'][lang]}" if waiver.get("reason") else ""
-        term.print(styled(f"{'Dérogation' if fr else 'Waiver'} {waiver['requirement']} : {status} ({waiver['approver']}, → {waiver['expires']}){why}"
+        term.print(styled(f"{'Dérogation' if fr else 'Waiver'} {waiver['requirement']} : {status} ({waiver['approver']}, → "
+                          f"{waiver['expires']}){why}"
                           if fr else f"Waiver {waiver['requirement']}: {status} ({waiver['approver']}, → {waiver['expires']}){why}",
                           "yellow"))
     others = results.get("waivers_other_candidates")

@@ -190,7 +190,8 @@ def test_certificate_chains_to_trust_anchor(server_certificate: x509.Certificate
         enrs.abort("la cible ne donne pas d'ancre de confiance ([tls] ca_bundle) / the target gives no trust anchor ([tls] ca_bundle)")
     anchors, known = _trust(enrs_target, test_pki)
     why = _chains_with_known_intermediates(server_certificate, anchors, known)
-    assert why is None, (f"le certificat ne se rattache pas à {enrs_target.tls.ca_bundle.name} (émetteur {server_certificate.issuer.rfc4514_string()}) "
+    assert why is None, (f"le certificat ne se rattache pas à {enrs_target.tls.ca_bundle.name} (émetteur "
+                         f"{server_certificate.issuer.rfc4514_string()}) "
                          f"/ the certificate does not chain to {enrs_target.tls.ca_bundle.name}: {why}")
 
 

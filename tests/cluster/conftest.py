@@ -106,7 +106,8 @@ def start_scheduler(folder: Path) -> DaskProcesses:
         deadline = time.monotonic() + START_TIMEOUT
         while not cluster.address:
             if time.monotonic() > deadline or cluster.scheduler.poll() is not None:
-                raise RuntimeError("the Dask scheduler did not start: " + (cluster.folder / "scheduler.log").read_text(errors="replace")[-2000:])
+                raise RuntimeError("the Dask scheduler did not start: "
+                                   + (cluster.folder / "scheduler.log").read_text(errors="replace")[-2000:])
             try:
                 cluster.address = json.loads(scheduler_file.read_text())["address"]
             except (OSError, ValueError, KeyError):

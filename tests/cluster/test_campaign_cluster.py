@@ -170,4 +170,5 @@ def test_a_worker_killed_during_a_candidate_run_is_survived(dask_cluster: DaskPr
     assert process.returncode == local.returncode == 1
     local_data, cluster_data = (json.loads((run / "campaign.json").read_text(encoding="utf-8")) for run in _runs(tmp_path))
     assert [_comparable(c) for c in cluster_data["candidates"]] == [_comparable(c) for c in local_data["candidates"]]
-    assert cluster_data["candidates"][0]["status"] == "CERTIFIED" and (_runs(tmp_path)[1] / cluster_data["candidates"][0]["certificate"]).is_file()
+    assert (cluster_data["candidates"][0]["status"] == "CERTIFIED"
+            and (_runs(tmp_path)[1] / cluster_data["candidates"][0]["certificate"]).is_file())

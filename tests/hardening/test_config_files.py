@@ -105,6 +105,7 @@ def test_unknown_keys_in_campaign_and_waiver_files_name_the_nearest_key(tmp_path
     with pytest.raises(HarnessError, match=r"unknown field 'jbos' \(did you mean 'jobs'\?\)"):
         load_campaign(campaign)
     waivers = _write(tmp_path / "w.toml",
-                     '[[waivers]]\nrequirement = "R"\ncandidate = "A"\njustification = "j"\napprover = "a"\nexpires = 2099-01-01\nexpire = 2099-01-01\n')
+                     '[[waivers]]\nrequirement = "R"\ncandidate = "A"\njustification = "j"\napprover = "a"\nexpires = 2099-01-01\n'
+                     'expire = 2099-01-01\n')
     with pytest.raises(HarnessError, match=r"\[\[waivers\]\] #1 expire: unknown field 'expire' \(did you mean 'expires'\?\)"):
         load_waivers(waivers)

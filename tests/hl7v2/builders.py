@@ -184,10 +184,13 @@ def document_message(kind: str, trigger: str = "R01", operation: tuple[str, str]
 # "Transmission au LPS de documents CDA provenant d'un courriel MSSanté" 1.1: the document, the sender
 # (with its MSSanté address), the e-mail it came from, and four restriction metadata.
 LPS_META = [META[0], META[1], META[2], META[4]]
-LPS_PRTS = ["PRT||UC||SB^Send by^participation|801234567897^MEDECIN^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS||||||||||^^X.400^medecin.test@test.mssante.fr",
-            "PRT||UC||RCT^Result Copies To^participation||||SERVICE-TEST^^^^^ASIP-SANTE-ST&1.2.250.1.71.4.2.2&ISO^FINEG^^^999999999|||||||^^X.400^service.test@hopital-test.mssante.fr",
+LPS_PRTS = ["PRT||UC||SB^Send by^participation|801234567897^MEDECIN^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS"
+            "||||||||||^^X.400^medecin.test@test.mssante.fr",
+            "PRT||UC||RCT^Result Copies To^participation||||SERVICE-TEST^^^^^ASIP-SANTE-ST&1.2.250.1.71.4.2.2&ISO^FINEG^^^999999999"
+            "|||||||^^X.400^service.test@hopital-test.mssante.fr",
             "PRT||UC||REPLY^Reply To^participation|||||||||||^^X.400^secretariat.test@test.mssante.fr"]
-MAIL = "OBX|2|ED|<MSG0001@test.mssante.fr>^Compte rendu de test||^text^^Base64^" + base64.b64encode(b"Corps du courriel de test.").decode() + "||||||F"
+MAIL = ("OBX|2|ED|<MSG0001@test.mssante.fr>^Compte rendu de test||^text^^Base64^" + base64.b64encode(b"Corps du courriel de test.").decode()
+        + "||||||F")
 
 
 def lps_message(trigger: str = "T02", operation: tuple[str, str] = ("NW", "F"), document: bytes | None = None) -> str:
