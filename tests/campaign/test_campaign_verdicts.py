@@ -42,7 +42,7 @@ def _data(candidate: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 NOT_CONFORMANT = {
     "name": "DPI", "vendor": "V", "version": "1", "status": "NOT_CONFORMANT", "reason": None, "failed_must": 0, "failed_should": 0,
-                  "waived": 0,
+    "waived": 0,
     "profiles": [{"id": "ci-sis-cda-header", "version": "1.0.0", "verdict": "PASSED", "failed_must": 0, "failed_should": 0, "waived": 0}],
     "blocking_count": 2,
     "blocking": [{"kind": "artefact", "id": "truncated.xml", "verdict": "ABORTED",

@@ -105,7 +105,7 @@ def test_ctrl_c_stops_the_candidate_runs_on_the_workers(dask_cluster: DaskProces
     (tmp_path / "campaign.toml").write_text(
         f'[campaign]\nid = "c"\noutput = "runs"\nprofiles = ["toy-certs"]\nprofiles_dirs = [{json.dumps(str(TOY / "profiles"))}]\n'
         f'suites = [{json.dumps(str(TOY / "suites"))}]\n\n[[candidates]]\nname = "{marker}"\ntarget = "hang.toml"\ntimeout = 300\n',
-                                            encoding="utf-8")
+        encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
     process = subprocess.Popen([sys.executable, "-m", "harness", "campaign", "run", "campaign.toml", "--cluster", dask_cluster.address],
                                env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -117,8 +117,8 @@ def test_severity_comes_from_the_pack_level(tmp_path: Path) -> None:
     oru = "\r".join(line for line in b.document_message("ORU").split("\r") if "|ACK_RECEPTION^" not in line)
     default = ValidationContext(registry=PackRegistry.load())
     strict = ValidationContext(registry=PackRegistry.load([tmp_path], include_builtin=False))
-    severity = {name: next(f.severity for f in check(oru, ctx).findings if f.requirement == "CDAH2-META-03") for name,
-                ctx in (("default", default), ("strict", strict))}
+    severity = {name: next(f.severity for f in check(oru, ctx).findings if f.requirement == "CDAH2-META-03")
+                for name, ctx in (("default", default), ("strict", strict))}
     assert severity == {"default": Severity.WARNING, "strict": Severity.ERROR}
 
 
