@@ -91,10 +91,10 @@ def _not_tested(requirement: Requirement, scope: Scope, validated: Counter[str |
                                          f"no document of volet {volet} was submitted, although the scope declares this volet")
     if kind is not None and validated[kind]:
         n = validated[kind]
-        return Verdict.NOT_APPLICABLE, _text(f"ses règles ne s'appliquent à aucun des {n} artefact(s) {kind} validé(s) (règle "
-                                             "conditionnelle : N1, volet…)",
-                                             f"its rules apply to none of the {n} {kind} artefact(s) validated (conditional rule: N1, "
-                                             "volet…)")
+        return Verdict.NOT_APPLICABLE, _text(f"ses règles ne s'appliquent à aucun des {n} artefact(s) {kind} validé(s) "
+                                             "(règle conditionnelle : N1, volet…)",
+                                             f"its rules apply to none of the {n} {kind} artefact(s) validated "
+                                             "(conditional rule: N1, volet…)")
     if kind is not None:
         return Verdict.NOT_TESTED, _text(f"aucun artefact {kind} n'a été soumis (documents de la cible ou --documents)",
                                          f"no {kind} artefact was submitted (the target's documents or --documents)")

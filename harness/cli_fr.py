@@ -104,6 +104,6 @@ HELP = {
         "dossier organisé comme le kit de test CDA de l'Agence (XSD et schématrons)",
     "parallel worker processes (default 1)": "processus de travail en parallèle (défaut 1)",
     "text: one block per file as it is judged; json: one document at the end; jsonl: one JSON line per file as it is judged":
-        "text : un bloc par fichier dès qu'il est jugé ; json : un seul document à la fin ; jsonl : une ligne JSON par fichier dès qu'il "
-        "est jugé",
+        "text : un bloc par fichier dès qu'il est jugé ; json : un seul document à la fin ; "
+        "jsonl : une ligne JSON par fichier dès qu'il est jugé",
 }

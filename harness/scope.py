@@ -152,11 +152,11 @@ class Scope:
                                    else "Scope not declared: every requirement of the selected profiles is assessed.")
                 continue
             missing = ", ".join(p["id"] for p in not_assessed) or ("aucun" if fr else "none")
-            statement[lang] = (f"Portée certifiée : {self.describe(lang)}. Non évalués : profils {missing} ; {len(outside)} exigence(s) "
-                               "hors portée."
+            statement[lang] = (f"Portée certifiée : {self.describe(lang)}. Non évalués : profils {missing} ; "
+                               f"{len(outside)} exigence(s) hors portée."
                                if fr
-                               else f"Certified scope: {self.describe(lang)}. Not assessed: profiles {missing}; {len(outside)} "
-                                    "requirement(s) outside the scope.")
+                               else f"Certified scope: {self.describe(lang)}. Not assessed: profiles {missing}; "
+                                    f"{len(outside)} requirement(s) outside the scope.")
         return {
             "declared": self.declared,
             "source": self.source,

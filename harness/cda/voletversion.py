@@ -58,10 +58,10 @@ def infer_version(name: str, spec: dict[str, Any], extension: str | None, overri
     if spec.get("missing_extension_version"):
         version = spec["missing_extension_version"]
         return VersionInference(version, NO_EXTENSION,
-                                f"templateId du volet {name} sans @extension : version {version}, la version du volet déclarée sans "
-                                "extension",
-                                f"volet {name} templateId without @extension: version {version}, the volet version declared without "
-                                "extension")
+                                f"templateId du volet {name} sans @extension : version {version}, "
+                                "la version du volet déclarée sans extension",
+                                f"volet {name} templateId without @extension: version {version}, "
+                                "the volet version declared without extension")
     if len(versions) == 1:
         return VersionInference(versions[0], SINGLE,
                                 f"templateId du volet {name} sans @extension : version {versions[0]}, seule version du volet",

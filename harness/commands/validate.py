@@ -42,8 +42,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--volet-version", action="append", default=[], metavar="VOLET=VERSION",
                         help="a CDA volet's version when the document cannot say it (e.g. CR-BIO=2024.01; repeatable)")
     parser.add_argument("--format", choices=("text", "json", "jsonl"), default="text",
-                        help="text: one block per file as it is judged; json: one document at the end; jsonl: one JSON line per file as it "
-                             "is judged")
+                        help="text: one block per file as it is judged; json: one document at the end; "
+                             "jsonl: one JSON line per file as it is judged")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel worker processes (default 1)")
     parser.add_argument("--lang", choices=("fr", "en"))
     parser.add_argument("--cluster", metavar="ADDRESS",

@@ -104,10 +104,10 @@ def _check(message: Message, event: EventProfile, profile: CompiledProfile, cont
     limit = event.extra.get("max_documents", 1)
     if len(documents) > limit:  # the documents past the limit are never decoded (a message may carry thousands)
         findings.append(_f("CDAH2-DOC-01",
-                           f"{len(documents)} OBX documents : {event.key} en porte au plus {limit} ; seuls les {limit} premiers sont "
-                           "décodés et validés",
-                           f"{len(documents)} document OBX: {event.key} carries at most {limit}; only the first {limit} are decoded and "
-                           "validated",
+                           f"{len(documents)} OBX documents : {event.key} en porte au plus {limit} ; "
+                           f"seuls les {limit} premiers sont décodés et validés",
+                           f"{len(documents)} document OBX: {event.key} carries at most {limit}; "
+                           f"only the first {limit} are decoded and validated",
                            "OBX", documents[limit].line))
     for obx in documents[:limit]:
         payload, more = check_document_obx(message, obx, event)
