@@ -21,6 +21,7 @@ beside the numbers: on a shared machine they move with it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -73,13 +74,15 @@ class Cluster:
         self.folder, self.processes = folder, []
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         scheduler_file = folder / "scheduler.json"
-        self.processes.append(self._spawn(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file)], env))
+        self.processes.append(self._spawn(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file",
+                                           str(scheduler_file)], env))
         while not scheduler_file.exists():
             time.sleep(0.2)
         time.sleep(0.2)
         self.address = json.loads(scheduler_file.read_text())["address"]
         for name in ("w0", "w1"):
-            self.processes.append(self._spawn(["worker", self.address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard", "--name", name], env))
+            self.processes.append(self._spawn(["worker", self.address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard", "--name",
+                                               name], env))
         from distributed import Client
 
         with Client(self.address) as client:
@@ -104,10 +107,8 @@ class Cluster:
         return total
 
     def kill(self, process: subprocess.Popen[bytes]) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait()
 
     def close(self) -> None:
@@ -147,7 +148,8 @@ def main() -> int:
                     print(f"{label:<36} {seconds:8.1f} s {count / seconds:8.1f} docs/s  CPU {CPU[0]:6.1f} s   load {load:.1f}", flush=True)
             rows = [(label, seconds, load, cpu) for label, (seconds, load, cpu) in best.items()]
             print(f"\n{count} documents, {os.cpu_count()} CPUs\n")
-            print("| configuration | seconds | documents/s | CPU s (all processes) | CPU ms/document | load (1 min) |\n|---|---:|---:|---:|---:|---:|")
+            print("| configuration | seconds | documents/s | CPU s (all processes) | CPU ms/document | load (1 min) |\n"
+                  "|---|---:|---:|---:|---:|---:|")
             for label, seconds, load, cpu in rows:
                 print(f"| {label} | {seconds:.1f} | {count / seconds:.1f} | {cpu:.1f} | {cpu / count * 1000:.2f} | {load:.1f} |")
             print(f"\ncluster CPU overhead per document: local:1 {(rows[2][3] - rows[0][3]) / count * 1000:.2f} ms, "
@@ -165,13 +167,15 @@ def main() -> int:
             print(f"\n{count} unrecognised files (no judging cost), wall / CPU seconds: "
                   + ", ".join(f"{label} {wall:.1f} / {cpu:.1f}" for label, (wall, cpu) in tiny.items())
                   + "; cluster path cost per document, start-up included (wall / CPU): "
-                  + ", ".join(f"{label} {(tiny[label][0] - tiny['--jobs 1'][0]) / count * 1000:.2f} / {(tiny[label][1] - tiny['--jobs 1'][1]) / count * 1000:.2f} ms"
+                  + ", ".join(f"{label} {(tiny[label][0] - tiny['--jobs 1'][0]) / count * 1000:.2f} / "
+                              f"{(tiny[label][1] - tiny['--jobs 1'][1]) / count * 1000:.2f} ms"
                               for label in ("local:1", "tcp"))
                   + f"   load {os.getloadavg()[0]:.1f}", flush=True)
             if options.kill_check:
                 env = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
                 started = time.perf_counter()
-                run = subprocess.Popen([sys.executable, "-m", "harness", "validate", "docs", "--format", "json", "--cluster", cluster.address],
+                run = subprocess.Popen([sys.executable, "-m", "harness", "validate", "docs", "--format", "json", "--cluster",
+                                        cluster.address],
                                        cwd=base, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 time.sleep(options.kill_after)
                 alive_at_kill = run.poll() is None

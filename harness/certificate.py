@@ -7,6 +7,7 @@ SHA-256 of every tested artefact). A signed certificate signs exactly that paylo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from harness.i18n import label, readable_reason
@@ -34,7 +35,8 @@ def certificate_payload(results: dict[str, Any]) -> dict[str, Any]:
         "finished": run["finished"],
         "requirements": [{"id": r["id"], "level": r["level"], "verdict": r["verdict"]} for r in results["requirements"]],
         "artefacts": [{"name": n, "sha256": h} for n, h in sorted({(a["name"], a["sha256"]) for a in results["artefacts"]})],
-        "waivers": [{k: w[k] for k in WAIVER_FIELDS} for w in results.get("waivers", []) if w["status"] in ("applied", "expired", "not_judged", "not_in_run")],
+        "waivers": [{k: w[k] for k in WAIVER_FIELDS} for w in results.get("waivers", [])
+                    if w["status"] in ("applied", "expired", "not_judged", "not_in_run")],
         "scope": {k: v for k, v in results["scope"].items() if k in SCOPE_FIELDS} if "scope" in results else None,
     }
 
@@ -89,7 +91,8 @@ def _blocking(results: dict[str, Any], reasons: dict[str, str], lang: str) -> li
     given = results.get("blocking")
     if given is not None:  # artefacts and endpoint checks first: the annex lists only the requirements
         given = sorted(given, key=lambda b: b.get("kind") == "requirement")
-        return [{"id": str(b.get("id") or b.get("path") or b.get("kind", "")), "kind": str(b.get("kind", "")), "verdict": str(b.get("verdict", "")),
+        return [{"id": str(b.get("id") or b.get("path") or b.get("kind", "")), "kind": str(b.get("kind", "")),
+                 "verdict": str(b.get("verdict", "")),
                  "reason": readable_reason(shown(b.get("reason"), lang), lang, 200) if b.get("reason") else ""} for b in given]
     by_id = {r["id"]: r for r in results["requirements"]}
     first = {r["id"]: next((x["reason"] for x in r.get("reasons", []) if x.get("reason")), "") for r in results["requirements"]}
@@ -101,6 +104,7 @@ def _annex(results: dict[str, Any]) -> list[tuple[str, list[tuple[dict[str, Any]
     """The requirement rows in two parts (to review, then met or not applicable), each grouped by profile."""
     profiles = {p["id"]: p for p in results["profiles"]}
     parts: list[tuple[str, list[tuple[dict[str, Any], list[dict[str, Any]]]]]] = []
+    wanted: Callable[[Any], bool]
     for part, wanted in (("attention", lambda v: v in ATTENTION), ("other", lambda v: v not in ATTENTION)):
         groups: dict[str, list[dict[str, Any]]] = {}
         for row in results["requirements"]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,8 @@ MAX_CHAIN_DEPTH = 5
 # The shape of what the checks read: a JWS header and payload from a file anyone may have written.
 _STRING = {"type": "string"}
 _NULLABLE = {"type": ["string", "null"]}
-_OBJECTS = lambda *keys: {"type": "array", "items": {"type": "object", "required": list(keys), "properties": {k: _STRING for k in keys}}}  # noqa: E731
+_OBJECTS: Callable[..., dict[str, Any]] = lambda *keys: {  # noqa: E731
+    "type": "array", "items": {"type": "object", "required": list(keys), "properties": {k: _STRING for k in keys}}}
 HEADER_SCHEMA = Draft202012Validator({"type": "object", "required": ["alg", "x5c"], "properties": {
     "alg": _STRING, "x5c": {"type": "array", "minItems": 1, "maxItems": MAX_CHAIN_DEPTH + 1, "items": _STRING}}})
 PAYLOAD_SCHEMA = Draft202012Validator({"type": "object", "properties": {
@@ -234,7 +235,8 @@ def _check_trust(chain: list[x509.Certificate], trusted: list[x509.Certificate],
         pass
 
 
-def _path_problem(leaf: x509.Certificate, intermediates: list[x509.Certificate], trusted: list[x509.Certificate], at: dt.datetime) -> str | None:
+def _path_problem(leaf: x509.Certificate, intermediates: list[x509.Certificate], trusted: list[x509.Certificate],
+                  at: dt.datetime) -> str | None:
     """Why no certification path from `leaf` to a trusted certificate is valid at `at`; None when one is."""
     anchors = [t for t in trusted if _is_ca(t)]
     if not anchors:

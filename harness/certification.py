@@ -71,7 +71,8 @@ def judge_rows(rows: list[dict[str, Any]], requirements: dict[str, Requirement],
                 row["reason"] = split_reason(given)
             elif row["verdict"] != Verdict.PASSED:
                 tests = ", ".join(row.get("tests", [])[:3])
-                _give_reason(row, Verdict(row["verdict"]), _text(f"verdict des tests {tests}, sans motif donné", f"verdict of the tests {tests}, no reason given"), lang)
+                _give_reason(row, Verdict(row["verdict"]),
+                             _text(f"verdict des tests {tests}, sans motif donné", f"verdict of the tests {tests}, no reason given"), lang)
             else:
                 row["reason"] = None
 
@@ -90,8 +91,10 @@ def _not_tested(requirement: Requirement, scope: Scope, validated: Counter[str |
                                          f"no document of volet {volet} was submitted, although the scope declares this volet")
     if kind is not None and validated[kind]:
         n = validated[kind]
-        return Verdict.NOT_APPLICABLE, _text(f"ses règles ne s'appliquent à aucun des {n} artefact(s) {kind} validé(s) (règle conditionnelle : N1, volet…)",
-                                             f"its rules apply to none of the {n} {kind} artefact(s) validated (conditional rule: N1, volet…)")
+        return Verdict.NOT_APPLICABLE, _text(f"ses règles ne s'appliquent à aucun des {n} artefact(s) {kind} validé(s) "
+                                             "(règle conditionnelle : N1, volet…)",
+                                             f"its rules apply to none of the {n} {kind} artefact(s) validated "
+                                             "(conditional rule: N1, volet…)")
     if kind is not None:
         return Verdict.NOT_TESTED, _text(f"aucun artefact {kind} n'a été soumis (documents de la cible ou --documents)",
                                          f"no {kind} artefact was submitted (the target's documents or --documents)")
@@ -99,7 +102,8 @@ def _not_tested(requirement: Requirement, scope: Scope, validated: Counter[str |
         why = "; ".join(dict.fromkeys(skipped[requirement.id]))[:300]
         return Verdict.NOT_TESTED, _text(f"tests ignorés : {why}", f"tests skipped: {why}")
     evaluators = ", ".join(requirement.evaluated_by)
-    return Verdict.NOT_TESTED, _text(f"aucun test de cette exécution ne l'évalue ({evaluators})", f"no test of this run evaluates it ({evaluators})")
+    return Verdict.NOT_TESTED, _text(f"aucun test de cette exécution ne l'évalue ({evaluators})",
+                                     f"no test of this run evaluates it ({evaluators})")
 
 
 def blocking_items(rows: list[dict[str, Any]], records: Iterable[TestRecord], scope: Scope) -> list[dict[str, Any]]:

@@ -49,13 +49,15 @@ HELP = {
         "exécute les suites de conformité et écrit un rapport et un certificat",
     "run the reference ENRS simulator (MLLP, MLLP/TLS, HTTPS with mutual TLS) on loopback":
         "lance le simulateur ENRS de référence (MLLP, MLLP/TLS, HTTPS avec TLS mutuel) en local",
-    "validate CDA documents and HL7 v2 messages (files or folders)": "valide des documents CDA et des messages HL7 v2 (fichiers ou dossiers)",
+    "validate CDA documents and HL7 v2 messages (files or folders)":
+        "valide des documents CDA et des messages HL7 v2 (fichiers ou dossiers)",
     "run every candidate of a campaign file (docs/campaigns.md)": "exécute chaque candidat d'un fichier de campagne (docs/campaigns.md)",
     "candidates run at the same time (default: the file's, else min(4, CPUs))":
         "candidats exécutés en même temps (par défaut : celui du fichier, sinon min(4, processeurs))",
     "folder of the campaign's runs (default: the file's, else reports/campaigns/<id>)":
         "dossier des exécutions de la campagne (par défaut : celui du fichier, sinon reports/campaigns/<id>)",
-    "write a new issuer key and self-signed certificate into DIR": "écrit dans DIR une nouvelle clé d'émetteur et son certificat auto-signé",
+    "write a new issuer key and self-signed certificate into DIR":
+        "écrit dans DIR une nouvelle clé d'émetteur et son certificat auto-signé",
     "verify a signed certificate.html offline": "vérifie hors ligne un certificate.html signé",
     "common name (CN) of the issuer": "nom commun (CN) de l'émetteur",
     "organisation (O) of the issuer": "organisation (O) de l'émetteur",
@@ -80,14 +82,16 @@ HELP = {
         "dossier organisé comme le kit de test CDA de l'Agence : les documents sont aussi validés avec lui",
     "extra folders of pytest conformance suites (repeatable)": "dossiers supplémentaires de suites de conformité pytest (répétable)",
     "where run folders are written (default: ./reports)": "où écrire les dossiers d'exécution (défaut : ./reports)",
-    "sign the certificate with the issuer of DIR (see 'certificate keygen')": "signe le certificat avec l'émetteur de DIR (voir « certificate keygen »)",
+    "sign the certificate with the issuer of DIR (see 'certificate keygen')":
+        "signe le certificat avec l'émetteur de DIR (voir « certificate keygen »)",
     "waivers file: valid waivers turn FAILED requirements into WAIVED":
         "fichier de dérogations : une dérogation valide fait passer une exigence FAILED en WAIVED",
     "language of the certificate and summary": "langue du certificat et de la synthèse",
     "language of the messages": "langue des messages",
     "no test progress, only the summary": "sans la progression des tests, seulement la synthèse",
     "also print pytest's failures and tracebacks": "affiche aussi les échecs et les traces de pytest",
-    "print everything pytest prints (full tracebacks, captured output)": "affiche tout ce qu'affiche pytest (traces complètes, sorties capturées)",
+    "print everything pytest prints (full tracebacks, captured output)":
+        "affiche tout ce qu'affiche pytest (traces complètes, sorties capturées)",
     "fault modes to switch on (see --list-faults)": "modes de défaillance à activer (voir --list-faults)",
     "list the fault modes and exit": "liste les modes de défaillance et quitte",
     "test PKI folder to use (built there when empty; default: a temporary one)":
@@ -96,8 +100,10 @@ HELP = {
         "où écrire le fichier cible du simulateur (défaut : ./enrs-simulator.toml)",
     "stop after this many seconds (default: until Ctrl-C)": "s'arrête après ce nombre de secondes (défaut : jusqu'à Ctrl-C)",
     "profile pack to apply (repeatable; default: all)": "pack de profils à appliquer (répétable ; défaut : tous)",
-    "folder laid out like the agency's CDA test kit (XSD and schematrons)": "dossier organisé comme le kit de test CDA de l'Agence (XSD et schématrons)",
+    "folder laid out like the agency's CDA test kit (XSD and schematrons)":
+        "dossier organisé comme le kit de test CDA de l'Agence (XSD et schématrons)",
     "parallel worker processes (default 1)": "processus de travail en parallèle (défaut 1)",
     "text: one block per file as it is judged; json: one document at the end; jsonl: one JSON line per file as it is judged":
-        "text : un bloc par fichier dès qu'il est jugé ; json : un seul document à la fin ; jsonl : une ligne JSON par fichier dès qu'il est jugé",
+        "text : un bloc par fichier dès qu'il est jugé ; json : un seul document à la fin ; "
+        "jsonl : une ligne JSON par fichier dès qu'il est jugé",
 }

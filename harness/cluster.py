@@ -97,7 +97,8 @@ def connect(spec: str) -> Iterator[Any]:
         if cluster is not None:
             cluster.close()
         if isinstance(exc, (OSError, TimeoutError)):
-            raise HarnessError(f"--cluster : scheduler Dask injoignable à {spec} ({exc})", f"--cluster: cannot reach the Dask scheduler at {spec} ({exc})") from exc
+            raise HarnessError(f"--cluster : scheduler Dask injoignable à {spec} ({exc})",
+                               f"--cluster: cannot reach the Dask scheduler at {spec} ({exc})") from exc
         raise
     try:
         yield client
@@ -222,7 +223,8 @@ def stream_reports(spec: str, files: list[Path], settings: JudgeSettings, contex
     with connect(spec) as client:
         ship = ship or (not LOCAL.match(spec) and not _shared_paths(client, files[0]))
         how = (("documents envoyés par ce client" if lang == "fr" else "documents shipped by this client") if ship else
-               ("documents lus par les workers là où ils sont (chemin partagé)" if lang == "fr" else "documents read by the workers where they are (shared path)"))
+               ("documents lus par les workers là où ils sont (chemin partagé)" if lang == "fr"
+                else "documents read by the workers where they are (shared path)"))
         print(f"{_describe(spec, client, lang)}, {how}", file=sys.stderr, flush=True)
         queue = _chunks(len(files), _worker_count(client))
         shipped: set[int] = set()  # documents the client reads and sends (a worker could not read them)
@@ -233,6 +235,7 @@ def stream_reports(spec: str, files: list[Path], settings: JudgeSettings, contex
             while queue or pending:
                 window = CHUNKS_PER_WORKER * max(1, _worker_count(client)) if queue else 0
                 while queue and len(pending) < window:
+                    items: list[tuple[int, str, str | None, bytes | None]]
                     indices, items = queue.popleft(), []
                     for index in indices:
                         path = files[index]
@@ -278,7 +281,8 @@ def _check(result: dict[str, Any], expected: tuple[Any, ...]) -> list[int]:
         raise HarnessError(f"un worker n'a pas pu charger les packs : {fr}", f"a worker could not load the packs: {en}")
     if result["fingerprint"] != expected:
         raise HarnessError(
-            f"un worker juge avec une autre version du harness, d'autres packs ou un autre kit : {result['fingerprint']} au lieu de {expected}",
+            f"un worker juge avec une autre version du harness, d'autres packs ou un autre kit : {result['fingerprint']} au lieu de "
+            f"{expected}",
             f"a worker judges with another harness version, other packs or another kit: {result['fingerprint']} instead of {expected}")
     return [index for index, report in result["reports"] if report is None]
 
@@ -352,7 +356,8 @@ def run_campaign_on_cluster(spec: str, campaign: Campaign, run_folder: Path,
     with connect(spec) as client:
         print(_describe(spec, client, campaign.lang), file=sys.stderr, flush=True)
         stop_event = f"enrs-campaign-stop-{uuid.uuid4().hex}"
-        futures = {client.submit(run_candidate_task, campaign, candidate, stop_event, key=f"enrs-candidate-{candidate.slug}-{stop_event[-12:]}",
+        futures = {client.submit(run_candidate_task, campaign, candidate, stop_event,
+                                 key=f"enrs-candidate-{candidate.slug}-{stop_event[-12:]}",
                                  pure=False): index for index, candidate in enumerate(campaign.candidates)}
         outcomes: list[dict[str, Any] | None] = [None] * len(campaign.candidates)
         pending, alone_since = dict(futures), None
@@ -378,7 +383,8 @@ def _candidate_done(future: Any, index: int, campaign: Campaign, run_folder: Pat
         outcome, files = future.result()
     except Exception as exc:
         outcome, files = {"name": candidate.name, "vendor": candidate.vendor, "version": candidate.version, "slug": candidate.slug,
-                          "status": "ABORTED", "reason": f"erreur du cluster / cluster error: {type(exc).__name__}: {exc}", "duration": 0}, {}
+                          "status": "ABORTED", "reason": f"erreur du cluster / cluster error: {type(exc).__name__}: {exc}",
+                          "duration": 0}, {}
     folder = run_folder / "candidates" / candidate.slug
     for relative, data in files.items():
         atomic_write_bytes(folder / relative, data)

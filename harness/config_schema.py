@@ -60,7 +60,8 @@ TARGET_SCHEMA: dict[str, Any] = _table(
             "name": STRING,
             "protocol": _text("mllp, mllp+tls, http ou https", "mllp, mllp+tls, http or https", enum=["mllp", "mllp+tls", "http", "https"]),
             "host": STRING,
-            "port": _text("un port entre 1 et 65535", "a port between 1 and 65535", type="integer", minimum=1, maximum=65535, not_bool=True),
+            "port": _text("un port entre 1 et 65535", "a port between 1 and 65535", type="integer", minimum=1, maximum=65535,
+                          not_bool=True),
             "path": _text("un chemin d'URL commençant par /", "a URL path starting with /", type="string", pattern="^/"),
             "roles": _text("une liste de textes", "a list of strings", type="array", items=STRING),
         }, ("name", "protocol", "host", "port"))),
@@ -136,7 +137,7 @@ def _not_bool(validator: Any, enabled: Any, instance: Any, schema: Any) -> Any:
         yield ValidationError(f"{instance!r} is a boolean")
 
 
-_Validator = jsonschema.validators.extend(
+_Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]  # types-jsonschema leaves extend() unannotated
     Draft202012Validator,
     validators={"not_bool": _not_bool, "toml_date": _toml_date},
 )
@@ -216,7 +217,8 @@ def validate_config(raw: dict[str, Any], kind: str, fail: Fail) -> None:
     schema = _schema_at(_compiled(kind).schema, error.absolute_path)
     schema = schema if "x-en" in schema else error.schema
     fr_kind, en_kind = _kind(error.instance)
-    secret = kind == "target" and (list(error.absolute_path)[:2] == ["tls", "client_key_password"] or list(error.absolute_path)[:1] == ["auth"])
+    secret = kind == "target" and (list(error.absolute_path)[:2] == ["tls", "client_key_password"]
+                                   or list(error.absolute_path)[:1] == ["auth"])
     shown = "" if secret or isinstance(error.instance, (dict, list)) else " " + repr(error.instance)[:60]
     raise fail(where, f"attendu : {schema.get('x-fr', 'une valeur valide')}, trouvé {fr_kind}{shown}",
                f"expected {schema.get('x-en', 'a valid value')}, found {en_kind}{shown}")
@@ -229,5 +231,6 @@ def _schema_at(schema: dict[str, Any], path: Any) -> dict[str, Any]:
             schema = schema.get("items", {})
         else:
             properties = schema.get("properties", {})
-            schema = properties.get(part) or (schema.get("additionalProperties") if isinstance(schema.get("additionalProperties"), dict) else {})
+            extra = schema.get("additionalProperties")
+            schema = properties.get(part) or (extra if isinstance(extra, dict) else {})
     return schema

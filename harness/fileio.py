@@ -56,7 +56,8 @@ def confined_path(path: Path, roots: Iterable[Path]) -> Path:
     roots = [Path(r).resolve() for r in roots]
     if not any(resolved == root or root in resolved.parents for root in roots):
         allowed = ", ".join(str(r) for r in roots)
-        raise HarnessError(f"{resolved} est hors des dossiers autorisés ({allowed})", f"{resolved} is outside the allowed folders ({allowed})")
+        raise HarnessError(f"{resolved} est hors des dossiers autorisés ({allowed})",
+                           f"{resolved} is outside the allowed folders ({allowed})")
     refuse_system_path(resolved)
     if not resolved.exists():
         raise HarnessError(f"{resolved} n'existe pas", f"{resolved} does not exist")

@@ -39,7 +39,8 @@ def table_row(report: Any, cells: list[str], lang: str, waived: set[str]) -> lis
         verdict = "WAIVED"  # every requirement this test broke is waived for the candidate
     kept = [c for c in cells if "col-links" not in c]
     shown = Markup('<td class="enrs-verdict v-{}">{}</td>').format(verdict, label(verdict, lang) if verdict else "—")
-    ids = Markup("<br>").join(Markup('<code title="{}">{}</code>').format(f"{r.source.document} {r.source.version}, {r.section}", r.id) for r in requirements)
+    ids = Markup("<br>").join(Markup('<code title="{}">{}</code>').format(f"{r.source.document} {r.source.version}, {r.section}", r.id)
+                              for r in requirements)
     levels = Markup("<br>").join(Markup('<span class="token">{}</span>').format(r.level) for r in requirements)
     return kept[:1] + [shown, f"<td class='enrs-ids'>{ids}</td>", f"<td>{levels}</td>"] + kept[1:]
 
@@ -73,7 +74,8 @@ def evidence_html(record: TestRecord, lang: str = "fr") -> str:
 def evidence_extra(record: TestRecord, lang: str = "fr") -> dict[str, Any]:
     from pytest_html import extras
 
-    return extras.html(evidence_html(record, lang))
+    extra: dict[str, Any] = extras.html(evidence_html(record, lang))
+    return extra
 
 
 _PYTEST_HTML_FR = [  # pytest-html's own words (its page template), in French for a French run

@@ -15,8 +15,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "The candidate system below meets every applicable mandatory (MUST) requirement of the profiles evaluated.",
     ),
     "nonconformity_statement": (
-        "Aucun certificat n'est délivré : des exigences obligatoires (MUST), des artefacts ou des contrôles de la portée ont échoué ou n'ont pas pu être évalués (voir les éléments bloquants).",
-        "No certificate is issued: mandatory (MUST) requirements, artefacts or checks in scope failed or could not be judged (see the blocking items).",
+        "Aucun certificat n'est délivré : des exigences obligatoires (MUST), des artefacts ou des contrôles de la portée ont échoué ou "
+        "n'ont pas pu être évalués (voir les éléments bloquants).",
+        "No certificate is issued: mandatory (MUST) requirements, artefacts or checks in scope failed or could not be judged (see the "
+        "blocking items).",
     ),
     "incomplete_statement": (
         "Aucun certificat n'est délivré : l'exécution des tests n'est pas allée à son terme.",
@@ -74,7 +76,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "validity": ("Validité du certificat de l'émetteur", "Validity of the issuer's certificate"),
     "how_to_verify": ("Vérification", "Verification"),
     "signed_by": ("Signé par", "Signed by"),
-    "not_signed": ("Non signé : cette page ne porte pas de signature électronique ; elle ne peut pas être vérifiée hors de l'outil qui l'a produite.",
+    "not_signed": ("Non signé : cette page ne porte pas de signature électronique ; elle ne peut pas être vérifiée hors de l'outil qui l'a "
+                   "produite.",
                    "Not signed: this page carries no electronic signature; it cannot be verified apart from the tool that produced it."),
     "canonical_json": ("JSON canonique (RFC 8785)", "canonical JSON (RFC 8785)"),
     "scope": ("Périmètre", "Scope"),

@@ -43,11 +43,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--enrs-target", metavar="FILE", help="target file (TOML) describing the candidate system")
     group.addoption("--enrs-allow-dir", action="append", default=[], metavar="DIR",
                     help="folder the target file's document paths may point into, besides the target file's own (repeatable)")
-    group.addoption("--enrs-documents", action="append", default=[], metavar="PATH", help="documents and messages to validate (repeatable; overrides the target's)")
+    group.addoption("--enrs-documents", action="append", default=[], metavar="PATH",
+                    help="documents and messages to validate (repeatable; overrides the target's)")
     group.addoption("--enrs-report-dir", metavar="DIR", help="folder under which the run folder <UTC timestamp>-<short id> is written")
     group.addoption("--enrs-run-dir", metavar="DIR", help="exact run folder to write (used by campaigns)")
-    group.addoption("--enrs-kit", metavar="DIR", help="folder laid out like the agency's CDA test kit: documents are also validated with it")
-    group.addoption("--enrs-volet-version", action="append", default=[], metavar="VOLET=VERSION", help="a CDA volet's version when the document cannot say it (repeatable)")
+    group.addoption("--enrs-kit", metavar="DIR",
+                    help="folder laid out like the agency's CDA test kit: documents are also validated with it")
+    group.addoption("--enrs-volet-version", action="append", default=[], metavar="VOLET=VERSION",
+                    help="a CDA volet's version when the document cannot say it (repeatable)")
     group.addoption("--enrs-sign-with", metavar="DIR", help="sign the certificate with the issuer of DIR (issuer-key.pem, issuer-cert.pem)")
     group.addoption("--enrs-waivers", metavar="FILE", help="waivers file: valid waivers turn FAILED requirements into WAIVED")
     group.addoption("--enrs-lang", choices=("fr", "en"), default="fr", help="language of the certificate and messages")
@@ -89,10 +92,11 @@ class EnrsSession:
         self._waived: set[str] | None = None  # requirement ids this candidate's valid waivers cover (report.html)
         if self.active:
             try:
-                self.selected  # load and check the packs, the kit, the target and its scope now: errors are usage errors
-                self.target
-                self.scope
-                self.volet_versions
+                # load and check the packs, the kit, the target and its scope now: errors are usage errors
+                _ = self.selected
+                _ = self.target
+                _ = self.scope
+                _ = self.volet_versions
                 if opt.enrs_sign_with:
                     self.signer = Signer.load(Path(opt.enrs_sign_with))
                 if opt.enrs_waivers:
@@ -256,7 +260,8 @@ class EnrsSession:
         # The marked requirements, and those a test judged itself that did not pass (a document's broken rules).
         shown = record.requirements + [r for r, (v,
                                                  _) in record.explicit.items() if v is not Verdict.PASSED and r not in record.requirements]
-        report.enrs_requirements = [self.registry.requirements[r] for r in shown if r in self.registry.requirements]  # type: ignore[attr-defined]  # our data on pytest's report
+        report.enrs_requirements = [  # type: ignore[attr-defined]  # our data on pytest's report
+            self.registry.requirements[r] for r in shown if r in self.registry.requirements]
         report.enrs_verdict = str(record.verdict) if record.verdict else ""  # type: ignore[attr-defined]  # our data on pytest's report
         if when in ("setup", "call") and (record.evidence or record.reason):
             from harness.html_report import evidence_extra

@@ -140,7 +140,8 @@ class RunWriter:
         return "complete", None
 
     def requirement_rows(self, status: str = "complete") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Every requirement's verdict within the scope, with its reason, once the candidate's waivers are applied; and those waivers' statuses."""
+        """Every requirement's verdict within the scope, with its reason, once the candidate's waivers are applied;
+        and those waivers' statuses."""
         rows = self._requirement_verdicts()
         session = self.session
         judge_rows(rows, session.registry.requirements, session.records.values(), session.scope, session.lang, status)

@@ -74,7 +74,8 @@ class Scope:
             return cls(declared=False, source=None, profiles=tuple(selected_ids))
         unknown = [r for r in declared.roles if r not in ROLES]
         if unknown:
-            raise _error(f"rôle inconnu « {unknown[0]} » (connus : {', '.join(ROLES)})", f"unknown role '{unknown[0]}' (known: {', '.join(ROLES)})")
+            raise _error(f"rôle inconnu « {unknown[0]} » (connus : {', '.join(ROLES)})",
+                         f"unknown role '{unknown[0]}' (known: {', '.join(ROLES)})")
         for pack_id in declared.profiles:
             if pack_id not in registry.packs:
                 raise _error(f"profil inconnu ou non chargé « {pack_id} » (chargés : {', '.join(registry.packs)})",
@@ -82,7 +83,8 @@ class Scope:
         keys = volet_keys(registry)
         for volet in declared.volets:
             if volet not in keys:
-                raise _error(f"volet inconnu « {volet} » (connus : {', '.join(sorted(keys))})", f"unknown volet '{volet}' (known: {', '.join(sorted(keys))})")
+                raise _error(f"volet inconnu « {volet} » (connus : {', '.join(sorted(keys))})",
+                             f"unknown volet '{volet}' (known: {', '.join(sorted(keys))})")
         if declared.volets and "cda-producer" not in declared.roles and declared.roles:
             raise _error("« volets » ne vaut que pour le rôle cda-producer", "'volets' only applies to the cda-producer role")
         tokens = frozenset(t for role in declared.roles for t in ROLES[role][0]) or None
@@ -93,8 +95,10 @@ class Scope:
                     not_selected=tuple(p for p in claimed if p not in selected_ids) if narrowed else (),
                     outside=tuple(p for p in selected_ids if p not in claimed), _volet_keys=tuple(keys))
         if not any(scope.covers(r) for p in selected for r in p.requirements):
-            raise _error(f"aucune exigence des profils sélectionnés ({', '.join(selected_ids)}) n'est dans la portée déclarée ({scope.describe('fr')})",
-                         f"no requirement of the selected profiles ({', '.join(selected_ids)}) is in the declared scope ({scope.describe('en')})")
+            raise _error(f"aucune exigence des profils sélectionnés ({', '.join(selected_ids)}) n'est dans la portée déclarée "
+                         f"({scope.describe('fr')})",
+                         f"no requirement of the selected profiles ({', '.join(selected_ids)}) is in the declared scope "
+                         f"({scope.describe('en')})")
         return scope
 
     def covers(self, requirement: Requirement) -> bool:
@@ -124,8 +128,9 @@ class Scope:
     def describe(self, lang: str) -> str:
         fr = lang == "fr"
         if not self.declared:
-            return "non déclarée : toutes les exigences des profils sélectionnés" if fr else "not declared: every requirement of the selected profiles"
-        parts = [", ".join(ROLES[r][1 if fr else 2] for r in self.roles)] if self.roles else []
+            return ("non déclarée : toutes les exigences des profils sélectionnés" if fr
+                    else "not declared: every requirement of the selected profiles")
+        parts = [", ".join((ROLES[r][1] if fr else ROLES[r][2]) for r in self.roles)] if self.roles else []
         if self.volets:
             parts.append(("volets " if fr else "volets ") + ", ".join(self.volets))
         parts.append(("profils " if fr else "profiles ") + ", ".join(self.profiles))
@@ -134,8 +139,10 @@ class Scope:
     def to_dict(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
         """The `scope` object of results.json (docs/results.md)."""
         outside = [r["id"] for r in rows if r.get("in_scope") is False]
-        not_assessed = [{"id": p, "reason": {"fr": "hors de la portée déclarée", "en": "outside the declared scope"}} for p in self.outside]
-        not_assessed += [{"id": p, "reason": {"fr": "non sélectionné pour cette exécution (--profile)", "en": "not selected for this run (--profile)"}}
+        not_assessed: list[dict[str, Any]] = [{"id": p, "reason": {"fr": "hors de la portée déclarée", "en": "outside the declared scope"}}
+                                              for p in self.outside]
+        not_assessed += [{"id": p, "reason": {"fr": "non sélectionné pour cette exécution (--profile)",
+                                              "en": "not selected for this run (--profile)"}}
                          for p in self.not_selected]
         statement = {}
         for lang in ("fr", "en"):
@@ -145,8 +152,11 @@ class Scope:
                                    else "Scope not declared: every requirement of the selected profiles is assessed.")
                 continue
             missing = ", ".join(p["id"] for p in not_assessed) or ("aucun" if fr else "none")
-            statement[lang] = (f"Portée certifiée : {self.describe(lang)}. Non évalués : profils {missing} ; {len(outside)} exigence(s) hors portée."
-                               if fr else f"Certified scope: {self.describe(lang)}. Not assessed: profiles {missing}; {len(outside)} requirement(s) outside the scope.")
+            statement[lang] = (f"Portée certifiée : {self.describe(lang)}. Non évalués : profils {missing} ; "
+                               f"{len(outside)} exigence(s) hors portée."
+                               if fr
+                               else f"Certified scope: {self.describe(lang)}. Not assessed: profiles {missing}; "
+                                    f"{len(outside)} requirement(s) outside the scope.")
         return {
             "declared": self.declared,
             "source": self.source,

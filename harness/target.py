@@ -116,10 +116,12 @@ class Target:
             "version": self.version,
             "embedded": self.embedded,
             "target_file": str(self.source) if self.source else None,
-            "endpoints": [{"name": e.name, "protocol": e.protocol, "host": e.host, "port": e.port, "path": e.path, "roles": list(e.roles)} for e in self.endpoints],
+            "endpoints": [{"name": e.name, "protocol": e.protocol, "host": e.host, "port": e.port, "path": e.path, "roles": list(e.roles)}
+                          for e in self.endpoints],
             "timeouts": {"connect": self.timeouts.connect, "read": self.timeouts.read, "exchange": self.timeouts.exchange},
             "documents": [str(p) for p in self.documents],
-            "scope": {"roles": list(self.scope.roles), "profiles": list(self.scope.profiles), "volets": list(self.scope.volets)} if self.scope else None,
+            "scope": {"roles": list(self.scope.roles), "profiles": list(self.scope.profiles), "volets": list(self.scope.volets)}
+                if self.scope else None,
             "configuration": _public(self.raw),
         }
 
@@ -210,7 +212,8 @@ def _scope(value: Any, path: Path) -> DeclaredScope | None:
         raise _fail(path, "[scope]", "doit être une table", "must be a table")
     unknown = sorted(set(value) - set(SCOPE_KEYS))
     if unknown:
-        raise _fail(path, f"[scope] {unknown[0]}", f"champ inconnu (connus : {', '.join(SCOPE_KEYS)})", f"unknown field (known: {', '.join(SCOPE_KEYS)})")
+        raise _fail(path, f"[scope] {unknown[0]}", f"champ inconnu (connus : {', '.join(SCOPE_KEYS)})",
+                    f"unknown field (known: {', '.join(SCOPE_KEYS)})")
     lists = {}
     for key in SCOPE_KEYS:
         items = value.get(key, [])
@@ -219,7 +222,8 @@ def _scope(value: Any, path: Path) -> DeclaredScope | None:
         lists[key] = tuple(dict.fromkeys(items))
     for role in lists["roles"]:
         if role not in ROLES:
-            raise _fail(path, "[scope] roles", f"rôle inconnu « {role} » (connus : {', '.join(ROLES)})", f"unknown role '{role}' (known: {', '.join(ROLES)})")
+            raise _fail(path, "[scope] roles", f"rôle inconnu « {role} » (connus : {', '.join(ROLES)})",
+                        f"unknown role '{role}' (known: {', '.join(ROLES)})")
     if not lists["roles"] and not lists["profiles"]:
         raise _fail(path, "[scope]", "roles ou profiles est obligatoire", "roles or profiles is required")
     return DeclaredScope(**lists)

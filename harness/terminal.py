@@ -14,7 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TextIO
 
 # C0 controls except tab and newline, DEL, C1 controls (0x9b is a one-byte CSI on some terminals), and the
@@ -76,10 +76,8 @@ def escaped_output() -> Iterator[None]:
         yield
     finally:
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with suppress(BrokenPipeError, ValueError):
                 stream.flush()
-            except (BrokenPipeError, ValueError):
-                pass
         sys.stdout, sys.stderr = saved
 
 

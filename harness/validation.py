@@ -88,7 +88,8 @@ def validate_bytes(data: bytes, path: str, context: ValidationContext, kind: str
     module = validators().get(kind)
     if module is None:
         return aborted(path, data, f"aucun validateur pour le type {kind}", f"no validator for kind {kind}", kind)
-    return module.validate(data, path, context).cap()
+    report: ArtefactReport = module.validate(data, path, context).cap()
+    return report
 
 
 def validate_file(path: Path, context: ValidationContext) -> ArtefactReport:

@@ -109,8 +109,10 @@ def apply_waivers(rows: list[dict[str, Any]], waivers: list[Waiver], name: str, 
         entry = waiver.to_dict()
         if row is None or row.get("in_scope") is False:
             entry["status"] = NOT_IN_RUN
-            entry["reason"] = ({"fr": "exigence hors des profils sélectionnés pour cette exécution", "en": "requirement not in the profiles selected for this run"}
-                               if row is None else {"fr": "exigence hors de la portée déclarée", "en": "requirement outside the declared scope"})
+            entry["reason"] = ({"fr": "exigence hors des profils sélectionnés pour cette exécution",
+                                "en": "requirement not in the profiles selected for this run"}
+                               if row is None
+                               else {"fr": "exigence hors de la portée déclarée", "en": "requirement outside the declared scope"})
         elif waiver.expires < on:
             entry["status"] = EXPIRED
             if row["verdict"] == Verdict.FAILED:
@@ -123,7 +125,8 @@ def apply_waivers(rows: list[dict[str, Any]], waivers: list[Waiver], name: str, 
             row["verdict"] = str(Verdict.WAIVED)
             row["waiver"] = waiver.to_dict()
             row.setdefault("reasons", []).insert(0, {"test": "waivers", "verdict": str(Verdict.WAIVED),
-                                                     "reason": f"dérogation / waiver: {waiver.justification} ({waiver.approver}, → {waiver.expires.isoformat()})"})
+                                                     "reason": f"dérogation / waiver: {waiver.justification} ({waiver.approver}, → "
+                                                               f"{waiver.expires.isoformat()})"})
         elif row["verdict"] in (Verdict.ABORTED, Verdict.NOT_TESTED):
             entry["status"] = NOT_JUDGED
             entry["reason"] = {"fr": f"l'exigence n'a pas été jugée ({row['verdict']}) : une dérogation ne couvre qu'un échec",
@@ -147,7 +150,8 @@ def unmatched(waivers: list[Waiver], candidates: dict[str, set[str]]) -> list[di
     problems = []
     for waiver in waivers:
         if waiver.candidate not in candidates:
-            reason = {"fr": f"aucun candidat « {waiver.candidate} » dans la campagne", "en": f"no candidate '{waiver.candidate}' in the campaign"}
+            reason = {"fr": f"aucun candidat « {waiver.candidate} » dans la campagne",
+                      "en": f"no candidate '{waiver.candidate}' in the campaign"}
         elif candidates[waiver.candidate] and waiver.requirement not in candidates[waiver.candidate]:
             reason = {"fr": f"l'exigence {waiver.requirement} n'est pas dans les profils de ce candidat",
                       "en": f"requirement {waiver.requirement} is not in this candidate's profiles"}

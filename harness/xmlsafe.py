@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import NoReturn
 
 from lxml import etree
 
@@ -64,7 +65,8 @@ def sniff_encoding(data: bytes) -> str:
         if data.startswith(bom):
             if name == "UTF-32":
                 break
-            declared = _DECLARATION.match(data[:len(bom) + 400].decode(name, errors="ignore").lstrip("\ufeff").encode("ascii", errors="ignore"))
+            declared = _DECLARATION.match(
+                data[:len(bom) + 400].decode(name, errors="ignore").lstrip("\ufeff").encode("ascii", errors="ignore"))
             if declared and _codec(declared.group(1).decode()) not in (name, "utf-16-le", "utf-16-be", "utf-8"):
                 raise _refuse(f"l'encodage déclaré {declared.group(1).decode()} contredit la marque d'ordre des octets ({name})",
                               f"the declared encoding {declared.group(1).decode()} contradicts the byte order mark ({name})")
@@ -139,7 +141,7 @@ def readable_bytes(data: bytes) -> bytes:
 class _RefuseEveryLoad(etree.Resolver):
     """Refuses every external load (DTD, entity, XInclude), whatever the URL: the same error for all."""
 
-    def resolve(self, system_url, public_id, context):
+    def resolve(self, system_url: str | None, public_id: str | None, context: object) -> NoReturn:
         raise UnsafeOrInvalidXml(*DOCTYPE_REFUSED)
 
 

@@ -46,7 +46,8 @@ _TEXT = {
     "drilldown": ("Détail par candidat", "Each candidate in detail"),
 }
 
-MARKS = {"PASSED": "✓", "FAILED": "✗", "WAIVED": "≈", "NOT_TESTED": "?", "NOT_APPLICABLE": "–", "ABORTED": "!"}  # readable in black and white
+MARKS = {"PASSED": "✓", "FAILED": "✗", "WAIVED": "≈", "NOT_TESTED": "?", "NOT_APPLICABLE": "–",
+         "ABORTED": "!"}  # readable in black and white
 
 
 def render_dashboard(data: dict[str, Any], lang: str) -> str:
@@ -81,7 +82,9 @@ def _change_summary(change: dict[str, Any] | None, t: Any, lang: str) -> str:
         return escape(t("new"))
     parts = []
     if change.get("before") != change.get("after"):
-        parts.append(f"{escape(t('status_change'))}{colon}{escape(t(change['before']) if change.get('before') in _TEXT else str(change.get('before')))} → {escape(t(change['after']))}")
+        parts.append(f"{escape(t('status_change'))}{colon}"
+                     f"{escape(t(change['before']) if change.get('before') in _TEXT else str(change.get('before')))}"
+                     f" → {escape(t(change['after']))}")
     if change["newly_failing"]:
         parts.append(f"<span class='fail'>{escape(t('newly_failing'))}{colon}{len(change['newly_failing'])}</span>")
     if change["newly_passing"]:

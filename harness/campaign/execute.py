@@ -61,7 +61,8 @@ def execute(campaign: Campaign, jobs: int | None = None, lang: str | None = None
         "candidates": outcomes,
         "history": history,
         # waivers naming a candidate not in the campaign, or a requirement its run does not have: reported, never silent
-        "waiver_problems": unmatched(load_waivers(campaign.waivers), {o["name"]: set(o.get("requirements", {})) for o in outcomes}) if campaign.waivers else [],
+        "waiver_problems": unmatched(load_waivers(campaign.waivers), {o["name"]: set(o.get("requirements", {})) for o in outcomes})
+            if campaign.waivers else [],
         "summary": {
             "candidates": len(outcomes),
             "certified": sum(o["status"] == CERTIFIED for o in outcomes),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from lxml import etree
 
@@ -43,9 +44,10 @@ class Doc:
     root: etree._Element  # the ClinicalDocument element (inside an xsl:stylesheet when self-presenting)
     self_presenting: bool = False
     volet: VoletMatch | None = None
-    volet_spec: dict = field(default_factory=dict)  # the volet's entry of the volets table
-    decoded: dict = field(default_factory=dict)  # base64 payloads decoded once per document (element → bytes | None)
-    cache: dict = field(default_factory=dict)  # what several rules share, computed once per document (e.g. one scan)
+    volet_spec: dict[str, Any] = field(default_factory=dict)  # the volet's entry of the volets table
+    # base64 payloads decoded once per document (element → bytes | None)
+    decoded: dict[etree._Element, bytes | None] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)  # what several rules share, computed once per document (e.g. one scan)
 
     @property
     def body(self) -> etree._Element | None:

@@ -58,8 +58,10 @@ def coded_in_value_set(doc: Doc, data: CdaData, out: Out) -> None:
         code, system, null_flavor = element.get("code"), element.get("codeSystem"), element.get("nullFlavor")
         if null_flavor is not None:
             if not (code and system) and null_flavor not in null_flavors:
-                out.fail(element, f"{local(element)} : nullFlavor « {null_flavor} » non admis (attendu : {', '.join(sorted(null_flavors))})",
-                         f"{local(element)}: nullFlavor '{null_flavor}' not allowed (expected: {', '.join(sorted(null_flavors))})", "nullFlavor")
+                out.fail(element,
+                         f"{local(element)} : nullFlavor « {null_flavor} » non admis (attendu : {', '.join(sorted(null_flavors))})",
+                         f"{local(element)}: nullFlavor '{null_flavor}' not allowed (expected: {', '.join(sorted(null_flavors))})",
+                         "nullFlavor")
         elif not (code and system):
             out.fail(element, f"{local(element)} : @code et @codeSystem obligatoires ({spec['path']}, {vs.label()})",
                      f"{local(element)}: @code and @codeSystem are required ({spec['path']}, {vs.label()})")

@@ -41,28 +41,37 @@ def infer_version(name: str, spec: dict[str, Any], extension: str | None, overri
         return VersionInference(override, OVERRIDE, f"version {override} du volet {name} imposée par --volet-version",
                                 f"version {override} of volet {name} set with --volet-version")
     if override:
-        return VersionInference(None, UNDETERMINED, f"--volet-version {name}={override} : version inconnue (connues : {known}) : version indéterminée",
+        return VersionInference(None, UNDETERMINED,
+                                f"--volet-version {name}={override} : version inconnue (connues : {known}) : version indéterminée",
                                 f"--volet-version {name}={override}: unknown version (known: {known}): version undetermined")
     if extension in versions:
-        return VersionInference(extension, DECLARED, f"version {extension} déclarée par le templateId", f"version {extension} declared by the templateId")
+        return VersionInference(extension, DECLARED, f"version {extension} déclarée par le templateId",
+                                f"version {extension} declared by the templateId")
     if extension in aliases:
         version = aliases[extension]
-        return VersionInference(version, DECLARED, f"extension « {extension} » : version {version}", f"extension '{extension}': version {version}")
+        return VersionInference(version, DECLARED, f"extension « {extension} » : version {version}",
+                                f"extension '{extension}': version {version}")
     if extension:
-        return VersionInference(None, UNDETERMINED, f"version « {extension} » du volet {name} inconnue (connues : {known}) : version indéterminée",
+        return VersionInference(None, UNDETERMINED,
+                                f"version « {extension} » du volet {name} inconnue (connues : {known}) : version indéterminée",
                                 f"unknown version '{extension}' of volet {name} (known: {known}): version undetermined")
     if spec.get("missing_extension_version"):
         version = spec["missing_extension_version"]
         return VersionInference(version, NO_EXTENSION,
-                                f"templateId du volet {name} sans @extension : version {version}, la version du volet déclarée sans extension",
-                                f"volet {name} templateId without @extension: version {version}, the volet version declared without extension")
+                                f"templateId du volet {name} sans @extension : version {version}, "
+                                "la version du volet déclarée sans extension",
+                                f"volet {name} templateId without @extension: version {version}, "
+                                "the volet version declared without extension")
     if len(versions) == 1:
-        return VersionInference(versions[0], SINGLE, f"templateId du volet {name} sans @extension : version {versions[0]}, seule version du volet",
+        return VersionInference(versions[0], SINGLE,
+                                f"templateId du volet {name} sans @extension : version {versions[0]}, seule version du volet",
                                 f"volet {name} templateId without @extension: version {versions[0]}, the volet's only version")
     return VersionInference(None, UNDETERMINED,
-                            f"templateId du volet {name} sans @extension, et aucune version du volet ne se déclare sans extension (versions : {known}) : "
+                            f"templateId du volet {name} sans @extension, et aucune version du volet ne se déclare sans extension "
+                            f"(versions : {known}) : "
                             f"version indéterminée (préciser --volet-version {name}=VERSION)",
-                            f"volet {name} templateId without @extension, and no version of the volet declares itself without one (versions: {known}): "
+                            f"volet {name} templateId without @extension, and no version of the volet declares itself without one "
+                            f"(versions: {known}): "
                             f"version undetermined (give --volet-version {name}=VERSION)")
 
 

@@ -55,8 +55,9 @@ def svs_codes(svs_file: Path) -> dict[str, frozenset[str]]:
     """Code system → codes of an SVS value-set file (the kit's jeuxDeValeurs/*.xml)."""
     codes: dict[str, set[str]] = {}
     for concept in _concepts(svs_file):
-        if concept.get("code") and concept.get("codeSystem"):
-            codes.setdefault(concept.get("codeSystem"), set()).add(concept.get("code"))
+        code, system = concept.get("code"), concept.get("codeSystem")
+        if code and system:
+            codes.setdefault(system, set()).add(code)
     return {system: frozenset(found) for system, found in codes.items()}
 
 
@@ -83,7 +84,7 @@ def art_decor_valueset(svs_file: Path, oid: str) -> bytes:
     value_set = etree.SubElement(root, "valueSet", id=oid, source=svs_file.name)
     concepts = etree.SubElement(value_set, "conceptList")
     for concept in _concepts(svs_file):
-        attributes = {k: concept.get(k) for k in ("code", "codeSystem", "displayName") if concept.get(k) is not None}
+        attributes = {k: v for k in ("code", "codeSystem", "displayName") if (v := concept.get(k)) is not None}
         etree.SubElement(concepts, "concept", attributes)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 

@@ -67,11 +67,13 @@ def choose_volet(tree: etree._ElementTree, layout: KitLayout, inference: Version
                 f"{inference.why_en}; checked with every version the kit ships ({shipped}), findings of the best fitting one", template)])
         if inference.version not in versions:
             return VoletChoice(volet=volet, findings=[_finding(
-                Severity.WARNING, f"Version {inference.version} du volet {volet} non fournie par le kit (versions : {shipped}) : volet non vérifié",
+                Severity.WARNING,
+                f"Version {inference.version} du volet {volet} non fournie par le kit (versions : {shipped}) : volet non vérifié",
                 f"Volet {volet} version {inference.version} not shipped by the kit (versions: {shipped}): volet not checked", template)])
         choice = VoletChoice([(inference.version, versions[inference.version])], volet)
         if not inference.declared:
-            choice.findings.append(_finding(Severity.INFO, f"Volet {volet} vérifié avec la version {inference.version} : {inference.why_fr}",
+            choice.findings.append(_finding(Severity.INFO,
+                                            f"Volet {volet} vérifié avec la version {inference.version} : {inference.why_fr}",
                                             f"Volet {volet} checked with version {inference.version}: {inference.why_en}", template))
         return choice
     return VoletChoice(findings=[Finding(

@@ -20,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument("--output", type=Path, metavar="DIR",
                      help="folder of the campaign's runs (default: the file's, else reports/campaigns/<id>)")
     run.add_argument("--lang", choices=("fr", "en"))
-    run.add_argument("--cluster", metavar="ADDRESS", help="run each candidate as a task on a Dask cluster: tcp://host:8786 or local[:N] (docs/cluster.md)")
+    run.add_argument("--cluster", metavar="ADDRESS",
+                     help="run each candidate as a task on a Dask cluster: tcp://host:8786 or local[:N] (docs/cluster.md)")
     run.set_defaults(handler=run_command)
 
 
@@ -31,7 +32,7 @@ def _interrupt(signum: int, frame: Any) -> None:
 def run_command(args: argparse.Namespace) -> int:
     from harness.campaign.config import load_campaign
     from harness.campaign.execute import execute
-    from harness.cli import default_lang
+    from harness.i18n import default_lang
     from harness.packs import PackRegistry
     from harness.waivers import load_waivers
 
@@ -64,7 +65,8 @@ def run_command(args: argparse.Namespace) -> int:
     folder, data = execute(campaign, args.jobs, lang, done, args.cluster)
     summary = data["summary"]
     for problem in data.get("waiver_problems", []):
-        print(f"  {'Dérogation sans objet' if fr else 'Waiver matching nothing'}: {problem['requirement']} / {problem['candidate']} — {problem['reason'][lang]}")
+        print(f"  {'Dérogation sans objet' if fr else 'Waiver matching nothing'}: {problem['requirement']} / {problem['candidate']} — "
+              f"{problem['reason'][lang]}")
     print(f"{'Tableau de bord' if fr else 'Dashboard'}: {folder / 'dashboard.html'}")
     print(f"campaign.json: {folder / 'campaign.json'}")
     print(f"CERTIFIED {summary['certified']}  NOT_CONFORMANT {summary['not_conformant']}  ABORTED {summary['aborted']}  "

@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def keygen_command(args: argparse.Namespace) -> int:
-    from harness.cli import default_lang
+    from harness.i18n import default_lang
     from harness.signing import Signer, keygen
 
     lang = args.lang or default_lang()
@@ -53,7 +53,7 @@ def keygen_command(args: argparse.Namespace) -> int:
 
 def verify_command(args: argparse.Namespace) -> int:
     from harness.certificate_verify import load_trusted, verify_certificate
-    from harness.cli import default_lang
+    from harness.i18n import default_lang
 
     lang = args.lang or default_lang()
     if not args.file.is_file():

@@ -30,14 +30,20 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profiles-dir", action="append", default=[], type=Path,
                         metavar="DIR", help="extra folder of profile packs (repeatable)")
     parser.add_argument("--target", type=Path, metavar="FILE", help="target file of the candidate system (default: the embedded reference)")
-    parser.add_argument("--documents", action="append", default=[], type=Path, metavar="PATH", help="documents and messages to validate (repeatable)")
+    parser.add_argument("--documents", action="append", default=[], type=Path, metavar="PATH",
+                        help="documents and messages to validate (repeatable)")
     parser.add_argument("--allow-dir", action="append", default=[], type=Path, metavar="DIR",
                         help="folder the target file's document paths may point into, besides the target file's own (repeatable)")
-    parser.add_argument("--kit", type=Path, metavar="DIR", help="folder laid out like the agency's CDA test kit: documents are also validated with it")
-    parser.add_argument("--volet-version", action="append", default=[], metavar="VOLET=VERSION", help="a CDA volet's version when the document cannot say it (e.g. CR-BIO=2024.01; repeatable)")
-    parser.add_argument("--suites", action="append", default=[], type=Path, metavar="DIR", help="extra folders of pytest conformance suites (repeatable)")
-    parser.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="where run folders are written (default: ./reports)")
-    parser.add_argument("--sign-with", type=Path, metavar="DIR", help="sign the certificate with the issuer of DIR (see 'certificate keygen')")
+    parser.add_argument("--kit", type=Path, metavar="DIR",
+                        help="folder laid out like the agency's CDA test kit: documents are also validated with it")
+    parser.add_argument("--volet-version", action="append", default=[], metavar="VOLET=VERSION",
+                        help="a CDA volet's version when the document cannot say it (e.g. CR-BIO=2024.01; repeatable)")
+    parser.add_argument("--suites", action="append", default=[], type=Path, metavar="DIR",
+                        help="extra folders of pytest conformance suites (repeatable)")
+    parser.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR",
+                        help="where run folders are written (default: ./reports)")
+    parser.add_argument("--sign-with", type=Path, metavar="DIR",
+                        help="sign the certificate with the issuer of DIR (see 'certificate keygen')")
     parser.add_argument("--waivers", type=Path, metavar="FILE", help="waivers file: valid waivers turn FAILED requirements into WAIVED")
     parser.add_argument("--lang", choices=("fr", "en"), help="language of the certificate and summary")
     output = parser.add_mutually_exclusive_group()
@@ -58,7 +64,8 @@ def pytest_arguments(args: argparse.Namespace, run_dir: Path, lang: str) -> list
         argv += ["--tb=short", "-q"]
     else:  # progress, then the harness's own summary; the failures' details are in report.html
         argv += ["--tb=no", "--no-summary", "-q"] + (["-q"] if args.quiet else [])
-    for option, values in (("--enrs-profile", args.profile), ("--enrs-profiles-dir", args.profiles_dir), ("--enrs-documents", args.documents),
+    for option, values in (("--enrs-profile", args.profile), ("--enrs-profiles-dir", args.profiles_dir),
+                           ("--enrs-documents", args.documents),
                            ("--enrs-volet-version", args.volet_version), ("--enrs-allow-dir", args.allow_dir)):
         for value in values:
             argv += [option, str(value)]
@@ -147,7 +154,8 @@ def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = 
     term.print(Rule(printable(f"enrs-harness {run['harness_version']}"), style="dim"))
     term.print(styled(f"{'Candidat' if fr else 'Candidate'} : " if fr else "Candidate: ", "bold"),
                styled(f"{in_language(candidate['name'], lang)} — {candidate['vendor']} {candidate['version']}"), sep="")
-    term.print(styled("Profils : " if fr else "Profiles: ", "bold"), styled(", ".join(f"{p['id']} {p['version']}" for p in results["profiles"])), sep="")
+    term.print(styled("Profils : " if fr else "Profiles: ", "bold"),
+               styled(", ".join(f"{p['id']} {p['version']}" for p in results["profiles"])), sep="")
     counts = " · ".join(f"{label(k, lang)} {v}" for k, v in summary["verdicts"].items() if v)
     if "scope" in results:
         term.print(styled("Portée : " if fr else "Scope: ", "bold"), styled(results["scope"]["statement"][lang]), sep="")
@@ -162,7 +170,8 @@ def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = 
             listed = ids[0] if len(ids) == 1 else f"{len(ids)} : " if fr else f"{len(ids)}: "
             listed += "" if len(ids) == 1 else ", ".join(ids[:6]) + (" …" if len(ids) > 6 else "")
             # one line when it fits: "  ÉCHEC  MUST  SM-REALMCODE — realmCode[@code='FR'] obligatoire absent."
-            lines = textwrap.wrap(f"{listed} — {reason}" if reason else listed, width - len(lead), subsequent_indent=indent[len(lead):] if len(lead) < len(indent) else "",
+            lines = textwrap.wrap(f"{listed} — {reason}" if reason else listed, width - len(lead),
+                                  subsequent_indent=indent[len(lead):] if len(lead) < len(indent) else "",
                                   break_long_words=False, break_on_hyphens=False)
             term.print(styled(lead, "red" if verdict in ("FAILED", "ABORTED") else "yellow"), styled(lines[0] if lines else ""), sep="")
             for line in textwrap.wrap(" ".join(lines[1:]), width - len(indent), break_long_words=False, break_on_hyphens=False):
@@ -174,13 +183,17 @@ def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = 
     for waiver in results.get("waivers", []):
         status = label("waiver_" + waiver["status"], lang)
         why = f" — {waiver['reason'][lang]}" if waiver.get("reason") else ""
-        term.print(styled(f"{'Dérogation' if fr else 'Waiver'} {waiver['requirement']} : {status} ({waiver['approver']}, → {waiver['expires']}){why}"
-                          if fr else f"Waiver {waiver['requirement']}: {status} ({waiver['approver']}, → {waiver['expires']}){why}", "yellow"))
+        term.print(styled(f"{'Dérogation' if fr else 'Waiver'} {waiver['requirement']} : {status} ({waiver['approver']}, → "
+                          f"{waiver['expires']}){why}"
+                          if fr else f"Waiver {waiver['requirement']}: {status} ({waiver['approver']}, → {waiver['expires']}){why}",
+                          "yellow"))
     others = results.get("waivers_other_candidates")
     if others:
         name = f"« {candidate['name']} » {candidate['version']}"
-        term.print(styled(f"{others} dérogation(s) du fichier visent d'autres candidats ou versions : non appliquées (ce candidat : {name})" if fr
-                          else f"{others} waiver(s) of the file name other candidates or versions: not applied (this candidate: {name})", "dim"))
+        term.print(styled(f"{others} dérogation(s) du fichier visent d'autres candidats ou versions : non appliquées (ce candidat : {name})"
+                          if fr
+                          else f"{others} waiver(s) of the file name other candidates or versions: not applied (this candidate: {name})",
+                          "dim"))
     if not run["complete"]:
         term.print(styled(f"{label('incomplete', lang)} : {readable_reason(run['incomplete_reason'], lang)}" if fr
                           else f"{label('incomplete', lang)}: {readable_reason(run['incomplete_reason'], lang)}", "bold red"))

@@ -42,11 +42,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--volet-version", action="append", default=[], metavar="VOLET=VERSION",
                         help="a CDA volet's version when the document cannot say it (e.g. CR-BIO=2024.01; repeatable)")
     parser.add_argument("--format", choices=("text", "json", "jsonl"), default="text",
-                        help="text: one block per file as it is judged; json: one document at the end; jsonl: one JSON line per file as it is judged")
+                        help="text: one block per file as it is judged; json: one document at the end; "
+                             "jsonl: one JSON line per file as it is judged")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel worker processes (default 1)")
     parser.add_argument("--lang", choices=("fr", "en"))
-    parser.add_argument("--cluster", metavar="ADDRESS", help="judge on a Dask cluster: a scheduler address (tcp://host:8786) or local[:N] (docs/cluster.md)")
-    parser.add_argument("--cluster-ship", action="store_true", help="with --cluster: send the documents from here even if the workers could read them")
+    parser.add_argument("--cluster", metavar="ADDRESS",
+                        help="judge on a Dask cluster: a scheduler address (tcp://host:8786) or local[:N] (docs/cluster.md)")
+    parser.add_argument("--cluster-ship", action="store_true",
+                        help="with --cluster: send the documents from here even if the workers could read them")
     parser.set_defaults(handler=validate_command)
 
 
@@ -60,7 +63,8 @@ def _validate_in_worker(path: Path) -> ArtefactReport:
     return validate_file(path, _worker_context)
 
 
-def make_context(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None, volet_versions: list[str] | None = None) -> ValidationContext:
+def make_context(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None,
+                 volet_versions: list[str] | None = None) -> ValidationContext:
     registry = PackRegistry.load(with_kit_pack(profiles_dirs, kit))
     return ValidationContext(registry=registry, selected=registry.select(profile_ids), kit_dir=kit,
                              volet_versions=parse_overrides(volet_versions or []))
@@ -117,7 +121,8 @@ def _judged(files: list[Path], context: ValidationContext, args: argparse.Namesp
     if args.jobs == 1 or len(files) == 1:
         yield (validate_file(path, context) for path in files)
         return
-    with ProcessPoolExecutor(args.jobs, initializer=_init_worker, initargs=(args.profiles_dir, args.profile, args.kit, args.volet_version)) as pool:
+    with ProcessPoolExecutor(args.jobs, initializer=_init_worker,
+                             initargs=(args.profiles_dir, args.profile, args.kit, args.volet_version)) as pool:
         # Small chunks: the first lines come early, and the order of the files is kept.
         yield pool.map(_validate_in_worker, files, chunksize=max(1, min(16, len(files) // (args.jobs * 8))))
 
@@ -167,7 +172,8 @@ class _Output:
         summary = {v: counts.get(v, 0) for v in ("PASSED", "FAILED", "ABORTED")}
         ignored = [i.to_dict() for i in self.ignored]
         if self.form == "json":
-            print(json.dumps({**_header(self.context), "summary": summary, "files": self.files, "ignored": ignored}, ensure_ascii=False, indent=2))
+            print(json.dumps({**_header(self.context), "summary": summary, "files": self.files, "ignored": ignored}, ensure_ascii=False,
+                             indent=2))
         elif self.form == "jsonl":
             for item in ignored:
                 self._line({"type": "ignored", **item})

@@ -141,7 +141,8 @@ def check_ack_document(ack: Message) -> list[Finding]:
     v = ack.value
     code, trigger, structure = ack.message_type
     if code != "ACK" or not trigger or structure != "ACK":
-        findings.append(_f(ids.ACK_HEADER, *expected_received("MSH-9", f"{code}^{trigger}^{structure}", "ACK^<event>^ACK"), "MSH-9", line=1))
+        findings.append(_f(ids.ACK_HEADER, *expected_received("MSH-9", f"{code}^{trigger}^{structure}", "ACK^<event>^ACK"), "MSH-9",
+                           line=1))
     msa = ack.first("MSA")
     answer = v(msa, 1).strip()
     if answer in ("AE", "AR", "CE", "CR"):
@@ -154,7 +155,8 @@ def check_ack_document(ack: Message) -> list[Finding]:
                 findings.append(_f(ids.ACK_ERR, "ERR-3 (code d'erreur, table 0357) absent",
                                    "ERR-3 (error code, table 0357) missing", "ERR-3", line=err.line))
             if v(err, 4).strip() not in ERROR_SEVERITIES:
-                findings.append(_f(ids.ACK_ERR, *expected_received("ERR-4", v(err, 4).strip(), "E, F, I, W (table 0516)"), "ERR-4", line=err.line))
+                findings.append(_f(ids.ACK_ERR, *expected_received("ERR-4", v(err, 4).strip(), "E, F, I, W (table 0516)"), "ERR-4",
+                                   line=err.line))
     return findings
 
 

@@ -63,7 +63,8 @@ def check_structure(message: Message, event: EventProfile, lenient: bool = False
         if segment.name not in automaton.names:
             severity = Severity.INFO if lenient else Severity.WARNING if segment.name.startswith("Z") else Severity.ERROR
             findings.append(_finding(ids.ORDER, f"segment {segment.name} inconnu de la structure {event.structure}",
-                                     f"segment {segment.name} is not part of structure {event.structure}", segment.name, segment.line, severity))
+                                     f"segment {segment.name} is not part of structure {event.structure}", segment.name, segment.line,
+                                     severity))
             continue
         following = automaton.step(states, segment.name)
         if following:
@@ -85,10 +86,10 @@ def check_structure(message: Message, event: EventProfile, lenient: bool = False
     for segment, expected, _ in pending:  # the segments expected there never showed up out of place: they are missing
         report(segment, expected, skipped=True)
     if not reported and not automaton.accepts(states) and not required_absent(automaton.expected(states)):
-        expected = ", ".join(automaton.expected(states)) or "-"
+        expected_next = ", ".join(automaton.expected(states)) or "-"
         last = message.segments[-1]
-        findings.append(_finding(ids.ORDER, f"message incomplet pour {event.structure} : attendu ensuite {expected}",
-                                 f"message incomplete for {event.structure}: expected next {expected}", last.name, last.line))
+        findings.append(_finding(ids.ORDER, f"message incomplet pour {event.structure} : attendu ensuite {expected_next}",
+                                 f"message incomplete for {event.structure}: expected next {expected_next}", last.name, last.line))
     return findings
 
 
@@ -151,14 +152,16 @@ def check_field_rules(message: Message, event: EventProfile) -> list[Finding]:
                 if rule.match == "any":
                     if not ok:
                         fr, en = expected_received(where, "~".join(v for _, v in present), sorted(rule.values))
-                        findings.append(_finding(rule.requirement or ids.VALUESET, f"{fr} (aucune répétition ne convient)", f"{en} (no repetition matches)",
+                        findings.append(_finding(rule.requirement or ids.VALUESET, f"{fr} (aucune répétition ne convient)",
+                                                 f"{en} (no repetition matches)",
                                                  where, segment.line, rule.severity))
                 else:
                     for index, value in present:
                         if (index, value) not in ok:
                             at = location(rule.segment, rule.field, index if len(reps) > 1 else None, rule.comp, rule.sub)
                             large = rule.valueset_name and len(rule.values) > 12  # a large table is named, not listed
-                            fr, en = expected_received(at, value, f"{rule.valueset_name} ({len(rule.values)} codes)" if large else rule.values)
+                            fr, en = expected_received(at, value, f"{rule.valueset_name} ({len(rule.values)} codes)" if large
+                                                       else rule.values)
                             findings.append(_finding(rule.requirement or ids.VALUESET, fr, en, at, segment.line, rule.severity))
     return findings
 

@@ -175,7 +175,8 @@ def compile_profile(pack_id: str, data: dict[str, Any], settings: dict[str, Any]
         fields = [r for r in common_fields if (r.segment, r.field, r.comp, r.sub) not in overridden] + event_fields
         extra = {k: v for k, v in spec.items() if k not in ("structure", "segments", "fields")}
         node = structures[cache_key]
-        events[key] = EventProfile(key, spec.get("message_structure", structure_name), Automaton.compile(node), node, segments, fields, extra)
+        events[key] = EventProfile(key, spec.get("message_structure", structure_name), Automaton.compile(node), node, segments, fields,
+                                   extra)
     return CompiledProfile(pack_id, data.get("rules"), versions, events, data.get("segment_types", {}), settings, data, requirement_ids,
                            _declares(pack_id, data), levels)
 

@@ -26,7 +26,8 @@ def _f(requirement: str, fr: str, en: str, where: str | None, line: int | None, 
     return Finding(requirement, severity, fr, en, where, line)
 
 
-def check(message: Message, event: EventProfile, profile: CompiledProfile, context: Any, path: str) -> tuple[list[Finding], list[str], list[ArtefactReport]]:
+def check(message: Message, event: EventProfile, profile: CompiledProfile, context: Any,
+          path: str) -> tuple[list[Finding], list[str], list[ArtefactReport]]:
     findings, evaluated, children = _check(message, event, profile, context, path)
     # The rules are written with the transmission volet's ids; a volet using this module names them with
     # its own prefix, and a rule it does not state (no such id in its pack) is not run for it.
@@ -37,7 +38,8 @@ def check(message: Message, event: EventProfile, profile: CompiledProfile, conte
         return prefix + requirement[5:] if requirement.startswith("CDAH2-") else requirement
 
     evaluated = [named(r) for r in evaluated if named(r) in own or not r.startswith("CDAH2-")]
-    kept = [replace(f, requirement=named(f.requirement)) for f in findings if named(f.requirement) in own or not f.requirement.startswith("CDAH2-")]
+    kept = [replace(f, requirement=named(f.requirement)) for f in findings if named(f.requirement) in own
+            or not f.requirement.startswith("CDAH2-")]
     # the severity of a violation is its requirement's level in the pack (MUST → error, SHOULD → warning)
     kept = [f if f.severity is Severity.INFO else replace(f, severity=profile.severity(f.requirement)) for f in kept]
     return kept, evaluated, children
@@ -55,7 +57,8 @@ def classify(message: Message, obx: Segment, meta: dict[str, Any], document_syst
     return "mail" if mail and message.value(obx, 2).strip() == "ED" else "other"
 
 
-def _check(message: Message, event: EventProfile, profile: CompiledProfile, context: Any, path: str) -> tuple[list[Finding], list[str], list[ArtefactReport]]:
+def _check(message: Message, event: EventProfile, profile: CompiledProfile, context: Any,
+           path: str) -> tuple[list[Finding], list[str], list[ArtefactReport]]:
     code = event.key.split("^")[0]
     findings: list[Finding] = []
     if code == "ACK":
@@ -77,11 +80,14 @@ def _check(message: Message, event: EventProfile, profile: CompiledProfile, cont
     findings += check_coded(message, event, profile, exempt={id(s) for s in message.all("OBX") if kinds[id(s)] == "mail"})
     documents = [s for s in message.all("OBX") if kinds[id(s)] == "document"]
     metadata = [s for s in message.all("OBX") if kinds[id(s)] == "metadata"]
-    evaluated += ["CDAH2-DOC-01", "CDAH2-META-01", "CDAH2-META-02", "CDAH2-META-03", "CDAH2-META-04", "CDAH2-PRT-01", "CDAH2-PRT-02", "CDAH2-PRT-03"]
+    evaluated += ["CDAH2-DOC-01", "CDAH2-META-01", "CDAH2-META-02", "CDAH2-META-03", "CDAH2-META-04", "CDAH2-PRT-01", "CDAH2-PRT-02",
+                  "CDAH2-PRT-03"]
     for obx in message.all("OBX"):
         if kinds[id(obx)] == "other":
-            fr, en = expected_received("OBX-3.3", message.value(obx, 3, 1, 3).strip(), sorted(document_systems | {meta.get("coding_system", "MetaDMPMSS")}))
-            findings.append(_f("CDAH2-DOC-01", f"{fr} : OBX ni document ni métadonnée", f"{en}: an OBX that is neither a document nor a metadata item", "OBX-3.3", obx.line))
+            fr, en = expected_received("OBX-3.3", message.value(obx, 3, 1, 3).strip(),
+                                       sorted(document_systems | {meta.get("coding_system", "MetaDMPMSS")}))
+            findings.append(_f("CDAH2-DOC-01", f"{fr} : OBX ni document ni métadonnée",
+                               f"{en}: an OBX that is neither a document nor a metadata item", "OBX-3.3", obx.line))
     if mail is not None:
         evaluated.append("CDAH2-MAIL-01")
         findings += check_mail(message, [s for s in message.all("OBX") if kinds[id(s)] == "mail"], mail.get("position", 2))
@@ -97,8 +103,11 @@ def _check(message: Message, event: EventProfile, profile: CompiledProfile, cont
     findings += check_prt(message, documents, values, profile.data.get("prt", {}))
     limit = event.extra.get("max_documents", 1)
     if len(documents) > limit:  # the documents past the limit are never decoded (a message may carry thousands)
-        findings.append(_f("CDAH2-DOC-01", f"{len(documents)} OBX documents : {event.key} en porte au plus {limit} ; seuls les {limit} premiers sont décodés et validés",
-                           f"{len(documents)} document OBX: {event.key} carries at most {limit}; only the first {limit} are decoded and validated",
+        findings.append(_f("CDAH2-DOC-01",
+                           f"{len(documents)} OBX documents : {event.key} en porte au plus {limit} ; "
+                           f"seuls les {limit} premiers sont décodés et validés",
+                           f"{len(documents)} document OBX: {event.key} carries at most {limit}; "
+                           f"only the first {limit} are decoded and validated",
                            "OBX", documents[limit].line))
     for obx in documents[:limit]:
         payload, more = check_document_obx(message, obx, event)
@@ -133,7 +142,8 @@ def _check(message: Message, event: EventProfile, profile: CompiledProfile, cont
     if code == "MDM" and txa is not None:
         evaluated.append("CDAH2-TXA-03")
         if event.extra.get("parent_required") and not message.value(txa, 13).strip():
-            findings.append(_f("CDAH2-TXA-03", f"TXA-13 (document remplacé) obligatoire pour {event.key}", f"TXA-13 (replaced document) required for {event.key}", "TXA-13", txa.line))
+            findings.append(_f("CDAH2-TXA-03", f"TXA-13 (document remplacé) obligatoire pour {event.key}",
+                               f"TXA-13 (replaced document) required for {event.key}", "TXA-13", txa.line))
     return findings, evaluated, children
 
 
@@ -145,11 +155,13 @@ def validate_embedded(payload: bytes, path: str, context: Any, parsed: Any) -> A
     module = validators().get("cda")
     if module is None:
         return aborted(path, payload, "aucun validateur pour le type cda", "no validator for kind cda", "cda")
-    return module.validate_parsed(payload, path, context, parsed)
+    report: ArtefactReport = module.validate_parsed(payload, path, context, parsed)
+    return report
 
 
 # -- codes -----------------------------------------------------------------------------------
-def check_coded(message: Message, event: EventProfile, profile: CompiledProfile, exempt: frozenset[int] | set[int] = frozenset()) -> list[Finding]:
+def check_coded(message: Message, event: EventProfile, profile: CompiledProfile,
+                exempt: frozenset[int] | set[int] = frozenset()) -> list[Finding]:
     """v2.7 rule pre-adopted: CE/CWE component 3 (coding system) whenever component 1 is set (OBX-3 of the
     `exempt` segments excepted)."""
     findings: list[Finding] = []
@@ -160,7 +172,8 @@ def check_coded(message: Message, event: EventProfile, profile: CompiledProfile,
         for number in range(1, len(segment.fields)):
             if not segment.fields[number] or (segment.name == "MSH" and number < 3):
                 continue
-            datatype = definitions[number].datatype if definitions and number in definitions else (declared[number - 1].rstrip("*") if declared and number <= len(declared) else None)
+            datatype = (definitions[number].datatype if definitions and number in definitions
+                        else (declared[number - 1].rstrip("*") if declared and number <= len(declared) else None))
             if datatype not in ("CE", "CWE") or (number == 3 and id(segment) in exempt):
                 continue
             for index, raw in enumerate(message.repetitions(segment, number), start=1):
@@ -241,11 +254,13 @@ def _parse_cda(payload: bytes, obx: Segment, findings: list[Finding], context: A
     try:
         parsed = parse(payload, context.max_bytes)
     except (UnsafeOrInvalidXml, HarnessError) as exc:
-        findings.append(_f("CDAH2-DOC-02", f"OBX-5.5 : le contenu décodé n'est pas un XML lisible ({exc.fr})", f"OBX-5.5: the decoded content is not readable XML ({exc.en})", "OBX-5.5", obx.line))
+        findings.append(_f("CDAH2-DOC-02", f"OBX-5.5 : le contenu décodé n'est pas un XML lisible ({exc.fr})",
+                           f"OBX-5.5: the decoded content is not readable XML ({exc.en})", "OBX-5.5", obx.line))
         return None
     if parsed.document is None or parsed.self_presenting:
-        fr, en = expected_received("OBX-5.5", parsed.tree.getroot().tag, f"{V3}ClinicalDocument")
-        findings.append(_f("CDAH2-DOC-02", f"{fr} (le contenu décodé n'est pas un ClinicalDocument CDA R2)", f"{en} (the decoded content is not a CDA R2 ClinicalDocument)", "OBX-5.5", obx.line))
+        fr, en = expected_received("OBX-5.5", str(parsed.tree.getroot().tag), f"{V3}ClinicalDocument")
+        findings.append(_f("CDAH2-DOC-02", f"{fr} (le contenu décodé n'est pas un ClinicalDocument CDA R2)",
+                           f"{en} (the decoded content is not a CDA R2 ClinicalDocument)", "OBX-5.5", obx.line))
         return None
     return parsed
 
@@ -260,7 +275,8 @@ def check_patient(message: Message, root: Any) -> list[Finding]:
     pid = message.first("PID")
     if pid is None:
         return []
-    in_pid = {(message.component(raw, 4, 2), message.component(raw, 1)) for raw in message.repetitions(pid, 3) if message.component(raw, 4, 2)}
+    in_pid = {(message.component(raw, 4, 2), message.component(raw, 1)) for raw in message.repetitions(pid, 3)
+              if message.component(raw, 4, 2)}
     in_cda = cda_patient_ids(root)
     findings = []
     for oid, number in sorted(in_cda - in_pid):
@@ -287,7 +303,8 @@ def check_confidentiality(root: Any, values: dict[str, str], obx: Segment, restr
     code = root.find(f"{V3}confidentialityCode")
     level = code.get("code", "") if code is not None else ""
     if values.get("DESTDMP") == "Y" and level in restricted:
-        return [_f("CDAH2-META-04", f"DESTDMP = Y pour un document de confidentialité {level} (restreinte) : il ne devrait pas être partagé",
+        return [_f("CDAH2-META-04",
+                   f"DESTDMP = Y pour un document de confidentialité {level} (restreinte) : il ne devrait pas être partagé",
                    f"DESTDMP = Y for a document of confidentiality {level} (restricted): it should not be shared", "OBX-5", obx.line)]
     return []
 
@@ -312,9 +329,10 @@ def check_txa(message: Message, root: Any) -> list[Finding]:
             fr, en = expected_received("TXA-12", message.value(txa, 12).strip(), f"ClinicalDocument/id {shown}")
             findings.append(_f("CDAH2-TXA-02", fr, en, "TXA-12", txa.line))
     parent = root.find(f"{V3}relatedDocument[@typeCode='RPLC']/{V3}parentDocument/{V3}id")
-    if parent is not None and message.value(txa, 13).strip():
-        if not _ei_matches(message, txa, 13, parent.get("root", ""), parent.get("extension", "")):
-            findings.append(_f("CDAH2-TXA-04", "TXA-13 ≠ relatedDocument RPLC parentDocument/id du CDA", "TXA-13 ≠ the CDA relatedDocument RPLC parentDocument/id", "TXA-13", txa.line))
+    if (parent is not None and message.value(txa, 13).strip()
+            and not _ei_matches(message, txa, 13, parent.get("root", ""), parent.get("extension", ""))):
+        findings.append(_f("CDAH2-TXA-04", "TXA-13 ≠ relatedDocument RPLC parentDocument/id du CDA",
+                           "TXA-13 ≠ the CDA relatedDocument RPLC parentDocument/id", "TXA-13", txa.line))
     return findings
 
 
@@ -363,7 +381,8 @@ def check_metadata(message: Message, event: EventProfile, meta: dict[str, Any],
             findings.append(_f("CDAH2-META-01", f"métadonnée obligatoire {item['code']} absente",
                                f"required metadata item {item['code']} missing", "OBX-3.1", line))
         elif item.get("usage") == "RE":
-            findings.append(_f("CDAH2-META-03", f"métadonnée {item['code']} absente (attendue par le volet)", f"metadata item {item['code']} missing (expected by the IG)", "OBX-3.1", line))
+            findings.append(_f("CDAH2-META-03", f"métadonnée {item['code']} absente (attendue par le volet)",
+                               f"metadata item {item['code']} missing (expected by the IG)", "OBX-3.1", line))
     for when, then, fr, en in meta.get("coherence", []):
         if values.get(when) == "Y" and values.get(then) == "Y":
             findings.append(_f("CDAH2-META-04", fr, en, "OBX-5", line))
@@ -381,17 +400,20 @@ def check_mail(message: Message, mails: list[Segment], position: int) -> list[Fi
     obx = mails[0]
     observations = message.all("OBX")
     if len(observations) < position or observations[position - 1] is not obx:
-        findings.append(_f("CDAH2-MAIL-01", f"l'OBX du courriel doit être le groupe OBX n° {position}", f"the e-mail OBX must be OBX group #{position}", "OBX", obx.line))
+        findings.append(_f("CDAH2-MAIL-01", f"l'OBX du courriel doit être le groupe OBX n° {position}",
+                           f"the e-mail OBX must be OBX group #{position}", "OBX", obx.line))
     for comp, what_fr, what_en in ((1, "Message-ID du courriel", "the e-mail Message-ID"), (2, "objet du courriel", "the e-mail subject")):
         if not message.value(obx, 3, 1, comp).strip():
-            findings.append(_f("CDAH2-MAIL-01", f"OBX-3.{comp} ({what_fr}) obligatoire", f"OBX-3.{comp} ({what_en}) required", f"OBX-3.{comp}", obx.line))
+            findings.append(_f("CDAH2-MAIL-01", f"OBX-3.{comp} ({what_fr}) obligatoire", f"OBX-3.{comp} ({what_en}) required",
+                               f"OBX-3.{comp}", obx.line))
     for at, got, wanted in (("OBX-5.4", message.value(obx, 5, 1, 4).strip(), "Base64"), ("OBX-11", message.value(obx, 11).strip(), "F")):
         if got.upper() != wanted.upper():
             findings.append(_f("CDAH2-MAIL-01", *expected_received(at, got, wanted), at, obx.line))
     if message.value(obx, 5, 1, 4).strip().upper() == "BASE64":
         _, problem = decode_base64(message.value(obx, 5, 1, 5))
         if problem:
-            findings.append(_f("CDAH2-MAIL-01", f"OBX-5.5 (contenu du courriel) : {problem}", f"OBX-5.5 (e-mail content): {problem}", "OBX-5.5", obx.line))
+            findings.append(_f("CDAH2-MAIL-01", f"OBX-5.5 (contenu du courriel) : {problem}", f"OBX-5.5 (e-mail content): {problem}",
+                               "OBX-5.5", obx.line))
     return findings
 
 
@@ -492,5 +514,7 @@ def check_zam(message: Message, event: EventProfile, zam: dict[str, Any]) -> lis
                 findings.append(_f("CDAH2-ZAM-02", "ERR-4 (gravité) obligatoire", "ERR-4 (severity) required", "ERR-4", err.line))
             system = message.value(err, 5, 1, 3).strip()
             if spec.get("error_system") and (not message.value(err, 5, 1, 1).strip() or system != spec["error_system"]):
-                findings.append(_f("CDAH2-ZAM-02", *expected_received("ERR-5", message.value(err, 5).strip(), f"code^label^{spec['error_system']}"), "ERR-5", err.line))
+                findings.append(_f("CDAH2-ZAM-02",
+                                   *expected_received("ERR-5", message.value(err, 5).strip(), f"code^label^{spec['error_system']}"),
+                                   "ERR-5", err.line))
     return findings

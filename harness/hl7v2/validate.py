@@ -19,7 +19,8 @@ from harness.verdicts import ArtefactVerdict
 
 KIND = "hl7v2"
 PARSING_IDS = [ids.SYNTAX, ids.TERMINATOR, ids.SEGMENT_ID, ids.MLLP, ids.ESCAPE, ids.CHARSET, ids.VERSION]
-PROFILE_IDS = [ids.PROFILE, ids.MESSAGE_TYPE, ids.ORDER, ids.SEGMENT_USAGE, ids.FIELD_USAGE, ids.REPETITION, ids.LENGTH, ids.DATATYPE, ids.VALUESET]
+PROFILE_IDS = [ids.PROFILE, ids.MESSAGE_TYPE, ids.ORDER, ids.SEGMENT_USAGE, ids.FIELD_USAGE, ids.REPETITION, ids.LENGTH, ids.DATATYPE,
+               ids.VALUESET]
 
 
 def _profiles(context: Any) -> list[CompiledProfile]:
@@ -108,7 +109,8 @@ def validate_message(data: bytes, path: str, context: Any) -> ArtefactReport:
     report.profile = f"{profile.pack_id} {event.key}"
     evaluated.extend(PROFILE_IDS)
     if structure and structure != event.structure:
-        findings.append(Finding(ids.MESSAGE_TYPE, Severity.ERROR, *expected_received("MSH-9.3", structure, f"{event.structure} ({event.key})"), "MSH-9.3", 1))
+        findings.append(Finding(ids.MESSAGE_TYPE, Severity.ERROR,
+                                *expected_received("MSH-9.3", structure, f"{event.structure} ({event.key})"), "MSH-9.3", 1))
     findings += check_structure(message, event)
     findings += check_segment_usage(message, event)
     findings += check_field_rules(message, event)
@@ -124,7 +126,8 @@ def validate_message(data: bytes, path: str, context: Any) -> ArtefactReport:
     return _finish(report, findings, evaluated)
 
 
-def _judge_on_base(report: ArtefactReport, message: Message, findings: list[Finding], evaluated: list[str], choice: Choice) -> ArtefactReport:
+def _judge_on_base(report: ArtefactReport, message: Message, findings: list[Finding], evaluated: list[str],
+                   choice: Choice) -> ArtefactReport:
     """The declared profile or version is not supported: one finding says so, and the message is judged
     only on what stays valid whatever the profile — HL7 syntax, the standard's structure and data types —
     never with another version's rules. No error there: ABORTED (the declared conformance was not judged)."""

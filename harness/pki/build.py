@@ -198,7 +198,8 @@ def build_pki(directory: Path, hosts: list[str] | None = None, leaf_days: int = 
     atomic_write_bytes(directory / "ca/organisations.pem", _pem(organisations.cert))
     atomic_write_bytes(directory / "rogue/root.pem", _pem(rogue.cert))
     authorities: dict[str, dict[str, Any]] = {}
-    for name, ca, cert_file in (("root", root, "ca/root.pem"), ("organisations", organisations, "ca/organisations.pem"), ("unknown", rogue, "rogue/root.pem")):
+    for name, ca, cert_file in (("root", root, "ca/root.pem"), ("organisations", organisations, "ca/organisations.pem"),
+                                ("unknown", rogue, "rogue/root.pem")):
         _write_key(directory / PRIVATE / f"{name}.key", _key_pem(ca.key))  # kept apart: `pki crl` signs with them
         authorities[name] = {**describe(ca.cert), "cert": cert_file, "key": f"{PRIVATE}/{name}.key", "issued_serials": []}
     os.chmod(directory / PRIVATE, 0o700)

@@ -30,7 +30,8 @@ def issue_crls(directory: Path, data: dict[str, Any], now: dt.datetime | None = 
         try:
             key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
         except (OSError, ValueError) as exc:
-            raise HarnessError(f"clé de l'AC {name} illisible : {key_path} ({exc})", f"unreadable key of CA {name}: {key_path} ({exc})") from exc
+            raise HarnessError(f"clé de l'AC {name} illisible : {key_path} ({exc})",
+                               f"unreadable key of CA {name}: {key_path} ({exc})") from exc
         number = crls.get(name, {}).get("number", 0) + 1
         builder = (
             x509.CertificateRevocationListBuilder()

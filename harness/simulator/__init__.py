@@ -58,7 +58,8 @@ class Simulator:
                 ("mllp-tls", mllp_handler(mllp_config), tls, serial),
                 ("https", http, tls, False),
             ):
-                self.listeners[name] = Listener(name, LOOPBACK, handler, context, self.io_timeout, is_serial, self.exchange_deadline).start()
+                self.listeners[name] = Listener(name, LOOPBACK, handler, context, self.io_timeout, is_serial,
+                                                self.exchange_deadline).start()
         except BaseException:
             self.stop()
             raise

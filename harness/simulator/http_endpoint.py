@@ -110,7 +110,8 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         if "http-cert-error" in self.cfg.faults:  # as nginx answers a client certificate it cannot verify
             self.close_connection = True
-            self._reply(400, b"<html><body><h1>400 Bad Request</h1><p>The SSL certificate error</p></body></html>", "text/html; charset=utf-8")
+            self._reply(400, b"<html><body><h1>400 Bad Request</h1><p>The SSL certificate error</p></body></html>",
+                        "text/html; charset=utf-8")
             return False
         lengths = set(self.headers.get_all("Content-Length") or [])
         if "smuggling" not in self.cfg.faults and (len(lengths) > 1 or (lengths and self.headers.get("Transfer-Encoding"))):

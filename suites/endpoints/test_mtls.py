@@ -66,7 +66,8 @@ def test_bad_client_certificate_refused(defect: str, tls_endpoint: Endpoint, enr
         enrs.abort("mode laboratoire requis : la cible ne nomme pas de PKI de test (settings.test_pki) / lab mode needed: "
                    "the target names no test PKI (settings.test_pki)")
     if control is None or not control.accepted():
-        enrs.abort(with_crl_warning(control_refused(control), test_pki) if control else "contrôle impossible : la cible ne donne pas de certificat client / "
+        enrs.abort(with_crl_warning(control_refused(control), test_pki) if control
+                   else "contrôle impossible : la cible ne donne pas de certificat client / "
                    "no control: the target gives no client certificate ([tls] client_cert)")
     with reachable():
         result = attempt(tls_endpoint, client_cert=test_pki.cert_key("client", defect))

@@ -68,7 +68,8 @@ def test_tls_1_3_supported_and_preferred(tls_endpoint: Endpoint, enrs_target: Ta
 
 
 @pytest.mark.requirement("SEC-TLS-05")
-def test_forbidden_cipher_suites_refused(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable, served) -> None:
+def test_forbidden_cipher_suites_refused(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable,
+                                         served) -> None:
     served(tls_endpoint)  # judged only when the target's own request is served
     with reachable():
         result = _try(tls_endpoint, enrs_target, max_version=V.TLSv1_2, ciphers=security["tls12_forbidden_ciphers"] + ":@SECLEVEL=0")
@@ -77,7 +78,8 @@ def test_forbidden_cipher_suites_refused(tls_endpoint: Endpoint, enrs_target: Ta
 
 
 @pytest.mark.requirement("SEC-TLS-05B")
-def test_tls_1_2_suites_within_profile(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable, served) -> None:
+def test_tls_1_2_suites_within_profile(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, security: dict, reachable,
+                                       served) -> None:
     served(tls_endpoint)  # judged only when the target's own request is served
     """Offer every TLS 1.2 suite outside the allowlist; each one accepted is removed and offered again."""
     allowed = security["tls12_cipher_allowlist"]
@@ -188,7 +190,8 @@ def test_certificate_chains_to_trust_anchor(server_certificate: x509.Certificate
         enrs.abort("la cible ne donne pas d'ancre de confiance ([tls] ca_bundle) / the target gives no trust anchor ([tls] ca_bundle)")
     anchors, known = _trust(enrs_target, test_pki)
     why = _chains_with_known_intermediates(server_certificate, anchors, known)
-    assert why is None, (f"le certificat ne se rattache pas à {enrs_target.tls.ca_bundle.name} (émetteur {server_certificate.issuer.rfc4514_string()}) "
+    assert why is None, (f"le certificat ne se rattache pas à {enrs_target.tls.ca_bundle.name} (émetteur "
+                         f"{server_certificate.issuer.rfc4514_string()}) "
                          f"/ the certificate does not chain to {enrs_target.tls.ca_bundle.name}: {why}")
 
 

@@ -122,7 +122,8 @@ def test_a_png_is_ignored_with_its_reason_and_listed_and_the_certificate_stands(
                                               "en": "not a candidate artefact: extension .png, PNG content"}}]
     assert "logo.png — not a candidate artefact" in process.stdout
     assert all(a["name"] != "logo.png" for a in results["artefacts"])
-    validated = json.loads(harness("validate", tmp_path / "docs", "--format", "json", "--profile", "ci-sis-cda-header", cwd=tmp_path).stdout)
+    validated = json.loads(harness("validate", tmp_path / "docs", "--format", "json", "--profile", "ci-sis-cda-header",
+                                   cwd=tmp_path).stdout)
     assert validated["ignored"] == results["ignored"]  # one policy: validate and run list the same files, for the same reason
 
 

@@ -189,7 +189,8 @@ def test_certificate_issued_when_every_must_passed_even_with_a_failed_should(pyt
     assert results["summary"]["certificate_issued"] is True
     assert results["summary"]["failed_should"] == 1 and results["summary"]["failed_must"] == 0
     digest = hashlib.sha256(b"<ClinicalDocument/>").hexdigest()
-    assert results["artefacts"] == [{"name": "cda-1.xml", "sha256": digest, "size": 19, "kind": None, "verdict": None, "reason": None, "profile": None}]
+    assert results["artefacts"] == [{"name": "cda-1.xml", "sha256": digest, "size": 19, "kind": None, "verdict": None, "reason": None,
+                                     "profile": None}]
     certificate = (run_dir / "certificate.html").read_text()
     assert "<h1>Certificat de conformité</h1>" in certificate and 'data-issued="true"' in certificate
     assert digest in certificate and "DEMO-SHOULD-1" in certificate

@@ -83,10 +83,12 @@ def test_profile_narrows_the_declared_scope_and_says_what_was_left_out(registry:
 @pytest.mark.parametrize(("declared", "selected", "message"), [
     (DeclaredScope(roles=("cda-producer",), volets=("VSMX",)), [], "unknown volet 'VSMX'"),
     (DeclaredScope(profiles=("no-such-pack",)), [], "unknown or unloaded profile 'no-such-pack'"),
-    (DeclaredScope(roles=("mllp-receiver",)), ["ci-sis-cda-header"], "no requirement of the selected profiles (ci-sis-cda-header) is in the declared scope"),
+    (DeclaredScope(roles=("mllp-receiver",)), ["ci-sis-cda-header"],
+     "no requirement of the selected profiles (ci-sis-cda-header) is in the declared scope"),
     (DeclaredScope(roles=("mllp-receiver",), volets=("VSM",)), [], "'volets' only applies to the cda-producer role"),
 ])
-def test_a_scope_that_cannot_hold_is_a_clear_error(registry: PackRegistry, declared: DeclaredScope, selected: list[str], message: str) -> None:
+def test_a_scope_that_cannot_hold_is_a_clear_error(registry: PackRegistry, declared: DeclaredScope, selected: list[str],
+                                                   message: str) -> None:
     with pytest.raises(HarnessError) as error:
         resolve(registry, declared, selected)
     assert message in error.value.en and error.value.fr.startswith("portée [scope]")
@@ -187,7 +189,8 @@ def test_an_mllp_only_target_with_its_scope_gets_a_certificate_for_that_scope(tm
 
 def vsm_target(tmp_path: Path, document: Path, volets: str = '["VSM"]') -> Path:
     path = tmp_path / f"vsm-{document.stem}.toml"
-    path.write_text(f'[candidate]\nname = "DPI VSM"\nvendor = "Éditeur"\nversion = "2.0"\n\n[scope]\nroles = ["cda-producer"]\nvolets = {volets}\n\n'
+    path.write_text('[candidate]\nname = "DPI VSM"\nvendor = "Éditeur"\nversion = "2.0"\n\n'
+                    f'[scope]\nroles = ["cda-producer"]\nvolets = {volets}\n\n'
                     f'[documents]\npaths = [{json.dumps(str(document))}]\n', encoding="utf-8")
     return path
 
@@ -197,7 +200,8 @@ def test_a_vendor_of_one_vsm_document_gets_a_certificate_as_a_vsm_producer(tmp_p
     assert process.returncode == 0, process.stdout + process.stderr
     rows = {r["id"]: r for r in results["requirements"]}
     assert rows["VOL-VSM-HEADER"]["verdict"] == "PASSED"
-    assert rows["VOL-CRBIO-HEADER"]["verdict"] == "NOT_APPLICABLE" and rows["VOL-CRBIO-HEADER"]["reason"]["en"] == "outside the declared scope (volet CR-BIO not claimed)"
+    assert (rows["VOL-CRBIO-HEADER"]["verdict"] == "NOT_APPLICABLE"
+            and rows["VOL-CRBIO-HEADER"]["reason"]["en"] == "outside the declared scope (volet CR-BIO not claimed)")
     # N1 rules did not apply to a structured document: not applicable, and said so
     assert rows["SM-N1-TEMPLATEIDS"]["in_scope"] and rows["SM-N1-TEMPLATEIDS"]["verdict"] == "NOT_APPLICABLE"
     assert rows["SM-N1-TEMPLATEIDS"]["reason"]["en"].startswith("its rules apply to none of the 1 cda artefact(s) validated")
@@ -220,7 +224,8 @@ def test_an_endpoint_check_that_could_not_be_judged_blocks_with_its_reason(tmp_p
         port = sock.getsockname()[1]
     target = tmp_path / "gone.toml"
     target.write_text('[candidate]\nname = "Gone"\nvendor = "V"\nversion = "1"\n\n[timeouts]\nconnect = 1\nread = 1\n\n'
-                      f'[scope]\nroles = ["mllp-receiver"]\n\n[[endpoints]]\nname = "pam"\nprotocol = "mllp"\nhost = "127.0.0.1"\nport = {port}\n',
+                      '[scope]\nroles = ["mllp-receiver"]\n\n'
+                      f'[[endpoints]]\nname = "pam"\nprotocol = "mllp"\nhost = "127.0.0.1"\nport = {port}\n',
                       encoding="utf-8")
     process, results, certificate = run(tmp_path, target)
     assert process.returncode == 1

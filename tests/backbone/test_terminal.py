@@ -99,4 +99,5 @@ def test_reasons_are_sentences_in_the_runs_language() -> None:
     assert readable_reason("AssertionError: ERR segment missing", "en") == "ERR segment missing."
     assert readable_reason("AssertionError: ", "fr") == "Le test a échoué sans donner de motif."
     cut = readable_reason("Failed: the peer closed the connection before answering the request within the timeout", "en", 60)
-    assert cut.endswith(" …") and cut.removesuffix(" …").split()[-1] in ["the", "peer", "closed", "the", "connection", "before", "answering", "the", "request"]
+    assert cut.endswith(" …") and cut.removesuffix(" …").split()[-1] in ["the", "peer", "closed", "the", "connection", "before",
+                                                                         "answering", "the", "request"]

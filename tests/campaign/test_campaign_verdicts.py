@@ -17,7 +17,8 @@ def test_the_default_output_and_history_are_beside_the_campaign_file(tmp_path: P
     folder.mkdir()
     (folder / "docs").mkdir()
     path = folder / "campaign.toml"
-    path.write_text('[campaign]\nid = "t4"\n\n[[candidates]]\nname = "A"\nvendor = "V"\nversion = "1"\ndocuments = ["docs"]\n', encoding="utf-8")
+    path.write_text('[campaign]\nid = "t4"\n\n[[candidates]]\nname = "A"\nvendor = "V"\nversion = "1"\ndocuments = ["docs"]\n',
+                    encoding="utf-8")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
@@ -40,10 +41,12 @@ def _data(candidate: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 
 NOT_CONFORMANT = {
-    "name": "DPI", "vendor": "V", "version": "1", "status": "NOT_CONFORMANT", "reason": None, "failed_must": 0, "failed_should": 0, "waived": 0,
+    "name": "DPI", "vendor": "V", "version": "1", "status": "NOT_CONFORMANT", "reason": None, "failed_must": 0, "failed_should": 0,
+    "waived": 0,
     "profiles": [{"id": "ci-sis-cda-header", "version": "1.0.0", "verdict": "PASSED", "failed_must": 0, "failed_should": 0, "waived": 0}],
     "blocking_count": 2,
-    "blocking": [{"kind": "artefact", "id": "truncated.xml", "verdict": "ABORTED", "reason": {"fr": "XML mal formé", "en": "malformed XML"}}],
+    "blocking": [{"kind": "artefact", "id": "truncated.xml", "verdict": "ABORTED",
+                  "reason": {"fr": "XML mal formé", "en": "malformed XML"}}],
 }
 
 
@@ -55,7 +58,8 @@ def test_not_conformant_with_no_failed_must_says_why(lang: str, expected: str) -
 
 
 def test_waivers_matching_nothing_are_listed_on_the_dashboard() -> None:
-    problem = {"requirement": "SM-ID", "candidate": "DPI Typo", "justification": "j", "approver": "ARS", "expires": "2099-12-31", "version": None,
+    problem = {"requirement": "SM-ID", "candidate": "DPI Typo", "justification": "j", "approver": "ARS", "expires": "2099-12-31",
+               "version": None,
                "reason": {"fr": "aucun candidat « DPI Typo » dans la campagne", "en": "no candidate 'DPI Typo' in the campaign"}}
     page = render_dashboard(_data(NOT_CONFORMANT, waiver_problems=[problem]), "en")
     assert "<table id='waiver-problems'>" in page and "no candidate &#39;DPI Typo&#39; in the campaign" in page
@@ -73,4 +77,5 @@ def test_a_candidates_blocking_items_reach_campaign_json() -> None:
                            "verdicts": {"WAIVED": 0}}}
     summary = summarise(results)
     assert summary["blocking_count"] == 1 and summary["ignored_count"] == 1
-    assert summary["blocking"] == [{"kind": "artefact", "id": "truncated.xml", "verdict": "ABORTED", "reason": {"fr": "XML mal formé", "en": "malformed XML"}}]
+    assert summary["blocking"] == [{"kind": "artefact", "id": "truncated.xml", "verdict": "ABORTED",
+                                    "reason": {"fr": "XML mal formé", "en": "malformed XML"}}]

@@ -163,7 +163,8 @@ MUTANTS: list[Mutant] = [
     # a sex outside J143 is refused by StrucMin and by the Modèles de contenus CDA alike (a missing one breaks INS too)
     m("SM-PATIENT-GENDER", SM, f"{LPAT}/administrativeGenderCode[1]/@code", set_attr(f"{PAT}/cda:administrativeGenderCode", "code", "X"),
       also=("MOD-JDV-GENDER",)),
-    m("SM-PATIENT-BIRTHTIME", SM, f"{LPAT}/birthTime[1]/@value", del_attr(f"{PAT}/cda:birthTime", "value"), set_attr(f"{PAT}/cda:birthTime", "nullFlavor", "UNK")),
+    m("SM-PATIENT-BIRTHTIME", SM, f"{LPAT}/birthTime[1]/@value", del_attr(f"{PAT}/cda:birthTime", "value"),
+      set_attr(f"{PAT}/cda:birthTime", "nullFlavor", "UNK")),
     m("SM-PATIENT-INS", SM, LPAT, delete(f"{PAT}/cda:birthplace")),
     m("SM-PATIENT-GUARDIAN", SM, f"{LPAT}/guardian[1]",
       append(f"{PAT}/cda:guardian", '<guardianOrganization><id root="1.2.250.1.71.4.2.2" extension="1750000005"/></guardianOrganization>')),
@@ -186,7 +187,8 @@ MUTANTS: list[Mutant] = [
       set_attr(f"{AA}/cda:representedOrganization/cda:standardIndustryClassCode", "code", "ZZ")),
     # (a code outside J01 breaks MOD-JDV-AUTHOR-SPECIALTY too; the display name is StrucMin's alone)
     m("SM-SPECIALTY", SM, f"{LAA}/code[1]/@displayName", del_attr(f"{AA}/cda:code", "displayName")),
-    m("SM-FUNCTIONCODE", SM, f"{CD}/author[1]/functionCode[1]/@code", set_attr("/cda:ClinicalDocument/cda:author/cda:functionCode", "code", "ZZ")),
+    m("SM-FUNCTIONCODE", SM, f"{CD}/author[1]/functionCode[1]/@code",
+      set_attr("/cda:ClinicalDocument/cda:author/cda:functionCode", "code", "ZZ")),
     # -- author, custodian, authenticators
     m("SM-AUTHOR", SM, f"{CD}/author[1]/time[1]/@value", del_attr("/cda:ClinicalDocument/cda:author/cda:time", "value")),
     m("SM-AUTHOR-ID", SM, f"{LAA}/id[1]/@extension", del_attr(f"{AA}/cda:id", "extension")),
@@ -252,7 +254,8 @@ MUTANTS: list[Mutant] = [
     m("MOD-JDV-AUTHOR-SPECIALTY", VSM, f"{LSB}/component[2]/section[1]/author[1]/assignedAuthor[1]/code[1]/@code",
       insert_after(f"{SB}/cda:component[2]/cda:section/cda:text", SECTION_AUTHOR.format(code="G15_10/SCH10"))),
     # the patient's sex in J143 with its code system (SM-PATIENT-GENDER checks the code only)
-    m("MOD-JDV-GENDER", VSM, f"{LPAT}/administrativeGenderCode[1]/@code", set_attr(f"{PAT}/cda:administrativeGenderCode", "codeSystem", "2.16.840.1.113883.5.4")),
+    m("MOD-JDV-GENDER", VSM, f"{LPAT}/administrativeGenderCode[1]/@code",
+      set_attr(f"{PAT}/cda:administrativeGenderCode", "codeSystem", "2.16.840.1.113883.5.4")),
     # LDL-SES has one version: without @extension that version applies, and the report says so (info)
     m("VOL-VERSION-APPLIED", LDL, f"{CD}/templateId[3]", del_attr("/cda:ClinicalDocument/cda:templateId[3]", "extension")),
     m("VOL-DOCUMENT-CODE", LDL, f"{CD}/code[1]/@code", set_attr("/cda:ClinicalDocument/cda:code", "code", "18761-7")),

@@ -54,7 +54,8 @@ def test_mutant_fails_exactly_its_requirement(mutant: Mutant) -> None:
         assert errors == {mutant.requirement, *mutant.also}, [(f.requirement, f.location, f.message_en) for f in report.findings]
     elif level == "MAY":  # an information: the document still passes, with no warning
         assert report.verdict is ArtefactVerdict.PASSED
-        assert errors == set() and warnings == set() and mutant.requirement in infos, [(f.requirement, f.location, f.message_en) for f in report.findings]
+        assert errors == set() and warnings == set() and mutant.requirement in infos, [(f.requirement, f.location, f.message_en)
+                                                                                       for f in report.findings]
     else:
         assert report.verdict is ArtefactVerdict.PASSED
         assert errors == set() and warnings == {mutant.requirement}, [(f.requirement, f.location, f.message_en) for f in report.findings]

@@ -59,7 +59,8 @@ def test_the_scope_and_blocking_list_of_results_are_shown_when_present(broken_re
     assert 'id="scope"' not in render_certificate(results, "fr")
     results["scope"] = {"statement": {"fr": "Émetteur de documents CDA seulement.", "en": "CDA document producer only."},
                         "declared": True, "roles": ["document-producer"], "profiles": ["toy-certs"],
-                        "profiles_not_assessed": [{"id": "mllp", "reason": {"fr": "hors périmètre déclaré", "en": "outside the declared scope"}}]}
+                        "profiles_not_assessed": [{"id": "mllp",
+                                                   "reason": {"fr": "hors périmètre déclaré", "en": "outside the declared scope"}}]}
     results["blocking"] = [{"kind": "file", "path": "docs/bad.xml", "verdict": "ABORTED",
                             "reason": {"fr": "XML mal formé ligne 3", "en": "malformed XML at line 3"}}]
     page = _page_one(render_certificate(results, "fr"))

@@ -42,7 +42,8 @@ def test_a_waiver_never_covers_a_requirement_nobody_judged(verdict: str) -> None
     rows = [row(verdict)]
     [status] = apply(rows, [waiver()])
     assert rows[0]["verdict"] == verdict and "waiver" not in rows[0]
-    assert status["status"] == NOT_JUDGED and status["reason"]["en"] == f"the requirement was not judged ({verdict}): a waiver covers a failure only"
+    assert (status["status"] == NOT_JUDGED
+            and status["reason"]["en"] == f"the requirement was not judged ({verdict}): a waiver covers a failure only")
 
 
 def test_a_waiver_for_a_passed_requirement_is_not_needed() -> None:

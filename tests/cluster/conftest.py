@@ -5,6 +5,7 @@ Every process is started in its own session and killed with its group when the t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -62,10 +63,8 @@ class DaskProcesses:
             client.wait_for_workers(count, timeout=START_TIMEOUT)
 
     def kill(self, process: subprocess.Popen[bytes]) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait(30)
 
     def stop(self) -> None:
@@ -107,7 +106,8 @@ def start_scheduler(folder: Path) -> DaskProcesses:
         deadline = time.monotonic() + START_TIMEOUT
         while not cluster.address:
             if time.monotonic() > deadline or cluster.scheduler.poll() is not None:
-                raise RuntimeError("the Dask scheduler did not start: " + (cluster.folder / "scheduler.log").read_text(errors="replace")[-2000:])
+                raise RuntimeError("the Dask scheduler did not start: "
+                                   + (cluster.folder / "scheduler.log").read_text(errors="replace")[-2000:])
             try:
                 cluster.address = json.loads(scheduler_file.read_text())["address"]
             except (OSError, ValueError, KeyError):
@@ -129,7 +129,8 @@ def make_corpus(folder: Path, copies: int) -> Path:
 
 def harness(*args: object, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
-    return subprocess.run([sys.executable, "-m", "harness", *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "harness", *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=timeout)
 
 
 def harness_process(*args: object, cwd: Path) -> subprocess.Popen[str]:

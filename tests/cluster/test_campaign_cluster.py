@@ -30,7 +30,8 @@ def silent_port() -> Iterator[int]:
 def _campaign(base: Path, hang_port: int) -> Path:
     keygen(base / "issuer", "Cluster campaign issuer", key_type="ec")
     (base / "hang.toml").write_text('[candidate]\nname = "Hangs"\nvendor = "V"\nversion = "1"\n\n[timeouts]\nconnect = 2\nread = 600\n\n'
-                                    f'[[endpoints]]\nname = "mllp"\nprotocol = "mllp"\nhost = "127.0.0.1"\nport = {hang_port}\n', encoding="utf-8")
+                                    f'[[endpoints]]\nname = "mllp"\nprotocol = "mllp"\nhost = "127.0.0.1"\nport = {hang_port}\n',
+                                    encoding="utf-8")
     head = {"id": "cluster-campaign", "output": "runs", "timeout": 120, "jobs": 2, "lang": "en", "sign_with": "issuer",
             "profiles": ["toy-certs"], "profiles_dirs": [str(TOY / "profiles")], "suites": [str(TOY / "suites")]}
     text = "[campaign]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in head.items())
@@ -48,7 +49,8 @@ def _runs(base: Path) -> list[Path]:
 
 
 def _comparable(candidate: dict[str, Any]) -> dict[str, Any]:
-    return {k: candidate.get(k) for k in ("name", "status", "failed_must", "failed_should", "certificate_issued", "requirements", "profiles")}
+    return {k: candidate.get(k)
+            for k in ("name", "status", "failed_must", "failed_should", "certificate_issued", "requirements", "profiles")}
 
 
 def test_campaign_on_the_cluster_matches_a_local_campaign(dask_cluster: DaskProcesses, tmp_path: Path, silent_port: int) -> None:
@@ -98,10 +100,12 @@ def test_ctrl_c_stops_the_candidate_runs_on_the_workers(dask_cluster: DaskProces
 
     marker = f"hangs-{uuid.uuid4().hex[:10]}"  # the candidate's slug: in the command line of its run on the worker
     (tmp_path / "hang.toml").write_text(f'[candidate]\nname = "{marker}"\nvendor = "V"\nversion = "1"\n[timeouts]\nread = 600\n'
-                                        f'[[endpoints]]\nname = "m"\nprotocol = "mllp"\nhost = "127.0.0.1"\nport = {silent_port}\n', encoding="utf-8")
+                                        f'[[endpoints]]\nname = "m"\nprotocol = "mllp"\nhost = "127.0.0.1"\nport = {silent_port}\n',
+                                        encoding="utf-8")
     (tmp_path / "campaign.toml").write_text(
         f'[campaign]\nid = "c"\noutput = "runs"\nprofiles = ["toy-certs"]\nprofiles_dirs = [{json.dumps(str(TOY / "profiles"))}]\n'
-        f'suites = [{json.dumps(str(TOY / "suites"))}]\n\n[[candidates]]\nname = "{marker}"\ntarget = "hang.toml"\ntimeout = 300\n', encoding="utf-8")
+        f'suites = [{json.dumps(str(TOY / "suites"))}]\n\n[[candidates]]\nname = "{marker}"\ntarget = "hang.toml"\ntimeout = 300\n',
+        encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
     process = subprocess.Popen([sys.executable, "-m", "harness", "campaign", "run", "campaign.toml", "--cluster", dask_cluster.address],
                                env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -166,4 +170,5 @@ def test_a_worker_killed_during_a_candidate_run_is_survived(dask_cluster: DaskPr
     assert process.returncode == local.returncode == 1
     local_data, cluster_data = (json.loads((run / "campaign.json").read_text(encoding="utf-8")) for run in _runs(tmp_path))
     assert [_comparable(c) for c in cluster_data["candidates"]] == [_comparable(c) for c in local_data["candidates"]]
-    assert cluster_data["candidates"][0]["status"] == "CERTIFIED" and (_runs(tmp_path)[1] / cluster_data["candidates"][0]["certificate"]).is_file()
+    assert (cluster_data["candidates"][0]["status"] == "CERTIFIED"
+            and (_runs(tmp_path)[1] / cluster_data["candidates"][0]["certificate"]).is_file())

@@ -112,7 +112,8 @@ def test_local_cluster_gives_the_same_json(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("lang,words", [("fr", "absent : pip install 'enrs-harness[cluster]'"),
                                         ("en", "not installed: pip install 'enrs-harness[cluster]'")])
-def test_without_dask_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], lang: str, words: str) -> None:
+def test_without_dask_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], lang: str,
+                                                words: str) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     assert main(["validate", str(REPO / "fixtures" / "conforming"), "--cluster", "local:1", "--lang", lang]) == 2
     err = capsys.readouterr().err
@@ -120,8 +121,8 @@ def test_without_dask_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_the_local_run_does_not_import_dask(tmp_path: Path) -> None:
-    code = ("import sys; from harness.cli import main; rc = main(['validate', %r]); "
-            "print('distributed' in sys.modules, rc)" % str(REPO / "fixtures" / "conforming"))
+    code = ("import sys; from harness.cli import main; rc = main(['validate', {!r}]); "
+            "print('distributed' in sys.modules, rc)".format(str(REPO / "fixtures" / "conforming")))
     import subprocess
 
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300)

@@ -46,7 +46,8 @@ CASES: list[tuple[str, set[str], set[str], tuple[str, str | None] | None]] = [
     ("distrust-client-ca", {"SEC-MTLS-02"}, BEHIND_CONTROL | MLLP, WHOLE_SUITE),  # TLS alert to the control, on https and mllp+tls
     ("http-cert-error", {"SEC-MTLS-02"}, BEHIND_CONTROL, WHOLE_SUITE),  # HTTP 400 to the control, on https only
     ("http10", {"SEC-TLS-11"}, set(), WHOLE_SUITE),
-    ("no-security-headers", {"SEC-HTTP-01", "SEC-HTTP-01B", "SEC-HTTP-02", "SEC-HTTP-03", "SEC-HTTP-04", "SEC-HTTP-09"}, set(), WHOLE_SUITE),
+    ("no-security-headers", {"SEC-HTTP-01", "SEC-HTTP-01B", "SEC-HTTP-02", "SEC-HTTP-03", "SEC-HTTP-04", "SEC-HTTP-09"}, set(),
+     WHOLE_SUITE),
     ("verbose-errors", {"SEC-INPUT-04", "SEC-HTTP-06"}, set(), WHOLE_SUITE),
     ("allow-trace", {"SEC-HTTP-07", "SEC-HTTP-07B"}, set(), WHOLE_SUITE),
     ("cors-reflect", {"SEC-HTTP-08"}, set(), WHOLE_SUITE),

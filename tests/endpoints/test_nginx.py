@@ -75,16 +75,19 @@ def _chain(*edits: Callable[[str], str]) -> Callable[[str], str]:
 
 # misconfiguration, how it is made from the documented block, the requirements it must make FAIL (exactly)
 MISCONFIGURATIONS: list[tuple[str, Callable[[str], str], set[str]]] = [
-    ("client certificate optional (`ssl_verify_client optional`)", _replace("ssl_verify_client on;", "ssl_verify_client optional;"), {"SEC-MTLS-01"}),
+    ("client certificate optional (`ssl_verify_client optional`)", _replace("ssl_verify_client on;", "ssl_verify_client optional;"),
+     {"SEC-MTLS-01"}),
     ("no CRL (`ssl_crl` removed)", _drop_line("ssl_crl "), {"SEC-MTLS-02"}),
     ("`server_tokens on`", _replace("server_tokens off;", "server_tokens on;"), {"SEC-HTTP-06"}),
     ("expired server certificate (`server/expired.pem`)", _chain(_replace("/server/good.pem", "/server/expired.pem"),
-                                                                  _replace("/server/good.key", "/server/expired.key")), {"SEC-PKI-04", "SEC-PKI-04B"}),
+                                                                  _replace("/server/good.key", "/server/expired.key")),
+     {"SEC-PKI-04", "SEC-PKI-04B"}),
     # TLS 1.0 has no AEAD suite: enabling it takes CBC suites (and @SECLEVEL=0 for its SHA-1 signatures),
     # which TLS 1.2 then accepts as well, so the TLS 1.2 suite allowlist fails with it.
     ("TLS 1.0 enabled (`ssl_protocols TLSv1 …` with a CBC suite)", _chain(
         _replace("ssl_protocols TLSv1.2 TLSv1.3;", "ssl_protocols TLSv1 TLSv1.2 TLSv1.3;"),
-        _replace("ECDHE-RSA-CHACHA20-POLY1305;", "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0;")), {"SEC-TLS-02", "SEC-TLS-05B"}),
+        _replace("ECDHE-RSA-CHACHA20-POLY1305;", "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0;")),
+     {"SEC-TLS-02", "SEC-TLS-05B"}),
 ]
 
 

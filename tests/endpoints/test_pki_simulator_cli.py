@@ -76,7 +76,8 @@ def test_pki_hierarchy_usages_and_defects(pki: PkiManifest) -> None:
         assert (len(list(ca_crl)) == 2) is (name == "organisations")
     chain = pki.crl_chain.read_bytes()
     assert chain.count(b"BEGIN X509 CRL") == 2
-    assert {x509.load_pem_x509_crl(b"-----BEGIN" + part).issuer for part in chain.split(b"-----BEGIN")[1:]} == {root.subject, organisations.subject}
+    assert ({x509.load_pem_x509_crl(b"-----BEGIN" + part).issuer for part in chain.split(b"-----BEGIN")[1:]}
+            == {root.subject, organisations.subject})
     assert pki.data["crl_next_update"] == pki.data["crls"]["root"]["next_update"]
     # the CA keys are kept apart, readable by their owner only
     assert stat.S_IMODE(pki.path("private").stat().st_mode) == 0o700

@@ -106,7 +106,8 @@ def _jws(header: object, payload: object, signature: bytes = b"x") -> str:
 ])
 def test_a_malformed_signature_is_a_clear_error_in_text_and_json(tmp_path, header, payload, expected):
     page = tmp_path / "c.html"
-    page.write_text(PAGE.replace(EMPTY_SIGNATURE_ELEMENT, EMPTY_SIGNATURE_ELEMENT.replace("></script>", f">{_jws(header, payload)}</script>")),
+    page.write_text(PAGE.replace(EMPTY_SIGNATURE_ELEMENT,
+                                 EMPTY_SIGNATURE_ELEMENT.replace("></script>", f">{_jws(header, payload)}</script>")),
                     encoding="utf-8")
     text = run_cli("certificate", "verify", str(page), "--lang", "en")
     assert text.returncode in (1, 2) and "Traceback" not in text.stderr and expected in text.stdout + text.stderr

@@ -29,7 +29,8 @@ def _write(path: Path, text: str) -> Path:
     ('tls = "x"\n', "tls: expected a table, found a string 'x'"),
     ('documents = "docs"\n', "documents: expected a table, found a string 'docs'"),
     ("[timeouts]\nread = true\n", "[timeouts] read: expected a number of seconds"),
-    ('[[endpoints]]\nname = "a"\nprotocol = "mllp"\nhost = "h"\nport = "2575"\n', "[[endpoints]] #1 port: expected a port between 1 and 65535, found a string '2575'"),
+    ('[[endpoints]]\nname = "a"\nprotocol = "mllp"\nhost = "h"\nport = "2575"\n',
+     "[[endpoints]] #1 port: expected a port between 1 and 65535, found a string '2575'"),
     ("[timeout]\nread = 3\n", "unknown field 'timeout' (did you mean 'timeouts'?)"),
     ('[tls]\nca_bundel = "x"\n', "[tls] ca_bundel: unknown field 'ca_bundel' (did you mean 'ca_bundle'?)"),
 ])
@@ -99,9 +100,12 @@ def test_a_pattern_the_safe_engine_cannot_run_is_refused_at_load(tmp_path):
 
 
 def test_unknown_keys_in_campaign_and_waiver_files_name_the_nearest_key(tmp_path):
-    campaign = _write(tmp_path / "c.toml", '[campaign]\nid = "c"\njbos = 2\n[[candidates]]\nname = "A"\ndocuments = ["."]\nvendor = "V"\nversion = "1"\n')
+    campaign = _write(tmp_path / "c.toml",
+                      '[campaign]\nid = "c"\njbos = 2\n[[candidates]]\nname = "A"\ndocuments = ["."]\nvendor = "V"\nversion = "1"\n')
     with pytest.raises(HarnessError, match=r"unknown field 'jbos' \(did you mean 'jobs'\?\)"):
         load_campaign(campaign)
-    waivers = _write(tmp_path / "w.toml", '[[waivers]]\nrequirement = "R"\ncandidate = "A"\njustification = "j"\napprover = "a"\nexpires = 2099-01-01\nexpire = 2099-01-01\n')
+    waivers = _write(tmp_path / "w.toml",
+                     '[[waivers]]\nrequirement = "R"\ncandidate = "A"\njustification = "j"\napprover = "a"\nexpires = 2099-01-01\n'
+                     'expire = 2099-01-01\n')
     with pytest.raises(HarnessError, match=r"\[\[waivers\]\] #1 expire: unknown field 'expire' \(did you mean 'expires'\?\)"):
         load_waivers(waivers)

@@ -75,7 +75,8 @@ def test_text_and_json_outputs_carry_the_count(tmp_path: Path):
 
 def test_a_validators_own_summary_joins_the_shared_one():
     report = ArtefactReport("x", "", "cda", ArtefactVerdict.FAILED,
-                            findings=[Finding("R", Severity.ERROR, "m", "m")] * 100 + [Finding("R", Severity.ERROR, "… 7", "… 7", not_listed=7)])
+                            findings=[Finding("R", Severity.ERROR, "m", "m")] * 100
+                            + [Finding("R", Severity.ERROR, "… 7", "… 7", not_listed=7)])
     report.cap()
     summaries = [f for f in report.findings if f.not_listed]
     assert len(report.findings) == 101 and [f.message_en for f in summaries] == ["… and 7 more finding(s) not listed for R"]

@@ -27,7 +27,8 @@ def hostile(case: str, cda: bytes, url: str) -> bytes:
     """One hostile variant of a conforming CDA, each carrying a parameter entity that loads `url`."""
     body = _body(cda)
     if case == "utf7":  # <!DOCTYPE written in UTF-7
-        return b'<?xml version="1.0" encoding="UTF-7"?>+ADwAIQ-DOCTYPE ClinicalDocument +AFsAPAAh-ENTITY % x SYSTEM +ACI-file://' + url.encode() + b'+ACIAPgAl-x+ADsAXQA+-' + body
+        return (b'<?xml version="1.0" encoding="UTF-7"?>+ADwAIQ-DOCTYPE ClinicalDocument +AFsAPAAh-ENTITY % x SYSTEM +ACI-file://'
+                + url.encode() + b'+ACIAPgAl-x+ADsAXQA+-' + body)
     if case == "utf16-no-bom":
         return ('<?xml version="1.0" encoding="UTF-16"?>' + _doctype(url) + body.decode()).encode("utf-16-le")
     if case == "after-70k-comment":

@@ -146,7 +146,8 @@ def cda_facts(document: bytes) -> dict[str, str]:
     return facts
 
 
-def document_message(kind: str, trigger: str = "R01", operation: tuple[str, str] = ("NW", "F"), document: bytes | None = None, control_id: str = "DOC00001",
+def document_message(kind: str, trigger: str = "R01", operation: tuple[str, str] = ("NW", "F"), document: bytes | None = None,
+                     control_id: str = "DOC00001",
                      profile: str = "2.1^CISIS_CDA_HL7_V2", prts: list[str] | None = None, meta: list[tuple[str, str, str]] | None = None,
                      mail: str | None = None, patient_class: str = "I", subtype: str = "TEXT") -> str:
     """ORU^R01 (2.5) or MDM^T02/T04/T10 (2.6) carrying `document` (default: a conforming CDA fixture) in base64;
@@ -175,17 +176,21 @@ def document_message(kind: str, trigger: str = "R01", operation: tuple[str, str]
     if mail:
         segments.append(mail)
     for index, (code, label, value) in enumerate(META if meta is None else meta, start=3 if mail else 2):
-        segments.append(seg("OBX", {1: str(index), 2: coded, 3: f"{code}^{label}^MetaDMPMSS", 5: f"{value}^^expandedYes-NoIndicator", 11: "F"}))
+        segments.append(seg("OBX",
+                            {1: str(index), 2: coded, 3: f"{code}^{label}^MetaDMPMSS", 5: f"{value}^^expandedYes-NoIndicator", 11: "F"}))
     return "\r".join(segments) + "\r"
 
 
 # "Transmission au LPS de documents CDA provenant d'un courriel MSSanté" 1.1: the document, the sender
 # (with its MSSanté address), the e-mail it came from, and four restriction metadata.
 LPS_META = [META[0], META[1], META[2], META[4]]
-LPS_PRTS = ["PRT||UC||SB^Send by^participation|801234567897^MEDECIN^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS||||||||||^^X.400^medecin.test@test.mssante.fr",
-            "PRT||UC||RCT^Result Copies To^participation||||SERVICE-TEST^^^^^ASIP-SANTE-ST&1.2.250.1.71.4.2.2&ISO^FINEG^^^999999999|||||||^^X.400^service.test@hopital-test.mssante.fr",
+LPS_PRTS = ["PRT||UC||SB^Send by^participation|801234567897^MEDECIN^TEST^^^^^^ASIP-SANTE-PS&1.2.250.1.71.4.2.1&ISO^D^^^RPPS"
+            "||||||||||^^X.400^medecin.test@test.mssante.fr",
+            "PRT||UC||RCT^Result Copies To^participation||||SERVICE-TEST^^^^^ASIP-SANTE-ST&1.2.250.1.71.4.2.2&ISO^FINEG^^^999999999"
+            "|||||||^^X.400^service.test@hopital-test.mssante.fr",
             "PRT||UC||REPLY^Reply To^participation|||||||||||^^X.400^secretariat.test@test.mssante.fr"]
-MAIL = "OBX|2|ED|<MSG0001@test.mssante.fr>^Compte rendu de test||^text^^Base64^" + base64.b64encode(b"Corps du courriel de test.").decode() + "||||||F"
+MAIL = ("OBX|2|ED|<MSG0001@test.mssante.fr>^Compte rendu de test||^text^^Base64^" + base64.b64encode(b"Corps du courriel de test.").decode()
+        + "||||||F")
 
 
 def lps_message(trigger: str = "T02", operation: tuple[str, str] = ("NW", "F"), document: bytes | None = None) -> str:
@@ -200,7 +205,8 @@ def zam(trigger: str = "Z01", status: str = "Y") -> str:
     code, label, second, system = codes[trigger]
     segments = [msh(f"ZAM^{trigger}^ZAM_Z01", f"ZAM{trigger}", "2.6", "2.1^CISIS_CDA_HL7_V2", language=""),
                 seg("EVN", {2: "20250110093500"}),
-                seg("OBX", {1: "1", 2: "CWE", 3: f"{code}^{label}^AckMetierZAM", 4: "DOC00001", 5: f"{status}^^expandedYes-NoIndicator", 11: "F"})]
+                seg("OBX",
+                    {1: "1", 2: "CWE", 3: f"{code}^{label}^AckMetierZAM", 4: "DOC00001", 5: f"{status}^^expandedYes-NoIndicator", 11: "F"})]
     if second:
         segments.append(seg("OBX", {1: "2", 2: "XTN", 3: f"{second}^Destinataire MSSanté^AckMetierZAM",
                                     5: "^^X.400^confrere.test@test.mssante.fr", 11: "F"}))

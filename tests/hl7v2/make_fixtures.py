@@ -33,7 +33,8 @@ def nonconforming() -> dict[str, str]:
         "adt-a01-ins-without-qualified-identity.hl7": b.set_field(b.adt("A01"), "PID", 32, "PROV"),
         "adt-a11-zbe-insert.hl7": b.set_field(b.set_field(b.adt("A11"), "ZBE", 4, "INSERT"), "ZBE", 6, ""),
         "mdm-t02-inconsistent-orc.hl7": b.set_field(b.document_message("MDM", "T02"), "ORC", 1, "CA"),
-        "ack-r01-ae-without-err.hl7": expected_ack(b.document_message("ORU").encode(), None, control_id="ACK0002", timestamp="20250110093001").decode().replace("MSA|AA", "MSA|AE"),
+        "ack-r01-ae-without-err.hl7": expected_ack(b.document_message("ORU").encode(), None, control_id="ACK0002",
+                                                   timestamp="20250110093001").decode().replace("MSA|AA", "MSA|AE"),
         "lps-mdm-t02-without-mail.hl7": b.drop_segment(b.lps_message(), "OBX", 2),
         "oru-r01-bad-padding.hl7": b.set_field(b.document_message("ORU"), "OBX", 5, "^TEXT^XML^Base64^PENsaW5pY2Fs="),
     }

@@ -89,4 +89,5 @@ def test_a_message_of_an_unsupported_profile_is_rejected_with_the_reason(context
     message = b.set_field(b.document_message("MDM", "T02"), "MSH", 21, "2.0^CISIS_CDA_HL7_V2").encode()
     report = check(message, context)
     ack = expected_ack(message, report, control_id="ACK9", timestamp="20250110093001").decode()
-    assert "MSA|AR|" in ack and "ERR||MSH^1^21" in ack and "|207^" in ack and "HL7V2-PRF-01 declared profile (MSH-21) CISIS_CDA_HL7_V2 2.0 not supported" in ack
+    assert ("MSA|AR|" in ack and "ERR||MSH^1^21" in ack and "|207^" in ack
+            and "HL7V2-PRF-01 declared profile (MSH-21) CISIS_CDA_HL7_V2 2.0 not supported" in ack)

@@ -32,21 +32,33 @@ EXPECTED = {
     "Vague 2/Consentement_DMP_PAMFR/NonRecueillieConsentementConsultation_NonOppositionAlimentation.er7": ("PASSED", set()),
     "Vague 2/Consentement_DMP_PAMFR/NonRecueillieConsentementConsultation_NonRecueillieOppositionAlimentation.er7": ("PASSED", set()),
     "Vague 2/Trans_Doc-CDA-HL7V2/TRANSMISSION_DOCS_CDA_EN_HL7V2_V2.1/MDM/Remplacement MDM/ack.er7": ("PASSED", set()),
-    "Vague 2/Trans_Doc-CDA-HL7V2/TRANSMISSION_DOCS_CDA_EN_HL7V2_V2.1/MDM/Remplacement MDM/message_MDM_CR_Radio_RPLC_N1.er7": ("FAILED", {"CDAH2-DOC-03"}),
+    "Vague 2/Trans_Doc-CDA-HL7V2/TRANSMISSION_DOCS_CDA_EN_HL7V2_V2.1/MDM/Remplacement MDM/"
+    "message_MDM_CR_Radio_RPLC_N1.er7": ("FAILED", {"CDAH2-DOC-03"}),
     "Vague 2/Trans_Doc-CDA-HL7V2/TRANSMISSION_DOCS_CDA_EN_HL7V2_V2.1/MDM/Suppression MDM/ack.er7": ("PASSED", set()),
-    "Vague 2/Trans_Doc-CDA-HL7V2/TRANSMISSION_DOCS_CDA_EN_HL7V2_V2.1/MDM/Suppression MDM/message_MDM_CR_Radio_DEL_N1.er7": ("FAILED", {"CDAH2-DOC-02"}),
-    "Vague 2/Trans_Doc-CDA-HL7V2/TRANSMISSION_DOCS_CDA_EN_HL7V2_V2.1/MDM/Transmission initiale MDM/message_MDM_CR_Radio_INIT_N1.er7": ("FAILED", {"CDAH2-DOC-02"}),
-    "Vague 2/Trans_Doc-CDA-HL7V2/TRANSMISSION_DOCS_CDA_EN_HL7V2_V2.1/MDM/Transmission initiale MDM/message_MDM_CR_Radio_INIT_N1_Base64.er7": ("FAILED", {"CDAH2-DOC-03"}),
-    "Vague 2/Trans_Doc-CDA-HL7V2/TRANSMISSION_DOCS_CDA_EN_HL7V2_V2.1/ORU/Remplacement ORU/message_ORU_CR_Bio_RPLC_N3_SEGUR.hl7": ("FAILED", {"CDAH2-DOC-02"}),
-    "Vague 2/Trans_Doc-CDA-HL7V2/TRANSMISSION_DOCS_CDA_EN_HL7V2_V2.1/ORU/Suppression ORU/message_ORU_CR_Bio_DEL_N3_SEGUR.hl7": ("FAILED", {"CDAH2-DOC-03", "CDAH2-PID-01"}),
-    "Vague 2/Trans_Doc-CDA-HL7V2/TRANSMISSION_DOCS_CDA_EN_HL7V2_V2.1/ORU/Transmission initiale ORU/message_ORU_CR_Bio_INIT_N3_SEGUR.hl7": ("FAILED", {"CDAH2-DOC-03", "CDAH2-PID-01"}),
+    "Vague 2/Trans_Doc-CDA-HL7V2/TRANSMISSION_DOCS_CDA_EN_HL7V2_V2.1/MDM/Suppression MDM/"
+    "message_MDM_CR_Radio_DEL_N1.er7": ("FAILED", {"CDAH2-DOC-02"}),
+    "Vague 2/Trans_Doc-CDA-HL7V2/TRANSMISSION_DOCS_CDA_EN_HL7V2_V2.1/MDM/Transmission initiale MDM/"
+    "message_MDM_CR_Radio_INIT_N1.er7": ("FAILED", {"CDAH2-DOC-02"}),
+    "Vague 2/Trans_Doc-CDA-HL7V2/TRANSMISSION_DOCS_CDA_EN_HL7V2_V2.1/MDM/Transmission initiale MDM/"
+    "message_MDM_CR_Radio_INIT_N1_Base64.er7": ("FAILED", {"CDAH2-DOC-03"}),
+    "Vague 2/Trans_Doc-CDA-HL7V2/TRANSMISSION_DOCS_CDA_EN_HL7V2_V2.1/ORU/Remplacement ORU/"
+    "message_ORU_CR_Bio_RPLC_N3_SEGUR.hl7": ("FAILED", {"CDAH2-DOC-02"}),
+    "Vague 2/Trans_Doc-CDA-HL7V2/TRANSMISSION_DOCS_CDA_EN_HL7V2_V2.1/ORU/Suppression ORU/"
+    "message_ORU_CR_Bio_DEL_N3_SEGUR.hl7": ("FAILED", {"CDAH2-DOC-03", "CDAH2-PID-01"}),
+    "Vague 2/Trans_Doc-CDA-HL7V2/TRANSMISSION_DOCS_CDA_EN_HL7V2_V2.1/ORU/Transmission initiale ORU/"
+    "message_ORU_CR_Bio_INIT_N3_SEGUR.hl7": ("FAILED", {"CDAH2-DOC-03", "CDAH2-PID-01"}),
     "Vague 2/Trans_LPS_CDA_MSSanté/TRANSMISSION_LPS_DOC_CDA_COURRIEL_FROM_MSSANTE_V1.1/Remplacement MDM/ack.er7": ("PASSED", set()),
-    "Vague 2/Trans_LPS_CDA_MSSanté/TRANSMISSION_LPS_DOC_CDA_COURRIEL_FROM_MSSANTE_V1.1/Remplacement MDM/message_MDM__LPS_MSS_CR_Radio_RPLC_N1.er7": ("FAILED", {"LPSH2-DOC-02"}),
+    "Vague 2/Trans_LPS_CDA_MSSanté/TRANSMISSION_LPS_DOC_CDA_COURRIEL_FROM_MSSANTE_V1.1/Remplacement MDM/"
+    "message_MDM__LPS_MSS_CR_Radio_RPLC_N1.er7": ("FAILED", {"LPSH2-DOC-02"}),
     "Vague 2/Trans_LPS_CDA_MSSanté/TRANSMISSION_LPS_DOC_CDA_COURRIEL_FROM_MSSANTE_V1.1/Suppression MDM/ack.er7": ("PASSED", set()),
-    "Vague 2/Trans_LPS_CDA_MSSanté/TRANSMISSION_LPS_DOC_CDA_COURRIEL_FROM_MSSANTE_V1.1/Suppression MDM/message_MDM__LPS_MSS_CR_Radio_DEL_N1.er7": ("FAILED", {"LPSH2-DOC-02"}),
-    "Vague 2/Trans_LPS_CDA_MSSanté/TRANSMISSION_LPS_DOC_CDA_COURRIEL_FROM_MSSANTE_V1.1/Transmission initiale MDM/ack.er7": ("PASSED", set()),
-    "Vague 2/Trans_LPS_CDA_MSSanté/TRANSMISSION_LPS_DOC_CDA_COURRIEL_FROM_MSSANTE_V1.1/Transmission initiale MDM/message_MDM__LPS_MSS_CR_Radio_INIT_N1.er7": ("FAILED", {"LPSH2-DOC-02"}),
-    "Vague 2/Trans_LPS_CDA_MSSanté/TRANSMISSION_LPS_DOC_CDA_COURRIEL_FROM_MSSANTE_V1.1/Transmission initiale MDM/message_MDM__LPS_MSS_CR_Radio_INIT_N1_Base64.er7": ("FAILED", {"LPSH2-DOC-02"}),
+    "Vague 2/Trans_LPS_CDA_MSSanté/TRANSMISSION_LPS_DOC_CDA_COURRIEL_FROM_MSSANTE_V1.1/Suppression MDM/"
+    "message_MDM__LPS_MSS_CR_Radio_DEL_N1.er7": ("FAILED", {"LPSH2-DOC-02"}),
+    "Vague 2/Trans_LPS_CDA_MSSanté/TRANSMISSION_LPS_DOC_CDA_COURRIEL_FROM_MSSANTE_V1.1/Transmission initiale MDM/"
+    "ack.er7": ("PASSED", set()),
+    "Vague 2/Trans_LPS_CDA_MSSanté/TRANSMISSION_LPS_DOC_CDA_COURRIEL_FROM_MSSANTE_V1.1/Transmission initiale MDM/"
+    "message_MDM__LPS_MSS_CR_Radio_INIT_N1.er7": ("FAILED", {"LPSH2-DOC-02"}),
+    "Vague 2/Trans_LPS_CDA_MSSanté/TRANSMISSION_LPS_DOC_CDA_COURRIEL_FROM_MSSANTE_V1.1/Transmission initiale MDM/"
+    "message_MDM__LPS_MSS_CR_Radio_INIT_N1_Base64.er7": ("FAILED", {"LPSH2-DOC-02"}),
     "Volets/TRANS_DOC_CDA_HL7V2/V1.2/MDM/ack.hl7": ("PASSED", set()),
     "Volets/TRANS_DOC_CDA_HL7V2/V1.2/MDM/message.hl7": ("ABORTED", set()),
     "Volets/TRANS_DOC_CDA_HL7V2/V1.2/ORU/ack.hl7": ("PASSED", set()),
@@ -69,10 +81,12 @@ EXPECTED = {
     "Volets/TRANS_DOC_CDA_HL7V2/V2.0/ORU/Transmission initiale ORU/ack.hl7": ("PASSED", set()),
     "Volets/TRANS_DOC_CDA_HL7V2/V2.0/ORU/Transmission initiale ORU/message_ORU_CR_Bio_INIT_N1_N3.hl7": ("FAILED", {"HL7V2-SYN-01"}),
     "Volets/TRANS_DOC_CDA_HL7V2/V2.1/ORU/Remplacement ORU/ack.er7": ("PASSED", set()),
-    "Volets/TRANS_DOC_CDA_HL7V2/V2.1/ORU/Remplacement ORU/message_ORU_CR_Bio_RPLC_N1_Base64_N3_Base64.er7": ("FAILED", {"CDAH2-DOC-03", "CDAH2-PID-01"}),
+    "Volets/TRANS_DOC_CDA_HL7V2/V2.1/ORU/Remplacement ORU/"
+    "message_ORU_CR_Bio_RPLC_N1_Base64_N3_Base64.er7": ("FAILED", {"CDAH2-DOC-03", "CDAH2-PID-01"}),
     "Volets/TRANS_DOC_CDA_HL7V2/V2.1/ORU/Remplacement ORU/message_ORU_CR_Bio_RPLC_N1_N3.er7": ("FAILED", {"CDAH2-DOC-02"}),
     "Volets/TRANS_DOC_CDA_HL7V2/V2.1/ORU/Suppression ORU/ack.er7": ("PASSED", set()),
-    "Volets/TRANS_DOC_CDA_HL7V2/V2.1/ORU/Suppression ORU/message_ORU_CR_Bio_DEL_N1_Base64_N3_Base64.er7": ("FAILED", {"CDAH2-DOC-03", "CDAH2-PID-01"}),
+    "Volets/TRANS_DOC_CDA_HL7V2/V2.1/ORU/Suppression ORU/"
+    "message_ORU_CR_Bio_DEL_N1_Base64_N3_Base64.er7": ("FAILED", {"CDAH2-DOC-03", "CDAH2-PID-01"}),
     "Volets/TRANS_DOC_CDA_HL7V2/V2.1/ORU/Suppression ORU/message_ORU_CR_Bio_DEL_N1_N3.er7": ("FAILED", {"CDAH2-DOC-02"}),
     "Volets/TRANS_DOC_CDA_HL7V2/V2.1/ORU/Transmission initiale ORU/Message metier lecture MSS": ("PASSED", set()),
     "Volets/TRANS_DOC_CDA_HL7V2/V2.1/ORU/Transmission initiale ORU/Message metier reception DMP": ("FAILED", {"CDAH2-ZAM-02"}),
@@ -102,6 +116,8 @@ def test_agency_examples_are_judged_by_what_they_declare() -> None:
         report = validate_file(path, context)
         errors = {f.requirement for f in report.findings if f.severity is Severity.ERROR}
         verdict, expected = EXPECTED[str(path.relative_to(root))]
-        assert (report.verdict.value, errors) == (verdict, expected), (path, [(f.requirement, f.location, f.message_en) for f in report.findings][:8])
+        assert (report.verdict.value, errors) == (verdict, expected), (path,
+                                                                       [(f.requirement, f.location, f.message_en)
+                                                                        for f in report.findings][:8])
         if verdict == "ABORTED":
             assert [f.requirement for f in report.findings if f.requirement == "HL7V2-PRF-01"] == ["HL7V2-PRF-01"]

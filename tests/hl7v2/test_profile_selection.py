@@ -117,7 +117,8 @@ def test_severity_comes_from_the_pack_level(tmp_path: Path) -> None:
     oru = "\r".join(line for line in b.document_message("ORU").split("\r") if "|ACK_RECEPTION^" not in line)
     default = ValidationContext(registry=PackRegistry.load())
     strict = ValidationContext(registry=PackRegistry.load([tmp_path], include_builtin=False))
-    severity = {name: next(f.severity for f in check(oru, ctx).findings if f.requirement == "CDAH2-META-03") for name, ctx in (("default", default), ("strict", strict))}
+    severity = {name: next(f.severity for f in check(oru, ctx).findings if f.requirement == "CDAH2-META-03")
+                for name, ctx in (("default", default), ("strict", strict))}
     assert severity == {"default": Severity.WARNING, "strict": Severity.ERROR}
 
 
@@ -139,6 +140,7 @@ def test_a_segment_missing_from_one_group_is_reported_even_when_a_later_group_ha
     oru = b.document_message("ORU")
     orc = b.get_field(oru, "ORC", 1)
     second_group = f"ORC|{orc}\rOBR|2||" + "|".join(b.get_field(oru, "OBR", i) for i in (3, 4))
-    broken = drop(oru, "ORC").rstrip("\r") + "\r" + second_group + "\r" + next(line for line in oru.split("\r") if line.startswith("OBX|1|")) + "\r"
+    broken = drop(oru, "ORC").rstrip("\r") + "\r" + second_group + "\r" + next(line for line in oru.split("\r")
+                                                                               if line.startswith("OBX|1|")) + "\r"
     order = [f for f in check(broken, context).findings if f.requirement == "HL7V2-STR-01"]
     assert [(f.location, f.line) for f in order] == [("OBR", 4)]

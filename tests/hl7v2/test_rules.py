@@ -92,7 +92,8 @@ MUTANTS: dict[str, tuple[Callable[[], str], set[str]]] = {
     "cda-mdm-operation": (lambda: s(T02, "ORC", 1, "CA"), {"CDAH2-EVT-01"}),
     "cda-oru-operation": (lambda: s(ORU, "OBX", 11, "D"), {"CDAH2-EVT-01"}),
     "cda-mdm-without-orc-obr": (lambda: drop(drop(T02, "ORC"), "OBR"), {"HL7V2-STR-02"}),  # no cascade, EVT-01 not applicable
-    "cda-obx-neither-document-nor-metadata": (lambda: ORU.rstrip("\r") + "\rOBX|12|CE|XYZ^Autre^OtherTable||Y^^HL70136||||||F\r", {"CDAH2-DOC-01"}),
+    "cda-obx-neither-document-nor-metadata": (lambda: ORU.rstrip("\r") + "\rOBX|12|CE|XYZ^Autre^OtherTable||Y^^HL70136||||||F\r",
+                                              {"CDAH2-DOC-01"}),
     "cda-mdm-two-documents": (lambda: after(T02, "PRT", DOCUMENT_OBX_T02), {"CDAH2-DOC-01"}),
     "cda-document-encoding": (lambda: ORU.replace("^TEXT^XML^Base64^", "^TEXT^XML^Hex^", 1), {"CDAH2-DOC-01"}),
     "cda-document-code": (lambda: ORU.replace(b.cda_facts(b.conforming_cda())["code"], "11488-4^CR de consultation^LN"), {"CDAH2-DOC-04"}),
@@ -136,7 +137,9 @@ MUTANTS: dict[str, tuple[Callable[[], str], set[str]]] = {
     "lps-pv1-class": (lambda: s(LPS, "PV1", 2, "I"), {"LPSH2-PV1-02"}),
     "lps-operation": (lambda: s(LPS, "ORC", 1, "CA"), {"LPSH2-EVT-01"}),
     "lps-document-subtype": (lambda: LPS.replace("^text^XML^Base64^", "^text^XML^Hex^", 1), {"LPSH2-DOC-01"}),
-    "lps-two-documents": (lambda: LPS.replace(b.MAIL, b.MAIL + "\r" + next(line for line in LPS.split("\r") if line.startswith("OBX|1|ED|"))), {"LPSH2-DOC-01"}),
+    "lps-two-documents": (lambda: LPS.replace(b.MAIL,
+                                              b.MAIL + "\r" + next(line for line in LPS.split("\r") if line.startswith("OBX|1|ED|"))),
+                          {"LPSH2-DOC-01"}),
     "lps-bad-padding": (lambda: LPS.replace("^Base64^PD94", "^Base64^=PD94", 1), {"LPSH2-DOC-02"}),
     "lps-document-code": (lambda: LPS.replace(b.cda_facts(b.conforming_cda())["code"], "11488-4^CR de consultation^LN"), {"LPSH2-DOC-04"}),
     "lps-pid3": (lambda: s(LPS, "PID", 3, b.get_field(LPS, "PID", 3).split("~")[0]), {"LPSH2-PID-01"}),
@@ -148,7 +151,8 @@ MUTANTS: dict[str, tuple[Callable[[], str], set[str]]] = {
     "lps-mail-subject": (lambda: LPS.replace("^Compte rendu de test||", "||", 1), {"LPSH2-MAIL-01"}),
     "lps-mail-status": (lambda: LPS.replace(b.MAIL, b.MAIL.replace("||||||F", "||||||C")), {"LPSH2-MAIL-01"}),
     "lps-meta-missing": (lambda: without_meta(LPS, "MODIF_CONF_CODE"), {"LPSH2-META-01"}),
-    "lps-meta-other-volet": (lambda: LPS.replace("MODIF_CONF_CODE^Modification Confidentiality Code", "DESTDMP^Destinataire DMP"), {"LPSH2-META-01"}),
+    "lps-meta-other-volet": (lambda: LPS.replace("MODIF_CONF_CODE^Modification Confidentiality Code", "DESTDMP^Destinataire DMP"),
+                             {"LPSH2-META-01"}),
     "lps-meta-value": (lambda: meta_value(LPS, "MASQUE_PS", "O"), {"LPSH2-META-02"}),
     "lps-prt-order": (lambda: LPS.replace(b.LPS_PRTS[0] + "\r" + b.LPS_PRTS[1], b.LPS_PRTS[1] + "\r" + b.LPS_PRTS[0]), {"LPSH2-PRT-01"}),
     "lps-prt-sender-missing": (lambda: LPS.replace(b.LPS_PRTS[0] + "\r", ""), {"LPSH2-PRT-02"}),
@@ -187,9 +191,11 @@ def test_mutant_fails_only_its_rule(name: str, context) -> None:
 
 def test_every_requirement_of_the_hl7v2_packs_has_a_mutant(context) -> None:
     proven = set().union(*(expected for _, expected in MUTANTS.values()))
-    proven |= {"HL7V2-SYN-01", "HL7V2-SYN-02", "HL7V2-SYN-03", "HL7V2-SYN-04", "HL7V2-SYN-05", "HL7V2-ENC-01", "HL7V2-VER-01"}  # test_tokenizer
+    proven |= {"HL7V2-SYN-01", "HL7V2-SYN-02", "HL7V2-SYN-03", "HL7V2-SYN-04", "HL7V2-SYN-05", "HL7V2-ENC-01",
+               "HL7V2-VER-01"}  # test_tokenizer
     proven |= {"CDAH2-DOC-03", "LPSH2-DOC-03"}  # test_nesting_and_cli
-    ids = {r.id for pack in ("hl7v2-base", "ci-sis-pam-fr", "ci-sis-hl7v2-cda", "ci-sis-hl7v2-lps") for r in context.registry.packs[pack].requirements}
+    ids = {r.id for pack in ("hl7v2-base", "ci-sis-pam-fr", "ci-sis-hl7v2-cda", "ci-sis-hl7v2-lps")
+           for r in context.registry.packs[pack].requirements}
     assert ids - proven == set()
 
 

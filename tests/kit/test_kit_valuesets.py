@@ -22,7 +22,8 @@ def _native_errors(data: bytes, context: ValidationContext) -> set[str]:
 def test_a_newer_kit_value_set_wins_over_the_pack(kit_copy: Path) -> None:
     svs = kit_copy / "jeuxDeValeurs" / "JDV_J143_AdministrativeGender_CISIS.xml"
     text = svs.read_text(encoding="utf-8")
-    svs.write_text(text.replace("</ConceptList>", f'<Concept code="X" codeSystem="{GENDER}" displayName="Autre"/></ConceptList>'), encoding="utf-8")
+    svs.write_text(text.replace("</ConceptList>", f'<Concept code="X" codeSystem="{GENDER}" displayName="Autre"/></ConceptList>'),
+                   encoding="utf-8")
     without_kit, with_kit = ValidationContext(registry=REGISTRY), ValidationContext(registry=REGISTRY, kit_dir=kit_copy)
     assert not data_of(without_kit).vs("J143").contains("X", GENDER)
     assert data_of(with_kit).vs("J143").contains("X", GENDER)
