@@ -158,7 +158,7 @@ def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = 
                styled(", ".join(f"{p['id']} {p['version']}" for p in results["profiles"])), sep="")
     counts = " · ".join(f"{label(k, lang)} {v}" for k, v in summary["verdicts"].items() if v)
     if "scope" in results:
-        term.print(styled("Portée : " if fr else "Scope: ", "bold"), styled(results["scope"]["statement"][lang]), sep="")
+        term.print(styled(results["scope"]["statement"][lang]))  # "Portée certifiée : …" / "Scope not declared: …"
     term.print(styled("Exigences : " if fr else "Requirements: ", "bold"), styled(counts), sep="")
     groups = blocking_groups(results["requirements"], lang)
     if groups:
