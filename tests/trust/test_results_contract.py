@@ -74,7 +74,7 @@ def test_the_file_says_running_while_the_run_goes_on(pytester: pytest.Pytester, 
     final = run_trust_suite(pytester, trust_packs, source)
     snapshot = json.loads((pytester.path / "snapshot.json").read_text(encoding="utf-8"))
     assert (snapshot["run"]["status"], snapshot["run"]["complete"]) == ("running", False)
-    assert snapshot["run"]["incomplete_reason"] == "la campagne de test n'est pas terminée / the test run has not finished"
+    assert snapshot["run"]["incomplete_reason"] == "l'exécution des tests n'est pas terminée / the test run has not finished"
     assert snapshot["run"]["finished"] is None and snapshot["summary"]["certificate_issued"] is False
     assert final["run"]["status"] == "complete" and final["summary"]["certificate_issued"] is True
 
@@ -89,7 +89,7 @@ def test_an_interrupted_run_says_why_and_gets_no_certificate(pytester: pytest.Py
     run = results["run"]
     assert (run["status"], run["complete"], run["pytest_exit_status"]) == ("interrupted", False, exit_status)
     assert run["incomplete_reason"].endswith(reason)
-    assert run["incomplete_reason"].startswith(("campagne interrompue", "aucun test collecté"))
+    assert run["incomplete_reason"].startswith(("exécution interrompue", "aucun test collecté"))
     assert results["summary"]["certificate_issued"] is False
 
 
