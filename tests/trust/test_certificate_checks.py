@@ -228,9 +228,9 @@ def test_a_changed_payload_breaks_the_signature(unsigned: tuple[str, dict[str, A
     ({"alg": "none"}, "algorithm refused: none"),
     ({"alg": "HS256"}, "algorithm refused: HS256"),
     ({"crit": [PAGE_DIGEST_HEADER]}, "unknown critical header parameters"),
-    ({"x5c": []}, "issuer certificate missing from the signature (x5c)"),
-    ({"x5c": None}, "issuer certificate missing from the signature (x5c)"),
-    ({"x5c": ["bm90IGEgY2VydGlmaWNhdGU="]}, "unreadable signature"),
+    ({"x5c": []}, "malformed signature header (x5c: [] should be non-empty)"),  # the header's JSON shape is checked first
+    ({"x5c": None}, "malformed signature header (/: 'x5c' is a required property)"),
+    ({"x5c": ["bm90IGEgY2VydGlmaWNhdGU="]}, "unreadable certificate in x5c: "),
     ({"alg": "ES384"}, "invalid signature"),  # an alg that does not fit the key
 ])
 def test_a_header_a_verifier_must_not_accept(unsigned: tuple[str, dict[str, Any]], tmp_path: Path, issuer: Any,
@@ -255,9 +255,10 @@ def test_the_page_must_hold_exactly_one_signature(unsigned: tuple[str, dict[str,
     ("abc", "malformed signature (compact JWS expected)"),
     ("a.b", "malformed signature (compact JWS expected)"),
     ("a.b.c.d", "malformed signature (compact JWS expected)"),
-    ("e30.e30.", "algorithm refused: None"),  # {} . {}
-    ("e30.W10.AAAA", "malformed signature"),  # {} . []: the payload is not an object
-    ("W10.e30.AAAA", "malformed signature"),  # [] . {}: the header is not an object
+    ("e30.e30.", "malformed signature header (/: 'alg' is a required property)"),  # {} . {}
+    ("e30.W10.AAAA", "malformed signature header (/: 'alg' is a required property)"),  # {} . []: the header first
+    (b64url(b'{"alg":"ES256","x5c":["AAAA"]}') + ".W10.AAAA", "malformed signed content (a JSON object expected)"),  # the payload is []
+    ("W10.e30.AAAA", "malformed signature header (/: [] is not of type 'object')"),  # [] . {}: the header is not an object
     ("bm90IGpzb24.e30.AAAA", "unreadable signature: "),  # the header is not JSON
 ])
 def test_a_malformed_signature_is_refused_with_a_reason(unsigned: tuple[str, dict[str, Any]], tmp_path: Path, issuer: Any,
@@ -314,15 +315,18 @@ def test_a_certificate_file_over_20_mib_is_refused(tmp_path: Path) -> None:
         verify_certificate(path, [])
 
 
-def test_a_chain_of_two_intermediates_is_followed_link_by_link(unsigned: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
+def test_a_chain_of_two_intermediates_is_validated_as_a_path(unsigned: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
+    """x5c after the issuer's certificate is the pool the path is built from (cryptography's x509.verification):
+    its order does not matter, but every link of the path must be there."""
     page, payload = unsigned
     root = _ca("Root CA")
     upper = _ca("Upper CA", root)
     lower = _ca("Lower CA", upper)
     cert, key = _leaf(lower)
     assert _problems(tmp_path, sign_page(page, payload, Signer(key, (cert, lower[0], upper[0]))), [root[0]]) == []
-    [refused] = _problems(tmp_path, sign_page(page, payload, Signer(key, (cert, upper[0], lower[0]))), [root[0]])  # out of order
-    assert refused.startswith("untrusted issuer")
+    assert _problems(tmp_path, sign_page(page, payload, Signer(key, (cert, upper[0], lower[0]))), [root[0]]) == []  # out of order
+    [refused] = _problems(tmp_path, sign_page(page, payload, Signer(key, (cert, lower[0]))), [root[0]])  # a link missing
+    assert refused.startswith("untrusted issuer: CN=") and "no valid certification path" in refused
 
 
 def _dated(page: str, payload: dict[str, Any], started: str, finished: str | None) -> tuple[str, dict[str, Any]]:
