@@ -156,3 +156,20 @@ def test_an_untested_must_blocks(pytester: pytest.Pytester, trust_packs: Path) -
     results = run_trust_suite(pytester, trust_packs, CONFORMING.replace('@pytest.mark.requirement("TRUST-MUST-2")\n', ""))
     assert verdicts(results)["TRUST-MUST-2"] == "NOT_TESTED"
     assert results["summary"]["certificate_issued"] is False and results["summary"]["blocking"] == ["TRUST-MUST-2"]
+
+
+def test_an_aborted_endpoint_check_of_a_profile_in_scope_blocks(pytester: pytest.Pytester, trust_packs: Path) -> None:
+    """An endpoint check marked with the pack only (no requirement): the pack is in scope, so what it could not judge blocks."""
+    source = CONFORMING + """
+
+from harness.target import Endpoint
+
+@pytest.mark.profile("trust")
+@pytest.mark.parametrize("endpoint", [Endpoint("dmp-api", "https", "127.0.0.1", 1)], ids=["dmp-api"])
+def test_endpoint_answers(enrs, endpoint):
+    enrs.abort("injoignable / unreachable")
+"""
+    results = run_trust_suite(pytester, trust_packs, source)
+    assert [(b["kind"], b["id"], b["verdict"], b["reason"]) for b in results["blocking"]] == [
+        ("endpoint", "dmp-api", "ABORTED", {"fr": "injoignable", "en": "unreachable"})]
+    assert results["summary"]["certificate_issued"] is False
