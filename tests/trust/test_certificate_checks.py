@@ -396,7 +396,7 @@ def _path_problems(unsigned: tuple[str, dict[str, Any]], tmp_path: Path, leaf: t
 
 @pytest.mark.parametrize(("usage", "refusal"), [
     ({"key_cert_sign": True, "crl_sign": True}, None),
-    ({"digital_signature": True}, "keyUsage without keyCertSign: may not certify keys"),
+    ({"digital_signature": True}, "ValueError: keyUsage without keyCertSign: may not certify keys"),
 ])
 def test_an_intermediate_with_a_key_usage_must_allow_certifying_keys(unsigned: tuple[str, dict[str, Any]], tmp_path: Path,
                                                                        usage: dict[str, bool], refusal: str | None) -> None:
@@ -408,7 +408,7 @@ def test_an_intermediate_with_a_key_usage_must_allow_certifying_keys(unsigned: t
         assert problems == []
     else:
         [problem] = problems
-        assert problem.startswith("untrusted issuer: CN=Signing service") and refusal in problem
+        assert problem.startswith("untrusted issuer: CN=Signing service") and problem.endswith(f": {refusal})")
 
 
 def test_an_intermediate_that_is_no_ca_breaks_the_path_with_its_reason(unsigned: tuple[str, dict[str, Any]], tmp_path: Path) -> None:

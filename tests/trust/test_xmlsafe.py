@@ -63,6 +63,8 @@ def test_the_size_limit_is_inclusive() -> None:
     b"<!----><!DOCTYPE a><a/>",  # the shortest comment: its end is searched right after `<!--`
     b"<?a?><!DOCTYPE a [<?b?>]><a/>",  # the first `?>` ends the first instruction, not the last one
     b"<!--a--><!DOCTYPE a [<!--b-->]><a/>",
+    b"<?a?><?b?><!DOCTYPE a><a/>",  # each end is searched after its own start (from the start of the text, the walk would go round forever)
+    b"<!--a--><!--b--><!DOCTYPE a><a/>",
 ])
 def test_the_prolog_walk_refuses_a_doctype(data: bytes) -> None:
     with pytest.raises(UnsafeOrInvalidXml) as caught:
