@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.certification import blocking_items
 from harness import recorder
+from harness.certification import blocking_items
 from harness.recorder import ArtefactRecord
 from harness.scope import Scope
 from harness.verdicts import Verdict
@@ -24,7 +24,8 @@ def _row(id_: str, level: str, verdict: str, in_scope: bool | None = True, **ext
     return row
 
 
-def _aborted(nodeid: str, subject: tuple[str, str] | None, reason: str | None = "illisible / unreadable", **fields: Any) -> recorder.TestRecord:
+def _aborted(nodeid: str, subject: tuple[str, str] | None, reason: str | None = "illisible / unreadable",
+             **fields: Any) -> recorder.TestRecord:
     record = recorder.TestRecord(nodeid, fields.pop("requirements", []), fields.pop("packs", []), **fields)
     record.finish(fields.get("verdict", Verdict.ABORTED), reason, 0.0)
     record.subject = subject
@@ -49,7 +50,8 @@ def test_requirements_block_when_in_scope_and_a_must_is_not_passed_or_any_is_abo
     ]
     assert blocking_items(rows, [], SCOPE) == [
         {"kind": "requirement", "id": "R-MUST-FAILED", "level": "MUST", "verdict": "FAILED", "reason": {"fr": "échec", "en": "failure"}},
-        {"kind": "requirement", "id": "R-SHOULD-ABORTED", "level": "SHOULD", "verdict": "ABORTED", "reason": {"fr": "panne", "en": "outage"}},
+        {"kind": "requirement", "id": "R-SHOULD-ABORTED", "level": "SHOULD", "verdict": "ABORTED",
+         "reason": {"fr": "panne", "en": "outage"}},
         {"kind": "requirement", "id": "R-MUST-NOT-TESTED", "level": "MUST", "verdict": "NOT_TESTED", "reason": {"fr": "", "en": ""}},
     ]
 

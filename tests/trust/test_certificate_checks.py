@@ -417,7 +417,8 @@ def test_an_intermediate_that_is_no_ca_breaks_the_path_with_its_reason(unsigned:
     leaf = _cert("Signing service", intermediate, WIDE, ca=None)
     [problem] = _path_problems(unsigned, tmp_path, leaf, [intermediate[0]], [root[0]])
     # cryptography's own CA check speaks before the policy's (_require_ca): its reason is given
-    assert problem.startswith("untrusted issuer: CN=Signing service") and "basicConstraints.cA must be asserted in a CA certificate" in problem
+    assert problem.startswith("untrusted issuer: CN=Signing service")
+    assert "basicConstraints.cA must be asserted in a CA certificate" in problem
 
 
 def test_trusted_certificates_that_are_no_ca_anchor_nothing(unsigned: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
@@ -434,8 +435,8 @@ def test_trusted_certificates_that_are_no_ca_anchor_nothing(unsigned: tuple[str,
     ((SIGNED_AT + dt.timedelta(seconds=1), SIGNED_AT + dt.timedelta(days=300)), False),
     ((SIGNED_AT - dt.timedelta(days=30), SIGNED_AT - dt.timedelta(seconds=1)), False),
 ])
-def test_every_certificate_of_the_chain_is_valid_at_the_signing_time_bounds_included(unsigned: tuple[str, dict[str, Any]], tmp_path: Path,
-                                                                                      valid: tuple[dt.datetime, dt.datetime], ok: bool) -> None:
+def test_every_certificate_of_the_chain_is_valid_at_the_signing_time_bounds_included(
+        unsigned: tuple[str, dict[str, Any]], tmp_path: Path, valid: tuple[dt.datetime, dt.datetime], ok: bool) -> None:
     root = _cert("Root CA", None, WIDE, ca=True)
     intermediate = _cert("Intermediate CA", root, valid, ca=True)
     leaf = _cert("Signing service", intermediate, WIDE, ca=None)

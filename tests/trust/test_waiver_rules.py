@@ -56,7 +56,8 @@ def test_a_waiver_never_changes_a_requirement_that_did_not_fail(verdict: Verdict
 
 
 @pytest.mark.parametrize(("rows", "reason"), [
-    ([], {"fr": "exigence hors des profils sélectionnés pour cette exécution", "en": "requirement not in the profiles selected for this run"}),
+    ([], {"fr": "exigence hors des profils sélectionnés pour cette exécution",
+          "en": "requirement not in the profiles selected for this run"}),
     ([{"id": "REQ-1", "level": "MUST", "verdict": "FAILED", "reasons": [], "in_scope": False}],
      {"fr": "exigence hors de la portée déclarée", "en": "requirement outside the declared scope"}),
 ])

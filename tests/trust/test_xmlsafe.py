@@ -36,8 +36,10 @@ def test_a_byte_order_mark_and_leading_blanks_are_accepted() -> None:
     (b'<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>', "DOCTYPE declaration refused (DTDs and entities are forbidden)"),
     (b'<a><!ENTITY e "x"></a>', "malformed XML: StartTag: invalid element name"),  # no DTD there: not even XML
     # a DOCTYPE hidden after 64 KiB of comments: the whole prolog is walked, whatever its length
-    (b"<!--" + b"x" * 70_000 + b"-->\n<!DOCTYPE a [<!ENTITY e SYSTEM 'file:///etc/hostname'>]><a>&e;</a>", "DOCTYPE declaration refused (DTDs and entities are forbidden)"),
-    (b'<?xml version="1.0" encoding="no-such-encoding"?><a/>', "encoding no-such-encoding refused (accepted: UTF-8, UTF-16 with a BOM, ISO-8859-1/15, US-ASCII, windows-1252)"),
+    (b"<!--" + b"x" * 70_000 + b"-->\n<!DOCTYPE a [<!ENTITY e SYSTEM 'file:///etc/hostname'>]><a>&e;</a>",
+     "DOCTYPE declaration refused (DTDs and entities are forbidden)"),
+    (b'<?xml version="1.0" encoding="no-such-encoding"?><a/>',
+     "encoding no-such-encoding refused (accepted: UTF-8, UTF-16 with a BOM, ISO-8859-1/15, US-ASCII, windows-1252)"),
     (b"<a>" + b"<b>" * 300 + b"</b>" * 300 + b"</a>", "Excessive depth"),  # no huge-tree mode
 ])
 def test_refused_input_says_why(data: bytes, reason: str) -> None:
