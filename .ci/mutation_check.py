@@ -23,16 +23,19 @@ EQUIVALENTS = ROOT / ".ci" / "mutation-equivalents.toml"
 SCOPE = {
     "harness/verdicts.py": ["harness.verdicts.x_aggregate"],
     "harness/run.py": ["harness.run.xǁRunWriterǁresults", "harness.run.xǁRunWriterǁ_status"],
+    "harness/certification.py": ["harness.certification.x_blocking_items"],
     "harness/waivers.py": ["harness.waivers.xǁWaiverǁcovers", "harness.waivers.x_apply_waivers"],
     "harness/certificate_verify.py": ["harness.certificate_verify.x_verify_certificate", "harness.certificate_verify.x__check_jws",
-                                      "harness.certificate_verify.x__check_trust", "harness.certificate_verify.x__issued_by",
+                                      "harness.certificate_verify.x__check_trust", "harness.certificate_verify.x__path_problem",
+                                      "harness.certificate_verify.x__require_ca", "harness.certificate_verify.x__require_cert_sign",
+                                      "harness.certificate_verify.x__is_ca", "harness.certificate_verify.x__shape_problem",
                                       "harness.certificate_verify.x__signed_time"],
     "harness/signing.py": ["harness.signing.x_canonical_json", "harness.signing.x__jcs", "harness.signing.x_b64url",
                            "harness.signing.x_b64url_decode", "harness.signing.x_page_digest", "harness.signing.x_algorithm_for",
                            "harness.signing.x__sign", "harness.signing.x_verify_signature", "harness.signing.xǁSignerǁsign",
                            "harness.signing.x_sign_page"],
     "harness/netprobe.py": ["harness.netprobe.x_hostname_matches", "harness.netprobe.x_client_context"],
-    "harness/xmlsafe.py": ["harness.xmlsafe.x_parse_xml", "harness.xmlsafe.x__parser"],
+    "harness/xmlsafe.py": ["harness.xmlsafe.x_parse_xml", "harness.xmlsafe.x__parser", "harness.xmlsafe.x__check_prolog"],
 }
 CAUGHT = {"killed", "timeout", "caught by type check", "segfault"}
 

@@ -274,14 +274,6 @@ def _is_ca(cert: x509.Certificate) -> bool:
         return False
 
 
-def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    try:
-        cert.verify_directly_issued_by(issuer)
-    except Exception:  # InvalidSignature, ValueError, TypeError: all mean "not issued by"
-        return False
-    return True
-
-
 # -- 3. the visible page ------------------------------------------------------------------------
 def _norm(text: str) -> str:
     return " ".join(text.split())

@@ -22,7 +22,7 @@ framework = "TEST"
 title = { fr = "Pack des tests de confiance", en = "Trust tests pack" }
 source = { document = "enrs-harness tests", version = "1", date = "2026-01-01" }
 evaluated_by = "suite:trust"
-applies_to = "ENRS"
+applies_to = ["cda"]  # the kind of artefact its requirements are judged on: an ABORTED cda artefact is in scope
 
 [[requirements]]
 id = "TRUST-MUST-1"

@@ -228,9 +228,9 @@ def test_a_changed_payload_breaks_the_signature(unsigned: tuple[str, dict[str, A
     ({"alg": "none"}, "algorithm refused: none"),
     ({"alg": "HS256"}, "algorithm refused: HS256"),
     ({"crit": [PAGE_DIGEST_HEADER]}, "unknown critical header parameters"),
-    ({"x5c": []}, "issuer certificate missing from the signature (x5c)"),
-    ({"x5c": None}, "issuer certificate missing from the signature (x5c)"),
-    ({"x5c": ["bm90IGEgY2VydGlmaWNhdGU="]}, "unreadable signature"),
+    ({"x5c": []}, "malformed signature header (x5c: [] should be non-empty)"),  # the header's JSON shape is checked first
+    ({"x5c": None}, "malformed signature header (/: 'x5c' is a required property)"),
+    ({"x5c": ["bm90IGEgY2VydGlmaWNhdGU="]}, "unreadable certificate in x5c: "),
     ({"alg": "ES384"}, "invalid signature"),  # an alg that does not fit the key
 ])
 def test_a_header_a_verifier_must_not_accept(unsigned: tuple[str, dict[str, Any]], tmp_path: Path, issuer: Any,
@@ -255,9 +255,10 @@ def test_the_page_must_hold_exactly_one_signature(unsigned: tuple[str, dict[str,
     ("abc", "malformed signature (compact JWS expected)"),
     ("a.b", "malformed signature (compact JWS expected)"),
     ("a.b.c.d", "malformed signature (compact JWS expected)"),
-    ("e30.e30.", "algorithm refused: None"),  # {} . {}
-    ("e30.W10.AAAA", "malformed signature"),  # {} . []: the payload is not an object
-    ("W10.e30.AAAA", "malformed signature"),  # [] . {}: the header is not an object
+    ("e30.e30.", "malformed signature header (/: 'alg' is a required property)"),  # {} . {}
+    ("e30.W10.AAAA", "malformed signature header (/: 'alg' is a required property)"),  # {} . []: the header first
+    (b64url(b'{"alg":"ES256","x5c":["AAAA"]}') + ".W10.AAAA", "malformed signed content (a JSON object expected)"),  # the payload is []
+    ("W10.e30.AAAA", "malformed signature header (/: [] is not of type 'object')"),  # [] . {}: the header is not an object
     ("bm90IGpzb24.e30.AAAA", "unreadable signature: "),  # the header is not JSON
 ])
 def test_a_malformed_signature_is_refused_with_a_reason(unsigned: tuple[str, dict[str, Any]], tmp_path: Path, issuer: Any,
@@ -314,15 +315,18 @@ def test_a_certificate_file_over_20_mib_is_refused(tmp_path: Path) -> None:
         verify_certificate(path, [])
 
 
-def test_a_chain_of_two_intermediates_is_followed_link_by_link(unsigned: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
+def test_a_chain_of_two_intermediates_is_validated_as_a_path(unsigned: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
+    """x5c after the issuer's certificate is the pool the path is built from (cryptography's x509.verification):
+    its order does not matter, but every link of the path must be there."""
     page, payload = unsigned
     root = _ca("Root CA")
     upper = _ca("Upper CA", root)
     lower = _ca("Lower CA", upper)
     cert, key = _leaf(lower)
     assert _problems(tmp_path, sign_page(page, payload, Signer(key, (cert, lower[0], upper[0]))), [root[0]]) == []
-    [refused] = _problems(tmp_path, sign_page(page, payload, Signer(key, (cert, upper[0], lower[0]))), [root[0]])  # out of order
-    assert refused.startswith("untrusted issuer")
+    assert _problems(tmp_path, sign_page(page, payload, Signer(key, (cert, upper[0], lower[0]))), [root[0]]) == []  # out of order
+    [refused] = _problems(tmp_path, sign_page(page, payload, Signer(key, (cert, lower[0]))), [root[0]])  # a link missing
+    assert refused.startswith("untrusted issuer: CN=") and "no valid certification path" in refused
 
 
 def _dated(page: str, payload: dict[str, Any], started: str, finished: str | None) -> tuple[str, dict[str, Any]]:
@@ -358,3 +362,129 @@ def test_the_issuer_validity_bounds_are_inclusive(unsigned: tuple[str, dict[str,
         dated_page, dated_payload = _dated(page, payload, _iso(moment), _iso(moment))
         problems = _problems(tmp_path, sign_page(dated_page, dated_payload, Signer(key, (cert,))), [ca[0]])
         assert (problems == []) is valid, (moment, problems)
+
+
+# -- the certification path, link by link: CA policy, validity boundaries, trust anchors, signing time
+SIGNED_AT = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def _cert(name: str, issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None, valid: tuple[dt.datetime, dt.datetime],
+          ca: bool | None, usage: dict[str, bool] | None = None) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """A certificate valid over `valid`; `ca` None: no basicConstraints; `usage`: the keyUsage bits set (none: no keyUsage)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer[0].subject if issuer else subject)
+               .public_key(key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(valid[0]).not_valid_after(valid[1]))
+    if ca is not None:
+        builder = builder.add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    if usage is not None:
+        bits = dict.fromkeys(("digital_signature", "content_commitment", "key_encipherment", "data_encipherment", "key_agreement",
+                              "key_cert_sign", "crl_sign", "encipher_only", "decipher_only"), False)
+        builder = builder.add_extension(x509.KeyUsage(**{**bits, **usage}), critical=True)
+    return builder.sign(issuer[1] if issuer else key, hashes.SHA256()), key
+
+
+WIDE = (SIGNED_AT - dt.timedelta(days=30), SIGNED_AT + dt.timedelta(days=300))
+
+
+def _path_problems(unsigned: tuple[str, dict[str, Any]], tmp_path: Path, leaf: tuple[x509.Certificate, Any],
+                   chain: list[x509.Certificate], trusted: list[x509.Certificate], finished: str | None = None) -> list[str]:
+    page, payload = _dated(*unsigned, _iso(SIGNED_AT - dt.timedelta(hours=1)), finished or _iso(SIGNED_AT))
+    return _problems(tmp_path, sign_page(page, payload, Signer(leaf[1], (leaf[0], *chain))), trusted)
+
+
+@pytest.mark.parametrize(("usage", "refusal"), [
+    ({"key_cert_sign": True, "crl_sign": True}, None),
+    ({"digital_signature": True}, "ValueError: keyUsage without keyCertSign: may not certify keys"),
+])
+def test_an_intermediate_with_a_key_usage_must_allow_certifying_keys(unsigned: tuple[str, dict[str, Any]], tmp_path: Path,
+                                                                       usage: dict[str, bool], refusal: str | None) -> None:
+    root = _cert("Root CA", None, WIDE, ca=True)
+    intermediate = _cert("Intermediate CA", root, WIDE, ca=True, usage=usage)
+    leaf = _cert("Signing service", intermediate, WIDE, ca=None)
+    problems = _path_problems(unsigned, tmp_path, leaf, [intermediate[0]], [root[0]])
+    if refusal is None:
+        assert problems == []
+    else:
+        [problem] = problems
+        assert problem.startswith("untrusted issuer: CN=Signing service") and problem.endswith(f": {refusal})")
+
+
+def test_an_intermediate_that_is_no_ca_breaks_the_path_with_its_reason(unsigned: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
+    root = _cert("Root CA", None, WIDE, ca=True)
+    intermediate = _cert("Intermediate", root, WIDE, ca=False)
+    leaf = _cert("Signing service", intermediate, WIDE, ca=None)
+    [problem] = _path_problems(unsigned, tmp_path, leaf, [intermediate[0]], [root[0]])
+    # cryptography's own CA check speaks before the policy's (_require_ca): its reason is given
+    assert problem.startswith("untrusted issuer: CN=Signing service")
+    assert "basicConstraints.cA must be asserted in a CA certificate" in problem
+
+
+def test_trusted_certificates_that_are_no_ca_anchor_nothing(unsigned: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
+    root = _cert("Root without basicConstraints", None, WIDE, ca=None)
+    leaf = _cert("Signing service", root, WIDE, ca=None)
+    [problem] = _path_problems(unsigned, tmp_path, leaf, [], [root[0]])
+    assert problem.startswith("untrusted issuer: CN=Signing service") and problem.endswith(
+        "(aucun certificat de confiance n'est une autorité (CA:TRUE) / no trusted certificate is a certification authority (CA:TRUE))")
+
+
+@pytest.mark.parametrize(("valid", "ok"), [
+    ((SIGNED_AT, SIGNED_AT + dt.timedelta(days=300)), True),  # valid from the very second it signed
+    ((SIGNED_AT - dt.timedelta(days=30), SIGNED_AT), True),  # up to and including that second
+    ((SIGNED_AT + dt.timedelta(seconds=1), SIGNED_AT + dt.timedelta(days=300)), False),
+    ((SIGNED_AT - dt.timedelta(days=30), SIGNED_AT - dt.timedelta(seconds=1)), False),
+])
+def test_every_certificate_of_the_chain_is_valid_at_the_signing_time_bounds_included(
+        unsigned: tuple[str, dict[str, Any]], tmp_path: Path, valid: tuple[dt.datetime, dt.datetime], ok: bool) -> None:
+    root = _cert("Root CA", None, WIDE, ca=True)
+    intermediate = _cert("Intermediate CA", root, valid, ca=True)
+    leaf = _cert("Signing service", intermediate, WIDE, ca=None)
+    problems = _path_problems(unsigned, tmp_path, leaf, [intermediate[0]], [root[0]])
+    assert problems == ([] if ok else ["the chain's certificate CN=Intermediate CA was not valid when the certificate was signed "
+                                       "(2026-06-01T12:00:00+00:00)"])
+
+
+def test_a_signing_time_without_a_time_zone_is_a_problem(unsigned: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
+    root = _cert("Root CA", None, WIDE, ca=True)
+    leaf = _cert("Signing service", root, WIDE, ca=None)
+    assert _path_problems(unsigned, tmp_path, leaf, [], [root[0]], finished="2026-06-01T12:00:00") == [
+        "signing time missing or unreadable (finished/started, with a time zone): the issuer's validity cannot be checked"]
+
+
+@pytest.fixture
+def far_east_local_time(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The process's local time zone at UTC+14 (the path must be validated at the UTC instant, whatever the machine's zone)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Etc/GMT-14")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_path_is_validated_at_the_utc_instant_whatever_the_local_time_zone(unsigned: tuple[str, dict[str, Any]], tmp_path: Path,
+                                                                                 far_east_local_time: Any) -> None:
+    root = _cert("Root CA", None, WIDE, ca=True)
+    leaf = _cert("Signing service", root, (SIGNED_AT - dt.timedelta(days=1), SIGNED_AT + dt.timedelta(hours=1)), ca=None)
+    assert _path_problems(unsigned, tmp_path, leaf, [], [root[0]]) == []
+
+
+def test_a_malformed_signed_content_says_where_in_both_languages(unsigned: tuple[str, dict[str, Any]], tmp_path: Path, issuer: Any) -> None:
+    page, payload = unsigned
+    cert, key = issuer
+    forged = {**payload, "requirements": [{"id": "R1", "level": "MUST", "verdict": 3}]}
+    path = tmp_path / "certificate.html"
+    path.write_text(_sign_raw(page, canonical_json(forged), key, cert), encoding="utf-8")
+    problems = verify_certificate(path, [cert]).problems
+    assert [(p.fr, p.en) for p in problems] == [("contenu signé mal formé(e) (requirements/0/verdict : 3 is not of type 'string')",
+                                                 "malformed signed content (requirements/0/verdict: 3 is not of type 'string')")]
+
+
+def test_a_malformed_header_is_said_in_french_too(unsigned: tuple[str, dict[str, Any]], tmp_path: Path, issuer: Any) -> None:
+    page, payload = unsigned
+    cert, key = issuer
+    path = tmp_path / "certificate.html"
+    path.write_text(_sign_raw(page, canonical_json(payload), key, cert, x5c=[]), encoding="utf-8")
+    assert [p.fr for p in verify_certificate(path, [cert]).problems] == ["en-tête de signature mal formé(e) (x5c : [] should be non-empty)"]

@@ -76,6 +76,15 @@ def test_one_aborted_artefact_alone_blocks_the_certificate(pytester: pytest.Pyte
     results = run_trust_suite(pytester, trust_packs, CONFORMING + UNREADABLE_ARTEFACT)
     assert [a["verdict"] for a in results["artefacts"] if a["name"] == "truncated.xml"] == ["ABORTED"]
     assert results["summary"]["certificate_issued"] is False
+    assert [(b["kind"], b["id"], b["verdict"]) for b in results["blocking"]] == [("artefact", "truncated.xml", "ABORTED")]
+
+
+def test_an_aborted_artefact_of_a_kind_outside_the_scope_does_not_block(pytester: pytest.Pytester, trust_packs: Path) -> None:
+    """The trust pack applies to cda only: an unreadable HL7 v2 message is outside what the certificate covers (docs/results.md)."""
+    results = run_trust_suite(pytester, trust_packs, CONFORMING + UNREADABLE_ARTEFACT.replace('kind="cda"', 'kind="hl7v2"'))
+    assert [a["verdict"] for a in results["artefacts"] if a["name"] == "truncated.xml"] == ["ABORTED"]
+    assert results["blocking"] == []
+    assert results["summary"]["certificate_issued"] is True
 
 
 def test_a_run_where_everything_is_not_applicable_gets_no_certificate(pytester: pytest.Pytester, trust_packs: Path) -> None:
@@ -147,3 +156,20 @@ def test_an_untested_must_blocks(pytester: pytest.Pytester, trust_packs: Path) -
     results = run_trust_suite(pytester, trust_packs, CONFORMING.replace('@pytest.mark.requirement("TRUST-MUST-2")\n', ""))
     assert verdicts(results)["TRUST-MUST-2"] == "NOT_TESTED"
     assert results["summary"]["certificate_issued"] is False and results["summary"]["blocking"] == ["TRUST-MUST-2"]
+
+
+def test_an_aborted_endpoint_check_of_a_profile_in_scope_blocks(pytester: pytest.Pytester, trust_packs: Path) -> None:
+    """An endpoint check marked with the pack only (no requirement): the pack is in scope, so what it could not judge blocks."""
+    source = CONFORMING + """
+
+from harness.target import Endpoint
+
+@pytest.mark.profile("trust")
+@pytest.mark.parametrize("endpoint", [Endpoint("dmp-api", "https", "127.0.0.1", 1)], ids=["dmp-api"])
+def test_endpoint_answers(enrs, endpoint):
+    enrs.abort("injoignable / unreachable")
+"""
+    results = run_trust_suite(pytester, trust_packs, source)
+    assert [(b["kind"], b["id"], b["verdict"], b["reason"]) for b in results["blocking"]] == [
+        ("endpoint", "dmp-api", "ABORTED", {"fr": "injoignable", "en": "unreachable"})]
+    assert results["summary"]["certificate_issued"] is False

@@ -74,7 +74,7 @@ def test_the_file_says_running_while_the_run_goes_on(pytester: pytest.Pytester, 
     final = run_trust_suite(pytester, trust_packs, source)
     snapshot = json.loads((pytester.path / "snapshot.json").read_text(encoding="utf-8"))
     assert (snapshot["run"]["status"], snapshot["run"]["complete"]) == ("running", False)
-    assert snapshot["run"]["incomplete_reason"] == "la campagne de test n'est pas terminée / the test run has not finished"
+    assert snapshot["run"]["incomplete_reason"] == "l'exécution des tests n'est pas terminée / the test run has not finished"
     assert snapshot["run"]["finished"] is None and snapshot["summary"]["certificate_issued"] is False
     assert final["run"]["status"] == "complete" and final["summary"]["certificate_issued"] is True
 
@@ -89,7 +89,7 @@ def test_an_interrupted_run_says_why_and_gets_no_certificate(pytester: pytest.Py
     run = results["run"]
     assert (run["status"], run["complete"], run["pytest_exit_status"]) == ("interrupted", False, exit_status)
     assert run["incomplete_reason"].endswith(reason)
-    assert run["incomplete_reason"].startswith(("campagne interrompue", "aucun test collecté"))
+    assert run["incomplete_reason"].startswith(("exécution interrompue", "aucun test collecté"))
     assert results["summary"]["certificate_issued"] is False
 
 
@@ -135,3 +135,26 @@ def test_an_exit_status_pytest_does_not_name_is_still_said(pytester: pytest.Pyte
     assert (run["status"], run["pytest_exit_status"]) == ("interrupted", 7)
     assert run["incomplete_reason"] == "pytest a terminé avec le code 7 / pytest ended with exit status 7"
     assert results["summary"]["certificate_issued"] is False
+
+
+def test_scope_blocking_ignored_and_other_candidates_waivers(pytester: pytest.Pytester, trust_packs: Path) -> None:
+    source = """
+    import pytest
+
+    @pytest.mark.requirement("TRUST-MUST-1", "TRUST-SHOULD-1")
+    def test_one():
+        pass
+    """
+    waivers = pytester.path / "waivers.toml"
+    common = 'requirement = "TRUST-MUST-1"\njustification = "accepté"\napprover = "ARS Exemple"\nexpires = 2099-12-31\n'
+    waivers.write_text(f'[[waivers]]\ncandidate = "{CANDIDATE}"\nversion = "1.0"\n{common}\n'  # this candidate and version: not counted
+                       f'[[waivers]]\ncandidate = "DPI Concurrent"\n{common}', encoding="utf-8")
+    results = run_trust_suite(pytester, trust_packs, source, "--enrs-waivers", str(waivers))
+    assert results["waivers_other_candidates"] == 1
+    assert (results["scope"]["declared"], results["scope"]["profiles"]) == (False, ["trust"])
+    [row] = [r for r in results["requirements"] if r["id"] == "TRUST-MUST-2"]
+    assert row["verdict"] == "NOT_TESTED" and row["reason"]["en"].startswith("no test of this run evaluates it (suite:trust)")
+    assert [(b["kind"], b["id"], b["verdict"]) for b in results["blocking"]] == [("requirement", "TRUST-MUST-2", "NOT_TESTED")]
+    summary = results["summary"]
+    assert (summary["blocking"], summary["blocking_count"], summary["ignored_count"], results["ignored"]) == (["TRUST-MUST-2"], 1, 0, [])
+    assert summary["certificate_issued"] is False

@@ -35,13 +35,36 @@ def test_a_valid_waiver_turns_a_failed_requirement_into_waived() -> None:
     assert statuses[0]["requirement"] == "REQ-1"
 
 
-@pytest.mark.parametrize("verdict", [Verdict.PASSED, Verdict.ABORTED, Verdict.NOT_TESTED, Verdict.NOT_APPLICABLE, Verdict.WAIVED])
-def test_a_waiver_never_changes_a_requirement_that_did_not_fail(verdict: Verdict) -> None:
+def _not_judged(verdict: str) -> dict[str, str]:
+    return {"fr": f"l'exigence n'a pas été jugée ({verdict}) : une dérogation ne couvre qu'un échec",
+            "en": f"the requirement was not judged ({verdict}): a waiver covers a failure only"}
+
+
+@pytest.mark.parametrize(("verdict", "status", "reason"), [
+    (Verdict.PASSED, "not_needed", None),
+    (Verdict.ABORTED, "not_judged", _not_judged("ABORTED")),
+    (Verdict.NOT_TESTED, "not_judged", _not_judged("NOT_TESTED")),
+    (Verdict.NOT_APPLICABLE, "not_needed", None),
+    (Verdict.WAIVED, "not_needed", None),
+])
+def test_a_waiver_never_changes_a_requirement_that_did_not_fail(verdict: Verdict, status: str, reason: dict[str, str] | None) -> None:
     rows = _rows(verdict)
     statuses = apply_waivers(rows, [WAIVER], "DPI Exemple", "2.3", dt.date(2026, 6, 1))
     assert rows[0]["verdict"] == str(verdict)
     assert "waiver" not in rows[0] and rows[0]["reasons"] == []
-    assert len(statuses) == 1 and statuses[0]["status"] != "applied"
+    assert [(s["status"], s.get("reason")) for s in statuses] == [(status, reason)]
+
+
+@pytest.mark.parametrize(("rows", "reason"), [
+    ([], {"fr": "exigence hors des profils sélectionnés pour cette exécution",
+          "en": "requirement not in the profiles selected for this run"}),
+    ([{"id": "REQ-1", "level": "MUST", "verdict": "FAILED", "reasons": [], "in_scope": False}],
+     {"fr": "exigence hors de la portée déclarée", "en": "requirement outside the declared scope"}),
+])
+def test_a_waiver_of_a_requirement_not_in_the_run_says_why(rows: list[dict[str, Any]], reason: dict[str, str]) -> None:
+    statuses = apply_waivers(rows, [WAIVER], "DPI Exemple", "2.3", dt.date(2026, 6, 1))
+    assert [(s["status"], s["reason"]) for s in statuses] == [("not_in_run", reason)]
+    assert all(row["verdict"] == "FAILED" and "waiver" not in row for row in rows)
 
 
 def test_on_its_last_valid_day_the_waiver_applies() -> None:

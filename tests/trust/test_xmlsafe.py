@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness import xmlsafe
 from harness.xmlsafe import UnsafeOrInvalidXml, parse_xml
 
 
@@ -31,12 +32,14 @@ def test_a_byte_order_mark_and_leading_blanks_are_accepted() -> None:
     (b" \n\t ", "empty file"),
     (b"MSH|^~\\&|not xml", "not XML"),
     (b"X<a/>", "not XML"),
-    (b"<!DOCTYPE a><a/>", "DOCTYPE/ENTITY declaration refused"),  # refused before parsing, even without entities
-    (b'<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>', "DOCTYPE/ENTITY declaration refused"),
-    (b'<a><!ENTITY e "x"></a>', "DOCTYPE/ENTITY declaration refused"),
-    # a DOCTYPE hidden after 64 KiB of comments escapes the quick scan: the parsed tree is refused
-    (b"<!--" + b"x" * 70_000 + b"-->\n<!DOCTYPE a [<!ENTITY e SYSTEM 'file:///etc/hostname'>]><a>&e;</a>", "DOCTYPE refused"),
-    (b'<?xml version="1.0" encoding="no-such-encoding"?><a/>', "malformed XML: Unsupported encoding"),
+    (b"<!DOCTYPE a><a/>", "DOCTYPE declaration refused (DTDs and entities are forbidden)"),  # refused before parsing, even without entities
+    (b'<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>', "DOCTYPE declaration refused (DTDs and entities are forbidden)"),
+    (b'<a><!ENTITY e "x"></a>', "malformed XML: StartTag: invalid element name"),  # no DTD there: not even XML
+    # a DOCTYPE hidden after 64 KiB of comments: the whole prolog is walked, whatever its length
+    (b"<!--" + b"x" * 70_000 + b"-->\n<!DOCTYPE a [<!ENTITY e SYSTEM 'file:///etc/hostname'>]><a>&e;</a>",
+     "DOCTYPE declaration refused (DTDs and entities are forbidden)"),
+    (b'<?xml version="1.0" encoding="no-such-encoding"?><a/>',
+     "encoding no-such-encoding refused (accepted: UTF-8, UTF-16 with a BOM, ISO-8859-1/15, US-ASCII, windows-1252)"),
     (b"<a>" + b"<b>" * 300 + b"</b>" * 300 + b"</a>", "Excessive depth"),  # no huge-tree mode
 ])
 def test_refused_input_says_why(data: bytes, reason: str) -> None:
@@ -51,3 +54,38 @@ def test_malformed_xml_gives_the_line_where_the_parser_stopped() -> None:
 def test_the_size_limit_is_inclusive() -> None:
     assert parse_xml(b"<a/>", max_bytes=4).getroot().tag == "a"
     assert "4 bytes, over the limit of 3" in _refused(b"<a/>", max_bytes=3).en
+
+
+# -- the prolog walk: a DOCTYPE is refused before libxml2 sees the document, wherever it stands in the prolog
+@pytest.mark.parametrize("data", [
+    b"<!DOCTYPE a><a/>",
+    b'<?xml version="1.0"?>\n<!DOCTYPE a><a/>',
+    b"<!-- c --><!DOCTYPE a><a/>",
+    b"<??><!DOCTYPE a><a/>",  # the shortest processing instruction: its end is searched right after `<?`
+    b"<!----><!DOCTYPE a><a/>",  # the shortest comment: its end is searched right after `<!--`
+    b"<?a?><!DOCTYPE a [<?b?>]><a/>",  # the first `?>` ends the first instruction, not the last one
+    b"<!--a--><!DOCTYPE a [<!--b-->]><a/>",
+    b"<?a?><?b?><!DOCTYPE a><a/>",  # each end is searched after its own start (from the start of the text, the walk would go round forever)
+    b"<!--a--><!--b--><!DOCTYPE a><a/>",
+])
+def test_the_prolog_walk_refuses_a_doctype(data: bytes) -> None:
+    with pytest.raises(UnsafeOrInvalidXml) as caught:
+        xmlsafe._check_prolog(data)
+    assert caught.value.en == "DOCTYPE declaration refused (DTDs and entities are forbidden)"
+
+
+@pytest.mark.parametrize("data", [
+    b"<!-- c --><a/>",
+    b"<?a<!?><a/>",  # `<!` inside an instruction is its text
+    b"<!-- <!DOCTYPE a> --><a><!DOCTYPE b></a>",  # in a comment, or after the root element: not the prolog's
+    b"<?xml version='1.0'?><!-- unterminated",  # libxml2 reports the malformation
+])
+def test_the_prolog_walk_lets_through_what_is_no_doctype(data: bytes) -> None:
+    assert xmlsafe._check_prolog(data) is None
+
+
+def test_the_element_limit_is_inclusive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Start tags are counted (every `<` but the end tags'), before parsing."""
+    monkeypatch.setattr(xmlsafe, "MAX_ELEMENTS", 3)
+    assert [e.tag for e in parse_xml(b"<a><b/><c></c></a>").getroot().iter()] == ["a", "b", "c"]
+    assert _refused(b"<a><b/><c></c><d/></a>").en == "more than 3 elements (4 tags): over the limit"
