@@ -3,11 +3,12 @@ in the key 97 − (number mod 97). Shown both ways, on the key alone and in a PA
 
 from __future__ import annotations
 
-import builders as b
 import pytest
 from conftest import check, failing
 
 from harness.hl7v2.rules_pam import ins_key_ok
+
+import builders as b
 
 
 def _with_key(body: str, number: str) -> str:

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-
 TRUST_PACK = """
 [pack]
 id = "trust"

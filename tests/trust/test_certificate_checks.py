@@ -19,8 +19,18 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
 
 from harness.certificate_verify import verify_certificate
-from harness.signing import (EMPTY_SIGNATURE_ELEMENT, PAGE_DIGEST_HEADER, SIGNATURE_ELEMENT, Signer, b64url, b64url_decode,
-                             canonical_json, keygen, page_digest, sign_page)
+from harness.signing import (
+    EMPTY_SIGNATURE_ELEMENT,
+    PAGE_DIGEST_HEADER,
+    SIGNATURE_ELEMENT,
+    Signer,
+    b64url,
+    b64url_decode,
+    canonical_json,
+    keygen,
+    page_digest,
+    sign_page,
+)
 
 from .conftest import run_trust_suite
 
@@ -129,7 +139,8 @@ def test_a_payload_signed_in_another_json_form_is_refused(unsigned: tuple[str, d
 
 
 # -- the issuer: trusted directly, through a CA or an intermediate, valid when it signed ----------
-def _ca(name: str, issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None = None) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+def _ca(name: str, issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None = None,
+        ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
@@ -141,7 +152,8 @@ def _ca(name: str, issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] |
     return cert, key
 
 
-def _leaf(issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey], days: tuple[int, int] = (-1, 30)) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+def _leaf(issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey], days: tuple[int, int] = (-1, 30),
+          ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Signing service")]))
@@ -271,7 +283,8 @@ def test_a_malformed_signature_is_refused_with_a_reason(unsigned: tuple[str, dic
 
 
 # -- what a valid verification reports, and the visible page against the signed payload -----------
-def test_a_valid_certificate_reports_its_payload_issuer_and_artefacts(unsigned: tuple[str, dict[str, Any]], tmp_path: Path, issuer: Any) -> None:
+def test_a_valid_certificate_reports_its_payload_issuer_and_artefacts(unsigned: tuple[str, dict[str, Any]], tmp_path: Path,
+                                                                      issuer: Any) -> None:
     page, payload = unsigned
     cert, key = issuer
     path = tmp_path / "certificate.html"
@@ -358,7 +371,8 @@ def test_the_issuer_validity_bounds_are_inclusive(unsigned: tuple[str, dict[str,
     ca = _ca("Regional CA")
     cert, key = _leaf(ca, (-1, 30))
     for moment, valid in ((cert.not_valid_before_utc, True), (cert.not_valid_after_utc, True),
-                          (cert.not_valid_before_utc - dt.timedelta(seconds=1), False), (cert.not_valid_after_utc + dt.timedelta(seconds=1), False)):
+                          (cert.not_valid_before_utc - dt.timedelta(seconds=1), False),
+                          (cert.not_valid_after_utc + dt.timedelta(seconds=1), False)):
         dated_page, dated_payload = _dated(page, payload, _iso(moment), _iso(moment))
         problems = _problems(tmp_path, sign_page(dated_page, dated_payload, Signer(key, (cert,))), [ca[0]])
         assert (problems == []) is valid, (moment, problems)

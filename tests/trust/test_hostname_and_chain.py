@@ -116,7 +116,8 @@ def _serve(context: ssl.SSLContext):
 def _server_context(tmp_path: Path, ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey]) -> ssl.SSLContext:
     server_cert, server_key = _certificate("localhost", [x509.DNSName("localhost")], issuer=ca)
     key_path = tmp_path / "server-key.pem"
-    key_path.write_bytes(server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    key_path.write_bytes(server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                  serialization.NoEncryption()))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(_pem(tmp_path / "server.pem", server_cert), key_path)
     return context
@@ -148,9 +149,8 @@ def mtls_server(tmp_path: Path):
 def _handshake(port: int, options: TlsOptions, server_name: str = "localhost") -> bytes:
     """Handshake, then read the server's greeting (under TLS 1.3 a refused client certificate shows there)."""
     context = client_context(options)
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        with context.wrap_socket(sock, server_hostname=server_name) as tls:
-            return tls.recv(2)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock, context.wrap_socket(sock, server_hostname=server_name) as tls:
+        return tls.recv(2)
 
 
 def test_the_chain_verifies_against_the_issuing_ca(tls_server: tuple[int, Path]) -> None:

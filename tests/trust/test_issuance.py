@@ -142,7 +142,8 @@ def test_a_waived_requirement_counts_as_something_shown_to_conform(pytester: pyt
 
 
 def test_a_failed_must_blocks_and_a_failed_should_does_not(pytester: pytest.Pytester, trust_packs: Path) -> None:
-    failed_should = run_trust_suite(pytester, trust_packs, CONFORMING.replace("def test_should():\n    pass", "def test_should():\n    assert False"))
+    failed_should = run_trust_suite(pytester, trust_packs,
+                                    CONFORMING.replace("def test_should():\n    pass", "def test_should():\n    assert False"))
     assert verdicts(failed_should)["TRUST-SHOULD-1"] == "FAILED"
     assert failed_should["summary"]["certificate_issued"] is True
     assert (failed_should["summary"]["failed_must"], failed_should["summary"]["failed_should"]) == (0, 1)

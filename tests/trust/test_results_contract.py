@@ -52,7 +52,8 @@ def test_a_complete_run(pytester: pytest.Pytester, trust_packs: Path) -> None:
     assert results["candidate"]["name"] == CANDIDATE
     assert [p["id"] for p in results["profiles"]] == ["trust"]
     assert [t["nodeid"].split("::")[1] for t in results["tests"]] == ["test_one", "test_two", "test_should"]
-    assert sorted((a["name"], a["kind"], a["verdict"]) for a in results["artefacts"]) == [("doc-1.xml", None, None), ("doc-2.xml", "cda", "PASSED")]
+    assert sorted((a["name"], a["kind"], a["verdict"]) for a in results["artefacts"]) == [
+        ("doc-1.xml", None, None), ("doc-2.xml", "cda", "PASSED")]
     assert results["waivers"] == []
     summary = results["summary"]
     assert summary["verdicts"] == {**{str(v): 0 for v in Verdict}, "PASSED": 2, "FAILED": 1}

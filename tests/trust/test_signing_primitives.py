@@ -12,8 +12,18 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from harness.errors import HarnessError
-from harness.signing import (EMPTY_SIGNATURE_ELEMENT, PAGE_DIGEST_HEADER, Signer, algorithm_for, b64url, b64url_decode,
-                             canonical_json, page_digest, sign_page, verify_signature)
+from harness.signing import (
+    EMPTY_SIGNATURE_ELEMENT,
+    PAGE_DIGEST_HEADER,
+    Signer,
+    algorithm_for,
+    b64url,
+    b64url_decode,
+    canonical_json,
+    page_digest,
+    sign_page,
+    verify_signature,
+)
 
 from .test_hostname_and_chain import _certificate
 
