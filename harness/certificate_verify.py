@@ -45,7 +45,7 @@ MAX_CHAIN_DEPTH = 5
 # The shape of what the checks read: a JWS header and payload from a file anyone may have written.
 _STRING = {"type": "string"}
 _NULLABLE = {"type": ["string", "null"]}
-_OBJECTS: Callable[..., dict[str, Any]] = lambda *keys: {  # noqa: E731
+_OBJECTS: Callable[..., dict[str, Any]] = lambda *keys: {  # noqa: E731  # a one-line schema builder reads best as a lambda
     "type": "array", "items": {"type": "object", "required": list(keys), "properties": {k: _STRING for k in keys}}}
 HEADER_SCHEMA = Draft202012Validator({"type": "object", "required": ["alg", "x5c"], "properties": {
     "alg": _STRING, "x5c": {"type": "array", "minItems": 1, "maxItems": MAX_CHAIN_DEPTH + 1, "items": _STRING}}})

@@ -83,16 +83,16 @@ def parser_texts(parser: argparse.ArgumentParser) -> Iterator[tuple[object, str]
 def _argparse_in(lang: str) -> Iterator[None]:
     """argparse's own words ("usage:", "the following arguments are required") in `lang`."""
     global _ui_lang
-    saved: Callable[[str], str] = argparse._  # type: ignore[attr-defined]
+    saved: Callable[[str], str] = argparse._  # type: ignore[attr-defined]  # argparse's gettext hook is private and untyped
     _ui_lang = lang
     if lang == "fr":
         from harness.cli_fr import ARGPARSE
 
-        argparse._ = lambda text: ARGPARSE.get(text, saved(text))  # type: ignore[attr-defined]
+        argparse._ = lambda text: ARGPARSE.get(text, saved(text))  # type: ignore[attr-defined]  # argparse's gettext hook is private and untyped
     try:
         yield
     finally:
-        argparse._ = saved  # type: ignore[attr-defined]
+        argparse._ = saved  # type: ignore[attr-defined]  # argparse's gettext hook is private and untyped
 
 
 def main(argv: list[str] | None = None) -> int:

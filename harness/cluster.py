@@ -341,7 +341,7 @@ def run_candidate_task(campaign: Campaign, candidate: Candidate, stop_event: str
         while thread.is_alive():
             if stop.wait(WAIT_SLICE):  # the client was interrupted: stop this candidate's run and all it started
                 with runner._LIVE_LOCK:
-                    mine = [p for p in runner._LIVE if any(str(folder) in str(arg) for arg in p.args)]  # type: ignore[union-attr]
+                    mine = [p for p in runner._LIVE if any(str(folder) in str(arg) for arg in p.args)]  # type: ignore[union-attr]  # Popen.args is typed as a union; the runner always passes a list
                 for process in mine:
                     runner._stop(process)
             thread.join(0.1)

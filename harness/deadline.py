@@ -50,12 +50,12 @@ class _Bounded:
 
     def _arm(self) -> None:
         if self._deadline_end is None:
-            super().settimeout(self._op_timeout)  # type: ignore[misc]
+            super().settimeout(self._op_timeout)  # type: ignore[misc]  # socket.settimeout of the base class, on an SSLSocket subclass
             return
         left = self._deadline_end - time.monotonic()
         if left <= 0:
             raise ExchangeDeadline(self._deadline_seconds)
-        super().settimeout(left if self._op_timeout is None else min(self._op_timeout, left))  # type: ignore[misc]
+        super().settimeout(left if self._op_timeout is None else min(self._op_timeout, left))  # type: ignore[misc]  # socket.settimeout of the base class, on an SSLSocket subclass
 
     def _bounded(self, call: Any, *args: Any) -> Any:
         self._arm()
@@ -74,13 +74,13 @@ class DeadlineSocket(_Bounded, socket.socket):
         self._bounded(super().connect, address)
 
     def recv(self, size: int, flags: int = 0) -> bytes:
-        return self._bounded(super().recv, size, flags)  # type: ignore[no-any-return]
+        return self._bounded(super().recv, size, flags)  # type: ignore[no-any-return]  # _bounded returns what the wrapped socket call returns
 
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
-        return self._bounded(super().recv_into, buffer, nbytes, flags)  # type: ignore[no-any-return]
+        return self._bounded(super().recv_into, buffer, nbytes, flags)  # type: ignore[no-any-return]  # _bounded returns what the wrapped socket call returns
 
     def send(self, data: Any, flags: int = 0) -> int:
-        return self._bounded(super().send, data, flags)  # type: ignore[no-any-return]
+        return self._bounded(super().send, data, flags)  # type: ignore[no-any-return]  # _bounded returns what the wrapped socket call returns
 
     def sendall(self, data: Any, flags: int = 0) -> None:
         self._bounded(super().sendall, data, flags)
@@ -93,13 +93,13 @@ class DeadlineSSLSocket(_Bounded, ssl.SSLSocket):
         self._bounded(super().do_handshake, block)
 
     def recv(self, buflen: int = 1024, flags: int = 0) -> bytes:
-        return self._bounded(super().recv, buflen, flags)  # type: ignore[no-any-return]
+        return self._bounded(super().recv, buflen, flags)  # type: ignore[no-any-return]  # _bounded returns what the wrapped socket call returns
 
     def recv_into(self, buffer: Any, nbytes: int | None = None, flags: int = 0) -> int:
-        return self._bounded(super().recv_into, buffer, nbytes, flags)  # type: ignore[no-any-return]
+        return self._bounded(super().recv_into, buffer, nbytes, flags)  # type: ignore[no-any-return]  # _bounded returns what the wrapped socket call returns
 
     def send(self, data: Any, flags: int = 0) -> int:
-        return self._bounded(super().send, data, flags)  # type: ignore[no-any-return]
+        return self._bounded(super().send, data, flags)  # type: ignore[no-any-return]  # _bounded returns what the wrapped socket call returns
 
     def sendall(self, data: Any, flags: int = 0) -> None:
         self._bounded(super().sendall, data, flags)
@@ -128,7 +128,7 @@ def bounded_connection(address: tuple[str, int], connect_timeout: float, op_time
 
 def accept_bounded(listener: socket.socket) -> tuple[DeadlineSocket, Any]:
     """`listener.accept()`, the connection as a DeadlineSocket (as socket.accept builds its own)."""
-    fd, address = listener._accept()  # type: ignore[attr-defined]
+    fd, address = listener._accept()  # type: ignore[attr-defined]  # socket._accept is private and untyped: it gives the fd for our own socket class
     return DeadlineSocket(listener.family, listener.type, listener.proto, fileno=fd), address
 
 

@@ -90,7 +90,7 @@ class CappedFindings(list[Finding]):
         for finding in findings:
             self.append(finding)
 
-    def __iadd__(self, findings: Iterable[Finding]) -> CappedFindings:  # type: ignore[override,misc]
+    def __iadd__(self, findings: Iterable[Finding]) -> CappedFindings:  # type: ignore[override,misc]  # in-place add returns the capped list, not a plain list
         self.extend(findings)
         return self
 

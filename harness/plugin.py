@@ -268,7 +268,7 @@ class EnrsSession:
 
             extras = getattr(report, "extras", [])
             extras.append(evidence_extra(record, self.lang))
-            report.extras = extras  # type: ignore[attr-defined]
+            report.extras = extras  # type: ignore[attr-defined]  # pytest-html reads this attribute it adds to pytest's report
 
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         if self.writer and time.monotonic() > self._next_flush:

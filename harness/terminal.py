@@ -55,7 +55,7 @@ class EscapingStream(io.TextIOBase):
         return True
 
     @property
-    def encoding(self) -> str:  # type: ignore[override]
+    def encoding(self) -> str:  # type: ignore[override]  # a property where TextIO declares an attribute
         return getattr(self.raw, "encoding", "utf-8")
 
     def __getattr__(self, name: str) -> Any:

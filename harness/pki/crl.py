@@ -38,12 +38,12 @@ def issue_crls(directory: Path, data: dict[str, Any], now: dt.datetime | None = 
             .issuer_name(cert.subject)
             .last_update(now - dt.timedelta(hours=1)).next_update(now + dt.timedelta(days=days))
             .add_extension(x509.CRLNumber(number), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False)  # type: ignore[arg-type]
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False)  # type: ignore[arg-type]  # the CA keys are EC or RSA; the stub's union also lists key types we never make
         )
         for serial in sorted(revoked & set(authority.get("issued_serials", []))):
             builder = builder.add_revoked_certificate(
                 x509.RevokedCertificateBuilder().serial_number(int(serial, 16)).revocation_date(now - dt.timedelta(minutes=5)).build())
-        pem = builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)  # type: ignore[arg-type]
+        pem = builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)  # type: ignore[arg-type]  # the CA keys are EC or RSA; the stub's union also lists key types we never make
         relative = f"crl/{name}.crl.pem"
         atomic_write_bytes(directory / relative, pem)
         pems[name] = pem

@@ -92,7 +92,7 @@ class Listener:
     def _serve(self, conn: socket.socket, peer: str, slot: bool) -> None:
         try:
             if self.tls is not None:
-                conn = wrap(self.tls, conn, server_side=True)  # type: ignore[arg-type]
+                conn = wrap(self.tls, conn, server_side=True)  # type: ignore[arg-type]  # ssl wraps the harness's deadline socket, a socket subclass
             self.handler(conn, self)
         except (OSError, ssl.SSLError, ValueError):
             pass  # a client that fails the handshake or goes away ends its own connection only

@@ -136,17 +136,17 @@ def controls() -> dict[tuple[str, int], Attempt]:
 
 
 @pytest.fixture
-def attempt(enrs_target: Target, hl7_message):  # type: ignore[no-untyped-def]
+def attempt(enrs_target: Target, hl7_message):
     """A function making one request (HTTPS: GET on the path; MLLP/TLS: the valid message) with the
     target's credentials, changed by `options` (e.g. client_cert=None)."""
-    def run(endpoint: Endpoint, **options) -> Attempt:  # type: ignore[no-untyped-def]
+    def run(endpoint: Endpoint, **options) -> Attempt:
         return attempt_with_certificate(endpoint, enrs_target, base_options(enrs_target, **options), hl7_message()[0])
 
     return run
 
 
 @pytest.fixture
-def control_for(attempt, controls: dict, reachable):  # type: ignore[no-untyped-def]
+def control_for(attempt, controls: dict, reachable):
     """A function giving the control of an endpoint: the target's own request, made once per endpoint and session."""
     def get(endpoint: Endpoint) -> Attempt:
         key = (endpoint.host, endpoint.port)
@@ -159,7 +159,7 @@ def control_for(attempt, controls: dict, reachable):  # type: ignore[no-untyped-
 
 
 @pytest.fixture
-def served(enrs: Recorder, control_for, test_pki: PkiManifest | None):  # type: ignore[no-untyped-def]
+def served(enrs: Recorder, control_for, test_pki: PkiManifest | None):
     """A function that ABORTS the test when the endpoint refuses the control (TLS alert, refusal
     status): a check comparing a probe with a served request cannot judge an error page."""
     def check(endpoint: Endpoint) -> Attempt:

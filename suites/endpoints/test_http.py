@@ -17,7 +17,7 @@ EVIL_ORIGIN = "https://evil.example"
 
 
 @pytest.fixture(autouse=True)
-def _control_served(https_endpoint: Endpoint, served) -> None:  # type: ignore[no-untyped-def]
+def _control_served(https_endpoint: Endpoint, served) -> None:
     """Every check here judges what a served request gets: an endpoint that refuses the target's own
     request (TLS alert, HTTP 400/403/495/496) gives ABORTED checks, never verdicts on its error page."""
     served(https_endpoint)

@@ -23,7 +23,7 @@ ACK_REQUIREMENTS = ("HL7V2-ACK-01", "HL7V2-ACK-02", "HL7V2-ACK-03", "HL7V2-ACK-0
 
 
 @pytest.fixture(autouse=True)
-def _tls_control_served(mllp_endpoint: Endpoint, served) -> None:  # type: ignore[no-untyped-def]
+def _tls_control_served(mllp_endpoint: Endpoint, served) -> None:
     """Over MLLP/TLS, an endpoint that refuses the target's own client certificate (a TLS alert) gives
     ABORTED checks: its ACK behaviour cannot be judged (plain MLLP has no such control)."""
     if mllp_endpoint.protocol == "mllp+tls":

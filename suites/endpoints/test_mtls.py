@@ -20,7 +20,7 @@ BAD_CLIENT_CERTIFICATES = ("expired", "not-yet-valid", "wrong-eku", "unknown-ca"
 
 
 @pytest.fixture
-def control(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, control_for):  # type: ignore[no-untyped-def]
+def control(tls_endpoint: Endpoint, enrs_target: Target, enrs: Recorder, control_for):
     """The valid client certificate's attempt on this endpoint (once per session), or None without one.
     An endpoint the target declares public (role "public") needs no client certificate: NOT_APPLICABLE."""
     if PUBLIC in tls_endpoint.roles:

@@ -27,7 +27,7 @@ def registry() -> PackRegistry:
     return PackRegistry.load([])
 
 
-def resolve(registry: PackRegistry, declared: DeclaredScope | None, selected: list[str] = ()) -> Scope:  # type: ignore[assignment]
+def resolve(registry: PackRegistry, declared: DeclaredScope | None, selected: list[str] = ()) -> Scope:
     return Scope.resolve(declared, registry.select(selected), registry, "target.toml", narrowed=bool(selected))
 
 

@@ -89,7 +89,7 @@ def print_pdf(tmp_path: Path, page: Path) -> tuple[Path, int]:
     assert data.startswith(b"%PDF-") and len(data) > 10_000
     if PDFINFO:
         info = subprocess.run([PDFINFO, str(pdf)], capture_output=True, text=True, check=True).stdout
-        pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))  # type: ignore[union-attr]
+        pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
     else:
         pages = len(re.findall(rb"/Type\s*/Page\b", data))
     return pdf, pages

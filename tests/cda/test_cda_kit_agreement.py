@@ -15,7 +15,7 @@ from harness.commands.validate import make_context
 from harness.findings import ArtefactReport, Severity
 from harness.validation import ValidationContext, validate_bytes
 
-from cda_mutants import (  # type: ignore[import-not-found]
+from cda_mutants import (
     AA,
     EE,
     FIXTURES,
@@ -37,7 +37,7 @@ from cda_mutants import (  # type: ignore[import-not-found]
     set_attr,
     set_text,
 )
-from test_cda_fixtures_official_kit import KIT, WHY_NOT  # type: ignore[import-not-found]
+from test_cda_fixtures_official_kit import KIT, WHY_NOT
 
 pytestmark = pytest.mark.skipif(KIT is None, reason=WHY_NOT)
 

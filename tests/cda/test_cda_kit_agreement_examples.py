@@ -20,7 +20,7 @@ from harness.cdakit.agreement import compare
 from harness.commands.validate import make_context
 from harness.validation import ValidationContext, expand_paths
 
-from test_cda_fixtures_official_kit import KIT, WHY_NOT  # type: ignore[import-not-found]
+from test_cda_fixtures_official_kit import KIT, WHY_NOT
 
 EXAMPLES = Path(os.environ.get("ENRS_ANS_EXAMPLES") or (KIT / "ExemplesCDA" if KIT else "."))
 DOCUMENTS = sorted(expand_paths([EXAMPLES])) if KIT and EXAMPLES.is_dir() else []

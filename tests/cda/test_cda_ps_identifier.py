@@ -12,7 +12,7 @@ from harness.packs import PackRegistry
 from harness.validation import ValidationContext, validate_bytes, validate_file
 from harness.verdicts import ArtefactVerdict
 
-from cda_mutants import CD, EE, FIXTURES, LEE, SM, del_attr  # type: ignore[import-not-found]
+from cda_mutants import CD, EE, FIXTURES, LEE, SM, del_attr
 
 CONTEXT = ValidationContext(registry=PackRegistry.load())
 PS_ROOT = "1.2.250.1.71.4.2.1"  # RPPS / ADELI (ci-sis-cda-header pack, data.cda ps_root)
@@ -26,7 +26,7 @@ CASES = {
 }
 
 
-def _errors(report) -> set[str]:  # type: ignore[no-untyped-def]
+def _errors(report) -> set[str]:
     return {f.requirement for f in report.findings if f.severity is Severity.ERROR}
 
 

@@ -75,7 +75,7 @@ def test_campaign_waivers_naming_an_absent_candidate_or_requirement_are_listed()
     ]
 
 
-def test_the_certificate_shows_a_waiver_that_was_not_applied_and_why(signed_run) -> None:  # type: ignore[no-untyped-def]
+def test_the_certificate_shows_a_waiver_that_was_not_applied_and_why(signed_run) -> None:
     from harness.certificate import certificate_payload, render_certificate
 
     results = signed_run.results()

@@ -66,7 +66,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_judges_nothing_twice(dask_clu
     try:
         deadline = time.monotonic() + KILL_DEADLINE
         while not _our_tasks_processing(dask_cluster.address).get("worker0"):
-            assert run.poll() is None, "the run ended before worker0 got work: " + run.stderr.read()  # type: ignore[union-attr]
+            assert run.poll() is None, "the run ended before worker0 got work: " + run.stderr.read()
             assert time.monotonic() < deadline
             time.sleep(0.1)
         dask_cluster.kill(dask_cluster.workers[0])  # SIGKILL to the worker and its nanny, while it judges a chunk

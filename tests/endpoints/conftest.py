@@ -72,6 +72,6 @@ def suite(pytester: pytest.Pytester, pki: PkiManifest) -> Iterator[SuiteRunner]:
 
 
 @pytest.fixture
-def suite_on(pytester: pytest.Pytester):  # type: ignore[no-untyped-def]
+def suite_on(pytester: pytest.Pytester):
     """A function giving a SuiteRunner whose simulator uses another test PKI."""
     return lambda pki: SuiteRunner(pytester, pki)

@@ -123,7 +123,7 @@ def test_pki_crl_command_reissues_fresh_crls(tmp_path: Path, capsys: pytest.Capt
     assert "unreadable PKI manifest" in capsys.readouterr().err
 
 
-def test_an_expired_crl_is_named_as_the_likely_cause_of_a_refused_control(suite_on, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_expired_crl_is_named_as_the_likely_cause_of_a_refused_control(suite_on, tmp_path: Path) -> None:
     pki = build_pki(tmp_path / "pki")
     renew_crls(pki.directory, now=datetime.now(UTC) - timedelta(days=30))  # the simulator checks them: it refuses everyone
     runner = suite_on(load_manifest(pki.directory))

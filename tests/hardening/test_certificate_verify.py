@@ -35,7 +35,7 @@ def _cert(name: str, key, issuer: tuple[str, object] | None = None, ca: bool | N
         builder = builder.add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
                                                       data_encipherment=False, key_agreement=False, key_cert_sign=cert_sign,
                                                       crl_sign=cert_sign, encipher_only=False, decipher_only=False), critical=True)
-    return builder.sign(issuer_key, hashes.SHA256())  # type: ignore[arg-type]
+    return builder.sign(issuer_key, hashes.SHA256())
 
 
 def _signed(tmp_path: Path, key, cert: x509.Certificate, chain: list[x509.Certificate], payload: dict | None = None) -> Path:

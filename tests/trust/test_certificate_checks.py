@@ -58,7 +58,7 @@ def unsigned(request: pytest.FixtureRequest, trust_packs: Path, tmp_path_factory
         results = run_trust_suite(pytester, trust_packs, SUITE, "--enrs-sign-with", str(issuer_dir), "--enrs-lang", "en")
         assert results["summary"]["certificate_issued"] is True
         page = (pytester.path / "run" / "certificate.html").read_text(encoding="utf-8")
-        payload = json.loads(b64url_decode(SIGNATURE_ELEMENT.search(page).group(1).split(".")[1]))  # type: ignore[union-attr]
+        payload = json.loads(b64url_decode(SIGNATURE_ELEMENT.search(page).group(1).split(".")[1]))
         _UNSIGNED.append((SIGNATURE_ELEMENT.sub(EMPTY_SIGNATURE_ELEMENT, page), payload))
     page, payload = _UNSIGNED[0]
     return page, json.loads(json.dumps(payload))  # a copy: tests change it
@@ -229,7 +229,7 @@ def test_a_changed_payload_breaks_the_signature(unsigned: tuple[str, dict[str, A
     page, payload = unsigned
     cert, key = issuer
     signed = sign_page(page, payload, Signer(key, (cert,)))
-    jws = SIGNATURE_ELEMENT.search(signed).group(1)  # type: ignore[union-attr]
+    jws = SIGNATURE_ELEMENT.search(signed).group(1)
     head, body, signature = jws.split(".")
     forged_body = b64url(canonical_json({**payload, "issued": not payload["issued"]}))
     problems = _problems(tmp_path, signed.replace(jws, f"{head}.{forged_body}.{signature}"), [cert])
@@ -257,7 +257,7 @@ def test_the_page_must_hold_exactly_one_signature(unsigned: tuple[str, dict[str,
     page, payload = unsigned
     cert, key = issuer
     signed = sign_page(page, payload, Signer(key, (cert,)))
-    element = SIGNATURE_ELEMENT.search(signed).group(0)  # type: ignore[union-attr]
+    element = SIGNATURE_ELEMENT.search(signed).group(0)
     assert _problems(tmp_path, page.replace(EMPTY_SIGNATURE_ELEMENT, ""), [cert]) == ["unsigned certificate (no enrs-signature element)"]
     assert _problems(tmp_path, page, [cert]) == ["malformed signature (compact JWS expected)"]  # the element left empty
     assert _problems(tmp_path, signed.replace("</body>", element + "</body>"), [cert]) == ["several signatures in the page"]

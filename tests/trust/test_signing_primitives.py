@@ -91,7 +91,7 @@ def keys() -> dict[str, object]:
 
 def test_algorithm_for_each_key_type(keys: dict[str, object]) -> None:
     for alg, key in keys.items():
-        assert algorithm_for(key) == alg and algorithm_for(key.public_key()) == alg  # type: ignore[attr-defined]
+        assert algorithm_for(key) == alg and algorithm_for(key.public_key()) == alg
     for unsupported in (ec.generate_private_key(ec.SECP521R1()), object()):
         with pytest.raises(HarnessError):
             algorithm_for(unsupported)
@@ -110,7 +110,7 @@ def test_signatures_verify_and_any_change_breaks_them(keys: dict[str, object], a
     assert header["x5c"] == [base64.b64encode(der).decode("ascii")]
     assert header["x5t#S256"] == b64url(hashlib.sha256(der).digest())  # RFC 7515 §4.1.8
     assert b64url_decode(body) == canonical_json({"verdict": "PASSED"})
-    public, data, raw = key.public_key(), f"{head}.{body}".encode(), b64url_decode(signature)  # type: ignore[attr-defined]
+    public, data, raw = key.public_key(), f"{head}.{body}".encode(), b64url_decode(signature)
     if alg.startswith("ES"):
         assert len(raw) == (64 if alg == "ES256" else 96)  # raw R || S, not DER
     assert verify_signature(public, alg, data, raw) is True
@@ -118,14 +118,14 @@ def test_signatures_verify_and_any_change_breaks_them(keys: dict[str, object], a
     assert verify_signature(public, alg, data, raw[:-1] + bytes([raw[-1] ^ 1])) is False
     other = next(a for a in sorted(KEYS) if a != alg)
     assert verify_signature(public, other, data, raw) is False  # the header's alg must fit the key
-    assert verify_signature(keys[other].public_key(), alg, data, raw) is False  # type: ignore[attr-defined]
+    assert verify_signature(keys[other].public_key(), alg, data, raw) is False
 
 
 def test_es256_signature_of_the_wrong_length_is_refused(keys: dict[str, object]) -> None:
     key = keys["ES256"]
-    head, body, signature = Signer(key, (_certificate("s", None, key=key)[0],)).sign({}).split(".")  # type: ignore[arg-type]
+    head, body, signature = Signer(key, (_certificate("s", None, key=key)[0],)).sign({}).split(".")
     raw = b64url_decode(signature)
-    assert verify_signature(key.public_key(), "ES256", f"{head}.{body}".encode(), raw + b"\x00") is False  # type: ignore[attr-defined]
+    assert verify_signature(key.public_key(), "ES256", f"{head}.{body}".encode(), raw + b"\x00") is False
 
 
 def test_ps256_is_accepted_for_rsa_keys_only(keys: dict[str, object]) -> None:
@@ -134,10 +134,10 @@ def test_ps256_is_accepted_for_rsa_keys_only(keys: dict[str, object]) -> None:
 
     rsa_key = keys["RS256"]
     data = b"header.payload"
-    signature = rsa_key.sign(data, padding.PSS(padding.MGF1(hashes.SHA256()), 32), hashes.SHA256())  # type: ignore[attr-defined]
-    assert verify_signature(rsa_key.public_key(), "PS256", data, signature) is True  # type: ignore[attr-defined]
-    assert verify_signature(rsa_key.public_key(), "RS256", data, signature) is False  # type: ignore[attr-defined]
-    assert verify_signature(keys["ES256"].public_key(), "PS256", data, signature) is False  # type: ignore[attr-defined]
+    signature = rsa_key.sign(data, padding.PSS(padding.MGF1(hashes.SHA256()), 32), hashes.SHA256())
+    assert verify_signature(rsa_key.public_key(), "PS256", data, signature) is True
+    assert verify_signature(rsa_key.public_key(), "RS256", data, signature) is False
+    assert verify_signature(keys["ES256"].public_key(), "PS256", data, signature) is False
 
 
 # -- the page ----------------------------------------------------------------------------------
@@ -146,7 +146,7 @@ PAGE = f"<html><head>{EMPTY_SIGNATURE_ELEMENT}</head><body>PASSED</body></html>"
 
 def test_sign_page_fills_the_one_empty_element_and_the_digest_ignores_it(keys: dict[str, object]) -> None:
     key = keys["ES256"]
-    signer = Signer(key, (_certificate("s", None, key=key)[0],))  # type: ignore[arg-type]
+    signer = Signer(key, (_certificate("s", None, key=key)[0],))
     signed = sign_page(PAGE, {"a": 1}, signer)
     assert signed.startswith("<html><head><script type=\"application/jose\" id=\"enrs-signature\">ey")
     assert signed.endswith("</script></head><body>PASSED</body></html>")
