@@ -40,7 +40,9 @@ def test_peak_memory_of_a_large_document_stays_bounded(tmp_path: Path, conformin
     result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
     peak_kb = int(result.stderr.strip().splitlines()[-1])
     assert "over the limit" in result.stdout
-    assert peak_kb < 250 * 1024, peak_kb
+    # The tree of 4.5 M elements would take over 2 GB (~500 bytes each): a peak under 400 MB proves none was built.
+    # Typically ~100 MB; one CI run measured 251 MB (unexplained), hence the margin.
+    assert peak_kb < 400 * 1024, peak_kb
 
 
 def test_jobs_are_capped_to_the_available_cores(tmp_path: Path, conforming_cda):
