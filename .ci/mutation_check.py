@@ -21,21 +21,24 @@ EQUIVALENTS = ROOT / ".ci" / "mutation-equivalents.toml"
 
 # The trust paths: the functions whose mutants are run (mutmut's names: module.x_function, module.xǁClassǁmethod).
 SCOPE = {
-    "harness/verdicts.py": ["harness.verdicts.x_aggregate"],
-    "harness/run.py": ["harness.run.xǁRunWriterǁresults", "harness.run.xǁRunWriterǁ_status"],
-    "harness/certification.py": ["harness.certification.x_blocking_items"],
-    "harness/waivers.py": ["harness.waivers.xǁWaiverǁcovers", "harness.waivers.x_apply_waivers"],
-    "harness/certificate_verify.py": ["harness.certificate_verify.x_verify_certificate", "harness.certificate_verify.x__check_jws",
-                                      "harness.certificate_verify.x__check_trust", "harness.certificate_verify.x__path_problem",
-                                      "harness.certificate_verify.x__require_ca", "harness.certificate_verify.x__require_cert_sign",
-                                      "harness.certificate_verify.x__is_ca", "harness.certificate_verify.x__shape_problem",
-                                      "harness.certificate_verify.x__signed_time"],
-    "harness/signing.py": ["harness.signing.x_canonical_json", "harness.signing.x__jcs", "harness.signing.x_b64url",
-                           "harness.signing.x_b64url_decode", "harness.signing.x_page_digest", "harness.signing.x_algorithm_for",
-                           "harness.signing.x__sign", "harness.signing.x_verify_signature", "harness.signing.xǁSignerǁsign",
-                           "harness.signing.x_sign_page"],
-    "harness/netprobe.py": ["harness.netprobe.x_hostname_matches", "harness.netprobe.x_client_context"],
-    "harness/xmlsafe.py": ["harness.xmlsafe.x_parse_xml", "harness.xmlsafe.x__parser", "harness.xmlsafe.x__check_prolog"],
+    "harness/core/verdicts.py": ["harness.core.verdicts.x_aggregate"],
+    "harness/run/folder.py": ["harness.run.folder.xǁRunWriterǁresults", "harness.run.folder.xǁRunWriterǁ_status"],
+    "harness/certificates/certification.py": ["harness.certificates.certification.x_blocking_items"],
+    "harness/run/waivers.py": ["harness.run.waivers.xǁWaiverǁcovers", "harness.run.waivers.x_apply_waivers"],
+    "harness/certificates/verify.py": ["harness.certificates.verify.x_verify_certificate", "harness.certificates.verify.x__check_jws",
+                                      "harness.certificates.verify.x__check_trust", "harness.certificates.verify.x__path_problem",
+                                      "harness.certificates.verify.x__require_ca", "harness.certificates.verify.x__require_cert_sign",
+                                      "harness.certificates.verify.x__is_ca", "harness.certificates.verify.x__shape_problem",
+                                      "harness.certificates.verify.x__signed_time"],
+    "harness/certificates/signing.py": [
+        "harness.certificates.signing.x_canonical_json", "harness.certificates.signing.x__jcs",
+        "harness.certificates.signing.x_b64url", "harness.certificates.signing.x_b64url_decode",
+        "harness.certificates.signing.x_page_digest", "harness.certificates.signing.x_algorithm_for",
+        "harness.certificates.signing.x__sign", "harness.certificates.signing.x_verify_signature",
+        "harness.certificates.signing.xǁSignerǁsign", "harness.certificates.signing.x_sign_page"],
+    "harness/net/probe.py": ["harness.net.probe.x_hostname_matches", "harness.net.probe.x_client_context"],
+    "harness/core/xmlsafe.py": ["harness.core.xmlsafe.x_parse_xml", "harness.core.xmlsafe.x__parser",
+                                "harness.core.xmlsafe.x__check_prolog"],
 }
 CAUGHT = {"killed", "timeout", "caught by type check", "segfault"}
 

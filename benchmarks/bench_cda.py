@@ -25,10 +25,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "cda"))
 
-from harness.packs import PackRegistry
-from harness.validation import ValidationContext, validate_bytes
-from harness.verdicts import ArtefactVerdict
-from harness.xmlsafe import parse_xml
+from harness.config.packs import PackRegistry
+from harness.core.verdicts import ArtefactVerdict
+from harness.core.xmlsafe import parse_xml
+from harness.validation.dispatch import ValidationContext, validate_bytes
 
 FIXTURES = REPO / "fixtures" / "conforming" / "cda"
 NS = {"cda": "urn:hl7-org:v3"}
@@ -117,7 +117,7 @@ def main() -> None:
         assert report.verdict is ArtefactVerdict.PASSED, [(f.requirement, f.location) for f in report.findings][:5]
 
     timed("lxml parse only (etree.fromstring)", lambda ds: [etree.fromstring(d) for d in ds], docs, args.seconds)
-    floor = timed("safe parse (harness.xmlsafe.parse_xml)", lambda ds: [parse_xml(d) for d in ds], docs, args.seconds)
+    floor = timed("safe parse (harness.core.xmlsafe.parse_xml)", lambda ds: [parse_xml(d) for d in ds], docs, args.seconds)
     native = timed("native validation, 1 core", lambda ds: [validate_bytes(d, "b.xml", context) for d in ds], docs, args.seconds)
     with ProcessPoolExecutor(args.jobs, initializer=_init) as pool:
         list(pool.map(_validate_one, docs[: args.jobs * 4]))  # warm the workers up

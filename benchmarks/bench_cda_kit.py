@@ -31,7 +31,7 @@ from harness.cdakit import kit_findings, runtime
 from harness.cdakit.kit import open_kit, reset_process_caches
 from harness.cdakit.prepare import STATS, prepare
 from harness.cdakit.volet import choose_volet
-from harness.xmlsafe import parse_xml
+from harness.core.xmlsafe import parse_xml
 
 
 def schematrons_needed(kit_dir: Path, trees: list) -> list[Path]:

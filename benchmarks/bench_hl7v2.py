@@ -14,9 +14,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "hl7v2")]
 
+from harness.config.packs import PackRegistry
 from harness.hl7v2 import parse
-from harness.packs import PackRegistry
-from harness.validation import ValidationContext, validate_bytes, validators
+from harness.validation.dispatch import ValidationContext, validate_bytes, validators
 
 import builders as b
 

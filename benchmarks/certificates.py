@@ -12,9 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.certificate import certificate_payload, render_certificate
-from harness.certificate_verify import verify_certificate
-from harness.signing import EMPTY_SIGNATURE_ELEMENT, Signer, keygen, sign_page, signature_section
+from harness.certificates.page import certificate_payload, render_certificate
+from harness.certificates.signing import EMPTY_SIGNATURE_ELEMENT, Signer, keygen, sign_page, signature_section
+from harness.certificates.verify import verify_certificate
 
 N = 50
 

@@ -14,9 +14,9 @@ import os
 import sys
 from pathlib import Path
 
-from harness.findings import Severity
-from harness.packs import PackRegistry
-from harness.validation import ValidationContext, validate_file
+from harness.config.packs import PackRegistry
+from harness.validation.dispatch import ValidationContext, validate_file
+from harness.validation.findings import Severity
 
 MESSAGE_SUFFIXES = (".hl7", ".er7")
 

@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from harness.cdakit.agreement import compare
-from harness.commands.validate import make_context
-from harness.validation import expand_paths
+from harness.cli.commands.validate import make_context
+from harness.validation.dispatch import expand_paths
 
 
 def _verdict(errors: set[str]) -> str:

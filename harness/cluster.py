@@ -38,14 +38,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness import __version__
-from harness.errors import HarnessError
-from harness.fileio import read_bounded
-from harness.findings import ArtefactReport
-from harness.verdicts import ArtefactVerdict
+from harness.core.errors import HarnessError
+from harness.core.fileio import read_bounded
+from harness.core.verdicts import ArtefactVerdict
+from harness.validation.findings import ArtefactReport
 
 if TYPE_CHECKING:
     from harness.campaign.config import Campaign, Candidate
-    from harness.validation import ValidationContext
+    from harness.validation.dispatch import ValidationContext
 
 LOCAL = re.compile(r"^local(?::(\d+))?$")
 ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx|inproc)://)?(?:\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]]+):\d{1,5}$")  # host:port, [IPv6]:port
@@ -158,7 +158,7 @@ def fingerprint(context: ValidationContext) -> tuple[Any, ...]:
 @lru_cache(maxsize=4)
 def _worker_context(settings: JudgeSettings) -> tuple[ValidationContext | None, tuple[Any, ...] | tuple[str, str]]:
     """The worker's validation context, built once per settings: (context, fingerprint) or (None, (fr, en))."""
-    from harness.commands.validate import make_context
+    from harness.cli.commands.validate import make_context
 
     try:
         context = make_context([Path(d) for d in settings.profiles_dirs], list(settings.profile_ids),
@@ -173,7 +173,7 @@ def judge_chunk(settings: JudgeSettings, items: list[tuple[int, str, str | None,
 
     A report is None when this worker cannot read the document: the client then ships it.
     """
-    from harness.validation import validate_bytes
+    from harness.validation.dispatch import validate_bytes
 
     context, identity = _worker_context(settings)
     if context is None:
@@ -216,7 +216,7 @@ def _chunks(count: int, workers: int) -> deque[list[int]]:
 def stream_reports(spec: str, files: list[Path], settings: JudgeSettings, context: ValidationContext,
                    ship: bool = False, lang: str = "fr") -> Iterator[tuple[int, ArtefactReport]]:
     """(index in `files`, report) pairs in order of completion, each index exactly once."""
-    from harness.validation import validate_file
+    from harness.validation.dispatch import validate_file
 
     distributed = _distributed()
     expected = fingerprint(context)
@@ -376,7 +376,7 @@ def run_campaign_on_cluster(spec: str, campaign: Campaign, run_folder: Path,
 def _candidate_done(future: Any, index: int, campaign: Campaign, run_folder: Path, outcomes: list[dict[str, Any] | None],
                     on_done: Callable[[dict[str, Any]], None] | None) -> None:
     """Write a finished candidate's files where a local campaign puts them; its outcome in its place."""
-    from harness.fileio import atomic_write_bytes
+    from harness.core.fileio import atomic_write_bytes
 
     candidate = campaign.candidates[index]
     try:

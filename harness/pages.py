@@ -12,7 +12,7 @@ from typing import Any
 
 import jinja2
 
-from harness.i18n import in_language, label, readable_reason
+from harness.core.i18n import in_language, label, readable_reason
 
 
 @cache

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.config_schema import validate_config
-from harness.errors import HarnessError
-from harness.fileio import read_toml
+from harness.config.schema import validate_config
+from harness.core.errors import HarnessError
+from harness.core.fileio import read_toml
 
 DEFAULT_TIMEOUT = 1800.0
 MAX_TIMEOUT = 24 * 3600.0

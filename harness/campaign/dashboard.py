@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from harness.i18n import label
+from harness.core.i18n import label
 
 _TEXT = {
     "title": ("Tableau de bord de campagne", "Campaign dashboard"),

@@ -13,9 +13,9 @@ from harness.campaign.config import Campaign
 from harness.campaign.dashboard import render_dashboard, render_index
 from harness.campaign.history import all_runs, diff_campaign, previous_run
 from harness.campaign.runner import ABORTED, CERTIFIED, NOT_CONFORMANT, run_campaign
-from harness.fileio import atomic_write_text
-from harness.run import new_run_dir, utc_now
-from harness.waivers import load_waivers, unmatched
+from harness.core.fileio import atomic_write_text
+from harness.run.folder import new_run_dir, utc_now
+from harness.run.waivers import load_waivers, unmatched
 
 CAMPAIGN_SCHEMA = "enrs-harness/campaign/1"
 

@@ -20,9 +20,9 @@ from typing import Any
 
 import harness
 from harness.campaign.config import Campaign, Candidate
-from harness.errors import HarnessError
-from harness.fileio import atomic_write_text
-from harness.target import Target, load_target
+from harness.config.target import Target, load_target
+from harness.core.errors import HarnessError
+from harness.core.fileio import atomic_write_text
 
 CERTIFIED, NOT_CONFORMANT, ABORTED = "CERTIFIED", "NOT_CONFORMANT", "ABORTED"
 KILL_GRACE_SECONDS = 5.0

@@ -1,6 +1,6 @@
 """Native validation of CDA R2 documents for the CI-SIS (layers 1 to 4).
 
-1. safe parsing (harness.xmlsafe): unreadable or unsafe input → ABORTED with the reason;
+1. safe parsing (harness.core.xmlsafe): unreadable or unsafe input → ABORTED with the reason;
 2. CDA R2 structure (structure.py, pack ci-sis-cda-structure);
 3. CI-SIS header "Structuration minimale" and N1 documents (header.py, patient.py, header_common.py,
    participants.py, acts.py, nonxml.py; pack ci-sis-cda-header);
@@ -19,11 +19,11 @@ from harness.cda.data import CdaData, cda_data, with_value_sets
 from harness.cda.engine import Doc, run_rules
 from harness.cda.parse import Parsed, UnsafeOrInvalidXml, parse
 from harness.cda.xpath import location
-from harness.fileio import sha256_hex
-from harness.findings import ArtefactReport, Finding, Severity
-from harness.packs import ProfilePack
-from harness.validation import ValidationContext
-from harness.verdicts import ArtefactVerdict
+from harness.config.packs import ProfilePack
+from harness.core.fileio import sha256_hex
+from harness.core.verdicts import ArtefactVerdict
+from harness.validation.dispatch import ValidationContext
+from harness.validation.findings import ArtefactReport, Finding, Severity
 
 KIND = "cda"
 EVALUATOR = "validator:cda"

@@ -10,11 +10,11 @@ from lxml import etree
 from harness.cda.data import ValueSet
 from harness.cda.engine import Doc, Out
 from harness.cda.xpath import children, has_nf, local, tag
-from harness.safe_regex import compile_pattern
+from harness.core.safe_regex import compile_pattern
 
 
 def regex(pattern: str) -> Any:
-    """A pattern from the packs' data, compiled once by the safe engine (harness.safe_regex: RE2, linear time)."""
+    """A pattern from the packs' data, compiled once by the safe engine (harness.core.safe_regex: RE2, linear time)."""
     return compile_pattern(pattern)
 
 

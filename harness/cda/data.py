@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from harness.packs import ProfilePack
+from harness.config.packs import ProfilePack
 
 
 @dataclass(frozen=True)

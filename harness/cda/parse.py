@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from harness.cda.xpath import HL7, XSL
-from harness.xmlsafe import UnsafeOrInvalidXml, parse_xml
+from harness.core.xmlsafe import UnsafeOrInvalidXml, parse_xml
 
 CLINICAL_DOCUMENT = f"{{{HL7}}}ClinicalDocument"
 STYLESHEETS = {f"{{{XSL}}}stylesheet", f"{{{XSL}}}transform"}

@@ -77,7 +77,7 @@ def infer_version(name: str, spec: dict[str, Any], extension: str | None, overri
 
 def parse_overrides(values: list[str]) -> dict[str, str]:
     """`["CR-BIO=2024.01", …]` → {"CR-BIO": "2024.01"} (volet names in upper case); a usage error otherwise."""
-    from harness.errors import HarnessError
+    from harness.core.errors import HarnessError
 
     found: dict[str, str] = {}
     for value in values:

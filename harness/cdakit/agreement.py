@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.findings import ArtefactReport, Severity
-from harness.validation import ValidationContext, validate_file
+from harness.validation.dispatch import ValidationContext, validate_file
+from harness.validation.findings import ArtefactReport, Severity
 
 KIT_PREFIX = "CISIS-KIT-"
 

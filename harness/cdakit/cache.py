@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from harness.errors import HarnessError
-from harness.fileio import atomic_write_bytes
+from harness.core.errors import HarnessError
+from harness.core.fileio import atomic_write_bytes
 
 
 def cache_root() -> Path:

@@ -10,8 +10,8 @@ from typing import Any
 
 from harness.cdakit.defects import KitDefect
 from harness.cdakit.paths import resolve_ci
-from harness.packs import ProfilePack, load_pack
-from harness.resources import bundled_dir
+from harness.config.packs import ProfilePack, load_pack
+from harness.core.resources import bundled_dir
 
 # Not among the default packs (profiles/*.toml): its requirements apply only when a kit is given,
 # and a run without a kit would otherwise report them NOT_TESTED and refuse the certificate.

@@ -21,7 +21,7 @@ from harness.cdakit.loader import SCH, LoadedSchematron, load_schematron
 from harness.cdakit.paths import resolve_ci
 from harness.cdakit.references import literal_references
 from harness.cdakit.valuesets import substitute
-from harness.fileio import sha256_hex
+from harness.core.fileio import sha256_hex
 
 STATS: Counter[str] = Counter()  # "generated": XSLT written; "reused": XSLT found in the cache
 

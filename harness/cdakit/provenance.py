@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.cdakit.layout import locate
-from harness.fileio import sha256_hex
+from harness.core.fileio import sha256_hex
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 

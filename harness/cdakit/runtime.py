@@ -17,8 +17,8 @@ from lxml import etree
 
 from harness.cdakit.cache import cache_path, store
 from harness.cdakit.compiler import PARAM_BASE, PARAM_INDEX
-from harness.errors import HarnessError
-from harness.fileio import sha256_hex
+from harness.core.errors import HarnessError
+from harness.core.fileio import sha256_hex
 
 # folders of a kit no schematron reads (thousands of stylesheet and example files)
 _SKIPPED_FOLDERS = {"feuilledestyle", "exemplescda", ".git"}

@@ -24,7 +24,7 @@ from pathlib import Path
 from lxml import etree
 
 from harness.cdakit.cache import cache_path, store
-from harness.fileio import sha256_hex
+from harness.core.fileio import sha256_hex
 
 SVS = "urn:ihe:iti:svs:2008"
 VOC_FILE = re.compile(r"voc-([0-2](?:\.\d+)+)-DYNAMIC\.xml$", re.IGNORECASE)

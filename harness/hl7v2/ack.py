@@ -10,7 +10,7 @@ Two functions, used by the reference simulator (to answer) and by the endpoint s
     processed at all (unreadable, unsupported version or message type: ERR-3 200/201/203/207).
     In enhanced mode (MSH-15 valued) the codes are CA/CE/CR. MSA-2 echoes MSH-10. The header is
     derived: MSH-3/4 ↔ MSH-5/6 swapped, MSH-11, MSH-12, MSH-17, MSH-18 copied, MSH-9 =
-    ACK^<trigger>^ACK. Segments end with CR; frame it with `harness.hl7v2.mllp.frame` to send.
+    ACK^<trigger>^ACK. Segments end with CR; frame it with `harness.net.mllp.frame` to send.
 
 `expected_code(report, enhanced=False) -> str`
     Just the MSA-1 code for a validation report.
@@ -28,11 +28,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from harness.findings import ArtefactReport, Finding, Severity
+from harness.core.verdicts import ArtefactVerdict
 from harness.hl7v2 import ids
 from harness.hl7v2.message import Delimiters, Message, expected_received
 from harness.hl7v2.tokenizer import ParseError, parse
-from harness.verdicts import ArtefactVerdict
+from harness.validation.findings import ArtefactReport, Finding, Severity
 
 ORIGINAL_CODES = ("AA", "AE", "AR")
 ENHANCED_CODES = ("CA", "CE", "CR")

@@ -10,13 +10,13 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from harness.errors import HarnessError
-from harness.findings import ArtefactReport, Finding, Severity
+from harness.core.errors import HarnessError
+from harness.core.verdicts import ArtefactVerdict
 from harness.hl7v2.ack import ACK_DOCUMENT_IDS, check_ack_document
 from harness.hl7v2.message import Message, Segment, expected_received, location
 from harness.hl7v2.profiles import CompiledProfile, EventProfile
 from harness.hl7v2.standard import segment_fields
-from harness.verdicts import ArtefactVerdict
+from harness.validation.findings import ArtefactReport, Finding, Severity
 
 V3 = "{urn:hl7-org:v3}"
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
@@ -150,7 +150,7 @@ def _check(message: Message, event: EventProfile, profile: CompiledProfile, cont
 def validate_embedded(payload: bytes, path: str, context: Any, parsed: Any) -> ArtefactReport:
     """The CDA validator's report on a document already parsed here (parsed once for both), ABORTED
     when no CDA validator is installed."""
-    from harness.validation import aborted, validators  # late: validation imports the validators
+    from harness.validation.dispatch import aborted, validators  # late: validation imports the validators
 
     module = validators().get("cda")
     if module is None:

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from harness.errors import HarnessError
-from harness.fileio import atomic_write_bytes, atomic_write_text, sha256_hex
+from harness.core.errors import HarnessError
+from harness.core.fileio import atomic_write_bytes, atomic_write_text, sha256_hex
 from harness.pki.crl import CRL_DAYS, issue_crls
 
 MANIFEST = "manifest.json"

@@ -10,8 +10,8 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
-from harness.errors import HarnessError
-from harness.fileio import atomic_write_bytes
+from harness.core.errors import HarnessError
+from harness.core.fileio import atomic_write_bytes
 
 CRL_DAYS = 7  # IGC-Santé publishes its CRLs with a 7-day validity
 CHAIN_CRL = "crl/chain.crl.pem"

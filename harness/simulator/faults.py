@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 
 # name: (scope, what it does (en), what it breaks)
 FAULTS: dict[str, tuple[str, str, str]] = {

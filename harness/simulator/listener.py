@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from harness.deadline import accept_bounded, wrap
+from harness.net.deadline import accept_bounded, wrap
 
 ACCEPT_POLL = 0.2
 MAX_CONNECTIONS = 16

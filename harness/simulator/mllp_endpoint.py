@@ -11,13 +11,13 @@ import socket
 import struct
 from collections.abc import Callable
 
-from harness import mllp
-from harness.deadline import ExchangeDeadline
-from harness.findings import ArtefactReport
+from harness.core.verdicts import ArtefactVerdict
 from harness.hl7v2.ack import expected_ack
+from harness.net import mllp
+from harness.net.deadline import ExchangeDeadline
 from harness.simulator.listener import Listener
-from harness.validation import ValidationContext, validate_bytes
-from harness.verdicts import ArtefactVerdict
+from harness.validation.dispatch import ValidationContext, validate_bytes
+from harness.validation.findings import ArtefactReport
 
 WRONG_CONTROL_ID = "NOT-THE-MSH-10"
 

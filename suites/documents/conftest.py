@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.plugin import session_of
-from harness.validation import ValidationContext, walk_artefacts
+from harness.run.plugin import session_of
+from harness.validation.dispatch import ValidationContext, walk_artefacts
 
 
 def validator_packs(config: pytest.Config) -> list[str]:

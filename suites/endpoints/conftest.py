@@ -2,7 +2,7 @@
 
 A kind the target does not have gives one NOT_APPLICABLE test; an endpoint that cannot be
 connected to gives ABORTED (`reachable`). Connections go only to the target's endpoints, each
-socket with the target's timeouts (harness.netprobe).
+socket with the target's timeouts (harness.net.probe).
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 
-from harness.netprobe import Attempt, LocalLimitation, Unreachable, attempt_with_certificate, base_options, control_refused
-from harness.packs import PackRegistry
+from harness.config.packs import PackRegistry
+from harness.config.target import Endpoint, Target
+from harness.core.resources import bundled_dir
+from harness.net.probe import Attempt, LocalLimitation, Unreachable, attempt_with_certificate, base_options, control_refused
 from harness.pki import PkiManifest, load_manifest, with_crl_warning
-from harness.plugin import session_of
-from harness.recorder import Recorder
-from harness.resources import bundled_dir
-from harness.target import Endpoint, Target
+from harness.run.plugin import session_of
+from harness.run.recorder import Recorder
 
 KINDS = {
     "tls_endpoint": ("https", "mllp+tls"),

@@ -8,10 +8,10 @@ import secrets
 
 import pytest
 
-from harness.netprobe import HttpResponse, NoAnswer, base_options, http_post_oversized, http_request
-from harness.recorder import Recorder
-from harness.safe_regex import compile_pattern
-from harness.target import Endpoint, Target
+from harness.config.target import Endpoint, Target
+from harness.core.safe_regex import compile_pattern
+from harness.net.probe import HttpResponse, NoAnswer, base_options, http_post_oversized, http_request
+from harness.run.recorder import Recorder
 
 EVIL_ORIGIN = "https://evil.example"
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from harness.netprobe import control_refused
+from harness.config.target import Endpoint, Target
+from harness.net.probe import control_refused
 from harness.pki import PkiManifest, with_crl_warning
-from harness.recorder import Recorder
-from harness.target import Endpoint, Target
+from harness.run.recorder import Recorder
 
 PUBLIC = "public"
 BAD_CLIENT_CERTIFICATES = ("expired", "not-yet-valid", "wrong-eku", "unknown-ca", "revoked")

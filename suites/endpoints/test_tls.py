@@ -15,10 +15,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
 
-from harness.netprobe import LocalLimitation, NoAnswer, base_options, handshake, hostname_matches, server_name
+from harness.config.target import Endpoint, Target
+from harness.net.probe import LocalLimitation, NoAnswer, base_options, handshake, hostname_matches, server_name
 from harness.pki import PkiManifest
-from harness.recorder import Recorder
-from harness.target import Endpoint, Target
+from harness.run.recorder import Recorder
 
 V = ssl.TLSVersion
 OLD_VERSIONS = {"TLSv1": V.TLSv1, "TLSv1.1": V.TLSv1_1}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.validation import walk_artefacts
+from harness.validation.dispatch import walk_artefacts
 
 REPO = Path(__file__).resolve().parents[2]
 CDA = REPO / "fixtures" / "conforming" / "cda"

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import HarnessError
-from harness.packs import PackError, PackRegistry, load_pack
+from harness.config.packs import PackError, PackRegistry, load_pack
+from harness.core.errors import HarnessError
 
 from .conftest import DEMO_PACK, OTHER_PACK, write
 

@@ -148,7 +148,7 @@ def test_other_pack():
 def test_explicit_verdicts_from_a_profile_test(pytester: pytest.Pytester, packs_dir: Path) -> None:
     source = """
 import pytest
-from harness.verdicts import Verdict
+from harness.core.verdicts import Verdict
 
 @pytest.mark.profile("demo")
 def test_many(enrs):

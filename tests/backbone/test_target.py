@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import HarnessError
-from harness.target import REDACTED, Secret, load_target
+from harness.config.target import REDACTED, Secret, load_target
+from harness.core.errors import HarnessError
 
 from .conftest import write
 

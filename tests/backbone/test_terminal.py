@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from harness.cli import build_parser, parser_texts
-from harness.i18n import readable_reason
-from harness.terminal import printable
+from harness.cli.terminal import printable
+from harness.core.i18n import readable_reason
 
 REPO = Path(__file__).resolve().parents[2]
 BAD_CDA = REPO / "fixtures" / "nonconforming" / "cda" / "vsm-bad-telecom-missing-section.xml"
@@ -84,7 +84,7 @@ def test_help_and_usage_errors_in_french_and_english() -> None:
 
 
 def test_every_help_text_has_its_french() -> None:
-    from harness.cli_fr import HELP
+    from harness.cli.french import HELP
 
     english = [getattr(holder, attribute) for holder, attribute in parser_texts(build_parser("en"))]
     assert english and [t for t in english if t not in HELP and not t.startswith(("show ", "show this"))] == []
@@ -93,7 +93,8 @@ def test_every_help_text_has_its_french() -> None:
 
 
 def test_reasons_are_sentences_in_the_runs_language() -> None:
-    aborted = "harness.outcomes.Aborted: déclaration DOCTYPE refusée (DTD interdites) / DOCTYPE declaration refused (DTDs are forbidden)"
+    aborted = ("harness.run.outcomes.Aborted: déclaration DOCTYPE refusée (DTD interdites)"
+               " / DOCTYPE declaration refused (DTDs are forbidden)")
     assert readable_reason(aborted, "fr") == "déclaration DOCTYPE refusée (DTD interdites)"
     assert readable_reason(aborted, "en") == "DOCTYPE declaration refused (DTDs are forbidden)"
     assert readable_reason("AssertionError: ERR segment missing", "en") == "ERR segment missing."

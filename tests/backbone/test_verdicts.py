@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.verdicts import Verdict, aggregate
+from harness.core.verdicts import Verdict, aggregate
 
 P, F, A, N = Verdict.PASSED, Verdict.FAILED, Verdict.ABORTED, Verdict.NOT_APPLICABLE
 

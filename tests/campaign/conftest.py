@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
+from harness.certificates.signing import keygen
 from harness.pki import build_pki
-from harness.signing import keygen
 
 REPO = Path(__file__).resolve().parents[2]
 TOY = REPO / "tests" / "certs" / "toy"

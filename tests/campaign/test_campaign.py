@@ -15,7 +15,7 @@ import pytest
 
 from harness.campaign import runner
 from harness.campaign.config import load_campaign
-from harness.validation import expand_paths
+from harness.validation.dispatch import expand_paths
 
 from .conftest import (
     CDA_FIXTURES,

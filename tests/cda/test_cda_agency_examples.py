@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.findings import Severity
-from harness.packs import PackRegistry
-from harness.validation import ValidationContext, expand_paths, validate_file
-from harness.verdicts import ArtefactVerdict
+from harness.config.packs import PackRegistry
+from harness.core.verdicts import ArtefactVerdict
+from harness.validation.dispatch import ValidationContext, expand_paths, validate_file
+from harness.validation.findings import Severity
 
 EXAMPLES = os.environ.get("ENRS_ANS_EXAMPLES")
 KNOWN_FAILURES = {

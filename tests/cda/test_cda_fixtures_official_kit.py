@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.commands.validate import make_context
-from harness.findings import ArtefactReport, Finding, Severity
-from harness.validation import ValidationContext, validate_file
-from harness.verdicts import ArtefactVerdict
+from harness.cli.commands.validate import make_context
+from harness.core.verdicts import ArtefactVerdict
+from harness.validation.dispatch import ValidationContext, validate_file
+from harness.validation.findings import ArtefactReport, Finding, Severity
 
 ROOT = Path(__file__).resolve().parents[2]
 CDA_FIXTURES = sorted((ROOT / "fixtures" / "conforming" / "cda").glob("*.xml"))

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from harness.cdakit.agreement import compare
-from harness.commands.validate import make_context
-from harness.validation import ValidationContext, expand_paths
+from harness.cli.commands.validate import make_context
+from harness.validation.dispatch import ValidationContext, expand_paths
 
 from test_cda_fixtures_official_kit import KIT, WHY_NOT
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from harness.findings import Severity
-from harness.packs import PackRegistry
-from harness.validation import ValidationContext, validate_bytes, validate_file
-from harness.verdicts import ArtefactVerdict
+from harness.config.packs import PackRegistry
+from harness.core.verdicts import ArtefactVerdict
+from harness.validation.dispatch import ValidationContext, validate_bytes, validate_file
+from harness.validation.findings import Severity
 
 from cda_mutants import CD, EE, FIXTURES, LEE, SM, del_attr
 

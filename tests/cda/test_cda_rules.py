@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.findings import Severity
-from harness.packs import PackRegistry
-from harness.validation import ValidationContext, validate_bytes, validate_file
-from harness.verdicts import ArtefactVerdict
+from harness.config.packs import PackRegistry
+from harness.core.verdicts import ArtefactVerdict
+from harness.validation.dispatch import ValidationContext, validate_bytes, validate_file
+from harness.validation.findings import Severity
 
 from cda_mutants import EXTRA_MUTANTS, FIXTURES, MUTANTS, Mutant
 

@@ -6,10 +6,10 @@ import sys
 import types
 from pathlib import Path
 
-from harness.findings import Finding, Severity
-from harness.packs import PackRegistry
-from harness.validation import ValidationContext, validate_bytes, validate_file
-from harness.verdicts import ArtefactVerdict
+from harness.config.packs import PackRegistry
+from harness.core.verdicts import ArtefactVerdict
+from harness.validation.dispatch import ValidationContext, validate_bytes, validate_file
+from harness.validation.findings import Finding, Severity
 
 from cda_mutants import FIXTURES
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from harness.certificate import render_certificate
-from harness.signing import Signer, signature_section
+from harness.certificates.page import render_certificate
+from harness.certificates.signing import Signer, signature_section
 
 from .conftest import TOY, toy_run, write_target
 

@@ -15,8 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from harness.certificate_verify import verify_certificate
-from harness.signing import (
+from harness.certificates.signing import (
     EMPTY_SIGNATURE_ELEMENT,
     SIGNATURE_ELEMENT,
     Signer,
@@ -27,6 +26,7 @@ from harness.signing import (
     sign_page,
     verify_signature,
 )
+from harness.certificates.verify import verify_certificate
 
 from .conftest import REPO, TOY, SignedRun, cli, harness
 

@@ -1,4 +1,4 @@
-"""The rules of waivers (harness/waivers.py, docs/campaigns.md): the expiry boundary, never over a
+"""The rules of waivers (harness/run/waivers.py, docs/campaigns.md): the expiry boundary, never over a
 requirement nobody judged, and never silent when a waiver matches nothing."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from harness.waivers import APPLIED, EXPIRED, NOT_IN_RUN, NOT_JUDGED, NOT_NEEDED, Waiver, apply_waivers, other_candidates, unmatched
+from harness.run.waivers import APPLIED, EXPIRED, NOT_IN_RUN, NOT_JUDGED, NOT_NEEDED, Waiver, apply_waivers, other_candidates, unmatched
 
 EXPIRES = dt.date(2026, 12, 31)
 
@@ -76,7 +76,7 @@ def test_campaign_waivers_naming_an_absent_candidate_or_requirement_are_listed()
 
 
 def test_the_certificate_shows_a_waiver_that_was_not_applied_and_why(signed_run) -> None:
-    from harness.certificate import certificate_payload, render_certificate
+    from harness.certificates.page import certificate_payload, render_certificate
 
     results = signed_run.results()
     results["waivers"] = [{**waiver().to_dict(), "status": NOT_JUDGED}, {**waiver("REQ-2").to_dict(), "status": NOT_NEEDED}]

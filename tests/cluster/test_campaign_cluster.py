@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from harness.signing import keygen
+from harness.certificates.signing import keygen
 
 from .conftest import REPO, DaskProcesses, harness
 

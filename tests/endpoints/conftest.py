@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-import harness.netprobe  # imported once here, not again by every in-process run
-import harness.plugin  # noqa: F401 - imported for its side effect: loaded once here too
+import harness.net.probe  # imported once here, not again by every in-process run
+import harness.run.plugin  # noqa: F401 - imported for its side effect: loaded once here too
+from harness.config.target import Timeouts
 from harness.pki import PkiManifest, build_pki
 from harness.simulator import Simulator
-from harness.target import Timeouts
 
 REPO = Path(__file__).resolve().parents[2]
 SUITES = REPO / "suites"

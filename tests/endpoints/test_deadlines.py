@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from harness import mllp
-from harness.deadline import DeadlineSocket, ExchangeDeadline, bounded_connection
-from harness.netprobe import NoAnswer, TlsOptions, http_request, mllp_exchange, mllp_socket
+from harness.config.target import Endpoint, Target, Timeouts, default_target
+from harness.net import mllp
+from harness.net.deadline import DeadlineSocket, ExchangeDeadline, bounded_connection
+from harness.net.probe import NoAnswer, TlsOptions, http_request, mllp_exchange, mllp_socket
 from harness.pki import PkiManifest
 from harness.simulator import Simulator
-from harness.target import Endpoint, Target, Timeouts, default_target
 
 ADT = b"MSH|^~\\&|A|B|C|D|20260101||ADT^A04^ADT_A01|X1|P|2.5\r"
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from harness.packs import PackRegistry
+from harness.config.packs import PackRegistry
 
 SuiteRunner = Any  # tests/endpoints/conftest.py (the `suite` fixture)
 

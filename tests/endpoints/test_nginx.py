@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from harness.packs import PackRegistry
+from harness.config.packs import PackRegistry
 from harness.pki import PkiManifest, build_pki, load_manifest, renew_crls
 
 REPO = Path(__file__).resolve().parents[2]

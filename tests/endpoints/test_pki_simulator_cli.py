@@ -17,11 +17,11 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from harness import mllp
 from harness.cli import main
+from harness.config.target import load_target
+from harness.net import mllp
 from harness.pki import PkiManifest, build_pki, load_manifest, renew_crls, stale_crl_warning
 from harness.simulator import Simulator
-from harness.target import load_target
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
@@ -238,7 +238,7 @@ def test_run_with_a_target_file_reports_the_faults(tmp_path: Path, pki: PkiManif
 
 
 def test_mtls_attempt_judgement_uses_the_valid_certificate_as_control() -> None:
-    from harness.netprobe import Attempt
+    from harness.net.probe import Attempt
 
     token_api = Attempt(True, "HTTP 401", status=401)  # the valid certificate gets 401: a token is missing
     assert Attempt(True, "HTTP 401", status=401).accepted(token_api)  # same answer: served, not refused by mTLS

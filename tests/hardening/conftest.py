@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.packs import PackRegistry
-from harness.resources import bundled_dir
-from harness.validation import ValidationContext
+from harness.config.packs import PackRegistry
+from harness.core.resources import bundled_dir
+from harness.validation.dispatch import ValidationContext
 
 ROOT = Path(__file__).resolve().parents[2]
 

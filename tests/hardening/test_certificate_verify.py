@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from harness.certificate_verify import verify_certificate
-from harness.signing import EMPTY_SIGNATURE_ELEMENT, Signer, b64url, sign_page
+from harness.certificates.signing import EMPTY_SIGNATURE_ELEMENT, Signer, b64url, sign_page
+from harness.certificates.verify import verify_certificate
 
 from .conftest import run_cli
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from harness.campaign.config import load_campaign
-from harness.errors import HarnessError
-from harness.packs import PackError, load_pack
-from harness.resources import bundled_dir
-from harness.target import load_target
-from harness.waivers import load_waivers
+from harness.config.packs import PackError, load_pack
+from harness.config.target import load_target
+from harness.core.errors import HarnessError
+from harness.core.resources import bundled_dir
+from harness.run.waivers import load_waivers
 
 from .conftest import run_cli
 

@@ -6,10 +6,17 @@ import json
 import tracemalloc
 from pathlib import Path
 
-from harness.findings import MAX_FINDINGS_PER_ARTEFACT, MAX_FINDINGS_PER_REQUIREMENT, ArtefactReport, CappedFindings, Finding, Severity
-from harness.resources import bundled_dir
-from harness.validation import validate_bytes
-from harness.verdicts import ArtefactVerdict
+from harness.core.resources import bundled_dir
+from harness.core.verdicts import ArtefactVerdict
+from harness.validation.dispatch import validate_bytes
+from harness.validation.findings import (
+    MAX_FINDINGS_PER_ARTEFACT,
+    MAX_FINDINGS_PER_REQUIREMENT,
+    ArtefactReport,
+    CappedFindings,
+    Finding,
+    Severity,
+)
 
 from .conftest import run_cli
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.validation import validate_bytes
-from harness.verdicts import ArtefactVerdict
-from harness.xmlsafe import MAX_ELEMENTS, UnsafeOrInvalidXml, parse_xml
+from harness.core.verdicts import ArtefactVerdict
+from harness.core.xmlsafe import MAX_ELEMENTS, UnsafeOrInvalidXml, parse_xml
+from harness.validation.dispatch import validate_bytes
 
 from .conftest import run_cli
 

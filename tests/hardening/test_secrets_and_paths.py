@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import HarnessError
-from harness.fileio import read_bounded
-from harness.target import REDACTED, load_target
-from harness.validation import validate_file
+from harness.config.target import REDACTED, load_target
+from harness.core.errors import HarnessError
+from harness.core.fileio import read_bounded
+from harness.validation.dispatch import validate_file
 
 from .conftest import ROOT, run_cli
 

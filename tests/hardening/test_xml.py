@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.validation import validate_bytes
-from harness.verdicts import ArtefactVerdict
-from harness.xmlsafe import DOCTYPE_REFUSED, UnsafeOrInvalidXml, parse_xml
+from harness.core.verdicts import ArtefactVerdict
+from harness.core.xmlsafe import DOCTYPE_REFUSED, UnsafeOrInvalidXml, parse_xml
+from harness.validation.dispatch import validate_bytes
 
 from .conftest import run_cli
 

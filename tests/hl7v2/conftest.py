@@ -9,9 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from harness.findings import ArtefactReport, Severity
-from harness.packs import PackRegistry
-from harness.validation import ValidationContext, validate_bytes
+from harness.config.packs import PackRegistry
+from harness.validation.dispatch import ValidationContext, validate_bytes
+from harness.validation.findings import ArtefactReport, Severity
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from conftest import check
 
 from harness.hl7v2 import parse
 from harness.hl7v2.ack import erl, expected_ack, expected_code, judge_ack
-from harness.hl7v2.mllp import frame, unframe
+from harness.net.mllp import frame, unframe
 
 import builders as b
 

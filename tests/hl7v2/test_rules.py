@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import check, failing
 
+from harness.core.verdicts import ArtefactVerdict
 from harness.hl7v2.ack import expected_ack
-from harness.verdicts import ArtefactVerdict
 
 import builders as b
 

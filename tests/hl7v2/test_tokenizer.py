@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from conftest import check, failing
 
+from harness.core.verdicts import ArtefactVerdict
 from harness.hl7v2 import ParseError, parse
 from harness.hl7v2.message import location
-from harness.verdicts import ArtefactVerdict
 
 import builders as b
 

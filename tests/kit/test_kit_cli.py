@@ -6,7 +6,7 @@ import json
 
 from harness.cdakit.layout import kit_pack_dir
 from harness.cli import main
-from harness.packs import load_pack
+from harness.config.packs import load_pack
 
 
 def _validate(capsys, lab, *paths: str) -> tuple[int, dict]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.cda import data_of
-from harness.findings import Severity
-from harness.packs import PackRegistry
-from harness.validation import ValidationContext, validate_bytes
+from harness.config.packs import PackRegistry
+from harness.validation.dispatch import ValidationContext, validate_bytes
+from harness.validation.findings import Severity
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "conforming" / "cda"
 REGISTRY = PackRegistry.load()

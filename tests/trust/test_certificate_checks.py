@@ -18,8 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
 
-from harness.certificate_verify import verify_certificate
-from harness.signing import (
+from harness.certificates.signing import (
     EMPTY_SIGNATURE_ELEMENT,
     PAGE_DIGEST_HEADER,
     SIGNATURE_ELEMENT,
@@ -31,6 +30,7 @@ from harness.signing import (
     page_digest,
     sign_page,
 )
+from harness.certificates.verify import verify_certificate
 
 from .conftest import run_trust_suite
 
@@ -320,7 +320,7 @@ def test_a_page_that_is_not_utf8_is_judged_not_raised(unsigned: tuple[str, dict[
 
 
 def test_a_certificate_file_over_20_mib_is_refused(tmp_path: Path) -> None:
-    from harness.errors import HarnessError
+    from harness.core.errors import HarnessError
 
     path = tmp_path / "huge.html"
     path.write_bytes(b" " * (20 * 1024 * 1024 + 1))

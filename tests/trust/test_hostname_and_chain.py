@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from harness.netprobe import TlsOptions, client_context, hostname_matches
+from harness.net.probe import TlsOptions, client_context, hostname_matches
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -197,7 +197,7 @@ def test_offered_ciphers_and_group_are_restricted_as_asked() -> None:
 
 @pytest.mark.parametrize("options", [TlsOptions(ciphers="NO-SUCH-CIPHER"), TlsOptions(curve="no-such-curve")])
 def test_what_the_local_library_cannot_offer_is_a_local_limitation(options: TlsOptions) -> None:
-    from harness.netprobe import LocalLimitation
+    from harness.net.probe import LocalLimitation
 
     with pytest.raises(LocalLimitation, match="the local TLS library cannot offer"):
         client_context(options)

@@ -163,7 +163,7 @@ def test_an_aborted_endpoint_check_of_a_profile_in_scope_blocks(pytester: pytest
     """An endpoint check marked with the pack only (no requirement): the pack is in scope, so what it could not judge blocks."""
     source = CONFORMING + """
 
-from harness.target import Endpoint
+from harness.config.target import Endpoint
 
 @pytest.mark.profile("trust")
 @pytest.mark.parametrize("endpoint", [Endpoint("dmp-api", "https", "127.0.0.1", 1)], ids=["dmp-api"])

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import harness
-from harness.verdicts import Verdict
+from harness.core.verdicts import Verdict
 
 from .conftest import CANDIDATE, run_trust_suite
 

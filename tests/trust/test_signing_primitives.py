@@ -11,8 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from harness.errors import HarnessError
-from harness.signing import (
+from harness.certificates.signing import (
     EMPTY_SIGNATURE_ELEMENT,
     PAGE_DIGEST_HEADER,
     Signer,
@@ -24,6 +23,7 @@ from harness.signing import (
     sign_page,
     verify_signature,
 )
+from harness.core.errors import HarnessError
 
 from .test_hostname_and_chain import _certificate
 

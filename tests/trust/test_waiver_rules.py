@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from harness.verdicts import Verdict
-from harness.waivers import Waiver, apply_waivers
+from harness.core.verdicts import Verdict
+from harness.run.waivers import Waiver, apply_waivers
 
 EXPIRES = dt.date(2026, 12, 31)
 WAIVER = Waiver(requirement="REQ-1", candidate="DPI Exemple", justification="accepté jusqu'à la v3",

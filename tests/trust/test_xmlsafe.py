@@ -1,11 +1,11 @@
-"""Safe parsing of untrusted XML (harness/xmlsafe.py): what is refused, with which reason, and what is kept."""
+"""Safe parsing of untrusted XML (harness/core/xmlsafe.py): what is refused, with which reason, and what is kept."""
 
 from __future__ import annotations
 
 import pytest
 
-from harness import xmlsafe
-from harness.xmlsafe import UnsafeOrInvalidXml, parse_xml
+from harness.core import xmlsafe
+from harness.core.xmlsafe import UnsafeOrInvalidXml, parse_xml
 
 
 def _refused(data: bytes, **options: int) -> UnsafeOrInvalidXml:

@@ -7,10 +7,10 @@ import socket
 
 import pytest
 
-from harness.plugin import session_of
-from harness.recorder import Recorder
-from harness.target import Target
-from harness.validation import expand_paths
+from harness.config.target import Target
+from harness.run.plugin import session_of
+from harness.run.recorder import Recorder
+from harness.validation.dispatch import expand_paths
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,235 @@
+"""`enrs-harness validate PATH…`: validate CDA documents and HL7 v2 messages, outside a run.
+
+Exit codes: 0 every file PASSED, 1 any FAILED, 2 any ABORTED (unreadable, unrecognised) or a usage error.
+The JSON output is documented in docs/validate-output.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from harness import __version__
+from harness.cda.voletversion import parse_overrides
+from harness.cdakit.layout import with_kit_pack
+from harness.cdakit.provenance import kit_provenance
+from harness.config.packs import PackRegistry
+from harness.core.i18n import in_language
+from harness.core.verdicts import ArtefactVerdict
+from harness.validation.dispatch import Ignored, ValidationContext, validate_file, walk_artefacts
+from harness.validation.findings import ArtefactReport, Severity
+
+VALIDATE_SCHEMA = "enrs-harness/validate/1"
+_worker_context: ValidationContext | None = None
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("validate", help="validate CDA documents and HL7 v2 messages (files or folders)")
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    parser.add_argument("--profile", action="append", default=[], metavar="ID", help="profile pack to apply (repeatable; default: all)")
+    parser.add_argument("--profiles-dir", action="append", default=[], type=Path,
+                        metavar="DIR", help="extra folder of profile packs (repeatable)")
+    parser.add_argument("--kit", type=Path, metavar="DIR", help="folder laid out like the agency's CDA test kit (XSD and schematrons)")
+    parser.add_argument("--volet-version", action="append", default=[], metavar="VOLET=VERSION",
+                        help="a CDA volet's version when the document cannot say it (e.g. CR-BIO=2024.01; repeatable)")
+    parser.add_argument("--format", choices=("text", "json", "jsonl"), default="text",
+                        help="text: one block per file as it is judged; json: one document at the end; "
+                             "jsonl: one JSON line per file as it is judged")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel worker processes (default 1)")
+    parser.add_argument("--lang", choices=("fr", "en"))
+    parser.add_argument("--cluster", metavar="ADDRESS",
+                        help="judge on a Dask cluster: a scheduler address (tcp://host:8786) or local[:N] (docs/cluster.md)")
+    parser.add_argument("--cluster-ship", action="store_true",
+                        help="with --cluster: send the documents from here even if the workers could read them")
+    parser.set_defaults(handler=validate_command)
+
+
+def _init_worker(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None, volet_versions: list[str]) -> None:
+    global _worker_context
+    _worker_context = make_context(profiles_dirs, profile_ids, kit, volet_versions)
+
+
+def _validate_in_worker(path: Path) -> ArtefactReport:
+    assert _worker_context is not None
+    return validate_file(path, _worker_context)
+
+
+def make_context(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None,
+                 volet_versions: list[str] | None = None) -> ValidationContext:
+    registry = PackRegistry.load(with_kit_pack(profiles_dirs, kit))
+    return ValidationContext(registry=registry, selected=registry.select(profile_ids), kit_dir=kit,
+                             volet_versions=parse_overrides(volet_versions or []))
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    from harness.cli import EXIT_ERROR
+    from harness.core.errors import HarnessError
+    from harness.core.i18n import default_lang
+
+    lang = args.lang or default_lang()
+    if args.jobs < 1:
+        raise HarnessError("--jobs doit être au moins 1", "--jobs must be at least 1")
+    cores = available_cores()
+    if args.jobs > cores:  # more workers than cores only multiplies memory (each holds its documents' trees)
+        note = (f"--jobs {args.jobs} ramené à {cores} (cœurs disponibles)" if lang == "fr"
+                else f"--jobs {args.jobs} capped to {cores} (available cores)")
+        print(f"enrs-harness: {note}", file=sys.stderr)
+        args.jobs = cores
+    if args.kit is not None and not args.kit.is_dir():
+        raise HarnessError(f"dossier du kit introuvable : {args.kit}", f"kit folder not found: {args.kit}")
+    context = make_context(args.profiles_dir, args.profile, args.kit, args.volet_version)  # checks packs and profile ids up front
+    files, ignored = walk_artefacts(args.paths)
+    if not files:
+        raise HarnessError(f"aucun fichier à valider ({len(ignored)} ignoré(s))", f"no file to validate ({len(ignored)} ignored)")
+    counts: Counter[str] = Counter()
+    with _judged(files, context, args, lang) as reports, _Output(args.format, context, lang, len(files), ignored) as output:
+        for report in reports:
+            counts[str(report.verdict)] += 1
+            output.add(report)
+        output.finish(counts)
+    if counts[ArtefactVerdict.ABORTED]:
+        return EXIT_ERROR
+    return 1 if counts[ArtefactVerdict.FAILED] else 0
+
+
+@contextmanager
+def _judged(files: list[Path], context: ValidationContext, args: argparse.Namespace, lang: str) -> Iterator[Iterator[ArtefactReport]]:
+    """The files' reports in order, each as soon as it is judged (by worker processes with --jobs, or a Dask cluster)."""
+    if args.cluster:
+        from harness.cluster import validate_on_cluster
+
+        yield iter(validate_on_cluster(args.cluster, files, args.profiles_dir, args.profile, args.kit, context, args.cluster_ship, lang,
+                                       args.volet_version))
+        return
+    if args.jobs == 1 or len(files) == 1:
+        yield (validate_file(path, context) for path in files)
+        return
+    with ProcessPoolExecutor(args.jobs, initializer=_init_worker,
+                             initargs=(args.profiles_dir, args.profile, args.kit, args.volet_version)) as pool:
+        # Small chunks: the first lines come early, and the order of the files is kept.
+        yield pool.map(_validate_in_worker, files, chunksize=max(1, min(16, len(files) // (args.jobs * 8))))
+
+
+class _Output:
+    """Where the reports go: text blocks (and a progress bar on a terminal), JSON Lines, or one JSON document."""
+
+    def __init__(self, form: str, context: ValidationContext, lang: str, total: int, ignored: list[Ignored]) -> None:
+        self.form, self.context, self.lang, self.total = form, context, lang, total
+        self.ignored = ignored  # files the folder walk skipped, with why (docs/results.md)
+        self.files: list[dict[str, Any]] = []
+        self.progress: Any = None
+
+    def __enter__(self) -> _Output:
+        out = sys.stdout
+        if self.form == "jsonl":
+            self._line({"type": "header", **_header(self.context)})
+        elif self.form == "text" and out.isatty() and self.total > 1:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            from harness.cli.terminal import console
+
+            # On a terminal the bar stays under the lines, which rich prints above it (escaped by styled()).
+            self.progress = Progress(TextColumn("validate"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                     console=console(), transient=True, redirect_stdout=False, redirect_stderr=False)
+            self.progress.start()
+            self.task = self.progress.add_task("validate", total=self.total)
+        return self
+
+    def add(self, report: ArtefactReport) -> None:
+        if self.form == "json":
+            self.files.append(report.to_dict())
+        elif self.form == "jsonl":
+            self._line({"type": "file", **report.to_dict()})
+        elif self.progress is not None:
+            from harness.cli.terminal import styled
+
+            block = io.StringIO()
+            _print_report(report, self.lang, block, indent="")
+            self.progress.console.print(styled(block.getvalue().rstrip("\n")))
+            self.progress.advance(self.task)
+        else:
+            _print_report(report, self.lang, sys.stdout, indent="")
+            sys.stdout.flush()
+
+    def finish(self, counts: Counter[str]) -> None:
+        summary = {v: counts.get(v, 0) for v in ("PASSED", "FAILED", "ABORTED")}
+        ignored = [i.to_dict() for i in self.ignored]
+        if self.form == "json":
+            print(json.dumps({**_header(self.context), "summary": summary, "files": self.files, "ignored": ignored}, ensure_ascii=False,
+                             indent=2))
+        elif self.form == "jsonl":
+            for item in ignored:
+                self._line({"type": "ignored", **item})
+            self._line({"type": "summary", "summary": summary})
+        else:
+            self.__exit__(None, None, None)
+            print_ignored(self.ignored, self.lang)
+            print_count(counts, self.lang, ignored=len(self.ignored))
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+    @staticmethod
+    def _line(value: dict[str, Any]) -> None:
+        print(json.dumps(value, ensure_ascii=False), flush=True)
+
+
+def _header(context: ValidationContext) -> dict[str, Any]:
+    return {
+        "schema": VALIDATE_SCHEMA,
+        "harness_version": __version__,
+        "profiles": [{"id": p.id, "version": p.version} for p in context.selected],
+        "kit": kit_provenance(context.kit_dir) if context.kit_dir else None,
+    }
+
+
+def print_ignored(ignored: list[Ignored], lang: str, out: Any = None) -> None:
+    """One line per file the folder walk skipped, with why."""
+    from harness.cli.terminal import printable
+
+    for skipped in ignored:
+        reason = skipped.reason_fr if lang == "fr" else skipped.reason_en
+        print(printable(f"{'IGNORÉ' if lang == 'fr' else 'IGNORED':<7} {skipped.path}  {reason}"), file=out or sys.stdout)
+
+
+def print_count(counts: Counter[str], lang: str, out: Any = None, ignored: int = 0) -> None:
+    """The final line: how many files, how many of each verdict (and how many the walk ignored)."""
+    total = sum(counts.values())
+    words = f"{total} fichier(s) : " if lang == "fr" else f"{total} file(s): "
+    skipped = (f", ignoré(s) {ignored}" if lang == "fr" else f", ignored {ignored}") if ignored else ""
+    print("\n" + words + ", ".join(f"{v} {counts.get(v, 0)}" for v in ("PASSED", "FAILED", "ABORTED")) + skipped, file=out or sys.stdout)
+
+
+def _print_report(report: ArtefactReport, lang: str, out: Any, indent: str) -> None:
+    detected = " ".join(x for x in (report.kind, report.profile, report.version) if x)
+    print(f"{indent}{report.verdict:<7} {report.path}  [{detected or '?'}]", file=out)
+    if report.reason:
+        print(f"{indent}        {in_language(report.reason, lang)}", file=out)
+    for finding in sorted(report.findings, key=lambda f: (_SEVERITY_ORDER[f.severity], f.line or 0)):
+        where = " ".join(x for x in (f"l.{finding.line}" if finding.line else "", finding.location or "") if x)
+        print(f"{indent}  {finding.severity:<7} {finding.requirement}  {where}", file=out)
+        print(f"{indent}          {finding.message(lang)}", file=out)
+    for child in report.children:
+        _print_report(child, lang, out, indent + "    ")
+
+
+_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}

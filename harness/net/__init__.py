@@ -1,0 +1,1 @@
+"""Talking to a candidate's endpoints: TLS/HTTP/MLLP probes, MLLP framing, per-exchange deadlines."""

@@ -1,0 +1,1 @@
+"""A conformance run: the pytest plugin, what tests record, verdict aggregation, scope, waivers, and the run folder it writes."""

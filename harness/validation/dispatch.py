@@ -1,0 +1,176 @@
+"""Validation of artefacts (CDA documents, HL7 v2 messages): kind detection and dispatch.
+
+Each validator is a module of the package `harness.validation.validators` that defines:
+
+    KIND: str                                   # "cda", "hl7v2", ...
+    def detect(data: bytes) -> bool             # cheap sniffing of the first bytes
+    def validate(data: bytes, path: str, context: ValidationContext) -> ArtefactReport
+
+Validators are discovered at first use; a module added to the package is picked up by itself.
+A validator compiles what it needs (schemas, schematrons, message profiles) once per process and
+reuses it. It never raises on bad input: unreadable input yields an ABORTED report with a reason.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from harness.config.packs import PackRegistry, ProfilePack
+from harness.core.errors import HarnessError
+from harness.core.fileio import DEFAULT_MAX_INPUT_BYTES, read_bounded, sha256_hex
+from harness.core.verdicts import ArtefactVerdict
+from harness.core.xmlsafe import UnsafeOrInvalidXml, looks_like_xml, readable_bytes
+from harness.validation.findings import ArtefactReport
+
+SKIPPED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+ARTEFACT_EXTENSIONS = {".xml", ".hl7", ".er7", ".txt"}  # always validated: a non-artefact with these names is ABORTED
+SNIFF_BYTES = 65536  # what kind detection reads of a file of another extension
+_KNOWN_MAGIC = ((b"\x89PNG", "PNG"), (b"%PDF", "PDF"), (b"\xff\xd8\xff", "JPEG"), (b"GIF8", "GIF"), (b"PK\x03\x04", "ZIP"))
+
+
+@dataclass
+class ValidationContext:
+    """What a validator may use: the loaded packs, the selected ones, options."""
+
+    registry: PackRegistry
+    selected: list[ProfilePack] = field(default_factory=list)
+    kit_dir: Path | None = None
+    volet_versions: dict[str, str] = field(default_factory=dict)  # CDA volet name (upper case) → version, from --volet-version
+    max_bytes: int = DEFAULT_MAX_INPUT_BYTES
+
+    def pack(self, pack_id: str) -> ProfilePack | None:
+        """A pack by id if it is loaded and selected (all loaded packs count when none was selected)."""
+        packs = self.selected or list(self.registry.packs.values())
+        return next((p for p in packs if p.id == pack_id), None)
+
+
+@cache
+def validators() -> dict[str, ModuleType]:
+    import harness.validation.validators as package
+
+    found: dict[str, ModuleType] = {}
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        if hasattr(module, "KIND") and hasattr(module, "detect") and hasattr(module, "validate"):
+            found[module.KIND] = module
+    return found
+
+
+def detect_kind(data: bytes) -> str | None:
+    for kind, module in validators().items():
+        if module.detect(data):
+            return kind
+    return None
+
+
+def aborted(path: str, data: bytes, reason_fr: str, reason_en: str, kind: str | None = None) -> ArtefactReport:
+    return ArtefactReport(path=path, sha256=sha256_hex(data), size=len(data), kind=kind,
+                          verdict=ArtefactVerdict.ABORTED, reason=f"{reason_fr} / {reason_en}")
+
+
+def validate_bytes(data: bytes, path: str, context: ValidationContext, kind: str | None = None) -> ArtefactReport:
+    """Validate one artefact; `kind` forces the validator instead of detecting it."""
+    kind = kind or detect_kind(data)
+    if kind is None and looks_like_xml(data):
+        try:  # XML that no validator recognised: the XML rules may say why (encoding, DOCTYPE)
+            readable_bytes(data)
+        except UnsafeOrInvalidXml as exc:
+            return aborted(path, data, exc.fr, exc.en)
+    if kind is None:
+        return aborted(path, data, "type d'artefact non reconnu (ni CDA ni HL7 v2)", "unrecognised artefact kind (neither CDA nor HL7 v2)")
+    module = validators().get(kind)
+    if module is None:
+        return aborted(path, data, f"aucun validateur pour le type {kind}", f"no validator for kind {kind}", kind)
+    report: ArtefactReport = module.validate(data, path, context).cap()
+    return report
+
+
+def validate_file(path: Path, context: ValidationContext) -> ArtefactReport:
+    try:
+        data = read_bounded(path, context.max_bytes)
+    except HarnessError as exc:
+        return ArtefactReport(path=str(path), sha256="", kind=None, verdict=ArtefactVerdict.ABORTED, reason=f"{exc.fr} / {exc.en}")
+    return validate_bytes(data, str(path), context)
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A file a folder walk skipped, and why (listed in `validate` and in results.json, never silent)."""
+
+    path: str
+    reason_fr: str
+    reason_en: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "reason": {"fr": self.reason_fr, "en": self.reason_en}}
+
+
+def _policy(path: Path) -> Ignored | None:
+    """The walk policy for one file found in a folder (docs/results.md): None when it is a candidate artefact."""
+    if path.name in SKIPPED_NAMES:
+        return Ignored(str(path), "fichier système", "system file")
+    if path.suffix.lower() in ARTEFACT_EXTENSIONS:
+        return None  # validated whatever its content: one that is not an artefact is ABORTED
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError:
+        return None  # unreadable: validated, hence ABORTED with the reason, never skipped unseen
+    if detect_kind(head) is not None:
+        return None
+    kind = next((name for magic, name in _KNOWN_MAGIC if head.startswith(magic)), None)
+    what_fr = f"contenu {kind}" if kind else "contenu ni CDA ni HL7 v2"
+    what_en = f"{kind} content" if kind else "content neither CDA nor HL7 v2"
+    suffix = path.suffix.lower() or "(sans extension)"
+    return Ignored(str(path), f"pas un artefact candidat : extension {suffix}, {what_fr}",
+                   f"not a candidate artefact: extension {suffix if path.suffix else '(none)'}, {what_en}")
+
+
+def walk_artefacts(paths: Iterable[Path]) -> tuple[list[Path], list[Ignored]]:
+    """The one walk policy of `validate`, `run` and campaigns: the candidate artefacts, and the files skipped.
+
+    A file named on the command line is always a candidate. In a folder (recursively, in a stable
+    order): hidden files and folders and system files are skipped; files named .xml, .hl7, .er7 or
+    .txt are candidates whatever their content (one that is not an artefact is then ABORTED);
+    any other file is a candidate only if its first bytes look like a CDA document or an HL7 v2
+    message. Every skipped file is returned with its reason.
+    """
+    files: list[Path] = []
+    ignored: list[Ignored] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            hidden: set[Path] = set()
+            for child in sorted(path.rglob("*")):
+                parts = child.relative_to(path).parts
+                first = next((i for i, part in enumerate(parts) if part.startswith(".")), None)
+                if first is not None:  # one entry for a hidden folder (.git, .svn…), not one per file in it
+                    top = path.joinpath(*parts[: first + 1])
+                    if top not in hidden:
+                        hidden.add(top)
+                        ignored.append(Ignored(str(top), "fichier ou dossier caché", "hidden file or folder"))
+                    continue
+                if not child.is_file():
+                    continue
+                skipped = _policy(child)
+                if skipped is None:
+                    files.append(child)
+                else:
+                    ignored.append(skipped)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise HarnessError(f"introuvable : {path}", f"not found: {path}")
+    return files, ignored
+
+
+def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """The candidate artefacts of `walk_artefacts` (for callers that list skipped files elsewhere)."""
+    yield from walk_artefacts(paths)[0]

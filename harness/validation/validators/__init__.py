@@ -1,0 +1,1 @@
+"""Artefact validators, one module each (see harness.validation.dispatch for the contract)."""

@@ -1,1 +1,0 @@
-"""Artefact validators, one module each (see harness.validation for the contract)."""
