@@ -28,7 +28,6 @@ import base64
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
