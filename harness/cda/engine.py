@@ -16,6 +16,7 @@ from typing import Any
 from lxml import etree
 
 from harness.cda.data import CdaData
+from harness.cda.index import HeaderIndex
 from harness.cda.voletversion import VersionInference
 from harness.cda.xpath import child, location
 from harness.validation.findings import Finding, Severity
@@ -48,6 +49,14 @@ class Doc:
     # base64 payloads decoded once per document (element → bytes | None)
     decoded: dict[etree._Element, bytes | None] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)  # what several rules share, computed once per document (e.g. one scan)
+    _header: HeaderIndex | None = field(default=None, init=False, repr=False)
+
+    @property
+    def header(self) -> HeaderIndex:
+        """The header's elements by tag and by path (harness.cda.index): one walk on first use, shared by every rule."""
+        if self._header is None:
+            self._header = HeaderIndex(self.root)
+        return self._header
 
     @property
     def body(self) -> etree._Element | None:

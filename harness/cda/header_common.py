@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime
 from functools import lru_cache
 
@@ -79,12 +78,9 @@ _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
 # -- data types of the header (the ART-DECOR DTr1 rules the StrucMin schematron runs) -------
 
-def _header_elements(doc: Doc, names: frozenset[str]) -> Iterator[etree._Element]:
+def _header_elements(doc: Doc, names: frozenset[str]) -> list[etree._Element]:
     """Header elements named `names`, the ClinicalDocument's own children included (unlike header_iter)."""
-    body = tag("component")
-    for top in doc.root.iterchildren(tag="{*}*"):
-        if top.tag != body:
-            yield from (e for e in top.iter(*names))
+    return doc.header.named(*names, tops=True)
 
 
 _TS_ELEMENTS = frozenset(tag(n) for n in ("effectiveTime", "time", "birthTime", "low", "high", "center"))
@@ -130,7 +126,8 @@ def datatypes(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("SM-CARDINALITY")
 def strucmin_cardinality(doc: Doc, data: CdaData, out: Out) -> None:
     for path, limits in data.const("strucmin_max").items():
-        for context in q(doc.root, _path_xpath(path)):
+        in_body = path.partition("/")[0] == "component"  # the header index does not hold the body
+        for context in q(doc.root, _path_xpath(path)) if in_body else doc.header.at(path):
             for name, most in limits.items():
                 found = children(context, name)
                 if len(found) > most:

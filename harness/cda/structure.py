@@ -8,7 +8,7 @@ cardinalities are data of the pack ([data.cda] *_elements tables: [name, min, ma
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Set as AbstractSet
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -28,64 +28,101 @@ class Problem:
     en: str
 
 
-def sequence_problems(element: etree._Element, spec: list[list[Any]]) -> Iterator[Problem]:
+@dataclass(frozen=True)
+class Sequence:
+    """A content model ([name, min, max] in schema order) compiled once per pack: positions and bounds by Clark tag."""
+
+    position: dict[str, int]  # Clark tag → index in the schema order
+    names: tuple[str, ...]
+    bounds: tuple[tuple[str, str, int, str, int | None], ...]  # (Clark tag, name, min, max as written, max or None)
+
+
+_SEQUENCES: dict[int, tuple[list[list[Any]], Sequence]] = {}  # by id of the spec, which the entry keeps alive
+
+
+def compile_sequence(spec: list[list[Any]]) -> Sequence:
+    hit = _SEQUENCES.get(id(spec))
+    if hit is None:
+        if len(_SEQUENCES) > 1024:
+            _SEQUENCES.clear()
+        names = tuple(str(name) for name, _, _ in spec)
+        compiled = Sequence({f"{_HL7_PREFIX}{name}": index for index, name in enumerate(names)}, names,
+                            tuple((f"{_HL7_PREFIX}{name}", str(name), int(low), str(high), None if high == "*" else int(high))
+                                  for name, low, high in spec))
+        hit = _SEQUENCES[id(spec)] = (spec, compiled)
+    return hit[1]
+
+
+def sequence_problems(element: etree._Element, spec: list[list[Any]]) -> list[Problem]:
     """Check the CDA-namespace children of `element` against `spec` ([name, min, max] in schema order)."""
-    position = _positions(tuple(name for name, _, _ in spec))
+    sequence = compile_sequence(spec)
+    position, names = sequence.position, sequence.names
+    problems: list[Problem] = []
     counts: dict[str, list[etree._Element]] = {}
     furthest = -1
     parent = local(element)
-    for node in element:
-        tag = node.tag
-        if not isinstance(tag, str) or not tag.startswith(_HL7_PREFIX):
-            continue  # comments, processing instructions, extension namespaces
+    for node in element.iterchildren(_HL7_CHILDREN):  # comments, processing instructions and extension namespaces left out
+        tag = str(node.tag)
         index = position.get(tag)
         if index is None:
             name = local(node)
-            yield Problem("unknown", node, f"élément {name} inconnu dans {parent} (CDA R2)", f"unknown element {name} in {parent} (CDA R2)")
+            problems.append(Problem("unknown", node, f"élément {name} inconnu dans {parent} (CDA R2)",
+                                    f"unknown element {name} in {parent} (CDA R2)"))
             continue
         if index < furthest:
-            name, after = spec[index][0], spec[furthest][0]
-            yield Problem("order", node, f"{name} doit précéder {after} dans {parent}", f"{name} must come before {after} in {parent}")
+            name, after = names[index], names[furthest]
+            problems.append(Problem("order", node, f"{name} doit précéder {after} dans {parent}",
+                                    f"{name} must come before {after} in {parent}"))
         elif index > furthest:
             furthest = index
-        counts.setdefault(tag, []).append(node)
-    for name, low, high in spec:
-        found = counts.get(f"{_HL7_PREFIX}{name}", [])
+        found = counts.get(tag)
+        if found is None:
+            counts[tag] = [node]
+        else:
+            found.append(node)
+    for clark, name, low, high, most in sequence.bounds:
+        found = counts.get(clark, _NONE)
         if len(found) < low:
-            yield Problem("cardinality", element, f"{parent} : {name} obligatoire ({low}..{high})",
-                          f"{parent}: {name} is required ({low}..{high})")
-        if high != "*" and len(found) > int(high):
-            yield Problem("cardinality", found[int(high)], f"{parent} : au plus {high} {name}, {len(found)} trouvés",
-                          f"{parent}: at most {high} {name}, {len(found)} found")
+            problems.append(Problem("cardinality", element, f"{parent} : {name} obligatoire ({low}..{high})",
+                                    f"{parent}: {name} is required ({low}..{high})"))
+        if most is not None and len(found) > most:
+            problems.append(Problem("cardinality", found[most], f"{parent} : au plus {high} {name}, {len(found)} trouvés",
+                                    f"{parent}: at most {high} {name}, {len(found)} found"))
+    return problems
 
 
 _HL7_PREFIX = f"{{{HL7}}}"
+_HL7_CHILDREN = f"{{{HL7}}}*"
+_NONE: list[etree._Element] = []
 
 
-@lru_cache(maxsize=64)
-def _positions(names: tuple[str, ...]) -> dict[str, int]:
-    return {f"{_HL7_PREFIX}{name}": index for index, name in enumerate(names)}
-
-
-def _report(out: Out, problems: Iterator[Problem], kinds: AbstractSet[str]) -> None:
+def _report(out: Out, problems: list[Problem], kinds: AbstractSet[str]) -> None:
     for problem in problems:
         if problem.kind in kinds:
             out.fail(problem.element, problem.fr, problem.en)
 
 
+def _header_problems(doc: Doc, data: CdaData) -> list[Problem]:
+    """The ClinicalDocument's own content model, checked once for the three rules that report parts of it."""
+    found: list[Problem] | None = doc.cache.get("header_problems")
+    if found is None:
+        found = doc.cache["header_problems"] = sequence_problems(doc.root, data.const("header_elements"))
+    return found
+
+
 @rule("CDA-HEADER-ELEMENTS")
 def header_elements(doc: Doc, data: CdaData, out: Out) -> None:
-    _report(out, sequence_problems(doc.root, data.const("header_elements")), {"unknown"})
+    _report(out, _header_problems(doc, data), {"unknown"})
 
 
 @rule("CDA-HEADER-ORDER")
 def header_order(doc: Doc, data: CdaData, out: Out) -> None:
-    _report(out, sequence_problems(doc.root, data.const("header_elements")), {"order"})
+    _report(out, _header_problems(doc, data), {"order"})
 
 
 @rule("CDA-HEADER-CARDINALITY")
 def header_cardinality(doc: Doc, data: CdaData, out: Out) -> None:
-    _report(out, sequence_problems(doc.root, data.const("header_elements")), {"cardinality"})
+    _report(out, _header_problems(doc, data), {"cardinality"})
 
 
 _INFRASTRUCTURE = [["realmCode", 0, "*"], ["typeId", 0, 1], ["templateId", 0, "*"]]
@@ -93,35 +130,26 @@ _INFRASTRUCTURE = [["realmCode", 0, "*"], ["typeId", 0, 1], ["templateId", 0, "*
 
 @rule("CDA-HEADER-PARTICIPATIONS")
 def header_participations(doc: Doc, data: CdaData, out: Out) -> None:
-    specs, prefixes = _participation_specs(data)
-    body = f"{_HL7_PREFIX}component"
-    pending = [(top, local(top)) for top in doc.root if isinstance(top.tag, str) and top.tag.startswith(_HL7_PREFIX) and top.tag != body]
-    while pending:
-        element, path = pending.pop()
+    specs = _participation_specs(data)
+    for path, elements in doc.header.paths().items():
         spec = specs.get(path)
         if spec is not None:
-            _report(out, sequence_problems(element, spec), _ALL_KINDS)
-        for node in element:
-            if isinstance(node.tag, str) and node.tag.startswith(_HL7_PREFIX):
-                sub = f"{path}/{local(node)}"
-                if sub in prefixes:
-                    pending.append((node, sub))
+            for element in elements:
+                _report(out, sequence_problems(element, spec), _ALL_KINDS)
 
 
 _ALL_KINDS = frozenset({"unknown", "order", "cardinality"})
 # keyed by the identity of the pack's path table, which the value keeps alive (so the id cannot be reused)
-_SPECS: dict[int, tuple[dict[str, str], dict[str, list[list[Any]]], frozenset[str]]] = {}
+_SPECS: dict[int, tuple[dict[str, str], dict[str, list[list[Any]]]]] = {}
 
 
-def _participation_specs(data: CdaData) -> tuple[dict[str, list[list[Any]]], frozenset[str]]:
-    """Per header path, its class's full element list; and every path that is, or leads to, a checked class (built once per pack data)."""
+def _participation_specs(data: CdaData) -> dict[str, list[list[Any]]]:
+    """Per header path, its class's full element list (built once per pack data)."""
     classes, paths = data.const("header_classes"), data.const("header_paths")
     key = id(paths)
     if key not in _SPECS:
-        specs = {path: _INFRASTRUCTURE + classes[name] for path, name in paths.items()}
-        prefixes = frozenset("/".join(p.split("/")[:n]) for p in paths for n in range(1, p.count("/") + 2))
-        _SPECS[key] = (paths, specs, prefixes)
-    return _SPECS[key][1:]
+        _SPECS[key] = (paths, {path: _INFRASTRUCTURE + classes[name] for path, name in paths.items()})
+    return _SPECS[key][1]
 
 
 @rule("CDA-BODY")
