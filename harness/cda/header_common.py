@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from functools import lru_cache
 
 from lxml import etree
 
-from harness.cda.common import header_iter, regex, require_attrs, require_coded
+from harness.cda.common import Pattern, header_iter, regex, require_attrs, require_coded
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
 from harness.cda.xpath import children, has_nf, local, q, tag
@@ -87,12 +86,12 @@ _TS_ELEMENTS = frozenset(tag(n) for n in ("effectiveTime", "time", "birthTime", 
 _II_ELEMENTS = frozenset(tag(n) for n in ("id", "setId", "templateId"))
 
 
-def _valid_ts(value: str, pattern: re.Pattern[str]) -> bool:
+def _valid_ts(value: str, pattern: Pattern) -> bool:
     """HL7 TS: YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-Z{1,4}], and a real date and time (DTr1 dtr1-2-TS)."""
     match = pattern.match(value)
     if not match:
         return False
-    digits = match.group("digits")
+    digits = match.group("digits") or ""
     parts = [digits[0:4], digits[4:6] or "01", digits[6:8] or "01", digits[8:10] or "00", digits[10:12] or "00", digits[12:14] or "00"]
     try:
         year, month, day, hour, minute, second = (int(p) for p in parts)
