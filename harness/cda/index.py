@@ -16,6 +16,7 @@ from harness.cda.xpath import HL7, local_name
 
 _CDA = f"{{{HL7}}}"
 _BODY = f"{_CDA}component"
+_CDA_ELEMENTS = f"{_CDA}*"
 _NO_ELEMENTS: list[etree._Element] = []
 
 
@@ -23,37 +24,29 @@ class HeaderIndex:
     """The header of one document, indexed; every list is in document order."""
 
     def __init__(self, root: etree._Element) -> None:
-        self.elements: list[etree._Element] = []  # every header element, the ClinicalDocument's own children included
-        self._by_tag: dict[str, list[int]] = {}  # Clark tag → positions in `elements`
+        self.tops = [top for top in root.iterchildren("{*}*") if top.tag != _BODY]  # the ClinicalDocument's own header children
         self._by_path: dict[str, list[etree._Element]] = {}
-        self._tops: set[int] = set()  # positions of the ClinicalDocument's own children
-        elements, by_tag, by_path = self.elements, self._by_tag, self._by_path
+        by_path = self._by_path
         path_of: dict[etree._Element | None, str] = {}  # a CDA-namespace chain's path, by element (while walking)
-        for top in root.iterchildren("{*}*"):
-            if top.tag == _BODY:
+        for top in self.tops:
+            if not str(top.tag).startswith(_CDA):
                 continue
-            self._tops.add(len(elements))
-            for element in top.iter("{*}*"):  # document order, in C
-                tag = str(element.tag)  # an element's tag ("{*}*" leaves out comments and PIs)
-                by_tag.setdefault(tag, []).append(len(elements))
-                elements.append(element)
-                if not tag.startswith(_CDA):
-                    continue
-                if element is top:
-                    path = local_name(tag)
-                else:
-                    parent = path_of.get(element.getparent())
-                    if parent is None:
-                        continue
-                    path = f"{parent}/{local_name(tag)}"
-                path_of[element] = path
-                by_path.setdefault(path, []).append(element)
+            path_of[top] = path = local_name(str(top.tag))
+            by_path.setdefault(path, []).append(top)
+            for element in top.iterdescendants(_CDA_ELEMENTS):  # document order, in C
+                parent = path_of.get(element.getparent())
+                if parent is not None:
+                    path_of[element] = path = f"{parent}/{local_name(str(element.tag))}"
+                    by_path.setdefault(path, []).append(element)
 
     def named(self, *tags: str, tops: bool = False) -> list[etree._Element]:
-        """The header elements with these Clark tags, in document order; `tops`: with the ClinicalDocument's own children."""
-        single = len(tags) == 1
-        positions = self._by_tag.get(tags[0], []) if single else sorted(p for t in tags for p in self._by_tag.get(t, ()))
-        return [self.elements[p] for p in positions if tops or p not in self._tops]
+        """The header elements with these Clark tags, in document order; `tops`: with the ClinicalDocument's own children.
+
+        A scan in C (lxml's tag filter); the elements' Python objects exist already, made by the walk.
+        """
+        if tops:
+            return [element for top in self.tops for element in top.iter(*tags)]
+        return [element for top in self.tops for element in top.iterdescendants(*tags)]
 
     def at(self, path: str) -> list[etree._Element]:
         """The elements at `path` ("author/assignedAuthor"), as XPath `cda:author/cda:assignedAuthor` from the ClinicalDocument."""

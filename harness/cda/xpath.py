@@ -32,7 +32,9 @@ def q(element: etree._Element, expression: str) -> list[Any]:
     return found
 
 
+@cache
 def tag(name: str) -> str:
+    """The Clark tag of a CDA element ("id" → "{urn:hl7-org:v3}id")."""
     return f"{{{HL7}}}{name}"
 
 

@@ -176,8 +176,10 @@ def parse_xml(data: bytes, max_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> etree._E
     if not looks_like_xml(data):
         raise UnsafeOrInvalidXml("ce n'est pas du XML", "not XML")
     body = readable_bytes(data)
-    markup = body.count(b"<")  # start and end tags, comments and PIs: never fewer than the elements
-    if markup > MAX_ELEMENTS:  # only then count the end tags out (a second scan of the document)
+    # Start and end tags, comments and PIs: never fewer than the elements. Counted only when the document
+    # is long enough to hold that many (one byte per "<"), and end tags counted out only then.
+    markup = body.count(b"<") if len(body) > MAX_ELEMENTS else 0
+    if markup > MAX_ELEMENTS:
         markup -= body.count(b"</")
     if markup > MAX_ELEMENTS:
         raise UnsafeOrInvalidXml(f"plus de {MAX_ELEMENTS} éléments ({markup} balises) : au-delà de la limite",
