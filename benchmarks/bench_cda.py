@@ -112,13 +112,16 @@ def best_cpu(work: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
+_CHILD_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}  # this checkout's harness
+
+
 def child_run(command: list[str], repeat: int) -> tuple[float, float]:
     """(least CPU time, least wall time) of a child process over `repeat` runs; its JSON output is checked, then discarded."""
     cpu, wall = [], []
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, check=False)
+        done = subprocess.run(command, capture_output=True, check=False, env=_CHILD_ENV)
         wall.append(time.perf_counter() - t0)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         try:  # exit 1 or 2: some document FAILED or was ABORTED, which a corpus may hold; the JSON must be whole

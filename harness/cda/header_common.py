@@ -186,14 +186,13 @@ def practice_setting(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("SM-SPECIALTY")
 def specialty(doc: Doc, data: CdaData, out: Out) -> None:
     vs = data.vs("J01")
-    full = ("cda:author/cda:assignedAuthor/cda:code", "cda:participant/cda:associatedEntity/cda:code")
-    code_only = ("cda:legalAuthenticator/cda:assignedEntity/cda:code",
-                 "cda:documentationOf/cda:serviceEvent/cda:performer/cda:assignedEntity/cda:code")
-    for expression in full:
-        for element in q(doc.root, expression):
+    full = ("author/assignedAuthor/code", "participant/associatedEntity/code")
+    code_only = ("legalAuthenticator/assignedEntity/code", "documentationOf/serviceEvent/performer/assignedEntity/code")
+    for path in full:
+        for element in doc.header.at(path):
             require_coded(out, element, vs)
-    for expression in code_only:
-        for element in q(doc.root, expression):
+    for path in code_only:
+        for element in doc.header.at(path):
             require_coded(out, element, vs, attrs=("code", "codeSystem"))
 
 

@@ -34,7 +34,9 @@ class Sequence:
 
     position: dict[str, int]  # Clark tag → index in the schema order
     names: tuple[str, ...]
-    bounds: tuple[tuple[str, str, int, str, int | None], ...]  # (Clark tag, name, min, max as written, max or None)
+    highs: tuple[str, ...]  # max as written ("*" = unbounded)
+    most: dict[str, int]  # Clark tag → max, for the bounded elements
+    required: tuple[tuple[int, str, int], ...]  # (index, Clark tag, min) of the elements with min > 0
 
 
 _SEQUENCES: dict[int, tuple[list[list[Any]], Sequence]] = {}  # by id of the spec, which the entry keeps alive
@@ -45,10 +47,12 @@ def compile_sequence(spec: list[list[Any]]) -> Sequence:
     if hit is None:
         if len(_SEQUENCES) > 1024:
             _SEQUENCES.clear()
-        names = tuple(str(name) for name, _, _ in spec)
-        compiled = Sequence({f"{_HL7_PREFIX}{name}": index for index, name in enumerate(names)}, names,
-                            tuple((f"{_HL7_PREFIX}{name}", str(name), int(low), str(high), None if high == "*" else int(high))
-                                  for name, low, high in spec))
+        tags = [f"{_HL7_PREFIX}{name}" for name, _, _ in spec]
+        compiled = Sequence({clark: index for index, clark in enumerate(tags)}, tuple(str(name) for name, _, _ in spec),
+                            tuple(str(high) for _, _, high in spec),
+                            {clark: int(high) for clark, (_, _, high) in zip(tags, spec, strict=True) if high != "*"},
+                            tuple((index, clark, int(low)) for index, (clark, (_, low, _)) in enumerate(zip(tags, spec, strict=True))
+                                  if int(low) > 0))
         hit = _SEQUENCES[id(spec)] = (spec, compiled)
     return hit[1]
 
@@ -80,14 +84,21 @@ def sequence_problems(element: etree._Element, spec: list[list[Any]]) -> list[Pr
             counts[tag] = [node]
         else:
             found.append(node)
-    for clark, name, low, high, most in sequence.bounds:
-        found = counts.get(clark, _NONE)
-        if len(found) < low:
-            problems.append(Problem("cardinality", element, f"{parent} : {name} obligatoire ({low}..{high})",
-                                    f"{parent}: {name} is required ({low}..{high})"))
+    # Cardinalities, reported in the order of the content model: too few (required ones), then too many (those present).
+    broken: list[tuple[int, int, Problem]] = []
+    for index, clark, low in sequence.required:
+        if len(counts.get(clark, _NONE)) < low:
+            name, high = names[index], sequence.highs[index]
+            broken.append((index, 0, Problem("cardinality", element, f"{parent} : {name} obligatoire ({low}..{high})",
+                                             f"{parent}: {name} is required ({low}..{high})")))
+    for clark, found in counts.items():
+        most = sequence.most.get(clark)
         if most is not None and len(found) > most:
-            problems.append(Problem("cardinality", found[most], f"{parent} : au plus {high} {name}, {len(found)} trouvés",
-                                    f"{parent}: at most {high} {name}, {len(found)} found"))
+            index = position[clark]
+            name, high = names[index], sequence.highs[index]
+            broken.append((index, 1, Problem("cardinality", found[most], f"{parent} : au plus {high} {name}, {len(found)} trouvés",
+                                             f"{parent}: at most {high} {name}, {len(found)} found")))
+    problems.extend(problem for _, _, problem in sorted(broken, key=lambda item: item[:2]))
     return problems
 
 
