@@ -17,7 +17,7 @@ from lxml import etree
 
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
-from harness.cda.xpath import HL7, child, children, local, q
+from harness.cda.xpath import HL7, child, children, local, q, tag
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ def structured_body(doc: Doc, data: CdaData, out: Out) -> None:
 def sections(doc: Doc, data: CdaData, out: Out) -> None:
     kinds = {"unknown", "order", "cardinality"}
     for body_element in _structured(doc):
-        for section in q(body_element, "descendant::cda:section"):
+        for section in body_element.iterdescendants(tag("section")):
             _report(out, sequence_problems(section, data.const("section_elements")), kinds)
             for component in children(section, "component"):
                 _report(out, sequence_problems(component, data.const("section_component_elements")), kinds)
