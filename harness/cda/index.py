@@ -1,11 +1,12 @@
-"""One walk of a CDA header, shared by every rule: its elements by tag and by path.
+"""One walk of a CDA header, shared by every rule: its elements by path, and by tag.
 
 The header is every child of the ClinicalDocument but the body (`component`), with all it holds.
-Many rules ask the same questions of it ("every telecom of the header", "every
-author/assignedAuthor"); the index answers them from one pass over the tree instead of one scan
-or one XPath per rule. Paths are the CDA-namespace local names from the ClinicalDocument down,
-joined by "/" ("author/assignedAuthor/assignedPerson"), as XPath `cda:author/cda:assignedAuthor/…`
-would select them; an element under an element of another namespace has no path.
+Many rules ask the same questions of it ("every author/assignedAuthor", "every telecom of the
+header"). The walk, done once per document, files every element of a CDA-namespace chain under its
+path: the local names from the ClinicalDocument down, joined by "/" ("author/assignedAuthor/assignedPerson"),
+as XPath `cda:author/cda:assignedAuthor/…` selects them (an element under an element of another
+namespace has no path). Questions by tag are answered by lxml's tag filter in C over the header
+alone, on the Python objects the walk made.
 """
 
 from __future__ import annotations
