@@ -112,7 +112,8 @@ def best_cpu(work: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
-_CHILD_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}  # this checkout's harness
+# The child processes run this checkout's harness, whatever is installed.
+_CHILD_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
 
 
 def child_run(command: list[str], repeat: int) -> tuple[float, float]:
