@@ -49,6 +49,10 @@ def _cached(packs: tuple[ProfilePack, ...], build: Callable[[tuple[ProfilePack, 
     return cast(T, hit[1])
 
 
+def _cda_packs(packs: tuple[ProfilePack, ...]) -> tuple[ProfilePack, ...]:
+    return tuple(p for p in packs if _is_cda_pack(p))
+
+
 def _active(packs: tuple[ProfilePack, ...]) -> dict[str, str]:
     return {r.id: r.level for pack in packs for r in pack.requirements if EVALUATOR in r.evaluated_by}
 
@@ -60,7 +64,7 @@ def active_requirements(context: ValidationContext) -> dict[str, str]:
 
 def data_of(context: ValidationContext) -> CdaData:
     """Value sets, volets and constants of every loaded CDA pack (selected or not); with a kit, its value sets win."""
-    data = _cached(tuple(p for p in context.registry.packs.values() if _is_cda_pack(p)), cda_data)
+    data = _cached(_cached(tuple(context.registry.packs.values()), _cda_packs), cda_data)
     if context.kit_dir is None:
         return data
     key = (id(data), str(Path(context.kit_dir).resolve()))

@@ -15,7 +15,7 @@ The merged data is built once per set of packs and reused.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from harness.config.packs import ProfilePack
@@ -46,6 +46,11 @@ class CdaData:
     valuesets: dict[str, ValueSet] = field(default_factory=dict)
     volets: dict[str, dict[str, Any]] = field(default_factory=dict)
     constants: dict[str, Any] = field(default_factory=dict)  # [data.cda] tables: OIDs, fixed lists
+
+    @cached_property
+    def volet_by_template(self) -> dict[str | None, str]:
+        """Volet templateId → its key in the volets table (looked up with a templateId's @root, which may be absent)."""
+        return {spec["template"]: key for key, spec in self.volets.items()}
 
     def vs(self, key: str) -> ValueSet:
         return self.valuesets[key]

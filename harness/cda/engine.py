@@ -16,6 +16,7 @@ from typing import Any
 from lxml import etree
 
 from harness.cda.data import CdaData
+from harness.cda.index import HeaderIndex
 from harness.cda.voletversion import VersionInference
 from harness.cda.xpath import child, location
 from harness.validation.findings import Finding, Severity
@@ -48,23 +49,36 @@ class Doc:
     # base64 payloads decoded once per document (element → bytes | None)
     decoded: dict[etree._Element, bytes | None] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)  # what several rules share, computed once per document (e.g. one scan)
+    _header: HeaderIndex | None = field(default=None, init=False, repr=False)
+    _body_parts: tuple[etree._Element | None, etree._Element | None] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def header(self) -> HeaderIndex:
+        """The header's elements by tag and by path (harness.cda.index): one walk on first use, shared by every rule."""
+        if self._header is None:
+            self._header = HeaderIndex(self.root)
+        return self._header
 
     @property
     def body(self) -> etree._Element | None:
-        component = child(self.root, "component")
-        if component is None:
-            return None
-        return child(component, "structuredBody") if child(component, "structuredBody") is not None else child(component, "nonXMLBody")
+        structured, non_xml = self._bodies()
+        return structured if structured is not None else non_xml
 
     @property
     def is_n1(self) -> bool:
-        component = child(self.root, "component")
-        return component is not None and child(component, "nonXMLBody") is not None and child(component, "structuredBody") is None
+        structured, non_xml = self._bodies()
+        return non_xml is not None and structured is None
 
     @property
     def is_n3(self) -> bool:
-        component = child(self.root, "component")
-        return component is not None and child(component, "structuredBody") is not None
+        return self._bodies()[0] is not None
+
+    def _bodies(self) -> tuple[etree._Element | None, etree._Element | None]:
+        """(structuredBody, nonXMLBody) of the first component, looked up once (many rules' `when` asks)."""
+        if self._body_parts is None:
+            component = child(self.root, "component")
+            self._body_parts = (None, None) if component is None else (child(component, "structuredBody"), child(component, "nonXMLBody"))
+        return self._body_parts
 
 
 Check = Callable[[Doc, CdaData, "Out"], None]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from datetime import datetime
 from functools import lru_cache
 
 from lxml import etree
 
-from harness.cda.common import header_iter, regex, require_attrs, require_coded
+from harness.cda.common import Pattern, header_iter, regex, require_attrs, require_coded
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
 from harness.cda.xpath import children, has_nf, local, q, tag
@@ -79,24 +77,21 @@ _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
 # -- data types of the header (the ART-DECOR DTr1 rules the StrucMin schematron runs) -------
 
-def _header_elements(doc: Doc, names: frozenset[str]) -> Iterator[etree._Element]:
+def _header_elements(doc: Doc, names: frozenset[str]) -> list[etree._Element]:
     """Header elements named `names`, the ClinicalDocument's own children included (unlike header_iter)."""
-    body = tag("component")
-    for top in doc.root.iterchildren(tag="{*}*"):
-        if top.tag != body:
-            yield from (e for e in top.iter(*names))
+    return doc.header.named(*names, tops=True)
 
 
 _TS_ELEMENTS = frozenset(tag(n) for n in ("effectiveTime", "time", "birthTime", "low", "high", "center"))
 _II_ELEMENTS = frozenset(tag(n) for n in ("id", "setId", "templateId"))
 
 
-def _valid_ts(value: str, pattern: re.Pattern[str]) -> bool:
+def _valid_ts(value: str, pattern: Pattern) -> bool:
     """HL7 TS: YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-Z{1,4}], and a real date and time (DTr1 dtr1-2-TS)."""
     match = pattern.match(value)
     if not match:
         return False
-    digits = match.group("digits")
+    digits = match.group("digits") or ""
     parts = [digits[0:4], digits[4:6] or "01", digits[6:8] or "01", digits[8:10] or "00", digits[10:12] or "00", digits[12:14] or "00"]
     try:
         year, month, day, hour, minute, second = (int(p) for p in parts)
@@ -130,7 +125,8 @@ def datatypes(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("SM-CARDINALITY")
 def strucmin_cardinality(doc: Doc, data: CdaData, out: Out) -> None:
     for path, limits in data.const("strucmin_max").items():
-        for context in q(doc.root, _path_xpath(path)):
+        in_body = path.partition("/")[0] == "component"  # the header index does not hold the body
+        for context in q(doc.root, _path_xpath(path)) if in_body else doc.header.at(path):
             for name, most in limits.items():
                 found = children(context, name)
                 if len(found) > most:
@@ -190,14 +186,13 @@ def practice_setting(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("SM-SPECIALTY")
 def specialty(doc: Doc, data: CdaData, out: Out) -> None:
     vs = data.vs("J01")
-    full = ("cda:author/cda:assignedAuthor/cda:code", "cda:participant/cda:associatedEntity/cda:code")
-    code_only = ("cda:legalAuthenticator/cda:assignedEntity/cda:code",
-                 "cda:documentationOf/cda:serviceEvent/cda:performer/cda:assignedEntity/cda:code")
-    for expression in full:
-        for element in q(doc.root, expression):
+    full = ("author/assignedAuthor/code", "participant/associatedEntity/code")
+    code_only = ("legalAuthenticator/assignedEntity/code", "documentationOf/serviceEvent/performer/assignedEntity/code")
+    for path in full:
+        for element in doc.header.at(path):
             require_coded(out, element, vs)
-    for expression in code_only:
-        for element in q(doc.root, expression):
+    for path in code_only:
+        for element in doc.header.at(path):
             require_coded(out, element, vs, attrs=("code", "codeSystem"))
 
 

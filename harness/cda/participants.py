@@ -26,14 +26,14 @@ def author(doc: Doc, data: CdaData, out: Out) -> None:
 
 @rule("SM-AUTHOR-ID")
 def author_id(doc: Doc, data: CdaData, out: Out) -> None:
-    for assigned in q(doc.root, "cda:author/cda:assignedAuthor"):
+    for assigned in doc.header.at("author/assignedAuthor"):
         require_children(out, assigned, "id", ["root", "extension"],
                          "assignedAuthor/id obligatoire absent", "required assignedAuthor/id is missing")
 
 
 @rule("SM-AUTHOR-PERSON-DEVICE")
 def author_person_device(doc: Doc, data: CdaData, out: Out) -> None:
-    for assigned in q(doc.root, "cda:author/cda:assignedAuthor"):
+    for assigned in doc.header.at("author/assignedAuthor"):
         if len(children(assigned, "assignedPerson")) + len(children(assigned, "assignedAuthoringDevice")) > 1:
             out.fail(assigned, "assignedAuthor : au plus un assignedPerson ou un assignedAuthoringDevice",
                      "assignedAuthor: at most one assignedPerson or assignedAuthoringDevice")
@@ -58,7 +58,9 @@ def custodian(doc: Doc, data: CdaData, out: Out) -> None:
 
 @rule("SM-CUSTODIAN-ID")
 def custodian_id(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in q(doc.root, "cda:custodian/cda:assignedCustodian/cda:representedCustodianOrganization/cda:id[not(@nullFlavor)]"):
+    for element in doc.header.at("custodian/assignedCustodian/representedCustodianOrganization/id"):
+        if has_nf(element):
+            continue
         if require_value(out, element, "root", data.const("custodian_roots")):
             require_attrs(out, element, ["extension"])
 
@@ -71,7 +73,7 @@ def _signed(parent: etree._Element, name: str) -> list[etree._Element]:
 def legal_authenticator(doc: Doc, data: CdaData, out: Out) -> None:
     elements = children(doc.root, "legalAuthenticator")
     if not _signed(doc.root, "legalAuthenticator"):
-        codes = q(doc.root, "cda:legalAuthenticator/cda:signatureCode")
+        codes = doc.header.at("legalAuthenticator/signatureCode")
         if codes:
             require_value(out, codes[0], "code", "S")
         else:
@@ -133,7 +135,7 @@ def informant(doc: Doc, data: CdaData, out: Out) -> None:
 
 @rule("SM-INFORMANT-RELATED")
 def informant_related(doc: Doc, data: CdaData, out: Out) -> None:
-    for entity in q(doc.root, "cda:informant/cda:relatedEntity"):
+    for entity in doc.header.at("informant/relatedEntity"):
         if require_attrs(out, entity, ["classCode"]):
             require_value(out, entity, "classCode", data.const("informant_related_classes"))
         if child(entity, "relatedPerson") is None:
@@ -176,7 +178,7 @@ def participant(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("SM-PARTICIPANT-ENTITY")
 def participant_entity(doc: Doc, data: CdaData, out: Out) -> None:
     vs = data.vs("J141")
-    for entity in q(doc.root, "cda:participant/cda:associatedEntity"):
+    for entity in doc.header.at("participant/associatedEntity"):
         if require_attrs(out, entity, ["classCode"]) and not vs.contains(entity.get("classCode"), check_system=False):
             out.fail(entity, f"associatedEntity/@classCode « {entity.get('classCode')} » absent de {vs.label()}",
                      f"associatedEntity/@classCode '{entity.get('classCode')}' is not in {vs.label()}", "classCode")

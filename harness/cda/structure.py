@@ -8,7 +8,7 @@ cardinalities are data of the pack ([data.cda] *_elements tables: [name, min, ma
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Set as AbstractSet
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -17,7 +17,7 @@ from lxml import etree
 
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
-from harness.cda.xpath import HL7, child, children, local, q
+from harness.cda.xpath import HL7, child, children, local, q, tag
 
 
 @dataclass(frozen=True)
@@ -28,64 +28,112 @@ class Problem:
     en: str
 
 
-def sequence_problems(element: etree._Element, spec: list[list[Any]]) -> Iterator[Problem]:
+@dataclass(frozen=True)
+class Sequence:
+    """A content model ([name, min, max] in schema order) compiled once per pack: positions and bounds by Clark tag."""
+
+    position: dict[str, int]  # Clark tag → index in the schema order
+    names: tuple[str, ...]
+    highs: tuple[str, ...]  # max as written ("*" = unbounded)
+    most: dict[str, int]  # Clark tag → max, for the bounded elements
+    required: tuple[tuple[int, str, int], ...]  # (index, Clark tag, min) of the elements with min > 0
+
+
+_SEQUENCES: dict[int, tuple[list[list[Any]], Sequence]] = {}  # by id of the spec, which the entry keeps alive
+
+
+def compile_sequence(spec: list[list[Any]]) -> Sequence:
+    hit = _SEQUENCES.get(id(spec))
+    if hit is None:
+        if len(_SEQUENCES) > 1024:
+            _SEQUENCES.clear()
+        tags = [f"{_HL7_PREFIX}{name}" for name, _, _ in spec]
+        compiled = Sequence({clark: index for index, clark in enumerate(tags)}, tuple(str(name) for name, _, _ in spec),
+                            tuple(str(high) for _, _, high in spec),
+                            {clark: int(high) for clark, (_, _, high) in zip(tags, spec, strict=True) if high != "*"},
+                            tuple((index, clark, int(low)) for index, (clark, (_, low, _)) in enumerate(zip(tags, spec, strict=True))
+                                  if int(low) > 0))
+        hit = _SEQUENCES[id(spec)] = (spec, compiled)
+    return hit[1]
+
+
+def sequence_problems(element: etree._Element, spec: list[list[Any]]) -> list[Problem]:
     """Check the CDA-namespace children of `element` against `spec` ([name, min, max] in schema order)."""
-    position = _positions(tuple(name for name, _, _ in spec))
+    sequence = compile_sequence(spec)
+    position, names = sequence.position, sequence.names
+    problems: list[Problem] = []
     counts: dict[str, list[etree._Element]] = {}
     furthest = -1
     parent = local(element)
-    for node in element:
-        tag = node.tag
-        if not isinstance(tag, str) or not tag.startswith(_HL7_PREFIX):
-            continue  # comments, processing instructions, extension namespaces
+    for node in element.iterchildren(_HL7_CHILDREN):  # comments, processing instructions and extension namespaces left out
+        tag = str(node.tag)
         index = position.get(tag)
         if index is None:
             name = local(node)
-            yield Problem("unknown", node, f"élément {name} inconnu dans {parent} (CDA R2)", f"unknown element {name} in {parent} (CDA R2)")
+            problems.append(Problem("unknown", node, f"élément {name} inconnu dans {parent} (CDA R2)",
+                                    f"unknown element {name} in {parent} (CDA R2)"))
             continue
         if index < furthest:
-            name, after = spec[index][0], spec[furthest][0]
-            yield Problem("order", node, f"{name} doit précéder {after} dans {parent}", f"{name} must come before {after} in {parent}")
+            name, after = names[index], names[furthest]
+            problems.append(Problem("order", node, f"{name} doit précéder {after} dans {parent}",
+                                    f"{name} must come before {after} in {parent}"))
         elif index > furthest:
             furthest = index
-        counts.setdefault(tag, []).append(node)
-    for name, low, high in spec:
-        found = counts.get(f"{_HL7_PREFIX}{name}", [])
-        if len(found) < low:
-            yield Problem("cardinality", element, f"{parent} : {name} obligatoire ({low}..{high})",
-                          f"{parent}: {name} is required ({low}..{high})")
-        if high != "*" and len(found) > int(high):
-            yield Problem("cardinality", found[int(high)], f"{parent} : au plus {high} {name}, {len(found)} trouvés",
-                          f"{parent}: at most {high} {name}, {len(found)} found")
+        found = counts.get(tag)
+        if found is None:
+            counts[tag] = [node]
+        else:
+            found.append(node)
+    # Cardinalities, reported in the order of the content model: too few (required ones), then too many (those present).
+    broken: list[tuple[int, int, Problem]] = []
+    for index, clark, low in sequence.required:
+        if len(counts.get(clark, _NONE)) < low:
+            name, high = names[index], sequence.highs[index]
+            broken.append((index, 0, Problem("cardinality", element, f"{parent} : {name} obligatoire ({low}..{high})",
+                                             f"{parent}: {name} is required ({low}..{high})")))
+    for clark, found in counts.items():
+        most = sequence.most.get(clark)
+        if most is not None and len(found) > most:
+            index = position[clark]
+            name, high = names[index], sequence.highs[index]
+            broken.append((index, 1, Problem("cardinality", found[most], f"{parent} : au plus {high} {name}, {len(found)} trouvés",
+                                             f"{parent}: at most {high} {name}, {len(found)} found")))
+    problems.extend(problem for _, _, problem in sorted(broken, key=lambda item: item[:2]))
+    return problems
 
 
 _HL7_PREFIX = f"{{{HL7}}}"
+_HL7_CHILDREN = f"{{{HL7}}}*"
+_NONE: list[etree._Element] = []
 
 
-@lru_cache(maxsize=64)
-def _positions(names: tuple[str, ...]) -> dict[str, int]:
-    return {f"{_HL7_PREFIX}{name}": index for index, name in enumerate(names)}
-
-
-def _report(out: Out, problems: Iterator[Problem], kinds: AbstractSet[str]) -> None:
+def _report(out: Out, problems: list[Problem], kinds: AbstractSet[str]) -> None:
     for problem in problems:
         if problem.kind in kinds:
             out.fail(problem.element, problem.fr, problem.en)
 
 
+def _header_problems(doc: Doc, data: CdaData) -> list[Problem]:
+    """The ClinicalDocument's own content model, checked once for the three rules that report parts of it."""
+    found: list[Problem] | None = doc.cache.get("header_problems")
+    if found is None:
+        found = doc.cache["header_problems"] = sequence_problems(doc.root, data.const("header_elements"))
+    return found
+
+
 @rule("CDA-HEADER-ELEMENTS")
 def header_elements(doc: Doc, data: CdaData, out: Out) -> None:
-    _report(out, sequence_problems(doc.root, data.const("header_elements")), {"unknown"})
+    _report(out, _header_problems(doc, data), {"unknown"})
 
 
 @rule("CDA-HEADER-ORDER")
 def header_order(doc: Doc, data: CdaData, out: Out) -> None:
-    _report(out, sequence_problems(doc.root, data.const("header_elements")), {"order"})
+    _report(out, _header_problems(doc, data), {"order"})
 
 
 @rule("CDA-HEADER-CARDINALITY")
 def header_cardinality(doc: Doc, data: CdaData, out: Out) -> None:
-    _report(out, sequence_problems(doc.root, data.const("header_elements")), {"cardinality"})
+    _report(out, _header_problems(doc, data), {"cardinality"})
 
 
 _INFRASTRUCTURE = [["realmCode", 0, "*"], ["typeId", 0, 1], ["templateId", 0, "*"]]
@@ -93,35 +141,26 @@ _INFRASTRUCTURE = [["realmCode", 0, "*"], ["typeId", 0, 1], ["templateId", 0, "*
 
 @rule("CDA-HEADER-PARTICIPATIONS")
 def header_participations(doc: Doc, data: CdaData, out: Out) -> None:
-    specs, prefixes = _participation_specs(data)
-    body = f"{_HL7_PREFIX}component"
-    pending = [(top, local(top)) for top in doc.root if isinstance(top.tag, str) and top.tag.startswith(_HL7_PREFIX) and top.tag != body]
-    while pending:
-        element, path = pending.pop()
+    specs = _participation_specs(data)
+    for path, elements in doc.header.paths().items():
         spec = specs.get(path)
         if spec is not None:
-            _report(out, sequence_problems(element, spec), _ALL_KINDS)
-        for node in element:
-            if isinstance(node.tag, str) and node.tag.startswith(_HL7_PREFIX):
-                sub = f"{path}/{local(node)}"
-                if sub in prefixes:
-                    pending.append((node, sub))
+            for element in elements:
+                _report(out, sequence_problems(element, spec), _ALL_KINDS)
 
 
 _ALL_KINDS = frozenset({"unknown", "order", "cardinality"})
 # keyed by the identity of the pack's path table, which the value keeps alive (so the id cannot be reused)
-_SPECS: dict[int, tuple[dict[str, str], dict[str, list[list[Any]]], frozenset[str]]] = {}
+_SPECS: dict[int, tuple[dict[str, str], dict[str, list[list[Any]]]]] = {}
 
 
-def _participation_specs(data: CdaData) -> tuple[dict[str, list[list[Any]]], frozenset[str]]:
-    """Per header path, its class's full element list; and every path that is, or leads to, a checked class (built once per pack data)."""
+def _participation_specs(data: CdaData) -> dict[str, list[list[Any]]]:
+    """Per header path, its class's full element list (built once per pack data)."""
     classes, paths = data.const("header_classes"), data.const("header_paths")
     key = id(paths)
     if key not in _SPECS:
-        specs = {path: _INFRASTRUCTURE + classes[name] for path, name in paths.items()}
-        prefixes = frozenset("/".join(p.split("/")[:n]) for p in paths for n in range(1, p.count("/") + 2))
-        _SPECS[key] = (paths, specs, prefixes)
-    return _SPECS[key][1:]
+        _SPECS[key] = (paths, {path: _INFRASTRUCTURE + classes[name] for path, name in paths.items()})
+    return _SPECS[key][1]
 
 
 @rule("CDA-BODY")
@@ -150,7 +189,7 @@ def structured_body(doc: Doc, data: CdaData, out: Out) -> None:
 def sections(doc: Doc, data: CdaData, out: Out) -> None:
     kinds = {"unknown", "order", "cardinality"}
     for body_element in _structured(doc):
-        for section in q(body_element, "descendant::cda:section"):
+        for section in body_element.iterdescendants(tag("section")):
             _report(out, sequence_problems(section, data.const("section_elements")), kinds)
             for component in children(section, "component"):
                 _report(out, sequence_problems(component, data.const("section_component_elements")), kinds)

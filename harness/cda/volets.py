@@ -28,7 +28,7 @@ def detect_volet(doc: Doc, data: CdaData, overrides: dict[str, str] | None = Non
     """
     if doc.is_n1:
         return None
-    by_template = {spec["template"]: key for key, spec in data.volets.items()}
+    by_template = data.volet_by_template
     for template in children(doc.root, "templateId"):
         key = by_template.get(template.get("root"))
         if key is None:

@@ -32,7 +32,9 @@ def q(element: etree._Element, expression: str) -> list[Any]:
     return found
 
 
+@cache
 def tag(name: str) -> str:
+    """The Clark tag of a CDA element ("id" → "{urn:hl7-org:v3}id")."""
     return f"{{{HL7}}}{name}"
 
 
@@ -44,8 +46,22 @@ def child(element: etree._Element, name: str) -> etree._Element | None:
     return next(element.iterchildren(tag(name)), None)
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
+def local_name(clark_tag: str) -> str:
+    """The local name of a Clark tag ("{urn:hl7-org:v3}id" → "id"), memoised: rules ask it hundreds of times per document."""
+    name = _LOCAL_NAMES.get(clark_tag)
+    if name is None:
+        if len(_LOCAL_NAMES) > 4096:  # documents with ever new names must not grow it without bound
+            _LOCAL_NAMES.clear()
+        name = _LOCAL_NAMES[clark_tag] = etree.QName(clark_tag).localname
+    return name
+
+
 def local(element: etree._Element) -> str:
-    return etree.QName(element).localname
+    tag = element.tag
+    return local_name(tag) if isinstance(tag, str) else etree.QName(element).localname
 
 
 def has_nf(element: etree._Element) -> bool:

@@ -44,15 +44,17 @@ def lang_of(argv: list[str]) -> str:
     return default_lang()
 
 
-def build_parser(lang: str = "en") -> argparse.ArgumentParser:
+def build_parser(lang: str = "en", command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every sub-command, or of `command` alone when it names one (a command imports only what it uses)."""
     import harness.cli.commands as package
 
     parser = _Parser(prog="enrs-harness",
                      description="Conformance test harness for French regional digital health environments (CI-SIS, PGSSI-S).")
     parser.add_argument("--version", action="version", version=f"enrs-harness {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
+    names = sorted(info.name for info in pkgutil.iter_modules(package.__path__))
+    for name in [command] if command in names else names:
+        module = importlib.import_module(f"{package.__name__}.{name}")
         if hasattr(module, "register"):
             module.register(subparsers)
     if lang == "fr":
@@ -108,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str]) -> int:
     ui = lang_of(argv)
     with _argparse_in(ui):
-        parser = build_parser(ui)
+        # The first word that is not an option names the command (module harness.cli.commands.<command>).
+        parser = build_parser(ui, next((arg for arg in argv if not arg.startswith("-")), None))
         args = parser.parse_args(argv)
         if not getattr(args, "handler", None):
             parser.print_help()

@@ -70,24 +70,41 @@ def read_bounded(path: Path, max_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> bytes:
     path = Path(path)
     refuse_system_path(path)
     try:
-        size = path.stat().st_size
-        if not stat.S_ISREG(path.stat().st_mode):
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
             raise HarnessError(f"{path} : ce n'est pas un fichier ordinaire (périphérique, FIFO ou dossier)",
                                f"{path}: not a regular file (a device, a FIFO or a folder)")
-        if size > max_bytes:
+        if status.st_size > max_bytes:
             raise HarnessError(
-                f"{path} : {size} octets, au-delà de la limite de {max_bytes} octets",
-                f"{path}: {size} bytes, over the limit of {max_bytes} bytes",
+                f"{path} : {status.st_size} octets, au-delà de la limite de {max_bytes} octets",
+                f"{path}: {status.st_size} bytes, over the limit of {max_bytes} bytes",
             )
-        with path.open("rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # replaced since the check above
+        with path.open("rb", buffering=0) as handle:
+            opened = os.fstat(handle.fileno())
+            if not stat.S_ISREG(opened.st_mode):  # replaced since the check above
                 raise HarnessError(f"{path} : ce n'est pas un fichier ordinaire", f"{path}: not a regular file")
-            data = handle.read(max_bytes + 1)
+            # Sized from the open file: read(max_bytes + 1) would allocate the whole limit for every file.
+            expected = min(opened.st_size, max_bytes)
+            data = _read_up_to(handle, expected + 1)
+            if len(data) > expected:  # the file grew since: read on, up to the limit
+                data += _read_up_to(handle, max_bytes + 1 - len(data))
     except OSError as exc:
         raise HarnessError(f"{path} : lecture impossible ({exc.strerror})", f"{path}: cannot read ({exc.strerror})") from exc
     if len(data) > max_bytes:
         raise HarnessError(f"{path} : fichier trop grand", f"{path}: file too large")
     return data
+
+
+def _read_up_to(handle: Any, size: int) -> bytes:
+    """At most `size` bytes of an unbuffered file: one read for a regular file, a few for one that is being written."""
+    chunks, left = [], size
+    while left > 0:
+        chunk = handle.read(left)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 MAX_CONFIG_BYTES = 5 * 1024 * 1024

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
 from typing import NoReturn
 
 from lxml import etree
@@ -154,22 +155,37 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
+_PARSERS = threading.local()
+
+
+def _thread_parser() -> etree.XMLParser:
+    """This thread's parser, built once (an lxml parser may be reused, not shared between threads)."""
+    parser: etree.XMLParser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = _parser()
+    return parser
+
+
 def parse_xml(data: bytes, max_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> etree._ElementTree:
     """Parse untrusted XML bytes, keeping line numbers; raise `UnsafeOrInvalidXml` with the reason."""
     if len(data) > max_bytes:
         raise UnsafeOrInvalidXml(f"{len(data)} octets, au-delà de la limite de {max_bytes}",
                                  f"{len(data)} bytes, over the limit of {max_bytes}")
-    if not data.strip():
+    if not data or data.isspace():  # not strip(): that would copy the whole document
         raise UnsafeOrInvalidXml("fichier vide", "empty file")
     if not looks_like_xml(data):
         raise UnsafeOrInvalidXml("ce n'est pas du XML", "not XML")
     body = readable_bytes(data)
-    markup = body.count(b"<") - body.count(b"</")  # start tags, plus comments and PIs: never fewer than the elements
+    # Start and end tags, comments and PIs: never fewer than the elements. Counted only when the document
+    # is long enough to hold that many (one byte per "<"), and end tags counted out only then.
+    markup = body.count(b"<") if len(body) > MAX_ELEMENTS else 0
+    if markup > MAX_ELEMENTS:
+        markup -= body.count(b"</")
     if markup > MAX_ELEMENTS:
         raise UnsafeOrInvalidXml(f"plus de {MAX_ELEMENTS} éléments ({markup} balises) : au-delà de la limite",
                                  f"more than {MAX_ELEMENTS} elements ({markup} tags): over the limit")
     try:
-        tree = etree.ElementTree(etree.fromstring(body, _parser()))
+        tree = etree.ElementTree(etree.fromstring(body, _thread_parser()))
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if isinstance(exc.lineno, int) else None
         raise UnsafeOrInvalidXml(f"XML mal formé : {exc.msg}", f"malformed XML: {exc.msg}", line) from None

@@ -13,15 +13,12 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from harness import __version__
 from harness.cda.voletversion import parse_overrides
-from harness.cdakit.layout import with_kit_pack
-from harness.cdakit.provenance import kit_provenance
 from harness.config.packs import PackRegistry
 from harness.core.i18n import in_language
 from harness.core.verdicts import ArtefactVerdict
@@ -65,7 +62,11 @@ def _validate_in_worker(path: Path) -> ArtefactReport:
 
 def make_context(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None,
                  volet_versions: list[str] | None = None) -> ValidationContext:
-    registry = PackRegistry.load(with_kit_pack(profiles_dirs, kit))
+    if kit is not None:  # kit mode only: the kit's modules load nothing a native validation needs
+        from harness.cdakit.layout import with_kit_pack
+
+        profiles_dirs = with_kit_pack(profiles_dirs, kit)
+    registry = PackRegistry.load([Path(d) for d in profiles_dirs])
     return ValidationContext(registry=registry, selected=registry.select(profile_ids), kit_dir=kit,
                              volet_versions=parse_overrides(volet_versions or []))
 
@@ -121,6 +122,8 @@ def _judged(files: list[Path], context: ValidationContext, args: argparse.Namesp
     if args.jobs == 1 or len(files) == 1:
         yield (validate_file(path, context) for path in files)
         return
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(args.jobs, initializer=_init_worker,
                              initargs=(args.profiles_dir, args.profile, args.kit, args.volet_version)) as pool:
         # Small chunks: the first lines come early, and the order of the files is kept.
@@ -194,11 +197,16 @@ class _Output:
 
 
 def _header(context: ValidationContext) -> dict[str, Any]:
+    kit = None
+    if context.kit_dir:
+        from harness.cdakit.provenance import kit_provenance  # kit mode only
+
+        kit = kit_provenance(context.kit_dir)
     return {
         "schema": VALIDATE_SCHEMA,
         "harness_version": __version__,
         "profiles": [{"id": p.id, "version": p.version} for p in context.selected],
-        "kit": kit_provenance(context.kit_dir) if context.kit_dir else None,
+        "kit": kit,
     }
 
 

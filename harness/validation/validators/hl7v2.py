@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from harness.hl7v2.validate import validate_message
-from harness.validation.findings import ArtefactReport
-
 if TYPE_CHECKING:
     from harness.validation.dispatch import ValidationContext
+    from harness.validation.findings import ArtefactReport
 
 KIND = "hl7v2"
 
@@ -19,4 +17,6 @@ def detect(data: bytes) -> bool:
 
 
 def validate(data: bytes, path: str, context: ValidationContext) -> ArtefactReport:
+    from harness.hl7v2.validate import validate_message  # loaded with the first message: a CDA-only run never needs it
+
     return validate_message(data, path, context)

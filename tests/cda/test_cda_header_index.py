@@ -1,0 +1,74 @@
+"""The shared header index (harness.cda.index) answers exactly what the XPath it replaces selects, and pack
+patterns matched on UTF-8 bytes (harness.cda.common.Pattern) answer as RE2 on the text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from harness.cda.common import header_iter, regex
+from harness.cda.engine import Doc
+from harness.cda.index import HeaderIndex
+from harness.cda.parse import UnsafeOrInvalidXml, parse
+from harness.cda.xpath import q, tag
+from harness.core.safe_regex import compile_pattern
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+DOCUMENTS = sorted(p for p in FIXTURES.rglob("*.xml") if b"urn:hl7-org:v3" in p.read_bytes())
+EXTRA = b"""<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:lab="urn:oid:1.3.6.1.4.1.19376.1.3.2">
+  <author><assignedAuthor><id root="1"/><!-- a comment --><telecom value="tel:1"/></assignedAuthor></author>
+  <author><assignedAuthor><telecom value="tel:2"/><lab:x><telecom value="tel:3"/><id root="2"/></lab:x></assignedAuthor></author>
+  <documentationOf><serviceEvent><lab:statusCode code="completed"/><id root="3"/></serviceEvent></documentationOf>
+  <component><structuredBody><component><section><author><assignedAuthor><telecom value="tel:9"/></assignedAuthor></author>
+  </section></component></structuredBody></component>
+</ClinicalDocument>"""
+
+
+def _roots() -> list[etree._Element]:
+    roots = [etree.fromstring(EXTRA)]
+    for path in DOCUMENTS:
+        try:
+            document = parse(path.read_bytes(), 10**8).document
+        except UnsafeOrInvalidXml:  # nonconforming fixtures include unreadable XML: nothing to index
+            continue
+        if document is not None:
+            roots.append(document)
+    return roots
+
+
+@pytest.mark.parametrize("root", _roots())
+def test_index_matches_xpath(root: etree._Element) -> None:
+    index = HeaderIndex(root)
+    paths = index.paths()
+    assert paths  # every ClinicalDocument has a header
+    for path, elements in paths.items():
+        assert elements == q(root, "/".join(f"cda:{step}" for step in path.split("/"))), path
+    for names in (("telecom",), ("id",), ("prefix", "suffix"), ("representedOrganization", "receivedOrganization")):
+        union = " or ".join(f"self::cda:{n}" for n in names)
+        assert header_iter(Doc(root=root), *names) == q(root, f"*[not(self::cda:component)]//*[{union}]")
+        assert index.named(*(tag(n) for n in names), tops=True) == q(root, f"*[not(self::cda:component)]/descendant-or-self::*[{union}]")
+
+
+def test_index_leaves_out_the_body_and_chains_through_other_namespaces() -> None:
+    index = HeaderIndex(etree.fromstring(EXTRA))
+    assert [e.get("value") for e in index.named(tag("telecom"))] == ["tel:1", "tel:2", "tel:3"]  # not tel:9 (body)
+    assert [e.get("value") for e in index.at("author/assignedAuthor/telecom")] == ["tel:1", "tel:2"]  # tel:3 is under lab:x
+    assert [e.get("root") for e in index.at("documentationOf/serviceEvent/id")] == ["3"]
+    assert index.at("component") == [] and index.at("author/assignedAuthor/x") == []
+
+
+@pytest.mark.parametrize("pattern, text", [
+    (r"^(tel|fax|mailto|http|ftp|mllp):.+$", "tel:+33 1 23"), (r"^(tel|fax|mailto|http|ftp|mllp):.+$", "tel:"),
+    (r"^(tel|fax|mailto|http|ftp|mllp):.+$", "mailto:éloïse@exemple.fr"), (r"^[a-z]{2}-[A-Z]{2}$", "fr-FR"),
+    (r"^[a-z]{2}-[A-Z]{2}$", "fr-fr"), (r"^.{3}$", "été"), (r"^.{3}$", "étés"),
+    (r"^(?P<digits>\d{4,14})(?P<zone>[+-]\d{1,4})?$", "20250310+0100"), (r"^(?P<digits>\d{4,14})(?P<zone>[+-]\d{1,4})?$", "2025"),
+    (r"^(?P<a>é+)(?P<b>x)?", "ééy"),
+])
+def test_pattern_on_bytes_answers_as_re2_on_text(pattern: str, text: str) -> None:
+    expected, found = compile_pattern(pattern).match(text), regex(pattern).match(text)
+    assert (found is None) == (expected is None)
+    if expected is not None and found is not None:
+        for group in [0, *compile_pattern(pattern).groupindex]:
+            assert found.group(group) == expected.group(group)
