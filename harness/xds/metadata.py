@@ -441,7 +441,11 @@ def _french(metadata: Metadata, transaction: str, judge: Judge) -> None:
 
 
 def _of_kind(metadata: Metadata, kind: str) -> list[RegistryObject]:
-    objects: dict[str, list[Any]] = {"SubmissionSet": metadata.submission_sets, "DocumentEntry": metadata.documents, "Folder": metadata.folders}
+    objects: dict[str, list[Any]] = {
+        "SubmissionSet": metadata.submission_sets,
+        "DocumentEntry": metadata.documents,
+        "Folder": metadata.folders,
+    }
     return list(objects[kind])
 
 
