@@ -39,6 +39,8 @@ def validate_metadata(metadata: Metadata, transaction: str, judge: Judge, docume
             "XDSB-RIM-01",
             f"{len(metadata.submission_sets)} lot(s) de soumission : exactement un attendu",
             f"{len(metadata.submission_sets)} submission set(s): exactly one expected",
+            metadata.path,
+            metadata.line,
         )
     _identifiers(metadata, judge)
     for kind, objects in (("SubmissionSet", metadata.submission_sets), ("DocumentEntry", metadata.documents), ("Folder", metadata.folders)):

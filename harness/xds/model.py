@@ -135,6 +135,8 @@ class Metadata:
     packages: list[RegistryObject] = field(default_factory=list)  # RegistryPackages classified as neither
     object_refs: list[str] = field(default_factory=list)
     node_classifications: list[Classification] = field(default_factory=list)  # SubmissionSet/Folder nodes
+    path: str | None = None  # the RegistryObjectList (else the element read), for findings on the whole submission
+    line: int | None = None
 
     def objects(self) -> list[RegistryObject]:
         found: list[RegistryObject] = [*self.submission_sets, *self.documents, *self.folders, *self.associations, *self.packages]
@@ -205,7 +207,9 @@ def _common(element: etree._Element, offset: int) -> dict[str, Any]:
 def parse_metadata(element: etree._Element, line_offset: int = 0) -> Metadata:
     """Every ebRIM registry object under `element` (itself included), with its slots, classifications
     and external identifiers; `line_offset` is added to source lines (an envelope inside a MIME capture)."""
-    metadata = Metadata()
+    holder = element.find(f".//{_R}RegistryObjectList") if etree.QName(element).localname != "RegistryObjectList" else element
+    holder = element if holder is None else holder
+    metadata = Metadata(path=location(holder), line=_line(holder, line_offset))
     classifications: list[Classification] = []
     external_ids: list[ExternalIdentifier] = []
     packages: list[RegistryObject] = []
@@ -248,7 +252,9 @@ def parse_metadata(element: etree._Element, line_offset: int = 0) -> Metadata:
             metadata.folders.append(Folder(**{f: getattr(package, f) for f in _FIELDS}))
         else:
             metadata.packages.append(package)
-    owners = {o.id: o for o in metadata.objects()}
+    owners: dict[str, RegistryObject] = {}
+    for obj in metadata.objects():
+        owners.setdefault(obj.id, obj)  # a duplicate id (reported by XDSB-RIM-02) does not take the first one's attributes
     for classification in classifications:
         owner = owners.get(classification.classified)
         if not classification.scheme:

@@ -1,6 +1,6 @@
 """Writes the project's own XDS.b fixtures (fixtures/xds/) from the rules of ITI TF-2/TF-3 and the CI-SIS.
 
-Run `python tests/xds/make_fixtures.py` to regenerate them. The document carried is the project's
+Run `python tests/xds/xds_make_fixtures.py` to regenerate them. The document carried is the project's
 synthetic CR-BIO (fixtures/conforming/cda/cr-bio-2024.xml): test INS, fictitious professionals.
 """
 
@@ -60,12 +60,10 @@ def author(cid: str, scheme: str, obj: str) -> str:
     )
 
 
-def document_entry(entry: str, cda: bytes, registry_side: bool, status: str = "") -> str:
-    extra = (
-        slot("hash", hashlib.sha1(cda).hexdigest()) + slot("size", str(len(cda))) + slot("repositoryUniqueId", REPOSITORY)
-        if registry_side
-        else ""
-    )
+def document_entry(entry: str, cda: bytes, registry_side: bool, status: str = "", hashed: bool = False) -> str:
+    """A DocumentEntry for the CR-BIO: `registry_side` adds hash, size and repositoryUniqueId, `hashed` only hash and size."""
+    extra = slot("hash", hashlib.sha1(cda).hexdigest()) + slot("size", str(len(cda))) if registry_side or hashed else ""
+    extra += slot("repositoryUniqueId", REPOSITORY) if registry_side else ""
     status_attr = f' status="{status}"' if status else ""
     return (
         f'<rim:ExtrinsicObject id="{entry}" mimeType="text/xml" objectType="urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1"{status_attr}>\n'
@@ -145,7 +143,7 @@ def mime(root: str, action: str, documents: list[tuple[str, bytes]]) -> bytes:
 def iti41(cda: bytes) -> bytes:
     body = (
         "    <xdsb:ProvideAndRegisterDocumentSetRequest>\n      <lcm:SubmitObjectsRequest>\n        <rim:RegistryObjectList>\n    "
-        + document_entry("Document01", cda, registry_side=False)
+        + document_entry("Document01", cda, registry_side=False, hashed=True)
         + "\n    "
         + submission_set("SubmissionSet01")
         + "\n    "
@@ -158,7 +156,20 @@ def iti41(cda: bytes) -> bytes:
     return mime(envelope(action, body), action, [("doc1@enrs.invalid", cda)])
 
 
+def folder(fid: str) -> str:
+    return (
+        f'<rim:RegistryPackage id="{fid}" objectType="urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:RegistryPackage">'
+        f"{name('Biologie 2025')}"
+        f'{coded("cl12", "urn:uuid:1ba97051-7806-41a8-a48b-8fce7af683c5", fid, "11502-2", "2.16.840.1.113883.6.1", "CR de biologie")}'
+        f'{external("ei06", "urn:uuid:f64ffdf0-4b97-4e06-b79f-a52b38ec2f8a", fid, PATIENT, "XDSFolder.patientId")}'
+        f'{external("ei07", "urn:uuid:75df8f67-9973-4fbe-a900-df66cefecc5a", fid, "1.2.250.1.999.8.1", "XDSFolder.uniqueId")}'
+        "</rim:RegistryPackage>\n    "
+        f'<rim:Classification id="cl11" classifiedObject="{fid}" classificationNode="urn:uuid:d9d542f3-6cc4-48b6-8870-ea235fbc94c2"/>'
+    )
+
+
 def iti42(cda: bytes) -> bytes:
+    """A registration by the repository (ITI-42) that replaces an earlier entry (RPLC) and opens a folder."""
     body = (
         "    <lcm:SubmitObjectsRequest>\n      <rim:RegistryObjectList>\n    "
         + document_entry("Document01", cda, registry_side=True)
@@ -166,6 +177,13 @@ def iti42(cda: bytes) -> bytes:
         + submission_set("SubmissionSet01")
         + "\n    "
         + has_member("as01", "SubmissionSet01", "Document01", slot("SubmissionSetStatus", "Original"))
+        + "\n    "
+        + folder("Folder01")
+        + "\n    "
+        + has_member("as02", "SubmissionSet01", "Folder01")
+        + "\n    "
+        + f'<rim:Association id="as03" associationType="urn:ihe:iti:2007:AssociationType:RPLC" sourceObject="Document01" '
+        f'targetObject="{ENTRY_UUID}"/>'
         + "\n      </rim:RegistryObjectList>\n    </lcm:SubmitObjectsRequest>"
     )
     return envelope("urn:ihe:iti:2007:RegisterDocumentSet-b", body).encode()
