@@ -1,5 +1,5 @@
 """Every XDS requirement (packs ihe-xds-b and ci-sis-xds) proven both ways: the conforming fixtures of
-fixtures/xds/ pass it, its mutant fails it and only it, with a location and a line."""
+fixtures/conforming/xds/ pass it, its mutant fails it and only it, with a location and a line."""
 
 from __future__ import annotations
 
@@ -12,14 +12,13 @@ from harness.core.verdicts import ArtefactVerdict
 from harness.validation.dispatch import ValidationContext, validate_bytes, validate_file
 from harness.validation.findings import Severity
 
-from xds_make_fixtures import FIXTURES as BUILDERS
-from xds_make_fixtures import build
+from xds_make_fixtures import FIXTURES as BUILDERS, build
 from xds_mutants import FIXTURES, MUTANTS, Mutant
 
 REGISTRY = PackRegistry.load()
 CONTEXT = ValidationContext(registry=REGISTRY)
 XDS_REQUIREMENTS = {r.id: r for r in REGISTRY.requirements.values() if "validator:xds" in r.evaluated_by}
-CONFORMING = sorted(FIXTURES.glob("*.*"))
+CONFORMING = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".xml", ".mtom"))
 
 
 def test_the_fixtures_on_disk_are_those_the_generator_writes() -> None:

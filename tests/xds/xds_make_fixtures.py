@@ -1,4 +1,4 @@
-"""Writes the project's own XDS.b fixtures (fixtures/xds/) from the rules of ITI TF-2/TF-3 and the CI-SIS.
+"""Writes the project's own XDS.b fixtures (fixtures/conforming/xds/) from the rules of ITI TF-2/TF-3 and the CI-SIS.
 
 Run `python tests/xds/xds_make_fixtures.py` to regenerate them. The document carried is the project's
 synthetic CR-BIO (fixtures/conforming/cda/cr-bio-2024.xml): test INS, fictitious professionals.
@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CDA = ROOT / "fixtures" / "conforming" / "cda" / "cr-bio-2024.xml"
-OUT = ROOT / "fixtures" / "xds"
+OUT = ROOT / "fixtures" / "conforming" / "xds"
 
 BOUNDARY = "MIMEBoundary_enrs_0001"
 PATIENT = "279035121518989^^^&amp;1.2.250.1.213.1.4.10&amp;ISO"
@@ -21,7 +21,12 @@ AUTHOR_INSTITUTION = "Cabinet médical Exemple^^^^^&amp;1.2.250.1.71.4.2.2&amp;I
 DOCUMENT_UID = "1.2.250.1.999.1.1^DOC-0004-2"
 REPOSITORY = "1.2.250.1.999.7.1"
 ENTRY_UUID = "urn:uuid:6f0d3b2a-1c5e-4a8b-9d7f-2e4c6a8b0d1f"
-SS_UUID = "urn:uuid:0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9"
+FORMAT_CODE = "urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d"
+FACILITY_CODE = "urn:uuid:f33fb8ac-18af-42cc-ae0e-ed0b0bdb91e1"
+PRACTICE_CODE = "urn:uuid:cccf5598-8b07-4b77-a05e-ae952c785ead"
+TYPE_CODE = "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983"
+CONTENT_TYPE_CODE = "urn:uuid:aa543740-bdda-424e-8c96-df4873be8500"
+LOINC, CR_BIO = "2.16.840.1.113883.6.1", "CR d&apos;examens biologiques"
 
 NS = (
     'xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing" '
@@ -49,7 +54,10 @@ def coded(cid: str, scheme: str, obj: str, code: str, system: str, display: str)
 
 
 def external(eid: str, scheme: str, obj: str, value: str, label: str) -> str:
-    return f'<rim:ExternalIdentifier id="{eid}" identificationScheme="{scheme}" registryObject="{obj}" value="{value}">{name(label)}</rim:ExternalIdentifier>'
+    return (
+        f'<rim:ExternalIdentifier id="{eid}" identificationScheme="{scheme}" registryObject="{obj}" value="{value}">'
+        f"{name(label)}</rim:ExternalIdentifier>"
+    )
 
 
 def author(cid: str, scheme: str, obj: str) -> str:
@@ -76,10 +84,10 @@ def document_entry(entry: str, cda: bytes, registry_side: bool, status: str = ""
         f"      {author('cl01', 'urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d', entry)}\n"
         f"      {coded('cl02', 'urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a', entry, '10', '1.2.250.1.213.1.1.4.1', 'Compte rendu')}\n"
         f"      {coded('cl03', 'urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f', entry, 'N', '2.16.840.1.113883.5.25', 'Normal')}\n"
-        f"      {coded('cl04', 'urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d', entry, 'urn:ihe:lab:xd-lab:2008', '1.3.6.1.4.1.19376.1.2.3', 'CR de biologie')}\n"
-        f"      {coded('cl05', 'urn:uuid:f33fb8ac-18af-42cc-ae0e-ed0b0bdb91e1', entry, 'SA01', '1.2.250.1.71.4.2.4', 'Etablissement public de santé')}\n"
-        f"      {coded('cl06', 'urn:uuid:cccf5598-8b07-4b77-a05e-ae952c785ead', entry, 'AMBULATOIRE', '1.2.250.1.213.1.1.4.9', 'Ambulatoire')}\n"
-        f"      {coded('cl07', 'urn:uuid:f0306f51-975f-434e-a61c-c59651d33983', entry, '11502-2', '2.16.840.1.113883.6.1', 'CR d&apos;examens biologiques')}\n"
+        f"      {coded('cl04', FORMAT_CODE, entry, 'urn:ihe:lab:xd-lab:2008', '1.3.6.1.4.1.19376.1.2.3', 'CR de biologie')}\n"
+        f"      {coded('cl05', FACILITY_CODE, entry, 'SA01', '1.2.250.1.71.4.2.4', 'Etablissement public')}\n"
+        f"      {coded('cl06', PRACTICE_CODE, entry, 'AMBULATOIRE', '1.2.250.1.213.1.1.4.9', 'Ambulatoire')}\n"
+        f"      {coded('cl07', TYPE_CODE, entry, '11502-2', LOINC, CR_BIO)}\n"
         f"      {external('ei01', 'urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427', entry, PATIENT, 'XDSDocumentEntry.patientId')}\n"
         f"      {external('ei02', 'urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab', entry, DOCUMENT_UID, 'XDSDocumentEntry.uniqueId')}\n"
         "    </rim:ExtrinsicObject>"
@@ -91,7 +99,7 @@ def submission_set(ss: str, uid: str = "1.2.250.1.999.6.20250312.1") -> str:
         f'<rim:RegistryPackage id="{ss}" objectType="urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:RegistryPackage">\n'
         f"      {slot('submissionTime', '20250312133500')}\n"
         f"      {author('cl08', 'urn:uuid:a7058bb9-b4e4-4307-ba5b-e3f0ab85e12d', ss)}\n"
-        f"      {coded('cl09', 'urn:uuid:aa543740-bdda-424e-8c96-df4873be8500', ss, '11502-2', '2.16.840.1.113883.6.1', 'CR d&apos;examens biologiques')}\n"
+        f"      {coded('cl09', CONTENT_TYPE_CODE, ss, '11502-2', LOINC, CR_BIO)}\n"
         f"      {external('ei03', 'urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8', ss, uid, 'XDSSubmissionSet.uniqueId')}\n"
         f"      {external('ei04', 'urn:uuid:554ac39e-e3fe-47fe-b233-965d2a147832', ss, '1.2.250.1.999.6', 'XDSSubmissionSet.sourceId')}\n"
         f"      {external('ei05', 'urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446', ss, PATIENT, 'XDSSubmissionSet.patientId')}\n"
@@ -160,9 +168,9 @@ def folder(fid: str) -> str:
     return (
         f'<rim:RegistryPackage id="{fid}" objectType="urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:RegistryPackage">'
         f"{name('Biologie 2025')}"
-        f'{coded("cl12", "urn:uuid:1ba97051-7806-41a8-a48b-8fce7af683c5", fid, "11502-2", "2.16.840.1.113883.6.1", "CR de biologie")}'
-        f'{external("ei06", "urn:uuid:f64ffdf0-4b97-4e06-b79f-a52b38ec2f8a", fid, PATIENT, "XDSFolder.patientId")}'
-        f'{external("ei07", "urn:uuid:75df8f67-9973-4fbe-a900-df66cefecc5a", fid, "1.2.250.1.999.8.1", "XDSFolder.uniqueId")}'
+        f"{coded('cl12', 'urn:uuid:1ba97051-7806-41a8-a48b-8fce7af683c5', fid, '11502-2', '2.16.840.1.113883.6.1', 'CR de biologie')}"
+        f"{external('ei06', 'urn:uuid:f64ffdf0-4b97-4e06-b79f-a52b38ec2f8a', fid, PATIENT, 'XDSFolder.patientId')}"
+        f"{external('ei07', 'urn:uuid:75df8f67-9973-4fbe-a900-df66cefecc5a', fid, '1.2.250.1.999.8.1', 'XDSFolder.uniqueId')}"
         "</rim:RegistryPackage>\n    "
         f'<rim:Classification id="cl11" classifiedObject="{fid}" classificationNode="urn:uuid:d9d542f3-6cc4-48b6-8870-ea235fbc94c2"/>'
     )
@@ -183,8 +191,7 @@ def iti42(cda: bytes) -> bytes:
         + has_member("as02", "SubmissionSet01", "Folder01")
         + "\n    "
         + f'<rim:Association id="as03" associationType="urn:ihe:iti:2007:AssociationType:RPLC" sourceObject="Document01" '
-        f'targetObject="{ENTRY_UUID}"/>'
-        + "\n      </rim:RegistryObjectList>\n    </lcm:SubmitObjectsRequest>"
+        f'targetObject="{ENTRY_UUID}"/>' + "\n      </rim:RegistryObjectList>\n    </lcm:SubmitObjectsRequest>"
     )
     return envelope("urn:ihe:iti:2007:RegisterDocumentSet-b", body).encode()
 
@@ -277,14 +284,20 @@ FIXTURES = {
 }
 
 
+# fixtures/nonconforming/xds/: the creation time copied from the CDA in local time, not converted to UTC (XDSFR-CDA-02)
+NONCONFORMING = {"iti41-creation-time-not-utc.mtom": lambda cda: iti41(cda).replace(b">20250312133000<", b">20250312143000<")}
+NONCONFORMING_OUT = ROOT / "fixtures" / "nonconforming" / "xds"
+
+
 def build(name: str) -> bytes:
-    return FIXTURES[name](CDA.read_bytes())
+    return {**FIXTURES, **NONCONFORMING}[name](CDA.read_bytes())
 
 
 def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    for fixture in FIXTURES:
-        (OUT / fixture).write_bytes(build(fixture))
+    for folder, fixtures in ((OUT, FIXTURES), (NONCONFORMING_OUT, NONCONFORMING)):
+        folder.mkdir(parents=True, exist_ok=True)
+        for fixture in fixtures:
+            (folder / fixture).write_bytes(build(fixture))
 
 
 if __name__ == "__main__":

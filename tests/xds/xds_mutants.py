@@ -1,4 +1,4 @@
-"""One mutant per XDS requirement: a conforming fixture of fixtures/xds/ with one textual edit that
+"""One mutant per XDS requirement: a conforming fixture of fixtures/conforming/xds/ with one textual edit that
 breaks only that rule. The tests build them in memory."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "xds"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "conforming" / "xds"
 ITI41, ITI42, ITI57 = "iti41-request.mtom", "iti42-request.xml", "iti57-archive-request.xml"
 ITI18Q, ITI43Q, ITI43R, FAILURE = "iti18-request.xml", "iti43-request.xml", "iti43-response.mtom", "registry-response-failure.xml"
 PERSON = "801234567897^MEDECIN-ESSAI^Jean^^^^^^&amp;1.2.250.1.71.4.2.1&amp;ISO^D^^^IDNPS"
@@ -59,26 +59,49 @@ MUTANTS = [
     Mutant("XDSB-MTOM-01", ITI41, '; type="application/soap+xml"', '; type="text/xml"'),
     Mutant("XDSB-MTOM-02", ITI41, 'href="cid:doc1@enrs.invalid"', 'href="cid:doc2@enrs.invalid"'),
     # metadata
-    Mutant("XDSB-RIM-01", ITI42, 'classificationNode="urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd"',
-           'classificationNode="urn:uuid:00000000-d40d-43f9-88c5-b4633d873bdd"'),
+    Mutant(
+        "XDSB-RIM-01",
+        ITI42,
+        'classificationNode="urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd"',
+        'classificationNode="urn:uuid:00000000-d40d-43f9-88c5-b4633d873bdd"',
+    ),
     Mutant("XDSB-RIM-02", ITI42, '<rim:Association id="as02"', '<rim:Association id="Document01"'),
     Mutant("XDSB-DE-01", ITI41, _slot("languageCode", "fr-FR"), ""),
-    Mutant("XDSB-DE-02", ITI41, 'objectType="urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1"',
-           'objectType="urn:uuid:7edca82f-054d-47f2-a032-000000000000"'),
+    Mutant(
+        "XDSB-DE-02",
+        ITI41,
+        'objectType="urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1"',
+        'objectType="urn:uuid:7edca82f-054d-47f2-a032-000000000000"',
+    ),
     Mutant("XDSB-SS-01", ITI41, _slot("submissionTime", "20250312133500"), ""),
-    Mutant("XDSB-FD-01", ITI42, 'classificationScheme="urn:uuid:1ba97051-7806-41a8-a48b-8fce7af683c5"',
-           'classificationScheme="urn:uuid:1ba97051-7806-41a8-a48b-000000000000"'),
-    Mutant("XDSB-CARD-01", ITI41, "<rim:Value>20250312133000</rim:Value>",
-           "<rim:Value>20250312133000</rim:Value><rim:Value>20250312133000</rim:Value>"),
+    Mutant(
+        "XDSB-FD-01",
+        ITI42,
+        'classificationScheme="urn:uuid:1ba97051-7806-41a8-a48b-8fce7af683c5"',
+        'classificationScheme="urn:uuid:1ba97051-7806-41a8-a48b-000000000000"',
+    ),
+    Mutant(
+        "XDSB-CARD-01",
+        ITI41,
+        "<rim:Value>20250312133000</rim:Value>",
+        "<rim:Value>20250312133000</rim:Value><rim:Value>20250312133000</rim:Value>",
+    ),
     Mutant("XDSB-CODE-01", ITI41, '<rim:Name><rim:LocalizedString value="Compte rendu"/></rim:Name>', ""),
-    Mutant("XDSB-AUTH-01", ITI41, 'classifiedObject="Document01" nodeRepresentation=""', 'classifiedObject="Document01" nodeRepresentation="AUTEUR"'),
+    Mutant(
+        "XDSB-AUTH-01",
+        ITI41,
+        'classifiedObject="Document01" nodeRepresentation=""',
+        'classifiedObject="Document01" nodeRepresentation="AUTEUR"',
+    ),
     Mutant("XDSB-FMT-01", ITI42, "IPP-000004^^^&amp;1.2.250.1.999.2.1&amp;ISO", "IPP-000004^^^1.2.250.1.999.2.1"),
     Mutant("XDSB-FMT-02", ITI42, "<rim:Value>20250312133000</rim:Value>", "<rim:Value>20251312133000</rim:Value>"),
     Mutant("XDSB-FMT-03", ITI42, PERSON, "801234567897^MEDECIN-ESSAI^Jean", after='name="legalAuthenticator"'),
     Mutant("XDSB-FMT-04", ITI42, INSTITUTION, INSTITUTION.replace("Cabinet médical Exemple", ""), count=2),
     Mutant("XDSB-UID-01", ITI42, "1.2.250.1.999.6.20250312.1", "1.2.250.1.999.6.020250312.1"),
     Mutant("XDSB-UID-02", ITI42, 'value="1.2.250.1.999.8.1"', 'value="1.2.250.1.999.6.20250312.1"'),
-    Mutant("XDSB-PAT-01", ITI42, 'registryObject="Document01" value="279035121518989', 'registryObject="Document01" value="179035121518989'),
+    Mutant(
+        "XDSB-PAT-01", ITI42, 'registryObject="Document01" value="279035121518989', 'registryObject="Document01" value="179035121518989'
+    ),
     Mutant("XDSB-ASSOC-01", ITI42, "<rim:Value>Original</rim:Value>", "<rim:Value>Originale</rim:Value>"),
     Mutant("XDSB-ASSOC-02", ITI42, 'targetObject="urn:uuid:6f0d3b2a-1c5e-4a8b-9d7f-2e4c6a8b0d1f"', 'targetObject="Document01"'),
     Mutant("XDSB-DOC-01", ITI41, '<xdsb:Document id="Document01">', '<xdsb:Document id="Document02">'),
@@ -93,8 +116,13 @@ MUTANTS = [
     Mutant("XDSB-RET-02", ITI43R, "<xdsb:mimeType>text/xml</xdsb:mimeType>", ""),
     # ci-sis-xds: value sets, identity, authors, statuses
     Mutant("XDSFR-VS-01", ITI42, "<rim:Value>1.2.250.1.213.1.1.4.1</rim:Value>", "<rim:Value>1.2.250.1.213.1.1.4.99</rim:Value>"),
-    Mutant("XDSFR-VS-02", ITI42, "<rim:Value>2.16.840.1.113883.6.1</rim:Value>", "<rim:Value>2.16.840.1.113883.6.96</rim:Value>",
-           after='id="cl07"'),
+    Mutant(
+        "XDSFR-VS-02",
+        ITI42,
+        "<rim:Value>2.16.840.1.113883.6.1</rim:Value>",
+        "<rim:Value>2.16.840.1.113883.6.96</rim:Value>",
+        after='id="cl07"',
+    ),
     Mutant("XDSFR-VS-03", ITI42, 'nodeRepresentation="N"', 'nodeRepresentation="Z"'),
     Mutant("XDSFR-VS-04", ITI42, "<rim:Value>1.3.6.1.4.1.19376.1.2.3</rim:Value>", "<rim:Value>1.3.6.1.4.1.19376.1.2.99</rim:Value>"),
     Mutant("XDSFR-VS-05", ITI42, "<rim:Value>1.2.250.1.71.4.2.4</rim:Value>", "<rim:Value>1.2.250.1.71.4.2.5</rim:Value>"),
