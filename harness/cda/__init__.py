@@ -20,8 +20,8 @@ from harness.cda.engine import Doc, run_rules
 from harness.cda.parse import Parsed, UnsafeOrInvalidXml, parse
 from harness.cda.xpath import location
 from harness.config.packs import ProfilePack
-from harness.core.fileio import sha256_hex
 from harness.core.errors import HarnessError
+from harness.core.fileio import sha256_hex
 from harness.core.verdicts import ArtefactVerdict
 from harness.extension.registry import cda_rules
 from harness.validation.dispatch import ValidationContext
