@@ -1,8 +1,9 @@
 """Which XDS requirements are active, their levels, and the pack data the rules read.
 
 A pack takes part in XDS checking when it has a `[data.xds]` table (ihe-xds-b, ci-sis-xds, a regional
-pack): its requirements are the ones the rules may report, each with the severity of its level, and
-its `[data.xds]` tables are merged (later packs add to or override earlier ones, key by key).
+pack) or requirements evaluated by `validator:xds` (ci-sis-vihf): those requirements are the ones the
+rules may report, each with the severity of its level; the `[data.xds]` tables are merged (later packs
+add to or override earlier ones, key by key).
 A rule whose requirement is in no selected pack is not run and never reported.
 """
 
@@ -43,7 +44,7 @@ class Judge:
         for pack in list(loaded) if loaded is not None else selected:
             if "xds" in pack.data:
                 _merge(data, pack.data["xds"])
-        levels = {r.id: r.level for pack in selected if "xds" in pack.data for r in pack.requirements}
+        levels = {r.id: r.level for pack in selected for r in pack.requirements if "xds" in pack.data or "validator:xds" in r.evaluated_by}
         return cls(levels=levels, data=data)
 
     def active(self, requirement: str) -> bool:
