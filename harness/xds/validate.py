@@ -20,6 +20,7 @@ from harness.config.packs import ProfilePack
 from harness.core.fileio import sha256_hex
 from harness.core.verdicts import ArtefactVerdict
 from harness.validation.findings import ArtefactReport, Severity
+from harness.vihf.check import check_vihf
 from harness.xds.consistency import check_consistency
 from harness.xds.judge import Judge
 from harness.xds.metadata import validate_metadata
@@ -195,8 +196,6 @@ def _vihf(message: Message, judge: Judge, context: Any) -> None:
             message.line(header if header is not None else message.envelope),
         )
         return
-    from harness.vihf.check import check_vihf  # late: signxml and cryptography only for captures that carry a VIHF
-
     issued = _instant(assertion.get("IssueInstant", ""))
     pack = context.registry.packs.get("ci-sis-vihf")
     trust = getattr(context, "vihf_trust", None)
