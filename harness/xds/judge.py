@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.config.packs import ProfilePack
+from harness.config.packs import PackError, ProfilePack
 from harness.validation.findings import Finding, Severity
 
 _SEVERITY = {"MUST": Severity.ERROR, "SHOULD": Severity.WARNING, "MAY": Severity.INFO}
@@ -25,6 +25,22 @@ def _merge(into: dict[str, Any], more: dict[str, Any]) -> None:
             _merge(into[key], value)
         else:
             into[key] = value
+
+
+_WHERE = ("slot", "classification", "external")
+
+
+def _check_attributes(pack: ProfilePack) -> None:
+    """A pack's attribute table names, for each attribute, exactly one place where it lives (else the pack is broken)."""
+    for kind, table in pack.data["xds"].get("attributes", {}).items():
+        for name, spec in table.items() if isinstance(table, dict) else []:
+            if not isinstance(spec, dict) or sum(key in spec for key in _WHERE) != 1:
+                raise PackError(
+                    pack.path,
+                    f"[data.xds.attributes.{kind}] {name}",
+                    "exactement un de slot, classification, external attendu",
+                    "exactly one of slot, classification, external expected",
+                )
 
 
 @dataclass
@@ -43,6 +59,7 @@ class Judge:
         data: dict[str, Any] = {}
         for pack in list(loaded) if loaded is not None else selected:
             if "xds" in pack.data:
+                _check_attributes(pack)
                 _merge(data, pack.data["xds"])
         levels = {r.id: r.level for pack in selected for r in pack.requirements if "xds" in pack.data or "validator:xds" in r.evaluated_by}
         return cls(levels=levels, data=data)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.config.packs import PackRegistry
+from harness.config.packs import PackError, PackRegistry
 from harness.core.verdicts import ArtefactVerdict
 from harness.validation.dispatch import ValidationContext, detect_kind, validate_bytes, walk_artefacts
 from harness.validation.findings import Severity
@@ -159,3 +159,17 @@ def test_only_the_selected_packs_are_reported() -> None:
     only_ihe = ValidationContext(registry=REGISTRY, selected=[REGISTRY.get("ihe-xds-b")])
     report = validate_bytes(data, "x.mtom", only_ihe)
     assert report.verdict is ArtefactVerdict.PASSED and not any(r.startswith("XDSFR-") for r in report.evaluated)
+
+
+def test_a_pack_attribute_without_its_place_is_a_pack_error(tmp_path: Path) -> None:
+    pack = tmp_path / "regional.toml"
+    pack.write_text(
+        '[pack]\nid = "regional-xds"\nversion = "1"\nframework = "X"\ntitle = { fr = "t", en = "t" }\n'
+        'source = { document = "d", version = "1", date = "2025-01-01" }\nevaluated_by = "validator:xds"\napplies_to = ["xds"]\n'
+        '[data.xds.attributes.DocumentEntry]\nlocalCode = { use = { "ITI-41" = "R" } }\n'
+        '[[requirements]]\nid = "REG-1"\nlevel = "MUST"\nstatement = { fr = "s", en = "s" }\nsection = "1"\n',
+        encoding="utf-8",
+    )
+    registry = PackRegistry.load([tmp_path])
+    with pytest.raises(PackError, match="localCode.*exactly one of slot, classification, external"):
+        validate_bytes((FIXTURES / ITI41).read_bytes(), "x.mtom", ValidationContext(registry=registry))
