@@ -135,7 +135,8 @@ def test_the_transaction_selects_the_optionality() -> None:
     report = validate_bytes(no_hash_42, "42.xml", CONTEXT)
     assert _errors(report) == {"XDSB-DE-01"}
     assert [f.message_en for f in report.findings if f.requirement == "XDSB-DE-01"] == [
-        "hash missing from the document entry (required in ITI-42)"]
+        "hash missing from the document entry (required in ITI-42)"
+    ]
 
 
 def test_the_metadata_api_for_xdm_uses_the_iti32_optionality() -> None:
@@ -173,3 +174,52 @@ def test_a_pack_attribute_without_its_place_is_a_pack_error(tmp_path: Path) -> N
     registry = PackRegistry.load([tmp_path])
     with pytest.raises(PackError, match="localCode.*exactly one of slot, classification, external"):
         validate_bytes((FIXTURES / ITI41).read_bytes(), "x.mtom", ValidationContext(registry=registry))
+
+
+def _iti57_update(previous_version: bool = True, lid: bool = True) -> bytes:
+    """The ITI-42 fixture turned into an ITI-57 metadata update: a new version of an entry (its lid kept)."""
+    text = (FIXTURES / ITI42).read_text(encoding="utf-8")
+    text = text.replace("urn:ihe:iti:2007:RegisterDocumentSet-b", "urn:ihe:iti:2010:UpdateDocumentSet")
+    if lid:
+        text = text.replace(
+            '<rim:ExtrinsicObject id="Document01"',
+            '<rim:ExtrinsicObject id="Document01" lid="urn:uuid:6f0d3b2a-1c5e-4a8b-9d7f-2e4c6a8b0d1f"',
+        )
+    if previous_version:
+        text = text.replace(
+            "<rim:Value>Original</rim:Value></rim:ValueList></rim:Slot>",
+            "<rim:Value>Original</rim:Value></rim:ValueList></rim:Slot>"
+            '<rim:Slot name="PreviousVersion"><rim:ValueList><rim:Value>1</rim:Value></rim:ValueList></rim:Slot>',
+        )
+    return text.encode("utf-8")
+
+
+def test_an_iti57_new_version_keeps_its_lid_and_names_its_previous_version() -> None:
+    report = validate_bytes(_iti57_update(), "57.xml", CONTEXT)
+    assert report.profile == "ITI-57 request" and report.verdict is ArtefactVerdict.PASSED, [
+        (f.requirement, f.message_en) for f in report.findings if f.severity is Severity.ERROR
+    ]
+    assert "XDSB-UPD-01" in report.evaluated
+    for broken, message in (
+        (_iti57_update(previous_version=False), "without a PreviousVersion slot"),
+        (_iti57_update(lid=False), "without a lid"),
+    ):
+        failed = validate_bytes(broken, "57.xml", CONTEXT)
+        assert _errors(failed) == {"XDSB-UPD-01"}
+        assert any(message in f.message_en for f in failed.findings if f.requirement == "XDSB-UPD-01")
+
+
+def test_a_response_whose_action_names_no_transaction_fails_wsa01() -> None:
+    data = (FIXTURES / "registry-response-success.xml").read_bytes().replace(b"ProvideAndRegisterDocumentSet-bResponse", b"Unknown")
+    report = validate_bytes(data, "r.xml", CONTEXT)
+    assert report.profile == "RegistryResponse response" and _errors(report) == {"XDSB-WSA-01"}
+
+
+def test_the_format_of_a_volet_outside_the_table_is_said_not_judged() -> None:
+    """A VSM carries no templateId of [data.xds.format_by_template]: XDSFR-CDA-10 is not evaluated, and said so."""
+    from xds_make_fixtures import iti41
+
+    vsm = (ROOT / "fixtures" / "conforming" / "cda" / "vsm-2023.xml").read_bytes()
+    report = validate_bytes(iti41(vsm), "vsm.mtom", CONTEXT)
+    assert "XDSFR-CDA-10" not in report.evaluated
+    assert any(f.requirement == "XDSFR-CDA-10" and f.severity is Severity.INFO and "not judged" in f.message_en for f in report.findings)
