@@ -223,3 +223,20 @@ def test_the_format_of_a_volet_outside_the_table_is_said_not_judged() -> None:
     report = validate_bytes(iti41(vsm), "vsm.mtom", CONTEXT)
     assert "XDSFR-CDA-10" not in report.evaluated
     assert any(f.requirement == "XDSFR-CDA-10" and f.severity is Severity.INFO and "not judged" in f.message_en for f in report.findings)
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("279035121518989^^^&1.2.250.1.213.1.4.8&ISO", True),
+        ("279035121518989^^^&1.2.250.1.213.1.4.8&ISO^NH", True),
+        ("279035121518989^^^&1.2.250.1.213.1.4.8&ISO^NH^X", False),
+        ("279035121518989^A^^&1.2.250.1.213.1.4.8&ISO", False),
+        ("279035121518989^^^1.2.250.1.213.1.4.8", False),
+        ("^^^&1.2.250.1.213.1.4.8&ISO", False),
+    ],
+)
+def test_cx_forms(value: str, ok: bool) -> None:
+    from harness.xds.datatypes import check_cx
+
+    assert (check_cx(value) is None) is ok
