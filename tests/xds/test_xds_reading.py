@@ -91,6 +91,13 @@ def test_a_malformed_envelope_in_a_capture_is_located_on_the_capture_s_line() ->
     assert report.verdict is ArtefactVerdict.ABORTED and f"(line {line})" in (report.reason or ""), report.reason
 
 
+def test_deeply_nested_multiparts_are_aborted_not_a_traceback() -> None:
+    data = b'Content-Type: multipart/related; boundary="b0"; type="application/xop+xml"\r\n\r\n'
+    data += b"".join(f'--b{i}\r\nContent-Type: multipart/related; boundary="b{i + 1}"\r\n\r\n'.encode() for i in range(3000))
+    report = validate_bytes(data + b"<x/>", "deep", CONTEXT, kind="xds")
+    assert report.verdict is ArtefactVerdict.ABORTED and "MIME parts nested too deeply" in (report.reason or "")
+
+
 def test_size_and_part_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     data = (FIXTURES / ITI41).read_bytes()
     small = ValidationContext(registry=REGISTRY, max_bytes=1000)
@@ -240,3 +247,39 @@ def test_cx_forms(value: str, ok: bool) -> None:
     from harness.xds.datatypes import check_cx
 
     assert (check_cx(value) is None) is ok
+
+
+def test_damaged_messages_never_raise() -> None:
+    """Bytes flipped, cut or deleted at random (fixed seed) in every fixture: a report each time, never a traceback."""
+    import random
+
+    chance = random.Random(14)
+    for path in sorted(FIXTURES.iterdir()):
+        if path.suffix not in (".xml", ".mtom"):
+            continue
+        original = path.read_bytes()
+        for _ in range(40):
+            data = bytearray(original)
+            for _ in range(chance.randint(1, 8)):
+                if not data:
+                    break
+                at = chance.randrange(len(data))
+                action = chance.random()
+                if action < 0.5:
+                    data[at] = chance.choice(b"<>&\"'=^:/0123456789abcdefz\r\n\x00")
+                elif action < 0.8:
+                    del data[at : at + chance.randint(1, 40)]
+                else:
+                    data = data[:at]
+            report = validate_bytes(bytes(data), path.name, CONTEXT, kind="xds")
+            assert report.verdict in (ArtefactVerdict.PASSED, ArtefactVerdict.FAILED, ArtefactVerdict.ABORTED)
+            assert report.verdict is not ArtefactVerdict.ABORTED or report.reason
+
+
+def test_an_impossible_cda_time_matches_no_metadata_time() -> None:
+    from harness.xds.consistency import cda_time_utc
+
+    assert cda_time_utc("20251399999999+0100") is None
+    assert cda_time_utc("20250312143000+0100") == "20250312133000"
+    assert cda_time_utc("20250312223000-0500") == "20250313033000"
+    assert cda_time_utc("20250301") == "20250301"
