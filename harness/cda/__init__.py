@@ -16,7 +16,8 @@ from typing import TypeVar, cast
 
 from harness.cda import volets
 from harness.cda.data import CdaData, cda_data, with_value_sets
-from harness.cda.engine import Doc, run_rules
+from harness.cda.declarative import declarative_rules
+from harness.cda.engine import Doc, Rule, run_rules
 from harness.cda.parse import Parsed, UnsafeOrInvalidXml, parse
 from harness.cda.xpath import location
 from harness.config.packs import ProfilePack
@@ -58,6 +59,15 @@ def _active(packs: tuple[ProfilePack, ...]) -> dict[str, str]:
 def active_requirements(context: ValidationContext) -> dict[str, str]:
     """Requirement id → level, for the CDA requirements of the selected packs (all packs when none is)."""
     return _cached(tuple(context.selected or context.registry.packs.values()), _active)
+
+
+def declarative_rules_of(context: ValidationContext) -> list[Rule]:
+    """The rules of the selected packs' cda_checks (harness.cda.declarative), compiled once per set of packs."""
+    return _cached(tuple(context.selected or context.registry.packs.values()), _declarative)
+
+
+def _declarative(packs: tuple[ProfilePack, ...]) -> list[Rule]:
+    return declarative_rules(packs, cda_rules())
 
 
 def data_of(context: ValidationContext) -> CdaData:
@@ -114,7 +124,7 @@ def validate_cda(data: bytes, path: str, context: ValidationContext, parsed: Par
         elif doc.is_n1:
             report.profile = "N1"
         try:
-            rule_findings, rule_ids = run_rules(doc, cdata, active)
+            rule_findings, rule_ids = run_rules(doc, cdata, active, declarative_rules_of(context))
         except HarnessError as exc:  # a third-party rule that failed: its plugin is named
             report.reason = f"{exc.fr} / {exc.en}"
             return report

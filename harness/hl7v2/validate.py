@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.core.errors import HarnessError
 from harness.core.fileio import sha256_hex
 from harness.core.verdicts import ArtefactVerdict
 from harness.extension.registry import hl7v2_rule_module
 from harness.hl7v2 import ids
 from harness.hl7v2.checks import check_datatypes, check_field_rules, check_segment_usage, check_structure
+from harness.hl7v2.declarative import extension_checks
 from harness.hl7v2.message import Message, expected_received
 from harness.hl7v2.profiles import CompiledProfile, EventProfile, base_event, profile_for_pack
 from harness.hl7v2.standard import SUPPORTED_VERSIONS
@@ -123,6 +125,13 @@ def validate_message(data: bytes, path: str, context: Any) -> ArtefactReport:
         findings += more
         evaluated += more_ids
         report.children.extend(children)
+    try:  # the packs' declarative hl7v2_checks and the registered rule functions
+        more, more_ids = extension_checks(message, profile.pack_id, context)
+    except HarnessError as exc:  # a third-party rule that failed (its plugin is named): the message is not judged
+        report.findings, report.verdict, report.reason = findings, ArtefactVerdict.ABORTED, f"{exc.fr} / {exc.en}"
+        return report
+    findings += more
+    evaluated += more_ids
     return _finish(report, findings, evaluated)
 
 
