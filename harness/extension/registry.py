@@ -158,7 +158,11 @@ def cda_rules() -> tuple[str, ...]:
         if not plugin.builtin:
             engine.RULES[before:] = [engine.Rule(r.requirement, _guarded(plugin, r.requirement, r.check), r.when)
                                      for r in engine.RULES[before:]]
+            _THIRD_PARTY_RULES.update(r.requirement for r in engine.RULES[before:])
     return tuple(r.requirement for r in engine.RULES)
+
+
+_THIRD_PARTY_RULES: set[str] = set()  # requirement ids of the rules extensions added to RULES (removed by reset)
 
 
 # -- HL7 v2 rule modules ---------------------------------------------------------------------
@@ -242,8 +246,11 @@ def suite_dirs() -> list[Path]:
 
 
 def reset() -> None:
-    """Forget what was read and loaded (tests that fake entry points). Rules already in RULES stay."""
+    """Forget what was read and loaded, and the rules extensions added (tests that install an extension for a while)."""
+    from harness.cda import engine
     from harness.config.schema import _compiled  # the pack schema lists the registered HL7 v2 rule modules
 
+    engine.RULES[:] = [r for r in engine.RULES if r.requirement not in _THIRD_PARTY_RULES]
+    _THIRD_PARTY_RULES.clear()
     for cached in (plugins, _validators, cda_rules, _hl7v2_rules, _compiled):
         cached.cache_clear()

@@ -26,8 +26,8 @@ def validate(data: bytes, path: str, context: ValidationContext) -> ArtefactRepo
 def evaluates(registry: PackRegistry) -> dict[str, list[str]]:
     """Requirement id → what evaluates it in this validator (`profiles coverage`): the generic checks
     (harness.hl7v2.ids), the rules of the packs' [data.hl7v2] tables, their rule modules' IDS (under the
-    pack's requirement_prefix) and their declarative hl7v2_checks."""
-    from harness.extension.registry import hl7v2_rule_module
+    pack's requirement_prefix), the registered rule functions and the declarative hl7v2_checks."""
+    from harness.extension.registry import hl7v2_rule_functions, hl7v2_rule_module
     from harness.hl7v2 import ids
 
     found: dict[str, list[str]] = {}
@@ -46,6 +46,9 @@ def evaluates(registry: PackRegistry) -> dict[str, list[str]]:
                     named = prefix + rule_id[rule_id.index("-"):] if prefix else rule_id
                     found.setdefault(named, []).append(f"rule module {data['rules']} ({module.__name__})")
         for requirement in pack.requirements:
+            if requirement.id in hl7v2_rule_functions():
+                function = hl7v2_rule_functions()[requirement.id]
+                found.setdefault(requirement.id, []).append(f"rule {function.__module__}.{function.__qualname__}")
             if requirement.checks.get("hl7v2"):
                 found.setdefault(requirement.id, []).append(f"hl7v2_checks ({len(requirement.checks['hl7v2'])}) in {pack.id}")
     return found
