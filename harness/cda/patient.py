@@ -1,4 +1,7 @@
-"""Structuration minimale: recordTarget, patient and the INS identity rules (§4.2, §4.3)."""
+"""Structuration minimale: the patient's name qualifiers, gender and INS identity rules (§4.2, §4.3).
+
+The other rules of recordTarget, patient, guardian and birthplace are declarative checks of the pack
+ci-sis-cda-header (cda_checks, harness.cda.declarative)."""
 
 from __future__ import annotations
 
@@ -66,24 +69,4 @@ def patient_ins(doc: Doc, data: CdaData, out: Out) -> None:
         for expression, fr, en in traits:
             if not q(patient, expression):
                 out.fail(patient, f"identité INS : trait obligatoire absent : {fr}", f"INS identity: required trait missing: {en}")
-
-
-@rule("SM-PATIENT-GUARDIAN")
-def patient_guardian(doc: Doc, data: CdaData, out: Out) -> None:
-    structure_root = data.const("structure_root")
-    for guardian in q(doc.root, "cda:recordTarget/cda:patientRole/cda:patient/cda:guardian"):
-        persons, orgs = children(guardian, "guardianPerson"), children(guardian, "guardianOrganization")
-        if len(persons) + len(orgs) != 1:
-            out.fail(guardian, "guardian : exactement un guardianPerson ou un guardianOrganization",
-                     "guardian: exactly one guardianPerson or guardianOrganization")
-        for person in persons:
-            names = [n for n in children(person, "name") if children(n, "family")]
-            if not names:
-                out.fail(person, "guardianPerson : name/family obligatoire", "guardianPerson: name/family is required")
-            for family in q(person, "cda:name/cda:family[@qualifier]"):
-                require_value(out, family, "qualifier", data.const("guardian_family_qualifiers"))
-        for org in orgs:
-            for element in children(org, "id"):
-                if element.get("root") == structure_root:
-                    require_attrs(out, element, ["extension"])
 

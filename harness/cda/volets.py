@@ -146,6 +146,8 @@ for _key, _prefix in (("VSM", "VOL-VSM"), ("CR-BIO", "VOL-CRBIO")):
 
 
 # -- CR-BIO specific rules (Entete_CR-BIO, S_documentPDFCopie_ANS, E_organizerDocumentAttache_ANS) ---
+# (the CR-BIO header rules on the patient's nullFlavors, authenticator, performer and responsible party are
+# declarative checks of the pack ci-sis-cda-volets: cda_checks, harness.cda.declarative)
 
 @rule("VOL-CRBIO-LEVEL1", when=_for("CR-BIO"))
 def crbio_level1(doc: Doc, data: CdaData, out: Out) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
+    sys.path.append(_HERE)  # appended: other folders import their own `conftest` by name
 
 from extension_helpers import example_site  # noqa: E402  (importable once the folder is on sys.path)
 
