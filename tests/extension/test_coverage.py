@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from extension_helpers import REPO
 
 from harness.cli import main
 
@@ -69,3 +70,25 @@ def test_the_regional_example_is_covered_by_its_rules_checks_and_suite(example: 
         "REG-CDA-AUTHOR-TIME-01": ["suite suites/test_region_exemple.py::test_author_time_to_the_second"],
         "REG-EP-01": ["suite suites/test_region_exemple.py::test_every_endpoint_accepts_a_connection"],
     }
+
+
+def test_the_ids_a_rule_module_declares_are_those_it_evaluates() -> None:
+    """rules_cda.IDS and rules_pam.IDS (what coverage reports) against what the modules evaluate on every HL7 v2 fixture."""
+    from harness.config.packs import PackRegistry
+    from harness.hl7v2 import rules_cda, rules_pam
+    from harness.validation.dispatch import ValidationContext, validate_bytes
+
+    loaded = PackRegistry.load()
+    context = ValidationContext(registry=loaded, selected=loaded.select(["hl7v2-base", "ci-sis-pam-fr", "ci-sis-hl7v2-cda",
+                                                                         "ci-sis-hl7v2-lps"]))
+    evaluated: set[str] = set()
+    for path in sorted((REPO / "fixtures").rglob("*.hl7")):
+        evaluated |= set(validate_bytes(path.read_bytes(), str(path), context).evaluated)
+    as_cda = {"CDAH2" + r[5:] if r.startswith("LPSH2-") else r for r in evaluated}
+    from harness.validation.validators.hl7v2 import _requirements_in
+
+    by_data = {"CDAH2" + r[5:] if r.startswith("LPSH2-") else r  # the packs' own field and segment rules
+               for pack in ("ci-sis-hl7v2-cda", "ci-sis-hl7v2-lps") for r in _requirements_in(loaded.get(pack).data["hl7v2"])}
+    assert set(rules_cda.IDS) <= as_cda  # every id the module declares is evaluated on some fixture
+    assert {r for r in as_cda if r.startswith("CDAH2-")} - by_data <= set(rules_cda.IDS)  # and no other id comes from it
+    assert set(rules_pam.IDS) | {"PAMFR-ZFD-01"} <= evaluated
