@@ -3,7 +3,7 @@ run the generic checks and the pack's rule module, and build the `ArtefactReport
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harness.core.errors import HarnessError
@@ -75,6 +75,27 @@ def choose(message: Message, context: Any) -> Choice:
 
 
 def validate_message(data: bytes, path: str, context: Any) -> ArtefactReport:
+    """Validate one HL7 v2 message; a requirement whose pack level is not MUST never gives an error (see `_within_level`)."""
+    return _within_level(_validate(data, path, context), context)
+
+
+def _within_level(report: ArtefactReport, context: Any) -> ArtefactReport:
+    """The pack level bounds the severity the generic checks give: a SHOULD or MAY requirement's violation is a
+    warning, whatever the code found (changing a level in the pack changes the verdict). The code may still judge
+    less severely than the level (a tolerated LF terminator, an unknown Z segment: warnings)."""
+    requirements = getattr(getattr(context, "registry", None), "requirements", {})
+    lowered = [replace(f, severity=Severity.WARNING)
+               if f.severity is Severity.ERROR and f.requirement in requirements and requirements[f.requirement].level != "MUST" else f
+               for f in report.findings]
+    if lowered != report.findings:
+        report.findings = lowered
+        if report.verdict is ArtefactVerdict.FAILED:
+            failed = any(f.severity is Severity.ERROR for f in lowered) or any(c.verdict is ArtefactVerdict.FAILED for c in report.children)
+            report.verdict = ArtefactVerdict.FAILED if failed else ArtefactVerdict.PASSED
+    return report
+
+
+def _validate(data: bytes, path: str, context: Any) -> ArtefactReport:
     report = ArtefactReport(path=path, sha256=sha256_hex(data), size=len(data), kind=KIND, verdict=ArtefactVerdict.PASSED)
     try:
         message, findings = parse(data)

@@ -4,6 +4,7 @@ compile errors named, the severity taken from the pack level (the HL7 v2 rule mo
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,20 @@ def test_a_moved_pam_rule_and_a_rule_module_take_their_severity_from_the_pack_le
             report = validate_bytes(data, "x", ValidationContext(registry=loaded, selected=loaded.select(["hl7v2-base", "ci-sis-pam-fr"])))
             severities.append({f.severity for f in report.findings if f.requirement == requirement})
         assert severities == [{Severity.ERROR}, {Severity.WARNING}], requirement
+
+
+def test_a_generic_hl7v2_check_takes_the_pack_level_as_its_bound(tmp_path: Path) -> None:
+    """HL7V2-ACK-03 (hl7v2-base) MUST → error and FAILED; the same pack with SHOULD → a warning, the message PASSED."""
+    folder = tmp_path / "base"
+    folder.mkdir()
+    text = (REPO / "profiles" / "hl7v2-base.toml").read_text(encoding="utf-8")
+    softened = text.replace('id = "HL7V2-ACK-03"\nlevel = "MUST"', 'id = "HL7V2-ACK-03"\nlevel = "SHOULD"')
+    assert softened != text
+    (folder / "hl7v2-base.toml").write_text(softened, encoding="utf-8")
+    shutil.copy(REPO / "profiles" / "ci-sis-hl7v2-cda.toml", folder)  # it defines ACK^R01
+    ack = (REPO / "fixtures" / "nonconforming" / "hl7v2" / "ack-r01-ae-without-err.hl7").read_bytes()
+    results = []
+    for loaded in (PackRegistry.load(), PackRegistry.load([folder], include_builtin=False)):
+        report = validate_bytes(ack, "x", ValidationContext(registry=loaded, selected=loaded.select(["hl7v2-base", "ci-sis-hl7v2-cda"])))
+        results.append((report.verdict.value, [(f.requirement, f.severity) for f in report.findings]))
+    assert results == [("FAILED", [("HL7V2-ACK-03", Severity.ERROR)]), ("PASSED", [("HL7V2-ACK-03", Severity.WARNING)])]
