@@ -70,6 +70,15 @@ def _declarative(packs: tuple[ProfilePack, ...]) -> list[Rule]:
     return declarative_rules(packs, cda_rules())
 
 
+def volet_rules_of(context: ValidationContext) -> list[Rule]:
+    """The native volet checks the loaded volets table asks for (volets.native_rules), once per set of packs."""
+    return _cached(tuple(p for p in context.registry.packs.values() if _is_cda_pack(p)), _volet_rules)
+
+
+def _volet_rules(packs: tuple[ProfilePack, ...]) -> list[Rule]:
+    return volets.native_rules(_cached(packs, cda_data))
+
+
 def data_of(context: ValidationContext) -> CdaData:
     """Value sets, volets and constants of every loaded CDA pack (selected or not); with a kit, its value sets win."""
     data = _cached(tuple(p for p in context.registry.packs.values() if _is_cda_pack(p)), cda_data)
@@ -124,7 +133,8 @@ def validate_cda(data: bytes, path: str, context: ValidationContext, parsed: Par
         elif doc.is_n1:
             report.profile = "N1"
         try:
-            rule_findings, rule_ids = run_rules(doc, cdata, active, declarative_rules_of(context))
+            extra = [*volet_rules_of(context), *declarative_rules_of(context)]
+            rule_findings, rule_ids = run_rules(doc, cdata, active, extra)
         except HarnessError as exc:  # a third-party rule that failed: its plugin is named
             report.reason = f"{exc.fr} / {exc.en}"
             return report

@@ -14,7 +14,7 @@ from typing import Any
 from lxml import etree
 
 from harness.cda.data import CdaData
-from harness.cda.engine import Doc, Out, VoletMatch, rule
+from harness.cda.engine import Doc, Out, Rule, VoletMatch, rule
 from harness.cda.pdf import decode_base64, looks_like_pdf
 from harness.cda.voletversion import infer_version
 from harness.cda.xpath import child, children, has_nf, q
@@ -139,10 +139,26 @@ def sections_check(doc: Doc, data: CdaData, out: Out) -> None:
                              f"{name}: section {sub['parent']} must hold the sub-section '{sub['name']}' ({sub['root']})")
 
 
-for _key, _prefix in (("VSM", "VOL-VSM"), ("CR-BIO", "VOL-CRBIO"), ("LDL-SES", "VOL-LDLSES"), ("LDL-EES", "VOL-LDLEES")):
-    rule(f"{_prefix}-SECTIONS", when=_for(_key))(sections_check)
-for _key, _prefix in (("VSM", "VOL-VSM"), ("CR-BIO", "VOL-CRBIO")):
-    rule(f"{_prefix}-HEADER", when=_for(_key))(header_check)
+HEADER_KEYS = ("title", "code_attributes", "header_templates", "service_event_code", "version_number_positive")
+SECTION_KEYS = ("required_sections", "required_subsections")
+
+
+def native_rules(data: CdaData) -> list[Rule]:
+    """The native checks the volets table asks for, derived from it (no volet is named here): for each volet with a
+    [native] table, `<requirement_prefix>-SECTIONS` when it lists mandatory sections and `<requirement_prefix>-HEADER`
+    when it fixes header values (in the table or in one of its versions)."""
+    sections: list[Rule] = []
+    headers: list[Rule] = []
+    for key, spec in data.volets.items():
+        native = spec.get("native")
+        if not native:
+            continue
+        tables = [native, *native.get("by_version", {}).values()]
+        if any(name in table for table in tables for name in SECTION_KEYS):
+            sections.append(Rule(f"{native['requirement_prefix']}-SECTIONS", sections_check, _for(key)))
+        if any(name in table for table in tables for name in HEADER_KEYS):
+            headers.append(Rule(f"{native['requirement_prefix']}-HEADER", header_check, _for(key)))
+    return sections + headers
 
 
 # -- CR-BIO specific rules (Entete_CR-BIO, S_documentPDFCopie_ANS, E_organizerDocumentAttache_ANS) ---

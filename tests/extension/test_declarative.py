@@ -156,3 +156,23 @@ def test_a_generic_hl7v2_check_takes_the_pack_level_as_its_bound(tmp_path: Path)
         report = validate_bytes(ack, "x", ValidationContext(registry=loaded, selected=loaded.select(["hl7v2-base", "ci-sis-hl7v2-cda"])))
         results.append((report.verdict.value, [(f.requirement, f.severity) for f in report.findings]))
     assert results == [("FAILED", [("HL7V2-ACK-03", Severity.ERROR)]), ("PASSED", [("HL7V2-ACK-03", Severity.WARNING)])]
+
+
+def test_the_native_volet_rules_are_derived_from_the_volets_table(tmp_path: Path) -> None:
+    """VOL-VSM-SECTIONS exists because the VSM [native] table lists mandatory sections; without them it is not evaluated."""
+    vsm = (REPO / "fixtures" / "conforming" / "cda" / "vsm-2023.xml").read_bytes()
+    folder = tmp_path / "volets"
+    folder.mkdir()
+    text = (REPO / "profiles" / "ci-sis-cda-volets.toml").read_text(encoding="utf-8")
+    native = text.index("[data.volets.VSM.native]")
+    stripped = text[:native] + re.sub(r"\nrequired_(sub)?sections = \[\n(  .*\n)*\]", "", text[native:])
+    assert stripped != text
+    (folder / "ci-sis-cda-volets.toml").write_text(stripped, encoding="utf-8")
+    for name in ("ci-sis-cda-header.toml", "ci-sis-cda-structure.toml", "ci-sis-cda-modeles.toml"):
+        shutil.copy(REPO / "profiles" / name, folder)
+    evaluated = []
+    for loaded in (PackRegistry.load(), PackRegistry.load([folder], include_builtin=False)):
+        context = ValidationContext(registry=loaded, selected=loaded.select(["ci-sis-cda-volets"]))
+        evaluated.append(validate_bytes(vsm, "vsm.xml", context).evaluated)
+    assert "VOL-VSM-SECTIONS" in evaluated[0] and "VOL-VSM-HEADER" in evaluated[0]
+    assert "VOL-VSM-SECTIONS" not in evaluated[1] and "VOL-VSM-HEADER" in evaluated[1]

@@ -69,7 +69,11 @@ def evaluates(registry: PackRegistry) -> dict[str, list[str]]:
 
     cda_rules()
     found: dict[str, list[str]] = {ROOT_REQUIREMENT: ["harness.cda.validate_cda (root)"]}
-    for rule in RULES:
+    from harness.cda.data import cda_data
+    from harness.cda.volets import native_rules
+
+    cda_packs = tuple(p for p in registry.packs.values() if any("validator:cda" in r.evaluated_by for r in p.requirements))
+    for rule in [*RULES, *native_rules(cda_data(cda_packs))]:
         found.setdefault(rule.requirement, []).append(f"rule {rule.check.__module__}.{rule.check.__qualname__}")
     for pack in registry.packs.values():
         for requirement in pack.requirements:
