@@ -16,7 +16,8 @@ from typing import TypeVar, cast
 
 from harness.cda import volets
 from harness.cda.data import CdaData, cda_data, with_value_sets
-from harness.cda.engine import Doc, run_rules
+from harness.cda.declarative import declarative_rules
+from harness.cda.engine import Doc, Rule, run_rules
 from harness.cda.parse import Parsed, UnsafeOrInvalidXml, parse
 from harness.cda.xpath import location
 from harness.config.packs import ProfilePack
@@ -62,6 +63,24 @@ def _active(packs: tuple[ProfilePack, ...]) -> dict[str, str]:
 def active_requirements(context: ValidationContext) -> dict[str, str]:
     """Requirement id → level, for the CDA requirements of the selected packs (all packs when none is)."""
     return _cached(tuple(context.selected or context.registry.packs.values()), _active)
+
+
+def declarative_rules_of(context: ValidationContext) -> list[Rule]:
+    """The rules of the selected packs' cda_checks (harness.cda.declarative), compiled once per set of packs."""
+    return _cached(tuple(context.selected or context.registry.packs.values()), _declarative)
+
+
+def _declarative(packs: tuple[ProfilePack, ...]) -> list[Rule]:
+    return declarative_rules(packs, cda_rules())
+
+
+def volet_rules_of(context: ValidationContext) -> list[Rule]:
+    """The native volet checks the loaded volets table asks for (volets.native_rules), once per set of packs."""
+    return _cached(tuple(p for p in context.registry.packs.values() if _is_cda_pack(p)), _volet_rules)
+
+
+def _volet_rules(packs: tuple[ProfilePack, ...]) -> list[Rule]:
+    return volets.native_rules(_cached(packs, cda_data))
 
 
 def data_of(context: ValidationContext) -> CdaData:
@@ -118,7 +137,8 @@ def validate_cda(data: bytes, path: str, context: ValidationContext, parsed: Par
         elif doc.is_n1:
             report.profile = "N1"
         try:
-            rule_findings, rule_ids = run_rules(doc, cdata, active)
+            extra = [*volet_rules_of(context), *declarative_rules_of(context)]
+            rule_findings, rule_ids = run_rules(doc, cdata, active, extra)
         except HarnessError as exc:  # a third-party rule that failed: its plugin is named
             report.reason = f"{exc.fr} / {exc.en}"
             return report

@@ -1,61 +1,17 @@
-"""Structuration minimale: inFulfillmentOf, documentationOf/serviceEvent, relatedDocument, authorization,
-componentOf/encompassingEncounter (§4.1, §4.13, §4.14)."""
+"""Structuration minimale: the lab:statusCode of documentationOf/serviceEvent (§4.13).
+
+The other rules of inFulfillmentOf, documentationOf/serviceEvent, relatedDocument, authorization and
+componentOf/encompassingEncounter (§4.1, §4.13, §4.14) are declarative checks of the pack
+ci-sis-cda-header (cda_checks, harness.cda.declarative)."""
 
 from __future__ import annotations
 
 from lxml import etree
 
-from harness.cda.common import require_attrs, require_children, require_coded, require_present, require_ps_id, require_value, templates
+from harness.cda.common import require_value, templates
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
-from harness.cda.xpath import child, children, has_nf, q, tag
-
-# -- inFulfillmentOf, documentationOf, relatedDocument, authorization --------------------------
-
-@rule("SM-INFULFILLMENTOF")
-def in_fulfillment_of(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in children(doc.root, "inFulfillmentOf"):
-        orders = children(element, "order")
-        if not orders:
-            out.fail(element, "inFulfillmentOf/order obligatoire", "inFulfillmentOf/order is required")
-        for order in orders:
-            if child(order, "id") is None:
-                out.fail(order, "order/id obligatoire", "order/id is required")
-
-
-@rule("SM-DOCUMENTATIONOF")
-def documentation_of(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in require_present(out, doc.root, children(doc.root, "documentationOf"), "documentationOf"):
-        require_present(out, element, children(element, "serviceEvent"), "serviceEvent")
-
-
-@rule("SM-SERVICEEVENT-MAIN")
-def service_event_main(doc: Doc, data: CdaData, out: Out) -> None:
-    events = q(doc.root, "cda:documentationOf/cda:serviceEvent")
-    if events:
-        main = events[0]
-        for name in ("performer", "effectiveTime"):
-            count = len(children(main, name))
-            if count != 1:
-                out.fail(main, f"acte principal (premier serviceEvent) : exactement un {name} attendu, {count} trouvé(s)",
-                         f"main act (first serviceEvent): exactly one {name} expected, {count} found")
-
-
-@rule("SM-SERVICEEVENT-CODE")
-def service_event_code(doc: Doc, data: CdaData, out: Out) -> None:
-    for code in q(doc.root, "cda:documentationOf/cda:serviceEvent/cda:code"):
-        if not has_nf(code):
-            require_attrs(out, code, ["code", "codeSystem"])
-    for qualifier in q(doc.root, "cda:documentationOf/cda:serviceEvent/cda:code/cda:translation/cda:qualifier"):
-        if child(qualifier, "name") is None:
-            out.fail(qualifier, "qualifier/name obligatoire", "qualifier/name is required")
-
-
-@rule("SM-SERVICEEVENT-TIME")
-def service_event_time(doc: Doc, data: CdaData, out: Out) -> None:
-    for time in q(doc.root, "cda:documentationOf/cda:serviceEvent/cda:effectiveTime"):
-        require_children(out, time, "low", ["value"], "serviceEvent/effectiveTime/low obligatoire",
-                         "serviceEvent/effectiveTime/low is required")
+from harness.cda.xpath import children, q, tag
 
 
 @rule("SM-LAB-STATUSCODE")
@@ -88,133 +44,3 @@ def _lab_status_in_place(code: etree._Element) -> bool:
                  if isinstance(e.tag, str) and e.tag.startswith("{urn:hl7-org:v3}"))
     after = all(e.tag in _AFTER_LAB_STATUS for e in code.itersiblings() if isinstance(e.tag, str) and e.tag.startswith("{urn:hl7-org:v3}"))
     return before and after
-
-
-@rule("SM-PERFORMER")
-def performer(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in q(doc.root, "cda:documentationOf/cda:serviceEvent/cda:performer"):
-        require_value(out, element, "typeCode", "PRF")
-        entities = children(element, "assignedEntity")
-        if not entities:
-            out.fail(element, "performer/assignedEntity obligatoire", "performer/assignedEntity is required")
-        for entity in entities:
-            if child(entity, "id") is None:
-                out.fail(entity, "performer/assignedEntity/id obligatoire", "performer/assignedEntity/id is required")
-            orgs = children(entity, "representedOrganization")
-            if not orgs:
-                out.fail(entity, "performer/assignedEntity/representedOrganization obligatoire",
-                         "performer/assignedEntity/representedOrganization is required")
-            for org in orgs:
-                require_present(out, org, children(org, "standardIndustryClassCode"), "standardIndustryClassCode")
-
-
-@rule("SM-RELATEDDOCUMENT")
-def related_document(doc: Doc, data: CdaData, out: Out) -> None:
-    elements = children(doc.root, "relatedDocument")
-    if len(elements) > 1:
-        out.fail(elements[1], "relatedDocument : au plus une occurrence", "relatedDocument: at most one occurrence")
-    for element in elements:
-        require_value(out, element, "typeCode", "RPLC")
-        for parent in require_present(out, element, children(element, "parentDocument"), "parentDocument"):
-            for identifier in require_present(out, parent, children(parent, "id"), "parentDocument/id"):
-                require_attrs(out, identifier, ["root"])
-
-
-@rule("SM-AUTHORIZATION")
-def authorization(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in children(doc.root, "authorization"):
-        require_value(out, element, "typeCode", "AUTH")
-        consents = children(element, "consent")
-        if not consents:
-            out.fail(element, "authorization/consent obligatoire", "authorization/consent is required")
-        for consent in consents:
-            require_value(out, consent, "classCode", "CONS")
-            require_value(out, consent, "moodCode", "EVN")
-            if child(consent, "code") is None:
-                out.fail(consent, "consent/code obligatoire", "consent/code is required")
-            statuses = children(consent, "statusCode")
-            if not statuses:
-                out.fail(consent, "consent/statusCode obligatoire", "consent/statusCode is required")
-            for status in statuses:
-                if not has_nf(status):
-                    require_value(out, status, "code", "completed")
-
-
-# -- §4.14 componentOf / encompassingEncounter ---------------------------------------------------
-
-def _encounters(doc: Doc) -> list[etree._Element]:
-    return q(doc.root, "cda:componentOf/cda:encompassingEncounter")
-
-
-@rule("SM-ENCOMPASSINGENCOUNTER")
-def encompassing_encounter(doc: Doc, data: CdaData, out: Out) -> None:
-    for component in require_present(out, doc.root, children(doc.root, "componentOf"), "componentOf"):
-        for encounter in require_present(out, component, children(component, "encompassingEncounter"), "encompassingEncounter"):
-            if child(encounter, "effectiveTime") is None:
-                out.fail(encounter, "encompassingEncounter/effectiveTime obligatoire", "encompassingEncounter/effectiveTime is required")
-            facilities = q(encounter, "cda:location/cda:healthCareFacility")
-            require_present(out, encounter, facilities, "location/healthCareFacility")
-
-
-@rule("SM-ENCOUNTER-ID")
-def encounter_id(doc: Doc, data: CdaData, out: Out) -> None:
-    for encounter in _encounters(doc):
-        for identifier in children(encounter, "id"):
-            if not has_nf(identifier):
-                require_attrs(out, identifier, ["root"])
-
-
-@rule("SM-ENCOUNTER-CODE")
-def encounter_code(doc: Doc, data: CdaData, out: Out) -> None:
-    for encounter in _encounters(doc):
-        for code in children(encounter, "code"):
-            require_coded(out, code, data.vs("J142"))
-
-
-@rule("SM-DISCHARGE")
-def discharge(doc: Doc, data: CdaData, out: Out) -> None:
-    for encounter in _encounters(doc):
-        for code in children(encounter, "dischargeDispositionCode"):
-            require_attrs(out, code, ["code", "displayName"])
-            require_value(out, code, "codeSystem", data.const("discharge_code_system"))
-
-
-@rule("SM-RESPONSIBLEPARTY")
-def responsible_party(doc: Doc, data: CdaData, out: Out) -> None:
-    ps_root = data.const("ps_root")
-    for encounter in _encounters(doc):
-        for party in children(encounter, "responsibleParty"):
-            entities = children(party, "assignedEntity")
-            if not entities:
-                out.fail(party, "responsibleParty/assignedEntity obligatoire", "responsibleParty/assignedEntity is required")
-            for entity in entities:
-                require_ps_id(out, entity, ps_root)
-                for identifier in q(entity, "cda:representedOrganization/cda:id"):
-                    require_attrs(out, identifier, ["root", "extension"])
-
-
-@rule("SM-ENCOUNTERPARTICIPANT")
-def encounter_participant(doc: Doc, data: CdaData, out: Out) -> None:
-    ps_root, vs = data.const("ps_root"), data.vs("J140")
-    for encounter in _encounters(doc):
-        for element in children(encounter, "encounterParticipant"):
-            if require_attrs(out, element, ["typeCode"]) and not vs.contains(element.get("typeCode"), check_system=False):
-                out.fail(element, f"encounterParticipant/@typeCode « {element.get('typeCode')} » absent de {vs.label()}",
-                         f"encounterParticipant/@typeCode '{element.get('typeCode')}' is not in {vs.label()}", "typeCode")
-            for bound in q(element, "cda:time/cda:low | cda:time/cda:high"):
-                require_attrs(out, bound, ["value"])
-            entities = children(element, "assignedEntity")
-            if not entities:
-                out.fail(element, "encounterParticipant/assignedEntity obligatoire", "encounterParticipant/assignedEntity is required")
-            for entity in entities:
-                require_ps_id(out, entity, ps_root)
-
-
-@rule("SM-FACILITY-CODE")
-def facility_code(doc: Doc, data: CdaData, out: Out) -> None:
-    vs = data.vs("J02")
-    for facility in q(doc.root, "cda:componentOf/cda:encompassingEncounter/cda:location/cda:healthCareFacility[not(@nullFlavor)]"):
-        for code in require_present(out, facility, children(facility, "code"), "healthCareFacility/code"):
-            require_coded(out, code, vs)
-            for translation in children(code, "translation"):
-                require_attrs(out, translation, ["code", "codeSystem", "displayName"])

@@ -9,7 +9,7 @@ the ids of the rules that ran are the report's `evaluated` list.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,11 +133,12 @@ class Out:
         return self.findings
 
 
-def run_rules(doc: Doc, data: CdaData, active: dict[str, str]) -> tuple[list[Finding], list[str]]:
-    """Run every registered rule whose requirement is active (id → level); return findings and evaluated ids."""
+def run_rules(doc: Doc, data: CdaData, active: dict[str, str], extra: Sequence[Rule] = ()) -> tuple[list[Finding], list[str]]:
+    """Run every registered rule, then the `extra` ones (the packs' declarative checks), whose requirement is active
+    (id → level); return findings and evaluated ids."""
     findings: list[Finding] = []
     evaluated: list[str] = []
-    for item in RULES:
+    for item in (*RULES, *extra):
         level = active.get(item.requirement)
         if level is None or (item.when is not None and not item.when(doc)):
             continue

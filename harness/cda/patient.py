@@ -1,47 +1,21 @@
-"""Structuration minimale: recordTarget, patient and the INS identity rules (§4.2, §4.3)."""
+"""Structuration minimale: the patient's name qualifiers, gender and INS identity rules (§4.2, §4.3).
+
+The other rules of recordTarget, patient, guardian and birthplace are declarative checks of the pack
+ci-sis-cda-header (cda_checks, harness.cda.declarative)."""
 
 from __future__ import annotations
 
 from lxml import etree
 
-from harness.cda.common import require_attrs, require_children, require_coded, require_no_nf, require_present, require_value
+from harness.cda.common import require_attrs, require_coded, require_value
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
-from harness.cda.xpath import child, children, has_nf, local, q
+from harness.cda.xpath import child, children, has_nf, q
 
 # -- §4.2 recordTarget and patient ----------------------------------------------------------
 
 def _patients(doc: Doc) -> list[etree._Element]:
     return q(doc.root, "cda:recordTarget/cda:patientRole/cda:patient")
-
-
-@rule("SM-RECORDTARGET")
-def record_target(doc: Doc, data: CdaData, out: Out) -> None:
-    targets = children(doc.root, "recordTarget")
-    if len(targets) > 1:
-        out.fail(targets[1], "un seul recordTarget est autorisé", "only one recordTarget is allowed")
-    for target in require_present(out, doc.root, targets, "recordTarget"):
-        roles = [r for r in children(target, "patientRole") if child(r, "patient") is not None]
-        if not roles:
-            out.fail(target, "patientRole/patient obligatoire absent", "required patientRole/patient is missing")
-        for role in roles:
-            if (patient := child(role, "patient")) is not None:
-                require_no_nf(out, patient)
-
-
-@rule("SM-PATIENT-ID")
-def patient_id(doc: Doc, data: CdaData, out: Out) -> None:
-    for role in q(doc.root, "cda:recordTarget/cda:patientRole"):
-        for element in require_present(out, role, children(role, "id"), "patientRole/id"):
-            require_attrs(out, element, ["root", "extension"])
-
-
-@rule("SM-PATIENT-NAME")
-def patient_name(doc: Doc, data: CdaData, out: Out) -> None:
-    for patient in _patients(doc):
-        for name in require_present(out, patient, children(patient, "name"), "patient/name"):
-            require_present(out, name, children(name, "family"), "family")
-            require_present(out, name, children(name, "given"), "given")
 
 
 @rule("SM-PATIENT-FAMILY-QUALIFIER")
@@ -72,12 +46,6 @@ def patient_gender(doc: Doc, data: CdaData, out: Out) -> None:
                 require_coded(out, element, data.vs("J143"), attrs=["code"], check_system=False)
 
 
-@rule("SM-PATIENT-BIRTHTIME")
-def patient_birth_time(doc: Doc, data: CdaData, out: Out) -> None:
-    for patient in _patients(doc):
-        require_children(out, patient, "birthTime", ["value"], "birthTime obligatoire absent", "required birthTime is missing")
-
-
 @rule("SM-PATIENT-INS")
 def patient_ins(doc: Doc, data: CdaData, out: Out) -> None:
     ins_roots = set(data.const("ins_roots"))
@@ -102,36 +70,3 @@ def patient_ins(doc: Doc, data: CdaData, out: Out) -> None:
             if not q(patient, expression):
                 out.fail(patient, f"identité INS : trait obligatoire absent : {fr}", f"INS identity: required trait missing: {en}")
 
-
-@rule("SM-PATIENT-GUARDIAN")
-def patient_guardian(doc: Doc, data: CdaData, out: Out) -> None:
-    structure_root = data.const("structure_root")
-    for guardian in q(doc.root, "cda:recordTarget/cda:patientRole/cda:patient/cda:guardian"):
-        persons, orgs = children(guardian, "guardianPerson"), children(guardian, "guardianOrganization")
-        if len(persons) + len(orgs) != 1:
-            out.fail(guardian, "guardian : exactement un guardianPerson ou un guardianOrganization",
-                     "guardian: exactly one guardianPerson or guardianOrganization")
-        for person in persons:
-            names = [n for n in children(person, "name") if children(n, "family")]
-            if not names:
-                out.fail(person, "guardianPerson : name/family obligatoire", "guardianPerson: name/family is required")
-            for family in q(person, "cda:name/cda:family[@qualifier]"):
-                require_value(out, family, "qualifier", data.const("guardian_family_qualifiers"))
-        for org in orgs:
-            for element in children(org, "id"):
-                if element.get("root") == structure_root:
-                    require_attrs(out, element, ["extension"])
-
-
-@rule("SM-PATIENT-BIRTHPLACE")
-def patient_birthplace(doc: Doc, data: CdaData, out: Out) -> None:
-    for birthplace in q(doc.root, "cda:recordTarget/cda:patientRole/cda:patient/cda:birthplace"):
-        if child(birthplace, "place") is None:
-            out.fail(birthplace, "birthplace : place obligatoire", "birthplace: place is required")
-
-
-@rule("SM-PATIENT-FORBIDDEN")
-def patient_forbidden(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in q(doc.root, "cda:recordTarget/cda:patientRole/cda:patient/*[self::cda:religiousAffiliationCode or self::cda:raceCode or "
-                               "self::cda:ethnicGroupCode]"):
-        out.fail(element, f"{local(element)} ne doit pas être transmis", f"{local(element)} must not be sent")

@@ -13,9 +13,8 @@ from typing import Any
 
 from lxml import etree
 
-from harness.cda.common import require_value
 from harness.cda.data import CdaData
-from harness.cda.engine import Doc, Out, VoletMatch, rule
+from harness.cda.engine import Doc, Out, Rule, VoletMatch, rule
 from harness.cda.pdf import decode_base64, looks_like_pdf
 from harness.cda.voletversion import infer_version
 from harness.cda.xpath import child, children, has_nf, q
@@ -140,72 +139,31 @@ def sections_check(doc: Doc, data: CdaData, out: Out) -> None:
                              f"{name}: section {sub['parent']} must hold the sub-section '{sub['name']}' ({sub['root']})")
 
 
-for _key, _prefix in (("VSM", "VOL-VSM"), ("CR-BIO", "VOL-CRBIO"), ("LDL-SES", "VOL-LDLSES"), ("LDL-EES", "VOL-LDLEES")):
-    rule(f"{_prefix}-SECTIONS", when=_for(_key))(sections_check)
-for _key, _prefix in (("VSM", "VOL-VSM"), ("CR-BIO", "VOL-CRBIO")):
-    rule(f"{_prefix}-HEADER", when=_for(_key))(header_check)
+HEADER_KEYS = ("title", "code_attributes", "header_templates", "service_event_code", "version_number_positive")
+SECTION_KEYS = ("required_sections", "required_subsections")
+
+
+def native_rules(data: CdaData) -> list[Rule]:
+    """The native checks the volets table asks for, derived from it (no volet is named here): for each volet with a
+    [native] table, `<requirement_prefix>-SECTIONS` when it lists mandatory sections and `<requirement_prefix>-HEADER`
+    when it fixes header values (in the table or in one of its versions)."""
+    sections: list[Rule] = []
+    headers: list[Rule] = []
+    for key, spec in data.volets.items():
+        native = spec.get("native")
+        if not native:
+            continue
+        tables = [native, *native.get("by_version", {}).values()]
+        if any(name in table for table in tables for name in SECTION_KEYS):
+            sections.append(Rule(f"{native['requirement_prefix']}-SECTIONS", sections_check, _for(key)))
+        if any(name in table for table in tables for name in HEADER_KEYS):
+            headers.append(Rule(f"{native['requirement_prefix']}-HEADER", header_check, _for(key)))
+    return sections + headers
 
 
 # -- CR-BIO specific rules (Entete_CR-BIO, S_documentPDFCopie_ANS, E_organizerDocumentAttache_ANS) ---
-
-@rule("VOL-CRBIO-PATIENT-NULLFLAVOR", when=_for("CR-BIO"))
-def crbio_patient_null_flavor(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in q(doc.root, "cda:recordTarget/cda:patientRole/*[self::cda:addr or self::cda:telecom][@nullFlavor]"
-                               " | cda:recordTarget/cda:patientRole/cda:patient/*"
-                               "[self::cda:administrativeGenderCode or self::cda:birthTime][@nullFlavor]"):
-        require_value(out, element, "nullFlavor", "UNK")
-
-
-@rule("VOL-CRBIO-AUTHENTICATOR", when=_for("CR-BIO"))
-def crbio_authenticator(doc: Doc, data: CdaData, out: Out) -> None:
-    template = _native(doc)["authenticator_template"]
-    for element in children(doc.root, "authenticator"):
-        if not any(t.get("root") == template for t in children(element, "templateId")):
-            out.fail(element, f"CR-BIO : authenticator/templateId {template} obligatoire",
-                     f"CR-BIO: authenticator/templateId {template} is required")
-        if child(element, "time") is None:
-            out.fail(element, "CR-BIO : authenticator/time obligatoire", "CR-BIO: authenticator/time is required")
-        for entity in children(element, "assignedEntity"):
-            _crbio_parts(out, entity, ("addr", "telecom"), "assignedEntity")
-            for org in children(entity, "representedOrganization"):
-                _crbio_parts(out, org, ("id", "name", "telecom", "addr"), "representedOrganization")
-
-
-def _crbio_parts(out: Out, element: etree._Element, parts: tuple[str, ...], label: str) -> None:
-    for part in parts:
-        if child(element, part) is None:
-            out.fail(element, f"CR-BIO : {label}/{part} obligatoire", f"CR-BIO: {label}/{part} is required")
-
-
-@rule("VOL-CRBIO-PERFORMER", when=_for("CR-BIO"))
-def crbio_performer(doc: Doc, data: CdaData, out: Out) -> None:
-    for event in q(doc.root, "cda:documentationOf/cda:serviceEvent"):
-        if child(event, "code") is None:
-            out.fail(event, "CR-BIO : serviceEvent/code obligatoire", "CR-BIO: serviceEvent/code is required")
-        for performer in children(event, "performer"):
-            if child(performer, "time") is None:
-                out.fail(performer, "CR-BIO : performer/time obligatoire", "CR-BIO: performer/time is required")
-            entities = children(performer, "assignedEntity")
-            for entity in entities:
-                _crbio_parts(out, entity, ("addr", "telecom"), "assignedEntity")
-                if not q(entity, "cda:assignedPerson/cda:name"):
-                    out.fail(entity, "CR-BIO : assignedPerson/name du directeur du laboratoire obligatoire",
-                             "CR-BIO: assignedPerson/name of the laboratory director is required")
-                orgs = children(entity, "representedOrganization")
-                for org in orgs:
-                    _crbio_parts(out, org, ("id", "name", "telecom", "addr", "standardIndustryClassCode"), "representedOrganization")
-
-
-@rule("VOL-CRBIO-RESPONSIBLE", when=_for("CR-BIO"))
-def crbio_responsible(doc: Doc, data: CdaData, out: Out) -> None:
-    for encounter in q(doc.root, "cda:componentOf/cda:encompassingEncounter"):
-        for path, fr, en in (("cda:responsibleParty/cda:assignedEntity/cda:id", "identifiant", "identifier"),
-                             ("cda:responsibleParty/cda:assignedEntity/cda:code", "profession/spécialité", "profession/specialty"),
-                             ("cda:responsibleParty/cda:assignedEntity/cda:assignedPerson/cda:name/cda:family", "nom", "name")):
-            if not q(encounter, path):
-                out.fail(encounter, f"CR-BIO : {fr} du biologiste responsable obligatoire (responsibleParty)",
-                         f"CR-BIO: {en} of the responsible biologist is required (responsibleParty)")
-
+# (the CR-BIO header rules on the patient's nullFlavors, authenticator, performer and responsible party are
+# declarative checks of the pack ci-sis-cda-volets: cda_checks, harness.cda.declarative)
 
 @rule("VOL-CRBIO-LEVEL1", when=_for("CR-BIO"))
 def crbio_level1(doc: Doc, data: CdaData, out: Out) -> None:

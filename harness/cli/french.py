@@ -73,6 +73,9 @@ HELP = {
     "replace a test PKI already in DIR": "remplace une IGC de test déjà présente dans DIR",
     "list the loaded profile packs": "liste les packs de profils chargés",
     "show the requirements of one pack": "affiche les exigences d'un pack",
+    "what evaluates each requirement (a rule, a declarative check, a suite test) or why nothing does; exit 1 on a requirement with neither":
+        "ce qui évalue chaque exigence (règle, contrôle déclaratif, test de suite) ou pourquoi rien ne le fait ; code 1 pour une "
+        "exigence sans l'un ni l'autre",
     "extra folder of profile packs (repeatable)": "dossier supplémentaire de packs de profils (répétable)",
     "profile pack to evaluate (repeatable; default: all)": "pack de profils à évaluer (répétable ; défaut : tous)",
     "target file of the candidate system (default: the embedded reference)":

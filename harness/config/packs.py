@@ -24,7 +24,9 @@ EVALUATOR = re.compile(r"^(validator|suite):[A-Za-z0-9._/-]+$")
 TOP_LEVEL_KEYS = {"pack", "requirements", "settings", "data"}
 PACK_KEYS = {"id", "version", "framework", "title", "source", "evaluated_by", "applies_to", "description"}
 SOURCE_KEYS = {"document", "version", "date", "url"}
-REQUIREMENT_KEYS = {"id", "level", "statement", "section", "applies_to", "evaluated_by", "source", "settings"}
+REQUIREMENT_KEYS = {"id", "level", "statement", "section", "applies_to", "evaluated_by", "source", "settings", "cda_checks", "hl7v2_checks",
+                    "not_tested_reason"}
+CHECK_EVALUATORS = {"cda": "validator:cda", "hl7v2": "validator:hl7v2"}  # declarative checks (cda_checks, hl7v2_checks) → who runs them
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,9 @@ class Requirement:
     pack_id: str
     source: Source
     settings: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    # declarative checks of the pack ("cda" → [[requirements.cda_checks]] tables, "hl7v2" → [[requirements.hl7v2_checks]])
+    checks: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict, hash=False, compare=False)
+    not_tested_reason: Text | None = None  # why nothing in the harness evaluates it (profiles coverage)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -199,6 +204,20 @@ def _requirement_named(raw: dict[str, Any], where: str) -> str:
     return f"exigence/requirement {entry['id']}" + (f", champ/field '{match[2]}'" if match[2] else "")
 
 
+def _compile_checks(path: Path, requirement: Requirement) -> None:
+    """Compile the requirement's declarative checks once at load, so that a wrong XPath or field path stops here, named."""
+    if "cda" in requirement.checks:
+        from harness.cda.declarative import compile_check
+
+        for raw in requirement.checks["cda"]:
+            compile_check(f"{path} : exigence/requirement {requirement.id}", requirement.id, raw)
+    if "hl7v2" in requirement.checks:
+        from harness.hl7v2.declarative import compile_check as compile_field_check
+
+        for raw in requirement.checks["hl7v2"]:
+            compile_field_check(f"{path} : exigence/requirement {requirement.id}", requirement.id, raw)
+
+
 def load_pack(path: Path) -> ProfilePack:
     """Load and validate one profile pack file."""
     path = Path(path)
@@ -234,6 +253,11 @@ def load_pack(path: Path) -> ProfilePack:
         if not evaluators:
             reader.fail("champ obligatoire absent (ni sur l'exigence ni sur le pack)",
                         "required field missing (neither on the requirement nor on the pack)", "evaluated_by")
+        checks = {kind: tuple(entry.get(f"{kind}_checks", ())) for kind in CHECK_EVALUATORS if entry.get(f"{kind}_checks")}
+        for kind in checks:
+            if CHECK_EVALUATORS[kind] not in evaluators:
+                reader.fail(f"des {kind}_checks ne sont exécutés que par {CHECK_EVALUATORS[kind]} (evaluated_by)",
+                            f"{kind}_checks are run only by {CHECK_EVALUATORS[kind]} (evaluated_by)", f"{kind}_checks")
         applies = reader.string_list("applies_to") or default_applies
         if not applies:
             reader.fail("champ obligatoire absent (ni sur l'exigence ni sur le pack)",
@@ -249,8 +273,11 @@ def load_pack(path: Path) -> ProfilePack:
                 pack_id=pack_id,
                 source=_read_source(path, f"exigence/requirement {req_id}", entry.get("source"), source),
                 settings=reader.table_of("settings"),
+                checks=checks,
+                not_tested_reason=reader.text("not_tested_reason", required=False),
             )
         )
+        _compile_checks(path, requirements[-1])
     for table in ("settings", "data"):
         for where, pattern in pattern_fields(raw.get(table, {}), table):
             try:

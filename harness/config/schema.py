@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import pkgutil
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -99,23 +98,54 @@ WAIVERS_SCHEMA: dict[str, Any] = _table({
 })
 
 
-@cache
 def hl7v2_rule_modules() -> tuple[str, ...]:
-    """The rule modules a pack may name in `[data.hl7v2] rules`: harness/hl7v2/rules_*.py, nothing else."""
-    import harness.hl7v2 as package
+    """The rule modules a pack may name in `[data.hl7v2] rules`: those registered (entry points enrs_harness.hl7v2_rules)."""
+    from harness.extension.registry import hl7v2_rule_names
 
-    return tuple(sorted(i.name.removeprefix("rules_") for i in pkgutil.iter_modules(package.__path__) if i.name.startswith("rules_")))
+    return tuple(sorted(hl7v2_rule_names()))
+
+
+def _check_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The declarative checks a requirement may carry (harness.cda.declarative, harness.hl7v2.declarative)."""
+    strings = _text("une liste de textes", "a list of strings", type="array", items=STRING, minItems=1)
+    message = _table({"fr": STRING, "en": STRING}, ("fr", "en"))
+    flag = _text("true ou false", "true or false", type="boolean")
+    count = _text("un entier ≥ 0", "an integer ≥ 0", type="integer", minimum=0, not_bool=True)
+    values = _text("une table attribut → valeur ou liste de valeurs", "a table attribute → value or list of values", type="object",
+                   additionalProperties=STRINGS)
+    cda = _table({
+        "context": STRING, "volet": STRING, "label": STRING, "message": message,
+        "require": strings, "present": strings, "attributes": strings, "values": values,
+        "valueset": _table({"name": STRING, "attribute": STRING, "check_system": flag}, ("name",)),
+        "no_null_flavor": flag, "forbidden": flag,
+        "cardinality": _table({"path": STRING, "min": count, "max": count}, ("path",)),
+        "equal": _text("deux chemins XPath", "two XPath paths", type="array", items=STRING, minItems=2, maxItems=2),
+    }, ("context",))
+    field_path = _text("un chemin de champ HL7 v2 (ex. PID-3.4.2)", "an HL7 v2 field path (e.g. PID-3.4.2)", type="string",
+                       pattern=r"^[A-Z][A-Z0-9]{2}-[0-9]+(\.[0-9]+){0,2}$")
+    hl7v2 = _table({
+        "field": field_path, "message": message, "message_types": strings,
+        "when": _table({"field": field_path, "values": strings, "ignore_case": flag}, ("field", "values")),
+        "required": flag, "empty": flag, "values": strings, "pattern": STRING, "ignore_case": flag, "equal": field_path,
+    }, ("field",))
+    return ({**_text("une liste de tables [[requirements.cda_checks]]", "a list of [[requirements.cda_checks]] tables"),
+             "type": "array", "items": cda},
+            {**_text("une liste de tables [[requirements.hl7v2_checks]]", "a list of [[requirements.hl7v2_checks]] tables"),
+             "type": "array", "items": hl7v2})
 
 
 def pack_schema() -> dict[str, Any]:
     text = _text("une table avec fr et en", "a table with fr and en", type="object")
+    cda_checks, hl7v2_checks = _check_schemas()
     requirement = _table({
         "id": STRING, "level": STRING,  # values, ids and patterns: checked by harness.config.packs with their own reasons
         "statement": text, "section": STRING, "applies_to": STRINGS, "evaluated_by": STRINGS,
         "source": _text("une table", "a table", type="object"), "settings": _text("une table", "a table", type="object"),
+        "cda_checks": cda_checks, "hl7v2_checks": hl7v2_checks, "not_tested_reason": text,
     })
-    rules = _text(f"le nom d'un module de règles livré : {', '.join(hl7v2_rule_modules())}",
-                  f"the name of a bundled rule module: {', '.join(hl7v2_rule_modules())}", enum=list(hl7v2_rule_modules()))
+    names = ", ".join(hl7v2_rule_modules())
+    rules = _text(f"le nom d'un module de règles livré ou enregistré par une extension installée : {names}",
+                  f"the name of a bundled rule module or of one an installed extension registers: {names}", enum=list(hl7v2_rule_modules()))
     return _table({
         "pack": _text("une table", "a table", type="object"),
         "requirements": _text("une liste de tables [[requirements]]", "a list of [[requirements]] tables", type="array", items=requirement),

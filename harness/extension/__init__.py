@@ -9,6 +9,7 @@ from harness.extension.registry import (
     Plugin,
     PluginError,
     cda_rules,
+    hl7v2_rule_functions,
     hl7v2_rule_module,
     hl7v2_rule_names,
     pack_dirs,
@@ -18,5 +19,5 @@ from harness.extension.registry import (
     validators,
 )
 
-__all__ = ["GROUPS", "Plugin", "PluginError", "cda_rules", "hl7v2_rule_module", "hl7v2_rule_names", "pack_dirs", "plugins",
-           "reset", "suite_dirs", "validators"]
+__all__ = ["GROUPS", "Plugin", "PluginError", "cda_rules", "hl7v2_rule_functions", "hl7v2_rule_module", "hl7v2_rule_names",
+           "pack_dirs", "plugins", "reset", "suite_dirs", "validators"]

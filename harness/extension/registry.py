@@ -6,7 +6,8 @@ One way for everything, the harness's own included (pyproject.toml, [project.ent
     enrs_harness.cda_rules    name → a module whose functions are decorated with harness.cda.engine.rule("REQ-ID"),
                               or a function check(doc, data, out), registered for the requirement named by the entry point
     enrs_harness.hl7v2_rules  name → module with check(message, event, profile, context, path), chosen by a pack's
-                              [data.hl7v2] rules = "name"
+                              [data.hl7v2] rules = "name"; or requirement id → a function check(message, fail)
+                              run on every HL7 v2 message while that requirement is selected
     enrs_harness.packs        name → a folder of profile packs (*.toml): a Path, a str, a package (its folder)
                               or a function returning one of those
     enrs_harness.suites       name → a folder of pytest suites, given the same ways
@@ -18,6 +19,7 @@ artefact ABORTED with a reason naming the plugin.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -126,6 +128,7 @@ def validator_plugin(kind: str) -> Plugin | None:
 def _guarded(plugin: Plugin, requirement: str, check: Callable[..., None]) -> Callable[..., None]:
     """A third-party rule whose failure names its plugin (the document is then ABORTED with that reason)."""
 
+    @functools.wraps(check)
     def guarded(doc: Any, data: Any, out: Any) -> None:
         try:
             check(doc, data, out)
@@ -155,28 +158,65 @@ def cda_rules() -> tuple[str, ...]:
         if not plugin.builtin:
             engine.RULES[before:] = [engine.Rule(r.requirement, _guarded(plugin, r.requirement, r.check), r.when)
                                      for r in engine.RULES[before:]]
+            _THIRD_PARTY_RULES.update(r.requirement for r in engine.RULES[before:])
     return tuple(r.requirement for r in engine.RULES)
+
+
+_THIRD_PARTY_RULES: set[str] = set()  # requirement ids of the rules extensions added to RULES (removed by reset)
 
 
 # -- HL7 v2 rule modules ---------------------------------------------------------------------
 
-def hl7v2_rule_names() -> list[str]:
-    return [p.name for p in plugins("hl7v2_rules")]
-
-
 @cache
+def _hl7v2_rules() -> tuple[dict[str, tuple[Plugin, Any]], dict[str, tuple[Plugin, Any]]]:
+    """(rule modules by name, rule functions by requirement id) of the group enrs_harness.hl7v2_rules."""
+    modules: dict[str, tuple[Plugin, Any]] = {}
+    functions: dict[str, tuple[Plugin, Any]] = {}
+    for plugin in plugins("hl7v2_rules"):
+        loaded = plugin.load()
+        if isinstance(loaded, ModuleType):
+            if not callable(getattr(loaded, "check", None)):
+                raise PluginError(plugin, "un module de règles HL7 v2 définit check(message, event, profile, context, path)",
+                                  "an HL7 v2 rule module defines check(message, event, profile, context, path)")
+            modules[plugin.name] = (plugin, loaded)
+        elif callable(loaded):
+            functions[plugin.name] = (plugin, _guarded_hl7v2(plugin, loaded) if not plugin.builtin else loaded)
+        else:
+            raise PluginError(plugin, "attendu : un module de règles ou une fonction check(message, fail)",
+                              "expected: a rule module or a function check(message, fail)")
+    return modules, functions
+
+
+def hl7v2_rule_names() -> list[str]:
+    """The names a pack may give in `[data.hl7v2] rules`."""
+    return list(_hl7v2_rules()[0])
+
+
 def hl7v2_rule_module(name: str) -> Any:
     """The rule module a pack names with `[data.hl7v2] rules = "name"`."""
-    plugin = next((p for p in plugins("hl7v2_rules") if p.name == name), None)
-    if plugin is None:
+    found = _hl7v2_rules()[0].get(name)
+    if found is None:
         known = ", ".join(hl7v2_rule_names()) or "-"
         raise HarnessError(f"aucun module de règles HL7 v2 enregistré sous le nom « {name} » (enregistrés : {known})",
                            f"no HL7 v2 rule module registered as '{name}' (registered: {known})")
-    module = plugin.load()
-    if not callable(getattr(module, "check", None)):
-        raise PluginError(plugin, "un module de règles HL7 v2 définit check(message, event, profile, context, path)",
-                          "an HL7 v2 rule module defines check(message, event, profile, context, path)")
-    return module
+    return found[1]
+
+
+def hl7v2_rule_functions() -> dict[str, Callable[..., None]]:
+    """Requirement id → a rule function check(message, fail), run on every HL7 v2 message while the requirement is selected."""
+    return {requirement: function for requirement, (_plugin, function) in _hl7v2_rules()[1].items()}
+
+
+def _guarded_hl7v2(plugin: Plugin, check: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(check)
+    def guarded(message: Any, fail: Any) -> None:
+        try:
+            check(message, fail)
+        except Exception as exc:
+            raise PluginError(plugin, f"la règle {plugin.name} a échoué : {type(exc).__name__}: {exc}",
+                              f"rule {plugin.name} failed: {type(exc).__name__}: {exc}") from None
+
+    return guarded
 
 
 # -- folders of packs and suites ----------------------------------------------------------------
@@ -206,6 +246,11 @@ def suite_dirs() -> list[Path]:
 
 
 def reset() -> None:
-    """Forget what was read and loaded (tests that fake entry points). Rules already in RULES stay."""
-    for cached in (plugins, _validators, cda_rules, hl7v2_rule_module):
+    """Forget what was read and loaded, and the rules extensions added (tests that install an extension for a while)."""
+    from harness.cda import engine
+    from harness.config.schema import _compiled  # the pack schema lists the registered HL7 v2 rule modules
+
+    engine.RULES[:] = [r for r in engine.RULES if r.requirement not in _THIRD_PARTY_RULES]
+    _THIRD_PARTY_RULES.clear()
+    for cached in (plugins, _validators, cda_rules, _hl7v2_rules, _compiled):
         cached.cache_clear()

@@ -19,6 +19,11 @@ from harness.hl7v2.standard import segment_fields
 from harness.validation.findings import ArtefactReport, Finding, Severity
 
 V3 = "{urn:hl7-org:v3}"
+# The requirements `check` may evaluate (under the transmission volet's ids; a volet's pack renames them with its
+# requirement_prefix): what `profiles coverage` reports for this module. tests/extension checks it against the runs.
+IDS = ("CDAH2-CWE-01", "CDAH2-DOC-01", "CDAH2-DOC-02", "CDAH2-DOC-03", "CDAH2-DOC-04", "CDAH2-EVT-01", "CDAH2-MAIL-01", "CDAH2-META-01",
+       "CDAH2-META-02", "CDAH2-META-03", "CDAH2-META-04", "CDAH2-PID-01", "CDAH2-PRT-01", "CDAH2-PRT-02", "CDAH2-PRT-03", "CDAH2-PV1-01",
+       "CDAH2-TXA-02", "CDAH2-TXA-03", "CDAH2-TXA-04", "CDAH2-ZAM-01", "CDAH2-ZAM-02")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
 
 

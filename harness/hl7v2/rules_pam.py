@@ -5,6 +5,7 @@ status, ZBE consistency with the trigger event, ZFD. Parameters come from the pa
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from harness.hl7v2.ack import ACK_DOCUMENT_IDS, check_ack_document
@@ -12,7 +13,10 @@ from harness.hl7v2.message import Message, expected_received, location
 from harness.hl7v2.profiles import CompiledProfile, EventProfile
 from harness.validation.findings import ArtefactReport, Finding, Severity
 
-IDS = ["PAMFR-PID-01", "PAMFR-INS-01", "PAMFR-INS-02", "PAMFR-INS-03", "PAMFR-INS-04", "PAMFR-ZBE-02", "PAMFR-ZFD-01"]
+# What each check judges, and the segment it needs to judge anything: the evaluated ids are derived from it.
+IDENTIFIER_IDS = ("PAMFR-PID-01", "PAMFR-INS-01", "PAMFR-INS-02", "PAMFR-INS-03", "PAMFR-INS-04")  # check_identifiers, on PID
+ZBE_IDS = ("PAMFR-ZBE-02",)  # check_zbe, whatever the segments
+IDS = IDENTIFIER_IDS + ZBE_IDS
 _MATRICULE = re.compile(r"^[0-9]{5}(?:[0-9]{2}|2A|2B)[0-9]{6}[0-9]{2}$")
 
 
@@ -34,17 +38,14 @@ def check(message: Message, event: EventProfile, profile: CompiledProfile, conte
     if message.message_type[0] == "ACK":
         return check_ack_document(message), list(ACK_DOCUMENT_IDS), []
     findings: list[Finding] = []
-    evaluated = ["PAMFR-ZBE-02", "PAMFR-ZFD-01"]
+    evaluated = list(ZBE_IDS)
     pid = message.first("PID")
     if pid is not None:
-        evaluated += ["PAMFR-PID-01", "PAMFR-INS-01", "PAMFR-INS-02", "PAMFR-INS-03", "PAMFR-INS-04"]
+        evaluated += IDENTIFIER_IDS
         findings += check_identifiers(message, pid, profile.data.get("ins", {}))
     findings += check_zbe(message, event)
-    for zfd in message.all("ZFD"):
-        if message.value(zfd, 5).strip().upper() == "INSI" and not re.match(r"^\d{8}", message.value(zfd, 6).strip()):
-            findings.append(_error("PAMFR-ZFD-01", "ZFD-5 = INSI : ZFD-6 doit porter la date d'appel au téléservice INSi",
-                                   "ZFD-5 = INSI: ZFD-6 must hold the date of the INSi teleservice call", "ZFD-6", zfd.line))
-    return findings, evaluated, []
+    # the severity of a violation is its requirement's level in the pack (MUST → error, SHOULD → warning)
+    return [replace(f, severity=profile.severity(f.requirement)) for f in findings], evaluated, []
 
 
 def check_identifiers(message: Message, pid: Any, ins: dict[str, Any]) -> list[Finding]:

@@ -3,14 +3,16 @@ run the generic checks and the pack's rule module, and build the `ArtefactReport
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from harness.core.errors import HarnessError
 from harness.core.fileio import sha256_hex
 from harness.core.verdicts import ArtefactVerdict
 from harness.extension.registry import hl7v2_rule_module
 from harness.hl7v2 import ids
 from harness.hl7v2.checks import check_datatypes, check_field_rules, check_segment_usage, check_structure
+from harness.hl7v2.declarative import extension_checks
 from harness.hl7v2.message import Message, expected_received
 from harness.hl7v2.profiles import CompiledProfile, EventProfile, base_event, profile_for_pack
 from harness.hl7v2.standard import SUPPORTED_VERSIONS
@@ -73,6 +75,27 @@ def choose(message: Message, context: Any) -> Choice:
 
 
 def validate_message(data: bytes, path: str, context: Any) -> ArtefactReport:
+    """Validate one HL7 v2 message; a requirement whose pack level is not MUST never gives an error (see `_within_level`)."""
+    return _within_level(_validate(data, path, context), context)
+
+
+def _within_level(report: ArtefactReport, context: Any) -> ArtefactReport:
+    """The pack level bounds the severity the generic checks give: a SHOULD or MAY requirement's violation is a
+    warning, whatever the code found (changing a level in the pack changes the verdict). The code may still judge
+    less severely than the level (a tolerated LF terminator, an unknown Z segment: warnings)."""
+    requirements = getattr(getattr(context, "registry", None), "requirements", {})
+    lowered = [replace(f, severity=Severity.WARNING)
+               if f.severity is Severity.ERROR and f.requirement in requirements and requirements[f.requirement].level != "MUST" else f
+               for f in report.findings]
+    if lowered != report.findings:
+        report.findings = lowered
+        if report.verdict is ArtefactVerdict.FAILED:
+            failed = any(f.severity is Severity.ERROR for f in lowered) or any(c.verdict is ArtefactVerdict.FAILED for c in report.children)
+            report.verdict = ArtefactVerdict.FAILED if failed else ArtefactVerdict.PASSED
+    return report
+
+
+def _validate(data: bytes, path: str, context: Any) -> ArtefactReport:
     report = ArtefactReport(path=path, sha256=sha256_hex(data), size=len(data), kind=KIND, verdict=ArtefactVerdict.PASSED)
     try:
         message, findings = parse(data)
@@ -123,6 +146,13 @@ def validate_message(data: bytes, path: str, context: Any) -> ArtefactReport:
         findings += more
         evaluated += more_ids
         report.children.extend(children)
+    try:  # the packs' declarative hl7v2_checks and the registered rule functions
+        more, more_ids = extension_checks(message, profile.pack_id, context)
+    except HarnessError as exc:  # a third-party rule that failed (its plugin is named): the message is not judged
+        report.findings, report.verdict, report.reason = findings, ArtefactVerdict.ABORTED, f"{exc.fr} / {exc.en}"
+        return report
+    findings += more
+    evaluated += more_ids
     return _finish(report, findings, evaluated)
 
 

@@ -334,13 +334,15 @@ def _marker_ids(item: pytest.Item, name: str) -> list[str]:
 
 
 def _subject(item: pytest.Item) -> tuple[str, str] | None:
-    """What a parametrised test judges: an endpoint of the target, or a document (parameter `document`)."""
+    """What a parametrised test judges: an endpoint of the target, or a document (the public `enrs_document` parameter)."""
+    from harness.run.documents import Document
+
     params = getattr(getattr(item, "callspec", None), "params", {})
     for name, value in params.items():
         if isinstance(value, Endpoint):
             return ("endpoint", value.name)
-        if name == "document" and isinstance(value, (str, Path)):
-            return ("artefact", str(value))
+        if name == "enrs_document" and isinstance(value, Document):
+            return ("artefact", str(value.path))
     return None
 
 

@@ -1,24 +1,24 @@
 """Each document or message given to the run is validated against the selected profile packs.
 
 The artefact's findings give a verdict to every requirement its validator evaluated; the test
-itself fails when the artefact FAILED (an error finding), like the agency's validators.
+itself fails when the artefact FAILED (an error finding), like the agency's validators. The
+per-document parametrisation is the plugin's public `enrs_document` fixture (harness.run.documents).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from harness.core.verdicts import ArtefactVerdict
+from harness.run.documents import Document
 from harness.run.recorder import Recorder
-from harness.validation.dispatch import ValidationContext, validate_file
+from harness.validation.dispatch import ValidationContext
 from harness.validation.findings import Severity
 
 
-def test_document(document: Path, enrs: Recorder, validation_context: ValidationContext, pytestconfig: pytest.Config) -> None:
-    report = validate_file(document, validation_context)
-    enrs.artefact_report(report, display_name=document.name)
+def test_document(enrs_document: Document, enrs: Recorder, enrs_validation: ValidationContext, pytestconfig: pytest.Config) -> None:
+    report = enrs_document.validate(enrs_validation)
+    enrs.artefact_report(report, display_name=enrs_document.path.name)
     if report.verdict is ArtefactVerdict.ABORTED:
         enrs.abort(report.reason or "")
     errors = [f for f in report.all_findings() if f.severity is Severity.ERROR]

@@ -7,6 +7,7 @@ import re
 
 from harness.cda import validate_cda
 from harness.cda.parse import Parsed
+from harness.config.packs import PackRegistry
 from harness.validation.dispatch import ValidationContext
 from harness.validation.findings import ArtefactReport
 
@@ -57,3 +58,25 @@ def validate(data: bytes, path: str, context: ValidationContext) -> ArtefactRepo
 def validate_parsed(data: bytes, path: str, context: ValidationContext, parsed: Parsed) -> ArtefactReport:
     """The same validation on a document the caller has already parsed (`harness.cda.parse.parse`)."""
     return validate_cda(data, path, context, parsed=parsed)
+
+
+def evaluates(registry: PackRegistry) -> dict[str, list[str]]:
+    """Requirement id → what evaluates it in this validator (`profiles coverage`): the root check, the registered
+    rules (entry points enrs_harness.cda_rules) and the loaded packs' declarative cda_checks."""
+    from harness.cda import ROOT_REQUIREMENT
+    from harness.cda.engine import RULES
+    from harness.extension.registry import cda_rules
+
+    cda_rules()
+    found: dict[str, list[str]] = {ROOT_REQUIREMENT: ["harness.cda.validate_cda (root)"]}
+    from harness.cda.data import cda_data
+    from harness.cda.volets import native_rules
+
+    cda_packs = tuple(p for p in registry.packs.values() if any("validator:cda" in r.evaluated_by for r in p.requirements))
+    for rule in [*RULES, *native_rules(cda_data(cda_packs))]:
+        found.setdefault(rule.requirement, []).append(f"rule {rule.check.__module__}.{rule.check.__qualname__}")
+    for pack in registry.packs.values():
+        for requirement in pack.requirements:
+            if requirement.checks.get("cda"):
+                found.setdefault(requirement.id, []).append(f"cda_checks ({len(requirement.checks['cda'])}) in {pack.id}")
+    return found

@@ -1,0 +1,85 @@
+"""Requirement coverage (`enrs-harness profiles coverage`): what evaluates each requirement of the loaded packs.
+
+An evaluator is one of:
+- a registered artefact validator that says what it evaluates (an optional `evaluates(registry)` function of the
+  validator module: requirement id → descriptions; the CDA and HL7 v2 validators list their rules, their
+  declarative checks and their generic checks);
+- a suite test that names the requirement: `@pytest.mark.requirement("ID")` or `enrs.requirement("ID", …)`
+  in a test file of the registered suite folders or of --suites (read, not run: no target is contacted).
+A requirement nothing evaluates must say why in its pack (`not_tested_reason = { fr, en }`); one that
+states neither is a gap, and the command exits 1.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.config.packs import PackRegistry, Text
+from harness.extension.registry import validators
+
+
+@dataclass
+class Coverage:
+    requirement: str
+    pack: str
+    level: str
+    evaluators: list[str] = field(default_factory=list)
+    not_tested_reason: Text | None = None
+
+    @property
+    def status(self) -> str:
+        return "evaluated" if self.evaluators else "not-tested" if self.not_tested_reason else "gap"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"requirement": self.requirement, "pack": self.pack, "level": self.level, "status": self.status,
+                "evaluated_by": self.evaluators,
+                "not_tested_reason": self.not_tested_reason.to_dict() if self.not_tested_reason else None}
+
+
+def suite_requirements(folders: Iterable[Path]) -> dict[str, list[str]]:
+    """Requirement id → the suite tests naming it (markers and `enrs.requirement` calls with a literal id)."""
+    found: dict[str, list[str]] = {}
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*.py")):
+            try:
+                tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            except (OSError, SyntaxError, UnicodeDecodeError):
+                continue  # pytest reports such a file when it collects it
+            for function in ast.walk(tree):
+                if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Module)):
+                    continue
+                where = f"{path.relative_to(folder)}::{getattr(function, 'name', '')}".rstrip(":")
+                for node in _own_nodes(function):
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "requirement":
+                        for arg in node.args:
+                            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                                found.setdefault(arg.value, []).append(f"suite {Path(folder).name}/{where}")
+    return {requirement: list(dict.fromkeys(tests)) for requirement, tests in found.items()}
+
+
+def _own_nodes(scope: ast.AST) -> Iterable[ast.AST]:
+    """The nodes of `scope` outside nested functions and classes (each is reported under its own name)."""
+    pending = list(ast.iter_child_nodes(scope))  # a function's decorators included
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        yield node
+        pending.extend(ast.iter_child_nodes(node))
+
+
+def coverage(registry: PackRegistry, suites: Iterable[Path]) -> list[Coverage]:
+    evaluators: dict[str, list[str]] = {}
+    for kind, module in validators().items():
+        evaluates = getattr(module, "evaluates", None)
+        if callable(evaluates):
+            for requirement, what in evaluates(registry).items():
+                evaluators.setdefault(requirement, []).extend(f"validator:{kind} {w}" for w in what)
+    for requirement, tests in suite_requirements(suites).items():
+        evaluators.setdefault(requirement, []).extend(tests)
+    return [Coverage(r.id, r.pack_id, r.level, evaluators.get(r.id, []), r.not_tested_reason)
+            for pack in registry.packs.values() for r in pack.requirements]
