@@ -30,7 +30,7 @@ from harness.core.xmlsafe import UnsafeOrInvalidXml, looks_like_xml, readable_by
 from harness.validation.findings import ArtefactReport
 
 SKIPPED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
-ARTEFACT_EXTENSIONS = {".xml", ".hl7", ".er7", ".txt"}  # always validated: a non-artefact with these names is ABORTED
+ARTEFACT_EXTENSIONS = {".xml", ".hl7", ".er7", ".txt", ".eml"}  # always validated: a non-artefact with these names is ABORTED
 SNIFF_BYTES = 65536  # what kind detection reads of a file of another extension
 _KNOWN_MAGIC = ((b"\x89PNG", "PNG"), (b"%PDF", "PDF"), (b"\xff\xd8\xff", "JPEG"), (b"GIF8", "GIF"), (b"PK\x03\x04", "ZIP"))
 
@@ -121,6 +121,9 @@ def _policy(path: Path) -> Ignored | None:
     try:
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
+            if head.startswith(b"PK\x03\x04"):  # a ZIP lists its names at its end too (central directory): an XDM package?
+                handle.seek(max(len(head), path.stat().st_size - SNIFF_BYTES))
+                head += handle.read(SNIFF_BYTES)
     except OSError:
         return None  # unreadable: validated, hence ABORTED with the reason, never skipped unseen
     if detect_kind(head) is not None:

@@ -1,0 +1,145 @@
+"""IHE XDM packages (ITI-32): zip safety, layout, and the CDA documents each validated as a child report.
+
+ITI-32 layout: README.TXT and INDEX.HTM at the root, `IHE_XDM/<subset>/METADATA.XML` for each
+submission set, with its documents beside it. Names are matched regardless of case (packages made
+on case-insensitive file systems); the ids are those of the `ihe-xdm` pack (profiles/ihe-xdm.toml).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from harness.core.errors import HarnessError
+from harness.core.verdicts import ArtefactVerdict
+from harness.validation.findings import ArtefactReport
+from harness.xdm.judging import Judgement, aborted_report, pack_missing
+from harness.xdm.zipsafe import ZIP_IDS, SafeZip, ZipLimits, ZipRefused, ZipUnreadable, open_package
+
+PACK = "ihe-xdm"
+KIND = "xdm"
+README = "XDM-LAY-01"
+INDEX = "XDM-LAY-02"
+SUBSETS = "XDM-LAY-03"
+CDA_VALID = "XDM-DOC-04"
+ROOT_FOLDER = "IHE_XDM"
+METADATA = "METADATA.XML"
+
+
+@dataclass
+class Document:
+    """A CDA document of the package: its name in the package, its bytes and its ClinicalDocument."""
+
+    name: str
+    subset: str
+    data: bytes
+    root: etree._Element
+
+
+@dataclass
+class Package:
+    """The judged package: its report, and what the MSSanté rules read (the CDA documents)."""
+
+    report: ArtefactReport
+    documents: list[Document] = field(default_factory=list)
+    subsets: list[str] = field(default_factory=list)
+
+
+def limits_of(context: Any) -> ZipLimits:
+    pack = context.pack(PACK)
+    bounded = ZipLimits.from_settings(pack.settings if pack else {})
+    return ZipLimits(**{**bounded.__dict__, "max_entry_bytes": min(bounded.max_entry_bytes, context.max_bytes)})
+
+
+def judge_package(data: bytes, path: str, context: Any) -> Package:
+    """Judge an XDM package (bytes of a ZIP); never raises on bad input: ABORTED with the reason."""
+    missing = pack_missing(context, PACK)
+    if missing:
+        return Package(aborted_report(data, path, KIND, *missing))
+    judgement = Judgement(context)
+    try:
+        package = open_package(data, limits_of(context))
+    except ZipRefused as refused:
+        judgement.evaluate(*ZIP_IDS)
+        for problem in refused.problems:
+            judgement.fail(problem.requirement, problem.fr, problem.en, problem.entry)
+        return Package(aborted_report(data, path, KIND, refused.fr, refused.en, judgement))
+    except ZipUnreadable as exc:
+        return Package(aborted_report(data, path, KIND, exc.fr, exc.en))
+    judgement.evaluate(*ZIP_IDS)
+    result = Package(judgement.report(data, path, KIND))
+    try:
+        _judge_layout(package, judgement, result)
+        _judge_documents(package, judgement, result, path, context)
+    except ZipUnreadable as exc:
+        result.report = aborted_report(data, path, KIND, exc.fr, exc.en, judgement)
+        return result
+    children = result.report.children
+    unjudged = [c for c in children if c.verdict is ArtefactVerdict.ABORTED]
+    if unjudged:  # a document of the package could not be judged: neither can the package
+        result.report = aborted_report(data, path, KIND, f"{len(unjudged)} document(s) CDA non validé(s) : {unjudged[0].reason}",
+                                       f"{len(unjudged)} CDA document(s) not validated: {unjudged[0].reason}", judgement)
+    else:
+        result.report = judgement.report(data, path, KIND)
+    result.report.children = children
+    result.report.profile = f"{PACK} ({len(result.subsets)} subset(s), {len(result.documents)} CDA)"
+    return result
+
+
+def _by_upper_name(package: SafeZip) -> dict[str, str]:
+    return {name.upper(): name for name in package.entries}
+
+
+def _judge_layout(package: SafeZip, judgement: Judgement, result: Package) -> None:
+    names = _by_upper_name(package)
+    judgement.evaluate(README, INDEX, SUBSETS)
+    if "README.TXT" not in names:
+        judgement.fail(README, "README.TXT absent de la racine de l'archive", "README.TXT missing at the root of the package", "README.TXT")
+    if "INDEX.HTM" not in names:
+        judgement.fail(INDEX, "INDEX.HTM absent de la racine de l'archive", "INDEX.HTM missing at the root of the package", "INDEX.HTM")
+    folders = {n.split("/")[1] for n in [*names, *(f.upper() + "/" for f in package.folders)]
+               if n.startswith(ROOT_FOLDER + "/") and n.count("/") >= 2 and n.split("/")[1]}
+    result.subsets = sorted(folders)
+    if not folders:
+        judgement.fail(SUBSETS, f"aucun dossier {ROOT_FOLDER}/<sous-ensemble>/ dans l'archive",
+                       f"no {ROOT_FOLDER}/<subset>/ folder in the package", ROOT_FOLDER)
+    for subset in result.subsets:
+        if f"{ROOT_FOLDER}/{subset}/{METADATA}" not in names:
+            judgement.fail(SUBSETS, f"{METADATA} absent du sous-ensemble {ROOT_FOLDER}/{subset}/",
+                           f"{METADATA} missing from the subset {ROOT_FOLDER}/{subset}/", f"{ROOT_FOLDER}/{subset}")
+
+
+def _judge_documents(package: SafeZip, judgement: Judgement, result: Package, path: str, context: Any) -> None:
+    """Every file of a subset that is a CDA document is validated by the CDA validator (a child report)."""
+    from harness.cda.parse import UnsafeOrInvalidXml, parse
+    from harness.validation.dispatch import aborted, validators  # late: the validators import this module
+
+    cda = validators().get("cda")
+    for upper, name in sorted(_by_upper_name(package).items()):
+        parts = upper.split("/")
+        if len(parts) != 3 or parts[0] != ROOT_FOLDER or parts[2] == METADATA:
+            continue
+        data = package.read(name)
+        if cda is None or not cda.detect(data[:65536]):
+            continue
+        child_path = f"{path}!/{name}"
+        try:
+            parsed = parse(data, context.max_bytes)
+        except (UnsafeOrInvalidXml, HarnessError) as exc:
+            child = aborted(child_path, data, exc.fr, exc.en, "cda")
+            parsed = None
+        else:
+            child = cda.validate_parsed(data, child_path, context, parsed)
+        result.report.children.append(child)
+        if parsed is not None and parsed.document is not None:
+            result.documents.append(Document(name, parts[1], data, parsed.document))
+        if child.verdict is ArtefactVerdict.ABORTED:
+            judgement.note(CDA_VALID, f"document CDA {name} non validé : {child.reason}",
+                           f"CDA document {name} not validated: {child.reason}", name)
+            continue
+        judgement.evaluate(CDA_VALID)
+        if child.verdict is ArtefactVerdict.FAILED:
+            judgement.fail(CDA_VALID, f"le document CDA {name} est non conforme (voir le rapport imbriqué)",
+                           f"the CDA document {name} is not conformant (see the nested report)", name)
