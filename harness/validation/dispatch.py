@@ -142,10 +142,11 @@ def walk_artefacts(paths: Iterable[Path]) -> tuple[list[Path], list[Ignored]]:
     """The one walk policy of `validate`, `run` and campaigns: the candidate artefacts, and the files skipped.
 
     A file named on the command line is always a candidate. In a folder (recursively, in a stable
-    order): hidden files and folders and system files are skipped; files named .xml, .hl7, .er7 or
-    .txt are candidates whatever their content (one that is not an artefact is then ABORTED);
-    any other file is a candidate only if its first bytes look like a CDA document or an HL7 v2
-    message. Every skipped file is returned with its reason.
+    order): hidden files and folders and system files are skipped; files named .xml, .hl7, .er7,
+    .txt or .eml are candidates whatever their content (one that is not an artefact is then ABORTED);
+    any other file is a candidate only if its first bytes look like a CDA document, an HL7 v2
+    message or an e-mail, or if it is a ZIP naming IHE_XDM/ entries (an XDM package). Every
+    skipped file is returned with its reason.
     """
     files: list[Path] = []
     ignored: list[Ignored] = []

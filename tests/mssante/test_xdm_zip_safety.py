@@ -87,7 +87,8 @@ def _failing(report: ArtefactReport) -> set[str]:
 
 
 HOSTILE: dict[str, tuple[str, Callable[[], bytes]]] = {
-    "bomb": ("XDM-ZIP-02", bomb),
+    "bomb": ("XDM-ZIP-02", bomb),  # declares its 200 MiB: refused on the central directory, before inflating
+    "bomb-under-declared-bounds": ("XDM-ZIP-02", lambda: bomb(45 * MiB)),  # refused while inflating, past the ratio
     "traversal": ("XDM-ZIP-01", lambda: _zip(_layout(("../../etc/evil.txt", b"x"), ("IHE_XDM/SUBSET01/../../../evil", b"x")))),
     "absolute": ("XDM-ZIP-01", lambda: _zip(_layout(("/etc/passwd", b"x")))),
     "drive-letter": ("XDM-ZIP-01", lambda: _zip(_layout(("C:/Windows/evil.dll", b"x")))),
