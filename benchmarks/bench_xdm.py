@@ -15,11 +15,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "mssante"), str(ROOT / "tests" / "cda")]
 
-from harness.config.packs import PackRegistry
-from harness.validation.dispatch import ValidationContext, validate_bytes
-
 from mssante_make_fixtures import document_mail
 from test_xdm_zip_safety import HOSTILE, bomb
+
+from harness.config.packs import PackRegistry
+from harness.validation.dispatch import ValidationContext, validate_bytes
 
 MiB = 1024 * 1024
 
