@@ -21,8 +21,10 @@ sys.path.insert(0, str(ROOT / "tests" / "cda"))
 
 from cda_make_fixtures import tiny_pdf
 
-OUT = ROOT / "fixtures" / "mssante"
-CONFORMING, MUTANTS = OUT / "conforming", OUT / "mutants"
+# the conforming ones are part of the embedded default of `run` (fixtures/conforming); the one-rule
+# mutants join the failing set (fixtures/nonconforming)
+CONFORMING = ROOT / "fixtures" / "conforming" / "mssante"
+MUTANTS = ROOT / "fixtures" / "nonconforming" / "mssante"
 CDA = (ROOT / "fixtures" / "conforming" / "cda" / "ldl-ses-2022.xml").read_bytes()
 SUBJECT = "XDM/1.0/DDM+Lettre de liaison à la sortie PAT-TROIS DOMINIQUE 28/03/1979"
 SENDER = "jean.medecin-essai@cabinet.mssante-essai.invalid"
