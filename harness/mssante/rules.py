@@ -41,6 +41,7 @@ INS = "MSS-XH-02"
 MDN_STRUCTURE = "MSS-MDN-01"
 MDN_ORIGINAL = "MSS-MDN-02"
 MDN_SUBJECT = "MSS-MDN-03"
+MASKING = "MSS-MASK-01"
 ERROR_SUBJECT = "MSS-ERR-01"
 ERROR_ATTACHMENTS = "MSS-ERR-02"
 
@@ -186,9 +187,10 @@ def check_document_message(mail: Mail, judgement: Judgement, path: str, context:
             documents = package.documents
     check_subject(mail, judgement, documents)
     if documents:
-        judgement.evaluate(ONE_PATIENT, CODECDA)
+        judgement.evaluate(ONE_PATIENT, CODECDA, MASKING)
         check_one_patient(documents, judgement)
         check_codecda(mail, judgement, documents)
+        check_masking(mail, judgement, documents, settings)
     return children
 
 
@@ -232,6 +234,20 @@ def check_codecda(mail: Mail, judgement: Judgement, documents: list[Document]) -
     elif value.strip() not in codes:
         judgement.fail(CODECDA, f"X-MSS-CODECDA vaut {value!r}, le code du document CDA est {', '.join(codes)}",
                        f"X-MSS-CODECDA is {value!r}, the CDA document's code is {', '.join(codes)}", "X-MSS-CODECDA")
+
+
+def check_masking(mail: Mail, judgement: Judgement, documents: list[Document], settings: dict[str, Any]) -> None:
+    """A document masked to professionals (MASQUE_PS in its DocumentEntry's confidentialityCode) goes to no
+    professional's mailbox: every recipient must be a patient's (a domain of `patient_mailbox_domains`)."""
+    masked = [d.name for d in documents if "MASQUE_PS" in d.confidentiality]
+    if not masked:
+        return
+    patient_domains = tuple(d.lower() for d in settings.get("patient_mailbox_domains", []))
+    recipients = addresses([v for name in ("To", "Cc", "Bcc") for v in mail.values(name)])
+    professionals = [r for r in recipients if r.rpartition("@")[2] not in patient_domains]
+    if professionals:
+        judgement.fail(MASKING, f"{masked[0]} est masqué aux professionnels (MASQUE_PS) et adressé à {', '.join(professionals)}",
+                       f"{masked[0]} is masked to professionals (MASQUE_PS) and sent to {', '.join(professionals)}", "To")
 
 
 # -- read receipts and error notifications --------------------------------------------------------

@@ -1,9 +1,10 @@
 """Writes the project's own MSSanté fixtures (run by hand: `python tests/mssante/mssante_make_fixtures.py`).
 
-From the bundled conforming CDA (fixtures/conforming/cda/ldl-ses-2022.xml: the fictitious test patient
-PAT-TROIS DOMINIQUE under the test INS-NIR root), an IHE XDM package and MSSanté e-mails written from
-the rules (ITI-32, MSSanté ECO rules, the CI-SIS LPS volet, RFC 5322/8098), deterministic (fixed dates,
-boundaries and ZIP timestamps), and one mutant per requirement, each breaking only that requirement.
+From the bundled conforming CDA (fixtures/conforming/cda/cr-bio-2024.xml: the fictitious test patient
+PAT-TROIS DOMINIQUE under the test INS-NIR root), an IHE XDM package (its METADATA.XML made with the XDS
+fixtures' ebRIM builders, tests/xds/xds_make_fixtures.py, plus the XDM URI) and MSSanté e-mails written
+from the rules (ITI-32, MSSanté ECO rules, the CI-SIS LPS volet, RFC 5322/8098), deterministic (fixed
+dates, boundaries and ZIP timestamps), and one mutant per requirement, each breaking only that requirement.
 Mail domains are invented (`*.mssante-essai.invalid`).
 """
 
@@ -17,58 +18,63 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "cda"))
+sys.path[:0] = [str(ROOT / "tests" / "cda"), str(ROOT / "tests" / "xds")]
 
+import xds_make_fixtures as xds
 from cda_make_fixtures import tiny_pdf
 
 # the conforming ones are part of the embedded default of `run` (fixtures/conforming); the one-rule
 # mutants join the failing set (fixtures/nonconforming)
 CONFORMING = ROOT / "fixtures" / "conforming" / "mssante"
 MUTANTS = ROOT / "fixtures" / "nonconforming" / "mssante"
-CDA = (ROOT / "fixtures" / "conforming" / "cda" / "ldl-ses-2022.xml").read_bytes()
-SUBJECT = "XDM/1.0/DDM+Lettre de liaison à la sortie PAT-TROIS DOMINIQUE 28/03/1979"
+CDA = xds.CDA.read_bytes()  # the CR-BIO the XDS builders describe
+SUBJECT = "XDM/1.0/DDM+CR d'examens biologiques PAT-TROIS DOMINIQUE 28/03/1979"
+CODE = "11502-2"
 SENDER = "jean.medecin-essai@cabinet.mssante-essai.invalid"
 RECIPIENT = "service-cardio@hopital.mssante-essai.invalid"
 STAMP = (2025, 3, 12, 14, 30, 0)
 
 README = """Paquet IHE XDM d'essai (enrs-harness) / enrs-harness test IHE XDM package
 Émetteur / sender : Cabinet médical Exemple (fictif / fictitious), LPS enrs-harness fixtures 1.0
-Contenu / content : IHE_XDM/SUBSET01 (1 document CDA R2, lettre de liaison / discharge letter)
+Contenu / content : IHE_XDM/SUBSET01 (1 document CDA R2, compte rendu de biologie / laboratory report)
 Patient fictif / fictitious patient : PAT-TROIS DOMINIQUE
 """
 INDEX = """<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8"><title>IHE XDM</title></head>
 <body><h1>Paquet IHE XDM d'essai</h1>
 <ul><li><a href="IHE_XDM/SUBSET01/METADATA.XML">IHE_XDM/SUBSET01/METADATA.XML</a></li>
-<li><a href="IHE_XDM/SUBSET01/DOC0001.XML">IHE_XDM/SUBSET01/DOC0001.XML</a> Lettre de liaison à la sortie</li></ul>
+<li><a href="IHE_XDM/SUBSET01/DOC0001.XML">IHE_XDM/SUBSET01/DOC0001.XML</a> CR d'examens biologiques</li></ul>
 <p><a href="README.TXT">README.TXT</a></p></body></html>
 """
 
 
-def metadata(documents: dict[str, bytes]) -> bytes:
-    """METADATA.XML of the subset (ebRIM 3.0 SubmitObjectsRequest; built by the XDS metadata helper when merged)."""
-    import hashlib
-
-    entries = "".join(f"""
-    <rim:ExtrinsicObject id="urn:uuid:doc-{i}" mimeType="text/xml" objectType="urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1">
-      <rim:Slot name="URI"><rim:ValueList><rim:Value>{name}</rim:Value></rim:ValueList></rim:Slot>
-      <rim:Slot name="hash"><rim:ValueList><rim:Value>{hashlib.sha1(data).hexdigest()}</rim:Value></rim:ValueList></rim:Slot>
-      <rim:Slot name="size"><rim:ValueList><rim:Value>{len(data)}</rim:Value></rim:ValueList></rim:Slot>
-    </rim:ExtrinsicObject>""" for i, (name, data) in enumerate(documents.items(), start=1))
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<lcm:SubmitObjectsRequest xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0" xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0">
-  <rim:RegistryObjectList>{entries}
-  </rim:RegistryObjectList>
-</lcm:SubmitObjectsRequest>
-""".encode()
+MASQUE_PS = "MASQUE_PS"  # TRE_A07 (1.2.250.1.213.1.1.4.13): masked to professionals
 
 
-def package(files: dict[str, bytes] | None = None, drop: tuple[str, ...] = ()) -> bytes:
-    """A deterministic XDM package: README.TXT, INDEX.HTM, IHE_XDM/SUBSET01/{METADATA.XML, DOC*.XML}."""
-    documents = files or {"DOC0001.XML": CDA}
-    content = {"README.TXT": README.encode(), "INDEX.HTM": INDEX.encode(),
-               "IHE_XDM/SUBSET01/METADATA.XML": metadata(documents),
-               **{f"IHE_XDM/SUBSET01/{name}": data for name, data in documents.items()}}
+def metadata(name: str, cda: bytes, uri: str | None = None, masked: bool = False) -> bytes:
+    """METADATA.XML of a one-document subset: the XDS builders' DocumentEntry (hash and size, no repository)
+    with the XDM URI, its submission set and HasMember; `masked` adds the MASQUE_PS confidentiality code."""
+    entry = xds.document_entry("Document01", cda, registry_side=False, hashed=True)
+    language = xds.slot("languageCode", "fr-FR")
+    entry = entry.replace(language, language + xds.slot("URI", name if uri is None else uri), 1)
+    if masked:
+        normal = entry.index("<rim:Classification id=\"cl03\"")
+        entry = entry[:normal] + xds.coded("cl03m", "urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f", "Document01", MASQUE_PS,
+                                           "1.2.250.1.213.1.1.4.13", "Masqué aux professionnels de santé") + entry[normal:]
+    objects = "\n".join((entry, xds.submission_set("SubmissionSet01"),
+                         xds.has_member("as01", "SubmissionSet01", "Document01", xds.slot("SubmissionSetStatus", "Original"))))
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<lcm:SubmitObjectsRequest xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0" '
+            'xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0">\n  <rim:RegistryObjectList>\n    '
+            f"{objects}\n  </rim:RegistryObjectList>\n</lcm:SubmitObjectsRequest>\n").encode()
+
+
+def package(subsets: dict[str, tuple[bytes, bytes]] | None = None, drop: tuple[str, ...] = ()) -> bytes:
+    """A deterministic XDM package: README.TXT, INDEX.HTM, IHE_XDM/<subset>/{METADATA.XML, DOC0001.XML} for each
+    subset (name → (METADATA.XML, document)); by default SUBSET01 with the CR-BIO."""
+    content = {"README.TXT": README.encode(), "INDEX.HTM": INDEX.encode()}
+    for subset, (meta, document) in (subsets or {"SUBSET01": (metadata("DOC0001.XML", CDA), CDA)}).items():
+        content[f"IHE_XDM/{subset}/METADATA.XML"] = meta
+        content[f"IHE_XDM/{subset}/DOC0001.XML"] = document
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, data in content.items():
@@ -98,14 +104,14 @@ def document_mail(zip_data: bytes | None = None, zip_name: str = "IHE_XDM.ZIP", 
     """A document message: a text body, the IHE_XDM.ZIP and its PDF readable copy; `fields` override headers."""
     headers = {"From": SENDER, "To": RECIPIENT, "Date": "Wed, 12 Mar 2025 14:35:00 +0100",
                "Message-ID": "<20250312143500.0001@cabinet.mssante-essai.invalid>", "Subject": _subject(SUBJECT),
-               "MIME-Version": "1.0", "X-MSS-CODECDA": "11490-0", "X-MSS-INS": "279035121518989",
+               "MIME-Version": "1.0", "X-MSS-CODECDA": CODE, "X-MSS-INS": "279035121518989",
                "Content-Type": 'multipart/mixed; boundary="enrs-mss-boundary"'}
     headers.update({k.replace("_", "-"): v for k, v in fields.items()})
     parts = ["""Content-Type: text/plain; charset="utf-8"
 Content-Transfer-Encoding: 8bit
 
 Bonjour,
-Veuillez trouver ci-joint la lettre de liaison de votre patiente (document d'essai).
+Veuillez trouver ci-joint le compte rendu de biologie de votre patiente (document d'essai).
 """]
     parts.append(f"""Content-Type: application/zip; name="{zip_name}"
 Content-Transfer-Encoding: base64
@@ -114,11 +120,11 @@ Content-Disposition: attachment; filename="{zip_name}"
 {_base64(package() if zip_data is None else zip_data)}
 """)
     if pdf:
-        parts.append(f"""Content-Type: application/pdf; name="lettre-de-liaison.pdf"
+        parts.append(f"""Content-Type: application/pdf; name="cr-biologie.pdf"
 Content-Transfer-Encoding: base64
-Content-Disposition: attachment; filename="lettre-de-liaison.pdf"
+Content-Disposition: attachment; filename="cr-biologie.pdf"
 
-{_base64(tiny_pdf("Lettre de liaison (document d'essai)"))}
+{_base64(tiny_pdf("Compte rendu de biologie (document d'essai)"))}
 """)
     body = "".join(f"--enrs-mss-boundary\n{p}" for p in parts) + "--enrs-mss-boundary--\n"
     return (_headers(headers) + "\n" + body).encode()
@@ -172,15 +178,17 @@ Content-Disposition: attachment; filename="IHE_XDM.ZIP"
     return (_headers(headers) + "\n" + body).encode()
 
 
-def other_patient(cda: bytes) -> bytes:
-    """The same letter for another fictitious patient (another valid test NIR, another IPP)."""
+def other_patient() -> tuple[bytes, bytes]:
+    """The same report for another fictitious patient (another valid test NIR, another IPP), with its metadata."""
     nir = "2790351215200"
     ins = nir + f"{97 - int(nir) % 97:02d}"
-    return cda.replace(b'extension="279035121518989"', f'extension="{ins}"'.encode()).replace(b"IPP-000005", b"IPP-000099")
+    cda = CDA.replace(b'extension="279035121518989"', f'extension="{ins}"'.encode()).replace(b"IPP-000004", b"IPP-000099")
+    meta = metadata("DOC0001.XML", cda).replace(b"279035121518989^", f"{ins}^".encode()).replace(b"IPP-000004", b"IPP-000099")
+    return meta, cda
 
 
 def mutated_cda() -> bytes:
-    """The letter without its realmCode: a CDA non-conformity (the CDA validator's own requirement fails)."""
+    """The report without its realmCode: a CDA non-conformity (the CDA validator's own requirement fails)."""
     return CDA.replace(b'  <realmCode code="FR"/>\n', b"")
 
 
@@ -197,17 +205,23 @@ MUTANT_FILES: dict[str, tuple[str, Callable[[], bytes]]] = {
     "xdm-lay-01.zip": ("XDM-LAY-01", lambda: package(drop=("README.TXT",))),
     "xdm-lay-02.zip": ("XDM-LAY-02", lambda: package(drop=("INDEX.HTM",))),
     "xdm-lay-03.zip": ("XDM-LAY-03", lambda: package(drop=("IHE_XDM/SUBSET01/METADATA.XML",))),
-    "xdm-doc-04.zip": ("XDM-DOC-04", lambda: package({"DOC0001.XML": mutated_cda()})),
+    "xdm-doc-01.zip": ("XDM-DOC-01", lambda: package({"SUBSET01": (metadata("DOC0001.XML", CDA, uri="DOC0002.XML"), CDA)})),
+    # the XDS metadata rules run on the package (pack ihe-xds-b): the file differs from its hash, not its size
+    "xdm-xdsb-hash-01.zip": ("XDSB-HASH-01", lambda: package({"SUBSET01": (metadata("DOC0001.XML", CDA),
+                                                                           CDA.replace(b"<!-- Synthetic", b"<!-- synthetic"))})),
+    "xdm-doc-04.zip": ("XDM-DOC-04", lambda: package({"SUBSET01": (metadata("DOC0001.XML", mutated_cda()), mutated_cda())})),
     "mss-rfc-01.eml": ("MSS-RFC-01", lambda: document_mail(Date=None)),
     "mss-rfc-02.eml": ("MSS-RFC-02", lambda: document_mail(Date="le 12 mars 2025")),
     "mss-id-01.eml": ("MSS-ID-01", lambda: document_mail(Message_ID="<20250312143500.0001>")),
     "mss-id-02.eml": ("MSS-ID-02", lambda: document_mail(In_Reply_To="<20250301090000.0042@hopital.mssante-essai.invalid>")),
     "mss-att-01.eml": ("MSS-ATT-01", lambda: document_mail(zip_name="DOCUMENTS.ZIP")),
     "mss-att-02.eml": ("MSS-ATT-02", lambda: document_mail(pdf=False)),
-    "mss-pat-01.eml": ("MSS-PAT-01", lambda: document_mail(package({"DOC0001.XML": CDA, "DOC0002.XML": other_patient(CDA)}))),
+    "mss-pat-01.eml": ("MSS-PAT-01", lambda: document_mail(package({"SUBSET01": (metadata("DOC0001.XML", CDA), CDA),
+                                                                   "SUBSET02": other_patient()}))),
     "mss-sub-01.eml": ("MSS-SUB-01", lambda: document_mail(Subject=_subject("Lettre de liaison PAT-TROIS DOMINIQUE 28/03/1979"))),
-    "mss-xh-01.eml": ("MSS-XH-01", lambda: document_mail(X_MSS_CODECDA="11488-4")),
+    "mss-xh-01.eml": ("MSS-XH-01", lambda: document_mail(X_MSS_CODECDA="11490-0")),
     "mss-xh-02.eml": ("MSS-XH-02", lambda: document_mail(X_MSS_INS=None)),
+    "mss-mask-01.eml": ("MSS-MASK-01", lambda: document_mail(package({"SUBSET01": (metadata("DOC0001.XML", CDA, masked=True), CDA)}))),
     "mss-mdn-01.eml": ("MSS-MDN-01", lambda: receipt(final_recipient=None)),
     "mss-mdn-02.eml": ("MSS-MDN-02", lambda: receipt(original_id=None)),
     "mss-mdn-03.eml": ("MSS-MDN-03", lambda: receipt(Subject=_subject("Accusé de lecture"))),

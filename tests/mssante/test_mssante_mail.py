@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from mssante_make_fixtures import CONFORMING, SUBJECT, _subject, document_mail, receipt
+from mssante_make_fixtures import CDA, CONFORMING, SUBJECT, _subject, document_mail, metadata, package, receipt
 
 from harness.core.verdicts import ArtefactVerdict
 from harness.mssante import judge_email
@@ -101,3 +101,19 @@ def test_detection_tells_emails_from_other_artefacts() -> None:
     assert detect_kind((REPO / "fixtures/conforming/hl7v2/lps-mdm-t02.hl7").read_bytes()) == "hl7v2"
     assert detect_kind((REPO / "fixtures/conforming/cda/vsm-2023.xml").read_bytes()) == "cda"
     assert detect_kind(b"Subject: no sender\nDate: x\n\nbody") is None
+
+
+def test_masked_document_to_a_patient_mailbox_passes_and_to_a_professional_fails(context: ValidationContext) -> None:
+    masked = package({"SUBSET01": (metadata("DOC0001.XML", CDA, masked=True), CDA)})
+    to_patient = judge_email(document_mail(masked, To="dominique.pat-trois@patient.mssante.fr"), "m.eml", context)
+    assert to_patient.verdict is ArtefactVerdict.PASSED and "MSS-MASK-01" in to_patient.evaluated
+    copied = judge_email(document_mail(masked, To="dominique.pat-trois@patient.mssante.fr", Cc="dr@hopital.mssante-essai.invalid"),
+                         "m.eml", context)
+    assert _failing(copied) == {"MSS-MASK-01"}
+
+
+def test_metadata_unreadable_aborts_the_package(context: ValidationContext) -> None:
+    from harness.validation.dispatch import validate_bytes
+
+    report = validate_bytes(package({"SUBSET01": (b"<not-closed>", CDA)}), "IHE_XDM.ZIP", context)
+    assert report.verdict is ArtefactVerdict.ABORTED and "METADATA.XML" in (report.reason or "")
