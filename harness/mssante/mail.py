@@ -17,17 +17,15 @@ import re
 from dataclasses import dataclass, field
 from email.message import Message
 
+from harness.core.errors import HarnessError
+
 MAX_CONTAINERS = 100  # multipart/* and message/* bodies in one e-mail
 MAX_PARTS = 500
 MAX_DEPTH = 20
 
 
-class MailUnreadable(Exception):
+class MailUnreadable(HarnessError):
     """Not an e-mail that can be judged (empty, too deeply nested, too many parts): ABORTED with the reason."""
-
-    def __init__(self, fr: str, en: str) -> None:
-        self.fr, self.en = fr, en
-        super().__init__(en)
 
 
 @dataclass

@@ -35,12 +35,8 @@ ROOT_FOLDER = "IHE_XDM"
 METADATA = "METADATA.XML"
 
 
-class Unjudged(Exception):
+class Unjudged(HarnessError):
     """A part the rest depends on cannot be read (METADATA.XML): the package is ABORTED with the reason."""
-
-    def __init__(self, fr: str, en: str) -> None:
-        self.fr, self.en = fr, en
-        super().__init__(en)
 
 
 @dataclass

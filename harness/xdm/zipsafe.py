@@ -29,6 +29,8 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.core.errors import HarnessError
+
 ZIP_PATH = "XDM-ZIP-01"  # paths stay inside the package: no '..', absolute path, drive letter, symbolic link
 ZIP_SIZE = "XDM-ZIP-02"  # bounded entry count, total size and compression ratio (zip bombs)
 ZIP_ENCRYPTED = "XDM-ZIP-03"  # no encrypted entry
@@ -74,24 +76,19 @@ class Problem:
     entry: str | None = None
 
 
-class ZipRefused(Exception):
+class ZipRefused(HarnessError):
     """The package breaks zip safety: nothing of it is read. `problems` names every broken check."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         first = problems[0]
         more = f" (+{len(problems) - 1})" if len(problems) > 1 else ""
-        self.fr = f"archive ZIP refusée ({first.requirement}) : {first.fr}{more}"
-        self.en = f"ZIP package refused ({first.requirement}): {first.en}{more}"
-        super().__init__(self.en)
+        super().__init__(f"archive ZIP refusée ({first.requirement}) : {first.fr}{more}",
+                         f"ZIP package refused ({first.requirement}): {first.en}{more}")
 
 
-class ZipUnreadable(Exception):
+class ZipUnreadable(HarnessError):
     """Not a readable ZIP (truncated, corrupt, unsupported compression): it cannot be judged."""
-
-    def __init__(self, fr: str, en: str) -> None:
-        self.fr, self.en = fr, en
-        super().__init__(en)
 
 
 @dataclass(frozen=True)

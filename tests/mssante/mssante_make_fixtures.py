@@ -90,6 +90,11 @@ def _base64(data: bytes) -> str:
     return "\n".join(text[i:i + 76] for i in range(0, len(text), 76))
 
 
+def _attachment(content_type: str, name: str, data: bytes) -> str:
+    return (f'Content-Type: {content_type}; name="{name}"\nContent-Transfer-Encoding: base64\n'
+            f'Content-Disposition: attachment; filename="{name}"\n\n{_base64(data)}\n')
+
+
 def _subject(text: str) -> str:
     """RFC 2047 encoded word (UTF-8, base64) when the subject is not ASCII."""
     return text if text.isascii() else f"=?utf-8?b?{base64.b64encode(text.encode()).decode()}?="
@@ -113,19 +118,9 @@ Content-Transfer-Encoding: 8bit
 Bonjour,
 Veuillez trouver ci-joint le compte rendu de biologie de votre patiente (document d'essai).
 """]
-    parts.append(f"""Content-Type: application/zip; name="{zip_name}"
-Content-Transfer-Encoding: base64
-Content-Disposition: attachment; filename="{zip_name}"
-
-{_base64(package() if zip_data is None else zip_data)}
-""")
+    parts.append(_attachment("application/zip", zip_name, package() if zip_data is None else zip_data))
     if pdf:
-        parts.append(f"""Content-Type: application/pdf; name="cr-biologie.pdf"
-Content-Transfer-Encoding: base64
-Content-Disposition: attachment; filename="cr-biologie.pdf"
-
-{_base64(tiny_pdf("Compte rendu de biologie (document d'essai)"))}
-""")
+        parts.append(_attachment("application/pdf", "cr-biologie.pdf", tiny_pdf("Compte rendu de biologie (document d'essai)")))
     body = "".join(f"--enrs-mss-boundary\n{p}" for p in parts) + "--enrs-mss-boundary--\n"
     return (_headers(headers) + "\n" + body).encode()
 
@@ -150,12 +145,7 @@ def receipt(error: bool = False, final_recipient: str | None = f"rfc822; {RECIPI
     parts = [f'Content-Type: text/plain; charset="utf-8"\nContent-Transfer-Encoding: 8bit\n\n{text}',
              f"Content-Type: message/disposition-notification\n\n{notification}"]
     if error:
-        parts.append(f"""Content-Type: application/zip; name="IHE_XDM.ZIP"
-Content-Transfer-Encoding: base64
-Content-Disposition: attachment; filename="IHE_XDM.ZIP"
-
-{_base64(package())}
-""")
+        parts.append(_attachment("application/zip", "IHE_XDM.ZIP", package()))
     body = "".join(f"--enrs-mdn-boundary\n{p}" for p in parts) + "--enrs-mdn-boundary--\n"
     return (_headers(headers) + "\n" + body).encode()
 
@@ -168,12 +158,7 @@ def error_mail(subject: str = f"[KO Intégration système !][902] {SUBJECT}", wi
     parts = ['Content-Type: text/plain; charset="utf-8"\nContent-Transfer-Encoding: 8bit\n\n'
              "Le message ci-dessous n'a pas pu être intégré : erreur 902, identifiant de patient inconnu.\n"]
     if with_zip:
-        parts.append(f"""Content-Type: application/zip; name="IHE_XDM.ZIP"
-Content-Transfer-Encoding: base64
-Content-Disposition: attachment; filename="IHE_XDM.ZIP"
-
-{_base64(package())}
-""")
+        parts.append(_attachment("application/zip", "IHE_XDM.ZIP", package()))
     body = "".join(f"--enrs-err-boundary\n{p}" for p in parts) + "--enrs-err-boundary--\n"
     return (_headers(headers) + "\n" + body).encode()
 
