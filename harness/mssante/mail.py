@@ -16,6 +16,7 @@ import email.utils
 import re
 from dataclasses import dataclass, field
 from email.message import Message
+from typing import Any
 
 from harness.core.errors import HarnessError
 
@@ -73,13 +74,21 @@ def decode_words(raw: object) -> str:
     text = unfold(raw)
     try:
         return str(email.header.make_header(email.header.decode_header(text)))
-    except (LookupError, UnicodeError, email.errors.HeaderParseError, ValueError):
+    except (LookupError, UnicodeError, email.errors.MessageError, ValueError):
         return text
 
 
 def addresses(values: list[str]) -> list[str]:
     """The addr-specs of address headers (To, Cc, …), lower case; an unparseable one as ''."""
     return [address.strip().lower() for _, address in email.utils.getaddresses(values)]
+
+
+def payload_of(part: Message) -> Any:
+    """A part's payload (its sub-parts for a multipart), None when a hostile charset makes it unreadable."""
+    try:
+        return part.get_payload()
+    except (LookupError, UnicodeError, ValueError):
+        return None
 
 
 def parse_mail(data: bytes) -> Mail:
@@ -104,7 +113,7 @@ def parse_mail(data: bytes) -> Mail:
         if len(mail.parts) > MAX_PARTS or depth > MAX_DEPTH:
             raise MailUnreadable(f"plus de {MAX_PARTS} parties MIME ou plus de {MAX_DEPTH} niveaux",
                                  f"more than {MAX_PARTS} MIME parts or {MAX_DEPTH} levels")
-        payload = part.get_payload()
+        payload = payload_of(part)
         if isinstance(payload, list):
             stack.extend((child, depth + 1) for child in reversed(payload) if isinstance(child, Message))
             continue
@@ -119,8 +128,11 @@ def _attachment(part: Message, depth: int) -> Attachment | None:
         filename = part.get_filename()
     except (LookupError, UnicodeError, ValueError):
         filename = None
-    disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+    disposition = str(part.get("Content-Disposition") or "").split(";")[0].strip().lower()
     if filename is None and disposition != "attachment":
         return None
-    data = part.get_payload(decode=True)
+    try:
+        data = part.get_payload(decode=True)
+    except (LookupError, UnicodeError, ValueError):
+        data = b""
     return Attachment(decode_words(filename or ""), part.get_content_type(), data if isinstance(data, bytes) else b"", depth)

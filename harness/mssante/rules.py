@@ -20,7 +20,7 @@ from email.message import Message
 from typing import Any
 
 from harness.core.verdicts import ArtefactVerdict
-from harness.mssante.mail import Mail, MailUnreadable, addresses, parse_mail, unfold
+from harness.mssante.mail import Mail, MailUnreadable, addresses, parse_mail, payload_of, unfold
 from harness.validation.findings import ArtefactReport
 from harness.xdm.judging import Judgement, aborted_report, pack_missing
 from harness.xdm.package import Document, judge_package
@@ -255,7 +255,7 @@ def _notification(mail: Mail) -> Message | None:
     """The fields of the message/disposition-notification part (parsed by `email` as an embedded message)."""
     for part, _ in mail.parts:
         if part.get_content_type() == "message/disposition-notification":
-            payload = part.get_payload()
+            payload = payload_of(part)
             if isinstance(payload, list) and payload and isinstance(payload[0], Message):
                 return payload[0]
             return email.message_from_string(str(payload)) if isinstance(payload, str) else None
@@ -271,7 +271,7 @@ def _disposition(mail: Mail) -> str | None:
 
 def check_mdn(mail: Mail, judgement: Judgement, error: bool) -> None:
     judgement.evaluate(MDN_STRUCTURE, MDN_ORIGINAL)
-    top = mail.message.get_payload()
+    top = payload_of(mail.message)
     types = [p.get_content_type() for p in top if isinstance(p, Message)] if isinstance(top, list) else []
     if len(types) < 2 or not types[0].startswith("text/") or types[1] != "message/disposition-notification":
         judgement.fail(MDN_STRUCTURE, "multipart/report : une partie texte lisible puis une partie "

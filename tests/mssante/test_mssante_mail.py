@@ -117,3 +117,17 @@ def test_metadata_unreadable_aborts_the_package(context: ValidationContext) -> N
 
     report = validate_bytes(package({"SUBSET01": (b"<not-closed>", CDA)}), "IHE_XDM.ZIP", context)
     assert report.verdict is ArtefactVerdict.ABORTED and "METADATA.XML" in (report.reason or "")
+
+
+@pytest.mark.parametrize("maker, old, new", [
+    ("document", b'Content-Disposition: attachment; filename="cr-biologie.pdf"',
+     b'Content-Disposition: attach\xe9ment; filename="cr-biologie.pdf"'),
+    ("receipt", b'Content-Type: text/plain; charset="utf-8"', b'Content-Type: text/plain; charset="ut\x00f-8"'),
+    ("document", b"=?utf-8?b?", b"=?\xfftf-8?b?"),
+])
+def test_hostile_header_values_give_a_verdict_not_a_traceback(maker: str, old: bytes, new: bytes, context: ValidationContext) -> None:
+    """Found by fuzzing: 8-bit header values, a NUL in the charset of an 8-bit part, an encoded word in an unknown charset."""
+    data = receipt() if maker == "receipt" else document_mail(Subject=_subject(f"{SUBJECT} é"))  # an encoded word
+    assert old in data
+    report = judge_email(data.replace(old, new, 1), "hostile.eml", context)
+    assert report.verdict in (ArtefactVerdict.PASSED, ArtefactVerdict.FAILED, ArtefactVerdict.ABORTED)
