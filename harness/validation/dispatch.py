@@ -27,7 +27,7 @@ from harness.core.xmlsafe import UnsafeOrInvalidXml, looks_like_xml, readable_by
 from harness.validation.findings import ArtefactReport
 
 SKIPPED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
-ARTEFACT_EXTENSIONS = {".xml", ".hl7", ".er7", ".txt"}  # always validated: a non-artefact with these names is ABORTED
+ARTEFACT_EXTENSIONS = {".xml", ".hl7", ".er7", ".txt", ".eml"}  # always validated: a non-artefact with these names is ABORTED
 SNIFF_BYTES = 65536  # what kind detection reads of a file of another extension
 _KNOWN_MAGIC = ((b"\x89PNG", "PNG"), (b"%PDF", "PDF"), (b"\xff\xd8\xff", "JPEG"), (b"GIF8", "GIF"), (b"PK\x03\x04", "ZIP"))
 
@@ -124,6 +124,9 @@ def _policy(path: Path) -> Ignored | None:
     try:
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
+            if head.startswith(b"PK\x03\x04"):  # a ZIP lists its names at its end too (central directory): an XDM package?
+                handle.seek(max(len(head), path.stat().st_size - SNIFF_BYTES))
+                head += handle.read(SNIFF_BYTES)
     except OSError:
         return None  # unreadable: validated, hence ABORTED with the reason, never skipped unseen
     if detect_kind(head) is not None:
@@ -140,10 +143,11 @@ def walk_artefacts(paths: Iterable[Path]) -> tuple[list[Path], list[Ignored]]:
     """The one walk policy of `validate`, `run` and campaigns: the candidate artefacts, and the files skipped.
 
     A file named on the command line is always a candidate. In a folder (recursively, in a stable
-    order): hidden files and folders and system files are skipped; files named .xml, .hl7, .er7 or
-    .txt are candidates whatever their content (one that is not an artefact is then ABORTED);
-    any other file is a candidate only if its first bytes look like a CDA document or an HL7 v2
-    message. Every skipped file is returned with its reason.
+    order): hidden files and folders and system files are skipped; files named .xml, .hl7, .er7,
+    .txt or .eml are candidates whatever their content (one that is not an artefact is then ABORTED);
+    any other file is a candidate only if its first bytes look like a CDA document, an HL7 v2
+    message or an e-mail, or if it is a ZIP naming IHE_XDM/ entries (an XDM package). Every
+    skipped file is returned with its reason.
     """
     files: list[Path] = []
     ignored: list[Ignored] = []
