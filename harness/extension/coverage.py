@@ -4,6 +4,8 @@ An evaluator is one of:
 - a registered artefact validator that says what it evaluates (an optional `evaluates(registry)` function of the
   validator module: requirement id → descriptions; the CDA and HL7 v2 validators list their rules, their
   declarative checks and their generic checks);
+- for a validator without `evaluates` (its rules are driven by data, e.g. XDS, XDM, MSSanté): what it evaluated on
+  the bundled conforming artefacts of its kind, validated for the occasion (observed, never hand-listed);
 - a suite test that names the requirement: `@pytest.mark.requirement("ID")` or `enrs.requirement("ID", …)`
   in a test file of the registered suite folders or of --suites (read, not run: no target is contacted).
 A requirement nothing evaluates must say why in its pack (`not_tested_reason = { fr, en }`); one that
@@ -72,13 +74,40 @@ def _own_nodes(scope: ast.AST) -> Iterable[ast.AST]:
         pending.extend(ast.iter_child_nodes(node))
 
 
+def observed_on_fixtures(registry: PackRegistry, kinds: set[str]) -> dict[str, list[str]]:
+    """Requirement id → "observed on conforming/<file>" for the validators of `kinds`, from their reports on the
+    bundled conforming artefacts (a requirement no conforming fixture exercises stays a gap)."""
+    from harness.core.fileio import read_bounded
+    from harness.core.resources import bundled_dir
+    from harness.validation.dispatch import ValidationContext, detect_kind, validate_bytes, walk_artefacts
+
+    root = bundled_dir("fixtures")
+    context = ValidationContext(registry=registry)
+    found: dict[str, list[str]] = {}
+    files, _ignored = walk_artefacts([root / "conforming"])
+    for path in files:
+        data = read_bounded(path, context.max_bytes)
+        kind = detect_kind(data)
+        if kind not in kinds:
+            continue
+        report = validate_bytes(data, str(path), context)
+        for requirement in report.evaluated:
+            found.setdefault(requirement, []).append(f"validator:{kind} observed on {path.relative_to(root).as_posix()}")
+    return found
+
+
 def coverage(registry: PackRegistry, suites: Iterable[Path]) -> list[Coverage]:
     evaluators: dict[str, list[str]] = {}
+    unlisted: set[str] = set()
     for kind, module in validators().items():
         evaluates = getattr(module, "evaluates", None)
         if callable(evaluates):
             for requirement, what in evaluates(registry).items():
                 evaluators.setdefault(requirement, []).extend(f"validator:{kind} {w}" for w in what)
+        else:
+            unlisted.add(kind)
+    for requirement, what in observed_on_fixtures(registry, unlisted).items():
+        evaluators.setdefault(requirement, []).extend(list(dict.fromkeys(what))[:3])
     for requirement, tests in suite_requirements(suites).items():
         evaluators.setdefault(requirement, []).extend(tests)
     return [Coverage(r.id, r.pack_id, r.level, evaluators.get(r.id, []), r.not_tested_reason)

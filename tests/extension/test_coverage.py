@@ -30,6 +30,19 @@ def test_every_shipped_requirement_is_evaluated(capsys: pytest.CaptureFixture[st
     assert rows["PAMFR-ZFD-01"]["evaluated_by"] == ["validator:hl7v2 hl7v2_checks (1) in ci-sis-pam-fr"]
     assert rows["LPSH2-DOC-01"]["evaluated_by"] == ["validator:hl7v2 rule module cda (harness.hl7v2.rules_cda)"]
     assert rows["SEC-TLS-02"]["evaluated_by"] == ["suite suites/endpoints/test_tls.py::test_tls_1_0_and_1_1_refused"]
+    # validators without `evaluates` (data-driven rules): what they evaluated on the bundled conforming artefacts
+    assert rows["XDSB-MTOM-01"]["evaluated_by"][0].startswith("validator:xds observed on conforming/xds/")
+    assert any(e.startswith("validator:xdm observed on conforming/") for e in rows["XDM-ZIP-01"]["evaluated_by"])
+
+
+def test_a_data_driven_requirement_no_conforming_fixture_exercises_is_a_gap(monkeypatch: pytest.MonkeyPatch,
+                                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.extension import coverage as module
+
+    monkeypatch.setattr(module, "observed_on_fixtures", lambda registry, kinds: {})
+    status, found = coverage(capsys)
+    gaps = {r["requirement"] for r in found["requirements"] if r["status"] == "gap"}
+    assert status == 1 and {"XDSB-MTOM-01", "XDM-ZIP-01"} <= gaps
 
 
 def test_a_requirement_nothing_evaluates_fails_unless_its_pack_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
