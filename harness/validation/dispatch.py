@@ -77,7 +77,8 @@ def validate_bytes(data: bytes, path: str, context: ValidationContext, kind: str
         except UnsafeOrInvalidXml as exc:
             return aborted(path, data, exc.fr, exc.en)
     if kind is None:
-        return aborted(path, data, "type d'artefact non reconnu (ni CDA ni HL7 v2)", "unrecognised artefact kind (neither CDA nor HL7 v2)")
+        kinds = ", ".join(validators())
+        return aborted(path, data, f"type d'artefact non reconnu (aucun de : {kinds})", f"unrecognised artefact kind (none of: {kinds})")
     module = validators().get(kind)
     if module is None:
         return aborted(path, data, f"aucun validateur pour le type {kind}", f"no validator for kind {kind}", kind)
@@ -132,8 +133,9 @@ def _policy(path: Path) -> Ignored | None:
     if detect_kind(head) is not None:
         return None
     kind = next((name for magic, name in _KNOWN_MAGIC if head.startswith(magic)), None)
-    what_fr = f"contenu {kind}" if kind else "contenu ni CDA ni HL7 v2"
-    what_en = f"{kind} content" if kind else "content neither CDA nor HL7 v2"
+    kinds = ", ".join(validators())
+    what_fr = f"contenu {kind}" if kind else f"contenu d'aucun type reconnu ({kinds})"
+    what_en = f"{kind} content" if kind else f"content of no recognised kind ({kinds})"
     suffix = path.suffix.lower() or "(sans extension)"
     return Ignored(str(path), f"pas un artefact candidat : extension {suffix}, {what_fr}",
                    f"not a candidate artefact: extension {suffix if path.suffix else '(none)'}, {what_en}")

@@ -55,7 +55,7 @@ def test_walk_policy_table(tmp_path: Path) -> None:
     assert sorted(p.name for p in files) == ["README.txt", "ldl-ses-2022.xml", "message.er7", "vsm-2023.xml", "vsm-copy.dat"]
     reasons = {Path(i.path).name: i.reason_en for i in ignored}
     assert reasons == {
-        "README.md": "not a candidate artefact: extension .md, content neither CDA nor HL7 v2",
+        "README.md": "not a candidate artefact: extension .md, content of no recognised kind (cda, hl7v2, email, xdm, xds)",
         "logo.png": "not a candidate artefact: extension .png, PNG content",
         "notes.pdf": "not a candidate artefact: extension .pdf, PDF content",
         ".hidden": "hidden file or folder",  # once for the folder, not once per file in it
@@ -109,7 +109,7 @@ def test_a_readme_txt_is_aborted_by_the_policy_and_blocks(tmp_path: Path) -> Non
     process, results = run_documents(tmp_path, documents(tmp_path, **{"README__txt": b"Read me first"}))
     assert process.returncode == 1
     assert [(b["kind"], b["id"], b["reason"]["en"]) for b in results["blocking"]] == [
-        ("artefact", "README.txt", "unrecognised artefact kind (neither CDA nor HL7 v2)")]
+        ("artefact", "README.txt", "unrecognised artefact kind (none of: cda, hl7v2, email, xdm, xds)")]
     assert results["ignored"] == []
 
 
