@@ -49,8 +49,8 @@ HELP = {
         "exécute les suites de conformité et écrit un rapport et un certificat",
     "run the reference ENRS simulator (MLLP, MLLP/TLS, HTTPS with mutual TLS) on loopback":
         "lance le simulateur ENRS de référence (MLLP, MLLP/TLS, HTTPS avec TLS mutuel) en local",
-    "validate CDA documents and HL7 v2 messages (files or folders)":
-        "valide des documents CDA et des messages HL7 v2 (fichiers ou dossiers)",
+    "validate artefacts: CDA documents, HL7 v2 messages, XDS.b captures, XDM packages, MSSanté e-mails (files or folders)":
+        "valide des artefacts : documents CDA, messages HL7 v2, captures XDS.b, paquets XDM, e-mails MSSanté (fichiers ou dossiers)",
     "run every candidate of a campaign file (docs/campaigns.md)": "exécute chaque candidat d'un fichier de campagne (docs/campaigns.md)",
     "candidates run at the same time (default: the file's, else min(4, CPUs))":
         "candidats exécutés en même temps (par défaut : celui du fichier, sinon min(4, processeurs))",

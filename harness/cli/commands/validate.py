@@ -1,4 +1,4 @@
-"""`enrs-harness validate PATH…`: validate CDA documents and HL7 v2 messages, outside a run.
+"""`enrs-harness validate PATH…`: validate artefacts (CDA, HL7 v2, XDS.b, XDM, MSSanté e-mails), outside a run.
 
 Exit codes: 0 every file PASSED, 1 any FAILED, 2 any ABORTED (unreadable, unrecognised) or a usage error.
 The JSON output is documented in docs/validate-output.md.
@@ -30,7 +30,9 @@ _worker_context: ValidationContext | None = None
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("validate", help="validate CDA documents and HL7 v2 messages (files or folders)")
+    parser = subparsers.add_parser(
+        "validate",
+        help="validate artefacts: CDA documents, HL7 v2 messages, XDS.b captures, XDM packages, MSSanté e-mails (files or folders)")
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     parser.add_argument("--profile", action="append", default=[], metavar="ID", help="profile pack to apply (repeatable; default: all)")
     parser.add_argument("--profiles-dir", action="append", default=[], type=Path,
