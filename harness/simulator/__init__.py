@@ -32,6 +32,7 @@ LOOPBACK = "127.0.0.1"
 SERVER_NAME = "localhost"
 HTTP_PATH = "/api/"
 XDS_PATH = "/xds/"  # the XDS.b registry/repository, on the HTTPS endpoint
+HTTPS_ROOM = {"max_connections": 64, "max_per_peer": 56}  # one client may hold 56 connections, 8 stay for the others
 MAX_BODY = 1024 * 1024
 MAX_FRAME = 1024 * 1024
 SLOW_SECONDS = 6.0
@@ -68,8 +69,9 @@ class Simulator:
                 ("mllp-tls", mllp_handler(mllp_config), tls, serial),
                 ("https", http, tls, False),
             ):
+                room = HTTPS_ROOM if name == "https" else {}  # the XDS registry/repository holds 50 concurrent submissions
                 self.listeners[name] = Listener(name, LOOPBACK, handler, context, self.io_timeout, is_serial,
-                                                self.exchange_deadline).start()
+                                                self.exchange_deadline, **room).start()
         except BaseException:
             self.stop()
             raise

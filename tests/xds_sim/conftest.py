@@ -29,8 +29,11 @@ class XdsSuiteRunner:
     def __init__(self, pytester: pytest.Pytester, pki: PkiManifest) -> None:
         self.pytester, self.pki = pytester, pki
 
-    def run(self, faults: frozenset[str] = frozenset(), edit_target: Any = None) -> dict[str, Any]:
+    def run(self, faults: frozenset[str] = frozenset(), edit_target: Any = None, mutate: Any = None) -> dict[str, Any]:
+        """`mutate(simulator)` changes the running simulator (e.g. its service) before the suite runs."""
         with Simulator(self.pki, faults, io_timeout=5.0) as simulator:
+            if mutate:
+                mutate(simulator)
             text = simulator.target_toml(FAST)
             if edit_target:
                 text = edit_target(text)

@@ -40,3 +40,24 @@ def test_control_failure_aborts_the_dependent_checks(xds_suite) -> None:
     assert verdicts["XDSB-ACT-01"] == "FAILED" and "VIHF" in xds_suite.reasons(results, "XDSB-ACT-01")
     assert {verdicts[r] for r in ACTORS[1:] if r != "XDSB-ACT-05"} == {"ABORTED"}
     assert not results["summary"]["certificate_issued"]
+
+
+@pytest.mark.parametrize("code, requirement", [
+    ("XDSUnknownPatientId", "XDSB-ACT-07"), ("XDSPatientIdDoesNotMatch", "XDSB-ACT-07"),
+    ("XDSRepositoryMetadataError", "XDSB-ACT-08"), ("XDSDuplicateUniqueIdInRegistry", "XDSB-ACT-09"),
+])
+def test_a_registry_missing_one_error_code_fails_its_requirement(xds_suite, code: str, requirement: str) -> None:
+    """The other way for the checks no fault mode covers: the simulator's service stops reporting one error code
+    (and so stores the submission, or fails on its store), and exactly that code's requirement fails."""
+    def forget(simulator) -> None:
+        service = simulator.xds
+        check = service._check_submission
+
+        def without(*args):
+            errors, *rest = check(*args)
+            return ([e for e in errors if e[0] != code], *rest)
+
+        service._check_submission = without
+
+    verdicts = xds_suite.verdicts(xds_suite.run(mutate=forget))
+    assert {r for r in ACTORS if verdicts[r] != "PASSED"} == {requirement}

@@ -69,21 +69,23 @@ class XdsService:
             return self._fault("soap:Sender", exc.en)
         except XdsFault as exc:
             return self._fault(exc.subcode, exc.reason)
+        except Exception:  # a request the service cannot handle (e.g. a store constraint): a generic Receiver fault, never a crash
+            return self._fault("soap:Receiver", "internal error", sender=False)
         reply = m.envelope(f"{action}Response", response)
         packed = m.mtom(reply, attachments, f"{action}Response") if (multipart or attachments) else m.plain(reply, f"{action}Response")
         return Answer(200, packed.content_type, packed.body)
 
-    def _fault(self, subcode: str, reason: str) -> Answer:
+    def _fault(self, subcode: str, reason: str, sender: bool = True) -> Answer:
         fault = etree.Element(f"{{{m.SOAP12}}}Fault")
         code = etree.SubElement(fault, f"{{{m.SOAP12}}}Code")
-        etree.SubElement(code, f"{{{m.SOAP12}}}Value").text = "soap:Sender"
+        etree.SubElement(code, f"{{{m.SOAP12}}}Value").text = "soap:Sender" if sender else "soap:Receiver"
         etree.SubElement(etree.SubElement(code, f"{{{m.SOAP12}}}Subcode"), f"{{{m.SOAP12}}}Value").text = subcode
         text = etree.SubElement(etree.SubElement(fault, f"{{{m.SOAP12}}}Reason"), f"{{{m.SOAP12}}}Text")
         text.text = reason[:500]
         text.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
         action = "http://www.w3.org/2005/08/addressing/soap/fault"
         packed = m.plain(m.envelope(action, fault), action)
-        return Answer(400, packed.content_type, packed.body)  # SOAP 1.2 HTTP binding: env:Sender → 400
+        return Answer(400 if sender else 500, packed.content_type, packed.body)  # SOAP 1.2 HTTP binding: Sender → 400, Receiver → 500
 
     def _vihf(self, message: m.Unpacked, client_cert: x509.Certificate | None) -> None:
         if "xds-accept-unsigned-vihf" in self.faults:
@@ -267,8 +269,9 @@ class XdsService:
         for item in request.iterfind(f"{{{m.XDSB}}}DocumentRequest"):
             repository = (item.findtext(f"{{{m.XDSB}}}RepositoryUniqueId") or "").strip()
             unique = (item.findtext(f"{{{m.XDSB}}}DocumentUniqueId") or "").strip()
-            entries = [e for e in self.store.by_unique_id(unique) if e.status != m.DELETED]
-            content = self.store.document(unique) if entries else None
+            entries = self.store.by_unique_id(unique)
+            deleted = any(e.status == m.DELETED for e in entries)  # the latest version was deleted (logically): no longer served
+            content = self.store.document(unique) if entries and not deleted else None
             if repository != self.repository_id:
                 errors.append(("XDSUnknownRepositoryId", f"repository {repository} unknown (this one: {self.repository_id})"))
             elif content is None:
