@@ -1,25 +1,22 @@
 """Validation of artefacts (CDA documents, HL7 v2 messages): kind detection and dispatch.
 
-Each validator is a module of the package `harness.validation.validators` that defines:
+Each validator is a module registered under the entry-point group `enrs_harness.validators`
+(pyproject.toml; docs/extending.md) that defines:
 
     KIND: str                                   # "cda", "hl7v2", ...
     def detect(data: bytes) -> bool             # cheap sniffing of the first bytes
     def validate(data: bytes, path: str, context: ValidationContext) -> ArtefactReport
 
-Validators are discovered at first use; a module added to the package is picked up by itself.
+Validators are loaded at first use, the harness's own first, then those of installed extensions.
 A validator compiles what it needs (schemas, schematrons, message profiles) once per process and
 reuses it. It never raises on bad input: unreadable input yields an ABORTED report with a reason.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from harness.config.packs import PackRegistry, ProfilePack
@@ -51,16 +48,11 @@ class ValidationContext:
         return next((p for p in packs if p.id == pack_id), None)
 
 
-@cache
-def validators() -> dict[str, ModuleType]:
-    import harness.validation.validators as package
+def validators() -> dict[str, Any]:
+    """Artefact kind → its validator module (entry points `enrs_harness.validators`), in detection order."""
+    from harness.extension.registry import validators as registered
 
-    found: dict[str, ModuleType] = {}
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
-        if hasattr(module, "KIND") and hasattr(module, "detect") and hasattr(module, "validate"):
-            found[module.KIND] = module
-    return found
+    return registered()
 
 
 def detect_kind(data: bytes) -> str | None:
@@ -88,7 +80,17 @@ def validate_bytes(data: bytes, path: str, context: ValidationContext, kind: str
     module = validators().get(kind)
     if module is None:
         return aborted(path, data, f"aucun validateur pour le type {kind}", f"no validator for kind {kind}", kind)
-    report: ArtefactReport = module.validate(data, path, context).cap()
+    from harness.extension.registry import validator_plugin
+
+    plugin = validator_plugin(kind)
+    if plugin is not None and not plugin.builtin:  # an extension's bug leaves this artefact unjudged, naming the extension
+        try:
+            report: ArtefactReport = module.validate(data, path, context).cap()
+        except Exception as exc:
+            return aborted(path, data, f"l'extension {plugin.label} a échoué : {type(exc).__name__}: {exc}",
+                           f"plugin {plugin.label} failed: {type(exc).__name__}: {exc}", kind)
+        return report
+    report = module.validate(data, path, context).cap()
     return report
 
 
