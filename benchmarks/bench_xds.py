@@ -26,7 +26,7 @@ from harness.simulator import Simulator
 from harness.simulator.xds import messages as m
 from harness.vihf import build as vb
 
-PATIENT = vb.ins_cx(vb.VihfClaims().patient_ins)
+PATIENT = m.xds_patient_id(vb.VihfClaims().patient_ins)
 
 
 def client_for(simulator: Simulator) -> XdsClient:
@@ -46,7 +46,8 @@ def round_trip(client: XdsClient) -> int:
     client.send(m.ITI43, m.retrieve(client.settings.repository_id, doc.unique_id))
     new = client.new_document()
     client.publish(new, replaces=doc.entry_id)
-    client.send(m.ITI57, m.update_metadata(dataclasses.replace(new, confidentiality=(m.NORMAL, m.MASQUE_PS)), new.entry_id, "1"))
+    client.send(m.ITI57, m.update_metadata(dataclasses.replace(new, confidentiality=(m.NORMAL, m.MASQUE_PS)), new.entry_id, "1",
+                                                                                                 client.settings.repository_id))
     latest = next(e.get("id") for e in client.get_unique(new.unique_id).response.entries if e.get("status") == m.APPROVED)
     client.send(m.ITI57, m.update_status(new, latest, m.APPROVED, m.ARCHIVED))
     client.send(m.ITI57, m.update_status(new, latest, m.ARCHIVED, m.DELETED))

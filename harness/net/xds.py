@@ -98,6 +98,13 @@ class XdsClient:
     def find(self, patient: str, statuses: tuple[str, ...] = (m.APPROVED,)) -> Exchange:
         return self.send(m.ITI18, m.find_documents(patient, statuses), title=f"FindDocuments {patient}")
 
+    def repository_of(self, entry_id: str) -> str:
+        """The repositoryUniqueId to use: the target's, else the registry's slot on the entry."""
+        if self.settings.repository_id:
+            return self.settings.repository_id
+        entries = self.get(entry_id)
+        return (m.slot_values(entries[0], "repositoryUniqueId") or [""])[0] if entries else ""
+
     def new_document(self) -> m.TestDocument:
         return m.generated_document(self.settings.patient_id)
 

@@ -32,6 +32,7 @@ LOOPBACK = "127.0.0.1"
 SERVER_NAME = "localhost"
 HTTP_PATH = "/api/"
 XDS_PATH = "/xds/"  # the XDS.b registry/repository, on the HTTPS endpoint
+XDS_METADATA_PACKS = ("ihe-xds-b", "ci-sis-xds")  # the registry checks submissions with these packs' metadata rules
 HTTPS_ROOM = {"max_connections": 64, "max_per_peer": 56}  # one client may hold 56 connections, 8 stay for the others
 MAX_BODY = 1024 * 1024
 MAX_FRAME = 1024 * 1024
@@ -59,8 +60,9 @@ class Simulator:
         mllp_config = MllpConfig(self.faults, MAX_FRAME, self.slow_seconds,
                                  ValidationContext(registry=registry, selected=registry.select([])))
         vihf = registry.packs.get("ci-sis-vihf")
+        metadata_packs = [registry.packs[p] for p in XDS_METADATA_PACKS if p in registry.packs]
         self.xds = XdsService(Store(self.xds_store_path), self.faults, trust_anchors(self.pki.trust_anchor),
-                              vihf.settings if vihf else None, max_bytes=MAX_BODY)
+                              vihf.settings if vihf else None, max_bytes=MAX_BODY, metadata_packs=metadata_packs)
         http = http_handler(HttpConfig(HTTP_PATH, self.faults, MAX_BODY, self.slow_seconds, self.xds, XDS_PATH), self.io_timeout)
         serial = "serial" in self.faults
         try:

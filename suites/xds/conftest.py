@@ -18,11 +18,11 @@ from harness.net.xds import Control, XdsClient, XdsSettings, status_of
 from harness.pki import PkiManifest, load_manifest
 from harness.run.recorder import Recorder
 from harness.simulator.xds import messages as m
-from harness.vihf.build import TEST_INS_NIR, VihfClaims, ins_cx
+from harness.vihf.build import VihfClaims
 from harness.vihf.check import check_vihf
 
 REGISTRY_ROLE = "registry-repository"
-DEFAULT_PATIENT = ins_cx(VihfClaims().patient_ins, TEST_INS_NIR)
+DEFAULT_PATIENT = m.xds_patient_id(VihfClaims().patient_ins)
 
 
 def _path(target: Target, value: str) -> Path:

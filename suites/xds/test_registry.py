@@ -22,8 +22,8 @@ from harness.simulator.xds import messages as m
 from harness.vihf import build as vb
 from harness.vihf.check import PACK as VIHF_PACK
 
-OTHER_PATIENT = vb.ins_cx("180017512345660", vb.TEST_INS_NIR)  # a valid test INS, another person
-UNKNOWN_PATIENT = "ENRS-HARNESS-0001^^^&1.2.250.1.999.9.404&ISO^PI"  # no INS domain
+OTHER_PATIENT = m.xds_patient_id("180017512345660")  # a valid test INS, another person
+UNKNOWN_PATIENT = "ENRSHARNESS0001^^^&1.2.250.1.999.9.404&ISO"  # no INS domain
 
 
 @pytest.mark.requirement("XDSB-ACT-01")
@@ -34,8 +34,8 @@ def test_publish_and_find(control: Control) -> None:
 @pytest.mark.requirement("XDSB-ACT-02")
 def test_retrieve_byte_identical(xds_client: XdsClient, published: m.TestDocument, enrs: Recorder) -> None:
     entries = xds_client.get(published.entry_id)
-    repository = xds_client.settings.repository_id or (m.slot_values(entries[0], "repositoryUniqueId") or [""])[0] if entries else ""
-    exchange = xds_client.send(m.ITI43, m.retrieve(repository, published.unique_id), title=published.unique_id)
+    exchange = xds_client.send(m.ITI43, m.retrieve(xds_client.repository_of(published.entry_id), published.unique_id),
+                               title=published.unique_id)
     assert exchange.response is not None and exchange.response.success, exchange.describe()
     documents = [d for d in exchange.response.documents if d[0] == published.unique_id]
     assert len(documents) == 1, f"document {published.unique_id} absent de la réponse ITI-43 / missing from the ITI-43 response"
@@ -73,7 +73,8 @@ def _current(xds_client: XdsClient, doc: m.TestDocument) -> list[etree._Element]
 def test_mask_with_a_metadata_update(xds_client: XdsClient, fresh: Callable[[], m.TestDocument]) -> None:
     doc = fresh()
     masked = dataclasses.replace(doc, confidentiality=(m.NORMAL, m.MASQUE_PS))
-    exchange = xds_client.send(m.ITI57, m.update_metadata(masked, doc.entry_id, "1"), title="MASQUE_PS")
+    exchange = xds_client.send(m.ITI57, m.update_metadata(masked, doc.entry_id, "1", xds_client.repository_of(doc.entry_id)),
+                               title="MASQUE_PS")
     assert exchange.response is not None and exchange.response.success and not exchange.response.errors, exchange.describe()
     approved = [e for e in _current(xds_client, doc) if e.get("status") == m.APPROVED]
     assert len(approved) == 1, f"{len(approved)} versions Approved (1 attendue / expected)"

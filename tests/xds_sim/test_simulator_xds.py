@@ -20,7 +20,7 @@ from harness.simulator import Simulator
 from harness.simulator.xds import messages as m
 from harness.vihf import build as vb
 
-PATIENT = vb.ins_cx(vb.VihfClaims().patient_ins)
+PATIENT = m.xds_patient_id(vb.VihfClaims().patient_ins)
 
 
 def _client(simulator: Simulator) -> XdsClient:
@@ -59,7 +59,8 @@ def test_round_trip(client: XdsClient, sim: Simulator) -> None:
     new = client.new_document()
     _ok(client.publish(new, replaces=doc.entry_id))
     assert status_of(client.get(doc.entry_id), doc.entry_id) == m.DEPRECATED
-    _ok(client.send(m.ITI57, m.update_metadata(dataclasses.replace(new, confidentiality=(m.NORMAL, m.MASQUE_PS)), new.entry_id, "1")))
+    _ok(client.send(m.ITI57, m.update_metadata(dataclasses.replace(new, confidentiality=(m.NORMAL, m.MASQUE_PS)), new.entry_id, "1",
+                                                                                                   client.settings.repository_id)))
     versions = client.get_unique(new.unique_id).response.entries
     assert sorted((e.get("status"), m.MASQUE_PS in m.codes(e, m.CONFIDENTIALITY)) for e in versions) == [(m.APPROVED, True),
                                                                                                       (m.DEPRECATED, False)]
@@ -75,7 +76,7 @@ def test_round_trip(client: XdsClient, sim: Simulator) -> None:
 @pytest.mark.parametrize("wrong, code", [
     ({"omit": frozenset({"classCode"})}, "XDSRegistryMetadataError"),
     ({"omit": frozenset({"uniqueId", "creationTime"})}, "XDSRegistryMetadataError"),
-    ({"document_patient": vb.ins_cx("180017512345660")}, "XDSPatientIdDoesNotMatch"),
+    ({"document_patient": m.xds_patient_id("180017512345660")}, "XDSPatientIdDoesNotMatch"),
     ({"hash_value": "0" * 40}, "XDSRepositoryMetadataError"),
 ], ids=["class-code", "unique-id", "patient-mismatch", "hash"])
 def test_wrong_submission_stores_nothing(client: XdsClient, sim: Simulator, wrong: dict, code: str) -> None:
@@ -85,7 +86,7 @@ def test_wrong_submission_stores_nothing(client: XdsClient, sim: Simulator, wron
 
 
 def test_unknown_patient_duplicate_and_unresolved_replacement(client: XdsClient, sim: Simulator) -> None:
-    unknown = dataclasses.replace(client.new_document(), patient_id="X^^^&1.2.3&ISO^PI")
+    unknown = dataclasses.replace(client.new_document(), patient_id="X1^^^&1.2.3&ISO")
     assert client.publish(unknown).response.codes() == ["XDSUnknownPatientId"]
     doc = client.new_document()
     _ok(client.publish(doc))
@@ -100,8 +101,9 @@ def test_metadata_update_errors(client: XdsClient) -> None:
     doc = client.new_document()
     _ok(client.publish(doc))
     assert client.send(m.ITI57, m.update_status(doc, doc.entry_id, m.DEPRECATED, m.ARCHIVED)).response.codes() == ["XDSMetadataUpdateError"]
-    assert client.send(m.ITI57, m.update_status(doc, doc.entry_id, m.APPROVED, "urn:x:Gone")).response.codes() == ["XDSMetadataUpdateError"]
-    assert client.send(m.ITI57, m.update_metadata(doc, doc.entry_id, "7")).response.codes() == ["XDSMetadataVersionError"]
+    assert "XDSMetadataUpdateError" in client.send(m.ITI57, m.update_status(doc, doc.entry_id, m.APPROVED, "urn:x:Gone")).response.codes()
+    stale = m.update_metadata(doc, doc.entry_id, "7", client.settings.repository_id)
+    assert client.send(m.ITI57, stale).response.codes() == ["XDSMetadataVersionError"]
     assert status_of(client.get(doc.entry_id), doc.entry_id) == m.APPROVED
 
 

@@ -8,6 +8,7 @@ codes are IHE ITI TF-3 §4 facts.
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -72,6 +73,12 @@ MAX_PARTS = 64
 
 class XdsMessageError(HarnessError):
     """A request or response the XDS code cannot read (the reason in French and English)."""
+
+
+def xds_patient_id(matricule: str, authority: str = "1.2.250.1.213.1.4.10") -> str:
+    """An INS as XDS metadata carries it (patientId, sourcePatientId): CX components 1 and 4, `INS^^^&<OID>&ISO`
+    (the VIHF's resource-id adds the type, ^NH). Default authority: the test INS-NIR."""
+    return f"{matricule}^^^&{authority}&ISO"
 
 
 def new_oid(root: str = "1.2.250.1.999.9") -> str:
@@ -369,15 +376,18 @@ def update_status(doc: TestDocument, entry_id: str, original: str, new: str) -> 
     return request
 
 
-def update_metadata(doc: TestDocument, lid: str, previous_version: str) -> etree._Element:
-    """An ITI-57 request giving the entry of logical id `lid` a new metadata version (doc's confidentiality: masking)."""
+def update_metadata(doc: TestDocument, lid: str, previous_version: str, repository_id: str) -> etree._Element:
+    """An ITI-57 request giving the entry of logical id `lid` a new metadata version (doc's confidentiality: masking).
+    The new version is a whole DocumentEntry: hash, size and repositoryUniqueId included."""
     request = etree.Element(f"{{{LCM}}}SubmitObjectsRequest", nsmap={"lcm": LCM, "rim": RIM})
     objects = etree.SubElement(request, f"{{{RIM}}}RegistryObjectList")
     set_id = f"urn:uuid:{uuid.uuid4()}"
     version = dataclass_copy(doc)
     version.entry_id = f"urn:uuid:{uuid.uuid4()}"
-    entry = document_entry(objects, version)
+    entry = document_entry(objects, version, hash_value=hashlib.sha1(doc.content).hexdigest())  # XDS's hash is SHA-1
     entry.set("lid", lid)
+    slot(entry, "size", [str(len(doc.content))])
+    slot(entry, "repositoryUniqueId", [repository_id])
     submission_set(objects, dataclass_copy(doc), set_id)
     association(objects, HAS_MEMBER, set_id, version.entry_id, {"SubmissionSetStatus": "Original", "PreviousVersion": previous_version})
     return request

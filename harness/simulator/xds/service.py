@@ -12,22 +12,25 @@ import hashlib
 import re
 import sqlite3
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cryptography import x509
 from lxml import etree
 
+from harness.config.packs import ProfilePack
 from harness.simulator.xds import messages as m
 from harness.simulator.xds.store import Entry, Store
+from harness.validation.findings import Severity
 from harness.vihf.check import check_vihf, ins_problem
+from harness.xds import Judge, parse_metadata, validate_metadata
 
 REPOSITORY_ID = "1.2.250.1.999.9.2"
 ALLOWED_STATUSES = (m.APPROVED, m.DEPRECATED, m.ARCHIVED, m.DELETED)
-ENTRY_SLOTS = ("creationTime", "languageCode", "sourcePatientId")
-ENTRY_CODES = {"classCode": m.CLASS_CODE, "typeCode": m.TYPE_CODE, "formatCode": m.FORMAT_CODE,
-               "confidentialityCode": m.CONFIDENTIALITY, "healthcareFacilityTypeCode": m.FACILITY_TYPE,
-               "practiceSettingCode": m.PRACTICE_SETTING}
 WSSE_FAILED = "wsse:FailedAuthentication"
+# Rules the registry/repository applies itself, with their own error codes: the patient's identity (XDSUnknownPatientId)
+# and the document's hash and size, which the repository computes (XDSRepositoryMetadataError).
+OWN_CHECKS = ("XDSFR-INS", "XDSB-HASH", "XDSB-SIZE")
 
 
 @dataclass
@@ -47,9 +50,10 @@ class XdsFault(Exception):
 
 class XdsService:
     def __init__(self, store: Store, faults: frozenset[str], trust: list[x509.Certificate], vihf_settings: dict[str, object] | None = None,
-                 repository_id: str = REPOSITORY_ID, max_bytes: int = 1024 * 1024) -> None:
+                 repository_id: str = REPOSITORY_ID, max_bytes: int = 1024 * 1024, metadata_packs: Iterable[ProfilePack] = ()) -> None:
         self.store, self.faults, self.trust = store, faults, trust
         self.vihf_settings, self.repository_id, self.max_bytes = vihf_settings or {}, repository_id, max_bytes
+        self._judge = Judge.of(list(metadata_packs))  # the metadata rules of the packs given (ihe-xds-b, ci-sis-xds), as validate does
 
     def handle(self, content_type: str, body: bytes, client_cert: x509.Certificate | None) -> Answer:
         """One HTTP POST: the SOAP answer (MTOM when the request was, and always for ITI-43)."""
@@ -137,37 +141,31 @@ class XdsService:
             return None, ""
         package = packages[0]
         patient = m.external_value(package, m.SET_PATIENT_ID) or ""
-        if not self._lenient():
-            for scheme, name in ((m.SET_UNIQUE_ID, "uniqueId"), (m.SET_SOURCE_ID, "sourceId"), (m.SET_PATIENT_ID, "patientId")):
-                if not m.external_value(package, scheme):
-                    errors.append(("XDSRegistryMetadataError", f"SubmissionSet.{name} missing"))
-            if not m.slot_values(package, "submissionTime"):
-                errors.append(("XDSRegistryMetadataError", "SubmissionSet.submissionTime missing"))
-            if not m.codes(package, m.CONTENT_TYPE):
-                errors.append(("XDSRegistryMetadataError", "SubmissionSet.contentTypeCode missing"))
-        if patient and ins_problem(patient) is not None:
+        if patient and ins_problem(patient, type_code=False) is not None:
             errors.append(("XDSUnknownPatientId", f"patient {patient} unknown to the registry"))
         return package, patient
 
     def _lenient(self) -> bool:
         return "xds-accept-bad-metadata" in self.faults
 
-    def _check_entry(self, entry: etree._Element, patient: str, errors: list[tuple[str, str]]) -> None:
+    def _check_patient(self, entry: etree._Element, patient: str, errors: list[tuple[str, str]]) -> None:
         entry_id = entry.get("id") or ""
-        if not self._lenient():
-            missing = [n for n in ENTRY_SLOTS if not m.slot_values(entry, n)]
-            missing += [n for n, scheme in ENTRY_CODES.items() if not m.codes(entry, scheme)]
-            missing += [n for n, scheme in (("uniqueId", m.DOC_UNIQUE_ID), ("patientId", m.DOC_PATIENT_ID))
-                        if not m.external_value(entry, scheme)]
-            if missing:
-                errors.append(("XDSRegistryMetadataError", f"DocumentEntry {entry_id}: missing {', '.join(missing)}"))
         entry_patient = m.external_value(entry, m.DOC_PATIENT_ID)
         if entry_patient and patient and entry_patient != patient:
             errors.append(("XDSPatientIdDoesNotMatch", f"DocumentEntry {entry_id}: patientId {entry_patient} ≠ submission set {patient}"))
 
+    def _metadata_errors(self, objects: etree._Element, transaction: str) -> list[tuple[str, str]]:
+        """The metadata rules of the packs (harness.xds, as `validate` applies them) as XDSRegistryMetadataError."""
+        if self._lenient():
+            return []
+        judge = Judge(levels=self._judge.levels, data=self._judge.data)
+        validate_metadata(parse_metadata(objects), transaction, judge)
+        return [("XDSRegistryMetadataError", f"{f.requirement} {f.location or ''}: {f.message_en}") for f in judge.findings
+                if f.severity is Severity.ERROR and not f.requirement.startswith(OWN_CHECKS)]
+
     def _check_submission(self, objects: etree._Element, contents: dict[str, bytes | None]
                           ) -> tuple[list[tuple[str, str]], list[tuple[etree._Element, bytes]], str, str]:
-        errors: list[tuple[str, str]] = []
+        errors: list[tuple[str, str]] = self._metadata_errors(objects, "ITI-41")
         package, patient = self._submission_set(objects, errors)
         set_unique = m.external_value(package, m.SET_UNIQUE_ID) or "" if package is not None else ""
         if set_unique and self.store.set_known(set_unique):
@@ -176,7 +174,7 @@ class XdsService:
         seen: set[str] = set()
         for entry in objects.iterfind(f"{{{m.RIM}}}ExtrinsicObject"):
             entry_id = entry.get("id") or ""
-            self._check_entry(entry, patient, errors)
+            self._check_patient(entry, patient, errors)
             content = contents.get(entry_id)
             if content is None:
                 errors.append(("XDSMissingDocument", f"DocumentEntry {entry_id}: no document"))
@@ -304,7 +302,7 @@ class XdsService:
         if request.tag != f"{{{m.LCM}}}SubmitObjectsRequest" or objects is None:
             return self._registry_response([("XDSMetadataUpdateError", "no SubmitObjectsRequest")]), {}
         with self.store.transaction() as db:
-            errors: list[tuple[str, str]] = []
+            errors: list[tuple[str, str]] = self._metadata_errors(objects, "ITI-57")
             package, patient = self._submission_set(objects, errors)
             status_changes: list[tuple[str, str]] = []
             for association in objects.iterfind(f"{{{m.RIM}}}Association[@associationType='{m.UPDATE_STATUS}']"):
@@ -342,7 +340,7 @@ class XdsService:
         for element in objects.iterfind(f"{{{m.RIM}}}ExtrinsicObject"):
             lid = element.get("lid") or ""
             current = self.store.latest(lid) if lid else None
-            self._check_entry(element, patient, errors)
+            self._check_patient(element, patient, errors)
             if current is None or current.status != m.APPROVED:
                 errors.append(("XDSMetadataUpdateError", f"no Approved entry with logical id {lid}"))
             elif previous_of.get(element.get("id")) != str(current.version):
