@@ -77,7 +77,12 @@ TARGET_SCHEMA: dict[str, Any] = _table(
             "endpoint": STRING,
             "path": _text("un chemin d'URL commençant par /", "a URL path starting with /", type="string", pattern="^/"),
             "repository_unique_id": STRING, "patient_id": STRING, "vihf_cert": PATH, "vihf_key": PATH, "vihf_trust": PATH,
-        }, ("role", "endpoint")),
+            # role document-source: where the harness listens as a repository, and for how long
+            "listen_host": STRING,
+            "listen_port": _text("un port entre 0 et 65535", "a port between 0 and 65535", type="integer", minimum=0, maximum=65535,
+                                 not_bool=True),
+            "window": _seconds(3600),
+        }, ("role",)),
     },
     ("candidate",),
 )

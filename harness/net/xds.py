@@ -17,6 +17,7 @@ from harness.simulator.xds import messages as m
 from harness.vihf.build import VihfClaims, security_header, signed_vihf
 
 MAX_RESPONSE = 4 * 1024 * 1024
+REGISTRY_ROLE, SOURCE_ROLE = "registry-repository", "document-source"  # [xds] role: what the candidate is
 
 
 @dataclass

@@ -14,14 +14,13 @@ from typing import Any
 import pytest
 
 from harness.config.target import Target
-from harness.net.xds import Control, XdsClient, XdsSettings, status_of
+from harness.net.xds import REGISTRY_ROLE, Control, XdsClient, XdsSettings, status_of
 from harness.pki import PkiManifest, load_manifest
 from harness.run.recorder import Recorder
 from harness.simulator.xds import messages as m
 from harness.vihf.build import VihfClaims
 from harness.vihf.check import check_vihf
 
-REGISTRY_ROLE = "registry-repository"
 DEFAULT_PATIENT = m.xds_patient_id(VihfClaims().patient_ins)
 
 
@@ -46,11 +45,11 @@ def test_pki_seal(enrs_target: Target) -> Callable[[str], tuple[Path, Path]] | N
 def xds_settings(enrs_target: Target) -> XdsSettings | None:
     """The `[xds]` table, resolved; None when the target has none."""
     table: dict[str, Any] = enrs_target.raw.get("xds") or {}
-    if not table:
+    if not table or table["role"] != REGISTRY_ROLE:
         return None
-    endpoint = next((e for e in enrs_target.endpoints if e.name == table["endpoint"]), None)
+    endpoint = next((e for e in enrs_target.endpoints if e.name == table.get("endpoint")), None)
     if endpoint is None:
-        raise pytest.UsageError(f"[xds] endpoint « {table['endpoint']} » absent des [[endpoints]] / not among the [[endpoints]]")
+        raise pytest.UsageError(f"[xds] endpoint « {table.get('endpoint')} » absent des [[endpoints]] / not among the [[endpoints]]")
     pki = _test_pki(enrs_target)
     if "vihf_cert" in table:
         seal = (_path(enrs_target, table["vihf_cert"]), _path(enrs_target, table.get("vihf_key", table["vihf_cert"])))
@@ -65,11 +64,11 @@ def xds_settings(enrs_target: Target) -> XdsSettings | None:
 
 
 @pytest.fixture
-def registry_settings(xds_settings: XdsSettings | None, enrs: Recorder) -> XdsSettings:
+def registry_settings(xds_settings: XdsSettings | None, enrs: Recorder, enrs_target: Target) -> XdsSettings:
     if xds_settings is None:
-        enrs.not_applicable("aucune table [xds] dans la cible / no [xds] table in the target")
-    if xds_settings.role != REGISTRY_ROLE:
-        enrs.not_applicable(f"rôle XDS du candidat : {xds_settings.role} / candidate's XDS role: {xds_settings.role}")
+        role = (enrs_target.raw.get("xds") or {}).get("role")
+        enrs.not_applicable(f"rôle XDS du candidat : {role} / candidate's XDS role: {role}" if role
+                            else "aucune table [xds] dans la cible / no [xds] table in the target")
     return xds_settings
 
 

@@ -15,8 +15,9 @@ from cryptography import x509
 from lxml import etree
 
 from harness.config.packs import PackRegistry
+from harness.config.target import Target
 from harness.core.verdicts import Verdict
-from harness.net.xds import Control, Exchange, XdsClient, XdsSettings, status_of
+from harness.net.xds import REGISTRY_ROLE, Control, Exchange, XdsClient, XdsSettings, status_of
 from harness.run.recorder import Recorder
 from harness.simulator.xds import messages as m
 from harness.vihf import build as vb
@@ -195,3 +196,18 @@ def test_vihf_producer_pack_not_applicable(registry_settings: XdsSettings, enrs:
         enrs.requirement(requirement.id, Verdict.NOT_APPLICABLE,
                          "candidat registre/entrepôt : le VIHF est produit par le harnais / candidate registry/repository: the harness "
                          "produces the VIHF")
+
+
+def test_registry_checks_outside_the_candidates_role(enrs_target: Target, enrs: Recorder, enrs_registry: PackRegistry) -> None:
+    """A candidate that is not a registry/repository: the registry requirements are NOT_APPLICABLE, with the reason
+    (XDSB-ACT-05 has no test of its own to say it)."""
+    role = (enrs_target.raw.get("xds") or {}).get("role")
+    if role == REGISTRY_ROLE:
+        pytest.skip("candidat registre/entrepôt : jugé par les contrôles ci-dessus / registry candidate: judged by the checks above")
+    pack = enrs_registry.packs.get("ihe-xds-b-actors")
+    if pack is None:
+        pytest.skip("ihe-xds-b-actors non chargé / not loaded")
+    why = f"rôle XDS du candidat : {role} / candidate's XDS role: {role}" if role else "aucune table [xds] / no [xds] table"
+    for requirement in pack.requirements:
+        if "xds-registry" in requirement.applies_to:
+            enrs.requirement(requirement.id, Verdict.NOT_APPLICABLE, why)

@@ -17,7 +17,7 @@ from harness.simulator import Simulator
 REPO = Path(__file__).resolve().parents[2]
 SUITES = REPO / "suites"
 FAST = Timeouts(connect=1.0, read=3.0, exchange=10.0)
-PACKS = ("ihe-xds-b-actors", "ci-sis-vihf")
+PACKS = ("ihe-xds-b-actors", "ci-sis-vihf")  # the artefact packs (ihe-xds-b, ci-sis-xds) are xds-meta's tests' business
 
 
 @pytest.fixture(scope="session")
@@ -37,16 +37,19 @@ class XdsSuiteRunner:
             text = simulator.target_toml(FAST)
             if edit_target:
                 text = edit_target(text)
-            target = self.pytester.path / "target.toml"
-            target.write_text(text, encoding="utf-8")
-            run_dir = self.pytester.path / "run"
-            shutil.rmtree(run_dir, ignore_errors=True)
-            args = [str(SUITES / "xds"), "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES), "-p", "no:cacheprovider",
-                    "-p", "no:hypothesispytest", "-p", "no:benchmark", "--enrs-target", str(target), "--enrs-run-dir", str(run_dir), "-q"]
-            for pack in PACKS:
-                args += ["--enrs-profile", pack]
-            self.pytester.runpytest_inprocess(*args)
-            self.stored = simulator.xds.store.counts() if simulator.xds else {}
+            return self.run_target(text)
+
+    def run_target(self, text: str) -> dict[str, Any]:
+        """Run the xds suite on the target file `text`; return results.json."""
+        target = self.pytester.path / "target.toml"
+        target.write_text(text, encoding="utf-8")
+        run_dir = self.pytester.path / "run"
+        shutil.rmtree(run_dir, ignore_errors=True)
+        args = [str(SUITES / "xds"), "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES), "-p", "no:cacheprovider",
+                "-p", "no:hypothesispytest", "-p", "no:benchmark", "--enrs-target", str(target), "--enrs-run-dir", str(run_dir), "-q"]
+        for pack in PACKS:
+            args += ["--enrs-profile", pack]
+        self.pytester.runpytest_inprocess(*args)
         return json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
 
     @staticmethod

@@ -12,7 +12,7 @@ import hashlib
 import re
 import sqlite3
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -54,9 +54,16 @@ class XdsService:
         self.store, self.faults, self.trust = store, faults, trust
         self.vihf_settings, self.repository_id, self.max_bytes = vihf_settings or {}, repository_id, max_bytes
         self._judge = Judge.of(list(metadata_packs))  # the metadata rules of the packs given (ihe-xds-b, ci-sis-xds), as validate does
+        self.observer: Callable[[str, bytes, x509.Certificate | None, Answer], None] | None = None  # the xds suite's recorder
 
     def handle(self, content_type: str, body: bytes, client_cert: x509.Certificate | None) -> Answer:
-        """One HTTP POST: the SOAP answer (MTOM when the request was, and always for ITI-43)."""
+        """One HTTP POST: the SOAP answer (MTOM when the request was, and always for ITI-43); `observer` sees both."""
+        answer = self._answer(content_type, body, client_cert)
+        if self.observer is not None:
+            self.observer(content_type, body, client_cert, answer)
+        return answer
+
+    def _answer(self, content_type: str, body: bytes, client_cert: x509.Certificate | None) -> Answer:
         multipart = content_type.lower().startswith("multipart/related")
         try:
             message = m.unpack(content_type, body, self.max_bytes)
