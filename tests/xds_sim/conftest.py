@@ -39,7 +39,7 @@ class XdsSuiteRunner:
                 text = edit_target(text)
             return self.run_target(text)
 
-    def run_target(self, text: str) -> dict[str, Any]:
+    def run_target(self, text: str, extra_packs: tuple[str, ...] = ()) -> dict[str, Any]:
         """Run the xds suite on the target file `text`; return results.json."""
         target = self.pytester.path / "target.toml"
         target.write_text(text, encoding="utf-8")
@@ -47,7 +47,7 @@ class XdsSuiteRunner:
         shutil.rmtree(run_dir, ignore_errors=True)
         args = [str(SUITES / "xds"), "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES), "-p", "no:cacheprovider",
                 "-p", "no:hypothesispytest", "-p", "no:benchmark", "--enrs-target", str(target), "--enrs-run-dir", str(run_dir), "-q"]
-        for pack in PACKS:
+        for pack in (*PACKS, *extra_packs):
             args += ["--enrs-profile", pack]
         self.pytester.runpytest_inprocess(*args)
         return json.loads((run_dir / "results.json").read_text(encoding="utf-8"))

@@ -114,17 +114,20 @@ def _send_after_start(xds_pki, port: int, vihf_edit=None, count: int = 1) -> thr
     return thread
 
 
-def _run_source(xds_suite, xds_pki, vihf_edit=None, count: int = 1) -> dict:
+def _run_source(xds_suite, xds_pki, vihf_edit=None, count: int = 1, extra_packs: tuple[str, ...] = ()) -> dict:
     port = _free_port()
     thread = _send_after_start(xds_pki, port, vihf_edit, count)
-    results = xds_suite.run_target(_source_target(xds_pki, port))
+    results = xds_suite.run_target(_source_target(xds_pki, port), extra_packs)
     thread.join(5)
     return results
 
 
 def test_document_source_conforming(xds_suite, xds_pki) -> None:
-    results = _run_source(xds_suite, xds_pki, count=2)
+    """Its VIHF passes ci-sis-vihf and its two submissions are judged as XDS.b captures (packs ihe-xds-b, ci-sis-xds)."""
+    results = _run_source(xds_suite, xds_pki, count=2, extra_packs=("ihe-xds-b", "ci-sis-xds"))
     verdicts = xds_suite.verdicts(results)
+    artefacts = results["artefacts"]
+    assert [(a["kind"], a["verdict"]) for a in artefacts] == [("xds", "PASSED")] * 2, artefacts
     assert verdicts["XDSB-SRC-01"] == "PASSED"
     assert {verdicts[f"CISIS-VIHF-{n:02d}"] for n in range(1, 11)} == {"PASSED"}
     assert {verdicts[r] for r in ACTORS} == {"NOT_APPLICABLE"}  # the registry checks: another role

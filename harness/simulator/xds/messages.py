@@ -69,6 +69,7 @@ SET_SOURCE_ID = "urn:uuid:554ac39e-e3fe-47fe-b233-965d2a147832"
 MASQUE_PS = ("MASQUE_PS", "1.2.250.1.213.1.1.4.13")  # J58 ConfidentialityCode-DMP, TRE_A07
 NORMAL = ("N", "2.16.840.1.113883.5.25")
 MAX_PARTS = 64
+CREATION_TIME = "20260101120000"  # of the generated test documents (UTC)
 
 
 class XdsMessageError(HarnessError):
@@ -263,9 +264,14 @@ class TestDocument:
 
 
 def generated_document(patient_id: str) -> TestDocument:
+    """A small CDA-like test document whose id, patient, effectiveTime and language agree with its metadata."""
     unique = new_oid()
+    matricule, _, rest = patient_id.partition("^^^&")
+    authority = rest.split("&")[0]
     content = (f'<?xml version="1.0" encoding="UTF-8"?>\n<ClinicalDocument xmlns="urn:hl7-org:v3"><id root="{unique}"/>'
-               f'<title>Document de test enrs-harness {secrets.token_hex(4)}</title></ClinicalDocument>\n').encode()
+               f'<title>Document de test enrs-harness {secrets.token_hex(4)}</title><effectiveTime value="{CREATION_TIME}+0000"/>'
+               f'<languageCode code="fr-FR"/><recordTarget><patientRole><id root="{authority}" extension="{matricule}"/>'
+               f'</patientRole></recordTarget></ClinicalDocument>\n').encode()
     return TestDocument(patient_id, content, unique_id=unique)
 
 
@@ -273,7 +279,7 @@ def document_entry(parent: etree._Element, doc: TestDocument, omit: frozenset[st
                    document_patient: str | None = None, hash_value: str | None = None) -> etree._Element:
     """An ExtrinsicObject for `doc`; `omit` names metadata left out (to build wrong submissions)."""
     entry = etree.SubElement(parent, f"{{{RIM}}}ExtrinsicObject", id=doc.entry_id, mimeType=doc.mime_type, objectType=DOCUMENT_ENTRY)
-    slots = {"creationTime": ["20260101120000"], "languageCode": ["fr-FR"], "sourcePatientId": [doc.patient_id]}
+    slots = {"creationTime": [CREATION_TIME], "languageCode": ["fr-FR"], "sourcePatientId": [doc.patient_id]}
     if hash_value is not None:
         slots["hash"] = [hash_value]
     for name, values in slots.items():
