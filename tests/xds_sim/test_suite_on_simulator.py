@@ -77,7 +77,7 @@ def test_a_registry_missing_one_error_code_fails_its_requirement(xds_suite, code
 
 # -- candidate = document source: the harness listens, a simulated source sends --------------------------------
 
-def _source_target(xds_pki, port: int, window: float = 2.5) -> str:
+def _source_target(xds_pki, port: int, window: float = 1.5) -> str:
     return "\n".join([
         "[candidate]", 'name = "source"', 'vendor = "test"', 'version = "1"', "",
         "[settings]", f'test_pki = "{xds_pki.directory / "manifest.json"}"', "",

@@ -13,14 +13,13 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from email.parser import BytesHeaderParser
-from email.policy import HTTP
 from urllib.parse import unquote
 
 from lxml import etree
 
 from harness.core.errors import HarnessError
 from harness.core.xmlsafe import UnsafeOrInvalidXml, parse_xml
+from harness.xds.mime import MimeError, parse_capture
 
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 WSA = "http://www.w3.org/2005/08/addressing"
@@ -158,50 +157,19 @@ class Unpacked:
             return None
 
 
-def _param(content_type: str, name: str) -> str | None:
-    headers = BytesHeaderParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode("latin-1"))
-    value = headers.get_param(name, header="content-type")
-    return value if isinstance(value, str) else None
-
-
 def unpack(content_type: str, body: bytes, max_bytes: int) -> Unpacked:
-    """Read a SOAP message: plain application/soap+xml or MTOM multipart/related (parts split on the exact boundary,
-    so attachments keep their bytes); raises XdsMessageError with the reason."""
+    """Read a SOAP message: plain application/soap+xml, or MTOM multipart/related split by harness.xds.mime (the
+    artefact validator's MIME reader, which keeps each part's bytes); raises XdsMessageError with the reason."""
     try:
         if content_type.lower().startswith("multipart/related"):
-            boundary = _param(content_type, "boundary")
-            if not boundary:
-                raise XdsMessageError("multipart/related sans boundary", "multipart/related without a boundary")
-            start = (_param(content_type, "start") or "").strip("<>")
-            parts = _split(body, boundary.encode("latin-1"))
-            root_part = next((p for p in parts if p[0] == start), parts[0]) if parts else None
-            if root_part is None:
-                raise XdsMessageError("message MTOM sans partie", "MTOM message without parts")
-            root = parse_xml(root_part[1], max_bytes).getroot()
-            return Unpacked(root, {cid: data for cid, data in parts if cid and cid != root_part[0]})
+            capture = parse_capture(f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + body, max_bytes)
+            root = parse_xml(capture.root.data, max_bytes).getroot()
+            return Unpacked(root, {p.content_id: p.data for p in capture.parts[:MAX_PARTS] if p.content_id and p is not capture.root})
         return Unpacked(parse_xml(body, max_bytes).getroot())
+    except MimeError as exc:
+        raise XdsMessageError(f"message MTOM illisible : {exc.fr}", f"unreadable MTOM message: {exc.en}") from None
     except UnsafeOrInvalidXml as exc:
         raise XdsMessageError(f"enveloppe SOAP illisible : {exc.fr}", f"unreadable SOAP envelope: {exc.en}") from None
-
-
-def _split(body: bytes, boundary: bytes) -> list[tuple[str, bytes]]:
-    delimiter = b"--" + boundary
-    chunks = body.split(b"\r\n" + delimiter)
-    first = chunks[0]
-    if first.startswith(delimiter):
-        chunks[0] = first[len(delimiter):]
-    else:
-        chunks = chunks[1:]  # a preamble
-    parts = []
-    for chunk in chunks[:MAX_PARTS]:
-        if chunk.startswith(b"--"):
-            break  # the closing delimiter
-        head, sep, data = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        if not sep:
-            continue
-        headers = BytesHeaderParser(policy=HTTP).parsebytes(head + b"\r\n\r\n")
-        parts.append(((headers.get("Content-ID") or "").strip().strip("<>"), data))
-    return parts
 
 
 # -- ebRIM -----------------------------------------------------------------------------------------------
