@@ -1,7 +1,7 @@
 """The reference XDS.b registry/repository over mutual TLS: one registry round trip (publish, find by patient, get by
 UUID, retrieve, replace, mask, archive, delete) and N concurrent submissions. Run by hand:
 
-    PYTHONPATH=. python benchmarks/bench_xds.py [--rounds 20] [--concurrent 50]
+    PYTHONPATH=. python benchmarks/bench_xds_simulator.py [--rounds 20] [--concurrent 50]
 
 Each request is a fresh TLS connection (as the harness's client does) carrying a freshly signed VIHF.
 """
