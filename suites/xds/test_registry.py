@@ -98,11 +98,18 @@ def test_archive_and_delete(xds_client: XdsClient, fresh: Callable[[], m.TestDoc
 
 # -- wrong submissions, one at a time ---------------------------------------------------------------------
 
-def _nothing_stored(xds_client: XdsClient, doc: m.TestDocument, unique_is_new: bool = True) -> None:
-    assert not xds_client.get(doc.entry_id), f"la fiche {doc.entry_id} a été enregistrée / the entry was stored"
+def _nothing_stored(xds_client: XdsClient, enrs: Recorder, doc: m.TestDocument, unique_is_new: bool = True) -> None:
+    """GetDocuments by the refused entry's UUID (and its uniqueId when new) finds nothing; a query that itself fails
+    cannot say so: the check is then ABORTED, never PASSED."""
+    queries = [m.get_documents([doc.entry_id])]
     if unique_is_new:
-        exchange = xds_client.get_unique(doc.unique_id)
-        assert exchange.response is not None and not exchange.response.entries, f"uniqueId {doc.unique_id} enregistré / stored"
+        queries.append(m.stored_query(m.GET_DOCUMENTS, {"$XDSDocumentEntryUniqueId": [f"('{doc.unique_id}')"]}))
+    for query in queries:
+        exchange = xds_client.send(m.ITI18, query, title="rien d'enregistré ? / nothing stored?")
+        if exchange.response is None or not exchange.response.success:
+            enrs.abort(f"GetDocuments en échec : impossible de vérifier que rien n'a été enregistré / GetDocuments failed: cannot check "
+                       f"that nothing was stored ({exchange.describe()})")
+        assert not exchange.response.entries, f"la soumission refusée a été enregistrée / the refused submission was stored: {doc.entry_id}"
 
 
 def _judge_failure_status(enrs: Recorder, registry: PackRegistry, exchange: Exchange) -> None:
@@ -148,7 +155,7 @@ def test_wrong_submission_refused(case: str, requirement: str, xds_client: XdsCl
     doc, exchange, codes, unique_is_new = _wrong(case, xds_client, published)
     _judge_failure_status(enrs, enrs_registry, exchange)
     _expect(exchange, codes)
-    _nothing_stored(xds_client, doc, unique_is_new)
+    _nothing_stored(xds_client, enrs, doc, unique_is_new)
 
 
 def _unsigned(assertion: etree._Element) -> None:
@@ -161,7 +168,7 @@ def _altered(assertion: etree._Element) -> None:
 
 @pytest.mark.requirement("XDSB-ACT-10")
 @pytest.mark.parametrize("defect", ["unsigned", "altered", "untrusted", "expired-seal", "expired-assertion"])
-def test_wrong_vihf_refused(defect: str, xds_client: XdsClient, xds_settings: XdsSettings, published: m.TestDocument,
+def test_wrong_vihf_refused(defect: str, xds_client: XdsClient, xds_settings: XdsSettings, published: m.TestDocument, enrs: Recorder,
                             test_pki_seal: Callable[[str], tuple[Path, Path]] | None) -> None:
     claims = vb.VihfClaims()
     if defect == "unsigned":
@@ -183,7 +190,7 @@ def test_wrong_vihf_refused(defect: str, xds_client: XdsClient, xds_settings: Xd
     exchange = xds_client.send(m.ITI41, body, attachments, vihf=copy.deepcopy(vihf), title=f"VIHF {defect}")
     refused = exchange.response is not None and (exchange.response.fault is not None or exchange.response.status == m.FAILURE)
     assert refused, f"VIHF {defect} accepté / accepted: {exchange.describe()}"
-    _nothing_stored(xds_client, doc)
+    _nothing_stored(xds_client, enrs, doc)
 
 
 def test_vihf_producer_pack_not_applicable(registry_settings: XdsSettings, enrs: Recorder, enrs_registry: PackRegistry) -> None:
