@@ -70,6 +70,18 @@ TARGET_SCHEMA: dict[str, Any] = _table(
         "scope": _table({"roles": _text("une liste de textes", "a list of strings", type="array", items=STRING),
                          "profiles": _text("une liste de textes", "a list of strings", type="array", items=STRING),
                          "volets": _text("une liste de textes", "a list of strings", type="array", items=STRING)}),  # harness.run.scope
+        "xds": _table({  # suites/xds (docs/xds.md): the XDS.b service and the candidate's role
+            "role": _text("registry-repository ou document-source", "registry-repository or document-source",
+                          enum=["registry-repository", "document-source"]),
+            "endpoint": STRING,
+            "path": _text("un chemin d'URL commençant par /", "a URL path starting with /", type="string", pattern="^/"),
+            "repository_unique_id": STRING, "patient_id": STRING, "vihf_cert": PATH, "vihf_key": PATH, "vihf_trust": PATH,
+            # role document-source: where the harness listens as a repository, and for how long
+            "listen_host": STRING,
+            "listen_port": _text("un port entre 0 et 65535", "a port between 0 and 65535", type="integer", minimum=0, maximum=65535,
+                                 not_bool=True),
+            "window": _seconds(3600),
+        }, ("role",)),
     },
     ("candidate",),
 )

@@ -26,6 +26,9 @@ ROLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "mllp-tls-receiver": (("mllp+tls",), "récepteur HL7 v2 sur MLLP sécurisé par TLS", "HL7 v2 receiver over MLLP secured by TLS"),
     "https-service": (("https",), "service HTTPS", "HTTPS service"),
     "mssante-sender": (("email", "xdm"), "émetteur de courriels MSSanté (paquets XDM)", "MSSanté e-mail sender (XDM packages)"),
+    "xds-registry-repository": (("xds-registry",), "registre/entrepôt de documents XDS.b", "XDS.b document registry/repository"),
+    "xds-document-source": (("xds-source", "vihf", "xds"), "source de documents XDS.b (logiciel qui publie)",
+                            "XDS.b document source (publishing software)"),
 }
 
 

@@ -23,11 +23,17 @@ from harness.simulator.http_endpoint import HttpConfig, http_handler
 from harness.simulator.listener import EXCHANGE_DEADLINE, Listener
 from harness.simulator.mllp_endpoint import MllpConfig, mllp_handler
 from harness.simulator.tlsconfig import server_context
+from harness.simulator.xds.service import XdsService
+from harness.simulator.xds.store import Store
 from harness.validation.dispatch import ValidationContext
+from harness.vihf.check import trust_anchors
 
 LOOPBACK = "127.0.0.1"
 SERVER_NAME = "localhost"
 HTTP_PATH = "/api/"
+XDS_PATH = "/xds/"  # the XDS.b registry/repository, on the HTTPS endpoint
+XDS_METADATA_PACKS = ("ihe-xds-b", "ci-sis-xds")  # the registry checks submissions with these packs' metadata rules
+HTTPS_ROOM = {"max_connections": 64, "max_per_peer": 56}  # one client may hold 56 connections, 8 stay for the others
 MAX_BODY = 1024 * 1024
 MAX_FRAME = 1024 * 1024
 SLOW_SECONDS = 6.0
@@ -38,19 +44,26 @@ __all__ = ["FAULTS", "Simulator", "parse_faults", "start_embedded"]
 
 class Simulator:
     def __init__(self, pki: PkiManifest, faults: frozenset[str] = frozenset(), io_timeout: float = 10.0,
-                 slow_seconds: float = SLOW_SECONDS, owned_dir: Path | None = None, exchange_deadline: float = EXCHANGE_DEADLINE) -> None:
+                 slow_seconds: float = SLOW_SECONDS, owned_dir: Path | None = None, exchange_deadline: float = EXCHANGE_DEADLINE,
+                 xds_store: Path | None = None) -> None:
         self.pki, self.faults = pki, frozenset(faults)
         self.io_timeout, self.slow_seconds, self.exchange_deadline = io_timeout, slow_seconds, exchange_deadline
         self._owned_dir = owned_dir  # a temporary folder removed at stop
         self._work = Path(tempfile.mkdtemp(prefix="enrs-sim-"))
         self.listeners: dict[str, Listener] = {}
+        self.xds_store_path = xds_store  # the registry's SQLite file; None: in memory
+        self.xds: XdsService | None = None
 
     def start(self) -> Simulator:
         tls = server_context(self.pki, self.faults, self._work)
         registry = PackRegistry.load()
         mllp_config = MllpConfig(self.faults, MAX_FRAME, self.slow_seconds,
                                  ValidationContext(registry=registry, selected=registry.select([])))
-        http = http_handler(HttpConfig(HTTP_PATH, self.faults, MAX_BODY, self.slow_seconds), self.io_timeout)
+        vihf = registry.packs.get("ci-sis-vihf")
+        metadata_packs = [registry.packs[p] for p in XDS_METADATA_PACKS if p in registry.packs]
+        self.xds = XdsService(Store(self.xds_store_path), self.faults, trust_anchors(self.pki.trust_anchor),
+                              vihf.settings if vihf else None, max_bytes=MAX_BODY, metadata_packs=metadata_packs)
+        http = http_handler(HttpConfig(HTTP_PATH, self.faults, MAX_BODY, self.slow_seconds, self.xds, XDS_PATH), self.io_timeout)
         serial = "serial" in self.faults
         try:
             for name, handler, context, is_serial in (
@@ -58,8 +71,9 @@ class Simulator:
                 ("mllp-tls", mllp_handler(mllp_config), tls, serial),
                 ("https", http, tls, False),
             ):
+                room = HTTPS_ROOM if name == "https" else {}  # the XDS registry/repository holds 50 concurrent submissions
                 self.listeners[name] = Listener(name, LOOPBACK, handler, context, self.io_timeout, is_serial,
-                                                self.exchange_deadline).start()
+                                                self.exchange_deadline, **room).start()
         except BaseException:
             self.stop()
             raise
@@ -86,8 +100,13 @@ class Simulator:
         settings = {"test_pki": str(self.pki.directory / "manifest.json"), "simulator_faults": sorted(self.faults)}
         return dataclasses.replace(
             default_target(), name=self._name(), version=__version__, endpoints=self.endpoints(),
-            tls=self._tls_material(), timeouts=timeouts, settings=settings, raw={"settings": settings},
+            tls=self._tls_material(), timeouts=timeouts, settings=settings, raw={"settings": settings, "xds": self.xds_table()},
         )
+
+    def xds_table(self) -> dict[str, str]:
+        """The target's [xds] table: the registry/repository under XDS_PATH of the HTTPS endpoint."""
+        assert self.xds is not None
+        return {"role": "registry-repository", "endpoint": "https", "path": XDS_PATH, "repository_unique_id": self.xds.repository_id}
 
     def target_toml(self, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> str:
         tls = self._tls_material()
@@ -100,6 +119,7 @@ class Simulator:
             f"client_key = {q(str(tls.client_key))}", f"server_name = {q(SERVER_NAME)}", "",
             "[settings]", f"test_pki = {q(str(self.pki.directory / 'manifest.json'))}",
             f"simulator_faults = {q(sorted(self.faults))}", "",
+            "[xds]", *(f"{k} = {q(v)}" for k, v in self.xds_table().items()), "",
         ]
         documents = default_target().documents
         if documents:
@@ -113,6 +133,8 @@ class Simulator:
         for listener in self.listeners.values():
             listener.stop()
         self.listeners.clear()
+        if self.xds is not None:
+            self.xds.store.close()
         shutil.rmtree(self._work, ignore_errors=True)
         if self._owned_dir is not None:
             shutil.rmtree(self._owned_dir, ignore_errors=True)

@@ -48,6 +48,12 @@ FAULTS: dict[str, tuple[str, str, str]] = {
     "reset": ("mllp", "resets the connection when a message arrives", "CISIS-MLLP-01"),
     "fragile": ("mllp", "stops listening after a malformed frame (garbage, truncated, oversized)", "CISIS-MLLP-03"),
     "serial": ("mllp", "serves one connection at a time, until the client closes it", "CISIS-MLLP-04"),
+    # XDS.b registry/repository (under /xds/ of the HTTPS endpoint)
+    "xds-accept-bad-metadata": ("xds", "registers submissions missing required metadata", "XDSB-ACT-06"),
+    "xds-success-on-failure": ("xds", "answers Success (with its error list) to submissions it refuses", "XDSB-ACT-05"),
+    "xds-wrong-hash-on-retrieve": ("xds", "returns altered bytes on retrieve (hash and size differ)", "XDSB-ACT-02"),
+    "xds-no-rplc-deprecation": ("xds", "leaves the replaced entry Approved after an RPLC", "XDSB-ACT-03"),
+    "xds-accept-unsigned-vihf": ("xds", "does not verify the VIHF (accepts unsigned, expired or untrusted ones)", "XDSB-ACT-10"),
     # HTTP and MLLP
     "slow": ("any", "answers after a delay longer than the client's timeout", "CISIS-MLLP-01, SEC-HTTP-01…"),
 }

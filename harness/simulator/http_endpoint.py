@@ -15,7 +15,10 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from cryptography import x509
+
 from harness.simulator.listener import Listener
+from harness.simulator.xds.service import XdsService
 
 SECURITY_HEADERS = {
     "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
@@ -28,8 +31,10 @@ ALLOWED = "GET, POST"
 
 
 class HttpConfig:
-    def __init__(self, path: str, faults: frozenset[str], max_body: int, slow_seconds: float) -> None:
+    def __init__(self, path: str, faults: frozenset[str], max_body: int, slow_seconds: float,
+                 xds: XdsService | None = None, xds_path: str = "/xds/") -> None:
         self.path, self.faults, self.max_body, self.slow_seconds = path, faults, max_body, slow_seconds
+        self.xds, self.xds_path = xds, xds_path  # the XDS.b registry/repository, served under xds_path
 
 
 def http_handler(config: HttpConfig, io_timeout: float) -> Callable[[socket.socket, Listener], None]:
@@ -161,6 +166,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self._too_large():
             self.close_connection = True  # refused before reading the body
             return self._json(413, {"error": "request too large"})
+        if self.cfg.xds is not None and self.path.split("?")[0].startswith(self.cfg.xds_path):
+            return self._xds(_read_exactly(self.rfile, length, keep=self.cfg.max_body))
         body = _read_exactly(self.rfile, length)
         if self.path.split("?")[0] != self.cfg.path + "echo":
             return self._json(404, {"error": "not found"})
@@ -171,6 +178,15 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._traceback(500, exc)
             return self._json(400, {"error": "invalid request"})
         self._json(200, {"received": data} if length < 4096 else {"received_bytes": length})
+
+    def _xds(self, body: bytes) -> None:
+        """A SOAP request to the XDS.b registry/repository, with the TLS client's certificate (for the VIHF's DN)."""
+        peer = getattr(self.connection, "getpeercert", None)  # None over plain TCP
+        der = peer(binary_form=True) if peer else None
+        client = x509.load_der_x509_certificate(der) if der else None
+        assert self.cfg.xds is not None
+        answer = self.cfg.xds.handle(self.headers.get("Content-Type") or "", body, client)
+        self._reply(answer.status, answer.body, answer.content_type)
 
     def do_TRACE(self) -> None:
         if "allow-trace" in self.cfg.faults:

@@ -25,19 +25,20 @@ class Listener:
     """Accepts connections on `host`:0 and runs `handler(conn, listener)` for each one in a worker thread."""
 
     def __init__(self, name: str, host: str, handler: Handler, tls: ssl.SSLContext | None, io_timeout: float, serial: bool = False,
-                 exchange_deadline: float = EXCHANGE_DEADLINE, max_per_peer: int = MAX_PER_PEER) -> None:
+                 exchange_deadline: float = EXCHANGE_DEADLINE, max_per_peer: int = MAX_PER_PEER,
+                 max_connections: int = MAX_CONNECTIONS, port: int = 0) -> None:
         self.name, self.host, self.handler, self.tls = name, host, handler, tls
         self.io_timeout, self.serial = io_timeout, serial
         self.exchange_deadline, self.max_per_peer = exchange_deadline, max_per_peer
         self.stopping = threading.Event()
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self._slots = threading.BoundedSemaphore(max_connections)
         self._peers: Counter[str] = Counter()
         self._peers_lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(MAX_CONNECTIONS, thread_name_prefix=f"sim-{name}")
+        self._pool = ThreadPoolExecutor(max_connections, thread_name_prefix=f"sim-{name}")
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, 0))
-        self._sock.listen(32)
+        self._sock.bind((host, port))  # 0: a free port
+        self._sock.listen(max(32, max_connections))
         self._sock.settimeout(ACCEPT_POLL)
         self.port: int = self._sock.getsockname()[1]
         self._thread = threading.Thread(target=self._accept_loop, name=f"sim-{name}-accept", daemon=True)

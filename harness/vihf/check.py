@@ -55,7 +55,7 @@ SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 WEAK = ("sha1",)  # PGSSI-S: SHA-1 signatures must not be used
 INS_AUTHORITIES = ("1.2.250.1.213.1.4.8", "1.2.250.1.213.1.4.9", "1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.11")
 TEST_INS_AUTHORITIES = ("1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.11")
-_INS_CX = re.compile(r"^(\d{5}(?:\d{2}|2A|2B)\d{6})(\d{2})\^\^\^&([0-9.]+)&ISO\^NH$")
+_INS_CX = re.compile(r"^(\d{5}(?:\d{2}|2A|2B)\d{6})(\d{2})\^\^\^&([0-9.]+)&ISO(\^NH)?$")
 _OID = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
 DEFAULTS: dict[str, Any] = {
     "vihf_versions": ["4.0"],  # the DMP mapping; the PSC proxy says 3.0 (a profile setting)
@@ -408,12 +408,14 @@ def _coded_role_check(assertion: etree._Element, checks: _Checks) -> None:
                             _where(value), value.sourceline)
 
 
-def ins_problem(value: str) -> tuple[str, str] | None:
-    """Why `value` is not an INS in CX form `<13 digits><key>^^^&<INS OID>&ISO^NH` (NIR key = 97 − NIR mod 97), or None."""
+def ins_problem(value: str, type_code: bool = True) -> tuple[str, str] | None:
+    """Why `value` is not an INS in CX form `<13 digits><key>^^^&<INS OID>&ISO^NH` (NIR key = 97 − NIR mod 97), or None.
+    `type_code=False`: the XDS patientId form, without the identifier type (`…&ISO`)."""
     match = _INS_CX.match(value)
-    if match is None:
-        return ("forme INS^^^&<OID>&ISO^NH attendue (15 chiffres)", "form INS^^^&<OID>&ISO^NH expected (15 digits)")
-    nir, key, authority = match.groups()
+    form = "INS^^^&<OID>&ISO^NH" if type_code else "INS^^^&<OID>&ISO"
+    if match is None or bool(match.group(4)) != type_code:
+        return (f"forme {form} attendue (15 chiffres)", f"form {form} expected (15 digits)")
+    nir, key, authority, _ = match.groups()
     if authority not in INS_AUTHORITIES:
         return (f"autorité {authority} : pas un OID d'INS ({', '.join(INS_AUTHORITIES)})",
                 f"authority {authority}: not an INS OID ({', '.join(INS_AUTHORITIES)})")

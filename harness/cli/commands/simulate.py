@@ -51,6 +51,8 @@ def simulate_command(args: argparse.Namespace) -> int:
         print(f"enrs-harness simulate — {state}")
         for endpoint in simulator.endpoints():
             print(f"  {endpoint.name:<9} {endpoint.url}")
+        https = next(e for e in simulator.endpoints() if e.name == "https")
+        print(f"  {'xds':<9} https://{https.host}:{https.port}{simulator.xds_table()['path']} (ITI-41/18/43/57)")
         print(f"  {'IGC de test' if fr else 'test PKI'}: {pki.directory}\n  {'fichier cible' if fr else 'target file'}: {args.target_file}")
         print("  Ctrl-C pour arrêter" if fr else "  Ctrl-C to stop", flush=True)
         stop.wait(args.duration)
