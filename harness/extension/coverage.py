@@ -7,7 +7,8 @@ An evaluator is one of:
 - for a validator without `evaluates` (its rules are driven by data, e.g. XDS, XDM, MSSanté): what it evaluated on
   the bundled conforming artefacts of its kind, validated for the occasion (observed, never hand-listed);
 - a suite test that names the requirement: `@pytest.mark.requirement("ID")` or `enrs.requirement("ID", …)`
-  in a test file of the registered suite folders or of --suites (read, not run: no target is contacted).
+  in a test file of the registered suite folders or of --suites (read, not run: no target is contacted), or
+  that records a whole pack itself (`@pytest.mark.profile("PACK")`, e.g. a pack judged on what a candidate sent);
 A requirement nothing evaluates must say why in its pack (`not_tested_reason = { fr, en }`); one that
 states neither is a gap, and the command exits 1.
 """
@@ -42,8 +43,12 @@ class Coverage:
                 "not_tested_reason": self.not_tested_reason.to_dict() if self.not_tested_reason else None}
 
 
+PACK_PREFIX = "pack:"  # key of a `profile` marker's pack: the test records verdicts for each of its requirements itself
+
+
 def suite_requirements(folders: Iterable[Path]) -> dict[str, list[str]]:
-    """Requirement id → the suite tests naming it (markers and `enrs.requirement` calls with a literal id)."""
+    """Requirement id → the suite tests naming it (markers and `enrs.requirement` calls with a literal id);
+    "pack:<id>" → the tests marked `@pytest.mark.profile("<id>")`, which record every requirement of that pack."""
     found: dict[str, list[str]] = {}
     for folder in folders:
         for path in sorted(Path(folder).rglob("*.py")):
@@ -56,10 +61,11 @@ def suite_requirements(folders: Iterable[Path]) -> dict[str, list[str]]:
                     continue
                 where = f"{path.relative_to(folder)}::{getattr(function, 'name', '')}".rstrip(":")
                 for node in _own_nodes(function):
-                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "requirement":
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("requirement", "profile"):
                         for arg in node.args:
                             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                                found.setdefault(arg.value, []).append(f"suite {Path(folder).name}/{where}")
+                                key = arg.value if node.func.attr == "requirement" else f"{PACK_PREFIX}{arg.value}"
+                                found.setdefault(key, []).append(f"suite {Path(folder).name}/{where}")
     return {requirement: list(dict.fromkeys(tests)) for requirement, tests in found.items()}
 
 
@@ -108,7 +114,9 @@ def coverage(registry: PackRegistry, suites: Iterable[Path]) -> list[Coverage]:
             unlisted.add(kind)
     for requirement, what in observed_on_fixtures(registry, unlisted).items():
         evaluators.setdefault(requirement, []).extend(list(dict.fromkeys(what))[:3])
+    members = {f"{PACK_PREFIX}{pack.id}": [r.id for r in pack.requirements] for pack in registry.packs.values()}
     for requirement, tests in suite_requirements(suites).items():
-        evaluators.setdefault(requirement, []).extend(tests)
+        for one in members.get(requirement, [requirement]):
+            evaluators.setdefault(one, []).extend(tests)
     return [Coverage(r.id, r.pack_id, r.level, evaluators.get(r.id, []), r.not_tested_reason)
             for pack in registry.packs.values() for r in pack.requirements]

@@ -133,6 +133,7 @@ def submissions(window: Window, enrs: Recorder) -> list[Received]:
     return found
 
 
+@pytest.mark.profile("ci-sis-vihf")
 def test_source_vihf(window: Window, enrs: Recorder, enrs_registry: Any, source_trust: Any) -> None:
     """ci-sis-vihf on the VIHF of every request the candidate sent, with its TLS client certificate."""
     pack = enrs_registry.packs.get(VIHF_PACK)

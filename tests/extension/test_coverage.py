@@ -30,6 +30,8 @@ def test_every_shipped_requirement_is_evaluated(capsys: pytest.CaptureFixture[st
     assert rows["PAMFR-ZFD-01"]["evaluated_by"] == ["validator:hl7v2 hl7v2_checks (1) in ci-sis-pam-fr"]
     assert rows["LPSH2-DOC-01"]["evaluated_by"] == ["validator:hl7v2 rule module cda (harness.hl7v2.rules_cda)"]
     assert rows["SEC-TLS-02"]["evaluated_by"] == ["suite suites/endpoints/test_tls.py::test_tls_1_0_and_1_1_refused"]
+    # a suite test that records a whole pack itself (`profile` marker): every requirement of the pack
+    assert rows["CISIS-VIHF-03"]["evaluated_by"] == ["suite suites/xds/test_source.py::test_source_vihf"]
     # validators without `evaluates` (data-driven rules): what they evaluated on the bundled conforming artefacts
     assert rows["XDSB-MTOM-01"]["evaluated_by"][0].startswith("validator:xds observed on conforming/xds/")
     assert any(e.startswith("validator:xdm observed on conforming/") for e in rows["XDM-ZIP-01"]["evaluated_by"])
