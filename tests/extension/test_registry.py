@@ -30,7 +30,7 @@ def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry_points: dict[
 
 
 def test_the_harness_registers_its_own_plugins_the_same_way() -> None:
-    assert [(p.name, p.builtin) for p in registry.plugins("validators")] == [("cda", True), ("hl7v2", True)]
+    assert [(p.name, p.builtin) for p in registry.plugins("validators")] == [("cda", True), ("hl7v2", True), ("mssante", True), ("xdm", True), ("xds", True)]
     assert sorted(registry.hl7v2_rule_names()) == ["cda", "pam"]
     assert [d.name for d in registry.pack_dirs()] == ["profiles"] and [d.name for d in registry.suite_dirs()] == ["suites"]
     assert {"SM-PATIENT-GENDER", "VOL-DETECT", "MOD-JDV-GENDER"} <= set(registry.cda_rules())
