@@ -22,6 +22,7 @@ from harness.simulator.faults import FAULTS, parse_faults
 from harness.simulator.http_endpoint import HttpConfig, http_handler
 from harness.simulator.listener import EXCHANGE_DEADLINE, Listener
 from harness.simulator.mllp_endpoint import MllpConfig, mllp_handler
+from harness.simulator.smtp_endpoint import RECIPIENT, SENDER, OperatorConfig, SmtpOperator
 from harness.simulator.tlsconfig import server_context
 from harness.validation.dispatch import ValidationContext
 
@@ -44,6 +45,7 @@ class Simulator:
         self._owned_dir = owned_dir  # a temporary folder removed at stop
         self._work = Path(tempfile.mkdtemp(prefix="enrs-sim-"))
         self.listeners: dict[str, Listener] = {}
+        self.smtp: SmtpOperator | None = None  # the MSSanté operator (SMTP submission)
 
     def start(self) -> Simulator:
         tls = server_context(self.pki, self.faults, self._work)
@@ -60,6 +62,7 @@ class Simulator:
             ):
                 self.listeners[name] = Listener(name, LOOPBACK, handler, context, self.io_timeout, is_serial,
                                                 self.exchange_deadline).start()
+            self.smtp = SmtpOperator(OperatorConfig(self.faults, self._work / "mail"), tls, self.io_timeout, LOOPBACK, SERVER_NAME).start()
         except BaseException:
             self.stop()
             raise
@@ -68,10 +71,16 @@ class Simulator:
     def endpoints(self) -> tuple[Endpoint, ...]:
         protocol = {"mllp": "mllp", "mllp-tls": "mllp+tls", "https": "https"}
         roles = {"mllp": ("hl7v2-receiver",), "mllp-tls": ("hl7v2-receiver",), "https": ("api",)}
+        smtp = (Endpoint("smtp", "smtp", LOOPBACK, self.smtp.port, "/", ("mssante-operator",)),) if self.smtp else ()
         return tuple(
             Endpoint(name, protocol[name], LOOPBACK, listener.port, HTTP_PATH if name == "https" else "/", roles[name])
             for name, listener in self.listeners.items()
-        )
+        ) + smtp
+
+    def mssante_settings(self) -> dict[str, str]:
+        """What the MSSanté suite needs of the operator: its mailboxes and, in lab mode, the recipient's Maildir."""
+        return {"mssante_sender": SENDER, "mssante_recipient": RECIPIENT,
+                "mssante_maildir": str(self._work / "mail" / RECIPIENT.partition("@")[0])}
 
     def _tls_material(self) -> TlsMaterial:
         cert, key = self.pki.cert_key("client")
@@ -83,7 +92,8 @@ class Simulator:
 
     def target(self, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> Target:
         """The simulator as the embedded target: its endpoints plus the bundled documents."""
-        settings = {"test_pki": str(self.pki.directory / "manifest.json"), "simulator_faults": sorted(self.faults)}
+        settings = {"test_pki": str(self.pki.directory / "manifest.json"), "simulator_faults": sorted(self.faults),
+                    **self.mssante_settings()}
         return dataclasses.replace(
             default_target(), name=self._name(), version=__version__, endpoints=self.endpoints(),
             tls=self._tls_material(), timeouts=timeouts, settings=settings, raw={"settings": settings},
@@ -99,7 +109,8 @@ class Simulator:
             "[tls]", f"ca_bundle = {q(str(tls.ca_bundle))}", f"client_cert = {q(str(tls.client_cert))}",
             f"client_key = {q(str(tls.client_key))}", f"server_name = {q(SERVER_NAME)}", "",
             "[settings]", f"test_pki = {q(str(self.pki.directory / 'manifest.json'))}",
-            f"simulator_faults = {q(sorted(self.faults))}", "",
+            f"simulator_faults = {q(sorted(self.faults))}",
+            *(f"{k} = {q(v)}" for k, v in self.mssante_settings().items()), "",
         ]
         documents = default_target().documents
         if documents:
@@ -110,6 +121,9 @@ class Simulator:
         return "\n".join(lines)
 
     def stop(self) -> None:
+        if self.smtp is not None:
+            self.smtp.stop()
+            self.smtp = None
         for listener in self.listeners.values():
             listener.stop()
         self.listeners.clear()

@@ -48,6 +48,15 @@ FAULTS: dict[str, tuple[str, str, str]] = {
     "reset": ("mllp", "resets the connection when a message arrives", "CISIS-MLLP-01"),
     "fragile": ("mllp", "stops listening after a malformed frame (garbage, truncated, oversized)", "CISIS-MLLP-03"),
     "serial": ("mllp", "serves one connection at a time, until the client closes it", "CISIS-MLLP-04"),
+    # SMTP (the MSSanté operator, harness.simulator.smtp_endpoint)
+    "plaintext": ("smtp", "accepts MAIL before STARTTLS (mail in clear text)", "MSS-SMTP-02"),
+    "cleartext-auth": ("smtp", "announces AUTH PLAIN/LOGIN before STARTTLS and takes any credentials in clear text", "MSS-SMTP-03"),
+    "open-relay": ("smtp", "relays to any domain, outside the MSSanté trust space included", "MSS-SMTP-04"),
+    "any-sender": ("smtp", "accepts any sender address, unknown mailboxes included", "MSS-SMTP-05"),
+    "accepts-oversized": ("smtp", "announces SIZE 1 MiB but accepts messages up to 16 MiB (a zip bomb attachment included)",
+                          "MSS-SMTP-06"),
+    "strip-x-mss": ("smtp", "delivers messages without their X-MSS-* headers", "MSS-SMTP-07"),
+    "defer-all": ("smtp", "answers 451 to every message (the valid submission included)", "MSS-SMTP-08 (others ABORTED)"),
     # HTTP and MLLP
     "slow": ("any", "answers after a delay longer than the client's timeout", "CISIS-MLLP-01, SEC-HTTP-01…"),
 }

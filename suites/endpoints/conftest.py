@@ -24,7 +24,7 @@ from harness.run.plugin import session_of
 from harness.run.recorder import Recorder
 
 KINDS = {
-    "tls_endpoint": ("https", "mllp+tls"),
+    "tls_endpoint": ("https", "mllp+tls", "smtp"),  # smtp: TLS after STARTTLS (harness.net.probe.open_tls)
     "https_endpoint": ("https",),
     "mllp_endpoint": ("mllp", "mllp+tls"),
 }
