@@ -8,8 +8,11 @@ text, a message above the announced SIZE), which smtplib refuses or hides: hence
 
 from __future__ import annotations
 
+import secrets
 import ssl
 from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate
 
 from harness.config.target import Endpoint, Target
 from harness.net.deadline import ExchangeDeadline
@@ -159,3 +162,35 @@ def open_secure(endpoint: Endpoint, target: Target, options: TlsOptions) -> Smtp
         client.close()
         raise NoAnswer(f"EHLO refusé après STARTTLS / EHLO refused after STARTTLS: {reply}")
     return client
+
+
+def submit(client: SmtpClient, sender: str, recipients: list[str], message: bytes, size: int | None = None) -> list[tuple[str, Reply]]:
+    """MAIL (with SIZE= when given), RCPT for each recipient, DATA: the replies in order, stopping at the first refusal."""
+    steps: list[tuple[str, Reply]] = []
+    mail = f"MAIL FROM:<{sender}>" + (f" SIZE={size}" if size is not None else "")
+    for command in [mail, *(f"RCPT TO:<{r}>" for r in recipients)]:
+        reply = client.command(command)
+        steps.append((command, reply))
+        if not reply.positive:
+            return steps
+    steps.append(("DATA", client.data(message)))
+    return steps
+
+
+def transcript(steps: list[tuple[str, Reply]], one_line: bool = False) -> str:
+    """The exchange as client (C:) and server (S:) lines; on one line for a verdict's reason."""
+    if one_line:
+        return "; ".join(f"{command} → {reply}" for command, reply in steps)
+    return "\n".join(f"C: {command}\nS: {reply}" for command, reply in steps)
+
+
+def control_message(sender: str, recipient: str, headers: dict[str, str]) -> tuple[bytes, str]:
+    """A small valid message with `headers` (e.g. X-MSS-*) and a fresh Message-ID: (bytes with CRLF, Message-ID)."""
+    message_id = f"<enrs-{secrets.token_hex(8)}@{CLIENT_NAME}>"
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Date"], msg["Message-ID"] = sender, recipient, formatdate(localtime=False), message_id
+    msg["Subject"] = "enrs-harness : message de contrôle / control message"
+    for name, value in headers.items():
+        msg[name] = value
+    msg.set_content("Message de contrôle d'enrs-harness. / enrs-harness control message.\n")
+    return msg.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"), message_id

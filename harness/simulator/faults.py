@@ -49,6 +49,7 @@ FAULTS: dict[str, tuple[str, str, str]] = {
     "fragile": ("mllp", "stops listening after a malformed frame (garbage, truncated, oversized)", "CISIS-MLLP-03"),
     "serial": ("mllp", "serves one connection at a time, until the client closes it", "CISIS-MLLP-04"),
     # SMTP (the MSSanté operator, harness.simulator.smtp_endpoint)
+    "no-starttls": ("smtp", "does not offer STARTTLS (and so takes no message: MAIL stays refused)", "MSS-SMTP-01, MSS-SMTP-08"),
     "plaintext": ("smtp", "accepts MAIL before STARTTLS (mail in clear text)", "MSS-SMTP-02"),
     "cleartext-auth": ("smtp", "announces AUTH PLAIN/LOGIN before STARTTLS and takes any credentials in clear text", "MSS-SMTP-03"),
     "open-relay": ("smtp", "relays to any domain, outside the MSSanté trust space included", "MSS-SMTP-04"),

@@ -14,18 +14,36 @@ simulator's I/O timeout, and the number of connections at once is bounded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import mailbox
 import re
 import ssl
 import threading
+import types
+from asyncio import sslproto
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiosmtpd.smtp
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 logging.getLogger("mail.log").setLevel(logging.CRITICAL)  # aiosmtpd logs every refused client: the suites say why
+
+
+class _AlertingSSLProtocol(sslproto.SSLProtocol):
+    """asyncio's TLS layer closes a failed handshake without sending OpenSSL's alert (e.g. unknown_ca for a client
+    certificate), so the client sees a bare close, which no real server does: send the alert first."""
+
+    def _on_handshake_complete(self, handshake_exc: BaseException | None) -> None:
+        if handshake_exc is not None:
+            with contextlib.suppress(Exception):
+                self._process_outgoing()  # type: ignore[attr-defined]  # asyncio's private flush of the TLS output
+        super()._on_handshake_complete(handshake_exc)  # type: ignore[misc]  # a private method of asyncio's SSLProtocol
+
+
+aiosmtpd.smtp.sslproto = types.SimpleNamespace(SSLProtocol=_AlertingSSLProtocol)  # type: ignore[attr-defined]  # STARTTLS builds its TLS layer from this name
 
 DOMAIN = "operateur.mssante.test"  # RFC 2606 .test: never a real operator
 SENDER = f"lps.application@{DOMAIN}"  # the application mailbox of the simulator's client certificate
@@ -156,7 +174,8 @@ class SmtpOperator:
         cls = type("OperatorSmtp", (_Smtp,), {"active": self._active})
         return cls(  # type: ignore[no-any-return]  # the class built above is an SMTP subclass
             _Handler(self.config), data_size_limit=FAULT_MAX_MESSAGE if "accepts-oversized" in faults else self.config.max_message,
-            hostname=self.server_name, ident="enrs-harness MSSante operator simulator", tls_context=self.tls,
+            hostname=self.server_name, ident="enrs-harness MSSante operator simulator",
+            tls_context=None if "no-starttls" in faults else self.tls,
             require_starttls=not faults & {"plaintext", "cleartext-auth"}, timeout=self.io_timeout,
             auth_require_tls="cleartext-auth" not in faults, loop=self._loop,
         )
