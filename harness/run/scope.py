@@ -25,6 +25,7 @@ ROLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "mllp-receiver": (("mllp",), "récepteur HL7 v2 sur MLLP", "HL7 v2 receiver over MLLP"),
     "mllp-tls-receiver": (("mllp+tls",), "récepteur HL7 v2 sur MLLP sécurisé par TLS", "HL7 v2 receiver over MLLP secured by TLS"),
     "https-service": (("https",), "service HTTPS", "HTTPS service"),
+    "mssante-operator": (("smtp",), "opérateur MSSanté (soumission SMTP)", "MSSanté operator (SMTP submission)"),
 }
 
 

@@ -178,7 +178,9 @@ def test_oversized_message_refused_with_552(smtp_endpoint: Endpoint, enrs_target
 
 
 def _delivered(folder: Path, message_id: str) -> Any:
-    """The headers of the message with this Message-ID in the Maildir `folder`, or None."""
+    """The headers of the message with this Message-ID in the Maildir `folder`, or None (none yet, or no Maildir)."""
+    if not (folder / "new").is_dir():
+        return None
     box = mailbox.Maildir(folder, create=False)
     for key in box.keys():
         try:
@@ -202,13 +204,14 @@ def test_x_mss_headers_delivered(enrs_target: Target, enrs: Recorder, mss: dict,
     path = Path(folder)
     if not path.is_absolute() and enrs_target.source is not None:
         path = enrs_target.source.parent / path
-    if not (path / "new").is_dir():
-        enrs.abort(f"boîte Maildir introuvable / Maildir not found: {path}")
     deadline = time.monotonic() + mss["delivery_wait_seconds"]
     headers = _delivered(path, served.message_id)
-    while headers is None and time.monotonic() < deadline:
+    while headers is None and time.monotonic() < deadline:  # delivery may lag acceptance (a queue); the Maildir may appear with it
         time.sleep(0.2)
         headers = _delivered(path, served.message_id)
+    if headers is None and not (path / "new").is_dir():
+        enrs.abort(f"boîte Maildir introuvable (rien n'y a été remis, ou chemin faux) / Maildir not found (nothing delivered there, "
+                   f"or a wrong path): {path}")
     assert headers is not None, (f"message {served.message_id} non remis dans {path} en {mss['delivery_wait_seconds']} s / "
                                  f"not delivered to {path} within {mss['delivery_wait_seconds']} s")
     got = {name: (headers.get(name) or "").strip() for name in served.headers}
