@@ -14,14 +14,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar, cast
 
-from harness.cda import acts, header, header_common, modeles, nonxml, participants, patient, structure, volets  # noqa: F401  (registers the rules)
+from harness.cda import volets
 from harness.cda.data import CdaData, cda_data, with_value_sets
 from harness.cda.engine import Doc, run_rules
 from harness.cda.parse import Parsed, UnsafeOrInvalidXml, parse
 from harness.cda.xpath import location
 from harness.config.packs import ProfilePack
+from harness.core.errors import HarnessError
 from harness.core.fileio import sha256_hex
 from harness.core.verdicts import ArtefactVerdict
+from harness.extension.registry import cda_rules
 from harness.validation.dispatch import ValidationContext
 from harness.validation.findings import ArtefactReport, Finding, Severity
 
@@ -86,6 +88,7 @@ def validate_cda(data: bytes, path: str, context: ValidationContext, parsed: Par
         except UnsafeOrInvalidXml as exc:
             report.reason = f"{exc.fr} (ligne {exc.line}) / {exc.en} (line {exc.line})" if exc.line else f"{exc.fr} / {exc.en}"
             return report
+    cda_rules()  # the registered rules (entry points enrs_harness.cda_rules), loaded once
     active = active_requirements(context)
     cdata = data_of(context)
     findings: list[Finding] = []
@@ -112,6 +115,9 @@ def validate_cda(data: bytes, path: str, context: ValidationContext, parsed: Par
             report.profile = "N1"
         try:
             rule_findings, rule_ids = run_rules(doc, cdata, active)
+        except HarnessError as exc:  # a third-party rule that failed: its plugin is named
+            report.reason = f"{exc.fr} / {exc.en}"
+            return report
         except Exception as exc:  # a rule bug must not stop a run: the document is reported unevaluated
             report.reason = f"erreur interne d'une règle CDA / internal error in a CDA rule: {type(exc).__name__}: {exc}"
             return report

@@ -15,7 +15,6 @@ from typing import Any, NoReturn
 from harness.config.schema import validate_config
 from harness.core.errors import HarnessError
 from harness.core.fileio import read_toml
-from harness.core.resources import bundled_dir
 from harness.core.safe_regex import UnsafePattern, compile_pattern, pattern_fields
 
 LEVELS = ("MUST", "SHOULD", "MAY")
@@ -293,7 +292,9 @@ class PackRegistry:
 
     @classmethod
     def load(cls, extra_dirs: Iterable[Path] = (), include_builtin: bool = True) -> PackRegistry:
-        dirs = ([bundled_dir("profiles")] if include_builtin else []) + [Path(d) for d in extra_dirs]
+        from harness.extension.registry import pack_dirs  # the national packs and those of installed extensions
+
+        dirs = (pack_dirs() if include_builtin else []) + [Path(d) for d in extra_dirs]
         packs: list[ProfilePack] = []
         for directory in dirs:
             if not directory.is_dir():

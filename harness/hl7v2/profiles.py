@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 from harness.core.errors import HarnessError
+from harness.extension.registry import hl7v2_rule_names
 from harness.hl7v2 import ids
 from harness.hl7v2.standard import message_structure, table_codes
 from harness.hl7v2.structure import Automaton, Node, SyntaxDefinitionError, insert_after, parse_syntax
@@ -61,7 +62,7 @@ class EventProfile:
 @dataclass
 class CompiledProfile:
     pack_id: str
-    rules: str | None  # name of the rule module run after the generic checks: "pam", "cda"
+    rules: str | None  # name of the rule module run after the generic checks: "pam", "cda" (entry points enrs_harness.hl7v2_rules)
     versions: tuple[str, ...]
     events: dict[str, EventProfile]
     segment_types: dict[str, list[str]]  # data types of the fields of non-standard segments
@@ -147,6 +148,9 @@ def compile_profile(pack_id: str, data: dict[str, Any], settings: dict[str, Any]
                     levels: dict[str, Severity] | None = None) -> CompiledProfile:
     """Compile the `[data.hl7v2]` table of a pack."""
     versions = tuple(data.get("versions", ()))
+    if data.get("rules") is not None and data["rules"] not in hl7v2_rule_names():
+        known = ", ".join(hl7v2_rule_names()) or "-"
+        raise ProfileDataError(pack_id, "rules", f"no HL7 v2 rule module registered as {data['rules']!r} (registered: {known})")
     if not versions:
         raise ProfileDataError(pack_id, "versions", "at least one HL7 version is expected")
     version = versions[0]

@@ -3,12 +3,12 @@ run the generic checks and the pack's rule module, and build the `ArtefactReport
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness.core.fileio import sha256_hex
 from harness.core.verdicts import ArtefactVerdict
+from harness.extension.registry import hl7v2_rule_module
 from harness.hl7v2 import ids
 from harness.hl7v2.checks import check_datatypes, check_field_rules, check_segment_usage, check_structure
 from harness.hl7v2.message import Message, expected_received
@@ -118,7 +118,7 @@ def validate_message(data: bytes, path: str, context: Any) -> ArtefactReport:
     evaluated += [r.requirement for r in event.segments.values()]
     evaluated += [r.requirement for r in event.fields if r.requirement and message.all(r.segment)]  # rules on segments present
     if profile.rules:
-        rules = importlib.import_module(f"harness.hl7v2.rules_{profile.rules}")
+        rules = hl7v2_rule_module(profile.rules)  # entry points enrs_harness.hl7v2_rules
         more, more_ids, children = rules.check(message, event, profile, context, path)
         findings += more
         evaluated += more_ids

@@ -30,6 +30,9 @@ CA_AGE_DAYS = 730  # the CAs predate every leaf, the expired ones included, as r
 # The defects of the bad certificates, per role; "good" has none.
 SERVER_DEFECTS = ("expired", "not-yet-valid", "wrong-eku", "unknown-ca", "revoked", "hostname-mismatch", "long-lived", "weak-key")
 CLIENT_DEFECTS = ("expired", "not-yet-valid", "wrong-eku", "unknown-ca", "revoked")
+# The organisation seal ("certificat de cachet") that signs VIHF assertions: same DN as the good client
+# certificate, as the DMP requires of the TLS client and VIHF signing certificates (SEC-MTLS-05).
+SEAL_DEFECTS = ("expired", "unknown-ca")
 
 Key = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
@@ -81,10 +84,14 @@ def _leaf(issuer: _Ca, role: str, defect: str | None, now: dt.datetime, hosts: l
         start, end = now + dt.timedelta(days=30), now + dt.timedelta(days=400)
     elif defect == "long-lived":
         end = start + dt.timedelta(days=LONG_LIVED_DAYS)
+    signing = role == "seal"
     if role == "server":
         names = ["wrong.invalid"] if defect == "hostname-mismatch" else hosts
         subject = _name(names[0], "10B0000001")
         usage = ExtendedKeyUsageOID.CLIENT_AUTH if defect == "wrong-eku" else ExtendedKeyUsageOID.SERVER_AUTH
+    elif signing:
+        subject = _name("ENRS-HARNESS CLIENT", "10B0000002")
+        usage = ExtendedKeyUsageOID.CLIENT_AUTH  # IGC-Santé ORG certificates: one EKU for authentication and seal
     else:
         subject = _name("ENRS-HARNESS CLIENT" if defect is None else f"ENRS-HARNESS CLIENT {defect.upper()}", "10B0000002")
         usage = ExtendedKeyUsageOID.SERVER_AUTH if defect == "wrong-eku" else ExtendedKeyUsageOID.CLIENT_AUTH
@@ -94,7 +101,7 @@ def _leaf(issuer: _Ca, role: str, defect: str | None, now: dt.datetime, hosts: l
         .serial_number(x509.random_serial_number())
         .not_valid_before(start).not_valid_after(end)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+        .add_extension(x509.KeyUsage(True, signing, False, False, False, False, False, False, False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False)
@@ -205,7 +212,7 @@ def build_pki(directory: Path, hosts: list[str] | None = None, leaf_days: int = 
     os.chmod(directory / PRIVATE, 0o700)
     entries: list[dict[str, Any]] = []
     revoked: list[x509.Certificate] = []
-    for role, defects in (("server", SERVER_DEFECTS), ("client", CLIENT_DEFECTS)):
+    for role, defects in (("server", SERVER_DEFECTS), ("client", CLIENT_DEFECTS), ("seal", SEAL_DEFECTS)):
         for defect in (None, *defects):
             issuer, issuer_name = (rogue, "unknown") if defect == "unknown-ca" else (organisations, "organisations")
             cert, key = _leaf(issuer, role, defect, now, hosts, leaf_days)

@@ -26,6 +26,7 @@ ROLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "mllp-tls-receiver": (("mllp+tls",), "récepteur HL7 v2 sur MLLP sécurisé par TLS", "HL7 v2 receiver over MLLP secured by TLS"),
     "https-service": (("https",), "service HTTPS", "HTTPS service"),
     "mssante-operator": (("smtp",), "opérateur MSSanté (soumission SMTP)", "MSSanté operator (SMTP submission)"),
+    "mssante-sender": (("email", "xdm"), "émetteur de courriels MSSanté (paquets XDM)", "MSSanté e-mail sender (XDM packages)"),
 }
 
 

@@ -1,25 +1,22 @@
 """Validation of artefacts (CDA documents, HL7 v2 messages): kind detection and dispatch.
 
-Each validator is a module of the package `harness.validation.validators` that defines:
+Each validator is a module registered under the entry-point group `enrs_harness.validators`
+(pyproject.toml; docs/extending.md) that defines:
 
     KIND: str                                   # "cda", "hl7v2", ...
     def detect(data: bytes) -> bool             # cheap sniffing of the first bytes
     def validate(data: bytes, path: str, context: ValidationContext) -> ArtefactReport
 
-Validators are discovered at first use; a module added to the package is picked up by itself.
+Validators are loaded at first use, the harness's own first, then those of installed extensions.
 A validator compiles what it needs (schemas, schematrons, message profiles) once per process and
 reuses it. It never raises on bad input: unreadable input yields an ABORTED report with a reason.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from harness.config.packs import PackRegistry, ProfilePack
@@ -30,7 +27,7 @@ from harness.core.xmlsafe import UnsafeOrInvalidXml, looks_like_xml, readable_by
 from harness.validation.findings import ArtefactReport
 
 SKIPPED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
-ARTEFACT_EXTENSIONS = {".xml", ".hl7", ".er7", ".txt"}  # always validated: a non-artefact with these names is ABORTED
+ARTEFACT_EXTENSIONS = {".xml", ".hl7", ".er7", ".txt", ".eml"}  # always validated: a non-artefact with these names is ABORTED
 SNIFF_BYTES = 65536  # what kind detection reads of a file of another extension
 _KNOWN_MAGIC = ((b"\x89PNG", "PNG"), (b"%PDF", "PDF"), (b"\xff\xd8\xff", "JPEG"), (b"GIF8", "GIF"), (b"PK\x03\x04", "ZIP"))
 
@@ -51,16 +48,11 @@ class ValidationContext:
         return next((p for p in packs if p.id == pack_id), None)
 
 
-@cache
-def validators() -> dict[str, ModuleType]:
-    import harness.validation.validators as package
+def validators() -> dict[str, Any]:
+    """Artefact kind → its validator module (entry points `enrs_harness.validators`), in detection order."""
+    from harness.extension.registry import validators as registered
 
-    found: dict[str, ModuleType] = {}
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
-        if hasattr(module, "KIND") and hasattr(module, "detect") and hasattr(module, "validate"):
-            found[module.KIND] = module
-    return found
+    return registered()
 
 
 def detect_kind(data: bytes) -> str | None:
@@ -88,7 +80,17 @@ def validate_bytes(data: bytes, path: str, context: ValidationContext, kind: str
     module = validators().get(kind)
     if module is None:
         return aborted(path, data, f"aucun validateur pour le type {kind}", f"no validator for kind {kind}", kind)
-    report: ArtefactReport = module.validate(data, path, context).cap()
+    from harness.extension.registry import validator_plugin
+
+    plugin = validator_plugin(kind)
+    if plugin is not None and not plugin.builtin:  # an extension's bug leaves this artefact unjudged, naming the extension
+        try:
+            report: ArtefactReport = module.validate(data, path, context).cap()
+        except Exception as exc:
+            return aborted(path, data, f"l'extension {plugin.label} a échoué : {type(exc).__name__}: {exc}",
+                           f"plugin {plugin.label} failed: {type(exc).__name__}: {exc}", kind)
+        return report
+    report = module.validate(data, path, context).cap()
     return report
 
 
@@ -121,6 +123,9 @@ def _policy(path: Path) -> Ignored | None:
     try:
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
+            if head.startswith(b"PK\x03\x04"):  # a ZIP lists its names at its end too (central directory): an XDM package?
+                handle.seek(max(len(head), path.stat().st_size - SNIFF_BYTES))
+                head += handle.read(SNIFF_BYTES)
     except OSError:
         return None  # unreadable: validated, hence ABORTED with the reason, never skipped unseen
     if detect_kind(head) is not None:
@@ -137,10 +142,11 @@ def walk_artefacts(paths: Iterable[Path]) -> tuple[list[Path], list[Ignored]]:
     """The one walk policy of `validate`, `run` and campaigns: the candidate artefacts, and the files skipped.
 
     A file named on the command line is always a candidate. In a folder (recursively, in a stable
-    order): hidden files and folders and system files are skipped; files named .xml, .hl7, .er7 or
-    .txt are candidates whatever their content (one that is not an artefact is then ABORTED);
-    any other file is a candidate only if its first bytes look like a CDA document or an HL7 v2
-    message. Every skipped file is returned with its reason.
+    order): hidden files and folders and system files are skipped; files named .xml, .hl7, .er7,
+    .txt or .eml are candidates whatever their content (one that is not an artefact is then ABORTED);
+    any other file is a candidate only if its first bytes look like a CDA document, an HL7 v2
+    message or an e-mail, or if it is a ZIP naming IHE_XDM/ entries (an XDM package). Every
+    skipped file is returned with its reason.
     """
     files: list[Path] = []
     ignored: list[Ignored] = []

@@ -95,7 +95,7 @@ def test_pki_hierarchy_usages_and_defects(pki: PkiManifest) -> None:
 def test_pki_init_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["pki", "init", str(tmp_path / "pki")]) == 0
     manifest = json.loads((tmp_path / "pki" / "manifest.json").read_text(encoding="utf-8"))
-    assert len(manifest["certificates"]) == 15 and manifest["keys"].startswith("ECDSA P-256")
+    assert len(manifest["certificates"]) == 18 and manifest["keys"].startswith("ECDSA P-256")
     assert main(["pki", "init", str(tmp_path / "pki"), "--lang", "en"]) == 2
     assert "already holds a test PKI" in capsys.readouterr().err
     assert main(["pki", "init", str(tmp_path / "pki"), "--force", "--host", "enrs.test"]) == 0

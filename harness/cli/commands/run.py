@@ -54,7 +54,10 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 def pytest_arguments(args: argparse.Namespace, run_dir: Path, lang: str) -> list[str]:
     suites = bundled_dir("suites")
-    argv = [str(suites), *map(str, args.suites), "-c", str(suites / "pytest.ini"), "--rootdir", str(suites),
+    from harness.extension.registry import suite_dirs  # the bundled suites, then those of installed extensions
+
+    registered = [d for d in suite_dirs() if d.resolve() != suites.resolve()]
+    argv = [str(suites), *map(str, registered), *map(str, args.suites), "-c", str(suites / "pytest.ini"), "--rootdir", str(suites),
             "-p", "no:cacheprovider", "--enrs-run-dir", str(run_dir), "--enrs-lang", lang, "--color=no",
             # The harness's modules are imported before pytest loads its plugin: nothing of theirs needs rewriting.
             "-W", "ignore::pytest.PytestAssertRewriteWarning"]

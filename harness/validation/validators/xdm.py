@@ -1,0 +1,22 @@
+"""IHE XDM packages (ITI-32 ZIP, e.g. MSSanté's IHE_XDM.ZIP): zip safety, layout, CDA documents (see harness/xdm/)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from harness.validation.findings import ArtefactReport
+from harness.xdm.package import judge_package
+
+if TYPE_CHECKING:
+    from harness.validation.dispatch import ValidationContext
+
+KIND = "xdm"
+
+
+def detect(data: bytes) -> bool:
+    """A ZIP naming an IHE_XDM/ entry (in a local header near the start, or in the central directory at the end)."""
+    return data.startswith(b"PK\x03\x04") and b"IHE_XDM/" in data
+
+
+def validate(data: bytes, path: str, context: ValidationContext) -> ArtefactReport:
+    return judge_package(data, path, context).report
