@@ -8,7 +8,9 @@ text, a message above the announced SIZE), which smtplib refuses or hides: hence
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+import socket
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -38,7 +40,7 @@ class Reply:
 class SmtpClient:
     """One SMTP connection: commands and their replies, STARTTLS, a message sent with DATA."""
 
-    def __init__(self, sock: ssl.SSLSocket | object, tls: bool = False) -> None:
+    def __init__(self, sock: socket.socket, tls: bool = False) -> None:
         self.sock, self.tls = sock, tls
         self._buffer = bytearray()
         self.capabilities: dict[str, str] = {}
@@ -48,7 +50,7 @@ class SmtpClient:
             if len(self._buffer) > MAX_REPLY:
                 raise NoAnswer("réponse SMTP trop longue / SMTP reply too long")
             try:
-                chunk = self.sock.recv(65536)  # type: ignore[attr-defined]  # a socket or a TLS socket
+                chunk = self.sock.recv(65536)
             except ExchangeDeadline as exc:
                 raise NoAnswer(f"pas de réponse SMTP / no SMTP reply: {exc}", silent=True) from exc
             except (ssl.SSLError, OSError) as exc:  # a TLS alert is a refusal; a timeout or a reset is not
@@ -74,7 +76,7 @@ class SmtpClient:
 
     def send(self, data: bytes) -> None:
         try:
-            self.sock.sendall(data)  # type: ignore[attr-defined]  # a socket or a TLS socket
+            self.sock.sendall(data)
         except (ssl.SSLError, OSError) as exc:
             raise NoAnswer(f"envoi impossible / could not send: {_describe(exc)}", silent=not isinstance(exc, ssl.SSLError)) from exc
 
@@ -99,15 +101,11 @@ class SmtpClient:
         return self.reply()
 
     def close(self) -> None:
-        try:
-            self.sock.settimeout(0.5)  # type: ignore[attr-defined]  # a socket or a TLS socket
-            self.sock.sendall(b"QUIT\r\n")  # type: ignore[attr-defined]  # a socket or a TLS socket
-        except (OSError, ValueError):
-            pass
-        try:
-            self.sock.close()  # type: ignore[attr-defined]  # a socket or a TLS socket
-        except OSError:
-            pass
+        with contextlib.suppress(OSError, ValueError):
+            self.sock.settimeout(0.5)
+            self.sock.sendall(b"QUIT\r\n")
+        with contextlib.suppress(OSError):
+            self.sock.close()
 
 
 def greet(client: SmtpClient) -> Reply:
@@ -118,7 +116,7 @@ def greet(client: SmtpClient) -> Reply:
     return reply
 
 
-def starttls_preamble(sock: object) -> None:
+def starttls_preamble(sock: socket.socket) -> None:
     """On a fresh connection: greeting, EHLO, STARTTLS answered 220. The TLS handshake comes next
     (harness.net.probe.open_tls calls this for an "smtp" endpoint). NoAnswer when STARTTLS is not offered."""
     client = SmtpClient(sock)
@@ -184,8 +182,9 @@ def transcript(steps: list[tuple[str, Reply]], one_line: bool = False) -> str:
     return "\n".join(f"C: {command}\nS: {reply}" for command, reply in steps)
 
 
-def control_message(sender: str, recipient: str, headers: dict[str, str]) -> tuple[bytes, str]:
-    """A small valid message with `headers` (e.g. X-MSS-*) and a fresh Message-ID: (bytes with CRLF, Message-ID)."""
+def control_message(sender: str, recipient: str, headers: dict[str, str], attachment: bytes | None = None) -> tuple[bytes, str]:
+    """A valid message with `headers` (e.g. X-MSS-*), a fresh Message-ID and, if given, `attachment` as IHE_XDM.ZIP:
+    (bytes with CRLF line ends, Message-ID)."""
     message_id = f"<enrs-{secrets.token_hex(8)}@{CLIENT_NAME}>"
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Date"], msg["Message-ID"] = sender, recipient, formatdate(localtime=False), message_id
@@ -193,4 +192,6 @@ def control_message(sender: str, recipient: str, headers: dict[str, str]) -> tup
     for name, value in headers.items():
         msg[name] = value
     msg.set_content("Message de contrôle d'enrs-harness. / enrs-harness control message.\n")
+    if attachment is not None:
+        msg.add_attachment(attachment, maintype="application", subtype="zip", filename="IHE_XDM.ZIP")
     return msg.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"), message_id

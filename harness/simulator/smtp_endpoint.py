@@ -40,10 +40,11 @@ class _AlertingSSLProtocol(sslproto.SSLProtocol):
         if handshake_exc is not None:
             with contextlib.suppress(Exception):
                 self._process_outgoing()  # type: ignore[attr-defined]  # asyncio's private flush of the TLS output
-        super()._on_handshake_complete(handshake_exc)  # type: ignore[misc]  # a private method of asyncio's SSLProtocol
+        super()._on_handshake_complete(handshake_exc)
 
 
-aiosmtpd.smtp.sslproto = types.SimpleNamespace(SSLProtocol=_AlertingSSLProtocol)  # type: ignore[attr-defined]  # STARTTLS builds its TLS layer from this name
+# aiosmtpd's STARTTLS builds its TLS layer from the name sslproto.SSLProtocol: give it the one above
+aiosmtpd.smtp.sslproto = types.SimpleNamespace(SSLProtocol=_AlertingSSLProtocol)  # type: ignore[attr-defined,assignment]  # a namespace for the module
 
 DOMAIN = "operateur.mssante.test"  # RFC 2606 .test: never a real operator
 SENDER = f"lps.application@{DOMAIN}"  # the application mailbox of the simulator's client certificate
@@ -73,6 +74,7 @@ class OperatorConfig:
     mailboxes: tuple[str, ...] = MAILBOXES
     max_message: int = MAX_MESSAGE
     keep: int = 200  # messages kept in `received` (the oldest dropped first)
+    sink: bool = False  # the harness's receiving operator: any sender and recipient, nothing delivered, everything kept to judge
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -101,7 +103,7 @@ class _Handler:
         faults = self.config.faults
         if session.ssl is None and "plaintext" not in faults:
             return "530 5.7.0 Must issue a STARTTLS command first"
-        if address.lower() not in self.config.mailboxes and "any-sender" not in faults:
+        if address.lower() not in self.config.mailboxes and "any-sender" not in faults and not self.config.sink:
             return "553 5.7.1 Sender address rejected: not a mailbox of this operator"
         envelope.mail_from = address
         envelope.mail_options.extend(options)
@@ -109,11 +111,11 @@ class _Handler:
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]) -> str:
         domain = address.rpartition("@")[2].lower()
-        if domain not in self.config.domains:
-            if "open-relay" not in self.config.faults:
+        if not self.config.sink:  # the sink takes every recipient: what the candidate sends is judged, not routed
+            if domain not in self.config.domains and "open-relay" not in self.config.faults:
                 return "554 5.7.1 Relay access denied"
-        elif address.lower() not in self.config.mailboxes:
-            return "550 5.1.1 Recipient address rejected: unknown mailbox"
+            if domain in self.config.domains and address.lower() not in self.config.mailboxes:
+                return "550 5.1.1 Recipient address rejected: unknown mailbox"
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
         return "250 2.1.5 OK"
@@ -126,7 +128,7 @@ class _Handler:
         stored = X_MSS.sub(b"", data) if "strip-x-mss" in faults else data
         for rcpt in envelope.rcpt_tos:
             local, _, domain = rcpt.lower().rpartition("@")
-            if domain in self.config.domains:
+            if domain in self.config.domains and not self.config.sink:
                 mailbox.Maildir(self.config.maildir / local, create=True).add(stored)
         with self.config.lock:
             self.config.received.append(Received(envelope.mail_from or "", list(envelope.rcpt_tos), data, _subject(session)))
@@ -162,9 +164,9 @@ class SmtpOperator:
     """The operator on `host`:0 in a thread of its own; `stop()` closes it."""
 
     def __init__(self, config: OperatorConfig, tls: ssl.SSLContext | None, io_timeout: float, host: str = "127.0.0.1",
-                 server_name: str = "localhost") -> None:
+                 server_name: str = "localhost", port: int = 0) -> None:
         self.config, self.tls, self.io_timeout, self.host, self.server_name = config, tls, io_timeout, host, server_name
-        self.port = 0
+        self.port = port  # 0: a free port, known after start()
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.AbstractServer | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, name="sim-smtp", daemon=True)
@@ -182,10 +184,10 @@ class SmtpOperator:
 
     def start(self) -> SmtpOperator:
         self.config.maildir.mkdir(parents=True, exist_ok=True)
-        for address in self.config.mailboxes:  # each local mailbox exists from the start (the suite reads the recipient's)
+        for address in () if self.config.sink else self.config.mailboxes:  # each mailbox exists from the start (the suite reads one)
             mailbox.Maildir(self.config.maildir / address.partition("@")[0].lower(), create=True)
         self._active = [0]
-        self._server = self._loop.run_until_complete(self._loop.create_server(self._protocol, self.host, 0))
+        self._server = self._loop.run_until_complete(self._loop.create_server(self._protocol, self.host, self.port))
         self.port = self._server.sockets[0].getsockname()[1]
         self._thread.start()
         return self

@@ -131,5 +131,6 @@ def served(control: Submission, enrs: Recorder) -> Submission:
     """The control, accepted; otherwise the test is ABORTED (a server refusing everything proves no refusal)."""
     if not control.accepted:
         enrs.abort("contrôle refusé : le message valide de la cible (boîte applicative, certificat client) n'est pas accepté / "
-                   f"control refused: the target's valid message (application mailbox, client certificate) is not accepted: {control.detail}")
+                   "control refused: the target's valid message (application mailbox, client certificate) is not accepted: "
+                   f"{control.detail}")
     return control
