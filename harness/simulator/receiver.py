@@ -25,6 +25,7 @@ MAX_SECONDS = 3600
 MAX_MESSAGE_BYTES = 20 * 1024 * 1024  # an XDM package with its documents; the SIZE announced
 MAX_MESSAGES = 200
 PROGRESS_EVERY = 5.0
+CONNECTION_SECONDS = 600.0  # one connection's whole life: a large message over a slow link fits
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ def receive(settings: ReceiverSettings, pki: PkiManifest, io_timeout: float,
             progress: Callable[[str], None] = lambda line: None) -> list[Received]:
     """Run the operator for the window (or until `settings.messages` are in), saying what happens; the messages received."""
     work = Path(tempfile.mkdtemp(prefix="enrs-receiver-"))
-    config = OperatorConfig(frozenset(), work / "mail", max_message=settings.max_bytes, keep=MAX_MESSAGES, sink=True)
+    config = OperatorConfig(frozenset(), work / "mail", max_message=settings.max_bytes, keep=MAX_MESSAGES, sink=True,
+                            connection_seconds=CONNECTION_SECONDS)
     try:
         operator = SmtpOperator(config, server_context(pki, frozenset(), work), io_timeout, settings.host, port=settings.port)
         try:

@@ -74,6 +74,7 @@ class OperatorConfig:
     mailboxes: tuple[str, ...] = MAILBOXES
     max_message: int = MAX_MESSAGE
     keep: int = 200  # messages kept in `received` (the oldest dropped first)
+    connection_seconds: float = 60.0  # the whole life of a connection (TLS, commands, DATA), then it is cut
     sink: bool = False  # the harness's receiving operator: any sender and recipient, nothing delivered, everything kept to judge
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -143,20 +144,26 @@ class _Handler:
 
 
 class _Smtp(SMTP):
-    """aiosmtpd's SMTP with a bound on connections at once (a shared counter)."""
+    """aiosmtpd's SMTP with a bound on connections at once (a shared counter) and on each connection's
+    whole life (aiosmtpd's own timeout is per command: a client sending a byte at a time would stay)."""
 
     active: list[int]  # set per operator
+    lifetime: float  # seconds, set per operator
+    _cut: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         first = self.transport is None  # connection_made runs again after STARTTLS
         super().connection_made(transport)
         if first:
             self.active[0] += 1
+            self._cut = self.loop.call_later(self.lifetime, transport.close)
             if self.active[0] > MAX_CONNECTIONS:
                 transport.close()
 
     def connection_lost(self, error: Exception | None) -> None:
         self.active[0] -= 1
+        if self._cut is not None:
+            self._cut.cancel()
         super().connection_lost(error)
 
 
@@ -173,7 +180,7 @@ class SmtpOperator:
 
     def _protocol(self) -> SMTP:
         faults = self.config.faults
-        cls = type("OperatorSmtp", (_Smtp,), {"active": self._active})
+        cls = type("OperatorSmtp", (_Smtp,), {"active": self._active, "lifetime": self.config.connection_seconds})
         return cls(  # type: ignore[no-any-return]  # the class built above is an SMTP subclass
             _Handler(self.config), data_size_limit=FAULT_MAX_MESSAGE if "accepts-oversized" in faults else self.config.max_message,
             hostname=self.server_name, ident="enrs-harness MSSante operator simulator",

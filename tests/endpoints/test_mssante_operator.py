@@ -142,3 +142,29 @@ def test_the_operator_keeps_each_message_byte_for_byte_dot_lines_included(pki, t
         assert plain.command(f"MAIL FROM:<{SENDER}>").code == 530
         plain.close()
         assert message_id in message.decode()
+
+
+def test_a_connection_is_cut_at_the_end_of_its_life_even_when_it_keeps_talking(pki, tmp_path) -> None:
+    """aiosmtpd's timeout is per command: the operator also bounds each connection's whole life."""
+    import socket as socket_module
+
+    from harness.simulator.smtp_endpoint import OperatorConfig, SmtpOperator
+
+    operator = SmtpOperator(OperatorConfig(frozenset(), tmp_path / "mail", connection_seconds=1.0), None, io_timeout=5.0).start()
+    try:
+        with socket_module.create_connection(("127.0.0.1", operator.port), timeout=5) as sock:
+            started, closed = time.monotonic(), False
+            sock.recv(1024)  # greeting
+            while time.monotonic() - started < 4:
+                try:
+                    sock.sendall(b"NOOP\r\n")
+                    if not sock.recv(1024):
+                        closed = True
+                        break
+                except OSError:
+                    closed = True
+                    break
+                time.sleep(0.2)  # each command well within the 5 s idle timeout
+        assert closed and 0.9 < time.monotonic() - started < 3
+    finally:
+        operator.stop()
