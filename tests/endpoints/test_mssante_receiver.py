@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.config.target import Endpoint, Target, TlsMaterial, default_target
-from harness.net.probe import NoAnswer, base_options
+from harness.net.probe import NoAnswer, Unreachable, base_options
 from harness.net.smtp import open_secure, submit
 from harness.pki import PkiManifest
 
@@ -59,8 +59,8 @@ class Lps:
         self.thread = threading.Thread(target=self._send, daemon=True)
 
     def _send(self) -> None:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:  # the run opens the window after collection
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:  # the run opens the window after collection (slow on a loaded machine)
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 break
@@ -75,7 +75,7 @@ class Lps:
                 client = open_secure(endpoint, target, base_options(target, client_cert=self.client))
                 self.replies.append(str(submit(client, SENDER, [RECIPIENT], data)[-1][1]))
                 client.close()
-            except NoAnswer as exc:
+            except (NoAnswer, Unreachable) as exc:  # Unreachable: the window closed before this candidate sent
                 self.replies.append(f"refused: {exc}")
 
     def __enter__(self) -> Lps:
@@ -98,7 +98,7 @@ def test_each_message_received_is_judged_with_the_email_rules(suite: SuiteRunner
     port = _free_port()
     good = pki.cert_key("client")
     with Lps(pki, port, [CONFORMING.read_bytes(), MUTANT.read_bytes()], good) as lps:
-        results = _run(suite, target_toml(pki, port, 20, messages=2))
+        results = _run(suite, target_toml(pki, port, 60, messages=2))  # closes as soon as both are in
     assert [r[:3] for r in lps.replies] == ["250", "250"], lps.replies
     verdicts = suite.verdicts(results)
     assert verdicts["MSS-XH-01"] == "FAILED", suite.reasons(results, "MSS-XH-01")
@@ -113,11 +113,11 @@ def test_a_candidate_without_client_certificate_is_refused_and_nothing_is_judged
     port = _free_port()
     with Lps(pki, port, [CONFORMING.read_bytes()], None) as lps:
         started = time.monotonic()
-        results = _run(suite, target_toml(pki, port, 2, messages=None))
-    assert lps.replies and lps.replies[0].startswith("refused"), lps.replies
+        results = _run(suite, target_toml(pki, port, 3, messages=None))
+    assert lps.replies and lps.replies[0].startswith("refused") and "unreachable" not in lps.replies[0], lps.replies  # refused by TLS
     row = _test_row(results)
-    assert row["verdict"] == "ABORTED" and "no message received during the 2 s window" in row["reason"], row
-    assert time.monotonic() - started < 10
+    assert row["verdict"] == "ABORTED" and "no message received during the 3 s window" in row["reason"], row
+    assert time.monotonic() - started < 30
 
 
 def test_a_bad_window_setting_is_said(suite: SuiteRunner, pki: PkiManifest) -> None:
