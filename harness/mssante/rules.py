@@ -162,7 +162,7 @@ def check_thread(mail: Mail, judgement: Judgement) -> None:
 
 # -- document messages ----------------------------------------------------------------------------
 def check_document_message(mail: Mail, judgement: Judgement, path: str, context: Any, settings: dict[str, Any]) -> list[ArtefactReport]:
-    judgement.evaluate(XDM_ATTACHMENT, READABLE_COPY, SUBJECT, INS)
+    judgement.evaluate(XDM_ATTACHMENT, READABLE_COPY, INS)
     packages = [a for a in mail.attachments if a.filename.upper() == XDM_NAME]
     readable = set(settings.get("readable_copy_types", ["application/pdf", "text/plain", "text/html"]))
     if not any(a.content_type in readable and a.filename.upper() != XDM_NAME for a in mail.attachments):
@@ -185,6 +185,8 @@ def check_document_message(mail: Mail, judgement: Judgement, path: str, context:
             package = judge_package(attachment.data, f"{path}!{attachment.filename}", context)
             children.append(package.report)
             documents = package.documents
+    if any(c.verdict is ArtefactVerdict.ABORTED for c in children):
+        return children  # the rules reading the documents (the subject's name too) cannot run: the e-mail is ABORTED
     check_subject(mail, judgement, documents)
     if documents:
         judgement.evaluate(ONE_PATIENT, CODECDA, MASKING)
@@ -196,6 +198,7 @@ def check_document_message(mail: Mail, judgement: Judgement, path: str, context:
 
 def check_subject(mail: Mail, judgement: Judgement, documents: list[Document]) -> None:
     """`XDM/1.0/DDM+<libellé> <NOM> <prénom> <date>`: the prefix, a label, the patient's family name, a date."""
+    judgement.evaluate(SUBJECT)
     subject = unicodedata.normalize("NFC", mail.subject or "")
     if not subject.startswith(DOCUMENT_SUBJECT) or len(subject.strip()) == len(DOCUMENT_SUBJECT):
         judgement.fail(SUBJECT, f"objet hors de la forme {DOCUMENT_SUBJECT}<libellé> <NOM> <prénom> <date> : {subject!r}",

@@ -41,6 +41,7 @@ class ValidationContext:
     kit_dir: Path | None = None
     volet_versions: dict[str, str] = field(default_factory=dict)  # CDA volet name (upper case) → version, from --volet-version
     max_bytes: int = DEFAULT_MAX_INPUT_BYTES
+    vihf_trust: Path | None = None  # CA certificates (PEM) that may sign VIHF assertions (validator xds)
 
     def pack(self, pack_id: str) -> ProfilePack | None:
         """A pack by id if it is loaded and selected (all loaded packs count when none was selected)."""

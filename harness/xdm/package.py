@@ -3,8 +3,8 @@
 ITI-32 layout: README.TXT and INDEX.HTM at the root, `IHE_XDM/<subset>/METADATA.XML` for each
 submission set, with its documents beside it. Each METADATA.XML is judged by the XDS metadata rules of
 harness/xds (ITI-32 optionality: a URI per document, no repository; hash and size of each file the URI
-names; CDA ↔ metadata consistency): one ebRIM model for XDS.b and XDM. Names are matched regardless of case (packages made
-on case-insensitive file systems); the ids are those of the `ihe-xdm` pack (profiles/ihe-xdm.toml).
+names; CDA ↔ metadata consistency): one ebRIM model for XDS.b and XDM. Names are matched regardless of
+case (packages made on case-insensitive file systems); the ids are those of the `ihe-xdm` pack.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def judge_package(data: bytes, path: str, context: Any) -> Package:
     try:
         package = open_package(data, limits_of(context))
     except ZipRefused as refused:
-        judgement.evaluate(*ZIP_IDS)
+        judgement.evaluate(*refused.judged)
         for problem in refused.problems:
             judgement.fail(problem.requirement, problem.fr, problem.en, problem.entry)
         return Package(aborted_report(data, path, KIND, refused.fr, refused.en, judgement))

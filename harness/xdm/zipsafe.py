@@ -77,10 +77,11 @@ class Problem:
 
 
 class ZipRefused(HarnessError):
-    """The package breaks zip safety: nothing of it is read. `problems` names every broken check."""
+    """The package breaks zip safety: nothing of it is read. `problems` names every broken check, `judged`
+    the requirements that were checked before stopping (the others were not: never PASSED by default)."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
+    def __init__(self, problems: list[Problem], judged: tuple[str, ...] = ZIP_IDS) -> None:
+        self.problems, self.judged = problems, judged
         first = problems[0]
         more = f" (+{len(problems) - 1})" if len(problems) > 1 else ""
         super().__init__(f"archive ZIP refusée ({first.requirement}) : {first.fr}{more}",
@@ -191,13 +192,13 @@ def open_package(data: bytes, limits: ZipLimits = ZipLimits()) -> SafeZip:
     count = _count_entries(data, limits.max_entries)
     if count > limits.max_entries:
         raise ZipRefused([Problem(ZIP_SIZE, f"{count} entrées, au-delà de la limite de {limits.max_entries}",
-                                  f"{count} entries, over the limit of {limits.max_entries}")])
+                                  f"{count} entries, over the limit of {limits.max_entries}")], judged=(ZIP_SIZE,))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except UnicodeDecodeError:
         raise ZipRefused([Problem(ZIP_NAMES, "nom d'entrée marqué UTF-8 mais non décodable en UTF-8",
-                                  "entry name flagged UTF-8 but not decodable as UTF-8")]) from None
+                                  "entry name flagged UTF-8 but not decodable as UTF-8")], judged=(ZIP_SIZE, ZIP_NAMES)) from None
     except _ZIP_ERRORS as exc:
         raise ZipUnreadable(f"archive ZIP illisible : {exc}", f"unreadable ZIP package: {exc}") from None
     problems: list[Problem] = []

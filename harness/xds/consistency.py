@@ -38,7 +38,10 @@ def cda_time_utc(value: str) -> str | None:
         return None
     if not sign or len(digits) < 12 or len(offset) != 4 or not offset.isdigit():
         return digits
-    moment = datetime.strptime(digits[:14].ljust(14, "0"), "%Y%m%d%H%M%S")
+    try:
+        moment = datetime.strptime(digits[:14].ljust(14, "0"), "%Y%m%d%H%M%S")
+    except ValueError:  # an impossible date: the CDA rules say so; here it matches nothing
+        return None
     delta = timedelta(hours=int(offset[:2]), minutes=int(offset[2:]))
     utc = (moment - delta if sign == "+" else moment + delta).replace(tzinfo=UTC)
     return utc.strftime("%Y%m%d%H%M%S")[: max(len(digits), 12)]

@@ -24,12 +24,13 @@ def authority_oid(component: str) -> str | None:
 
 
 def check_cx(value: str) -> Problem:
-    """CX as XDS wants it: `id^^^&OID&ISO`, only components 1 and 4 valued."""
+    """CX as XDS wants it: `id^^^&OID&ISO`, components 2 and 3 empty; the identifier type code (CX.5, e.g. NH
+    for the INS in the French framework) is tolerated, nothing after it."""
     parts = value.split("^")
     if len(parts) < 4 or not parts[0]:
         return ("CX attendu « id^^^&OID&ISO »", "CX expected 'id^^^&OID&ISO'")
-    if any(parts[i] for i in (1, 2)) or any(p for p in parts[4:]):
-        return ("CX : seuls les composants 1 et 4 sont permis", "CX: only components 1 and 4 are allowed")
+    if any(parts[i] for i in (1, 2)) or any(p for p in parts[5:]):
+        return ("CX : seuls les composants 1, 4 (et le type 5) sont permis", "CX: only components 1, 4 (and the type, 5) are allowed")
     if authority_oid(parts[3]) is None:
         return ("CX.4 n'est pas une autorité « &OID&ISO »", "CX.4 is not an '&OID&ISO' authority")
     return None

@@ -1,8 +1,9 @@
 """Which XDS requirements are active, their levels, and the pack data the rules read.
 
 A pack takes part in XDS checking when it has a `[data.xds]` table (ihe-xds-b, ci-sis-xds, a regional
-pack): its requirements are the ones the rules may report, each with the severity of its level, and
-its `[data.xds]` tables are merged (later packs add to or override earlier ones, key by key).
+pack) or requirements evaluated by `validator:xds` (ci-sis-vihf): those requirements are the ones the
+rules may report, each with the severity of its level; the `[data.xds]` tables are merged (later packs
+add to or override earlier ones, key by key).
 A rule whose requirement is in no selected pack is not run and never reported.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.config.packs import ProfilePack
+from harness.config.packs import PackError, ProfilePack
 from harness.validation.findings import Finding, Severity
 
 _SEVERITY = {"MUST": Severity.ERROR, "SHOULD": Severity.WARNING, "MAY": Severity.INFO}
@@ -24,6 +25,22 @@ def _merge(into: dict[str, Any], more: dict[str, Any]) -> None:
             _merge(into[key], value)
         else:
             into[key] = value
+
+
+_WHERE = ("slot", "classification", "external")
+
+
+def _check_attributes(pack: ProfilePack) -> None:
+    """A pack's attribute table names, for each attribute, exactly one place where it lives (else the pack is broken)."""
+    for kind, table in pack.data["xds"].get("attributes", {}).items():
+        for name, spec in table.items() if isinstance(table, dict) else []:
+            if not isinstance(spec, dict) or sum(key in spec for key in _WHERE) != 1:
+                raise PackError(
+                    pack.path,
+                    f"[data.xds.attributes.{kind}] {name}",
+                    "exactement un de slot, classification, external attendu",
+                    "exactly one of slot, classification, external expected",
+                )
 
 
 @dataclass
@@ -42,8 +59,9 @@ class Judge:
         data: dict[str, Any] = {}
         for pack in list(loaded) if loaded is not None else selected:
             if "xds" in pack.data:
+                _check_attributes(pack)
                 _merge(data, pack.data["xds"])
-        levels = {r.id: r.level for pack in selected if "xds" in pack.data for r in pack.requirements}
+        levels = {r.id: r.level for pack in selected for r in pack.requirements if "xds" in pack.data or "validator:xds" in r.evaluated_by}
         return cls(levels=levels, data=data)
 
     def active(self, requirement: str) -> bool:

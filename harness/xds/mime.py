@@ -74,7 +74,10 @@ def parse_capture(data: bytes, max_bytes: int) -> Capture:
         boundary = body.split(b"\n", 1)[0].strip()[2:].decode("ascii", errors="replace")
         header = f'Content-Type: multipart/related; boundary="{boundary}"; type="application/xop+xml"\r\n\r\n'.encode()
         body = header + body
-    message = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(body)
+    try:
+        message = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(body)
+    except RecursionError:  # the parser nests one level per nested multipart
+        raise MimeError("parties MIME imbriquées trop profondément", "MIME parts nested too deeply") from None
     if message.get_content_type() != "multipart/related":
         raise MimeError(
             f"type MIME {message.get_content_type()} : multipart/related attendu",

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -18,12 +19,13 @@ from lxml import etree
 from harness.config.packs import ProfilePack
 from harness.core.fileio import sha256_hex
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.findings import ArtefactReport
+from harness.validation.findings import ArtefactReport, Severity
+from harness.vihf.check import check_vihf
 from harness.xds.consistency import check_consistency
 from harness.xds.judge import Judge
 from harness.xds.metadata import validate_metadata
 from harness.xds.model import parse_metadata
-from harness.xds.soap import ACTIONS, QUERY, RIM, RS, WSA, XDSB, XOP, Message, MessageError, location, read_message
+from harness.xds.soap import ACTIONS, QUERY, RIM, RS, WSA, WSSE, XDSB, XOP, Message, MessageError, location, read_message
 
 KIND = "xds"
 _QUOTED = re.compile(r"^\(?\s*'[^']*'(\s*,\s*'[^']*')*\s*\)?$")
@@ -47,6 +49,8 @@ def validate_xds(data: bytes, path: str, context: Any) -> ArtefactReport:
     report.profile = f"{message.transaction} {message.direction}"
     judge = judge_for(context)
     _transport(message, judge)
+    if message.direction == "request":
+        _vihf(message, judge, context)
     documents: dict[str, bytes] = {}
     if message.transaction == "ITI-41" and message.direction == "request":
         documents = _provided_documents(message, judge)
@@ -169,6 +173,56 @@ def _mtom(message: Message, judge: Judge) -> None:
                     location(include, "href"),
                     message.line(include),
                 )
+
+
+# -- VIHF (pack ci-sis-vihf, checks of harness.vihf) -------------------------------------------
+VIHF_PLACEMENT, VIHF_TRUST = "CISIS-VIHF-01", "CISIS-VIHF-03"
+SAML2 = "urn:oasis:names:tc:SAML:2.0:assertion"
+
+
+def _vihf(message: Message, judge: Judge, context: Any) -> None:
+    """The VIHF of a request's WS-Security header, judged at its own IssueInstant (a capture is a recording: its
+    validity window and signing certificate are judged at the moment of the exchange, not today)."""
+    if not judge.active(VIHF_PLACEMENT):
+        return
+    header = message.header
+    assertion = header.find(f"{{{WSSE}}}Security/{{{SAML2}}}Assertion") if header is not None else None
+    if assertion is None:
+        judge.note(
+            VIHF_PLACEMENT,
+            "aucun VIHF dans l'en-tête WS-Security de la requête : VIHF non jugé",
+            "no VIHF in the request's WS-Security header: VIHF not judged",
+            location(header if header is not None else message.envelope),
+            message.line(header if header is not None else message.envelope),
+        )
+        return
+    issued = _instant(assertion.get("IssueInstant", ""))
+    pack = context.registry.packs.get("ci-sis-vihf")
+    trust = getattr(context, "vihf_trust", None)
+    vihf = check_vihf(message.envelope, trust, now=issued, settings=pack.settings if pack is not None else None)
+    judge.evaluate(*sorted(vihf.evaluated))
+    for finding in vihf.findings:
+        line = finding.line + message.line_offset if finding.line else message.line(assertion)
+        if finding.severity is Severity.INFO:
+            judge.note(finding.requirement, finding.message_fr, finding.message_en, finding.location, line)
+        else:
+            judge.fail(finding.requirement, finding.message_fr, finding.message_en, finding.location, line)
+    if trust is None:
+        judge.note(
+            VIHF_TRUST,
+            "signataire du VIHF non jugé : aucun magasin de confiance fourni",
+            "VIHF signer not judged: no trust store given",
+            location(assertion),
+            message.line(assertion),
+        )
+
+
+def _instant(value: str) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None  # judged by the VIHF checks themselves (CISIS-VIHF-08)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 # -- ITI-41 documents --------------------------------------------------------------------------

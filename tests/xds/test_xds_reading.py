@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.config.packs import PackRegistry
+from harness.config.packs import PackError, PackRegistry
 from harness.core.verdicts import ArtefactVerdict
 from harness.validation.dispatch import ValidationContext, detect_kind, validate_bytes, walk_artefacts
 from harness.validation.findings import Severity
@@ -91,6 +91,13 @@ def test_a_malformed_envelope_in_a_capture_is_located_on_the_capture_s_line() ->
     assert report.verdict is ArtefactVerdict.ABORTED and f"(line {line})" in (report.reason or ""), report.reason
 
 
+def test_deeply_nested_multiparts_are_aborted_not_a_traceback() -> None:
+    data = b'Content-Type: multipart/related; boundary="b0"; type="application/xop+xml"\r\n\r\n'
+    data += b"".join(f'--b{i}\r\nContent-Type: multipart/related; boundary="b{i + 1}"\r\n\r\n'.encode() for i in range(3000))
+    report = validate_bytes(data + b"<x/>", "deep", CONTEXT, kind="xds")
+    assert report.verdict is ArtefactVerdict.ABORTED and "MIME parts nested too deeply" in (report.reason or "")
+
+
 def test_size_and_part_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     data = (FIXTURES / ITI41).read_bytes()
     small = ValidationContext(registry=REGISTRY, max_bytes=1000)
@@ -133,7 +140,10 @@ def test_the_transaction_selects_the_optionality() -> None:
     start = no_hash_42.index(b'<rim:Slot name="hash">')
     no_hash_42 = no_hash_42[:start] + no_hash_42[no_hash_42.index(b"</rim:Slot>", start) + 11 :]
     report = validate_bytes(no_hash_42, "42.xml", CONTEXT)
-    assert _errors(report) == {"XDSB-DE-01"} and "hash missing" in report.findings[0].message_en
+    assert _errors(report) == {"XDSB-DE-01"}
+    assert [f.message_en for f in report.findings if f.requirement == "XDSB-DE-01"] == [
+        "hash missing from the document entry (required in ITI-42)"
+    ]
 
 
 def test_the_metadata_api_for_xdm_uses_the_iti32_optionality() -> None:
@@ -157,3 +167,119 @@ def test_only_the_selected_packs_are_reported() -> None:
     only_ihe = ValidationContext(registry=REGISTRY, selected=[REGISTRY.get("ihe-xds-b")])
     report = validate_bytes(data, "x.mtom", only_ihe)
     assert report.verdict is ArtefactVerdict.PASSED and not any(r.startswith("XDSFR-") for r in report.evaluated)
+
+
+def test_a_pack_attribute_without_its_place_is_a_pack_error(tmp_path: Path) -> None:
+    pack = tmp_path / "regional.toml"
+    pack.write_text(
+        '[pack]\nid = "regional-xds"\nversion = "1"\nframework = "X"\ntitle = { fr = "t", en = "t" }\n'
+        'source = { document = "d", version = "1", date = "2025-01-01" }\nevaluated_by = "validator:xds"\napplies_to = ["xds"]\n'
+        '[data.xds.attributes.DocumentEntry]\nlocalCode = { use = { "ITI-41" = "R" } }\n'
+        '[[requirements]]\nid = "REG-1"\nlevel = "MUST"\nstatement = { fr = "s", en = "s" }\nsection = "1"\n',
+        encoding="utf-8",
+    )
+    registry = PackRegistry.load([tmp_path])
+    with pytest.raises(PackError, match="localCode.*exactly one of slot, classification, external"):
+        validate_bytes((FIXTURES / ITI41).read_bytes(), "x.mtom", ValidationContext(registry=registry))
+
+
+def _iti57_update(previous_version: bool = True, lid: bool = True) -> bytes:
+    """The ITI-42 fixture turned into an ITI-57 metadata update: a new version of an entry (its lid kept)."""
+    text = (FIXTURES / ITI42).read_text(encoding="utf-8")
+    text = text.replace("urn:ihe:iti:2007:RegisterDocumentSet-b", "urn:ihe:iti:2010:UpdateDocumentSet")
+    if lid:
+        text = text.replace(
+            '<rim:ExtrinsicObject id="Document01"',
+            '<rim:ExtrinsicObject id="Document01" lid="urn:uuid:6f0d3b2a-1c5e-4a8b-9d7f-2e4c6a8b0d1f"',
+        )
+    if previous_version:
+        text = text.replace(
+            "<rim:Value>Original</rim:Value></rim:ValueList></rim:Slot>",
+            "<rim:Value>Original</rim:Value></rim:ValueList></rim:Slot>"
+            '<rim:Slot name="PreviousVersion"><rim:ValueList><rim:Value>1</rim:Value></rim:ValueList></rim:Slot>',
+        )
+    return text.encode("utf-8")
+
+
+def test_an_iti57_new_version_keeps_its_lid_and_names_its_previous_version() -> None:
+    report = validate_bytes(_iti57_update(), "57.xml", CONTEXT)
+    assert report.profile == "ITI-57 request" and report.verdict is ArtefactVerdict.PASSED, [
+        (f.requirement, f.message_en) for f in report.findings if f.severity is Severity.ERROR
+    ]
+    assert "XDSB-UPD-01" in report.evaluated
+    for broken, message in (
+        (_iti57_update(previous_version=False), "without a PreviousVersion slot"),
+        (_iti57_update(lid=False), "without a lid"),
+    ):
+        failed = validate_bytes(broken, "57.xml", CONTEXT)
+        assert _errors(failed) == {"XDSB-UPD-01"}
+        assert any(message in f.message_en for f in failed.findings if f.requirement == "XDSB-UPD-01")
+
+
+def test_a_response_whose_action_names_no_transaction_fails_wsa01() -> None:
+    data = (FIXTURES / "registry-response-success.xml").read_bytes().replace(b"ProvideAndRegisterDocumentSet-bResponse", b"Unknown")
+    report = validate_bytes(data, "r.xml", CONTEXT)
+    assert report.profile == "RegistryResponse response" and _errors(report) == {"XDSB-WSA-01"}
+
+
+def test_the_format_of_a_volet_outside_the_table_is_said_not_judged() -> None:
+    """A VSM carries no templateId of [data.xds.format_by_template]: XDSFR-CDA-10 is not evaluated, and said so."""
+    from xds_make_fixtures import iti41
+
+    vsm = (ROOT / "fixtures" / "conforming" / "cda" / "vsm-2023.xml").read_bytes()
+    report = validate_bytes(iti41(vsm), "vsm.mtom", CONTEXT)
+    assert "XDSFR-CDA-10" not in report.evaluated
+    assert any(f.requirement == "XDSFR-CDA-10" and f.severity is Severity.INFO and "not judged" in f.message_en for f in report.findings)
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("279035121518989^^^&1.2.250.1.213.1.4.8&ISO", True),
+        ("279035121518989^^^&1.2.250.1.213.1.4.8&ISO^NH", True),
+        ("279035121518989^^^&1.2.250.1.213.1.4.8&ISO^NH^X", False),
+        ("279035121518989^A^^&1.2.250.1.213.1.4.8&ISO", False),
+        ("279035121518989^^^1.2.250.1.213.1.4.8", False),
+        ("^^^&1.2.250.1.213.1.4.8&ISO", False),
+    ],
+)
+def test_cx_forms(value: str, ok: bool) -> None:
+    from harness.xds.datatypes import check_cx
+
+    assert (check_cx(value) is None) is ok
+
+
+def test_damaged_messages_never_raise() -> None:
+    """Bytes flipped, cut or deleted at random (fixed seed) in every fixture: a report each time, never a traceback."""
+    import random
+
+    chance = random.Random(14)
+    for path in sorted(FIXTURES.iterdir()):
+        if path.suffix not in (".xml", ".mtom"):
+            continue
+        original = path.read_bytes()
+        for _ in range(40):
+            data = bytearray(original)
+            for _ in range(chance.randint(1, 8)):
+                if not data:
+                    break
+                at = chance.randrange(len(data))
+                action = chance.random()
+                if action < 0.5:
+                    data[at] = chance.choice(b"<>&\"'=^:/0123456789abcdefz\r\n\x00")
+                elif action < 0.8:
+                    del data[at : at + chance.randint(1, 40)]
+                else:
+                    data = data[:at]
+            report = validate_bytes(bytes(data), path.name, CONTEXT, kind="xds")
+            assert report.verdict in (ArtefactVerdict.PASSED, ArtefactVerdict.FAILED, ArtefactVerdict.ABORTED)
+            assert report.verdict is not ArtefactVerdict.ABORTED or report.reason
+
+
+def test_an_impossible_cda_time_matches_no_metadata_time() -> None:
+    from harness.xds.consistency import cda_time_utc
+
+    assert cda_time_utc("20251399999999+0100") is None
+    assert cda_time_utc("20250312143000+0100") == "20250312133000"
+    assert cda_time_utc("20250312223000-0500") == "20250313033000"
+    assert cda_time_utc("20250301") == "20250301"
