@@ -57,7 +57,8 @@ TARGET_SCHEMA: dict[str, Any] = _table(
         }),
         "endpoints": _text("une liste de tables [[endpoints]]", "a list of [[endpoints]] tables", type="array", items=_table({
             "name": STRING,
-            "protocol": _text("mllp, mllp+tls, http ou https", "mllp, mllp+tls, http or https", enum=["mllp", "mllp+tls", "http", "https"]),
+            "protocol": _text("mllp, mllp+tls, http, https ou smtp", "mllp, mllp+tls, http, https or smtp",
+                              enum=["mllp", "mllp+tls", "http", "https", "smtp"]),
             "host": STRING,
             "port": _text("un port entre 1 et 65535", "a port between 1 and 65535", type="integer", minimum=1, maximum=65535,
                           not_bool=True),

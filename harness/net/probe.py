@@ -118,6 +118,14 @@ def open_tls(endpoint: Endpoint, target: Target, options: TlsOptions) -> tuple[s
     """Connect and handshake; a refused handshake raises NoAnswer with the TLS error."""
     ctx = client_context(options)
     sock = connect(endpoint, target)
+    if endpoint.protocol == "smtp":  # TLS comes after STARTTLS (RFC 3207)
+        from harness.net.smtp import starttls_preamble
+
+        try:
+            starttls_preamble(sock)
+        except NoAnswer:
+            sock.close()
+            raise
     try:
         tls = wrap(ctx, sock, server_hostname=server_name(endpoint, target))
     except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
@@ -311,6 +319,7 @@ class Attempt:
     detail: str
     status: int | None = None  # HTTPS status
     ack_code: str | None = None  # MLLP MSA-1
+    smtp_code: int | None = None  # SMTP: the reply to EHLO after STARTTLS
     silent: bool = False  # connected, then no usable answer and no refusal (no TLS alert): a timeout, reset or close
 
     def refused(self) -> bool:
@@ -318,6 +327,8 @@ class Attempt:
         control, nothing that depends on being served can be judged. A silence is not a refusal."""
         if not self.answered:
             return not self.silent
+        if self.smtp_code is not None:
+            return self.smtp_code >= 500
         return self.status in REFUSAL_STATUSES
 
     def accepted(self, control: Attempt | None = None, accepted_codes: tuple[str, ...] = ("AA", "CA")) -> bool:
@@ -330,6 +341,8 @@ class Attempt:
             if control is not None and control.status == self.status:
                 return True
             return self.status not in REFUSAL_STATUSES
+        if self.smtp_code is not None:
+            return self.smtp_code == 250
         return self.ack_code in accepted_codes
 
 
@@ -351,6 +364,15 @@ def attempt_with_certificate(endpoint: Endpoint, target: Target, options: TlsOpt
         except NoAnswer as exc:
             return Attempt(False, str(exc), silent=exc.silent)
         return Attempt(True, f"HTTP {response.status} {response.reason} ({response.tls_version})", status=response.status)
+    if endpoint.protocol == "smtp":  # EHLO over TLS after STARTTLS
+        from harness.net.smtp import ehlo_over_tls
+
+        try:
+            client, reply = ehlo_over_tls(endpoint, target, options)
+        except NoAnswer as exc:
+            return Attempt(False, str(exc), silent=exc.silent)
+        client.close()
+        return Attempt(True, f"EHLO après STARTTLS / after STARTTLS: {reply}", smtp_code=reply.code)
     try:
         sock = mllp_socket(endpoint, target, options)
     except NoAnswer as exc:

@@ -25,6 +25,7 @@ ROLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "mllp-receiver": (("mllp",), "récepteur HL7 v2 sur MLLP", "HL7 v2 receiver over MLLP"),
     "mllp-tls-receiver": (("mllp+tls",), "récepteur HL7 v2 sur MLLP sécurisé par TLS", "HL7 v2 receiver over MLLP secured by TLS"),
     "https-service": (("https",), "service HTTPS", "HTTPS service"),
+    "mssante-operator": (("smtp",), "opérateur MSSanté (soumission SMTP)", "MSSanté operator (SMTP submission)"),
     "mssante-sender": (("email", "xdm"), "émetteur de courriels MSSanté (paquets XDM)", "MSSanté e-mail sender (XDM packages)"),
     "xds-registry-repository": (("xds-registry",), "registre/entrepôt de documents XDS.b", "XDS.b document registry/repository"),
     "xds-document-source": (("xds-source", "vihf", "xds"), "source de documents XDS.b (logiciel qui publie)",

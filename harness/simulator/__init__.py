@@ -22,6 +22,7 @@ from harness.simulator.faults import FAULTS, parse_faults
 from harness.simulator.http_endpoint import HttpConfig, http_handler
 from harness.simulator.listener import EXCHANGE_DEADLINE, Listener
 from harness.simulator.mllp_endpoint import MllpConfig, mllp_handler
+from harness.simulator.smtp_endpoint import RECIPIENT, SENDER, OperatorConfig, SmtpOperator
 from harness.simulator.tlsconfig import server_context
 from harness.simulator.xds.service import XdsService
 from harness.simulator.xds.store import Store
@@ -53,6 +54,7 @@ class Simulator:
         self.listeners: dict[str, Listener] = {}
         self.xds_store_path = xds_store  # the registry's SQLite file; None: in memory
         self.xds: XdsService | None = None
+        self.smtp: SmtpOperator | None = None  # the MSSanté operator (SMTP submission)
 
     def start(self) -> Simulator:
         tls = server_context(self.pki, self.faults, self._work)
@@ -74,6 +76,7 @@ class Simulator:
                 room = HTTPS_ROOM if name == "https" else {}  # the XDS registry/repository holds 50 concurrent submissions
                 self.listeners[name] = Listener(name, LOOPBACK, handler, context, self.io_timeout, is_serial,
                                                 self.exchange_deadline, **room).start()
+            self.smtp = SmtpOperator(OperatorConfig(self.faults, self._work / "mail"), tls, self.io_timeout, LOOPBACK, SERVER_NAME).start()
         except BaseException:
             self.stop()
             raise
@@ -82,10 +85,16 @@ class Simulator:
     def endpoints(self) -> tuple[Endpoint, ...]:
         protocol = {"mllp": "mllp", "mllp-tls": "mllp+tls", "https": "https"}
         roles = {"mllp": ("hl7v2-receiver",), "mllp-tls": ("hl7v2-receiver",), "https": ("api",)}
+        smtp = (Endpoint("smtp", "smtp", LOOPBACK, self.smtp.port, "/", ("mssante-operator",)),) if self.smtp else ()
         return tuple(
             Endpoint(name, protocol[name], LOOPBACK, listener.port, HTTP_PATH if name == "https" else "/", roles[name])
             for name, listener in self.listeners.items()
-        )
+        ) + smtp
+
+    def mssante_settings(self) -> dict[str, str]:
+        """What the MSSanté suite needs of the operator: its mailboxes and, in lab mode, the recipient's Maildir."""
+        return {"mssante_sender": SENDER, "mssante_recipient": RECIPIENT,
+                "mssante_maildir": str(self._work / "mail" / RECIPIENT.partition("@")[0])}
 
     def _tls_material(self) -> TlsMaterial:
         cert, key = self.pki.cert_key("client")
@@ -97,7 +106,8 @@ class Simulator:
 
     def target(self, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> Target:
         """The simulator as the embedded target: its endpoints plus the bundled documents."""
-        settings = {"test_pki": str(self.pki.directory / "manifest.json"), "simulator_faults": sorted(self.faults)}
+        settings = {"test_pki": str(self.pki.directory / "manifest.json"), "simulator_faults": sorted(self.faults),
+                    **self.mssante_settings()}
         return dataclasses.replace(
             default_target(), name=self._name(), version=__version__, endpoints=self.endpoints(),
             tls=self._tls_material(), timeouts=timeouts, settings=settings, raw={"settings": settings, "xds": self.xds_table()},
@@ -118,7 +128,8 @@ class Simulator:
             "[tls]", f"ca_bundle = {q(str(tls.ca_bundle))}", f"client_cert = {q(str(tls.client_cert))}",
             f"client_key = {q(str(tls.client_key))}", f"server_name = {q(SERVER_NAME)}", "",
             "[settings]", f"test_pki = {q(str(self.pki.directory / 'manifest.json'))}",
-            f"simulator_faults = {q(sorted(self.faults))}", "",
+            f"simulator_faults = {q(sorted(self.faults))}",
+            *(f"{k} = {q(v)}" for k, v in self.mssante_settings().items()), "",
             "[xds]", *(f"{k} = {q(v)}" for k, v in self.xds_table().items()), "",
         ]
         documents = default_target().documents
@@ -130,6 +141,9 @@ class Simulator:
         return "\n".join(lines)
 
     def stop(self) -> None:
+        if self.smtp is not None:
+            self.smtp.stop()
+            self.smtp = None
         for listener in self.listeners.values():
             listener.stop()
         self.listeners.clear()

@@ -54,6 +54,16 @@ FAULTS: dict[str, tuple[str, str, str]] = {
     "xds-wrong-hash-on-retrieve": ("xds", "returns altered bytes on retrieve (hash and size differ)", "XDSB-ACT-02"),
     "xds-no-rplc-deprecation": ("xds", "leaves the replaced entry Approved after an RPLC", "XDSB-ACT-03"),
     "xds-accept-unsigned-vihf": ("xds", "does not verify the VIHF (accepts unsigned, expired or untrusted ones)", "XDSB-ACT-10"),
+    # SMTP (the MSSanté operator, harness.simulator.smtp_endpoint)
+    "no-starttls": ("smtp", "does not offer STARTTLS (and so takes no message: MAIL stays refused)", "MSS-SMTP-01, MSS-SMTP-08"),
+    "plaintext": ("smtp", "accepts MAIL before STARTTLS (mail in clear text)", "MSS-SMTP-02"),
+    "cleartext-auth": ("smtp", "announces AUTH PLAIN/LOGIN before STARTTLS and takes any credentials in clear text", "MSS-SMTP-03"),
+    "open-relay": ("smtp", "relays to any domain, outside the MSSanté trust space included", "MSS-SMTP-04"),
+    "any-sender": ("smtp", "accepts any sender address, unknown mailboxes included", "MSS-SMTP-05"),
+    "accepts-oversized": ("smtp", "announces SIZE 1 MiB but accepts messages up to 16 MiB (a zip bomb attachment included)",
+                          "MSS-SMTP-06"),
+    "strip-x-mss": ("smtp", "delivers messages without their X-MSS-* headers", "MSS-SMTP-07"),
+    "defer-all": ("smtp", "answers 451 to every message (the valid submission included)", "MSS-SMTP-08 (others ABORTED)"),
     # HTTP and MLLP
     "slow": ("any", "answers after a delay longer than the client's timeout", "CISIS-MLLP-01, SEC-HTTP-01…"),
 }

@@ -19,12 +19,12 @@ from harness.config.packs import PackRegistry
 from harness.config.target import Endpoint, Target
 from harness.core.resources import bundled_dir
 from harness.net.probe import Attempt, LocalLimitation, Unreachable, attempt_with_certificate, base_options, control_refused
-from harness.pki import PkiManifest, load_manifest, with_crl_warning
+from harness.pki import PkiManifest, with_crl_warning
 from harness.run.plugin import session_of
 from harness.run.recorder import Recorder
 
 KINDS = {
-    "tls_endpoint": ("https", "mllp+tls"),
+    "tls_endpoint": ("https", "mllp+tls", "smtp"),  # smtp: TLS after STARTTLS (harness.net.probe.open_tls)
     "https_endpoint": ("https",),
     "mllp_endpoint": ("mllp", "mllp+tls"),
 }
@@ -95,18 +95,6 @@ def reachable(enrs: Recorder):
             enrs.abort(str(exc))
 
     return guard
-
-
-@pytest.fixture(scope="session")
-def test_pki(enrs_target: Target) -> PkiManifest | None:
-    """The lab-mode test PKI the candidate trusts (target settings.test_pki), if any."""
-    value = enrs_target.settings.get("test_pki")
-    if not value:
-        return None
-    path = Path(value)
-    if not path.is_absolute() and enrs_target.source is not None:
-        path = enrs_target.source.parent / path
-    return load_manifest(path)
 
 
 @pytest.fixture

@@ -54,7 +54,8 @@ def test_good_client_certificate_accepted(tls_endpoint: Endpoint, enrs_target: T
     if control.silent:
         enrs.abort(f"connecté avec le certificat valide, mais aucune réponse ni refus : acceptation non jugeable / connected with the "
                    f"valid certificate, but neither an answer nor a refusal: acceptance cannot be judged ({control.detail})")
-    assert control.answered and control.status not in (400, 403, 495, 496) and (control.ack_code is None or control.accepted()), \
+    assert control.answered and control.status not in (400, 403, 495, 496) and (control.ack_code is None or control.accepted()) \
+        and (control.smtp_code is None or control.accepted()), \
         with_crl_warning(f"certificat client valide refusé / valid client certificate refused: {control.detail}", test_pki)
 
 

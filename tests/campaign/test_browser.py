@@ -153,8 +153,9 @@ def test_certificate_page_one_is_the_certificate(failing_run: Path, tmp_path: Pa
     # … and the whole certificate puts the annex after it, numbering every page with the certificate's id
     pdf, pages = print_pdf(tmp_path, page)
     requirements = len(json.loads((failing_run / "results.json").read_text(encoding="utf-8"))["requirements"])
-    # a compact annex: about 15 requirement rows a page (188 requirements took 28 A4 pages before, 13 after)
-    assert 2 <= pages <= 2 + requirements // 12, (pages, requirements)
+    # a compact annex: about 12 requirement rows a page (188 requirements took 28 A4 pages before, 13 after;
+    # 309 with the XDS, XDM, MSSanté and VIHF packs took 28, their statements being longer)
+    assert 2 <= pages <= 2 + requirements // 11, (pages, requirements)
     if shutil.which("pdftotext"):
         certificate_id = json.loads((failing_run / "results.json").read_text(encoding="utf-8"))["run"]["id"]
         for number in range(1, pages + 1):

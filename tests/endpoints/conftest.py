@@ -40,21 +40,22 @@ class SuiteRunner:
         return " | ".join(x["reason"] or "" for x in row["reasons"])
 
     def run(self, faults: set[str] | frozenset[str] = frozenset(), *select: str, keyword: str | None = None,
-            edit_target: Any = None, packs: tuple[str, ...] = ("pgssi-s-security", "ci-sis-mllp-transport")) -> dict[str, Any]:
+            edit_target: Any = None, packs: tuple[str, ...] = ("pgssi-s-security", "ci-sis-mllp-transport"),
+            suite: str = "endpoints") -> dict[str, Any]:
         with Simulator(self.pki, frozenset(faults), io_timeout=5.0, slow_seconds=3.0) as simulator:
             text = simulator.target_toml(FAST)
             if edit_target:
                 text = edit_target(text)
-            return self.run_on(text, *select, keyword=keyword, packs=packs)
+            return self.run_on(text, *select, keyword=keyword, packs=packs, suite=suite)
 
     def run_on(self, target_text: str, *select: str, keyword: str | None = None,
-               packs: tuple[str, ...] = ("pgssi-s-security", "ci-sis-mllp-transport")) -> dict[str, Any]:
+               packs: tuple[str, ...] = ("pgssi-s-security", "ci-sis-mllp-transport"), suite: str = "endpoints") -> dict[str, Any]:
         """Run (part of) the endpoint suite on the target file `target_text`; return results.json."""
         target = self.pytester.path / "target.toml"
         target.write_text(target_text, encoding="utf-8")
         run_dir = self.pytester.path / "run"
         shutil.rmtree(run_dir, ignore_errors=True)
-        paths = [str(SUITES / "endpoints" / s) for s in select] or [str(SUITES / "endpoints")]
+        paths = [str(SUITES / suite / s) for s in select] or [str(SUITES / suite)]  # suite: endpoints or mssante
         args = [*paths, "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES), "-p", "no:cacheprovider",
                 "-p", "no:hypothesispytest", "-p", "no:benchmark",
                 "--enrs-target", str(target), "--enrs-run-dir", str(run_dir), "-q"]

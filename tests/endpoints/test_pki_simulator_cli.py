@@ -200,9 +200,9 @@ def test_simulate_command_prints_endpoints_writes_a_target_and_stops(tmp_path: P
                              "--target-file", str(target_file), "--pki", str(tmp_path / "pki")],
                             env=ENV, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert "mllp+tls://127.0.0.1:" in result.stdout and "https://127.0.0.1:" in result.stdout
+    assert "mllp+tls://127.0.0.1:" in result.stdout and "https://127.0.0.1:" in result.stdout and "smtp://127.0.0.1:" in result.stdout
     target = load_target(target_file)
-    assert [e.protocol for e in target.endpoints] == ["mllp", "mllp+tls", "https"]
+    assert [e.protocol for e in target.endpoints] == ["mllp", "mllp+tls", "https", "smtp"]
     assert target.settings["simulator_faults"] == ["old-tls", "slow"]
     assert (tmp_path / "pki" / "manifest.json").exists()
     assert all(_refused(e.port) for e in target.endpoints)
@@ -219,7 +219,7 @@ def test_run_without_target_tests_the_simulator_and_certifies_it(tmp_path: Path)
     results = json.loads(next(tmp_path.glob("*/results.json")).read_text(encoding="utf-8"))
     assert results["summary"]["certificate_issued"] is True
     assert [p["id"] for p in results["profiles"]] == ["pgssi-s-security", "ci-sis-mllp-transport"]
-    assert len(results["candidate"]["endpoints"]) == 3 and results["candidate"]["embedded"] is True
+    assert len(results["candidate"]["endpoints"]) == 4 and results["candidate"]["embedded"] is True
     assert all(r["verdict"] == "PASSED" for r in results["requirements"])
 
 
