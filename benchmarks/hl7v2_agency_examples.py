@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 from harness.config.packs import PackRegistry
+from harness.core.findings import Severity
 from harness.validation.dispatch import ValidationContext, validate_file
-from harness.validation.findings import Severity
 
 MESSAGE_SUFFIXES = (".hl7", ".er7")
 

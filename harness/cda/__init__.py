@@ -19,11 +19,11 @@ from harness.cda.data import CdaData, cda_data, with_value_sets
 from harness.cda.engine import Doc, run_rules
 from harness.cda.parse import Parsed, UnsafeOrInvalidXml, parse
 from harness.cda.xpath import location
+from harness.config.context import ValidationContext
 from harness.config.packs import ProfilePack
 from harness.core.fileio import sha256_hex
+from harness.core.findings import ArtefactReport, Finding, Severity
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.dispatch import ValidationContext
-from harness.validation.findings import ArtefactReport, Finding, Severity
 
 KIND = "cda"
 EVALUATOR = "validator:cda"

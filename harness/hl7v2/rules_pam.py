@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from harness.core.findings import ArtefactReport, Finding, Severity
 from harness.hl7v2.ack import ACK_DOCUMENT_IDS, check_ack_document
 from harness.hl7v2.message import Message, expected_received, location
 from harness.hl7v2.profiles import CompiledProfile, EventProfile
-from harness.validation.findings import ArtefactReport, Finding, Severity
 
 IDS = ["PAMFR-PID-01", "PAMFR-INS-01", "PAMFR-INS-02", "PAMFR-INS-03", "PAMFR-INS-04", "PAMFR-ZBE-02", "PAMFR-ZFD-01"]
 _MATRICULE = re.compile(r"^[0-9]{5}(?:[0-9]{2}|2A|2B)[0-9]{6}[0-9]{2}$")

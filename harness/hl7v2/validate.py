@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.core.fileio import sha256_hex
+from harness.core.findings import ArtefactReport, Finding, Severity
 from harness.core.verdicts import ArtefactVerdict
 from harness.hl7v2 import ids
 from harness.hl7v2.checks import check_datatypes, check_field_rules, check_segment_usage, check_structure
@@ -15,7 +16,6 @@ from harness.hl7v2.message import Message, expected_received
 from harness.hl7v2.profiles import CompiledProfile, EventProfile, base_event, profile_for_pack
 from harness.hl7v2.standard import SUPPORTED_VERSIONS
 from harness.hl7v2.tokenizer import ParseError, parse
-from harness.validation.findings import ArtefactReport, Finding, Severity
 
 KIND = "hl7v2"
 PARSING_IDS = [ids.SYNTAX, ids.TERMINATOR, ids.SEGMENT_ID, ids.MLLP, ids.ESCAPE, ids.CHARSET, ids.VERSION]

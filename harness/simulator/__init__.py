@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
 from harness.config.target import Endpoint, Target, Timeouts, TlsMaterial, default_target
 from harness.pki import PkiManifest, build_pki
@@ -23,7 +24,6 @@ from harness.simulator.http_endpoint import HttpConfig, http_handler
 from harness.simulator.listener import EXCHANGE_DEADLINE, Listener
 from harness.simulator.mllp_endpoint import MllpConfig, mllp_handler
 from harness.simulator.tlsconfig import server_context
-from harness.validation.dispatch import ValidationContext
 
 LOOPBACK = "127.0.0.1"
 SERVER_NAME = "localhost"

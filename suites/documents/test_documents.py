@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.core.findings import Severity
 from harness.core.verdicts import ArtefactVerdict
 from harness.run.recorder import Recorder
 from harness.validation.dispatch import ValidationContext, validate_file
-from harness.validation.findings import Severity
 
 
 def test_document(document: Path, enrs: Recorder, validation_context: ValidationContext, pytestconfig: pytest.Config) -> None:

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from harness.config.packs import PackRegistry
+from harness.config.scope import DeclaredScope, Scope
 from harness.config.target import load_target
 from harness.core.errors import HarnessError
-from harness.run.scope import DeclaredScope, Scope
 from harness.simulator import Simulator, start_embedded
 
 REPO = Path(__file__).resolve().parents[2]
@@ -245,6 +245,6 @@ def test_an_endpoint_check_that_could_not_be_judged_blocks_with_its_reason(tmp_p
     ("a / b / c", "a / b / c", "a / b / c"),  # ambiguous: kept whole rather than cut wrong
 ])
 def test_a_bilingual_reason_is_split_at_its_middle_separator(reason: str, fr: str, en: str) -> None:
-    from harness.run.scope import split_reason
+    from harness.config.scope import split_reason
 
     assert split_reason(reason) == {"fr": fr, "en": en}

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from harness.config.packs import PackRegistry
+from harness.core.findings import Severity
 from harness.core.verdicts import ArtefactVerdict
 from harness.validation.dispatch import ValidationContext, expand_paths, validate_file
-from harness.validation.findings import Severity
 
 EXAMPLES = os.environ.get("ENRS_ANS_EXAMPLES")
 KNOWN_FAILURES = {

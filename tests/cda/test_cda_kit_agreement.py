@@ -11,9 +11,8 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from harness.cli.commands.validate import make_context
-from harness.validation.dispatch import ValidationContext, validate_bytes
-from harness.validation.findings import ArtefactReport, Severity
+from harness.core.findings import ArtefactReport, Severity
+from harness.validation.dispatch import ValidationContext, make_context, validate_bytes
 
 from cda_mutants import (
     AA,

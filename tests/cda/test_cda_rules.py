@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from harness.config.packs import PackRegistry
+from harness.core.findings import Severity
 from harness.core.verdicts import ArtefactVerdict
 from harness.validation.dispatch import ValidationContext, validate_bytes, validate_file
-from harness.validation.findings import Severity
 
 from cda_mutants import EXTRA_MUTANTS, FIXTURES, MUTANTS, Mutant
 

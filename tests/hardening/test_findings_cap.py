@@ -6,10 +6,7 @@ import json
 import tracemalloc
 from pathlib import Path
 
-from harness.core.resources import bundled_dir
-from harness.core.verdicts import ArtefactVerdict
-from harness.validation.dispatch import validate_bytes
-from harness.validation.findings import (
+from harness.core.findings import (
     MAX_FINDINGS_PER_ARTEFACT,
     MAX_FINDINGS_PER_REQUIREMENT,
     ArtefactReport,
@@ -17,6 +14,9 @@ from harness.validation.findings import (
     Finding,
     Severity,
 )
+from harness.core.resources import bundled_dir
+from harness.core.verdicts import ArtefactVerdict
+from harness.validation.dispatch import validate_bytes
 
 from .conftest import run_cli
 

@@ -10,8 +10,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from harness.config.packs import PackRegistry
+from harness.core.findings import ArtefactReport, Severity
 from harness.validation.dispatch import ValidationContext, validate_bytes
-from harness.validation.findings import ArtefactReport, Severity
 
 
 @pytest.fixture(scope="session")

@@ -41,8 +41,8 @@ def test_real_embedded_findings_fail_the_message(context) -> None:
 
 
 def test_failed_child_fails_the_message(context, monkeypatch) -> None:
+    from harness.core.findings import ArtefactReport, Finding, Severity
     from harness.hl7v2 import rules_cda
-    from harness.validation.findings import ArtefactReport, Finding, Severity
 
     def fake(data, path, ctx, parsed):
         return ArtefactReport(path, "", "cda", ArtefactVerdict.FAILED, [Finding("X-1", Severity.ERROR, "x", "x")], ["X-1"])

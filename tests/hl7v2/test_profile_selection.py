@@ -11,9 +11,9 @@ import pytest
 from conftest import check, failing
 
 from harness.config.packs import PackRegistry
+from harness.core.findings import Severity
 from harness.core.verdicts import ArtefactVerdict
 from harness.validation.dispatch import ValidationContext
-from harness.validation.findings import Severity
 
 import builders as b
 

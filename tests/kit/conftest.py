@@ -9,8 +9,8 @@ import pytest
 
 from harness.cdakit import kit_findings
 from harness.cdakit.kit import reset_process_caches
+from harness.core.findings import Finding
 from harness.core.xmlsafe import parse_xml
-from harness.validation.findings import Finding
 
 HERE = Path(__file__).parent
 MINI_KIT = HERE / "mini-kit"

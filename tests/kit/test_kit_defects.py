@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from harness.validation.findings import Severity
+from harness.core.findings import Severity
 
 ENTETE = "schematrons/include/specificationsVolets/VSM_2023.01/Entete_VSM.sch"
 STRUCMIN = "schematrons/profils/structurationMinimale/ASIP-STRUCT-MIN-StrucMin.sch"

@@ -8,7 +8,7 @@ from harness.cdakit.layout import kit_pack, kit_pack_dir
 from harness.cdakit.volet import VOLET_REQUIREMENT
 from harness.cdakit.xsd import XSD_REQUIREMENT
 from harness.config.packs import PackRegistry
-from harness.validation.findings import Severity
+from harness.core.findings import Severity
 
 
 def test_every_requirement_the_code_emits_is_in_the_pack():

@@ -8,8 +8,8 @@ import pytest
 
 from harness.cda.voletversion import DECLARED, NO_EXTENSION, UNDETERMINED, VersionInference
 from harness.cdakit import kit_findings
+from harness.core.findings import Severity
 from harness.core.xmlsafe import parse_xml
-from harness.validation.findings import Severity
 
 ALL_FAMILIES = ["CISIS-KIT-SCH-STRUCMIN", "CISIS-KIT-SCH-IHE", "CISIS-KIT-SCH-MODELES", "CISIS-KIT-SCH-ANS",
                 "CISIS-KIT-SCH-TERMINO", "CISIS-KIT-SCH-VOLET"]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from harness.cda import data_of
 from harness.config.packs import PackRegistry
+from harness.core.findings import Severity
 from harness.validation.dispatch import ValidationContext, validate_bytes
-from harness.validation.findings import Severity
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "conforming" / "cda"
 REGISTRY = PackRegistry.load()

@@ -1,4 +1,4 @@
-"""What blocks a certificate (harness/certificates/certification.py, blocking_items), item by item, called directly.
+"""What blocks a certificate (harness/run/certification.py, blocking_items), item by item, called directly.
 
 Every kind of item is shown both ways: in scope and not judged, it blocks with its reason; judged,
 outside the scope or of a kind the scope does not cover, it does not (docs/results.md, "blocking").
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.certificates.certification import blocking_items
+from harness.config.scope import Scope
 from harness.core.verdicts import Verdict
 from harness.run import recorder
+from harness.run.certification import blocking_items
 from harness.run.recorder import ArtefactRecord
-from harness.run.scope import Scope
 
 SCOPE = Scope(declared=False, source=None, profiles=("trust",))
 

@@ -6,9 +6,8 @@ import codecs
 import re
 
 from harness.cda import validate_cda
-from harness.cda.parse import Parsed
-from harness.validation.dispatch import ValidationContext
-from harness.validation.findings import ArtefactReport
+from harness.config.context import ValidationContext
+from harness.core.findings import ArtefactReport
 
 KIND = "cda"
 _HL7 = b"urn:hl7-org:v3"
@@ -53,7 +52,3 @@ def detect(data: bytes) -> bool:
 def validate(data: bytes, path: str, context: ValidationContext) -> ArtefactReport:
     return validate_cda(data, path, context)
 
-
-def validate_parsed(data: bytes, path: str, context: ValidationContext, parsed: Parsed) -> ArtefactReport:
-    """The same validation on a document the caller has already parsed (`harness.cda.parse.parse`)."""
-    return validate_cda(data, path, context, parsed=parsed)

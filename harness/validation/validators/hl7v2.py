@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from harness.core.findings import ArtefactReport
 from harness.hl7v2.validate import validate_message
-from harness.validation.findings import ArtefactReport
 
 if TYPE_CHECKING:
-    from harness.validation.dispatch import ValidationContext
+    from harness.config.context import ValidationContext
 
 KIND = "hl7v2"
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.validation.dispatch import ValidationContext, validate_file
-from harness.validation.findings import ArtefactReport, Severity
+from harness.config.context import ValidationContext
+from harness.core.findings import ArtefactReport, Severity
+from harness.validation.dispatch import validate_file
 
 KIT_PREFIX = "CISIS-KIT-"
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.config.packs import Requirement
+from harness.config.scope import Scope, split_reason
 from harness.core.verdicts import ArtefactVerdict, Verdict
 from harness.run.recorder import TestRecord
-from harness.run.scope import Scope, split_reason
 
 HARNESS_TEST = "enrs-harness"  # the `test` of a reason the harness gives itself (not a test's)
 _UNJUDGED = (Verdict.FAILED, Verdict.ABORTED, Verdict.NOT_TESTED)
