@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 HARNESS = Path(__file__).resolve().parents[1] / "harness"
-KIT = Path(__file__).resolve().parent / "kit" / "mini-kit"
+KIT = Path(__file__).resolve().parent / "cdakit" / "mini-kit"
 
 # Lowest first; the sub-packages (and top modules) of one line import nothing of each other.
 LAYERS = [

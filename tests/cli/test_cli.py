@@ -10,7 +10,7 @@ from pathlib import Path
 
 from harness import __version__
 
-from .conftest import write
+from ..conftest import write
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CANDIDATE, run_trust_suite, verdicts
+from ..conftest import CANDIDATE, run_trust_suite, verdicts
 
 CONFORMING = """
 import pytest

@@ -32,7 +32,7 @@ from harness.certificates.signing import (
 )
 from harness.certificates.verify import verify_certificate
 
-from .conftest import run_trust_suite
+from ..conftest import run_trust_suite
 
 SUITE = """
 import pytest

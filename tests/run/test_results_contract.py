@@ -17,7 +17,7 @@ import pytest
 import harness
 from harness.core.verdicts import Verdict
 
-from .conftest import CANDIDATE, run_trust_suite
+from ..conftest import CANDIDATE, run_trust_suite
 
 SUITE = """
 import pytest

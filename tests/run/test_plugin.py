@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import write
+from ..conftest import write
 
 pytest_plugins = ["pytester"]
 REPO = Path(__file__).resolve().parents[2]

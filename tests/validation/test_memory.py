@@ -13,7 +13,7 @@ from harness.core.verdicts import ArtefactVerdict
 from harness.core.xmlsafe import MAX_ELEMENTS, UnsafeOrInvalidXml, parse_xml
 from harness.validation.dispatch import validate_bytes
 
-from .conftest import run_cli
+from ..conftest import run_cli
 
 
 def _many_elements(cda: bytes, count: int) -> bytes:

@@ -7,7 +7,7 @@ import pytest
 from harness.config.packs import PackError, PackRegistry, load_pack
 from harness.core.errors import HarnessError
 
-from .conftest import DEMO_PACK, OTHER_PACK, write
+from ..conftest import DEMO_PACK, OTHER_PACK, write
 
 
 def test_a_valid_pack_loads_with_defaults_applied(packs_dir: Path) -> None:

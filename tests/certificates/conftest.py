@@ -8,22 +8,15 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from ..conftest import REPO as REPO, harness as harness  # re-exported to the tests of this folder
+
 TOY = Path(__file__).resolve().parent / "toy"
 collect_ignore = ["toy"]  # the toy suite runs inside the harness runs of these tests, not here
-
-
-def harness(*args: object, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run the enrs-harness CLI of this checkout in a subprocess."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
-    return subprocess.run([sys.executable, "-m", "harness", *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=cwd or REPO, timeout=timeout)
 
 
 def cli(*args: object) -> subprocess.CompletedProcess[str]:

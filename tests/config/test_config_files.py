@@ -14,7 +14,7 @@ from harness.core.errors import HarnessError
 from harness.core.resources import bundled_dir
 from harness.run.waivers import load_waivers
 
-from .conftest import run_cli
+from ..conftest import run_cli
 
 TARGET = '[candidate]\nname = "C"\nvendor = "V"\nversion = "1"\n'
 

@@ -15,9 +15,9 @@ from harness.core.errors import HarnessError
 from harness.core.fileio import read_bounded
 from harness.validation.dispatch import validate_file
 
-from .conftest import ROOT, run_cli
+from ..conftest import REPO as ROOT, run_cli
 
-TOY = ROOT / "tests" / "certs" / "toy"
+TOY = ROOT / "tests" / "certificates" / "toy"
 UNIQUE = "Zk9-unique-s3cret-value"
 
 

@@ -7,7 +7,7 @@ import pytest
 from harness.config.target import REDACTED, Secret, load_target
 from harness.core.errors import HarnessError
 
-from .conftest import write
+from ..conftest import write
 
 TARGET = """
 [candidate]

@@ -10,7 +10,7 @@ from harness.core.verdicts import ArtefactVerdict
 from harness.core.xmlsafe import DOCTYPE_REFUSED, UnsafeOrInvalidXml, parse_xml
 from harness.validation.dispatch import validate_bytes
 
-from .conftest import run_cli
+from ..conftest import run_cli
 
 EXISTING, MISSING = "/etc/hostname", "/nonexistent/enrs-harness-probe"
 

@@ -18,7 +18,7 @@ from harness.core.resources import bundled_dir
 from harness.core.verdicts import ArtefactVerdict
 from harness.validation.dispatch import validate_bytes
 
-from .conftest import run_cli
+from ..conftest import run_cli
 
 LINES = 100_000  # 200 KB of 2-byte invalid lines: enough to prove the cap, fast enough for a unit test
 

@@ -25,7 +25,7 @@ from harness.certificates.signing import (
 )
 from harness.core.errors import HarnessError
 
-from .test_hostname_and_chain import _certificate
+from ..conftest import _certificate
 
 
 # -- RFC 8785 ----------------------------------------------------------------------------------

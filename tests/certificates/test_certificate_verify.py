@@ -15,7 +15,7 @@ from cryptography.x509.oid import NameOID
 from harness.certificates.signing import EMPTY_SIGNATURE_ELEMENT, Signer, b64url, sign_page
 from harness.certificates.verify import verify_certificate
 
-from .conftest import run_cli
+from ..conftest import run_cli
 
 NOW = dt.datetime.now(dt.UTC)
 PAGE = f"<html lang='en'><head>{EMPTY_SIGNATURE_ELEMENT}<title>x</title></head><body></body></html>"

@@ -1,0 +1,195 @@
+"""Helpers shared by the test folders (which mirror harness/'s sub-packages): small profile packs written on the fly,
+in-process runs of a suite through the plugin, the command line in a child process, a validation context.
+
+The trust-path tests run in-process (pytester, direct calls) so that the mutation run (docs/testing.md) sees
+which test covers which function: a run in a subprocess would hide it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from harness.config.context import ValidationContext
+from harness.config.packs import PackRegistry
+from harness.core.resources import bundled_dir
+
+REPO = Path(__file__).resolve().parents[1]
+
+DEMO_PACK = """
+[pack]
+id = "demo"
+version = "1.2.0"
+framework = "CI-SIS"
+title = { fr = "Profil de démonstration", en = "Demo profile" }
+source = { document = "Document de démonstration", version = "1.0", date = "2024-01-01" }
+evaluated_by = "suite:demo"
+applies_to = "ENRS"
+
+[[requirements]]
+id = "DEMO-MUST-1"
+level = "MUST"
+statement = { fr = "Première exigence", en = "First requirement" }
+section = "1.1"
+
+[[requirements]]
+id = "DEMO-MUST-2"
+level = "MUST"
+statement = { fr = "Deuxième exigence", en = "Second requirement" }
+section = "1.2"
+
+[[requirements]]
+id = "DEMO-SHOULD-1"
+level = "SHOULD"
+statement = { fr = "Recommandation", en = "Recommendation" }
+section = "2.1"
+"""
+
+OTHER_PACK = """
+[pack]
+id = "other"
+version = "0.1.0"
+framework = "PGSSI-S"
+title = { fr = "Autre", en = "Other" }
+source = { document = "Autre document", version = "2.0", date = "2023-06-01" }
+evaluated_by = "suite:other"
+applies_to = "ENRS"
+
+[[requirements]]
+id = "OTHER-1"
+level = "MUST"
+statement = { fr = "Autre exigence", en = "Other requirement" }
+section = "3"
+"""
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def packs_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "packs"
+    write(directory / "demo.toml", DEMO_PACK)
+    write(directory / "other.toml", OTHER_PACK)
+    return directory
+
+
+# -- the trust pack and in-process runs of a suite through the plugin ----------------------------------------
+TRUST_PACK = """
+[pack]
+id = "trust"
+version = "1.0.0"
+framework = "TEST"
+title = { fr = "Pack des tests de confiance", en = "Trust tests pack" }
+source = { document = "enrs-harness tests", version = "1", date = "2026-01-01" }
+evaluated_by = "suite:trust"
+applies_to = ["cda"]  # the kind of artefact its requirements are judged on: an ABORTED cda artefact is in scope
+
+[[requirements]]
+id = "TRUST-MUST-1"
+level = "MUST"
+statement = { fr = "Première exigence", en = "First requirement" }
+section = "1"
+
+[[requirements]]
+id = "TRUST-MUST-2"
+level = "MUST"
+statement = { fr = "Deuxième exigence", en = "Second requirement" }
+section = "2"
+
+[[requirements]]
+id = "TRUST-SHOULD-1"
+level = "SHOULD"
+statement = { fr = "Recommandation", en = "Recommendation" }
+section = "3"
+"""
+
+CANDIDATE = "DPI Confiance"
+
+
+@pytest.fixture
+def trust_packs(tmp_path: Path) -> Path:
+    directory = tmp_path / "packs"
+    directory.mkdir()
+    (directory / "trust.toml").write_text(TRUST_PACK, encoding="utf-8")
+    return directory
+
+
+def run_trust_suite(pytester: pytest.Pytester, packs: Path, source: str, *args: str) -> dict[str, Any]:
+    """Run `source` as a suite of the trust pack, in this process; return its results.json."""
+    target = pytester.path / "target.toml"
+    target.write_text(f'[candidate]\nname = "{CANDIDATE}"\nvendor = "Éditeur"\nversion = "1.0"\n', encoding="utf-8")
+    pytester.makepyfile(test_suite=textwrap.dedent(source))
+    run_dir = pytester.path / "run"
+    pytester.runpytest("-p", "no:cacheprovider", "--enrs-profiles-dir", str(packs), "--enrs-profile", "trust",
+                       "--enrs-target", str(target), "--enrs-run-dir", str(run_dir), *args)
+    return json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+
+
+def verdicts(results: dict[str, Any]) -> dict[str, str]:
+    return {r["id"]: r["verdict"] for r in results["requirements"]}
+
+
+# -- the command line, a validation context, a conforming CDA document ---------------------------------------
+def harness(*args: object, cwd: Path | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """The enrs-harness CLI of this checkout in a subprocess, in English."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
+    return subprocess.run([sys.executable, "-m", "harness", *map(str, args)], capture_output=True, text=True,
+                          env=env, cwd=cwd or REPO, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def context() -> ValidationContext:
+    return ValidationContext(registry=PackRegistry.load())
+
+
+@pytest.fixture(scope="session")
+def conforming_cda() -> bytes:
+    return (bundled_dir("fixtures") / "conforming" / "cda" / "vsm-2023.xml").read_bytes()
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The command line in a child process, with a stdin that never ends (as a terminal would)."""
+    read_end, write_end = os.pipe()
+    try:
+        return subprocess.run([sys.executable, "-m", "harness", *args], cwd=cwd, stdin=read_end, capture_output=True,
+                              text=True, timeout=timeout)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+# -- small X.509 certificates (the endpoint probes' host name and chain checks, the signing primitives) --------
+NOW = dt.datetime.now(dt.UTC)
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def _certificate(subject: str, names: list[x509.GeneralName] | None, key: ec.EllipticCurvePrivateKey | None = None,
+                 issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None = None, ca: bool = False
+                 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    key = key or ec.generate_private_key(ec.SECP256R1())
+    builder = (x509.CertificateBuilder().subject_name(_name(subject)).public_key(key.public_key())
+               .issuer_name(issuer[0].subject if issuer else _name(subject)).serial_number(x509.random_serial_number())
+               .not_valid_before(NOW - dt.timedelta(days=1)).not_valid_after(NOW + dt.timedelta(days=30))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if names is not None:
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    return builder.sign(issuer[1] if issuer else key, hashes.SHA256()), key
