@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from harness import __version__
 from harness.core.fileio import atomic_write_bytes, atomic_write_text
-from harness.core.verdicts import Verdict, aggregate
+from harness.core.verdicts import Verdict, aggregate, verdict_counts
 from harness.run.certification import blocking_items, judge_rows
 from harness.run.waivers import apply_waivers, other_candidates
 
@@ -111,9 +111,7 @@ class RunWriter:
         for record in session.records.values():
             for artefact in record.artefacts:
                 artefacts.setdefault((artefact.sha256, artefact.name), artefact.to_dict())
-        counts = {str(v): 0 for v in Verdict}
-        for requirement in requirements:
-            counts[requirement["verdict"]] += 1
+        counts = verdict_counts(r["verdict"] for r in requirements)
         blocking = blocking_items(requirements, session.records.values(), session.scope)
         must_blocking = [b["id"] for b in blocking if b["kind"] == "requirement"]
         issued = status == "complete" and not blocking and counts[Verdict.PASSED] + counts[Verdict.WAIVED] > 0
