@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 from harness.config.schema import validate_config
 from harness.core.errors import HarnessError
 from harness.core.fileio import read_toml
+from harness.core.i18n import Text
 from harness.core.resources import bundled_dir
 from harness.core.safe_regex import UnsafePattern, compile_pattern, pattern_fields
 
@@ -26,20 +27,6 @@ TOP_LEVEL_KEYS = {"pack", "requirements", "settings", "data"}
 PACK_KEYS = {"id", "version", "framework", "title", "source", "evaluated_by", "applies_to", "description"}
 SOURCE_KEYS = {"document", "version", "date", "url"}
 REQUIREMENT_KEYS = {"id", "level", "statement", "section", "applies_to", "evaluated_by", "source", "settings"}
-
-
-@dataclass(frozen=True)
-class Text:
-    """A text in French and English."""
-
-    fr: str
-    en: str
-
-    def get(self, lang: str = "fr") -> str:
-        return self.fr if lang == "fr" else self.en
-
-    def to_dict(self) -> dict[str, str]:
-        return {"fr": self.fr, "en": self.en}
 
 
 @dataclass(frozen=True)

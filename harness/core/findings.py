@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from harness.core.i18n import Text
 from harness.core.verdicts import ArtefactVerdict
 
 
@@ -34,8 +35,13 @@ class Finding:
     not_listed: int = 0  # on a summary finding ("… and N more"): the N findings it stands for
 
 
+    @property
+    def text(self) -> Text:
+        """The message as the one bilingual type (built from the two strings a finding is given)."""
+        return Text(self.message_fr, self.message_en)
+
     def message(self, lang: str = "fr") -> str:
-        return self.message_fr if lang == "fr" else self.message_en
+        return self.text.get(lang)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -43,7 +49,7 @@ class Finding:
             "severity": str(self.severity),
             "location": self.location,
             "line": self.line,
-            "message": {"fr": self.message_fr, "en": self.message_en},
+            "message": self.text.to_dict(),
         }
 
 
