@@ -21,7 +21,7 @@ EQUIVALENTS = ROOT / ".ci" / "mutation-equivalents.toml"
 
 # The trust paths: the functions whose mutants are run (mutmut's names: module.x_function, module.xǁClassǁmethod).
 SCOPE = {
-    "harness/core/verdicts.py": ["harness.core.verdicts.x_aggregate"],
+    "harness/core/verdicts.py": ["harness.core.verdicts.x_aggregate", "harness.core.verdicts.x_verdict_counts"],
     "harness/run/folder.py": ["harness.run.folder.xǁRunWriterǁresults", "harness.run.folder.xǁRunWriterǁ_status"],
     "harness/run/certification.py": ["harness.run.certification.x_blocking_items"],
     "harness/run/waivers.py": ["harness.run.waivers.xǁWaiverǁcovers", "harness.run.waivers.x_apply_waivers"],

@@ -27,6 +27,26 @@ from harness.config.packs import PackRegistry
 from harness.core.resources import bundled_dir
 
 REPO = Path(__file__).resolve().parents[1]
+# Modules whose tests take seconds each (child processes, simulators, whole runs, a browser, a Dask cluster), as
+# measured by `pytest --durations=0` on two busy cores: their tests are marked `slow`. They run by default and in CI;
+# `python -m pytest -m "not slow"` leaves them out of a fast loop.
+SLOW_MODULES = {
+    "tests/campaign/test_browser.py", "tests/campaign/test_campaign.py",
+    "tests/cda/test_cda_cli.py", "tests/cdakit/test_kit_cli.py",
+    "tests/certificates/test_certificate_verify.py", "tests/certificates/test_pages.py", "tests/certificates/test_waivers.py",
+    "tests/cli/test_cli.py", "tests/cli/test_dependencies.py", "tests/cli/test_golden_outputs.py", "tests/cli/test_terminal.py",
+    "tests/cluster/test_campaign_cluster.py", "tests/cluster/test_validate_cluster.py",
+    "tests/config/test_config_files.py", "tests/config/test_scope.py", "tests/config/test_secrets_and_paths.py",
+    "tests/core/test_findings_cap.py", "tests/run/test_plugin.py",
+    "tests/simulator/test_deadlines.py", "tests/simulator/test_endpoint_requirements.py", "tests/simulator/test_nginx.py",
+    "tests/simulator/test_pki_simulator_cli.py", "tests/validation/test_artefact_policy.py",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(REPO) and item.path.relative_to(REPO).as_posix() in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
 
 DEMO_PACK = """
 [pack]

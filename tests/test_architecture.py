@@ -146,3 +146,15 @@ def test_kit_mode_is_imported_when_a_kit_is_given() -> None:
     with_kit = loaded_after(f"from pathlib import Path\nfrom harness.validation.dispatch import make_context\n"
                             f"make_context([], [], Path({str(KIT)!r}))")
     assert "harness.cdakit.layout" in with_kit and "saxonche" in with_kit
+
+
+def test_the_tests_mirror_the_package_layout() -> None:
+    """Each folder of tests/ is named after a sub-package of harness, and the slow modules listed in
+    tests/conftest.py exist (a renamed module would silently lose its mark)."""
+    from .conftest import SLOW_MODULES
+
+    tests = Path(__file__).resolve().parent
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))}
+    not_a_package = {"extension"}  # the public extension API's tests (a regional package), not one sub-package
+    assert folders - set(RANK) - not_a_package == set(), "a test folder is named after a sub-package of harness"
+    assert sorted(m for m in SLOW_MODULES if not (tests.parent / m).is_file()) == []
