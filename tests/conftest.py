@@ -48,51 +48,33 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if item.path.is_relative_to(REPO) and item.path.relative_to(REPO).as_posix() in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
 
-DEMO_PACK = """
-[pack]
-id = "demo"
-version = "1.2.0"
-framework = "CI-SIS"
-title = { fr = "Profil de démonstration", en = "Demo profile" }
-source = { document = "Document de démonstration", version = "1.0", date = "2024-01-01" }
-evaluated_by = "suite:demo"
-applies_to = "ENRS"
 
-[[requirements]]
-id = "DEMO-MUST-1"
-level = "MUST"
-statement = { fr = "Première exigence", en = "First requirement" }
-section = "1.1"
 
-[[requirements]]
-id = "DEMO-MUST-2"
-level = "MUST"
-statement = { fr = "Deuxième exigence", en = "Second requirement" }
-section = "1.2"
+# -- small profile packs written on the fly ----------------------------------------------------------------------
+def pack_toml(pack_id: str, version: str, framework: str, title: tuple[str, str], source: tuple[str, str, str],
+              applies_to: str | list[str], requirements: list[tuple[str, str, str, str, str]]) -> str:
+    """A profile pack's TOML: `title` (fr, en), `source` (document, version, date), `requirements` as
+    (id, level, statement fr, statement en, section); its requirements are evaluated by the suite named after it."""
+    def q(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False)
 
-[[requirements]]
-id = "DEMO-SHOULD-1"
-level = "SHOULD"
-statement = { fr = "Recommandation", en = "Recommendation" }
-section = "2.1"
-"""
+    lines = ["[pack]", f"id = {q(pack_id)}", f"version = {q(version)}", f"framework = {q(framework)}",
+             f"title = {{ fr = {q(title[0])}, en = {q(title[1])} }}",
+             f"source = {{ document = {q(source[0])}, version = {q(source[1])}, date = {q(source[2])} }}",
+             f"evaluated_by = {q('suite:' + pack_id)}", f"applies_to = {q(applies_to)}"]
+    for rid, level, fr, en, section in requirements:
+        lines += ["", "[[requirements]]", f"id = {q(rid)}", f"level = {q(level)}",
+                  f"statement = {{ fr = {q(fr)}, en = {q(en)} }}", f"section = {q(section)}"]
+    return "\n".join(lines) + "\n"
 
-OTHER_PACK = """
-[pack]
-id = "other"
-version = "0.1.0"
-framework = "PGSSI-S"
-title = { fr = "Autre", en = "Other" }
-source = { document = "Autre document", version = "2.0", date = "2023-06-01" }
-evaluated_by = "suite:other"
-applies_to = "ENRS"
 
-[[requirements]]
-id = "OTHER-1"
-level = "MUST"
-statement = { fr = "Autre exigence", en = "Other requirement" }
-section = "3"
-"""
+DEMO_PACK = pack_toml("demo", "1.2.0", "CI-SIS", ("Profil de démonstration", "Demo profile"),
+                      ("Document de démonstration", "1.0", "2024-01-01"), "ENRS",
+                      [("DEMO-MUST-1", "MUST", "Première exigence", "First requirement", "1.1"),
+                       ("DEMO-MUST-2", "MUST", "Deuxième exigence", "Second requirement", "1.2"),
+                       ("DEMO-SHOULD-1", "SHOULD", "Recommandation", "Recommendation", "2.1")])
+OTHER_PACK = pack_toml("other", "0.1.0", "PGSSI-S", ("Autre", "Other"), ("Autre document", "2.0", "2023-06-01"), "ENRS",
+                       [("OTHER-1", "MUST", "Autre exigence", "Other requirement", "3")])
 
 
 def write(path: Path, text: str) -> Path:
@@ -110,34 +92,12 @@ def packs_dir(tmp_path: Path) -> Path:
 
 
 # -- the trust pack and in-process runs of a suite through the plugin ----------------------------------------
-TRUST_PACK = """
-[pack]
-id = "trust"
-version = "1.0.0"
-framework = "TEST"
-title = { fr = "Pack des tests de confiance", en = "Trust tests pack" }
-source = { document = "enrs-harness tests", version = "1", date = "2026-01-01" }
-evaluated_by = "suite:trust"
-applies_to = ["cda"]  # the kind of artefact its requirements are judged on: an ABORTED cda artefact is in scope
-
-[[requirements]]
-id = "TRUST-MUST-1"
-level = "MUST"
-statement = { fr = "Première exigence", en = "First requirement" }
-section = "1"
-
-[[requirements]]
-id = "TRUST-MUST-2"
-level = "MUST"
-statement = { fr = "Deuxième exigence", en = "Second requirement" }
-section = "2"
-
-[[requirements]]
-id = "TRUST-SHOULD-1"
-level = "SHOULD"
-statement = { fr = "Recommandation", en = "Recommendation" }
-section = "3"
-"""
+# applies_to: the kind of artefact its requirements are judged on (an ABORTED cda artefact is in scope)
+TRUST_PACK = pack_toml("trust", "1.0.0", "TEST", ("Pack des tests de confiance", "Trust tests pack"),
+                       ("enrs-harness tests", "1", "2026-01-01"), ["cda"],
+                       [("TRUST-MUST-1", "MUST", "Première exigence", "First requirement", "1"),
+                        ("TRUST-MUST-2", "MUST", "Deuxième exigence", "Second requirement", "2"),
+                        ("TRUST-SHOULD-1", "SHOULD", "Recommandation", "Recommendation", "3")])
 
 CANDIDATE = "DPI Confiance"
 
