@@ -21,9 +21,9 @@ EQUIVALENTS = ROOT / ".ci" / "mutation-equivalents.toml"
 
 # The trust paths: the functions whose mutants are run (mutmut's names: module.x_function, module.xǁClassǁmethod).
 SCOPE = {
-    "harness/core/verdicts.py": ["harness.core.verdicts.x_aggregate"],
+    "harness/core/verdicts.py": ["harness.core.verdicts.x_aggregate", "harness.core.verdicts.x_verdict_counts"],
     "harness/run/folder.py": ["harness.run.folder.xǁRunWriterǁresults", "harness.run.folder.xǁRunWriterǁ_status"],
-    "harness/certificates/certification.py": ["harness.certificates.certification.x_blocking_items"],
+    "harness/run/certification.py": ["harness.run.certification.x_blocking_items"],
     "harness/run/waivers.py": ["harness.run.waivers.xǁWaiverǁcovers", "harness.run.waivers.x_apply_waivers"],
     "harness/certificates/verify.py": ["harness.certificates.verify.x_verify_certificate", "harness.certificates.verify.x__check_jws",
                                       "harness.certificates.verify.x__check_trust", "harness.certificates.verify.x__path_problem",

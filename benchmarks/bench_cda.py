@@ -40,9 +40,10 @@ from lxml import etree
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.dispatch import ValidationContext, validate_bytes, validate_file, walk_artefacts
+from harness.validation.dispatch import validate_bytes, validate_file, walk_artefacts
 
 FIXTURES = [REPO / "fixtures" / "conforming" / "cda", REPO / "fixtures" / "nonconforming" / "cda"]
 STARTUP_FIXTURE = REPO / "fixtures" / "conforming" / "cda" / "n1-pdf.xml"

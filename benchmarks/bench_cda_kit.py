@@ -2,7 +2,7 @@
 
     PYTHONPATH=. python benchmarks/bench_cda_kit.py [--kit DIR] [--documents DIR] [--min-seconds S]
 
-Defaults: the project's mini kit and its documents (tests/kit/). With the agency's kit:
+Defaults: the project's mini kit and its documents (tests/cdakit/). With the agency's kit:
     --kit /path/to/TestContenuCDA-3-0 --documents /path/to/TestContenuCDA-3-0/ExemplesCDA
 
 Measures, in one process, with a fresh cache folder:
@@ -62,8 +62,8 @@ def timed_saxon(prepared: list) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kit", type=Path, default=ROOT / "tests/kit/mini-kit")
-    parser.add_argument("--documents", type=Path, default=ROOT / "tests/kit/documents")
+    parser.add_argument("--kit", type=Path, default=ROOT / "tests/cdakit/mini-kit")
+    parser.add_argument("--documents", type=Path, default=ROOT / "tests/cdakit/documents")
     parser.add_argument("--min-seconds", type=float, default=5.0, help="repeat the corpus until this long (default 5)")
     args = parser.parse_args()
 

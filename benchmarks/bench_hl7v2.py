@@ -14,9 +14,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "hl7v2")]
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
 from harness.hl7v2 import parse
-from harness.validation.dispatch import ValidationContext, validate_bytes, validators
+from harness.validation.dispatch import validate_bytes, validators
 
 import builders as b
 

@@ -18,8 +18,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "mssante"), str(ROOT / "tests" /
 from mssante_make_fixtures import document_mail
 from test_xdm_zip_safety import HOSTILE, bomb
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
-from harness.validation.dispatch import ValidationContext, validate_bytes
+from harness.validation.dispatch import validate_bytes
 
 MiB = 1024 * 1024
 

@@ -29,9 +29,10 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from bench_cda import padded
 
 from harness.cda.parse import parse
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.dispatch import ValidationContext, validate_bytes
+from harness.validation.dispatch import validate_bytes
 from harness.xds import check_consistency, judge_for, parse_metadata, read_message, validate_metadata
 
 from xds_make_fixtures import CDA, iti41

@@ -23,8 +23,8 @@ sys.path.insert(0, str(REPO))
 from harness.net.xds import XdsClient, XdsSettings
 from harness.pki import build_pki
 from harness.simulator import Simulator
-from harness.simulator.xds import messages as m
 from harness.vihf import build as vb
+from harness.xds import messages as m
 
 PATIENT = m.xds_patient_id(vb.VihfClaims().patient_ins)
 

@@ -14,9 +14,10 @@ import os
 import sys
 from pathlib import Path
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
-from harness.validation.dispatch import ValidationContext, validate_file
-from harness.validation.findings import Severity
+from harness.core.findings import Severity
+from harness.validation.dispatch import validate_file
 
 MESSAGE_SUFFIXES = (".hl7", ".er7")
 

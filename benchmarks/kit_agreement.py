@@ -19,9 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.cdakit.agreement import compare
-from harness.cli.commands.validate import make_context
-from harness.validation.dispatch import expand_paths
+from harness.validation.agreement import compare
+from harness.validation.dispatch import expand_paths, make_context
 
 
 def _verdict(errors: set[str]) -> str:

@@ -34,7 +34,7 @@ def execute(campaign: Campaign, jobs: int | None = None, lang: str | None = None
     folder = new_run_dir(campaign.output)
     started, clock = utc_now(), time.monotonic()
     if cluster:  # each candidate's run a task on a Dask cluster (docs/cluster.md)
-        from harness.cluster import run_campaign_on_cluster
+        from harness.campaign.cluster import run_campaign_on_cluster
 
         outcomes = run_campaign_on_cluster(cluster, campaign, folder, on_done)
     else:

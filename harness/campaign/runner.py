@@ -23,6 +23,7 @@ from harness.campaign.config import Campaign, Candidate
 from harness.config.target import Target, load_target
 from harness.core.errors import HarnessError
 from harness.core.fileio import atomic_write_text
+from harness.core.results import RequirementRow, Results, failures, verdict_counts
 
 CERTIFIED, NOT_CONFORMANT, ABORTED = "CERTIFIED", "NOT_CONFORMANT", "ABORTED"
 KILL_GRACE_SECONDS = 5.0
@@ -193,49 +194,50 @@ def _read_results(run_dir: Path) -> dict[str, Any] | None:
     return results if isinstance(results, dict) and "run" in results else None
 
 
-def profile_verdict(rows: list[dict[str, Any]]) -> str:
+def profile_verdict(rows: list[RequirementRow]) -> str:
     """One profile's verdict for the dashboard, from its requirements' verdicts."""
-    must = [r["verdict"] for r in rows if r["level"] == "MUST"]
+    must = [r.verdict for r in rows if r.level == "MUST"]
     if "FAILED" in must:
         return "FAILED"
     if "ABORTED" in must:
         return "ABORTED"
     if "NOT_TESTED" in must:
         return "NOT_TESTED"
-    if any(r["verdict"] == "WAIVED" for r in rows):
+    if any(r.verdict == "WAIVED" for r in rows):
         return "WAIVED"
-    if any(r["verdict"] == "PASSED" for r in rows):
+    if any(r.verdict == "PASSED" for r in rows):
         return "PASSED"
     return "NOT_APPLICABLE"
 
 
-def summarise(results: dict[str, Any]) -> dict[str, Any]:
+def summarise(data: dict[str, Any]) -> dict[str, Any]:
     """What the dashboard and the history need from a run's results.json."""
-    rows = results["requirements"]
+    results = Results.from_dict(data)
     profiles = []
-    for profile in results["profiles"]:
-        mine = [r for r in rows if r.get("pack") == profile["id"]]
+    for profile in results.profiles:
+        mine = results.rows_of(profile.id)
         profiles.append({
-            "id": profile["id"], "version": profile["version"], "verdict": profile_verdict(mine),
-            "failed_must": sum(1 for r in mine if r["level"] == "MUST" and r["verdict"] == "FAILED"),
-            "failed_should": sum(1 for r in mine if r["level"] == "SHOULD" and r["verdict"] == "FAILED"),
-            "waived": sum(1 for r in mine if r["verdict"] == "WAIVED"),
+            "id": profile.id, "version": profile.version, "verdict": profile_verdict(mine),
+            "failed_must": failures(mine, "MUST"),
+            "failed_should": failures(mine, "SHOULD"),
+            "waived": verdict_counts(r.verdict for r in mine)["WAIVED"],
             "requirements": len(mine),
         })
+    summary = results.summary
     return {
-        "run_complete": results["run"]["complete"],
-        "run_id": results["run"]["id"],
-        "certificate_issued": results["summary"]["certificate_issued"],
-        "failed_must": results["summary"]["failed_must"],
-        "failed_should": results["summary"]["failed_should"],
-        "waived": results["summary"]["verdicts"].get("WAIVED", 0),
+        "run_complete": results.run.complete,
+        "run_id": results.run.id,
+        "certificate_issued": summary.certificate_issued,
+        "failed_must": summary.failed_must,
+        "failed_should": summary.failed_should,
+        "waived": summary.verdicts.get("WAIVED", 0),
         "profiles": profiles,
-        "requirements": {r["id"]: {"verdict": r["verdict"], "level": r["level"]} for r in rows},
-        "waivers": results.get("waivers", []),
+        "requirements": {r.id: {"verdict": r.verdict, "level": r.level} for r in results.requirements},
+        "waivers": data.get("waivers", []),
         # why no certificate, even with 0 failed MUST (an artefact or a check not judged): the count and the first items
-        "blocking_count": results["summary"].get("blocking_count", len(results["summary"]["blocking"])),
-        "blocking": [{k: b.get(k) for k in ("kind", "id", "verdict", "reason")} for b in results.get("blocking", [])[:5]],
-        "ignored_count": len(results.get("ignored", [])),
+        "blocking_count": summary.blocking_count if summary.blocking_count is not None else len(summary.blocking),
+        "blocking": [{k: b.get(k) for k in ("kind", "id", "verdict", "reason")} for b in (results.blocking or [])[:5]],
+        "ignored_count": len(results.ignored),
     }
 
 

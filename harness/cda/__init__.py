@@ -20,13 +20,13 @@ from harness.cda.declarative import declarative_rules
 from harness.cda.engine import Doc, Rule, run_rules
 from harness.cda.parse import Parsed, UnsafeOrInvalidXml, parse
 from harness.cda.xpath import location
+from harness.config.context import ValidationContext
 from harness.config.packs import ProfilePack
 from harness.core.errors import HarnessError
 from harness.core.fileio import sha256_hex
+from harness.core.findings import ArtefactReport, Finding, Severity
 from harness.core.verdicts import ArtefactVerdict
 from harness.extension.registry import cda_rules
-from harness.validation.dispatch import ValidationContext
-from harness.validation.findings import ArtefactReport, Finding, Severity
 
 KIND = "cda"
 EVALUATOR = "validator:cda"

@@ -19,7 +19,7 @@ from harness.cda.data import CdaData
 from harness.cda.index import HeaderIndex
 from harness.cda.voletversion import VersionInference
 from harness.cda.xpath import child, location
-from harness.validation.findings import Finding, Severity
+from harness.core.findings import Finding, Severity
 
 SEVERITY_OF_LEVEL = {"MUST": Severity.ERROR, "SHOULD": Severity.WARNING, "MAY": Severity.INFO}
 

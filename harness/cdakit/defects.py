@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.validation.findings import Finding, Severity
+from harness.core.findings import Finding, Severity
 
 INTEGRITY = "CISIS-KIT-INTEGRITY"
 

@@ -22,7 +22,7 @@ from harness.cdakit.prepare import PreparedSchematron, prepare
 from harness.cdakit.svrl import svrl_findings
 from harness.cdakit.volet import VOLET_REQUIREMENT, choose_volet, clinical_document
 from harness.cdakit.xsd import XSD_REQUIREMENT, schema_defect, xsd_findings
-from harness.validation.findings import Finding, Severity
+from harness.core.findings import Finding, Severity
 
 VOLET_SCHEMATRON = "CISIS-KIT-SCH-VOLET"
 

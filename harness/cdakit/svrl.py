@@ -11,7 +11,7 @@ import re
 
 from lxml import etree
 
-from harness.validation.findings import Finding, Severity
+from harness.core.findings import Finding, Severity
 
 SVRL = "http://purl.oclc.org/dsdl/svrl"
 _MAX_FINDINGS = 500

@@ -18,7 +18,7 @@ from lxml import etree
 
 from harness.cda.voletversion import DECLARED, UNDETERMINED, VersionInference
 from harness.cdakit.layout import KitLayout
-from harness.validation.findings import Finding, Severity
+from harness.core.findings import Finding, Severity
 
 HL7 = "urn:hl7-org:v3"
 VOLET_REQUIREMENT = "CISIS-KIT-VOLET"

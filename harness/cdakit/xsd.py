@@ -16,7 +16,7 @@ from lxml import etree
 
 from harness.cdakit.defects import KitDefect
 from harness.cdakit.paths import resolve_ci
-from harness.validation.findings import Finding, Severity
+from harness.core.findings import Finding, Severity
 
 XSD_REQUIREMENT = "CISIS-KIT-XSD"
 _MAX_ERRORS = 200

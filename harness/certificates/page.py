@@ -7,10 +7,11 @@ SHA-256 of every tested artefact). A signed certificate signs exactly that paylo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from harness.core.i18n import label, readable_reason
+from harness.core.results import Results
 
 CERTIFICATE_SCHEMA = "enrs-harness/certificate/1"
 WAIVER_FIELDS = ("requirement", "justification", "approver", "expires", "status")
@@ -20,31 +21,32 @@ ATTENTION = ("FAILED", "ABORTED", "NOT_TESTED", "WAIVED")  # the annex lists the
 BLOCKING_SHOWN = 6  # blocking requirements named on page 1; the annex lists them all, first
 
 
-def certificate_payload(results: dict[str, Any]) -> dict[str, Any]:
+def certificate_payload(results: Mapping[str, Any] | Results) -> dict[str, Any]:
     """The canonical facts of the certificate, in a stable form (what a signature covers)."""
-    run, candidate, summary = results["run"], results["candidate"], results["summary"]
+    typed = results if isinstance(results, Results) else Results.from_dict(results)
+    run, candidate = typed.run, typed.candidate
     return {
         "schema": CERTIFICATE_SCHEMA,
-        "certificate_id": run["id"],
-        "issued": bool(summary["certificate_issued"]),
-        "status": run["status"],
-        "candidate": {"name": candidate["name"], "vendor": candidate["vendor"], "version": candidate["version"]},
-        "profiles": [{"id": p["id"], "version": p["version"], "framework": p["framework"]} for p in results["profiles"]],
-        "harness_version": run["harness_version"],
-        "started": run["started"],
-        "finished": run["finished"],
-        "requirements": [{"id": r["id"], "level": r["level"], "verdict": r["verdict"]} for r in results["requirements"]],
-        "artefacts": [{"name": n, "sha256": h} for n, h in sorted({(a["name"], a["sha256"]) for a in results["artefacts"]})],
-        "waivers": [{k: w[k] for k in WAIVER_FIELDS} for w in results.get("waivers", [])
-                    if w["status"] in ("applied", "expired", "not_judged", "not_in_run")],
-        "scope": {k: v for k, v in results["scope"].items() if k in SCOPE_FIELDS} if "scope" in results else None,
+        "certificate_id": run.id,
+        "issued": bool(typed.summary.certificate_issued),
+        "status": run.status,
+        "candidate": {"name": candidate.name, "vendor": candidate.vendor, "version": candidate.version},
+        "profiles": [{"id": p.id, "version": p.version, "framework": p.framework} for p in typed.profiles],
+        "harness_version": run.harness_version,
+        "started": run.started,
+        "finished": run.finished,
+        "requirements": [{"id": r.id, "level": r.level, "verdict": r.verdict} for r in typed.requirements],
+        "artefacts": [{"name": n, "sha256": h} for n, h in sorted({(a["name"], a["sha256"]) for a in typed.artefacts})],
+        "waivers": [{k: getattr(w, k) for k in WAIVER_FIELDS} for w in typed.waivers
+                    if w.status in ("applied", "expired", "not_judged", "not_in_run")],
+        "scope": {k: v for k, v in typed.scope.items() if k in SCOPE_FIELDS} if typed.scope is not None else None,
     }
 
 
-def _title(results: dict[str, Any], lang: str) -> tuple[str, str, str]:
-    if results["summary"]["certificate_issued"]:
+def _title(results: Results, lang: str) -> tuple[str, str, str]:
+    if results.summary.certificate_issued:
         return label("certificate_title", lang), label("certificate_statement", lang), label("conformant", lang)
-    if not results["run"]["complete"]:
+    if not results.run.complete:
         return label("incomplete_title", lang), label("incomplete_statement", lang), label("incomplete", lang)
     return label("nonconformity_title", lang), label("nonconformity_statement", lang), label("nonconformant", lang)
 
@@ -59,17 +61,18 @@ def render_certificate(results: dict[str, Any], lang: str = "fr", extra_head: st
 
     from harness.pages import render
 
-    payload = certificate_payload(results)
+    typed = Results.from_dict(results)
+    payload = certificate_payload(typed)
     issued = payload["issued"]
-    title, statement, overall = _title(results, lang)
+    title, statement, overall = _title(typed, lang)
     if issued and any(w["status"] == "applied" for w in payload["waivers"]):
         statement = f"{statement} {label('with_waivers', lang)}"
     reasons = {r["id"]: _reasons(r, lang) for r in results["requirements"]}
     return render(
         "certificate.html.j2", lang=lang, title=title, statement=statement, overall=overall, issued=issued,
         payload=payload, run=results["run"], candidate=payload["candidate"], profiles=results["profiles"],
-        counts=[(k, v) for k, v in results["summary"]["verdicts"].items() if v],
-        scope=results.get("scope"), ignored=results.get("ignored"),
+        counts=[(k, v) for k, v in typed.summary.verdicts.items() if v],
+        scope=typed.scope, ignored=results.get("ignored"),
         blocking=_blocking(results, reasons, lang), blocking_shown=BLOCKING_SHOWN,
         waived=[w for w in payload["waivers"]], annex=_annex(results), reasons=reasons,
         extra_head=Markup(extra_head), extra_body=Markup(extra_body),

@@ -1,6 +1,6 @@
 """French text of the command line: argparse's own messages and the help of every option.
 
-Keys are the English text (as gettext's msgids); tests/backbone/test_terminal.py checks that every help
+Keys are the English text (as gettext's msgids); tests/cli/test_terminal.py checks that every help
 text of the parser has its French here.
 """
 

@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 from harness.config.schema import validate_config
 from harness.core.errors import HarnessError
 from harness.core.fileio import read_toml
+from harness.core.i18n import Text
 from harness.core.safe_regex import UnsafePattern, compile_pattern, pattern_fields
 
 LEVELS = ("MUST", "SHOULD", "MAY")
@@ -27,20 +28,6 @@ SOURCE_KEYS = {"document", "version", "date", "url"}
 REQUIREMENT_KEYS = {"id", "level", "statement", "section", "applies_to", "evaluated_by", "source", "settings", "cda_checks", "hl7v2_checks",
                     "not_tested_reason"}
 CHECK_EVALUATORS = {"cda": "validator:cda", "hl7v2": "validator:hl7v2"}  # declarative checks (cda_checks, hl7v2_checks) → who runs them
-
-
-@dataclass(frozen=True)
-class Text:
-    """A text in French and English."""
-
-    fr: str
-    en: str
-
-    def get(self, lang: str = "fr") -> str:
-        return self.fr if lang == "fr" else self.en
-
-    def to_dict(self) -> dict[str, str]:
-        return {"fr": self.fr, "en": self.en}
 
 
 @dataclass(frozen=True)

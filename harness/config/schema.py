@@ -70,7 +70,7 @@ TARGET_SCHEMA: dict[str, Any] = _table(
         "settings": _text("une table", "a table", type="object"),  # read by the suites, which check their own keys
         "scope": _table({"roles": _text("une liste de textes", "a list of strings", type="array", items=STRING),
                          "profiles": _text("une liste de textes", "a list of strings", type="array", items=STRING),
-                         "volets": _text("une liste de textes", "a list of strings", type="array", items=STRING)}),  # harness.run.scope
+                         "volets": _text("une liste de textes", "a list of strings", type="array", items=STRING)}),  # harness.config.scope
         "xds": _table({  # suites/xds (docs/xds.md): the XDS.b service and the candidate's role
             "role": _text("registry-repository ou document-source", "registry-repository or document-source",
                           enum=["registry-repository", "document-source"]),

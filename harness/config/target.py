@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.config.schema import validate_config
+from harness.config.scope import ROLES, DeclaredScope
 from harness.core.errors import HarnessError
 from harness.core.fileio import confined_path, read_toml
 from harness.core.resources import bundled_dir
-from harness.run.scope import ROLES, DeclaredScope
 
 REDACTED = "***"
 SECRET_FIELDS = {("tls", "client_key_password")}  # plus every value of the [auth] table

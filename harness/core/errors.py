@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from harness.core.i18n import Text
+
 
 class HarnessError(Exception):
     """A usage, configuration or input error with a message in French and English.
@@ -14,5 +16,9 @@ class HarnessError(Exception):
         self.en = en if en is not None else fr
         super().__init__(self.en)
 
+    @property
+    def text(self) -> Text:
+        return Text(self.fr, self.en)
+
     def message(self, lang: str = "fr") -> str:
-        return self.fr if lang == "fr" else self.en
+        return self.text.get(lang)

@@ -1,10 +1,26 @@
-"""Labels in French and English for what the harness shows people."""
+"""Text in French and English: the one bilingual type (`Text`), and the labels the harness shows people."""
 
 from __future__ import annotations
 
 import os
 import re
 import textwrap
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in French and English: pack titles and statements, findings' messages, errors' messages."""
+
+    fr: str
+    en: str
+
+    def get(self, lang: str = "fr") -> str:
+        return self.fr if lang == "fr" else self.en
+
+    def to_dict(self) -> dict[str, str]:
+        return {"fr": self.fr, "en": self.en}
+
 
 LABELS: dict[str, tuple[str, str]] = {
     "certificate_title": ("Certificat de conformité", "Conformance certificate"),

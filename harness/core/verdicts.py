@@ -41,3 +41,12 @@ class ArtefactVerdict(StrEnum):
     PASSED = "PASSED"
     FAILED = "FAILED"
     ABORTED = "ABORTED"
+
+
+def verdict_counts(verdicts: Iterable[str]) -> dict[str, int]:
+    """How many of each verdict: every verdict named, zeros included, in the order of `Verdict` (results.json's
+    summary, the report, the certificate, campaigns: counted here only)."""
+    counts = {str(v): 0 for v in Verdict}
+    for verdict in verdicts:
+        counts[str(verdict)] += 1
+    return counts

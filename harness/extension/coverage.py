@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.config.packs import PackRegistry, Text
+from harness.config.packs import PackRegistry
+from harness.core.i18n import Text
 from harness.extension.registry import validators
 
 
@@ -83,9 +84,10 @@ def _own_nodes(scope: ast.AST) -> Iterable[ast.AST]:
 def observed_on_fixtures(registry: PackRegistry, kinds: set[str]) -> dict[str, list[str]]:
     """Requirement id → "observed on conforming/<file>" for the validators of `kinds`, from their reports on the
     bundled conforming artefacts (a requirement no conforming fixture exercises stays a gap)."""
+    from harness.config.context import ValidationContext
     from harness.core.fileio import read_bounded
     from harness.core.resources import bundled_dir
-    from harness.validation.dispatch import ValidationContext, detect_kind, validate_bytes, walk_artefacts
+    from harness.validation.dispatch import detect_kind, validate_bytes, walk_artefacts
 
     root = bundled_dir("fixtures")
     context = ValidationContext(registry=registry)

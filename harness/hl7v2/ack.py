@@ -28,11 +28,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from harness.core.findings import ArtefactReport, Finding, Severity
 from harness.core.verdicts import ArtefactVerdict
 from harness.hl7v2 import ids
 from harness.hl7v2.message import Delimiters, Message, expected_received
 from harness.hl7v2.tokenizer import ParseError, parse
-from harness.validation.findings import ArtefactReport, Finding, Severity
 
 ORIGINAL_CODES = ("AA", "AE", "AR")
 ENHANCED_CODES = ("CA", "CE", "CR")

@@ -8,11 +8,11 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from harness.core.findings import Finding, Severity
 from harness.hl7v2 import ids
 from harness.hl7v2.message import Message, Segment, expected_received, location, unescape
 from harness.hl7v2.profiles import EventProfile, FieldRule
 from harness.hl7v2.standard import datatype_components, segment_fields
-from harness.validation.findings import Finding, Severity
 
 _FORMATS = {
     "DT": re.compile(r"^\d{4}(\d{2}(\d{2})?)?$"),

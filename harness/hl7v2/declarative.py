@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.core.errors import HarnessError
+from harness.core.findings import Finding, Severity
 from harness.core.safe_regex import UnsafePattern, compile_pattern
 from harness.hl7v2.message import Message, Segment, expected_received
-from harness.validation.findings import Finding, Severity
 
 _PATH = re.compile(r"^([A-Z][A-Z0-9]{2})-(\d+)(?:\.(\d+)(?:\.(\d+))?)?$")
 SHAPES = ("required", "empty", "values", "pattern", "equal")

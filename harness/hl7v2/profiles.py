@@ -14,11 +14,11 @@ from functools import cache
 from typing import Any
 
 from harness.core.errors import HarnessError
+from harness.core.findings import Severity
 from harness.extension.registry import hl7v2_rule_names
 from harness.hl7v2 import ids
 from harness.hl7v2.standard import message_structure, table_codes
 from harness.hl7v2.structure import Automaton, Node, SyntaxDefinitionError, insert_after, parse_syntax
-from harness.validation.findings import Severity
 
 _PATH = re.compile(r"^([A-Z][A-Z0-9]{2})-(\d+)(?:\.(\d+)(?:\.(\d+))?)?$")
 USAGES = ("R", "RE", "O", "C", "X")

@@ -11,12 +11,12 @@ from dataclasses import replace
 from typing import Any
 
 from harness.core.errors import HarnessError
+from harness.core.findings import ArtefactReport, Finding, Severity
 from harness.core.verdicts import ArtefactVerdict
 from harness.hl7v2.ack import ACK_DOCUMENT_IDS, check_ack_document
 from harness.hl7v2.message import Message, Segment, expected_received, location
 from harness.hl7v2.profiles import CompiledProfile, EventProfile
 from harness.hl7v2.standard import segment_fields
-from harness.validation.findings import ArtefactReport, Finding, Severity
 
 V3 = "{urn:hl7-org:v3}"
 # The requirements `check` may evaluate (under the transmission volet's ids; a volet's pack renames them with its
@@ -153,15 +153,10 @@ def _check(message: Message, event: EventProfile, profile: CompiledProfile, cont
 
 
 def validate_embedded(payload: bytes, path: str, context: Any, parsed: Any) -> ArtefactReport:
-    """The CDA validator's report on a document already parsed here (parsed once for both), ABORTED
-    when no CDA validator is installed."""
-    from harness.validation.dispatch import aborted, validators  # late: validation imports the validators
+    """The CDA validator's report on a document already parsed here (parsed once for both)."""
+    from harness.cda import validate_cda  # late: the CDA rules load only when a message embeds a document
 
-    module = validators().get("cda")
-    if module is None:
-        return aborted(path, payload, "aucun validateur pour le type cda", "no validator for kind cda", "cda")
-    report: ArtefactReport = module.validate_parsed(payload, path, context, parsed)
-    return report
+    return validate_cda(payload, path, context, parsed=parsed)
 
 
 # -- codes -----------------------------------------------------------------------------------

@@ -8,10 +8,10 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from harness.core.findings import ArtefactReport, Finding, Severity
 from harness.hl7v2.ack import ACK_DOCUMENT_IDS, check_ack_document
 from harness.hl7v2.message import Message, expected_received, location
 from harness.hl7v2.profiles import CompiledProfile, EventProfile
-from harness.validation.findings import ArtefactReport, Finding, Severity
 
 # What each check judges, and the segment it needs to judge anything: the evaluated ids are derived from it.
 IDENTIFIER_IDS = ("PAMFR-PID-01", "PAMFR-INS-01", "PAMFR-INS-02", "PAMFR-INS-03", "PAMFR-INS-04")  # check_identifiers, on PID

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
+from harness.core.findings import CappedFindings, Finding, Severity
 from harness.hl7v2 import ids
 from harness.hl7v2.charset import codec_for, looks_like_utf8
 from harness.hl7v2.message import Delimiters, Message, Segment, bad_escapes, location
-from harness.validation.findings import CappedFindings, Finding, Severity
 
 MLLP_START, MLLP_END = b"\x0b", b"\x1c"
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")

@@ -8,6 +8,7 @@ from typing import Any
 
 from harness.core.errors import HarnessError
 from harness.core.fileio import sha256_hex
+from harness.core.findings import ArtefactReport, Finding, Severity
 from harness.core.verdicts import ArtefactVerdict
 from harness.extension.registry import hl7v2_rule_module
 from harness.hl7v2 import ids
@@ -17,7 +18,6 @@ from harness.hl7v2.message import Message, expected_received
 from harness.hl7v2.profiles import CompiledProfile, EventProfile, base_event, profile_for_pack
 from harness.hl7v2.standard import SUPPORTED_VERSIONS
 from harness.hl7v2.tokenizer import ParseError, parse
-from harness.validation.findings import ArtefactReport, Finding, Severity
 
 KIND = "hl7v2"
 PARSING_IDS = [ids.SYNTAX, ids.TERMINATOR, ids.SEGMENT_ID, ids.MLLP, ids.ESCAPE, ids.CHARSET, ids.VERSION]

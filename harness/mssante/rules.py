@@ -19,9 +19,9 @@ import unicodedata
 from email.message import Message
 from typing import Any
 
+from harness.core.findings import ArtefactReport
 from harness.core.verdicts import ArtefactVerdict
 from harness.mssante.mail import Mail, MailUnreadable, addresses, parse_mail, payload_of, unfold
-from harness.validation.findings import ArtefactReport
 from harness.xdm.judging import Judgement, aborted_report, pack_missing
 from harness.xdm.package import Document, judge_package
 

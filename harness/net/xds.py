@@ -6,15 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
 from harness.config.target import Endpoint, Target
 from harness.net.probe import HttpResponse, NoAnswer, Unreachable, base_options, http_request
-from harness.run.recorder import Recorder
-from harness.simulator.xds import messages as m
 from harness.vihf.build import VihfClaims, security_header, signed_vihf
+from harness.xds import messages as m
+
+if TYPE_CHECKING:
+    from harness.run.recorder import Recorder
 
 MAX_RESPONSE = 4 * 1024 * 1024
 REGISTRY_ROLE, SOURCE_ROLE = "registry-repository", "document-source"  # [xds] role: what the candidate is

@@ -23,13 +23,14 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
 from harness.core.errors import HarnessError
 from harness.core.fileio import DEFAULT_MAX_INPUT_BYTES, read_bounded, sha256_hex
+from harness.core.findings import ArtefactReport, Finding, Severity
 from harness.run.outcomes import Aborted, NotApplicable
 from harness.run.recorder import Recorder
-from harness.validation.dispatch import ValidationContext, detect_kind, validate_file, walk_artefacts
-from harness.validation.findings import ArtefactReport, Finding, Severity
+from harness.validation.dispatch import detect_kind, validate_file, walk_artefacts
 
 SEVERITY_OF_LEVEL = {"MUST": Severity.ERROR, "SHOULD": Severity.WARNING, "MAY": Severity.INFO}
 

@@ -13,17 +13,24 @@ import sys
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from harness import __version__
-from harness.cdakit.provenance import kit_provenance
-from harness.certificates.certification import blocking_items, judge_rows
 from harness.core.fileio import atomic_write_bytes, atomic_write_text
-from harness.core.verdicts import Verdict, aggregate
+from harness.core.verdicts import Verdict, aggregate, verdict_counts
+from harness.run.certification import blocking_items, judge_rows
 from harness.run.waivers import apply_waivers, other_candidates
 
 if TYPE_CHECKING:
-    from harness.run.plugin import EnrsSession
+    import pytest
+
+    from harness.certificates.signing import Signer
+    from harness.config.packs import PackRegistry, ProfilePack
+    from harness.config.scope import Scope
+    from harness.config.target import Target
+    from harness.run.recorder import TestRecord
+    from harness.run.waivers import Waiver
+    from harness.validation.dispatch import Ignored
 
 RESULTS_SCHEMA = "enrs-harness/results/1"
 COMPLETE_EXIT_STATUSES = (0, 1)  # pytest: all passed, some failed
@@ -48,17 +55,46 @@ def new_run_dir(parent: Path) -> Path:
     return path
 
 
+class RunSession(Protocol):
+    """What the run folder reads of the plugin's session (harness.run.plugin.EnrsSession), named here so that
+    this module does not import the plugin that imports it."""
+
+    config: pytest.Config
+    lang: str
+    records: dict[str, TestRecord]
+    exitstatus: int | None
+    incomplete_reason: str | None
+    signer: Signer | None
+    waivers: list[Waiver]
+    ignored: list[Ignored]
+
+    @property
+    def registry(self) -> PackRegistry: ...
+    @property
+    def selected(self) -> list[ProfilePack]: ...
+    @property
+    def kit_dir(self) -> Path | None: ...
+    @property
+    def target(self) -> Target: ...
+    @property
+    def scope(self) -> Scope: ...
+
+
 class RunWriter:
     """Writes the files of one run folder for a pytest session."""
 
-    def __init__(self, run_dir: Path, session: EnrsSession) -> None:
+    def __init__(self, run_dir: Path, session: RunSession) -> None:
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.session = session
         self.run_id = str(uuid.uuid4())
         self.started = utc_now()
         self.finished: str | None = None
-        self.kit = kit_provenance(session.kit_dir) if session.kit_dir else None
+        self.kit = None
+        if session.kit_dir:  # kit mode imported only when a kit is given
+            from harness.cdakit.provenance import kit_provenance
+
+            self.kit = kit_provenance(session.kit_dir)
 
     def partial(self, name: str) -> Path:
         """Where a file another plugin writes goes until the run ends and it is moved in place."""
@@ -75,9 +111,7 @@ class RunWriter:
         for record in session.records.values():
             for artefact in record.artefacts:
                 artefacts.setdefault((artefact.sha256, artefact.name), artefact.to_dict())
-        counts = {str(v): 0 for v in Verdict}
-        for requirement in requirements:
-            counts[requirement["verdict"]] += 1
+        counts = verdict_counts(r["verdict"] for r in requirements)
         blocking = blocking_items(requirements, session.records.values(), session.scope)
         must_blocking = [b["id"] for b in blocking if b["kind"] == "requirement"]
         issued = status == "complete" and not blocking and counts[Verdict.PASSED] + counts[Verdict.WAIVED] > 0

@@ -53,10 +53,9 @@ def waived_requirements(waivers: list[Waiver], name: str, version: str, on: dt.d
 def summary_html(rows: list[dict[str, Any]], waivers: list[dict[str, Any]], lang: str) -> str:
     """The top of the report: overall verdict, counts, blocking requirements with their reasons, waivers."""
     from harness.certificates.page import ATTENTION, _reasons
+    from harness.core.verdicts import verdict_counts
 
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row["verdict"]] = counts.get(row["verdict"], 0) + 1
+    counts = verdict_counts(row["verdict"] for row in rows)
     blocking = [r for r in rows if r["level"] == "MUST" and r["verdict"] in ("FAILED", "ABORTED", "NOT_TESTED")]
     review = [r for r in rows if r["level"] != "MUST" and r["verdict"] in ATTENTION or r["verdict"] == "WAIVED"]
     conformant = not blocking and counts.get("PASSED", 0) + counts.get("WAIVED", 0) > 0

@@ -16,16 +16,15 @@ from typing import Any
 
 import pytest
 
-from harness.cdakit.layout import with_kit_pack
 from harness.certificates.signing import Signer
 from harness.config.packs import PackRegistry, ProfilePack
+from harness.config.scope import Scope
 from harness.config.target import Endpoint, Target, load_target
 from harness.core.errors import HarnessError
 from harness.core.verdicts import Verdict
 from harness.run.folder import RunWriter, new_run_dir
 from harness.run.outcomes import Aborted, NotApplicable
 from harness.run.recorder import Recorder, TestRecord
-from harness.run.scope import Scope
 from harness.run.waivers import Waiver, load_waivers
 from harness.simulator import start_embedded  # imported with the plugin: cryptography must not be re-imported by nested sessions
 from harness.validation.dispatch import Ignored
@@ -113,7 +112,11 @@ class EnrsSession:
     @property
     def registry(self) -> PackRegistry:
         if self._registry is None:
-            dirs = with_kit_pack(self.config.option.enrs_profiles_dir, self.kit_dir)
+            dirs = [Path(d) for d in self.config.option.enrs_profiles_dir]
+            if self.kit_dir is not None:  # kit mode (and Saxon) imported only when a kit is given
+                from harness.cdakit.layout import with_kit_pack
+
+                dirs = with_kit_pack(dirs, self.kit_dir)
             self._registry = PackRegistry.load(dirs)
         return self._registry
 
@@ -156,7 +159,7 @@ class EnrsSession:
 
     @property
     def scope(self) -> Scope:
-        """The certification scope: the target's [scope] within the selected profiles (harness.run.scope)."""
+        """The certification scope: the target's [scope] within the selected profiles (harness.config.scope)."""
         if self._scope is None:
             target = self.target
             self._scope = Scope.resolve(target.scope, self.selected, self.registry, str(target.source) if target.source else None,

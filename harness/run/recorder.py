@@ -9,9 +9,9 @@ from typing import Any, NoReturn
 
 from harness.config.packs import PackRegistry
 from harness.core.fileio import sha256_hex
+from harness.core.findings import ArtefactReport, Finding, Severity
 from harness.core.verdicts import Verdict
 from harness.run.outcomes import Aborted, NotApplicable
-from harness.validation.findings import ArtefactReport, Finding, Severity
 
 MAX_EVIDENCE_CHARS = 8000
 

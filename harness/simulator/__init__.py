@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
 from harness.config.target import Endpoint, Target, Timeouts, TlsMaterial, default_target
 from harness.pki import PkiManifest, build_pki
@@ -26,7 +27,6 @@ from harness.simulator.smtp_endpoint import RECIPIENT, SENDER, OperatorConfig, S
 from harness.simulator.tlsconfig import server_context
 from harness.simulator.xds.service import XdsService
 from harness.simulator.xds.store import Store
-from harness.validation.dispatch import ValidationContext
 from harness.vihf.check import trust_anchors
 
 LOOPBACK = "127.0.0.1"

@@ -11,13 +11,14 @@ import socket
 import struct
 from collections.abc import Callable
 
+from harness.config.context import ValidationContext
+from harness.core.findings import ArtefactReport
 from harness.core.verdicts import ArtefactVerdict
 from harness.hl7v2.ack import expected_ack
 from harness.net import mllp
 from harness.net.deadline import ExchangeDeadline
 from harness.simulator.listener import Listener
-from harness.validation.dispatch import ValidationContext, validate_bytes
-from harness.validation.findings import ArtefactReport
+from harness.validation.dispatch import validate_bytes
 
 WRONG_CONTROL_ID = "NOT-THE-MSH-10"
 

@@ -15,16 +15,17 @@ reuses it. It never raises on bad input: unreadable input yields an ABORTED repo
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.config.packs import PackRegistry, ProfilePack
+from harness.config.context import ValidationContext
+from harness.config.packs import PackRegistry
 from harness.core.errors import HarnessError
-from harness.core.fileio import DEFAULT_MAX_INPUT_BYTES, read_bounded, sha256_hex
+from harness.core.fileio import read_bounded, sha256_hex
+from harness.core.findings import ArtefactReport
 from harness.core.verdicts import ArtefactVerdict
 from harness.core.xmlsafe import UnsafeOrInvalidXml, looks_like_xml, readable_bytes
-from harness.validation.findings import ArtefactReport
 
 SKIPPED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 ARTEFACT_EXTENSIONS = {".xml", ".hl7", ".er7", ".txt", ".eml"}  # always validated: a non-artefact with these names is ABORTED
@@ -32,21 +33,20 @@ SNIFF_BYTES = 65536  # what kind detection reads of a file of another extension
 _KNOWN_MAGIC = ((b"\x89PNG", "PNG"), (b"%PDF", "PDF"), (b"\xff\xd8\xff", "JPEG"), (b"GIF8", "GIF"), (b"PK\x03\x04", "ZIP"))
 
 
-@dataclass
-class ValidationContext:
-    """What a validator may use: the loaded packs, the selected ones, options."""
+def make_context(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None,
+                 volet_versions: list[str] | None = None) -> ValidationContext:
+    """The context of `validate`, its workers and the cluster's: packs (with the kit's pack when a kit is given),
+    the selected ones, the kit and the volet versions given."""
+    from harness.cda.voletversion import parse_overrides
 
-    registry: PackRegistry
-    selected: list[ProfilePack] = field(default_factory=list)
-    kit_dir: Path | None = None
-    volet_versions: dict[str, str] = field(default_factory=dict)  # CDA volet name (upper case) → version, from --volet-version
-    max_bytes: int = DEFAULT_MAX_INPUT_BYTES
-    vihf_trust: Path | None = None  # CA certificates (PEM) that may sign VIHF assertions (validator xds)
+    dirs = [Path(d) for d in profiles_dirs]
+    if kit is not None:  # kit mode is imported only when a kit is given
+        from harness.cdakit.layout import with_kit_pack
 
-    def pack(self, pack_id: str) -> ProfilePack | None:
-        """A pack by id if it is loaded and selected (all loaded packs count when none was selected)."""
-        packs = self.selected or list(self.registry.packs.values())
-        return next((p for p in packs if p.id == pack_id), None)
+        dirs = with_kit_pack(dirs, kit)
+    registry = PackRegistry.load(dirs)
+    return ValidationContext(registry=registry, selected=registry.select(profile_ids), kit_dir=kit,
+                             volet_versions=parse_overrides(volet_versions or []))
 
 
 def validators() -> dict[str, Any]:

@@ -22,8 +22,8 @@ from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, 
 from signxml.util import X509CertChainVerifier
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
+from harness.core.findings import Finding, Severity
 from harness.core.xmlsafe import UnsafeOrInvalidXml, parse_xml
-from harness.validation.findings import Finding, Severity
 from harness.vihf.build import (
     AUTHN_MODE,
     DS,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from harness.core.fileio import sha256_hex
+from harness.core.findings import ArtefactReport, Finding, Severity
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.findings import ArtefactReport, Finding, Severity
 
 _SEVERITY = {"MUST": Severity.ERROR, "SHOULD": Severity.WARNING, "MAY": Severity.INFO}
 

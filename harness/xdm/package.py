@@ -16,9 +16,9 @@ from typing import Any
 from lxml import etree
 
 from harness.core.errors import HarnessError
+from harness.core.findings import ArtefactReport
 from harness.core.verdicts import ArtefactVerdict
 from harness.core.xmlsafe import UnsafeOrInvalidXml
-from harness.validation.findings import ArtefactReport
 from harness.xdm.judging import Judgement, aborted_report, pack_missing
 from harness.xdm.zipsafe import ZIP_IDS, SafeZip, ZipLimits, ZipRefused, ZipUnreadable, open_package
 from harness.xds import DocumentEntry, Judge, attribute_values, check_consistency, judge_for, parse_metadata_bytes, validate_metadata

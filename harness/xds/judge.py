@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.config.packs import PackError, ProfilePack
-from harness.validation.findings import Finding, Severity
+from harness.core.findings import Finding, Severity
 
 _SEVERITY = {"MUST": Severity.ERROR, "SHOULD": Severity.WARNING, "MAY": Severity.INFO}
 

@@ -18,8 +18,8 @@ from lxml import etree
 
 from harness.config.packs import ProfilePack
 from harness.core.fileio import sha256_hex
+from harness.core.findings import ArtefactReport, Severity
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.findings import ArtefactReport, Severity
 from harness.vihf.check import check_vihf
 from harness.xds.consistency import check_consistency
 from harness.xds.judge import Judge

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
+from harness.config.context import ValidationContext
+from harness.core.findings import Severity
 from harness.core.verdicts import ArtefactVerdict
 from harness.run.documents import Document
 from harness.run.recorder import Recorder
-from harness.validation.dispatch import ValidationContext
-from harness.validation.findings import Severity
 
 
 def test_document(enrs_document: Document, enrs: Recorder, enrs_validation: ValidationContext, pytestconfig: pytest.Config) -> None:

@@ -12,12 +12,12 @@ import pytest
 
 from harness.config.packs import PackRegistry
 from harness.config.target import Endpoint, Target
+from harness.core.findings import Severity
 from harness.core.verdicts import Verdict
 from harness.hl7v2.ack import judge_ack
 from harness.net import mllp
 from harness.net.probe import NoAnswer, Unreachable, base_options, mllp_exchange, mllp_socket
 from harness.run.recorder import Recorder
-from harness.validation.findings import Severity
 
 ACK_REQUIREMENTS = ("HL7V2-ACK-01", "HL7V2-ACK-02", "HL7V2-ACK-03", "HL7V2-ACK-04")
 

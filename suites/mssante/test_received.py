@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import pytest
 
+from harness.config.context import ValidationContext
 from harness.config.target import Target
 from harness.core.errors import HarnessError
+from harness.core.findings import Severity
 from harness.core.verdicts import ArtefactVerdict
 from harness.mssante import judge_email
 from harness.pki import PkiManifest
 from harness.run.plugin import session_of
 from harness.run.recorder import Recorder
 from harness.simulator.receiver import ReceiverSettings, receive
-from harness.validation.dispatch import ValidationContext
-from harness.validation.findings import Severity
 
 
 def _say(config: pytest.Config):

@@ -17,9 +17,9 @@ from harness.config.target import Target
 from harness.net.xds import REGISTRY_ROLE, Control, XdsClient, XdsSettings, status_of
 from harness.pki import PkiManifest, load_manifest
 from harness.run.recorder import Recorder
-from harness.simulator.xds import messages as m
 from harness.vihf.build import VihfClaims
 from harness.vihf.check import check_vihf
+from harness.xds import messages as m
 
 DEFAULT_PATIENT = m.xds_patient_id(VihfClaims().patient_ins)
 

@@ -19,9 +19,9 @@ from harness.config.target import Target
 from harness.core.verdicts import Verdict
 from harness.net.xds import REGISTRY_ROLE, Control, Exchange, XdsClient, XdsSettings, status_of
 from harness.run.recorder import Recorder
-from harness.simulator.xds import messages as m
 from harness.vihf import build as vb
 from harness.vihf.check import PACK as VIHF_PACK
+from harness.xds import messages as m
 
 OTHER_PATIENT = m.xds_patient_id("180017512345660")  # a valid test INS, another person
 UNKNOWN_PATIENT = "ENRSHARNESS0001^^^&1.2.250.1.999.9.404&ISO"  # no INS domain

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from cryptography import x509
 
+from harness.config.context import ValidationContext
 from harness.config.target import Target
 from harness.core.verdicts import Verdict
 from harness.net.xds import SOURCE_ROLE
@@ -24,12 +25,10 @@ from harness.run.recorder import Recorder
 from harness.simulator.http_endpoint import HttpConfig, http_handler
 from harness.simulator.listener import Listener
 from harness.simulator.tlsconfig import server_context
-from harness.simulator.xds import messages as m
 from harness.simulator.xds.service import XdsService
 from harness.simulator.xds.store import Store
-from harness.validation.dispatch import ValidationContext
 from harness.vihf.check import PACK as VIHF_PACK, check_vihf, trust_anchors
-from harness.xds import validate_xds
+from harness.xds import messages as m, validate_xds
 
 DEFAULT_WINDOW = 60.0
 PROGRESS_EVERY = 5.0

@@ -21,20 +21,15 @@ import pytest
 from harness.certificates.signing import keygen
 from harness.pki import build_pki
 
-REPO = Path(__file__).resolve().parents[2]
-TOY = REPO / "tests" / "certs" / "toy"
+from ..conftest import REPO as REPO, harness as harness  # re-exported to the tests of this folder
+
+TOY = REPO / "tests" / "certificates" / "toy"
 HANG_TIMEOUT = 3
 CDA_FIXTURES = REPO / "fixtures"
 CDA_PACKS = ["ci-sis-cda-header", "ci-sis-cda-structure", "ci-sis-cda-volets"]
 HL7V2_PACKS = ["hl7v2-base", "ci-sis-pam-fr", "ci-sis-hl7v2-cda", "ci-sis-hl7v2-lps"]
 ENDPOINT_PACKS = ["pgssi-s-security", "ci-sis-mllp-transport"]
 SIMULATOR_FAULTS = "no-security-headers,weak-ciphers,ack-wrong-control-id"
-
-
-def harness(*args: object, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "ENRS_LANG": "en"}
-    return subprocess.run([sys.executable, "-m", "harness", *map(str, args)],
-                          capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout)
 
 
 @pytest.fixture(scope="session")

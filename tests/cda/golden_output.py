@@ -33,8 +33,7 @@ def _relative(entry: dict[str, Any], root: str) -> dict[str, Any]:
 
 def digests(folder: Path) -> dict[str, str]:
     """Relative path → SHA-256 of the canonical JSON of its `validate --format json` entry (all packs, no kit)."""
-    from harness.cli.commands.validate import make_context
-    from harness.validation.dispatch import validate_file, walk_artefacts
+    from harness.validation.dispatch import make_context, validate_file, walk_artefacts
 
     context = make_context([], [], None)
     files, _ignored = walk_artefacts([folder])

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
+from harness.core.findings import Severity
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.dispatch import ValidationContext, expand_paths, validate_file
-from harness.validation.findings import Severity
+from harness.validation.dispatch import expand_paths, validate_file
 
 EXAMPLES = os.environ.get("ENRS_ANS_EXAMPLES")
 KNOWN_FAILURES = {

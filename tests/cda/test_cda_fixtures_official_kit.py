@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli.commands.validate import make_context
+from harness.config.context import ValidationContext
+from harness.core.findings import ArtefactReport, Finding, Severity
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.dispatch import ValidationContext, validate_file
-from harness.validation.findings import ArtefactReport, Finding, Severity
+from harness.validation.dispatch import make_context, validate_file
 
 ROOT = Path(__file__).resolve().parents[2]
 CDA_FIXTURES = sorted((ROOT / "fixtures" / "conforming" / "cda").glob("*.xml"))

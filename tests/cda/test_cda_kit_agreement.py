@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from harness.cli.commands.validate import make_context
-from harness.validation.dispatch import ValidationContext, validate_bytes
-from harness.validation.findings import ArtefactReport, Severity
+from harness.config.context import ValidationContext
+from harness.core.findings import ArtefactReport, Severity
+from harness.validation.dispatch import make_context, validate_bytes
 
 from cda_mutants import (
     AA,

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.cdakit.agreement import compare
-from harness.cli.commands.validate import make_context
-from harness.validation.dispatch import ValidationContext, expand_paths
+from harness.config.context import ValidationContext
+from harness.validation.agreement import compare
+from harness.validation.dispatch import expand_paths, make_context
 
 from test_cda_fixtures_official_kit import KIT, WHY_NOT
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
+from harness.core.findings import Severity
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.dispatch import ValidationContext, validate_bytes, validate_file
-from harness.validation.findings import Severity
+from harness.validation.dispatch import validate_bytes, validate_file
 
 from cda_mutants import CD, EE, FIXTURES, LEE, SM, del_attr
 

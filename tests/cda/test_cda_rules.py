@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
+from harness.core.findings import Severity
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.dispatch import ValidationContext, validate_bytes, validate_file
-from harness.validation.findings import Severity
+from harness.validation.dispatch import validate_bytes, validate_file
 
 from cda_mutants import EXTRA_MUTANTS, FIXTURES, MUTANTS, Mutant
 

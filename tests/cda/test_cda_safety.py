@@ -6,9 +6,10 @@ import time
 
 import pytest
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.dispatch import ValidationContext, validate_bytes
+from harness.validation.dispatch import validate_bytes
 from harness.validation.validators import cda as cda_validator
 
 from cda_mutants import FIXTURES

@@ -6,10 +6,11 @@ import sys
 import types
 from pathlib import Path
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
+from harness.core.findings import Finding, Severity
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.dispatch import ValidationContext, validate_bytes, validate_file
-from harness.validation.findings import Finding, Severity
+from harness.validation.dispatch import validate_bytes, validate_file
 
 from cda_mutants import FIXTURES
 

@@ -14,7 +14,7 @@ from harness.certificates.signing import keygen
 
 from .conftest import REPO, DaskProcesses, harness
 
-TOY = REPO / "tests" / "certs" / "toy"
+TOY = REPO / "tests" / "certificates" / "toy"
 HANG_TIMEOUT = 3
 
 

@@ -152,9 +152,8 @@ def test_unreachable_scheduler_is_a_clear_error_not_a_hang(monkeypatch: pytest.M
 
 
 def test_a_worker_judges_what_it_reads_and_hands_back_what_it_cannot_read(tmp_path: Path) -> None:
-    from harness.cli.commands.validate import make_context
     from harness.cluster import JudgeSettings, fingerprint, judge_chunk
-    from harness.validation.dispatch import validate_file
+    from harness.validation.dispatch import make_context, validate_file
 
     document = next((REPO / "fixtures" / "nonconforming" / "cda").iterdir())
     settings = JudgeSettings((), (), None)

@@ -89,9 +89,10 @@ def test_the_regional_example_is_covered_by_its_rules_checks_and_suite(example: 
 
 def test_the_ids_a_rule_module_declares_are_those_it_evaluates() -> None:
     """rules_cda.IDS and rules_pam.IDS (what coverage reports) against what the modules evaluate on every HL7 v2 fixture."""
+    from harness.config.context import ValidationContext
     from harness.config.packs import PackRegistry
     from harness.hl7v2 import rules_cda, rules_pam
-    from harness.validation.dispatch import ValidationContext, validate_bytes
+    from harness.validation.dispatch import validate_bytes
 
     loaded = PackRegistry.load()
     context = ValidationContext(registry=loaded, selected=loaded.select(["hl7v2-base", "ci-sis-pam-fr", "ci-sis-hl7v2-cda",

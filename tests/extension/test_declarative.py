@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from extension_helpers import REPO
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
 from harness.core.errors import HarnessError
-from harness.validation.dispatch import ValidationContext, validate_bytes
-from harness.validation.findings import Severity
+from harness.core.findings import Severity
+from harness.validation.dispatch import validate_bytes
 
 VSM = (REPO / "fixtures" / "conforming" / "cda" / "vsm-2023.xml").read_bytes()
 ADT = (REPO / "fixtures" / "conforming" / "hl7v2" / "adt-a01.hl7").read_bytes()

@@ -16,11 +16,12 @@ import pytest
 from extension_helpers import REPO, example_site
 from lxml import etree
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
+from harness.core.findings import ArtefactReport, Severity
 from harness.core.verdicts import ArtefactVerdict
 from harness.extension import registry
-from harness.validation.dispatch import ValidationContext, validate_bytes
-from harness.validation.findings import ArtefactReport, Severity
+from harness.validation.dispatch import validate_bytes
 
 VSM = (REPO / "fixtures" / "conforming" / "cda" / "vsm-2023.xml").read_bytes()
 ADT = (REPO / "fixtures" / "conforming" / "hl7v2" / "adt-a01.hl7").read_bytes()

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from extension_helpers import REPO, write_distribution
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
 from harness.core.verdicts import ArtefactVerdict
 from harness.extension import PluginError, registry
-from harness.validation.dispatch import ValidationContext, validate_bytes
+from harness.validation.dispatch import validate_bytes
 
 VSM = (REPO / "fixtures" / "conforming" / "cda" / "vsm-2023.xml").read_bytes()
 ADT = (REPO / "fixtures" / "conforming" / "hl7v2" / "adt-a01.hl7").read_bytes()
@@ -30,7 +31,8 @@ def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry_points: dict[
 
 
 def test_the_harness_registers_its_own_plugins_the_same_way() -> None:
-    assert [(p.name, p.builtin) for p in registry.plugins("validators")] == [("cda", True), ("hl7v2", True), ("mssante", True), ("xdm", True), ("xds", True)]
+    assert [(p.name, p.builtin) for p in registry.plugins("validators")] == [
+        ("cda", True), ("hl7v2", True), ("mssante", True), ("xdm", True), ("xds", True)]
     assert sorted(registry.hl7v2_rule_names()) == ["cda", "pam"]
     assert [d.name for d in registry.pack_dirs()] == ["profiles"] and [d.name for d in registry.suite_dirs()] == ["suites"]
     assert {"SM-PATIENT-GENDER", "VOL-DETECT", "MOD-JDV-GENDER"} <= set(registry.cda_rules())

@@ -9,9 +9,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
-from harness.validation.dispatch import ValidationContext, validate_bytes
-from harness.validation.findings import ArtefactReport, Severity
+from harness.core.findings import ArtefactReport, Severity
+from harness.validation.dispatch import validate_bytes
 
 
 @pytest.fixture(scope="session")

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
-from harness.validation.dispatch import ValidationContext, validate_file
-from harness.validation.findings import Severity
+from harness.core.findings import Severity
+from harness.validation.dispatch import validate_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from hl7v2_agency_examples import message_files

@@ -10,10 +10,11 @@ import pytest
 from conftest import check
 
 from harness.cli import main
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry, load_pack
 from harness.core.errors import HarnessError
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.dispatch import ValidationContext, validate_bytes
+from harness.validation.dispatch import validate_bytes
 from harness.validation.validators import hl7v2 as validator
 
 import builders as b
@@ -41,8 +42,8 @@ def test_real_embedded_findings_fail_the_message(context) -> None:
 
 
 def test_failed_child_fails_the_message(context, monkeypatch) -> None:
+    from harness.core.findings import ArtefactReport, Finding, Severity
     from harness.hl7v2 import rules_cda
-    from harness.validation.findings import ArtefactReport, Finding, Severity
 
     def fake(data, path, ctx, parsed):
         return ArtefactReport(path, "", "cda", ArtefactVerdict.FAILED, [Finding("X-1", Severity.ERROR, "x", "x")], ["X-1"])

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import check, failing
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
+from harness.core.findings import Severity
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.dispatch import ValidationContext
-from harness.validation.findings import Severity
 
 import builders as b
 

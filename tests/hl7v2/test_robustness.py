@@ -6,9 +6,9 @@ import random
 
 from conftest import check
 
+from harness.core.findings import Severity
 from harness.core.verdicts import ArtefactVerdict
 from harness.hl7v2.ack import expected_ack, judge_ack
-from harness.validation.findings import Severity
 
 import builders as b
 

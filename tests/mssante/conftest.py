@@ -9,8 +9,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
-from harness.validation.dispatch import ValidationContext
 
 
 @pytest.fixture(scope="session")

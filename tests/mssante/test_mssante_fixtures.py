@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from mssante_make_fixtures import CONFORMING, CONFORMING_FILES, MUTANT_FILES, MUTANTS
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
+from harness.core.findings import ArtefactReport, Severity
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.dispatch import ValidationContext, validate_bytes, validate_file, walk_artefacts
-from harness.validation.findings import ArtefactReport, Severity
+from harness.validation.dispatch import validate_bytes, validate_file, walk_artefacts
 
 ZIP_IDS = {"XDM-ZIP-01", "XDM-ZIP-02", "XDM-ZIP-03", "XDM-ZIP-04"}  # proven by the hostile zips (test_xdm_zip_safety.py)
 

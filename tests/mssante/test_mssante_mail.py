@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from mssante_make_fixtures import CDA, CONFORMING, SUBJECT, _subject, document_mail, metadata, package, receipt
 
+from harness.config.context import ValidationContext
+from harness.core.findings import Severity
 from harness.core.verdicts import ArtefactVerdict
 from harness.mssante import judge_email
-from harness.validation.dispatch import ValidationContext, detect_kind
-from harness.validation.findings import Severity
+from harness.validation.dispatch import detect_kind
 
 REPO = Path(__file__).resolve().parents[2]
 

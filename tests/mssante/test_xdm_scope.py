@@ -4,7 +4,7 @@ transport requirements (SOAP, MTOM), which an XDM package never carries, stay ou
 from __future__ import annotations
 
 from harness.config.packs import PackRegistry
-from harness.run.scope import DeclaredScope, Scope
+from harness.config.scope import DeclaredScope, Scope
 
 
 def test_xds_metadata_requirements_judged_in_xdm_packages_are_in_the_mssante_sender_scope() -> None:

@@ -13,9 +13,10 @@ from collections.abc import Callable
 import pytest
 from mssante_make_fixtures import document_mail, package
 
+from harness.config.context import ValidationContext
+from harness.core.findings import ArtefactReport, Severity
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.dispatch import ValidationContext, validate_bytes
-from harness.validation.findings import ArtefactReport, Severity
+from harness.validation.dispatch import validate_bytes
 from harness.xdm.zipsafe import ZipLimits, ZipRefused, ZipUnreadable, open_package
 
 HANG_GUARD_SECONDS = 20.0

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackError, PackRegistry
+from harness.core.findings import Severity
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.dispatch import ValidationContext, detect_kind, validate_bytes, walk_artefacts
-from harness.validation.findings import Severity
+from harness.validation.dispatch import detect_kind, validate_bytes, walk_artefacts
 from harness.xds import TRANSACTIONS, Judge, mime as mime_module, parse_metadata_bytes, read_message, validate_metadata
 
 from xds_make_fixtures import CDA, NONCONFORMING, NONCONFORMING_OUT

@@ -7,17 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
+from harness.core.findings import Severity
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.dispatch import ValidationContext, validate_bytes, validate_file
-from harness.validation.findings import Severity
+from harness.validation.dispatch import validate_bytes, validate_file
 
 from xds_make_fixtures import FIXTURES as BUILDERS, build
 from xds_mutants import FIXTURES, MUTANTS, Mutant
 
 REGISTRY = PackRegistry.load()
 CONTEXT = ValidationContext(registry=REGISTRY)
-XDS_PACKS = ("ihe-xds-b", "ci-sis-xds")  # ci-sis-vihf (also judged by validator xds) is proven by tests/xds_sim and test_xds_vihf
+XDS_PACKS = ("ihe-xds-b", "ci-sis-xds")  # ci-sis-vihf (also judged by validator xds) is proven by tests/vihf, tests/simulator/xds and test_xds_vihf
 XDS_REQUIREMENTS = {r.id: r for r in REGISTRY.requirements.values() if r.pack_id in XDS_PACKS}
 CONFORMING = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".xml", ".mtom"))
 

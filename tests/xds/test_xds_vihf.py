@@ -10,11 +10,12 @@ import pytest
 from cryptography import x509
 from lxml import etree
 
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
+from harness.core.findings import Severity
 from harness.core.verdicts import ArtefactVerdict
 from harness.pki import PkiManifest, build_pki
-from harness.validation.dispatch import ValidationContext, validate_bytes
-from harness.validation.findings import Severity
+from harness.validation.dispatch import validate_bytes
 from harness.vihf import build as vb
 
 from xds_mutants import FIXTURES, ITI41

@@ -14,6 +14,7 @@ import pytest
 from harness.core.errors import HarnessError
 from harness.core.i18n import in_language, label, readable_reason
 from harness.core.resources import bundled_dir
+from harness.core.results import RequirementRow, Results
 from harness.run.folder import new_run_dir
 
 OUTPUT_FILES = ("report.html", "results.json", "junit.xml", "certificate.html")
@@ -117,12 +118,12 @@ SUMMARY_ROWS = 10  # blocking requirements listed in the terminal; the rest are 
 REASON_CHARS = 160
 
 
-def print_blocking_artefacts(term: Any, results: dict[str, Any], lang: str) -> None:
+def print_blocking_artefacts(term: Any, results: Results, lang: str) -> None:
     """What else blocks the certificate (artefacts and endpoint checks not judged), then the files the walk ignored."""
     from harness.cli.terminal import styled
 
     fr = lang == "fr"
-    items = [b for b in results.get("blocking", []) if b["kind"] != "requirement"]
+    items = [b for b in results.blocking or [] if b["kind"] != "requirement"]
     if items:
         kinds = ", ".join(f"{n} {k}" for k, n in Counter(b["kind"] for b in items).items())
         term.print()
@@ -134,7 +135,7 @@ def print_blocking_artefacts(term: Any, results: dict[str, Any], lang: str) -> N
     if len(items) > SUMMARY_ROWS:
         term.print(styled(f"  … et {len(items) - SUMMARY_ROWS} autres : voir results.json" if fr
                           else f"  … and {len(items) - SUMMARY_ROWS} more: see results.json", "dim"))
-    ignored = results.get("ignored", [])
+    ignored = results.ignored
     if ignored:
         term.print(styled(f"Fichiers ignorés ({len(ignored)}) :" if fr else f"Ignored files ({len(ignored)}):", "dim"))
     for skipped in ignored[:SUMMARY_ROWS]:
@@ -153,17 +154,18 @@ def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = 
     term = Console(file=out, highlight=False, markup=False, emoji=False, soft_wrap=False, width=100) if out else console()
     term.soft_wrap = False
     fr = lang == "fr"
-    summary, run, candidate = results["summary"], results["run"], results["candidate"]
-    term.print(Rule(printable(f"enrs-harness {run['harness_version']}"), style="dim"))
+    typed = Results.from_dict(results)
+    summary, run, candidate = typed.summary, typed.run, typed.candidate
+    term.print(Rule(printable(f"enrs-harness {run.harness_version}"), style="dim"))
     term.print(styled(f"{'Candidat' if fr else 'Candidate'} : " if fr else "Candidate: ", "bold"),
-               styled(f"{in_language(candidate['name'], lang)} — {candidate['vendor']} {candidate['version']}"), sep="")
+               styled(f"{in_language(candidate.name, lang)} — {candidate.vendor} {candidate.version}"), sep="")
     term.print(styled("Profils : " if fr else "Profiles: ", "bold"),
-               styled(", ".join(f"{p['id']} {p['version']}" for p in results["profiles"])), sep="")
-    counts = " · ".join(f"{label(k, lang)} {v}" for k, v in summary["verdicts"].items() if v)
-    if "scope" in results:
-        term.print(styled(results["scope"]["statement"][lang]))  # "Portée certifiée : …" / "Scope not declared: …"
+               styled(", ".join(f"{p.id} {p.version}" for p in typed.profiles)), sep="")
+    counts = " · ".join(f"{label(k, lang)} {v}" for k, v in summary.verdicts.items() if v)
+    if typed.scope is not None:
+        term.print(styled(typed.scope["statement"][lang]))  # "Portée certifiée : …" / "Scope not declared: …"
     term.print(styled("Exigences : " if fr else "Requirements: ", "bold"), styled(counts), sep="")
-    groups = blocking_groups(results["requirements"], lang)
+    groups = blocking_groups(typed.requirements, lang)
     if groups:
         term.print()
         term.print(styled("Exigences à revoir :" if fr else "Requirements to review:", "bold"))
@@ -182,28 +184,28 @@ def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = 
         if len(groups) > SUMMARY_ROWS:
             more = sum(len(g[2]) for g in groups[SUMMARY_ROWS:])
             term.print(styled(f"  … et {more} autres : voir report.html" if fr else f"  … and {more} more: see report.html", "dim"))
-    print_blocking_artefacts(term, results, lang)
-    for waiver in results.get("waivers", []):
-        status = label("waiver_" + waiver["status"], lang)
-        why = f" — {waiver['reason'][lang]}" if waiver.get("reason") else ""
-        term.print(styled(f"{'Dérogation' if fr else 'Waiver'} {waiver['requirement']} : {status} ({waiver['approver']}, → "
-                          f"{waiver['expires']}){why}"
-                          if fr else f"Waiver {waiver['requirement']}: {status} ({waiver['approver']}, → {waiver['expires']}){why}",
+    print_blocking_artefacts(term, typed, lang)
+    for waiver in typed.waivers:
+        status = label("waiver_" + waiver.status, lang)
+        why = f" — {waiver.reason[lang]}" if waiver.reason else ""
+        term.print(styled(f"{'Dérogation' if fr else 'Waiver'} {waiver.requirement} : {status} ({waiver.approver}, → "
+                          f"{waiver.expires}){why}"
+                          if fr else f"Waiver {waiver.requirement}: {status} ({waiver.approver}, → {waiver.expires}){why}",
                           "yellow"))
-    others = results.get("waivers_other_candidates")
+    others = typed.waivers_other_candidates
     if others:
-        name = f"« {candidate['name']} » {candidate['version']}"
+        name = f"« {candidate.name} » {candidate.version}"
         term.print(styled(f"{others} dérogation(s) du fichier visent d'autres candidats ou versions : non appliquées (ce candidat : {name})"
                           if fr
                           else f"{others} waiver(s) of the file name other candidates or versions: not applied (this candidate: {name})",
                           "dim"))
-    if not run["complete"]:
-        term.print(styled(f"{label('incomplete', lang)} : {readable_reason(run['incomplete_reason'], lang)}" if fr
-                          else f"{label('incomplete', lang)}: {readable_reason(run['incomplete_reason'], lang)}", "bold red"))
+    if not run.complete:
+        term.print(styled(f"{label('incomplete', lang)} : {readable_reason(run.incomplete_reason, lang)}" if fr
+                          else f"{label('incomplete', lang)}: {readable_reason(run.incomplete_reason, lang)}", "bold red"))
     term.print()
-    issued = summary["certificate_issued"]
+    issued = summary.certificate_issued
     verdict = label("certificate_title", lang) if issued else label("nonconformity_title", lang)
-    overall = label("conformant", lang) if issued else label("nonconformant" if run["complete"] else "incomplete", lang)
+    overall = label("conformant", lang) if issued else label("nonconformant" if run.complete else "incomplete", lang)
     term.print(styled(f"{label('overall', lang)}{' : ' if fr else ': '}{overall} — {verdict}", "bold green" if issued else "bold red"))
     for name in OUTPUT_FILES:
         if (run_dir / name).exists():
@@ -211,7 +213,7 @@ def print_summary(results: dict[str, Any], run_dir: Path, lang: str, out: Any = 
     term.print(Rule(style="dim"))
 
 
-def blocking_groups(requirements: list[dict[str, Any]], lang: str) -> list[tuple[str, str, list[str], str]]:
+def blocking_groups(requirements: list[RequirementRow], lang: str) -> list[tuple[str, str, list[str], str]]:
     """The MUST and SHOULD requirements that failed, aborted or were not tested, grouped by verdict, level and reason.
 
     MUST first, then FAILED, ABORTED, NOT_TESTED; 60 requirements no test evaluated make one line, not 60.
@@ -219,10 +221,10 @@ def blocking_groups(requirements: list[dict[str, Any]], lang: str) -> list[tuple
     order = {"FAILED": 0, "ABORTED": 1, "NOT_TESTED": 2}
     groups: dict[tuple[str, str, str], list[str]] = {}
     for requirement in requirements:
-        if requirement["verdict"] in order and requirement["level"] in ("MUST", "SHOULD"):
-            reason = next((x["reason"] for x in requirement.get("reasons", []) if x.get("reason")), "")
-            text = readable_reason(reason, lang, REASON_CHARS) or _no_reason(requirement["verdict"], lang)
-            groups.setdefault((requirement["verdict"], requirement["level"], text), []).append(requirement["id"])
+        if requirement.verdict in order and requirement.level in ("MUST", "SHOULD"):
+            reason = next((x["reason"] for x in requirement.reasons if x.get("reason")), "")
+            text = readable_reason(reason, lang, REASON_CHARS) or _no_reason(requirement.verdict, lang)
+            groups.setdefault((requirement.verdict, requirement.level, text), []).append(requirement.id)
     ordered = sorted(groups.items(), key=lambda item: (item[0][1] != "MUST", order[item[0][0]]))
     return [(verdict, level, ids, reason) for (verdict, level, reason), ids in ordered]
 

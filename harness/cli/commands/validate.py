@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
-from harness.cda.voletversion import parse_overrides
-from harness.config.packs import PackRegistry
+from harness.config.context import ValidationContext
+from harness.core.findings import ArtefactReport, Severity
 from harness.core.i18n import in_language
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.dispatch import Ignored, ValidationContext, validate_file, walk_artefacts
-from harness.validation.findings import ArtefactReport, Severity
+from harness.validation.dispatch import Ignored, make_context, validate_file, walk_artefacts
 
 VALIDATE_SCHEMA = "enrs-harness/validate/1"
 _worker_context: ValidationContext | None = None
@@ -60,17 +59,6 @@ def _init_worker(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | 
 def _validate_in_worker(path: Path) -> ArtefactReport:
     assert _worker_context is not None
     return validate_file(path, _worker_context)
-
-
-def make_context(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None,
-                 volet_versions: list[str] | None = None) -> ValidationContext:
-    if kit is not None:  # kit mode only: the kit's modules load nothing a native validation needs
-        from harness.cdakit.layout import with_kit_pack
-
-        profiles_dirs = with_kit_pack(profiles_dirs, kit)
-    registry = PackRegistry.load([Path(d) for d in profiles_dirs])
-    return ValidationContext(registry=registry, selected=registry.select(profile_ids), kit_dir=kit,
-                             volet_versions=parse_overrides(volet_versions or []))
 
 
 def available_cores() -> int:

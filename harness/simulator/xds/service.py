@@ -19,11 +19,10 @@ from cryptography import x509
 from lxml import etree
 
 from harness.config.packs import ProfilePack
-from harness.simulator.xds import messages as m
+from harness.core.findings import Severity
 from harness.simulator.xds.store import Entry, Store
-from harness.validation.findings import Severity
 from harness.vihf.check import check_vihf, ins_problem
-from harness.xds import Judge, parse_metadata, validate_metadata
+from harness.xds import Judge, messages as m, parse_metadata, validate_metadata
 
 REPOSITORY_ID = "1.2.250.1.999.9.2"
 ALLOWED_STATUSES = (m.APPROVED, m.DEPRECATED, m.ARCHIVED, m.DELETED)

@@ -7,9 +7,9 @@ import re
 
 from harness.cda import validate_cda
 from harness.cda.parse import Parsed
+from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
-from harness.validation.dispatch import ValidationContext
-from harness.validation.findings import ArtefactReport
+from harness.core.findings import ArtefactReport
 
 KIND = "cda"
 _HL7 = b"urn:hl7-org:v3"

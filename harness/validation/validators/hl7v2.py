@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from harness.config.context import ValidationContext
     from harness.config.packs import PackRegistry
-    from harness.validation.dispatch import ValidationContext
-    from harness.validation.findings import ArtefactReport
+    from harness.core.findings import ArtefactReport
 
 KIND = "hl7v2"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from harness.core.findings import ArtefactReport
 from harness.mssante.rules import judge_email
-from harness.validation.findings import ArtefactReport
 
 if TYPE_CHECKING:
-    from harness.validation.dispatch import ValidationContext
+    from harness.config.context import ValidationContext
 
 KIND = "email"
 _FIELD = re.compile(rb"^[A-Za-z][A-Za-z0-9-]*:", re.MULTILINE)

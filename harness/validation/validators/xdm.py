@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from harness.validation.findings import ArtefactReport
+from harness.core.findings import ArtefactReport
 from harness.xdm.package import judge_package
 
 if TYPE_CHECKING:
-    from harness.validation.dispatch import ValidationContext
+    from harness.config.context import ValidationContext
 
 KIND = "xdm"
 

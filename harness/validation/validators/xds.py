@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from harness.validation.findings import ArtefactReport
+from harness.core.findings import ArtefactReport
 
 if TYPE_CHECKING:
-    from harness.validation.dispatch import ValidationContext
+    from harness.config.context import ValidationContext
 
 KIND = "xds"
 _ENVELOPE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Envelope[\s>]")
