@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness import __version__
 from harness.core.errors import HarnessError
-from harness.core.fileio import read_bounded
+from harness.core.fileio import read_bounded, sha256_hex
 from harness.core.findings import ArtefactReport
 from harness.core.verdicts import ArtefactVerdict
 
@@ -141,6 +141,7 @@ class JudgeSettings:
     profile_ids: tuple[str, ...]
     kit: str | None
     volet_versions: tuple[str, ...] = ()  # --volet-version overrides, as given
+    vihf_trust: str | None = None  # --vihf-trust: the CA certificates that may sign VIHF assertions (a path the workers read)
 
 
 def fingerprint(context: ValidationContext) -> tuple[Any, ...]:
@@ -148,7 +149,8 @@ def fingerprint(context: ValidationContext) -> tuple[Any, ...]:
     from harness.cdakit.provenance import kit_provenance
 
     return (__version__, tuple((p.id, p.version) for p in context.selected),
-            repr(kit_provenance(context.kit_dir)) if context.kit_dir else None)
+            repr(kit_provenance(context.kit_dir)) if context.kit_dir else None,
+            sha256_hex(context.vihf_trust.read_bytes()) if context.vihf_trust else None)
 
 
 @lru_cache(maxsize=4)
@@ -158,7 +160,8 @@ def _worker_context(settings: JudgeSettings) -> tuple[ValidationContext | None, 
 
     try:
         context = make_context([Path(d) for d in settings.profiles_dirs], list(settings.profile_ids),
-                               Path(settings.kit) if settings.kit else None, list(settings.volet_versions))
+                               Path(settings.kit) if settings.kit else None, list(settings.volet_versions),
+                               Path(settings.vihf_trust) if settings.vihf_trust else None)
     except HarnessError as exc:
         return None, (exc.fr, exc.en)
     return context, fingerprint(context)
@@ -295,10 +298,11 @@ def _killed(indices: list[int], files: list[Path], queue: deque[list[int]], exc:
 
 def validate_on_cluster(spec: str, files: list[Path], profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None,
                         context: ValidationContext, ship: bool = False, lang: str = "fr",
-                        volet_versions: list[str] | None = None) -> list[ArtefactReport]:
+                        volet_versions: list[str] | None = None, vihf_trust: Path | None = None) -> list[ArtefactReport]:
     """The reports of `files` judged on the cluster, in the order of `files` (as a local run gives them)."""
     settings = JudgeSettings(tuple(str(Path(d).resolve()) for d in profiles_dirs), tuple(profile_ids),
-                             str(kit.resolve()) if kit else None, tuple(volet_versions or ()))
+                             str(kit.resolve()) if kit else None, tuple(volet_versions or ()),
+                             str(vihf_trust.resolve()) if vihf_trust else None)
     reports: list[ArtefactReport | None] = [None] * len(files)
     for index, report in stream_reports(spec, files, settings, context, ship, lang):
         if reports[index] is not None:

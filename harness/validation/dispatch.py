@@ -34,9 +34,9 @@ _KNOWN_MAGIC = ((b"\x89PNG", "PNG"), (b"%PDF", "PDF"), (b"\xff\xd8\xff", "JPEG")
 
 
 def make_context(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None,
-                 volet_versions: list[str] | None = None) -> ValidationContext:
+                 volet_versions: list[str] | None = None, vihf_trust: Path | None = None) -> ValidationContext:
     """The context of `validate`, its workers and the cluster's: packs (with the kit's pack when a kit is given),
-    the selected ones, the kit and the volet versions given."""
+    the selected ones, the kit, the volet versions and the VIHF trust store given."""
     from harness.cda.voletversion import parse_overrides
 
     dirs = [Path(d) for d in profiles_dirs]
@@ -44,9 +44,11 @@ def make_context(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | 
         from harness.cdakit.layout import with_kit_pack
 
         dirs = with_kit_pack(dirs, kit)
+    if vihf_trust is not None and not vihf_trust.is_file():
+        raise HarnessError(f"magasin de confiance VIHF introuvable : {vihf_trust}", f"VIHF trust store not found: {vihf_trust}")
     registry = PackRegistry.load(dirs)
     return ValidationContext(registry=registry, selected=registry.select(profile_ids), kit_dir=kit,
-                             volet_versions=parse_overrides(volet_versions or []))
+                             volet_versions=parse_overrides(volet_versions or []), vihf_trust=vihf_trust)
 
 
 def validators() -> dict[str, Any]:

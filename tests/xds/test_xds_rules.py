@@ -18,7 +18,7 @@ from xds_mutants import FIXTURES, MUTANTS, Mutant
 
 REGISTRY = PackRegistry.load()
 CONTEXT = ValidationContext(registry=REGISTRY)
-XDS_PACKS = ("ihe-xds-b", "ci-sis-xds")  # ci-sis-vihf (also judged by validator xds) is proven by tests/vihf, tests/simulator/xds and test_xds_vihf
+XDS_PACKS = ("ihe-xds-b", "ci-sis-xds")  # ci-sis-vihf: tests/vihf, tests/simulator/xds, test_xds_vihf
 XDS_REQUIREMENTS = {r.id: r for r in REGISTRY.requirements.values() if r.pack_id in XDS_PACKS}
 CONFORMING = sorted(p for p in FIXTURES.iterdir() if p.suffix in (".xml", ".mtom"))
 

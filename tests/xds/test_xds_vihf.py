@@ -76,3 +76,34 @@ def test_a_request_without_vihf_is_said_not_judged() -> None:
     report = validate_bytes((FIXTURES / ITI41).read_bytes(), "plain.mtom", _context(None))
     assert report.verdict is ArtefactVerdict.PASSED and "CISIS-VIHF-01" not in report.evaluated
     assert any(f.requirement == "CISIS-VIHF-01" and f.severity is Severity.INFO for f in report.findings)
+
+
+def _validate_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
+    import json
+
+    from harness.cli import main
+
+    status = main(["validate", "--format", "json", *args])
+    return status, json.loads(capsys.readouterr().out)
+
+
+def test_validate_vihf_trust_judges_the_signer_from_the_command_line(pki: PkiManifest, tmp_path: Path,
+                                                                     tmp_path_factory: pytest.TempPathFactory,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    capture = tmp_path / "vihf.mtom"
+    capture.write_bytes(_capture(pki))
+    status, out = _validate_json(capsys, str(capture), "--vihf-trust", str(pki.trust_anchor))
+    report = out["files"][0]
+    assert status == 0 and "CISIS-VIHF-03" in report["evaluated"]
+    other = build_pki(tmp_path_factory.mktemp("other-pki"))  # a trust store the seal does not chain to
+    status, out = _validate_json(capsys, str(capture), "--vihf-trust", str(other.trust_anchor), "--jobs", "2")
+    report = out["files"][0]
+    assert status == 1 and {f["requirement"] for f in report["findings"] if f["severity"] == "error"} == {"CISIS-VIHF-03"}
+
+
+def test_validate_vihf_trust_that_does_not_exist_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.cli import main
+
+    status = main(["validate", str(FIXTURES / ITI41), "--vihf-trust", str(tmp_path / "absent.pem")])
+    err = capsys.readouterr().err
+    assert status == 2 and "magasin de confiance VIHF introuvable" in err and "Traceback" not in err

@@ -39,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--kit", type=Path, metavar="DIR", help="folder laid out like the agency's CDA test kit (XSD and schematrons)")
     parser.add_argument("--volet-version", action="append", default=[], metavar="VOLET=VERSION",
                         help="a CDA volet's version when the document cannot say it (e.g. CR-BIO=2024.01; repeatable)")
+    parser.add_argument("--vihf-trust", type=Path, metavar="PEM",
+                        help="CA certificates (PEM) that may sign the VIHF of XDS.b captures (default: the signer is not judged)")
     parser.add_argument("--format", choices=("text", "json", "jsonl"), default="text",
                         help="text: one block per file as it is judged; json: one document at the end; "
                              "jsonl: one JSON line per file as it is judged")
@@ -51,9 +53,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=validate_command)
 
 
-def _init_worker(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None, volet_versions: list[str]) -> None:
+def _init_worker(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None, volet_versions: list[str],
+                 vihf_trust: Path | None) -> None:
     global _worker_context
-    _worker_context = make_context(profiles_dirs, profile_ids, kit, volet_versions)
+    _worker_context = make_context(profiles_dirs, profile_ids, kit, volet_versions, vihf_trust)
 
 
 def _validate_in_worker(path: Path) -> ArtefactReport:
@@ -85,7 +88,8 @@ def validate_command(args: argparse.Namespace) -> int:
         args.jobs = cores
     if args.kit is not None and not args.kit.is_dir():
         raise HarnessError(f"dossier du kit introuvable : {args.kit}", f"kit folder not found: {args.kit}")
-    context = make_context(args.profiles_dir, args.profile, args.kit, args.volet_version)  # checks packs and profile ids up front
+    # checks packs, profile ids and the trust store up front
+    context = make_context(args.profiles_dir, args.profile, args.kit, args.volet_version, args.vihf_trust)
     files, ignored = walk_artefacts(args.paths)
     if not files:
         raise HarnessError(f"aucun fichier à valider ({len(ignored)} ignoré(s))", f"no file to validate ({len(ignored)} ignored)")
@@ -107,7 +111,7 @@ def _judged(files: list[Path], context: ValidationContext, args: argparse.Namesp
         from harness.cluster import validate_on_cluster
 
         yield iter(validate_on_cluster(args.cluster, files, args.profiles_dir, args.profile, args.kit, context, args.cluster_ship, lang,
-                                       args.volet_version))
+                                       args.volet_version, args.vihf_trust))
         return
     if args.jobs == 1 or len(files) == 1:
         yield (validate_file(path, context) for path in files)
@@ -115,7 +119,7 @@ def _judged(files: list[Path], context: ValidationContext, args: argparse.Namesp
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(args.jobs, initializer=_init_worker,
-                             initargs=(args.profiles_dir, args.profile, args.kit, args.volet_version)) as pool:
+                             initargs=(args.profiles_dir, args.profile, args.kit, args.volet_version, args.vihf_trust)) as pool:
         # Small chunks: the first lines come early, and the order of the files is kept.
         yield pool.map(_validate_in_worker, files, chunksize=max(1, min(16, len(files) // (args.jobs * 8))))
 
