@@ -9,7 +9,7 @@ cardinalities are data of the pack ([data.cda] *_elements tables: [name, min, ma
 from __future__ import annotations
 
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -37,6 +37,9 @@ class Sequence:
     highs: tuple[str, ...]  # max as written ("*" = unbounded)
     most: dict[str, int]  # Clark tag → max, for the bounded elements
     required: tuple[tuple[int, str, int], ...]  # (index, Clark tag, min) of the elements with min > 0
+    # Sequences of children's Clark tags known to break nothing: whether a sequence has problems depends on its tags
+    # alone, and most elements repeat a few shapes (every author, every section alike), so each is checked once.
+    clean: set[tuple[str, ...]] = field(default_factory=set, compare=False)
 
 
 _SEQUENCES: dict[int, tuple[list[list[Any]], Sequence]] = {}  # by id of the spec, which the entry keeps alive
@@ -60,6 +63,9 @@ def compile_sequence(spec: list[list[Any]]) -> Sequence:
 def sequence_problems(element: etree._Element, spec: list[list[Any]]) -> list[Problem]:
     """Check the CDA-namespace children of `element` against `spec` ([name, min, max] in schema order)."""
     sequence = compile_sequence(spec)
+    tags = tuple(node.tag for node in element.iterchildren(_HL7_CHILDREN))
+    if tags in sequence.clean:
+        return []
     position, names = sequence.position, sequence.names
     problems: list[Problem] = []
     counts: dict[str, list[etree._Element]] = {}
@@ -99,6 +105,10 @@ def sequence_problems(element: etree._Element, spec: list[list[Any]]) -> list[Pr
             broken.append((index, 1, Problem("cardinality", found[most], f"{parent} : au plus {high} {name}, {len(found)} trouvés",
                                              f"{parent}: at most {high} {name}, {len(found)} found")))
     problems.extend(problem for _, _, problem in sorted(broken, key=lambda item: item[:2]))
+    if not problems:
+        if len(sequence.clean) > 4096:  # documents of ever new shapes must not grow it without bound
+            sequence.clean.clear()
+        sequence.clean.add(tags)  # type: ignore[arg-type]  (element tags are str: the filter selects elements)
     return problems
 
 
