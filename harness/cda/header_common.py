@@ -86,6 +86,7 @@ _TS_ELEMENTS = frozenset(tag(n) for n in ("effectiveTime", "time", "birthTime", 
 _II_ELEMENTS = frozenset(tag(n) for n in ("id", "setId", "templateId"))
 
 
+@lru_cache(maxsize=4096)  # a document repeats its timestamps, and a producer its formats
 def _valid_ts(value: str, pattern: Pattern) -> bool:
     """HL7 TS: YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-Z{1,4}], and a real date and time (DTr1 dtr1-2-TS)."""
     match = pattern.match(value)
@@ -117,9 +118,14 @@ def datatypes(doc: Doc, data: CdaData, out: Out) -> None:
                          f"{local(element)}/@value '{value}' is not a valid HL7 timestamp (YYYYMMDD[hhmm[ss]][+/-ZZZZ])", "value")
         else:
             root = element.get("root")
-            if root is not None and not (oid.match(root) or uuid.match(root)):
+            if root is not None and not _oid_or_uuid(root, oid, uuid):
                 out.fail(element, f"{local(element)}/@root « {root} » n'est ni un OID ni un UUID",
                          f"{local(element)}/@root '{root}' is neither an OID nor a UUID", "root")
+
+
+@lru_cache(maxsize=4096)  # the same roots (OIDs of templates, of identifier systems) come back in every document
+def _oid_or_uuid(root: str, oid: Pattern, uuid: Pattern) -> bool:
+    return bool(oid.match(root) or uuid.match(root))
 
 
 @rule("SM-CARDINALITY")
