@@ -23,6 +23,7 @@ EXTRA = b"""<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:lab="urn:oid:1.3.6.1.
   <documentationOf><serviceEvent><lab:statusCode code="completed"/><id root="3"/></serviceEvent></documentationOf>
   <component><structuredBody><component><section><author><assignedAuthor><telecom value="tel:9"/></assignedAuthor></author>
   </section></component></structuredBody></component>
+  <lab:extension><telecom value="tel:4"/><id root="4"/></lab:extension>
 </ClinicalDocument>"""
 
 
@@ -53,10 +54,14 @@ def test_index_matches_xpath(root: etree._Element) -> None:
 
 def test_index_leaves_out_the_body_and_chains_through_other_namespaces() -> None:
     index = HeaderIndex(etree.fromstring(EXTRA))
-    assert [e.get("value") for e in index.named(tag("telecom"))] == ["tel:1", "tel:2", "tel:3"]  # not tel:9 (body)
+    assert [e.get("value") for e in index.named(tag("telecom"))] == ["tel:1", "tel:2", "tel:3", "tel:4"]  # not tel:9 (body)
+    assert [e.get("root") for e in index.named(tag("id"), tag("telecom"))][:3] == ["1", None, None]  # document order across tags
+    assert index.at("extension") == [] and index.at("telecom") == []  # under a top of another namespace: no path
     assert [e.get("value") for e in index.at("author/assignedAuthor/telecom")] == ["tel:1", "tel:2"]  # tel:3 is under lab:x
     assert [e.get("root") for e in index.at("documentationOf/serviceEvent/id")] == ["3"]
     assert index.at("component") == [] and index.at("author/assignedAuthor/x") == []
+    with pytest.raises(ValueError):
+        index.named("{urn:oid:1.3.6.1.4.1.19376.1.3.2}x")  # the index holds the CDA namespace only
 
 
 @pytest.mark.parametrize("pattern, text", [
