@@ -131,13 +131,40 @@ def _oid_or_uuid(root: str, oid: Pattern, uuid: Pattern) -> bool:
 @rule("SM-CARDINALITY")
 def strucmin_cardinality(doc: Doc, data: CdaData, out: Out) -> None:
     for path, limits in data.const("strucmin_max").items():
-        in_body = path.partition("/")[0] == "component"  # the header index does not hold the body
-        for context in q(doc.root, _path_xpath(path)) if in_body else doc.header.at(path):
-            for name, most in limits.items():
-                found = children(context, name)
-                if len(found) > most:
-                    out.fail(found[most], f"{local(context)} : au plus {most} {name} (Structuration minimale), {len(found)} trouvés",
-                             f"{local(context)}: at most {most} {name} (Structuration minimale), {len(found)} found")
+        if path.partition("/")[0] == "component":  # the header index does not hold the body
+            for context in q(doc.root, _path_xpath(path)):
+                for name, most in limits.items():
+                    _too_many(out, context, name, most, children(context, name))
+            continue
+        for context, name, most, found in _over_limit(doc, path, limits):
+            _too_many(out, context, name, most, found)
+
+
+def _over_limit(doc: Doc, path: str, limits: dict[str, int]) -> list[tuple[etree._Element, str, int, list[etree._Element]]]:
+    """(context, name, max, children named `name`) for the header elements at `path` holding more than max such children,
+    in document order of the contexts, then in the order of `limits`: from the index (the children of the contexts at
+    `path` are the elements at `path/name`); a name fewer times in the whole header than its max is not looked at further."""
+    contexts = doc.header.at(path)
+    if not contexts:
+        return []
+    broken: list[tuple[int, int, etree._Element, str, int, list[etree._Element]]] = []
+    for order, (name, most) in enumerate(limits.items()):
+        found = doc.header.at(f"{path}/{name}")
+        if len(found) <= most:
+            continue
+        by_context: dict[etree._Element, list[etree._Element]] = {}
+        for element in found:
+            by_context.setdefault(element.getparent(), []).append(element)  # type: ignore[arg-type]  (never the root)
+        for context, held in by_context.items():
+            if len(held) > most:
+                broken.append((contexts.index(context), order, context, name, most, held))
+    return [item[2:] for item in sorted(broken, key=lambda item: item[:2])]
+
+
+def _too_many(out: Out, context: etree._Element, name: str, most: int, found: list[etree._Element]) -> None:
+    if len(found) > most:
+        out.fail(found[most], f"{local(context)} : au plus {most} {name} (Structuration minimale), {len(found)} trouvés",
+                 f"{local(context)}: at most {most} {name} (Structuration minimale), {len(found)} found")
 
 
 @lru_cache(maxsize=128)
