@@ -12,6 +12,8 @@ filter, once per rule asking, cost about as much as the whole walk.
 
 from __future__ import annotations
 
+import threading
+
 from lxml import etree
 
 from harness.cda.xpath import HL7, local_name
@@ -73,3 +75,39 @@ class HeaderIndex:
     def paths(self) -> dict[str, list[etree._Element]]:
         """Every path of the header and its elements (paths in document order of their first element)."""
         return self._by_path
+
+
+_ASKED: set[str] = set()  # every tag asked of any document so far (the next documents scan for them all at once)
+_ASKED_LOCK = threading.Lock()
+
+
+class DocumentScan:
+    """Elements of chosen tags anywhere in one document (the ClinicalDocument included), as `root.iter(*tags)`.
+
+    A scan of the whole document costs about the same for one tag or several (it is the walk, in C, that costs):
+    the first question scans for every tag any rule has asked of any document so far, so that the rules asking
+    for sections, authors, ... share one walk of a body instead of one each.
+    """
+
+    def __init__(self, root: etree._Element) -> None:
+        self._root = root
+        self._scanned: frozenset[str] = frozenset()
+        self._order: list[tuple[str, etree._Element]] = []  # (Clark tag, element) in document order
+        self._by_tag: dict[str, list[etree._Element]] = {}
+
+    def named(self, *tags: str) -> list[etree._Element]:
+        """The elements with these Clark tags, in document order. The list may be the scan's own: read it, do not change it."""
+        if not self._scanned.issuperset(tags):
+            with _ASKED_LOCK:
+                if len(_ASKED) > 256:  # rules asking ever new tags must not grow it without bound
+                    _ASKED.clear()
+                _ASKED.update(tags)
+                self._scanned = frozenset(_ASKED)
+            self._order = [(str(element.tag), element) for element in self._root.iter(*self._scanned)]
+            self._by_tag = {}
+            for element_tag, element in self._order:
+                self._by_tag.setdefault(element_tag, []).append(element)
+        if len(tags) == 1:
+            return self._by_tag.get(tags[0], _NO_ELEMENTS)
+        wanted = set(tags)
+        return [element for element_tag, element in self._order if element_tag in wanted]

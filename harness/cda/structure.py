@@ -198,11 +198,17 @@ def structured_body(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("CDA-SECTION", when=lambda doc: doc.is_n3)
 def sections(doc: Doc, data: CdaData, out: Out) -> None:
     kinds = {"unknown", "order", "cardinality"}
+    everywhere = doc.everywhere(tag("section"))  # one scan shared with the other rules asking for elements anywhere
     for body_element in _structured(doc):
-        for section in body_element.iterdescendants(tag("section")):
+        for section in (s for s in everywhere if _inside(s, body_element)):
             _report(out, sequence_problems(section, data.const("section_elements")), kinds)
             for component in children(section, "component"):
                 _report(out, sequence_problems(component, data.const("section_component_elements")), kinds)
+
+
+def _inside(element: etree._Element, body_element: etree._Element) -> bool:
+    """`element` is a descendant of the structuredBody `body_element`."""
+    return any(ancestor is body_element for ancestor in element.iterancestors(tag("structuredBody")))
 
 
 @rule("CDA-ENTRY", when=lambda doc: doc.is_n3)

@@ -77,3 +77,17 @@ def test_pattern_on_bytes_answers_as_re2_on_text(pattern: str, text: str) -> Non
     if expected is not None and found is not None:
         for group in [0, *compile_pattern(pattern).groupindex]:
             assert found.group(group) == expected.group(group)
+
+
+def test_document_scan_answers_as_iter_whatever_was_asked_before() -> None:
+    """Doc.everywhere selects what root.iter selects, in document order, for one tag or several, whether the
+    tags were scanned for already (asked of an earlier document) or are asked for the first time."""
+    asked = [("section",), ("author", "administrativeGenderCode"), ("telecom",), ("id", "section"), ("ClinicalDocument",)]
+    for root in _roots():
+        doc = Doc(root=root)
+        for names in asked:
+            tags = [tag(n) for n in names]
+            assert doc.everywhere(*tags) == list(root.iter(*tags)), names
+    fresh = Doc(root=etree.fromstring(EXTRA))  # a tag never asked before: the scan is redone, earlier answers stay right
+    assert [e.get("value") for e in fresh.everywhere(tag("telecom"))] == ["tel:1", "tel:2", "tel:3", "tel:9", "tel:4"]
+    assert len(fresh.everywhere(tag("reference"))) == 0 and len(fresh.everywhere(tag("telecom"))) == 5
