@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -213,21 +212,24 @@ def _inside(element: etree._Element, body_element: etree._Element) -> bool:
 
 @rule("CDA-ENTRY", when=lambda doc: doc.is_n3)
 def entries(doc: Doc, data: CdaData, out: Out) -> None:
-    statements = tuple(data.const("clinical_statements"))
-    for entry in q(doc.root, _bad_entries(statements)):
+    """Every entry of a section of the structuredBody holds exactly one clinical statement (infrastructure aside)."""
+    statements = frozenset(tag(name) for name in data.const("clinical_statements"))
+    bodies = _structured(doc)
+    for entry in doc.everywhere(tag("entry")):  # the scan shared with CDA-SECTION and the value-set rules
+        parent = entry.getparent()
+        if parent is None or parent.tag != _SECTION or not any(_inside(entry, b) for b in bodies):
+            continue
+        held = [n for n in entry.iterchildren(_HL7_CHILDREN) if n.tag not in _INFRASTRUCTURE_TAGS]
+        if len(held) == 1 and held[0].tag in statements:
+            continue
         names = ", ".join(local(n) for n in entry
                           if isinstance(n.tag, str) and local(n) not in ("realmCode", "typeId", "templateId")) or "-"
         out.fail(entry, f"entry : exactement une déclaration clinique attendue ({names})",
                  f"entry: exactly one clinical statement expected ({names})")
 
 
-@lru_cache(maxsize=8)
-def _bad_entries(statements: tuple[str, ...]) -> str:
-    """XPath of the section entries that do not hold exactly one clinical statement (evaluated in C)."""
-    prefix = "self::cda:realmCode or self::cda:typeId or self::cda:templateId"
-    allowed = " or ".join(f"self::cda:{name}" for name in statements)
-    return (f"cda:component/cda:structuredBody/descendant::cda:entry[parent::cda:section]"
-            f"[count(cda:*[not({prefix})]) != 1 or count(cda:*[{allowed}]) != 1]")
+_SECTION = tag("section")
+_INFRASTRUCTURE_TAGS = frozenset(tag(name) for name in ("realmCode", "typeId", "templateId"))
 
 
 @rule("CDA-NONXMLBODY", when=lambda doc: doc.is_n1)

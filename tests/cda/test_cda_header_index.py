@@ -12,7 +12,7 @@ from harness.cda.common import header_iter, regex
 from harness.cda.engine import Doc
 from harness.cda.index import HeaderIndex
 from harness.cda.parse import UnsafeOrInvalidXml, parse
-from harness.cda.xpath import q, tag
+from harness.cda.xpath import location, q, tag
 from harness.core.safe_regex import compile_pattern
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -91,3 +91,34 @@ def test_document_scan_answers_as_iter_whatever_was_asked_before() -> None:
     fresh = Doc(root=etree.fromstring(EXTRA))  # a tag never asked before: the scan is redone, earlier answers stay right
     assert [e.get("value") for e in fresh.everywhere(tag("telecom"))] == ["tel:1", "tel:2", "tel:3", "tel:9", "tel:4"]
     assert len(fresh.everywhere(tag("reference"))) == 0 and len(fresh.everywhere(tag("telecom"))) == 5
+
+
+ENTRIES = b"""<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:lab="urn:oid:1.3.6.1.4.1.19376.1.3.2">
+  <author><entry><observation/></entry></author>
+  <component><structuredBody><component><section>
+    <entry><templateId root="1"/><observation/></entry>
+    <entry/>
+    <entry><observation/><act/></entry>
+    <entry><templateId root="1"/><lab:x/></entry>
+    <entry><text/></entry>
+    <component><section><entry><act/><!-- c --></entry><entry><realmCode code="FR"/></entry></section></component>
+  </section><entry><act/><act/></entry></component></structuredBody></component>
+</ClinicalDocument>"""
+
+
+def test_entry_rule_reports_what_the_xpath_it_replaces_selects() -> None:
+    """CDA-ENTRY (entries from the shared scan): the entries of sections of the structuredBody whose children,
+    infrastructure aside, are not exactly one clinical statement; as the XPath it replaced, in document order."""
+    from harness.cda import structure
+    from harness.cda.engine import Out
+    from harness.validation.findings import Severity
+
+    data = type("Data", (), {"const": staticmethod(lambda name: ["observation", "act"])})()
+    root = etree.fromstring(ENTRIES)
+    out = Out("CDA-ENTRY", Severity.ERROR)
+    structure.entries(Doc(root=root), data, out)  # type: ignore[arg-type]
+    expected = q(root, "cda:component/cda:structuredBody/descendant::cda:entry[parent::cda:section]"
+                       "[count(cda:*[not(self::cda:realmCode or self::cda:typeId or self::cda:templateId)]) != 1"
+                       " or count(cda:*[self::cda:observation or self::cda:act]) != 1]")
+    assert len(expected) == 5  # the empty one, two statements, lab:x, text, realmCode alone
+    assert [f.location for f in out.close()] == [location(e) for e in expected]
