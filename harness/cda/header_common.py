@@ -154,7 +154,7 @@ def _over_limit(doc: Doc, path: str, limits: dict[str, int]) -> list[tuple[etree
             continue
         by_context: dict[etree._Element, list[etree._Element]] = {}
         for element in found:
-            by_context.setdefault(element.getparent(), []).append(element)  # type: ignore[arg-type]  (never the root)
+            by_context.setdefault(element.getparent(), []).append(element)  # type: ignore[arg-type]  # never the root
         for context, held in by_context.items():
             if len(held) > most:
                 broken.append((contexts.index(context), order, context, name, most, held))

@@ -22,6 +22,7 @@ _CDA = f"{{{HL7}}}"
 _BODY = f"{_CDA}component"
 _CDA_ELEMENTS = f"{_CDA}*"
 _NO_ELEMENTS: list[etree._Element] = []
+_NO_TAGS: list[str] = []
 
 
 class HeaderIndex:
@@ -34,6 +35,9 @@ class HeaderIndex:
         self._tops_by_tag: dict[str, list[etree._Element]] = {}
         self._order: list[etree._Element] = []  # the tops and the CDA elements under them, in document order
         self._position: dict[etree._Element, int] | None = None  # index in _order, made when a question needs it
+        # the Clark tags of each header element's CDA children, in order (reading .tag builds a new string each time)
+        self._child_tags: dict[etree._Element, list[str]] = {}
+        child_tags = self._child_tags
         by_path, by_tag, order = self._by_path, self._by_tag, self._order
         path_of: dict[etree._Element | None, str] = {}  # a CDA-namespace chain's path, by element (while walking)
         for top in self.tops:
@@ -47,7 +51,9 @@ class HeaderIndex:
                 element_tag = str(element.tag)
                 order.append(element)
                 by_tag.setdefault(element_tag, []).append(element)
-                parent = path_of.get(element.getparent())
+                parent_element = element.getparent()
+                child_tags.setdefault(parent_element, []).append(element_tag)  # type: ignore[arg-type]  # never None: under a top
+                parent = path_of.get(parent_element)
                 if parent is not None:
                     path_of[element] = path = f"{parent}/{local_name(element_tag)}"
                     by_path.setdefault(path, []).append(element)
@@ -67,6 +73,10 @@ class HeaderIndex:
         if self._position is None:
             self._position = {element: index for index, element in enumerate(self._order)}
         return sorted((element for found in lists for element in found), key=self._position.__getitem__)
+
+    def child_tags(self, element: etree._Element) -> tuple[str, ...]:
+        """The Clark tags of the CDA-namespace children of a header element, in document order."""
+        return tuple(self._child_tags.get(element, _NO_TAGS))
 
     def at(self, path: str) -> list[etree._Element]:
         """The elements at `path` ("author/assignedAuthor"), as XPath `cda:author/cda:assignedAuthor` from the ClinicalDocument."""

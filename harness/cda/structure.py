@@ -59,10 +59,12 @@ def compile_sequence(spec: list[list[Any]]) -> Sequence:
     return hit[1]
 
 
-def sequence_problems(element: etree._Element, spec: list[list[Any]]) -> list[Problem]:
-    """Check the CDA-namespace children of `element` against `spec` ([name, min, max] in schema order)."""
+def sequence_problems(element: etree._Element, spec: list[list[Any]], tags: tuple[str, ...] | None = None) -> list[Problem]:
+    """Check the CDA-namespace children of `element` against `spec` ([name, min, max] in schema order);
+    `tags`: their Clark tags, when the caller knows them (the header index does)."""
     sequence = compile_sequence(spec)
-    tags = tuple(node.tag for node in element.iterchildren(_HL7_CHILDREN))
+    if tags is None:
+        tags = tuple(node.tag for node in element.iterchildren(_HL7_CHILDREN))  # type: ignore[misc]  # elements: str tags
     if tags in sequence.clean:
         return []
     position, names = sequence.position, sequence.names
@@ -107,7 +109,7 @@ def sequence_problems(element: etree._Element, spec: list[list[Any]]) -> list[Pr
     if not problems:
         if len(sequence.clean) > 4096:  # documents of ever new shapes must not grow it without bound
             sequence.clean.clear()
-        sequence.clean.add(tags)  # type: ignore[arg-type]  (element tags are str: the filter selects elements)
+        sequence.clean.add(tags)
     return problems
 
 
@@ -155,7 +157,7 @@ def header_participations(doc: Doc, data: CdaData, out: Out) -> None:
         spec = specs.get(path)
         if spec is not None:
             for element in elements:
-                _report(out, sequence_problems(element, spec), _ALL_KINDS)
+                _report(out, sequence_problems(element, spec, doc.header.child_tags(element)), _ALL_KINDS)
 
 
 _ALL_KINDS = frozenset({"unknown", "order", "cardinality"})

@@ -46,6 +46,8 @@ def test_index_matches_xpath(root: etree._Element) -> None:
     assert paths  # every ClinicalDocument has a header
     for path, elements in paths.items():
         assert elements == q(root, "/".join(f"cda:{step}" for step in path.split("/"))), path
+        for element in elements:
+            assert index.child_tags(element) == tuple(c.tag for c in element.iterchildren(tag("*"))), path
     for names in (("telecom",), ("id",), ("prefix", "suffix"), ("representedOrganization", "receivedOrganization")):
         union = " or ".join(f"self::cda:{n}" for n in names)
         assert header_iter(Doc(root=root), *names) == q(root, f"*[not(self::cda:component)]//*[{union}]")
