@@ -24,7 +24,7 @@ def telecom(doc: Doc, data: CdaData, out: Out) -> None:
             if nf not in null_flavors:
                 out.fail(element, f"telecom sans @value : un nullFlavor parmi {', '.join(sorted(null_flavors))} est obligatoire",
                          f"telecom without @value: a nullFlavor among {', '.join(sorted(null_flavors))} is required", "nullFlavor")
-        elif not pattern.match(value):
+        elif not pattern.matches(value):
             out.fail(element, f"telecom « {value} » : format attendu préfixe:valeur (tel, fax, mailto, http, ftp, mllp)",
                      f"telecom '{value}': expected prefix:value (tel, fax, mailto, http, ftp, mllp)", "value")
         use = element.get("use")
@@ -118,14 +118,9 @@ def datatypes(doc: Doc, data: CdaData, out: Out) -> None:
                          f"{local(element)}/@value '{value}' is not a valid HL7 timestamp (YYYYMMDD[hhmm[ss]][+/-ZZZZ])", "value")
         else:
             root = element.get("root")
-            if root is not None and not _oid_or_uuid(root, oid, uuid):
+            if root is not None and not (oid.matches(root) or uuid.matches(root)):
                 out.fail(element, f"{local(element)}/@root « {root} » n'est ni un OID ni un UUID",
                          f"{local(element)}/@root '{root}' is neither an OID nor a UUID", "root")
-
-
-@lru_cache(maxsize=4096)  # the same roots (OIDs of templates, of identifier systems) come back in every document
-def _oid_or_uuid(root: str, oid: Pattern, uuid: Pattern) -> bool:
-    return bool(oid.match(root) or uuid.match(root))
 
 
 @rule("SM-CARDINALITY")

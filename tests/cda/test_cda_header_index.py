@@ -76,6 +76,8 @@ def test_index_leaves_out_the_body_and_chains_through_other_namespaces() -> None
 def test_pattern_on_bytes_answers_as_re2_on_text(pattern: str, text: str) -> None:
     expected, found = compile_pattern(pattern).match(text), regex(pattern).match(text)
     assert (found is None) == (expected is None)
+    assert regex(pattern).matches(text) is (expected is not None)
+    assert regex(pattern).matches(text) is (expected is not None)  # the second answer, remembered, is the same
     if expected is not None and found is not None:
         for group in [0, *compile_pattern(pattern).groupindex]:
             assert found.group(group) == expected.group(group)
