@@ -10,7 +10,7 @@ from lxml import etree
 from harness.cda.common import Pattern, header_iter, regex, require_attrs, require_coded
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
-from harness.cda.xpath import children, has_nf, local, q, tag
+from harness.cda.xpath import children, has_nf, local, local_name, q, tag
 
 # -- §4.4 / §4.5 telecom, addr, names everywhere in the header --------------------------------
 
@@ -37,15 +37,14 @@ def telecom(doc: Doc, data: CdaData, out: Out) -> None:
 def addr(doc: Doc, data: CdaData, out: Out) -> None:
     uses, single = set(data.const("addr_uses")), set(data.const("addr_single_parts"))
     max_lines = data.const("addr_max_street_lines")
-    for element in header_iter(doc, "addr"):
+    for element, parts in _addr_parts(doc):
         use = element.get("use")
         if use is not None and use not in uses:  # one code: the StrucMin test and the cs data type accept a single value
             out.fail(element, f"addr/@use « {use} » : un seul code parmi {', '.join(sorted(uses))}",
                      f"addr/@use '{use}': a single code among {', '.join(sorted(uses))}", "use")
         counts: dict[str, int] = {}
-        for part in element:
-            if isinstance(part.tag, str):
-                counts[local(part)] = counts.get(local(part), 0) + 1
+        for name, _part in parts:
+            counts[name] = counts.get(name, 0) + 1
         for name, count in sorted(counts.items()):
             if (name in single and count > 1) or (name == "streetAddressLine" and count > max_lines):
                 out.fail(element, f"addr : {count} éléments {name}, trop nombreux", f"addr: {count} {name} elements, too many")
@@ -55,8 +54,8 @@ def addr(doc: Doc, data: CdaData, out: Out) -> None:
 def addr_form(doc: Doc, data: CdaData, out: Out) -> None:
     """The CI-SISAddr template offers two forms: street lines only, or structured parts only (StrucMin "-closed" warnings)."""
     structured = set(data.const("addr_structured_parts"))
-    for element in header_iter(doc, "addr"):
-        parts = [local(p) for p in element if isinstance(p.tag, str) and p.get(_XSI_NIL) != "true"]
+    for element, named_parts in _addr_parts(doc):
+        parts = [name for name, part in named_parts if part.get(_XSI_NIL) != "true"]
         if "streetAddressLine" in parts:
             others = sorted({p for p in parts if p != "streetAddressLine"})
             if others:
@@ -73,6 +72,17 @@ def addr_form(doc: Doc, data: CdaData, out: Out) -> None:
 
 
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+
+
+def _addr_parts(doc: Doc) -> list[tuple[etree._Element, list[tuple[str, etree._Element]]]]:
+    """Every addr of the header with its element children (any namespace) and their local names, in document order:
+    read once for SM-ADDR and SM-ADDR-FORM (each read of .tag builds a new string)."""
+    found: list[tuple[etree._Element, list[tuple[str, etree._Element]]]] | None = doc.cache.get("addr_parts")
+    if found is None:
+        found = doc.cache["addr_parts"] = [
+            (element, [(local_name(part_tag), part) for part in element if isinstance(part_tag := part.tag, str)])
+            for element in header_iter(doc, "addr")]
+    return found
 
 
 # -- data types of the header (the ART-DECOR DTr1 rules the StrucMin schematron runs) -------
