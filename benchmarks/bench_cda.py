@@ -117,7 +117,8 @@ def best_cpu(work: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
-# The child processes run this checkout's harness, whatever is installed.
+# The child processes run this checkout's harness, whatever is installed (and from its folder: `python -m` puts the
+# working directory first on the path, before PYTHONPATH's entries).
 _CHILD_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
 
 
@@ -127,7 +128,7 @@ def child_run(command: list[str], repeat: int) -> tuple[float, float]:
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, check=False, env=_CHILD_ENV)
+        done = subprocess.run(command, capture_output=True, check=False, env=_CHILD_ENV, cwd=REPO)
         wall.append(time.perf_counter() - t0)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         try:  # exit 1 or 2: some document FAILED or was ABORTED, which a corpus may hold; the JSON must be whole
