@@ -16,7 +16,7 @@ from typing import Any
 from lxml import etree
 
 from harness.cda.data import CdaData
-from harness.cda.index import HeaderIndex
+from harness.cda.index import DocumentScan, HeaderIndex
 from harness.cda.voletversion import VersionInference
 from harness.cda.xpath import child, location
 from harness.core.findings import Finding, Severity
@@ -50,6 +50,7 @@ class Doc:
     decoded: dict[etree._Element, bytes | None] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)  # what several rules share, computed once per document (e.g. one scan)
     _header: HeaderIndex | None = field(default=None, init=False, repr=False)
+    _scan: DocumentScan | None = field(default=None, init=False, repr=False)
     _body_parts: tuple[etree._Element | None, etree._Element | None] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -58,6 +59,13 @@ class Doc:
         if self._header is None:
             self._header = HeaderIndex(self.root)
         return self._header
+
+    def everywhere(self, *tags: str) -> list[etree._Element]:
+        """The elements with these Clark tags anywhere in the document, in document order (as `root.iter(*tags)`),
+        from one scan shared by every rule asking (harness.cda.index.DocumentScan)."""
+        if self._scan is None:
+            self._scan = DocumentScan(self.root)
+        return self._scan.named(*tags)
 
     @property
     def body(self) -> etree._Element | None:

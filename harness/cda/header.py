@@ -121,7 +121,7 @@ def confidentiality_cisis(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("SM-LANGUAGE")
 def language(doc: Doc, data: CdaData, out: Out) -> None:
     for element in require_present(out, doc.root, children(doc.root, "languageCode"), "languageCode"):
-        if require_attrs(out, element, ["code"]) and not regex(data.const("language_pattern")).match(element.get("code", "")):
+        if require_attrs(out, element, ["code"]) and not regex(data.const("language_pattern")).matches(element.get("code", "")):
             out.fail(element, f"languageCode « {element.get('code')} » : format attendu ll-CC (ex. fr-FR)",
                      f"languageCode '{element.get('code')}': expected format ll-CC (e.g. fr-FR)", "code")
 

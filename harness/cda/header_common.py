@@ -10,7 +10,7 @@ from lxml import etree
 from harness.cda.common import Pattern, header_iter, regex, require_attrs, require_coded
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
-from harness.cda.xpath import children, has_nf, local, q, tag
+from harness.cda.xpath import children, has_nf, local, local_name, q, tag
 
 # -- §4.4 / §4.5 telecom, addr, names everywhere in the header --------------------------------
 
@@ -24,7 +24,7 @@ def telecom(doc: Doc, data: CdaData, out: Out) -> None:
             if nf not in null_flavors:
                 out.fail(element, f"telecom sans @value : un nullFlavor parmi {', '.join(sorted(null_flavors))} est obligatoire",
                          f"telecom without @value: a nullFlavor among {', '.join(sorted(null_flavors))} is required", "nullFlavor")
-        elif not pattern.match(value):
+        elif not pattern.matches(value):
             out.fail(element, f"telecom « {value} » : format attendu préfixe:valeur (tel, fax, mailto, http, ftp, mllp)",
                      f"telecom '{value}': expected prefix:value (tel, fax, mailto, http, ftp, mllp)", "value")
         use = element.get("use")
@@ -37,15 +37,14 @@ def telecom(doc: Doc, data: CdaData, out: Out) -> None:
 def addr(doc: Doc, data: CdaData, out: Out) -> None:
     uses, single = set(data.const("addr_uses")), set(data.const("addr_single_parts"))
     max_lines = data.const("addr_max_street_lines")
-    for element in header_iter(doc, "addr"):
+    for element, parts in _addr_parts(doc):
         use = element.get("use")
         if use is not None and use not in uses:  # one code: the StrucMin test and the cs data type accept a single value
             out.fail(element, f"addr/@use « {use} » : un seul code parmi {', '.join(sorted(uses))}",
                      f"addr/@use '{use}': a single code among {', '.join(sorted(uses))}", "use")
         counts: dict[str, int] = {}
-        for part in element:
-            if isinstance(part.tag, str):
-                counts[local(part)] = counts.get(local(part), 0) + 1
+        for name, _part in parts:
+            counts[name] = counts.get(name, 0) + 1
         for name, count in sorted(counts.items()):
             if (name in single and count > 1) or (name == "streetAddressLine" and count > max_lines):
                 out.fail(element, f"addr : {count} éléments {name}, trop nombreux", f"addr: {count} {name} elements, too many")
@@ -55,8 +54,8 @@ def addr(doc: Doc, data: CdaData, out: Out) -> None:
 def addr_form(doc: Doc, data: CdaData, out: Out) -> None:
     """The CI-SISAddr template offers two forms: street lines only, or structured parts only (StrucMin "-closed" warnings)."""
     structured = set(data.const("addr_structured_parts"))
-    for element in header_iter(doc, "addr"):
-        parts = [local(p) for p in element if isinstance(p.tag, str) and p.get(_XSI_NIL) != "true"]
+    for element, named_parts in _addr_parts(doc):
+        parts = [name for name, part in named_parts if part.get(_XSI_NIL) != "true"]
         if "streetAddressLine" in parts:
             others = sorted({p for p in parts if p != "streetAddressLine"})
             if others:
@@ -75,6 +74,17 @@ def addr_form(doc: Doc, data: CdaData, out: Out) -> None:
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
 
+def _addr_parts(doc: Doc) -> list[tuple[etree._Element, list[tuple[str, etree._Element]]]]:
+    """Every addr of the header with its element children (any namespace) and their local names, in document order:
+    read once for SM-ADDR and SM-ADDR-FORM (each read of .tag builds a new string)."""
+    found: list[tuple[etree._Element, list[tuple[str, etree._Element]]]] | None = doc.cache.get("addr_parts")
+    if found is None:
+        found = doc.cache["addr_parts"] = [
+            (element, [(local_name(part_tag), part) for part in element if isinstance(part_tag := part.tag, str)])
+            for element in header_iter(doc, "addr")]
+    return found
+
+
 # -- data types of the header (the ART-DECOR DTr1 rules the StrucMin schematron runs) -------
 
 def _header_elements(doc: Doc, names: frozenset[str]) -> list[etree._Element]:
@@ -86,6 +96,7 @@ _TS_ELEMENTS = frozenset(tag(n) for n in ("effectiveTime", "time", "birthTime", 
 _II_ELEMENTS = frozenset(tag(n) for n in ("id", "setId", "templateId"))
 
 
+@lru_cache(maxsize=4096)  # a document repeats its timestamps, and a producer its formats
 def _valid_ts(value: str, pattern: Pattern) -> bool:
     """HL7 TS: YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-Z{1,4}], and a real date and time (DTr1 dtr1-2-TS)."""
     match = pattern.match(value)
@@ -117,7 +128,7 @@ def datatypes(doc: Doc, data: CdaData, out: Out) -> None:
                          f"{local(element)}/@value '{value}' is not a valid HL7 timestamp (YYYYMMDD[hhmm[ss]][+/-ZZZZ])", "value")
         else:
             root = element.get("root")
-            if root is not None and not (oid.match(root) or uuid.match(root)):
+            if root is not None and not (oid.matches(root) or uuid.matches(root)):
                 out.fail(element, f"{local(element)}/@root « {root} » n'est ni un OID ni un UUID",
                          f"{local(element)}/@root '{root}' is neither an OID nor a UUID", "root")
 
@@ -125,13 +136,40 @@ def datatypes(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("SM-CARDINALITY")
 def strucmin_cardinality(doc: Doc, data: CdaData, out: Out) -> None:
     for path, limits in data.const("strucmin_max").items():
-        in_body = path.partition("/")[0] == "component"  # the header index does not hold the body
-        for context in q(doc.root, _path_xpath(path)) if in_body else doc.header.at(path):
-            for name, most in limits.items():
-                found = children(context, name)
-                if len(found) > most:
-                    out.fail(found[most], f"{local(context)} : au plus {most} {name} (Structuration minimale), {len(found)} trouvés",
-                             f"{local(context)}: at most {most} {name} (Structuration minimale), {len(found)} found")
+        if path.partition("/")[0] == "component":  # the header index does not hold the body
+            for context in q(doc.root, _path_xpath(path)):
+                for name, most in limits.items():
+                    _too_many(out, context, name, most, children(context, name))
+            continue
+        for context, name, most, found in _over_limit(doc, path, limits):
+            _too_many(out, context, name, most, found)
+
+
+def _over_limit(doc: Doc, path: str, limits: dict[str, int]) -> list[tuple[etree._Element, str, int, list[etree._Element]]]:
+    """(context, name, max, children named `name`) for the header elements at `path` holding more than max such children,
+    in document order of the contexts, then in the order of `limits`: from the index (the children of the contexts at
+    `path` are the elements at `path/name`); a name fewer times in the whole header than its max is not looked at further."""
+    contexts = doc.header.at(path)
+    if not contexts:
+        return []
+    broken: list[tuple[int, int, etree._Element, str, int, list[etree._Element]]] = []
+    for order, (name, most) in enumerate(limits.items()):
+        found = doc.header.at(f"{path}/{name}")
+        if len(found) <= most:
+            continue
+        by_context: dict[etree._Element, list[etree._Element]] = {}
+        for element in found:
+            by_context.setdefault(element.getparent(), []).append(element)  # type: ignore[arg-type]  # never the root
+        for context, held in by_context.items():
+            if len(held) > most:
+                broken.append((contexts.index(context), order, context, name, most, held))
+    return [item[2:] for item in sorted(broken, key=lambda item: item[:2])]
+
+
+def _too_many(out: Out, context: etree._Element, name: str, most: int, found: list[etree._Element]) -> None:
+    if len(found) > most:
+        out.fail(found[most], f"{local(context)} : au plus {most} {name} (Structuration minimale), {len(found)} trouvés",
+                 f"{local(context)}: at most {most} {name} (Structuration minimale), {len(found)} found")
 
 
 @lru_cache(maxsize=128)

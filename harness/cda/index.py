@@ -5,11 +5,14 @@ Many rules ask the same questions of it ("every author/assignedAuthor", "every t
 header"). The walk, done once per document, files every element of a CDA-namespace chain under its
 path: the local names from the ClinicalDocument down, joined by "/" ("author/assignedAuthor/assignedPerson"),
 as XPath `cda:author/cda:assignedAuthor/…` selects them (an element under an element of another
-namespace has no path). Questions by tag are answered by lxml's tag filter in C over the header
-alone, on the Python objects the walk made.
+namespace has no path). The same walk files every CDA element of the header under its Clark tag, so
+that questions by tag ("every telecom") are dictionary lookups: a scan of the header by lxml's tag
+filter, once per rule asking, cost about as much as the whole walk.
 """
 
 from __future__ import annotations
+
+import threading
 
 from lxml import etree
 
@@ -19,6 +22,7 @@ _CDA = f"{{{HL7}}}"
 _BODY = f"{_CDA}component"
 _CDA_ELEMENTS = f"{_CDA}*"
 _NO_ELEMENTS: list[etree._Element] = []
+_NO_TAGS: list[str] = []
 
 
 class HeaderIndex:
@@ -27,27 +31,52 @@ class HeaderIndex:
     def __init__(self, root: etree._Element) -> None:
         self.tops = [top for top in root.iterchildren("{*}*") if top.tag != _BODY]  # the ClinicalDocument's own header children
         self._by_path: dict[str, list[etree._Element]] = {}
-        by_path = self._by_path
+        self._by_tag: dict[str, list[etree._Element]] = {}  # the CDA elements under the tops, by Clark tag
+        self._tops_by_tag: dict[str, list[etree._Element]] = {}
+        self._order: list[etree._Element] = []  # the tops and the CDA elements under them, in document order
+        self._position: dict[etree._Element, int] | None = None  # index in _order, made when a question needs it
+        # the Clark tags of each header element's CDA children, in order (reading .tag builds a new string each time)
+        self._child_tags: dict[etree._Element, list[str]] = {}
+        child_tags = self._child_tags
+        by_path, by_tag, order = self._by_path, self._by_tag, self._order
         path_of: dict[etree._Element | None, str] = {}  # a CDA-namespace chain's path, by element (while walking)
         for top in self.tops:
-            if not str(top.tag).startswith(_CDA):
-                continue
-            path_of[top] = path = local_name(str(top.tag))
-            by_path.setdefault(path, []).append(top)
+            top_tag = str(top.tag)
+            order.append(top)
+            self._tops_by_tag.setdefault(top_tag, []).append(top)
+            if top_tag.startswith(_CDA):
+                path_of[top] = path = local_name(top_tag)
+                by_path.setdefault(path, []).append(top)
             for element in top.iterdescendants(_CDA_ELEMENTS):  # document order, in C
-                parent = path_of.get(element.getparent())
+                element_tag = str(element.tag)
+                order.append(element)
+                by_tag.setdefault(element_tag, []).append(element)
+                parent_element = element.getparent()
+                child_tags.setdefault(parent_element, []).append(element_tag)  # type: ignore[arg-type]  # never None: under a top
+                parent = path_of.get(parent_element)
                 if parent is not None:
-                    path_of[element] = path = f"{parent}/{local_name(str(element.tag))}"
+                    path_of[element] = path = f"{parent}/{local_name(element_tag)}"
                     by_path.setdefault(path, []).append(element)
 
     def named(self, *tags: str, tops: bool = False) -> list[etree._Element]:
-        """The header elements with these Clark tags, in document order; `tops`: with the ClinicalDocument's own children.
-
-        A scan in C (lxml's tag filter); the elements' Python objects exist already, made by the walk.
+        """The header elements with these Clark tags (CDA namespace), in document order; `tops`: with the
+        ClinicalDocument's own children. As XPath `cda:*[not(self::cda:component)]//*[…]` (with `tops`:
+        `descendant-or-self::*`). The list may be the index's own: read it, do not change it.
         """
+        if not all(t.startswith(_CDA) for t in tags):  # the walk files the CDA namespace only
+            raise ValueError(f"not a CDA element tag: {tags}")
+        lists = [found for t in tags if (found := self._by_tag.get(t))]
         if tops:
-            return [element for top in self.tops for element in top.iter(*tags)]
-        return [element for top in self.tops for element in top.iterdescendants(*tags)]
+            lists += [found for t in tags if (found := self._tops_by_tag.get(t))]
+        if len(lists) <= 1:
+            return lists[0] if lists else _NO_ELEMENTS
+        if self._position is None:
+            self._position = {element: index for index, element in enumerate(self._order)}
+        return sorted((element for found in lists for element in found), key=self._position.__getitem__)
+
+    def child_tags(self, element: etree._Element) -> tuple[str, ...]:
+        """The Clark tags of the CDA-namespace children of a header element, in document order."""
+        return tuple(self._child_tags.get(element, _NO_TAGS))
 
     def at(self, path: str) -> list[etree._Element]:
         """The elements at `path` ("author/assignedAuthor"), as XPath `cda:author/cda:assignedAuthor` from the ClinicalDocument."""
@@ -56,3 +85,39 @@ class HeaderIndex:
     def paths(self) -> dict[str, list[etree._Element]]:
         """Every path of the header and its elements (paths in document order of their first element)."""
         return self._by_path
+
+
+_ASKED: set[str] = set()  # every tag asked of any document so far (the next documents scan for them all at once)
+_ASKED_LOCK = threading.Lock()
+
+
+class DocumentScan:
+    """Elements of chosen tags anywhere in one document (the ClinicalDocument included), as `root.iter(*tags)`.
+
+    A scan of the whole document costs about the same for one tag or several (it is the walk, in C, that costs):
+    the first question scans for every tag any rule has asked of any document so far, so that the rules asking
+    for sections, authors, ... share one walk of a body instead of one each.
+    """
+
+    def __init__(self, root: etree._Element) -> None:
+        self._root = root
+        self._scanned: frozenset[str] = frozenset()
+        self._order: list[tuple[str, etree._Element]] = []  # (Clark tag, element) in document order
+        self._by_tag: dict[str, list[etree._Element]] = {}
+
+    def named(self, *tags: str) -> list[etree._Element]:
+        """The elements with these Clark tags, in document order. The list may be the scan's own: read it, do not change it."""
+        if not self._scanned.issuperset(tags):
+            with _ASKED_LOCK:
+                if len(_ASKED) > 256:  # rules asking ever new tags must not grow it without bound
+                    _ASKED.clear()
+                _ASKED.update(tags)
+                self._scanned = frozenset(_ASKED)
+            self._order = [(str(element.tag), element) for element in self._root.iter(*self._scanned)]
+            self._by_tag = {}
+            for element_tag, element in self._order:
+                self._by_tag.setdefault(element_tag, []).append(element)
+        if len(tags) == 1:
+            return self._by_tag.get(tags[0], _NO_ELEMENTS)
+        wanted = set(tags)
+        return [element for element_tag, element in self._order if element_tag in wanted]

@@ -40,7 +40,7 @@ def _coded_elements(doc: Doc, data: CdaData) -> dict[str, list[etree._Element]]:
         found = {requirement: [] for requirement in checks}
         first = {tag(steps[0]) for steps in checks.values()}
         if first:
-            for element in doc.root.iter(*first):
+            for element in doc.everywhere(*first):
                 for requirement, steps in checks.items():
                     if element.tag == tag(steps[0]):
                         found[requirement].extend(_follow(element, steps[1:]))

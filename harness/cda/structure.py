@@ -9,8 +9,7 @@ cardinalities are data of the pack ([data.cda] *_elements tables: [name, min, ma
 from __future__ import annotations
 
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
@@ -37,6 +36,9 @@ class Sequence:
     highs: tuple[str, ...]  # max as written ("*" = unbounded)
     most: dict[str, int]  # Clark tag → max, for the bounded elements
     required: tuple[tuple[int, str, int], ...]  # (index, Clark tag, min) of the elements with min > 0
+    # Sequences of children's Clark tags known to break nothing: whether a sequence has problems depends on its tags
+    # alone, and most elements repeat a few shapes (every author, every section alike), so each is checked once.
+    clean: set[tuple[str, ...]] = field(default_factory=set, compare=False)
 
 
 _SEQUENCES: dict[int, tuple[list[list[Any]], Sequence]] = {}  # by id of the spec, which the entry keeps alive
@@ -57,9 +59,14 @@ def compile_sequence(spec: list[list[Any]]) -> Sequence:
     return hit[1]
 
 
-def sequence_problems(element: etree._Element, spec: list[list[Any]]) -> list[Problem]:
-    """Check the CDA-namespace children of `element` against `spec` ([name, min, max] in schema order)."""
+def sequence_problems(element: etree._Element, spec: list[list[Any]], tags: tuple[str, ...] | None = None) -> list[Problem]:
+    """Check the CDA-namespace children of `element` against `spec` ([name, min, max] in schema order);
+    `tags`: their Clark tags, when the caller knows them (the header index does)."""
     sequence = compile_sequence(spec)
+    if tags is None:
+        tags = tuple(node.tag for node in element.iterchildren(_HL7_CHILDREN))  # type: ignore[misc]  # elements: str tags
+    if tags in sequence.clean:
+        return []
     position, names = sequence.position, sequence.names
     problems: list[Problem] = []
     counts: dict[str, list[etree._Element]] = {}
@@ -99,6 +106,10 @@ def sequence_problems(element: etree._Element, spec: list[list[Any]]) -> list[Pr
             broken.append((index, 1, Problem("cardinality", found[most], f"{parent} : au plus {high} {name}, {len(found)} trouvés",
                                              f"{parent}: at most {high} {name}, {len(found)} found")))
     problems.extend(problem for _, _, problem in sorted(broken, key=lambda item: item[:2]))
+    if not problems:
+        if len(sequence.clean) > 4096:  # documents of ever new shapes must not grow it without bound
+            sequence.clean.clear()
+        sequence.clean.add(tags)
     return problems
 
 
@@ -146,7 +157,7 @@ def header_participations(doc: Doc, data: CdaData, out: Out) -> None:
         spec = specs.get(path)
         if spec is not None:
             for element in elements:
-                _report(out, sequence_problems(element, spec), _ALL_KINDS)
+                _report(out, sequence_problems(element, spec, doc.header.child_tags(element)), _ALL_KINDS)
 
 
 _ALL_KINDS = frozenset({"unknown", "order", "cardinality"})
@@ -188,30 +199,39 @@ def structured_body(doc: Doc, data: CdaData, out: Out) -> None:
 @rule("CDA-SECTION", when=lambda doc: doc.is_n3)
 def sections(doc: Doc, data: CdaData, out: Out) -> None:
     kinds = {"unknown", "order", "cardinality"}
+    everywhere = doc.everywhere(tag("section"))  # one scan shared with the other rules asking for elements anywhere
     for body_element in _structured(doc):
-        for section in body_element.iterdescendants(tag("section")):
+        for section in (s for s in everywhere if _inside(s, body_element)):
             _report(out, sequence_problems(section, data.const("section_elements")), kinds)
             for component in children(section, "component"):
                 _report(out, sequence_problems(component, data.const("section_component_elements")), kinds)
 
 
+def _inside(element: etree._Element, body_element: etree._Element) -> bool:
+    """`element` is a descendant of the structuredBody `body_element`."""
+    return any(ancestor is body_element for ancestor in element.iterancestors(tag("structuredBody")))
+
+
 @rule("CDA-ENTRY", when=lambda doc: doc.is_n3)
 def entries(doc: Doc, data: CdaData, out: Out) -> None:
-    statements = tuple(data.const("clinical_statements"))
-    for entry in q(doc.root, _bad_entries(statements)):
+    """Every entry of a section of the structuredBody holds exactly one clinical statement (infrastructure aside)."""
+    statements = frozenset(tag(name) for name in data.const("clinical_statements"))
+    bodies = _structured(doc)
+    for entry in doc.everywhere(tag("entry")):  # the scan shared with CDA-SECTION and the value-set rules
+        parent = entry.getparent()
+        if parent is None or parent.tag != _SECTION or not any(_inside(entry, b) for b in bodies):
+            continue
+        held = [n for n in entry.iterchildren(_HL7_CHILDREN) if n.tag not in _INFRASTRUCTURE_TAGS]
+        if len(held) == 1 and held[0].tag in statements:
+            continue
         names = ", ".join(local(n) for n in entry
                           if isinstance(n.tag, str) and local(n) not in ("realmCode", "typeId", "templateId")) or "-"
         out.fail(entry, f"entry : exactement une déclaration clinique attendue ({names})",
                  f"entry: exactly one clinical statement expected ({names})")
 
 
-@lru_cache(maxsize=8)
-def _bad_entries(statements: tuple[str, ...]) -> str:
-    """XPath of the section entries that do not hold exactly one clinical statement (evaluated in C)."""
-    prefix = "self::cda:realmCode or self::cda:typeId or self::cda:templateId"
-    allowed = " or ".join(f"self::cda:{name}" for name in statements)
-    return (f"cda:component/cda:structuredBody/descendant::cda:entry[parent::cda:section]"
-            f"[count(cda:*[not({prefix})]) != 1 or count(cda:*[{allowed}]) != 1]")
+_SECTION = tag("section")
+_INFRASTRUCTURE_TAGS = frozenset(tag(name) for name in ("realmCode", "typeId", "templateId"))
 
 
 @rule("CDA-NONXMLBODY", when=lambda doc: doc.is_n1)

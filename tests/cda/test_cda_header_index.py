@@ -12,7 +12,7 @@ from harness.cda.common import header_iter, regex
 from harness.cda.engine import Doc
 from harness.cda.index import HeaderIndex
 from harness.cda.parse import UnsafeOrInvalidXml, parse
-from harness.cda.xpath import q, tag
+from harness.cda.xpath import location, q, tag
 from harness.core.safe_regex import compile_pattern
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -23,6 +23,7 @@ EXTRA = b"""<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:lab="urn:oid:1.3.6.1.
   <documentationOf><serviceEvent><lab:statusCode code="completed"/><id root="3"/></serviceEvent></documentationOf>
   <component><structuredBody><component><section><author><assignedAuthor><telecom value="tel:9"/></assignedAuthor></author>
   </section></component></structuredBody></component>
+  <lab:extension><telecom value="tel:4"/><id root="4"/></lab:extension>
 </ClinicalDocument>"""
 
 
@@ -45,6 +46,8 @@ def test_index_matches_xpath(root: etree._Element) -> None:
     assert paths  # every ClinicalDocument has a header
     for path, elements in paths.items():
         assert elements == q(root, "/".join(f"cda:{step}" for step in path.split("/"))), path
+        for element in elements:
+            assert index.child_tags(element) == tuple(c.tag for c in element.iterchildren(tag("*"))), path
     for names in (("telecom",), ("id",), ("prefix", "suffix"), ("representedOrganization", "receivedOrganization")):
         union = " or ".join(f"self::cda:{n}" for n in names)
         assert header_iter(Doc(root=root), *names) == q(root, f"*[not(self::cda:component)]//*[{union}]")
@@ -53,10 +56,14 @@ def test_index_matches_xpath(root: etree._Element) -> None:
 
 def test_index_leaves_out_the_body_and_chains_through_other_namespaces() -> None:
     index = HeaderIndex(etree.fromstring(EXTRA))
-    assert [e.get("value") for e in index.named(tag("telecom"))] == ["tel:1", "tel:2", "tel:3"]  # not tel:9 (body)
+    assert [e.get("value") for e in index.named(tag("telecom"))] == ["tel:1", "tel:2", "tel:3", "tel:4"]  # not tel:9 (body)
+    assert [e.get("root") for e in index.named(tag("id"), tag("telecom"))][:3] == ["1", None, None]  # document order across tags
+    assert index.at("extension") == [] and index.at("telecom") == []  # under a top of another namespace: no path
     assert [e.get("value") for e in index.at("author/assignedAuthor/telecom")] == ["tel:1", "tel:2"]  # tel:3 is under lab:x
     assert [e.get("root") for e in index.at("documentationOf/serviceEvent/id")] == ["3"]
     assert index.at("component") == [] and index.at("author/assignedAuthor/x") == []
+    with pytest.raises(ValueError):
+        index.named("{urn:oid:1.3.6.1.4.1.19376.1.3.2}x")  # the index holds the CDA namespace only
 
 
 @pytest.mark.parametrize("pattern, text", [
@@ -69,6 +76,53 @@ def test_index_leaves_out_the_body_and_chains_through_other_namespaces() -> None
 def test_pattern_on_bytes_answers_as_re2_on_text(pattern: str, text: str) -> None:
     expected, found = compile_pattern(pattern).match(text), regex(pattern).match(text)
     assert (found is None) == (expected is None)
+    assert regex(pattern).matches(text) is (expected is not None)
+    assert regex(pattern).matches(text) is (expected is not None)  # the second answer, remembered, is the same
     if expected is not None and found is not None:
         for group in [0, *compile_pattern(pattern).groupindex]:
             assert found.group(group) == expected.group(group)
+
+
+def test_document_scan_answers_as_iter_whatever_was_asked_before() -> None:
+    """Doc.everywhere selects what root.iter selects, in document order, for one tag or several, whether the
+    tags were scanned for already (asked of an earlier document) or are asked for the first time."""
+    asked = [("section",), ("author", "administrativeGenderCode"), ("telecom",), ("id", "section"), ("ClinicalDocument",)]
+    for root in _roots():
+        doc = Doc(root=root)
+        for names in asked:
+            tags = [tag(n) for n in names]
+            assert doc.everywhere(*tags) == list(root.iter(*tags)), names
+    fresh = Doc(root=etree.fromstring(EXTRA))  # a tag never asked before: the scan is redone, earlier answers stay right
+    assert [e.get("value") for e in fresh.everywhere(tag("telecom"))] == ["tel:1", "tel:2", "tel:3", "tel:9", "tel:4"]
+    assert len(fresh.everywhere(tag("reference"))) == 0 and len(fresh.everywhere(tag("telecom"))) == 5
+
+
+ENTRIES = b"""<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:lab="urn:oid:1.3.6.1.4.1.19376.1.3.2">
+  <author><entry><observation/></entry></author>
+  <component><structuredBody><component><section>
+    <entry><templateId root="1"/><observation/></entry>
+    <entry/>
+    <entry><observation/><act/></entry>
+    <entry><templateId root="1"/><lab:x/></entry>
+    <entry><text/></entry>
+    <component><section><entry><act/><!-- c --></entry><entry><realmCode code="FR"/></entry></section></component>
+  </section><entry><act/><act/></entry></component></structuredBody></component>
+</ClinicalDocument>"""
+
+
+def test_entry_rule_reports_what_the_xpath_it_replaces_selects() -> None:
+    """CDA-ENTRY (entries from the shared scan): the entries of sections of the structuredBody whose children,
+    infrastructure aside, are not exactly one clinical statement; as the XPath it replaced, in document order."""
+    from harness.cda import structure
+    from harness.cda.engine import Out
+    from harness.validation.findings import Severity
+
+    data = type("Data", (), {"const": staticmethod(lambda name: ["observation", "act"])})()
+    root = etree.fromstring(ENTRIES)
+    out = Out("CDA-ENTRY", Severity.ERROR)
+    structure.entries(Doc(root=root), data, out)  # type: ignore[arg-type]
+    expected = q(root, "cda:component/cda:structuredBody/descendant::cda:entry[parent::cda:section]"
+                       "[count(cda:*[not(self::cda:realmCode or self::cda:typeId or self::cda:templateId)]) != 1"
+                       " or count(cda:*[self::cda:observation or self::cda:act]) != 1]")
+    assert len(expected) == 5  # the empty one, two statements, lab:x, text, realmCode alone
+    assert [f.location for f in out.close()] == [location(e) for e in expected]
