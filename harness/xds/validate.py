@@ -20,7 +20,6 @@ from harness.config.packs import ProfilePack
 from harness.core.fileio import sha256_hex
 from harness.core.findings import ArtefactReport, Severity
 from harness.core.verdicts import ArtefactVerdict
-from harness.vihf.check import check_vihf
 from harness.xds.consistency import check_consistency
 from harness.xds.judge import Judge
 from harness.xds.metadata import validate_metadata
@@ -199,6 +198,8 @@ def _vihf(message: Message, judge: Judge, context: Any) -> None:
     issued = _instant(assertion.get("IssueInstant", ""))
     pack = context.registry.packs.get("ci-sis-vihf")
     trust = getattr(context, "vihf_trust", None)
+    from harness.vihf.check import check_vihf  # signxml and cryptography, loaded with the first VIHF only
+
     vihf = check_vihf(message.envelope, trust, now=issued, settings=pack.settings if pack is not None else None)
     judge.evaluate(*sorted(vihf.evaluated))
     for finding in vihf.findings:

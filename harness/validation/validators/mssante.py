@@ -6,7 +6,6 @@ import re
 from typing import TYPE_CHECKING
 
 from harness.core.findings import ArtefactReport
-from harness.mssante.rules import judge_email
 
 if TYPE_CHECKING:
     from harness.config.context import ValidationContext
@@ -26,4 +25,6 @@ def detect(data: bytes) -> bool:
 
 
 def validate(data: bytes, path: str, context: ValidationContext) -> ArtefactReport:
+    from harness.mssante.rules import judge_email  # loaded with the first e-mail
+
     return judge_email(data, path, context)

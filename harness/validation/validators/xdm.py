@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from harness.core.findings import ArtefactReport
-from harness.xdm.package import judge_package
 
 if TYPE_CHECKING:
     from harness.config.context import ValidationContext
@@ -19,4 +18,6 @@ def detect(data: bytes) -> bool:
 
 
 def validate(data: bytes, path: str, context: ValidationContext) -> ArtefactReport:
+    from harness.xdm.package import judge_package  # loaded with the first package: a CDA-only run never needs it
+
     return judge_package(data, path, context).report

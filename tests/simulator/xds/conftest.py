@@ -14,7 +14,7 @@ from harness.config.target import Timeouts
 from harness.pki import PkiManifest, build_pki
 from harness.simulator import Simulator
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SUITES = REPO / "suites"
 FAST = Timeouts(connect=1.0, read=3.0, exchange=10.0)
 PACKS = ("ihe-xds-b-actors", "ci-sis-vihf")  # the artefact packs (ihe-xds-b, ci-sis-xds) are xds-meta's tests' business
