@@ -115,7 +115,7 @@ def test_entry_rule_reports_what_the_xpath_it_replaces_selects() -> None:
     infrastructure aside, are not exactly one clinical statement; as the XPath it replaced, in document order."""
     from harness.cda import structure
     from harness.cda.engine import Out
-    from harness.validation.findings import Severity
+    from harness.core.findings import Severity
 
     data = type("Data", (), {"const": staticmethod(lambda name: ["observation", "act"])})()
     root = etree.fromstring(ENTRIES)
