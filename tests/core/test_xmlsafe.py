@@ -8,6 +8,12 @@ from harness.core import xmlsafe
 from harness.core.xmlsafe import UnsafeOrInvalidXml, parse_xml
 
 
+@pytest.fixture(autouse=True)
+def fresh_parser() -> None:
+    """Each test builds the thread's parser anew: its options are what these tests prove, not a cached parser's."""
+    vars(xmlsafe._PARSERS).clear()
+
+
 def _refused(data: bytes, **options: int) -> UnsafeOrInvalidXml:
     with pytest.raises(UnsafeOrInvalidXml) as caught:
         parse_xml(data, **options)
