@@ -24,6 +24,7 @@ from harness.xds.consistency import check_consistency
 from harness.xds.judge import Judge
 from harness.xds.metadata import validate_metadata
 from harness.xds.model import parse_metadata
+from harness.xds.signature import check_signatures
 from harness.xds.soap import ACTIONS, QUERY, RIM, RS, WSA, WSSE, XDSB, XOP, Message, MessageError, location, read_message
 
 KIND = "xds"
@@ -58,6 +59,7 @@ def validate_xds(data: bytes, path: str, context: Any) -> ArtefactReport:
         validate_metadata(metadata, message.transaction, judge, documents if message.transaction == "ITI-41" else None)
         if message.transaction == "ITI-41":
             _documents(message, metadata, documents, judge, report, path, context)
+            check_signatures(metadata, documents, judge, getattr(context, "vihf_trust", None), context.max_bytes)
     elif message.transaction == "ITI-18":
         if message.direction == "request":
             _query(message, judge)
