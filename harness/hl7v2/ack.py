@@ -32,6 +32,7 @@ from harness.core.findings import ArtefactReport, Finding, Severity
 from harness.core.verdicts import ArtefactVerdict
 from harness.hl7v2 import ids
 from harness.hl7v2.message import Delimiters, Message, expected_received
+from harness.hl7v2.registered import evaluates
 from harness.hl7v2.tokenizer import ParseError, parse
 
 ORIGINAL_CODES = ("AA", "AE", "AR")
@@ -130,9 +131,7 @@ def _f(requirement: str, fr: str, en: str, where: str | None, severity: Severity
     return Finding(requirement, severity, fr, en, where, line)
 
 
-ACK_DOCUMENT_IDS = [ids.ACK_ERR, ids.ACK_HEADER]
-
-
+@evaluates(ids.ACK_ERR, ids.ACK_HEADER)
 def check_ack_document(ack: Message) -> list[Finding]:
     """What an ACK shows on its own (the validator's part of HL7V2-ACK-03/04): MSH-9 = ACK^<trigger>^ACK,
     and ERR segments with ERR-3 and ERR-4 when MSA-1 is AE/AR/CE/CR. `judge_ack` checks the rest
@@ -160,6 +159,7 @@ def check_ack_document(ack: Message) -> list[Finding]:
     return findings
 
 
+@evaluates(ids.ACK_CODE, ids.ACK_ECHO, ids.ACK_ERR, ids.ACK_HEADER)
 def judge_ack(sent: bytes | Message, received: bytes, expected: str | set[str] | None = None) -> list[Finding]:
     findings: list[Finding] = []
     original = _as_message(sent)

@@ -12,6 +12,7 @@ from harness.core.findings import Finding, Severity
 from harness.hl7v2 import ids
 from harness.hl7v2.message import Message, Segment, expected_received, location, unescape
 from harness.hl7v2.profiles import EventProfile, FieldRule
+from harness.hl7v2.registered import evaluates
 from harness.hl7v2.standard import datatype_components, segment_fields
 
 _FORMATS = {
@@ -28,6 +29,7 @@ def _finding(requirement: str, fr: str, en: str, where: str, line: int | None, s
     return Finding(requirement, severity, fr, en, where, line)
 
 
+@evaluates(ids.ORDER)
 def check_structure(message: Message, event: EventProfile, lenient: bool = False) -> list[Finding]:
     """Segment order against the structure's automaton, each problem reported once where it is.
 
@@ -93,6 +95,7 @@ def check_structure(message: Message, event: EventProfile, lenient: bool = False
     return findings
 
 
+@evaluates(ids.SEGMENT_USAGE)  # and the requirement a pack's segment rule names
 def check_segment_usage(message: Message, event: EventProfile) -> list[Finding]:
     findings: list[Finding] = []
     for name, rule in event.segments.items():
@@ -120,6 +123,7 @@ def _target(message: Message, segment: Segment, rule: FieldRule, rep: int, raw_r
     return message.value(segment, rule.field, rep, rule.comp, rule.sub).strip()
 
 
+@evaluates(ids.FIELD_USAGE, ids.REPETITION, ids.LENGTH, ids.VALUESET)  # and the requirement a pack's field rule names
 def check_field_rules(message: Message, event: EventProfile) -> list[Finding]:
     """The pack's rules on fields and components: usage R/X, allowed values, length, repetitions."""
     findings: list[Finding] = []
@@ -198,6 +202,7 @@ def _plans(version: str, segment: str, declared: tuple[str, ...] | None) -> dict
     return plans
 
 
+@evaluates(ids.DATATYPE, ids.REPETITION)
 def check_datatypes(message: Message, version: str, extra_types: dict[str, list[str]]) -> list[Finding]:
     """Standard (or pack-declared) field definitions: repetitions, components, primitive formats."""
     findings: list[Finding] = []

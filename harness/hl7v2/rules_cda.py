@@ -13,17 +13,13 @@ from typing import Any
 from harness.core.errors import HarnessError
 from harness.core.findings import ArtefactReport, Finding, Severity
 from harness.core.verdicts import ArtefactVerdict
-from harness.hl7v2.ack import ACK_DOCUMENT_IDS, check_ack_document
+from harness.hl7v2.ack import check_ack_document
 from harness.hl7v2.message import Message, Segment, expected_received, location
 from harness.hl7v2.profiles import CompiledProfile, EventProfile
+from harness.hl7v2.registered import evaluated_by, evaluates
 from harness.hl7v2.standard import segment_fields
 
 V3 = "{urn:hl7-org:v3}"
-# The requirements `check` may evaluate (under the transmission volet's ids; a volet's pack renames them with its
-# requirement_prefix): what `profiles coverage` reports for this module. tests/extension checks it against the runs.
-IDS = ("CDAH2-CWE-01", "CDAH2-DOC-01", "CDAH2-DOC-02", "CDAH2-DOC-03", "CDAH2-DOC-04", "CDAH2-EVT-01", "CDAH2-MAIL-01", "CDAH2-META-01",
-       "CDAH2-META-02", "CDAH2-META-03", "CDAH2-META-04", "CDAH2-PID-01", "CDAH2-PRT-01", "CDAH2-PRT-02", "CDAH2-PRT-03", "CDAH2-PV1-01",
-       "CDAH2-TXA-02", "CDAH2-TXA-03", "CDAH2-TXA-04", "CDAH2-ZAM-01", "CDAH2-ZAM-02")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
 
 
@@ -62,16 +58,20 @@ def classify(message: Message, obx: Segment, meta: dict[str, Any], document_syst
     return "mail" if mail and message.value(obx, 2).strip() == "ED" else "other"
 
 
+# The checks register their ids under the transmission volet's names (CDAH2-); `check` renames them with the
+# pack's requirement_prefix. Besides its helpers' ids, _check judges the document OBX count, the nested CDA
+# report and TXA-13 itself.
+@evaluates("CDAH2-DOC-01", "CDAH2-DOC-03", "CDAH2-TXA-03")
 def _check(message: Message, event: EventProfile, profile: CompiledProfile, context: Any,
            path: str) -> tuple[list[Finding], list[str], list[ArtefactReport]]:
     code = event.key.split("^")[0]
     findings: list[Finding] = []
     if code == "ACK":
-        return check_ack_document(message), list(ACK_DOCUMENT_IDS), []
-    evaluated: list[str] = ["CDAH2-CWE-01"]
+        return check_ack_document(message), evaluated_by(check_ack_document), []
+    evaluated = evaluated_by(check_coded)
     if code == "ZAM":
         findings += check_coded(message, event, profile)
-        evaluated += ["CDAH2-ZAM-01", "CDAH2-ZAM-02"]
+        evaluated += evaluated_by(check_zam)
         findings += check_zam(message, event, profile.data.get("zam", {}))
         return findings, evaluated, []
     if code not in ("ORU", "MDM"):
@@ -85,8 +85,7 @@ def _check(message: Message, event: EventProfile, profile: CompiledProfile, cont
     findings += check_coded(message, event, profile, exempt={id(s) for s in message.all("OBX") if kinds[id(s)] == "mail"})
     documents = [s for s in message.all("OBX") if kinds[id(s)] == "document"]
     metadata = [s for s in message.all("OBX") if kinds[id(s)] == "metadata"]
-    evaluated += ["CDAH2-DOC-01", "CDAH2-META-01", "CDAH2-META-02", "CDAH2-META-03", "CDAH2-META-04", "CDAH2-PRT-01", "CDAH2-PRT-02",
-                  "CDAH2-PRT-03"]
+    evaluated += ["CDAH2-DOC-01", *evaluated_by(check_metadata, check_prt)]
     for obx in message.all("OBX"):
         if kinds[id(obx)] == "other":
             fr, en = expected_received("OBX-3.3", message.value(obx, 3, 1, 3).strip(),
@@ -94,15 +93,15 @@ def _check(message: Message, event: EventProfile, profile: CompiledProfile, cont
             findings.append(_f("CDAH2-DOC-01", f"{fr} : OBX ni document ni métadonnée",
                                f"{en}: an OBX that is neither a document nor a metadata item", "OBX-3.3", obx.line))
     if mail is not None:
-        evaluated.append("CDAH2-MAIL-01")
+        evaluated += evaluated_by(check_mail)
         findings += check_mail(message, [s for s in message.all("OBX") if kinds[id(s)] == "mail"], mail.get("position", 2))
     if message.first("ORC") is not None and documents:  # rules on segments absent from the message do not apply
-        evaluated.append("CDAH2-EVT-01")
+        evaluated += evaluated_by(check_operation)
         findings += check_operation(message, event, profile, documents)
     if not documents:
         findings.append(_f("CDAH2-DOC-01", "aucun OBX ne porte de document", "no OBX carries a document", "OBX", None))
     if message.first("PV1") is not None:
-        evaluated.append("CDAH2-PV1-01")
+        evaluated += evaluated_by(check_pv1)
         findings += check_pv1(message)
     values = check_metadata(message, event, meta, metadata, findings)
     findings += check_prt(message, documents, values, profile.data.get("prt", {}))
@@ -117,7 +116,7 @@ def _check(message: Message, event: EventProfile, profile: CompiledProfile, cont
     for obx in documents[:limit]:
         payload, more = check_document_obx(message, obx, event)
         findings += more
-        evaluated.append("CDAH2-DOC-02")
+        evaluated += evaluated_by(check_document_obx, _parse_cda)
         if payload is None:
             continue
         parsed = _parse_cda(payload, obx, findings, context)
@@ -125,13 +124,13 @@ def _check(message: Message, event: EventProfile, profile: CompiledProfile, cont
             continue
         root = parsed.document
         if message.first("PID") is not None:
-            evaluated.append("CDAH2-PID-01")
+            evaluated += evaluated_by(check_patient)
             findings += check_patient(message, root)
-        evaluated.append("CDAH2-DOC-04")
+        evaluated += evaluated_by(check_document_code, check_confidentiality)
         findings += check_document_code(message, obx, root)
         findings += check_confidentiality(root, values, obx, meta.get("restricted_confidentiality", ["R", "V"]))
         if code == "MDM" and message.first("TXA") is not None:
-            evaluated += ["CDAH2-TXA-02", "CDAH2-TXA-04"]
+            evaluated += evaluated_by(check_txa)
             findings += check_txa(message, root)
         child = validate_embedded(payload, f"{path}#OBX-5.5@{obx.line}", context, parsed)
         children.append(child)
@@ -160,6 +159,7 @@ def validate_embedded(payload: bytes, path: str, context: Any, parsed: Any) -> A
 
 
 # -- codes -----------------------------------------------------------------------------------
+@evaluates("CDAH2-CWE-01")
 def check_coded(message: Message, event: EventProfile, profile: CompiledProfile,
                 exempt: frozenset[int] | set[int] = frozenset()) -> list[Finding]:
     """v2.7 rule pre-adopted: CE/CWE component 3 (coding system) whenever component 1 is set (OBX-3 of the
@@ -184,6 +184,7 @@ def check_coded(message: Message, event: EventProfile, profile: CompiledProfile,
     return findings
 
 
+@evaluates("CDAH2-EVT-01")
 def check_operation(message: Message, event: EventProfile, profile: CompiledProfile, documents: list[Segment]) -> list[Finding]:
     """ORC-1, OBX-11 of the document and (MDM) the trigger event name the same operation."""
     findings: list[Finding] = []
@@ -200,6 +201,7 @@ def check_operation(message: Message, event: EventProfile, profile: CompiledProf
     return findings
 
 
+@evaluates("CDAH2-PV1-01")
 def check_pv1(message: Message) -> list[Finding]:
     pv1 = message.first("PV1")
     if pv1 is not None and message.value(pv1, 2).strip() in ("E", "I", "O", "R") and not message.value(pv1, 19).strip():
@@ -222,6 +224,7 @@ def decode_base64(text: str) -> tuple[bytes | None, str | None]:
         return None, f"base64 invalide / invalid base64: {exc}"
 
 
+@evaluates("CDAH2-DOC-01", "CDAH2-DOC-02")
 def check_document_obx(message: Message, obx: Segment, event: EventProfile) -> tuple[bytes | None, list[Finding]]:
     findings: list[Finding] = []
     expected_subtype = event.extra.get("document_type_text", "TEXT")
@@ -247,6 +250,7 @@ def check_document_obx(message: Message, obx: Segment, event: EventProfile) -> t
     return payload, findings
 
 
+@evaluates("CDAH2-DOC-02")
 def _parse_cda(payload: bytes, obx: Segment, findings: list[Finding], context: Any) -> Any:
     """The decoded document parsed once (harness.cda.parse: the safe XML reader), or None with a finding."""
     from harness.cda.parse import UnsafeOrInvalidXml, parse
@@ -270,6 +274,7 @@ def cda_patient_ids(root: Any) -> set[tuple[str, str]]:
     return {(e.get("root", "").strip(), e.get("extension", "").strip()) for e in ids if e.get("root")}
 
 
+@evaluates("CDAH2-PID-01")
 def check_patient(message: Message, root: Any) -> list[Finding]:
     """PID-3 identifiers (CX-4.2 universal id, CX-1 number) equal the CDA patientRole/id (root, extension)."""
     pid = message.first("PID")
@@ -288,6 +293,7 @@ def check_patient(message: Message, root: Any) -> list[Finding]:
     return findings
 
 
+@evaluates("CDAH2-DOC-04")
 def check_document_code(message: Message, obx: Segment, root: Any) -> list[Finding]:
     code = root.find(f"{V3}code")
     cda_code = code.get("code", "").strip() if code is not None else ""
@@ -298,6 +304,7 @@ def check_document_code(message: Message, obx: Segment, root: Any) -> list[Findi
     return []
 
 
+@evaluates("CDAH2-META-04")
 def check_confidentiality(root: Any, values: dict[str, str], obx: Segment, restricted: list[str]) -> list[Finding]:
     """IG point of attention: a restricted or very restricted document should not go to the DMP."""
     code = root.find(f"{V3}confidentialityCode")
@@ -316,6 +323,7 @@ def _ei_matches(message: Message, segment: Segment, field: int, root: str, exten
     return message.value(segment, field, 1, 1).strip() == root
 
 
+@evaluates("CDAH2-TXA-02", "CDAH2-TXA-04")
 def check_txa(message: Message, root: Any) -> list[Finding]:
     txa = message.first("TXA")
     if txa is None:
@@ -337,6 +345,7 @@ def check_txa(message: Message, root: Any) -> list[Finding]:
 
 
 # -- metadata OBX and PRT ----------------------------------------------------------------------
+@evaluates("CDAH2-META-01", "CDAH2-META-02", "CDAH2-META-03", "CDAH2-META-04")
 def check_metadata(message: Message, event: EventProfile, meta: dict[str, Any],
                    metadata: list[Segment], findings: list[Finding]) -> dict[str, str]:
     """Metadata OBX in the IG's fixed order, each with its type, value and status; returns code → Y/N."""
@@ -389,6 +398,7 @@ def check_metadata(message: Message, event: EventProfile, meta: dict[str, Any],
     return values
 
 
+@evaluates("CDAH2-MAIL-01")
 def check_mail(message: Message, mails: list[Segment], position: int) -> list[Finding]:
     """The MSSanté e-mail the document came from: one ED OBX, the `position`-th OBX group, OBX-3.1
     Message-ID and OBX-3.2 subject, the content in base64, OBX-11 F."""
@@ -417,6 +427,7 @@ def check_mail(message: Message, mails: list[Segment], position: int) -> list[Fi
     return findings
 
 
+@evaluates("CDAH2-PRT-01", "CDAH2-PRT-02", "CDAH2-PRT-03")
 def check_prt(message: Message, documents: list[Segment], values: dict[str, str], prt: dict[str, Any]) -> list[Finding]:
     findings: list[Finding] = []
     ranks = {"SB": 0, "RCT": 1, "REPLY": 2}
@@ -466,6 +477,7 @@ def check_prt(message: Message, documents: list[Segment], values: dict[str, str]
 
 
 # -- ZAM ---------------------------------------------------------------------------------------
+@evaluates("CDAH2-ZAM-01", "CDAH2-ZAM-02")
 def check_zam(message: Message, event: EventProfile, zam: dict[str, Any]) -> list[Finding]:
     findings: list[Finding] = []
     trigger = event.key.split("^")[1]

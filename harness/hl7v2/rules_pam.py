@@ -9,14 +9,11 @@ from dataclasses import replace
 from typing import Any
 
 from harness.core.findings import ArtefactReport, Finding, Severity
-from harness.hl7v2.ack import ACK_DOCUMENT_IDS, check_ack_document
+from harness.hl7v2.ack import check_ack_document
 from harness.hl7v2.message import Message, expected_received, location
 from harness.hl7v2.profiles import CompiledProfile, EventProfile
+from harness.hl7v2.registered import evaluated_by, evaluates
 
-# What each check judges, and the segment it needs to judge anything: the evaluated ids are derived from it.
-IDENTIFIER_IDS = ("PAMFR-PID-01", "PAMFR-INS-01", "PAMFR-INS-02", "PAMFR-INS-03", "PAMFR-INS-04")  # check_identifiers, on PID
-ZBE_IDS = ("PAMFR-ZBE-02",)  # check_zbe, whatever the segments
-IDS = IDENTIFIER_IDS + ZBE_IDS
 _MATRICULE = re.compile(r"^[0-9]{5}(?:[0-9]{2}|2A|2B)[0-9]{6}[0-9]{2}$")
 
 
@@ -36,18 +33,19 @@ def _error(requirement: str, fr: str, en: str, where: str, line: int | None) -> 
 def check(message: Message, event: EventProfile, profile: CompiledProfile, context: Any,
           path: str) -> tuple[list[Finding], list[str], list[ArtefactReport]]:
     if message.message_type[0] == "ACK":
-        return check_ack_document(message), list(ACK_DOCUMENT_IDS), []
+        return check_ack_document(message), evaluated_by(check_ack_document), []
     findings: list[Finding] = []
-    evaluated = list(ZBE_IDS)
+    evaluated = evaluated_by(check_zbe)  # whatever the segments
     pid = message.first("PID")
-    if pid is not None:
-        evaluated += IDENTIFIER_IDS
+    if pid is not None:  # the identifiers are judged on PID
+        evaluated += evaluated_by(check_identifiers)
         findings += check_identifiers(message, pid, profile.data.get("ins", {}))
     findings += check_zbe(message, event)
     # the severity of a violation is its requirement's level in the pack (MUST → error, SHOULD → warning)
     return [replace(f, severity=profile.severity(f.requirement)) for f in findings], evaluated, []
 
 
+@evaluates("PAMFR-PID-01", "PAMFR-INS-01", "PAMFR-INS-02", "PAMFR-INS-03", "PAMFR-INS-04")
 def check_identifiers(message: Message, pid: Any, ins: dict[str, Any]) -> list[Finding]:
     findings: list[Finding] = []
     authorities: dict[str, str] = ins.get("assigning_authorities", {})
@@ -104,6 +102,7 @@ def check_identifiers(message: Message, pid: Any, ins: dict[str, Any]) -> list[F
     return findings
 
 
+@evaluates("PAMFR-ZBE-02")
 def check_zbe(message: Message, event: EventProfile) -> list[Finding]:
     findings: list[Finding] = []
     expected = event.extra.get("zbe_action")

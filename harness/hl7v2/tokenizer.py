@@ -13,6 +13,7 @@ from harness.core.findings import CappedFindings, Finding, Severity
 from harness.hl7v2 import ids
 from harness.hl7v2.charset import codec_for, looks_like_utf8
 from harness.hl7v2.message import Delimiters, Message, Segment, bad_escapes, location
+from harness.hl7v2.registered import evaluates
 
 MLLP_START, MLLP_END = b"\x0b", b"\x1c"
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
@@ -98,6 +99,7 @@ def _decode(body: bytes, fs: bytes, findings: list[Finding]) -> tuple[str, str]:
     return text, codec
 
 
+@evaluates(ids.SYNTAX, ids.TERMINATOR, ids.SEGMENT_ID, ids.MLLP, ids.ESCAPE, ids.CHARSET)  # with unframe and _decode
 def parse(data: bytes) -> tuple[Message, list[Finding]]:
     """Tokenize one message; return it with the findings of tolerated irregularities (capped: see CappedFindings)."""
     findings: list[Finding] = CappedFindings()

@@ -16,13 +16,15 @@ from harness.hl7v2.checks import check_datatypes, check_field_rules, check_segme
 from harness.hl7v2.declarative import extension_checks
 from harness.hl7v2.message import Message, expected_received
 from harness.hl7v2.profiles import CompiledProfile, EventProfile, base_event, profile_for_pack
+from harness.hl7v2.registered import evaluated_by, evaluates
 from harness.hl7v2.standard import SUPPORTED_VERSIONS
 from harness.hl7v2.tokenizer import ParseError, parse
 
 KIND = "hl7v2"
-PARSING_IDS = [ids.SYNTAX, ids.TERMINATOR, ids.SEGMENT_ID, ids.MLLP, ids.ESCAPE, ids.CHARSET, ids.VERSION]
-PROFILE_IDS = [ids.PROFILE, ids.MESSAGE_TYPE, ids.ORDER, ids.SEGMENT_USAGE, ids.FIELD_USAGE, ids.REPETITION, ids.LENGTH, ids.DATATYPE,
-               ids.VALUESET]
+# What a parsed message and a message judged on its profile evaluate: the checks' registered ids (harness.hl7v2.registered)
+# and those _validate judges itself (the version; the profile and message type chosen).
+PARSING_IDS = [*evaluated_by(parse), ids.VERSION]
+PROFILE_IDS = [ids.PROFILE, ids.MESSAGE_TYPE, *evaluated_by(check_structure, check_segment_usage, check_field_rules, check_datatypes)]
 
 
 def _profiles(context: Any) -> list[CompiledProfile]:
@@ -95,6 +97,7 @@ def _within_level(report: ArtefactReport, context: Any) -> ArtefactReport:
     return report
 
 
+@evaluates(ids.VERSION, ids.PROFILE, ids.MESSAGE_TYPE)
 def _validate(data: bytes, path: str, context: Any) -> ArtefactReport:
     report = ArtefactReport(path=path, sha256=sha256_hex(data), size=len(data), kind=KIND, verdict=ArtefactVerdict.PASSED)
     try:
@@ -156,6 +159,7 @@ def _validate(data: bytes, path: str, context: Any) -> ArtefactReport:
     return _finish(report, findings, evaluated)
 
 
+@evaluates(ids.PROFILE)
 def _judge_on_base(report: ArtefactReport, message: Message, findings: list[Finding], evaluated: list[str],
                    choice: Choice) -> ArtefactReport:
     """The declared profile or version is not supported: one finding says so, and the message is judged

@@ -89,10 +89,10 @@ def test_the_regional_example_is_covered_by_its_rules_checks_and_suite(example: 
 
 
 def test_the_ids_a_rule_module_declares_are_those_it_evaluates() -> None:
-    """rules_cda.IDS and rules_pam.IDS (what coverage reports) against what the modules evaluate on every HL7 v2 fixture."""
+    """The ids rules_cda and rules_pam register (what coverage reports) against what they evaluate on every HL7 v2 fixture."""
     from harness.config.context import ValidationContext
     from harness.config.packs import PackRegistry
-    from harness.hl7v2 import rules_cda, rules_pam
+    from harness.hl7v2.registered import module_ids
     from harness.validation.dispatch import validate_bytes
 
     loaded = PackRegistry.load()
@@ -106,6 +106,7 @@ def test_the_ids_a_rule_module_declares_are_those_it_evaluates() -> None:
 
     by_data = {"CDAH2" + r[5:] if r.startswith("LPSH2-") else r  # the packs' own field and segment rules
                for pack in ("ci-sis-hl7v2-cda", "ci-sis-hl7v2-lps") for r in _requirements_in(loaded.get(pack).data["hl7v2"])}
-    assert set(rules_cda.IDS) <= as_cda  # every id the module declares is evaluated on some fixture
-    assert {r for r in as_cda if r.startswith("CDAH2-")} - by_data <= set(rules_cda.IDS)  # and no other id comes from it
-    assert set(rules_pam.IDS) | {"PAMFR-ZFD-01"} <= evaluated
+    registered = set(module_ids("harness.hl7v2.rules_cda"))
+    assert registered <= as_cda  # every id the module's checks register is evaluated on some fixture
+    assert {r for r in as_cda if r.startswith("CDAH2-")} - by_data <= registered  # and no other id comes from it
+    assert set(module_ids("harness.hl7v2.rules_pam")) | {"PAMFR-ZFD-01"} <= evaluated

@@ -24,16 +24,19 @@ def validate(data: bytes, path: str, context: ValidationContext) -> ArtefactRepo
 
 
 def evaluates(registry: PackRegistry) -> dict[str, list[str]]:
-    """Requirement id → what evaluates it in this validator (`profiles coverage`): the generic checks
-    (harness.hl7v2.ids), the rules of the packs' [data.hl7v2] tables, their rule modules' IDS (under the
-    pack's requirement_prefix), the registered rule functions and the declarative hl7v2_checks."""
+    """Requirement id → what evaluates it in this validator (`profiles coverage`): the ids the generic checks
+    register (harness.hl7v2.registered, named by their harness.hl7v2.ids constant), the rules of the packs'
+    [data.hl7v2] tables, the ids their rule modules' checks register (under the pack's requirement_prefix), the
+    registered rule functions and the declarative hl7v2_checks."""
     from harness.extension.registry import hl7v2_rule_functions, hl7v2_rule_module
-    from harness.hl7v2 import ids
+    from harness.hl7v2 import ack, checks, ids, tokenizer, validate
+    from harness.hl7v2.registered import module_ids
 
+    names = {value: name for name, value in vars(ids).items() if name.isupper() and isinstance(value, str)}
     found: dict[str, list[str]] = {}
-    for name, value in vars(ids).items():
-        if name.isupper() and isinstance(value, str):
-            found.setdefault(value, []).append(f"harness.hl7v2 generic check ({name})")
+    for generic in (tokenizer, validate, checks, ack):
+        for generic_id in module_ids(generic.__name__):
+            found.setdefault(generic_id, []).append(f"harness.hl7v2 generic check ({names[generic_id]})")
     for pack in registry.packs.values():
         data = pack.data.get("hl7v2")
         if data:
@@ -42,7 +45,7 @@ def evaluates(registry: PackRegistry) -> dict[str, list[str]]:
             if data.get("rules"):
                 module = hl7v2_rule_module(data["rules"])
                 prefix = data.get("requirement_prefix")
-                for rule_id in getattr(module, "IDS", ()):
+                for rule_id in module_ids(module.__name__):
                     named = prefix + rule_id[rule_id.index("-"):] if prefix else rule_id
                     found.setdefault(named, []).append(f"rule module {data['rules']} ({module.__name__})")
         for requirement in pack.requirements:
