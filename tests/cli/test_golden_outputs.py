@@ -100,7 +100,8 @@ def outputs(name: str, work: Path) -> dict[str, str]:
     found["results.json"] = stable_text(json.dumps(stable_json(results), indent=1, sort_keys=True), work)
     found["certificate.html"] = stable_text(page_text((run_dir / "certificate.html").read_text(encoding="utf-8")), work)
     # pytest pads its separator lines to the terminal width around the (temporary, so varying) run folder's path
-    found["summary"] = re.sub(r"(?m)^-+ | -+$", "-", stable_text(process.stdout, work))
+    # words joined across lines: where the terminal wraps depends on the length of the checkout's path
+    found["summary"] = re.sub(r"\s+", " ", re.sub(r"(?m)^-+ | -+$", "-", stable_text(process.stdout, work)))
     return found
 
 
