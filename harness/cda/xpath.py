@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -68,8 +69,9 @@ def has_nf(element: etree._Element) -> bool:
     return element.get("nullFlavor") is not None
 
 
-def location(element: etree._Element, attribute: str | None = None) -> str:
-    """An XPath naming `element` unambiguously: CDA elements unprefixed, others with their usual prefix.
+def location(element: etree._Element, attribute: str | None = None, prefixes: Mapping[str, str] = _PREFIX) -> str:
+    """An XPath naming `element` unambiguously: CDA elements unprefixed, others with their usual prefix
+    (`prefixes`: namespace URI → prefix; another vocabulary, e.g. SOAP/ebRIM, gives its own).
 
     Example: /ClinicalDocument/recordTarget[1]/patientRole[1]/id[2]/@extension
     """
@@ -77,7 +79,7 @@ def location(element: etree._Element, attribute: str | None = None) -> str:
     node: etree._Element | None = element
     while node is not None:
         qname = etree.QName(node)
-        prefix = _PREFIX.get(qname.namespace or "")
+        prefix = prefixes.get(qname.namespace or "")
         name = f"{prefix}:{qname.localname}" if prefix else qname.localname
         parent = node.getparent()
         if parent is None:

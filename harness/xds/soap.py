@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from harness.cda.xpath import location as xpath_location
 from harness.core.xmlsafe import UnsafeOrInvalidXml, parse_xml
 from harness.xds.mime import Capture, MimeError, Part, looks_like_capture, parse_capture
 
@@ -100,20 +101,7 @@ class Message:
 
 def location(element: etree._Element, attribute: str | None = None) -> str:
     """An XPath naming the element with the usual prefixes, e.g. /s:Envelope/s:Body[1]/lcm:SubmitObjectsRequest[1]."""
-    steps: list[str] = []
-    node: etree._Element | None = element
-    while node is not None:
-        qname = etree.QName(node)
-        prefix = _PREFIX.get(qname.namespace or "")
-        name = f"{prefix}:{qname.localname}" if prefix else qname.localname
-        parent = node.getparent()
-        if parent is None:
-            steps.append(name)
-        else:
-            steps.append(f"{name}[{1 + sum(1 for _ in node.itersiblings(str(node.tag), preceding=True))}]")
-        node = parent
-    path = "/" + "/".join(reversed(steps))
-    return f"{path}/@{attribute}" if attribute else path
+    return xpath_location(element, attribute, _PREFIX)
 
 
 def read_message(data: bytes, max_bytes: int) -> Message:
