@@ -6,6 +6,7 @@ import sys
 import types
 from pathlib import Path
 
+import harness.cdakit.valuesets  # noqa: F401 - loaded before two tests fake the harness.cdakit package (kit mode is lazy)
 from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
 from harness.core.findings import Finding, Severity
