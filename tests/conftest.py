@@ -10,9 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +176,19 @@ def _certificate(subject: str, names: list[x509.GeneralName] | None, key: ec.Ell
     if names is not None:
         builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
     return builder.sign(issuer[1] if issuer else key, hashes.SHA256()), key
+
+
+def wait_listening(process: subprocess.Popen[bytes], port: int, name: str, seconds: float, why_dead: Callable[[], str]) -> None:
+    """Wait until a real server started for a test (nginx, Postfix) accepts on 127.0.0.1:port; fail with its log
+    (`why_dead`) if it exits first, or after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            raise AssertionError(f"{name} did not start: {why_dead()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{name} did not listen within {seconds:g} s") from None
+            time.sleep(0.05)

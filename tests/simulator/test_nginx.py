@@ -25,6 +25,8 @@ import pytest
 from harness.config.packs import PackRegistry
 from harness.pki import PkiManifest, build_pki, load_manifest, renew_crls
 
+from ..conftest import wait_listening
+
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "security.md"
 DOC_PKI = "/etc/enrs-lab-pki"
@@ -131,17 +133,8 @@ def running_nginx(binary: str, prefix: Path, server_block: str, pki: PkiManifest
     process = subprocess.Popen([binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(prefix / "error.log")],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"nginx did not start: {process.stderr.read().decode(errors='replace') if process.stderr else ''}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError("nginx did not listen within 10 s") from None
-                time.sleep(0.05)
+        wait_listening(process, port, "nginx", 10,
+                       lambda: process.stderr.read().decode(errors="replace") if process.stderr else "")
         yield port
     finally:
         process.terminate()

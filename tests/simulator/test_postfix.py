@@ -27,6 +27,8 @@ from harness.config.packs import PackRegistry
 from harness.pki import PkiManifest
 from harness.simulator.smtp_endpoint import DOMAIN, RECIPIENT, SENDER
 
+from ..conftest import wait_listening
+
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "mssante.md"
 DOC_PKI = "/etc/enrs-lab-pki"
@@ -167,18 +169,9 @@ def running_postfix(master: str, prefix: Path, submission: str, main: str, pki: 
     # its own process group: on SIGTERM the master stops its whole group (otherwise it fails to and sleeps 1 s)
     process = subprocess.Popen([master, "-d"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            if process.poll() is not None:
-                log = (prefix / "maillog").read_text(errors="replace") if (prefix / "maillog").exists() else "(no log)"
-                raise AssertionError(f"Postfix did not start: {log[-2000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError("Postfix did not listen within 15 s") from None
-                time.sleep(0.05)
+        log = prefix / "maillog"
+        wait_listening(process, port, "Postfix", 15,
+                       lambda: log.read_text(errors="replace")[-2000:] if log.exists() else "(no log)")
         yield port
     finally:
         process.terminate()  # master stops its own children
