@@ -22,6 +22,6 @@ class ValidationContext:
     vihf_trust: Path | None = None  # CA certificates (PEM) that may sign VIHF assertions (validator xds)
 
     def pack(self, pack_id: str) -> ProfilePack | None:
-        """A pack by id if it is loaded and selected (all loaded packs count when none was selected)."""
-        packs = self.selected or list(self.registry.packs.values())
+        """A pack by id if it is loaded and selected (the default selection counts when none was selected)."""
+        packs = self.selected or self.registry.select([])
         return next((p for p in packs if p.id == pack_id), None)

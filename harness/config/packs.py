@@ -23,7 +23,7 @@ PACK_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 REQUIREMENT_ID = re.compile(r"^[A-Z0-9][A-Za-z0-9._-]*$")
 EVALUATOR = re.compile(r"^(validator|suite):[A-Za-z0-9._/-]+$")
 TOP_LEVEL_KEYS = {"pack", "requirements", "settings", "data"}
-PACK_KEYS = {"id", "version", "framework", "title", "source", "evaluated_by", "applies_to", "description"}
+PACK_KEYS = {"id", "version", "framework", "title", "source", "evaluated_by", "applies_to", "description", "opt_in"}
 SOURCE_KEYS = {"document", "version", "date", "url"}
 REQUIREMENT_KEYS = {"id", "level", "statement", "section", "applies_to", "evaluated_by", "source", "settings", "cda_checks", "hl7v2_checks",
                     "not_tested_reason"}
@@ -80,6 +80,8 @@ class ProfilePack:
     path: Path
     settings: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     data: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    # not in the default selection: judged only when named (--profile) or claimed by the target's [scope] profiles
+    opt_in: bool = False
 
     def requirement(self, requirement_id: str) -> Requirement:
         for requirement in self.requirements:
@@ -219,6 +221,9 @@ def load_pack(path: Path) -> ProfilePack:
     source = _read_source(path, "[pack]", head.table.get("source"), None)
     default_evaluators = head.string_list("evaluated_by", EVALUATOR)
     default_applies = head.string_list("applies_to")
+    opt_in = head.table.get("opt_in", False)
+    if not isinstance(opt_in, bool):
+        head.fail("true ou false attendu", "true or false expected", "opt_in")
 
     requirements: list[Requirement] = []
     seen: set[str] = set()
@@ -282,6 +287,7 @@ def load_pack(path: Path) -> ProfilePack:
         path=path,
         settings=top.table_of("settings"),
         data=top.table_of("data"),
+        opt_in=opt_in,
     )
 
 
@@ -323,7 +329,11 @@ class PackRegistry:
             known = ", ".join(sorted(self.packs)) or "-"
             raise HarnessError(f"profil inconnu : {pack_id} (connus : {known})", f"unknown profile: {pack_id} (known: {known})") from None
 
-    def select(self, pack_ids: Iterable[str]) -> list[ProfilePack]:
-        """The packs named, in the order given; all packs when none is named."""
+    def select(self, pack_ids: Iterable[str], claimed: Iterable[str] = ()) -> list[ProfilePack]:
+        """The packs named, in the order given; when none is named, every pack but the opt-in ones, plus the opt-in
+        packs `claimed` (the target's [scope] profiles, e.g. ci-sis-xds-dmp for a candidate submitting to the DMP)."""
         ids = list(dict.fromkeys(pack_ids))
-        return [self.get(i) for i in ids] if ids else list(self.packs.values())
+        if ids:
+            return [self.get(i) for i in ids]
+        wanted = {self.get(i).id for i in claimed}
+        return [p for p in self.packs.values() if not p.opt_in or p.id in wanted]

@@ -93,8 +93,9 @@ class Scope:
         if declared.volets and "cda-producer" not in declared.roles and declared.roles:
             raise _error("« volets » ne vaut que pour le rôle cda-producer", "'volets' only applies to the cda-producer role")
         tokens = frozenset(t for role in declared.roles for t in ROLES[role][0]) or None
-        claimed = list(declared.profiles) or [p.id for p in registry.packs.values()
-                                              if tokens is None or any(tokens & set(r.applies_to) for r in p.requirements)]
+        # roles claim the packs with requirements for them, never an opt-in pack: that one is claimed by name
+        claimed = list(declared.profiles) or [p.id for p in registry.packs.values() if not p.opt_in
+                                              and (tokens is None or any(tokens & set(r.applies_to) for r in p.requirements))]
         in_scope = tuple(p for p in selected_ids if p in claimed)
         scope = cls(declared=True, source=source, roles=declared.roles, volets=declared.volets, tokens=tokens, profiles=in_scope,
                     not_selected=tuple(p for p in claimed if p not in selected_ids) if narrowed else (),

@@ -90,7 +90,7 @@ def observed_on_fixtures(registry: PackRegistry, kinds: set[str]) -> dict[str, l
     from harness.validation.dispatch import detect_kind, validate_bytes, walk_artefacts
 
     root = bundled_dir("fixtures")
-    context = ValidationContext(registry=registry)
+    context = ValidationContext(registry=registry, selected=list(registry.packs.values()))  # opt-in packs too
     found: dict[str, list[str]] = {}
     files, _ignored = walk_artefacts([root / "conforming"])
     for path in files:

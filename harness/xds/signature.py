@@ -5,8 +5,10 @@ format (or whose classCode is "Digital Signature") and whose content is a ds:Sig
 ds:Manifest: one ds:Reference per signed document, its URI naming the document's uniqueId, its DigestValue the
 digest of the document's bytes. signxml verifies the signature itself; the manifest's references, which XML-DSig
 core validation does not follow, are checked here against the metadata and the MIME parts.
-A submission set without a signature document is not judged (requirements not evaluated): the pack does not know
-whether the target is the DMP, the one service that requires it.
+The signature document's own metadata (classCode, typeCode, its `signs` association to the submission set) is
+XDSFR-SIG-06, judged whenever there is one. A submission set without a signature document fails only XDSFR-DMP-01,
+the requirement of the opt-in pack ci-sis-xds-dmp (selected for submissions to the DMP, the one service that requires
+the signature); without that pack it is not judged.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ DS = "http://www.w3.org/2000/09/xmldsig#"
 XADES = "http://uri.etsi.org/01903/v1.3.2#"
 DSG_FORMAT = "urn:ihe:iti:dsg:detached:2014"
 SIGNATURE_CLASS = "urn:oid:1.3.6.1.4.1.19376.1.2.1.1.1"
-MANIFEST, DIGESTS, SHA1, VERIFIES, TRUST = (f"XDSFR-SIG-0{n}" for n in range(1, 6))
+MANIFEST, DIGESTS, SHA1, VERIFIES, TRUST, ENTRY = (f"XDSFR-SIG-0{n}" for n in range(1, 7))
+PRESENCE = "XDSFR-DMP-01"  # pack ci-sis-xds-dmp
+SIGNS = "urn:ihe:iti:2007:AssociationType:signs"
 
 # XML-DSig digest algorithm URIs → hashlib names
 DIGEST_ALGORITHMS = {
@@ -47,12 +51,36 @@ def is_signature_entry(entry: DocumentEntry, judge: Judge) -> bool:
 
 
 def check_signatures(metadata: Metadata, documents: dict[str, bytes], judge: Judge, trust: Any, max_bytes: int) -> None:
-    """Judge every signature document of the submission (entries without content: XDSB-DOC-01 says so)."""
-    if not judge.active(MANIFEST):
-        return
-    for entry in metadata.documents:
-        if is_signature_entry(entry, judge) and entry.id in documents:
+    """Judge the presence of a signature document (DMP), then every signature document of the submission: its
+    metadata, then its content (entries without content: XDSB-DOC-01 says so)."""
+    signatures = [entry for entry in metadata.documents if is_signature_entry(entry, judge)]
+    if not signatures and judge.evaluate(PRESENCE):
+        where = metadata.submission_sets[0] if metadata.submission_sets else None
+        judge.fail(PRESENCE, "soumission au DMP sans document de signature du lot (signature détachée XAdES, IHE DSG)",
+                   "submission to the DMP without a signature document of the submission set (detached XAdES signature, IHE DSG)",
+                   where.path if where else metadata.path, where.line if where else metadata.line)
+    for entry in signatures:
+        if judge.evaluate(ENTRY):
+            _entry_metadata(entry, metadata, judge)
+        if judge.active(MANIFEST) and entry.id in documents:
             _check(entry, metadata, documents, judge, trust, max_bytes)
+
+
+def _entry_metadata(entry: DocumentEntry, metadata: Metadata, judge: Judge) -> None:
+    """The signature document's codes ([data.xds.signature_document]: attribute → [code, coding scheme]) and its
+    `signs` association to the submission set (IHE DSG)."""
+    attributes = judge.data.get("attributes", {}).get("DocumentEntry", {})
+    for name, (code, scheme) in judge.data.get("signature_document", {}).items():
+        found = [(c.node, c.coding_scheme) for c in entry.classified(attributes.get(name, {}).get("classification", ""))]
+        if (code, scheme) not in found:
+            shown = ", ".join(f"{c} ({s})" for c, s in found) or "-"
+            judge.fail(ENTRY, f"document de signature : {name} {shown}, {code} (schéma {scheme}) attendu",
+                       f"signature document: {name} {shown}, {code} (scheme {scheme}) expected", entry.path, entry.line)
+    submission_sets = {ss.id for ss in metadata.submission_sets}
+    if not any(a.type == SIGNS and a.source == entry.id and a.target in submission_sets for a in metadata.associations):
+        judge.fail(ENTRY, "document de signature sans association signs vers le lot (source : la signature, cible : le lot)",
+                   "signature document without a signs association to the submission set (source: the signature, target: the set)",
+                   entry.path, entry.line)
 
 
 def _check(entry: DocumentEntry, metadata: Metadata, documents: dict[str, bytes], judge: Judge, trust: Any, max_bytes: int) -> None:

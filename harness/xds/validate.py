@@ -33,8 +33,8 @@ _MUST_UNDERSTAND = ("true", "1")
 
 
 def judge_for(context: Any) -> Judge:
-    """The judge of a `ValidationContext` (selected packs; data from every loaded pack)."""
-    selected: list[ProfilePack] = list(context.selected or context.registry.packs.values())
+    """The judge of a `ValidationContext` (selected packs, else the default selection; data from every loaded pack)."""
+    selected: list[ProfilePack] = list(context.selected or context.registry.select([]))
     return Judge.of(selected, context.registry.packs.values())
 
 

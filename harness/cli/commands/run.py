@@ -27,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", action="append", default=[], metavar="ID", help="profile pack to evaluate (repeatable; default: all)")
+    parser.add_argument("--profile", action="append", default=[], metavar="ID",
+                        help="profile pack to evaluate (repeatable; default: all but opt-in packs)")
     parser.add_argument("--profiles-dir", action="append", default=[], type=Path,
                         metavar="DIR", help="extra folder of profile packs (repeatable)")
     parser.add_argument("--target", type=Path, metavar="FILE", help="target file of the candidate system (default: the embedded reference)")
@@ -68,7 +69,7 @@ def pytest_arguments(args: argparse.Namespace, run_dir: Path, lang: str) -> list
         argv += ["--tb=short", "-q"]
     else:  # progress, then the harness's own summary; the failures' details are in report.html
         argv += ["--tb=no", "--no-summary", "-q"] + (["-q"] if args.quiet else [])
-    for option, values in (("--enrs-profile", args.profile), ("--enrs-profiles-dir", args.profiles_dir),
+    for option, values in (("--enrs-profile", selected_profiles(args)), ("--enrs-profiles-dir", args.profiles_dir),
                            ("--enrs-documents", args.documents),
                            ("--enrs-volet-version", args.volet_version), ("--enrs-allow-dir", args.allow_dir)):
         for value in values:
@@ -82,6 +83,27 @@ def pytest_arguments(args: argparse.Namespace, run_dir: Path, lang: str) -> list
     if args.waivers:
         argv += ["--enrs-waivers", str(args.waivers)]
     return argv
+
+
+def selected_profiles(args: argparse.Namespace) -> list[str]:
+    """The packs to select: those of --profile; without any, when the target file's [scope] profiles claim an opt-in
+    pack (e.g. ci-sis-xds-dmp: its ITI-41 submissions go to the DMP), the default selection with the claimed ones."""
+    if args.profile or not args.target:
+        return list(args.profile)
+    from harness.config.packs import PackRegistry
+    from harness.config.target import load_target
+
+    target = load_target(args.target, args.allow_dir)
+    claimed = target.scope.profiles if target.scope else ()
+    dirs = list(args.profiles_dir)
+    if args.kit is not None:
+        from harness.cdakit.layout import with_kit_pack
+
+        dirs = with_kit_pack(dirs, args.kit)
+    registry = PackRegistry.load(dirs)
+    if not any(registry.packs[p].opt_in for p in claimed if p in registry.packs):
+        return []  # the default selection: the run's plugin makes it
+    return [pack.id for pack in registry.select([], claimed)]
 
 
 class _FinalReportPath:
