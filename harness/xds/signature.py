@@ -54,7 +54,7 @@ def check_signatures(metadata: Metadata, documents: dict[str, bytes], judge: Jud
     """Judge the presence of a signature document (DMP), then every signature document of the submission: its
     metadata, then its content (entries without content: XDSB-DOC-01 says so)."""
     signatures = [entry for entry in metadata.documents if is_signature_entry(entry, judge)]
-    if not signatures and judge.evaluate(PRESENCE):
+    if judge.evaluate(PRESENCE) and not signatures:
         where = metadata.submission_sets[0] if metadata.submission_sets else None
         judge.fail(PRESENCE, "soumission au DMP sans document de signature du lot (signature détachée XAdES, IHE DSG)",
                    "submission to the DMP without a signature document of the submission set (detached XAdES signature, IHE DSG)",

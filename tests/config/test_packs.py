@@ -85,3 +85,27 @@ def test_an_oversized_or_binary_pack_is_a_clear_error(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00junk")
     with pytest.raises(PackError, match="not UTF-8"):
         load_pack(binary)
+
+
+# -- opt-in packs ([pack] opt_in = true: e.g. ci-sis-xds-dmp) ---------------------------------------
+def test_an_opt_in_pack_is_left_out_of_the_default_selection_unless_named_or_claimed(tmp_path: Path) -> None:
+    write(tmp_path / "demo.toml", DEMO_PACK)
+    write(tmp_path / "other.toml", OTHER_PACK.replace('framework = "PGSSI-S"', 'framework = "PGSSI-S"\nopt_in = true'))
+    registry = PackRegistry.load([tmp_path], include_builtin=False)
+    assert registry.packs["other"].opt_in and not registry.packs["demo"].opt_in
+    assert [p.id for p in registry.select([])] == ["demo"]
+    assert [p.id for p in registry.select([], ["other"])] == ["demo", "other"]  # claimed by the target's [scope] profiles
+    assert [p.id for p in registry.select(["other"])] == ["other"]  # --profile names exactly the packs
+    with pytest.raises(HarnessError, match="unknown profile: nope"):
+        registry.select([], ["nope"])
+
+
+def test_opt_in_must_be_a_boolean(tmp_path: Path) -> None:
+    path = write(tmp_path / "demo.toml", DEMO_PACK.replace('framework = "CI-SIS"', 'framework = "CI-SIS"\nopt_in = "yes"'))
+    with pytest.raises(PackError, match=r"\[pack\], champ/field 'opt_in': true or false expected"):
+        load_pack(path)
+
+
+def test_the_builtin_opt_in_pack_is_the_dmp_one() -> None:
+    registry = PackRegistry.load()
+    assert [p.id for p in registry.packs.values() if p.opt_in] == ["ci-sis-xds-dmp"]

@@ -39,7 +39,7 @@ def outside(scope: Scope, registry: PackRegistry, requirement_id: str) -> str | 
 # -- which requirements a declared scope covers ----------------------------------------------------
 def test_without_a_declared_scope_every_selected_requirement_is_in_scope(registry: PackRegistry) -> None:
     scope = resolve(registry, None)
-    assert not scope.declared and set(scope.profiles) == set(registry.packs)
+    assert not scope.declared and set(scope.profiles) == set(registry.packs) - {"ci-sis-xds-dmp"}  # opt-in: not selected
     assert all(scope.covers(r) for r in registry.requirements.values())
 
 
@@ -248,3 +248,14 @@ def test_a_bilingual_reason_is_split_at_its_middle_separator(reason: str, fr: st
     from harness.config.scope import split_reason
 
     assert split_reason(reason) == {"fr": fr, "en": en}
+
+
+def test_a_role_never_claims_an_opt_in_pack_a_profile_list_does(registry: PackRegistry) -> None:
+    """ci-sis-xds-dmp applies to xds artefacts, yet the role xds-document-source alone does not make a DMP candidate."""
+    by_role = Scope.resolve(DeclaredScope(roles=("xds-document-source",)), registry.select([], ["ci-sis-xds-dmp"]), registry,
+                            "target.toml", narrowed=False)
+    assert "ci-sis-xds-dmp" not in by_role.profiles and "ci-sis-xds" in by_role.profiles
+    assert outside(by_role, registry, "XDSFR-DMP-01") == "outside the declared scope (profile ci-sis-xds-dmp not claimed)"
+    claimed = DeclaredScope(roles=("xds-document-source",), profiles=("ihe-xds-b", "ci-sis-xds", "ci-sis-xds-dmp"))
+    scope = Scope.resolve(claimed, registry.select([], claimed.profiles), registry, "target.toml", narrowed=False)
+    assert scope.profiles == ("ci-sis-xds-dmp", "ci-sis-xds", "ihe-xds-b") and scope.covers(registry.requirements["XDSFR-DMP-01"])

@@ -3,12 +3,18 @@ capture lines and the nested CDA report."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from harness.cli import main
+from harness.cli.commands.run import selected_profiles
+from harness.config.packs import PackRegistry
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,7 +24,7 @@ def test_validate_passes_the_conforming_captures(capsys: pytest.CaptureFixture[s
     output = json.loads(capsys.readouterr().out)
     assert status == 0
     reports = {Path(r["path"]).name: r for r in output["files"]}
-    assert len(reports) == 9
+    assert len(reports) == 10  # with dsg/iti41-signed-request.mtom
     assert all(r["verdict"] == "PASSED" and r["kind"] == "xds" for r in reports.values())
     assert reports["iti41-request.mtom"]["children"][0]["kind"] == "cda"
 
@@ -32,3 +38,51 @@ def test_validate_fails_the_nonconforming_capture_with_requirement_location_and_
     (error,) = [f for f in report["findings"] if f["severity"] == "error"]
     assert error["requirement"] == "XDSFR-CDA-02" and error["location"].endswith("/rim:ExtrinsicObject[1]")
     assert b"ExtrinsicObject" in path.read_bytes().split(b"\n")[error["line"] - 1]
+
+
+# -- a target whose submissions go to the DMP: its [scope] profiles claim the opt-in pack ci-sis-xds-dmp ------------
+PLAIN = ROOT / "fixtures" / "conforming" / "xds" / "iti41-request.mtom"
+SIGNED = ROOT / "fixtures" / "conforming" / "xds" / "dsg" / "iti41-signed-request.mtom"
+
+
+def _target(folder: Path, profiles: list[str], documents: list[Path]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "target.toml"
+    path.write_text('[candidate]\nname = "LPS"\nvendor = "Editeur"\nversion = "1.0"\n\n'
+                    f"[documents]\npaths = {json.dumps([str(d) for d in documents])}\n\n"
+                    f'[scope]\nroles = ["xds-document-source"]\nprofiles = {json.dumps(profiles)}\n', encoding="utf-8")
+    return path
+
+
+def _args(target: Path | None, profile: list[str] | None = None) -> argparse.Namespace:
+    return argparse.Namespace(profile=profile or [], target=target, allow_dir=[], profiles_dir=[], kit=None)
+
+
+def test_a_target_claiming_the_dmp_pack_selects_it_with_the_defaults(tmp_path: Path) -> None:
+    defaults = [p.id for p in PackRegistry.load().select([])]
+    target = _target(tmp_path, ["ihe-xds-b", "ci-sis-xds", "ci-sis-xds-dmp"], [PLAIN])
+    assert sorted(selected_profiles(_args(target))) == sorted([*defaults, "ci-sis-xds-dmp"])
+    assert selected_profiles(_args(target, ["ci-sis-xds"])) == ["ci-sis-xds"]  # --profile names exactly the packs
+    assert selected_profiles(_args(_target(tmp_path, ["ihe-xds-b", "ci-sis-xds"], [PLAIN]))) == []  # the default selection
+    assert selected_profiles(_args(None)) == []
+
+
+def _run(tmp_path: Path, profiles: list[str], documents: list[Path]) -> tuple[int, dict[str, str]]:
+    target = _target(tmp_path, profiles, documents)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ENRS_LANG": "en"}
+    process = subprocess.run([sys.executable, "-m", "harness", "run", "--quiet", "--target", str(target), "--report-dir",
+                              str(tmp_path / "runs")], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    (results,) = (tmp_path / "runs").glob("*/results.json")
+    rows = json.loads(results.read_text(encoding="utf-8"))["requirements"]
+    return process.returncode, {r["id"]: r["verdict"] for r in rows}
+
+
+@pytest.mark.slow
+def test_a_dmp_target_run_fails_the_unsigned_submission_and_passes_the_signed_one(tmp_path: Path) -> None:
+    status, verdicts = _run(tmp_path / "unsigned", ["ihe-xds-b", "ci-sis-xds", "ci-sis-xds-dmp"], [PLAIN])
+    assert status == 1 and verdicts["XDSFR-DMP-01"] == "FAILED"
+    assert [r for r, v in verdicts.items() if v == "FAILED"] == ["XDSFR-DMP-01"]
+    status, verdicts = _run(tmp_path / "only-signed", ["ihe-xds-b", "ci-sis-xds", "ci-sis-xds-dmp"], [SIGNED])
+    assert status == 0 and verdicts["XDSFR-DMP-01"] == "PASSED" and verdicts["XDSFR-SIG-06"] == "PASSED"
+    status, verdicts = _run(tmp_path / "not-dmp", ["ihe-xds-b", "ci-sis-xds"], [PLAIN])
+    assert status == 0 and "XDSFR-DMP-01" not in verdicts  # not claimed: not selected, not in the run
