@@ -86,3 +86,12 @@ def test_a_dmp_target_run_fails_the_unsigned_submission_and_passes_the_signed_on
     assert status == 0 and verdicts["XDSFR-DMP-01"] == "PASSED" and verdicts["XDSFR-SIG-06"] == "PASSED"
     status, verdicts = _run(tmp_path / "not-dmp", ["ihe-xds-b", "ci-sis-xds"], [PLAIN])
     assert status == 0 and "XDSFR-DMP-01" not in verdicts  # not claimed: not selected, not in the run
+
+
+def test_profiles_list_says_which_pack_is_opt_in(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["profiles", "list", "--lang", "en"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("ci-sis-xds")]
+    assert [line.split()[0:2] for line in lines] == [["ci-sis-xds-dmp", "(opt-in)"], ["ci-sis-xds", "1.0.0"]]
+    assert main(["profiles", "list", "--format", "json"]) == 0
+    packs = {p["id"]: p["opt_in"] for p in json.loads(capsys.readouterr().out)}
+    assert packs["ci-sis-xds-dmp"] is True and packs["ci-sis-xds"] is False

@@ -40,9 +40,11 @@ def list_packs(args: argparse.Namespace) -> int:
     registry = PackRegistry.load(args.profiles_dir)
     lang = args.lang or default_lang()
     if args.format == "json":
-        print(json.dumps([p.summary() for p in registry.packs.values()], ensure_ascii=False, indent=2))
+        print(json.dumps([{**p.summary(), "opt_in": p.opt_in} for p in registry.packs.values()], ensure_ascii=False, indent=2))
         return 0
-    rows = [(p.id, p.version, p.framework, str(len(p.requirements)), p.title.get(lang)) for p in registry.packs.values()]
+    opt_in = " (opt-in)"  # not in the default selection: named by --profile or claimed by the target's [scope] profiles
+    rows = [(p.id + (opt_in if p.opt_in else ""), p.version, p.framework, str(len(p.requirements)), p.title.get(lang))
+            for p in registry.packs.values()]
     _table(("ID", "VERSION", "FRAMEWORK", "REQ", "TITLE"), rows)
     return 0
 
