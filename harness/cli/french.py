@@ -79,7 +79,8 @@ HELP = {
         "ce qui évalue chaque exigence (règle, contrôle déclaratif, test de suite) ou pourquoi rien ne le fait ; code 1 pour une "
         "exigence sans l'un ni l'autre",
     "extra folder of profile packs (repeatable)": "dossier supplémentaire de packs de profils (répétable)",
-    "profile pack to evaluate (repeatable; default: all)": "pack de profils à évaluer (répétable ; défaut : tous)",
+    "profile pack to evaluate (repeatable; default: all but opt-in packs)":
+        "pack de profils à évaluer (répétable ; défaut : tous sauf les packs optionnels)",
     "target file of the candidate system (default: the embedded reference)":
         "fichier cible du système candidat (défaut : la référence embarquée)",
     "documents and messages to validate (repeatable)": "documents et messages à valider (répétable)",
@@ -104,7 +105,8 @@ HELP = {
     "where to write the target file of the simulator (default: ./enrs-simulator.toml)":
         "où écrire le fichier cible du simulateur (défaut : ./enrs-simulator.toml)",
     "stop after this many seconds (default: until Ctrl-C)": "s'arrête après ce nombre de secondes (défaut : jusqu'à Ctrl-C)",
-    "profile pack to apply (repeatable; default: all)": "pack de profils à appliquer (répétable ; défaut : tous)",
+    "profile pack to apply (repeatable; default: all but opt-in packs)":
+        "pack de profils à appliquer (répétable ; défaut : tous sauf les packs optionnels)",
     "folder laid out like the agency's CDA test kit (XSD and schematrons)":
         "dossier organisé comme le kit de test CDA de l'Agence (XSD et schématrons)",
     "parallel worker processes (default 1)": "processus de travail en parallèle (défaut 1)",

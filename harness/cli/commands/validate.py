@@ -33,7 +33,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "validate",
         help="validate artefacts: CDA documents, HL7 v2 messages, XDS.b captures, XDM packages, MSSanté e-mails (files or folders)")
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    parser.add_argument("--profile", action="append", default=[], metavar="ID", help="profile pack to apply (repeatable; default: all)")
+    parser.add_argument("--profile", action="append", default=[], metavar="ID",
+                        help="profile pack to apply (repeatable; default: all but opt-in packs)")
     parser.add_argument("--profiles-dir", action="append", default=[], type=Path,
                         metavar="DIR", help="extra folder of profile packs (repeatable)")
     parser.add_argument("--kit", type=Path, metavar="DIR", help="folder laid out like the agency's CDA test kit (XSD and schematrons)")
