@@ -5,7 +5,7 @@ The tests build them in memory; `python tests/xds/xds_signed.py` also writes the
 (harness.pki.build_pki, its keys thrown away): fixtures/conforming/xds/dsg/, fixtures/nonconforming/xds/dsg/ and the
 PKI's root, the trust store that judges their signer, fixtures/trust/dsg-test-root.pem. A signature is not
 reproducible byte for byte (fresh keys, ECDSA, signing time): after regenerating, record the golden outputs again
-(`python tests/cli/test_golden_outputs.py --update`)."""
+(`python tests/cli/test_golden_outputs.py --update`, and the entries of these files in tests/cda/golden_output.json)."""
 
 from __future__ import annotations
 
