@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import textwrap
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +109,26 @@ def selected_profiles(args: argparse.Namespace) -> list[str]:
     return [pack.id for pack in registry.select([], claimed)]
 
 
+# The pytest plugins a run loads, and only these: any other plugin installed beside the harness (hypothesis,
+# pytest-benchmark, ...) would otherwise load too and could change what the run does or prints.
+RUN_PLUGINS = ["-p", "pytest_metadata.plugin", "-p", "pytest_html.plugin", "-p", "pytest_html.fixtures",
+               "-p", "harness.run.plugin", "-p", "harness.run.documents"]
+
+
+@contextlib.contextmanager
+def _only_the_runs_plugins() -> Iterator[None]:
+    """pytest's automatic loading of installed plugins off while the run's pytest starts (RUN_PLUGINS names its own)."""
+    before = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = before
+
+
 class _FinalReportPath:
     """pytest-html names the file it wrote, `.report.html.partial`, which the run moves to report.html as it ends: name that one."""
 
@@ -126,7 +149,8 @@ def run_command(args: argparse.Namespace) -> int:
         if not path.exists():
             raise HarnessError(f"introuvable : {path}", f"not found: {path}")
     run_dir = new_run_dir(args.report_dir)
-    status = pytest.main(pytest_arguments(args, run_dir, lang), plugins=[_FinalReportPath()])
+    with _only_the_runs_plugins():
+        status = pytest.main([*RUN_PLUGINS, *pytest_arguments(args, run_dir, lang)], plugins=[_FinalReportPath()])
     results_file = run_dir / "results.json"
     if status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR) or not results_file.exists():
         raise HarnessError(f"l'exécution n'a pas pu démarrer (pytest code {int(status)}) ; voir ci-dessus",
