@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -10,7 +10,7 @@ from lxml import etree
 
 from harness.cda.data import ValueSet
 from harness.cda.engine import Doc, Out
-from harness.cda.xpath import children, has_nf, local, tag
+from harness.cda.xpath import has_nf, local, local_name, tag
 from harness.core.safe_regex import compile_pattern
 
 
@@ -69,8 +69,50 @@ def header_iter(doc: Doc, *names: str) -> list[etree._Element]:
     return doc.header.named(*(tag(n) for n in names))
 
 
+_NO_ELEMENTS: list[etree._Element] = []
+
+
+def header_children(doc: Doc, parent: etree._Element, name: str) -> list[etree._Element]:
+    """The children named `name` (CDA namespace) of `parent`, an element inside the header's participations and acts
+    (the ClinicalDocument's own children are `doc.header.at(name)`), in document order: as `children(parent, name)`,
+    from the header index. The header's elements of that name are grouped by parent once per document (asking lxml
+    for the children of one element costs about twenty dictionary lookups). The list may be shared: read it, do not
+    change it."""
+    groups: dict[str, dict[etree._Element, list[etree._Element]]] | None = doc.cache.get("header_children")
+    if groups is None:
+        groups = doc.cache["header_children"] = {}
+    by_parent = groups.get(name)
+    if by_parent is None:
+        by_parent = groups[name] = {}
+        for element in doc.header.named(tag(name)):
+            by_parent.setdefault(element.getparent(), []).append(element)  # type: ignore[arg-type]  # never None: under a top
+    return by_parent.get(parent, _NO_ELEMENTS)
+
+
+def header_child(doc: Doc, parent: etree._Element, name: str) -> etree._Element | None:
+    """The first child named `name` of `parent` (see header_children), or None."""
+    found = header_children(doc, parent, name)
+    return found[0] if found else None
+
+
+def header_suspects(doc: Doc, tags: Iterable[str], suspect: Callable[[etree._Element], bool],
+                    tops: bool = False) -> list[etree._Element]:
+    """The header elements with these Clark tags (`tops`: with the ClinicalDocument's own children) for which
+    `suspect` holds, in document order: as filtering `doc.header.named(*tags, tops=tops)`, without putting the
+    elements of several tags in document order (a sort of the whole header) unless several are suspect."""
+    tags = tuple(tags)
+    found = [element for t in tags for element in doc.header.named(t) if suspect(element)]
+    if tops:
+        found += [element for t in tags for element in doc.header.at(local_name(t)) if suspect(element)]
+    if len(found) <= 1:
+        return found
+    wanted = set(found)
+    return [element for element in doc.header.named(*tags, tops=tops) if element in wanted]
+
+
 def templates(doc: Doc) -> list[etree._Element]:
-    return children(doc.root, "templateId")
+    """The ClinicalDocument's templateIds (the list may be the header index's own: read it, do not change it)."""
+    return doc.header.at("templateId")
 
 
 def require_attrs(out: Out, element: etree._Element, attrs: Iterable[str]) -> bool:
@@ -84,10 +126,11 @@ def require_attrs(out: Out, element: etree._Element, attrs: Iterable[str]) -> bo
     return ok
 
 
-def require_children(out: Out, parent: etree._Element, name: str, attrs: Iterable[str],
+def require_children(doc: Doc, out: Out, parent: etree._Element, name: str, attrs: Iterable[str],
                      missing_fr: str, missing_en: str) -> list[etree._Element]:
-    """At least one child `name` of `parent`, each carrying `attrs`; returns the children found."""
-    found = children(parent, name)
+    """At least one child `name` of `parent` (a header element, see header_children), each carrying `attrs`;
+    returns the children found."""
+    found = header_children(doc, parent, name)
     if not found:
         out.fail(parent, missing_fr, missing_en)
     for element in found:
@@ -95,9 +138,9 @@ def require_children(out: Out, parent: etree._Element, name: str, attrs: Iterabl
     return found
 
 
-def require_ps_id(out: Out, entity: etree._Element, ps_root: str) -> None:
-    """A health professional's assignedEntity carries an id under the RPPS/ADELI root, with @extension."""
-    ids = [i for i in children(entity, "id") if i.get("root") == ps_root]
+def require_ps_id(doc: Doc, out: Out, entity: etree._Element, ps_root: str) -> None:
+    """A health professional's assignedEntity (in the header) carries an id under the RPPS/ADELI root, with @extension."""
+    ids = [i for i in header_children(doc, entity, "id") if i.get("root") == ps_root]
     if not ids:
         out.fail(entity, f"assignedEntity/id[@root='{ps_root}'] (RPPS/ADELI) obligatoire",
                  f"assignedEntity/id[@root='{ps_root}'] (RPPS/ADELI) is required")
