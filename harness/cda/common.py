@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from lxml import etree
 
-from harness.cda.data import ValueSet
+from harness.cda.data import CdaData, ValueSet
 from harness.cda.engine import Doc, Out
 from harness.cda.xpath import has_nf, local, local_name, tag
 from harness.core.safe_regex import compile_pattern
@@ -95,19 +95,55 @@ def header_child(doc: Doc, parent: etree._Element, name: str) -> etree._Element 
     return found[0] if found else None
 
 
-def header_suspects(doc: Doc, tags: Iterable[str], suspect: Callable[[etree._Element], bool],
-                    tops: bool = False) -> list[etree._Element]:
-    """The header elements with these Clark tags (`tops`: with the ClinicalDocument's own children) for which
-    `suspect` holds, in document order: as filtering `doc.header.named(*tags, tops=tops)`, without putting the
+def header_suspects(doc: Doc, suspects: Mapping[str, Callable[[etree._Element], bool]], tops: bool = False) -> list[etree._Element]:
+    """The header elements for which the test of their Clark tag in `suspects` holds (`tops`: the ClinicalDocument's own
+    children too), in document order: as filtering `doc.header.named(*suspects, tops=tops)`, without putting the
     elements of several tags in document order (a sort of the whole header) unless several are suspect."""
-    tags = tuple(tags)
-    found = [element for t in tags for element in doc.header.named(t) if suspect(element)]
+    header = doc.header
+    found = [element for t, suspect in suspects.items() for element in header.named(t) if suspect(element)]
     if tops:
-        found += [element for t in tags for element in doc.header.at(local_name(t)) if suspect(element)]
+        found += [element for t, suspect in suspects.items() for element in header.at(local_name(t)) if suspect(element)]
     if len(found) <= 1:
         return found
     wanted = set(found)
-    return [element for element in doc.header.named(*tags, tops=tops) if element in wanted]
+    return [element for element in header.named(*suspects, tops=tops) if element in wanted]
+
+
+def header_below(doc: Doc, element: etree._Element, path: str) -> list[etree._Element]:
+    """The elements at `path` ("name/family") below `element`, a header element, in document order:
+    as XPath `cda:name/cda:family` from `element` (see header_children)."""
+    found = [element]
+    for step in path.split("/"):
+        found = [below for parent in found for below in header_children(doc, parent, step)]
+    return found
+
+
+def header_union(doc: Doc, *paths: str) -> list[etree._Element]:
+    """The elements at any of `paths` from the ClinicalDocument, in document order: as XPath `cda:a/cda:b | cda:c/cda:d`."""
+    lists = [found for path in paths if (found := doc.header.at(path))]
+    if len(lists) <= 1:
+        return lists[0] if lists else _NO_ELEMENTS
+    wanted = {element for found in lists for element in found}
+    return [element for element in doc.header.named(*{tag(path.rpartition("/")[2]) for path in paths}, tops=True)
+            if element in wanted]
+
+
+_Compiled = TypeVar("_Compiled")
+_COMPILED: dict[tuple[Callable[[Any], Any], int], tuple[Any, Any]] = {}
+
+
+def compiled(data: CdaData, name: str, build: Callable[[Any], _Compiled]) -> _Compiled:
+    """`build(data.const(name))`, made once per table of the packs' data rather than once per document
+    (the packs' data is loaded once and never changed)."""
+    table = data.const(name)
+    key = (build, id(table))
+    found = _COMPILED.get(key)
+    if found is None:
+        if len(_COMPILED) > 256:  # ever new pack data (tests) must not grow it without bound
+            _COMPILED.clear()
+        found = _COMPILED[key] = (table, build(table))  # the table kept: its id is not reused while the entry lives
+    result: _Compiled = found[1]
+    return result
 
 
 def templates(doc: Doc) -> list[etree._Element]:
