@@ -165,56 +165,41 @@ def datatypes(doc: Doc, data: CdaData, out: Out) -> None:
                      f"{local(element)}/@root '{root}' is neither an OID nor a UUID", "root")
 
 
-_Limit = tuple[str, int, str]  # (element name, max, its path)
+_Limits = list[tuple[str, int, str]]  # (element name, max, its Clark tag) for one context path, in the table's order
 
 
 @dataclass(frozen=True)
-class _Limits:
+class _LimitTable:
     """The pack's strucmin_max table, compiled once."""
 
-    paths: list[tuple[str, bool, list[_Limit]]]  # (context path, whether in the body, its limits), in the table's order
-    header: list[tuple[str, int, str]]  # (context path, max, element path) of every limit in the header
+    paths: list[tuple[str, bool, _Limits]]  # (context path, whether in the body, its limits), in the table's order
+    most: dict[str, tuple[str, int]]  # path of a limited header element → (its context path, max)
 
 
-def _compile_limits(table: dict[str, dict[str, int]]) -> _Limits:
-    paths = [(path, path.partition("/")[0] == "component", [(name, most, f"{path}/{name}") for name, most in limits.items()])
+def _compile_limits(table: dict[str, dict[str, int]]) -> _LimitTable:
+    paths = [(path, path.partition("/")[0] == "component", [(name, most, tag(name)) for name, most in limits.items()])
              for path, limits in table.items()]
-    return _Limits(paths, [(path, most, name_path) for path, in_body, limits in paths if not in_body for _n, most, name_path in limits])
+    return _LimitTable(paths, {f"{path}/{name}": (path, most) for path, in_body, limits in paths if not in_body
+                               for name, most, _tag in limits})
 
 
 @rule("SM-CARDINALITY")
 def strucmin_cardinality(doc: Doc, data: CdaData, out: Out) -> None:
-    limits = compiled(data, "strucmin_max", _compile_limits)
+    table = compiled(data, "strucmin_max", _compile_limits)
     by_path = doc.header.paths()
     # the context paths with an element more often in the whole header than its max: only their contexts may hold too many
-    crowded = {path for path, most, name_path in limits.header if len(by_path.get(name_path, ())) > most}
-    for path, in_body, path_limits in limits.paths:
+    crowded = {table.most[path][0] for path in by_path.keys() & table.most.keys() if len(by_path[path]) > table.most[path][1]}
+    for path, in_body, limits in table.paths:
         if in_body:  # the header index does not hold the body
             for context in q(doc.root, _path_xpath(path)):
-                for name, most, _name_path in path_limits:
+                for name, most, _tag in limits:
                     _too_many(out, context, name, most, children(context, name))
         elif path in crowded:
-            for context, name, most, found in _over_limit(doc, path, path_limits):
-                _too_many(out, context, name, most, found)
-
-
-def _over_limit(doc: Doc, path: str, limits: list[_Limit]) -> list[tuple[etree._Element, str, int, list[etree._Element]]]:
-    """(context, name, max, children named `name`) for the header elements at `path` holding more than max such children,
-    in document order of the contexts, then in the order of `limits`: from the index (the children of the contexts at
-    `path` are the elements at `path/name`); a name fewer times in the whole header than its max is not looked at further."""
-    contexts = doc.header.at(path)
-    broken: list[tuple[int, int, etree._Element, str, int, list[etree._Element]]] = []
-    for order, (name, most, name_path) in enumerate(limits):
-        found = doc.header.at(name_path)
-        if len(found) <= most:
-            continue
-        by_context: dict[etree._Element, list[etree._Element]] = {}
-        for element in found:
-            by_context.setdefault(element.getparent(), []).append(element)  # type: ignore[arg-type]  # never the root
-        for context, held in by_context.items():
-            if len(held) > most:
-                broken.append((contexts.index(context), order, context, name, most, held))
-    return [item[2:] for item in sorted(broken, key=lambda item: item[:2])]
+            for context in doc.header.at(path):
+                child_tags = doc.header.child_tags(context)  # counted from the index; the children read only when too many
+                for name, most, name_tag in limits:
+                    if child_tags.count(name_tag) > most:
+                        _too_many(out, context, name, most, children(context, name))
 
 
 def _too_many(out: Out, context: etree._Element, name: str, most: int, found: list[etree._Element]) -> None:
