@@ -109,9 +109,12 @@ def header_suspects(doc: Doc, suspects: Mapping[str, Callable[[etree._Element], 
     return [element for element in header.named(*suspects, tops=tops) if element in wanted]
 
 
-def header_below(doc: Doc, element: etree._Element, path: str) -> list[etree._Element]:
-    """The elements at `path` ("name/family") below `element`, a header element, in document order:
-    as XPath `cda:name/cda:family` from `element` (see header_children)."""
+def header_below(doc: Doc, element: etree._Element, path: str, element_path: str | None = None) -> list[etree._Element]:
+    """The elements at `path` ("name/family") below `element`, a header element, in document order: as XPath
+    `cda:name/cda:family` from `element`. With `element_path`, the path of `element` from the ClinicalDocument:
+    when `element` is the only element there, the header index answers at once."""
+    if element_path is not None and len(doc.header.at(element_path)) == 1:
+        return doc.header.at(f"{element_path}/{path}")
     found = [element]
     for step in path.split("/"):
         found = [below for parent in found for below in header_children(doc, parent, step)]

@@ -16,8 +16,11 @@ from harness.cda.xpath import has_nf
 
 # -- §4.2 recordTarget and patient ----------------------------------------------------------
 
+_PATIENT = "recordTarget/patientRole/patient"
+
+
 def _patients(doc: Doc) -> list[etree._Element]:
-    return doc.header.at("recordTarget/patientRole/patient")
+    return doc.header.at(_PATIENT)
 
 
 @rule("SM-PATIENT-FAMILY-QUALIFIER")
@@ -76,5 +79,5 @@ def patient_ins(doc: Doc, data: CdaData, out: Out) -> None:
         if patient is None:
             continue
         for path, holds, fr, en in _INS_TRAITS:
-            if not any(holds(element) for element in header_below(doc, patient, path)):
+            if not any(holds(element) for element in header_below(doc, patient, path, _PATIENT)):
                 out.fail(patient, f"identité INS : trait obligatoire absent : {fr}", f"INS identity: required trait missing: {en}")
