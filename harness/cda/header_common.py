@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -48,20 +49,20 @@ def telecom(doc: Doc, data: CdaData, out: Out) -> None:
 def addr(doc: Doc, data: CdaData, out: Out) -> None:
     uses, single = set(data.const("addr_uses")), frozenset(data.const("addr_single_parts"))
     max_lines = data.const("addr_max_street_lines")
-    for element, names in _addr_parts(doc):
+    for element, part_tags in _addr_parts(doc):
         use = element.get("use")
         if use is not None and use not in uses:  # one code: the StrucMin test and the cs data type accept a single value
             out.fail(element, f"addr/@use « {use} » : un seul code parmi {', '.join(sorted(uses))}",
                      f"addr/@use '{use}': a single code among {', '.join(sorted(uses))}", "use")
-        for name, count in _too_many_parts(names, single, max_lines):
+        for name, count in _too_many_parts(part_tags, single, max_lines):
             out.fail(element, f"addr : {count} éléments {name}, trop nombreux", f"addr: {count} {name} elements, too many")
 
 
 @lru_cache(maxsize=1024)  # a document's addresses, and a producer's, repeat the same parts
-def _too_many_parts(names: tuple[str, ...], single: frozenset[str], max_lines: int) -> list[tuple[str, int]]:
-    """(name, count) of the parts `names` of one addr that occur too often, by name."""
+def _too_many_parts(part_tags: tuple[str, ...], single: frozenset[str], max_lines: int) -> list[tuple[str, int]]:
+    """(local name, count) of the parts of one addr (their tags) that occur too often, by name."""
     counts: dict[str, int] = {}
-    for name in names:
+    for name in map(local_name, part_tags):
         counts[name] = counts.get(name, 0) + 1
     return [(name, count) for name, count in sorted(counts.items())
             if (name in single and count > 1) or (name == "streetAddressLine" and count > max_lines)]
@@ -71,12 +72,11 @@ def _too_many_parts(names: tuple[str, ...], single: frozenset[str], max_lines: i
 def addr_form(doc: Doc, data: CdaData, out: Out) -> None:
     """The CI-SISAddr template offers two forms: street lines only, or structured parts only (StrucMin "-closed" warnings)."""
     structured = frozenset(data.const("addr_structured_parts"))
-    for element, names in _addr_parts(doc):
-        if not _unexpected_parts(names, structured)[1]:
+    for element, part_tags in _addr_parts(doc):
+        if not _unexpected_parts(part_tags, structured)[1]:
             continue  # then none without its xsi:nil parts either: leaving parts out removes reasons to fail, never adds one
-        parts = tuple(local_name(str(part.tag)) for part in element
-                      if isinstance(part.tag, str) and part.get(_XSI_NIL) != "true")
-        with_lines, unexpected = _unexpected_parts(parts, structured)
+        part_tags = tuple(str(part.tag) for part in element if isinstance(part.tag, str) and part.get(_XSI_NIL) != "true")
+        with_lines, unexpected = _unexpected_parts(part_tags, structured)
         if with_lines and unexpected:
             out.fail(
                 element,
@@ -89,29 +89,30 @@ def addr_form(doc: Doc, data: CdaData, out: Out) -> None:
 
 
 @lru_cache(maxsize=1024)
-def _unexpected_parts(names: tuple[str, ...], structured: frozenset[str]) -> tuple[bool, list[str]]:
-    """(whether the addr has street lines, its parts not expected in that form, sorted): with street lines, any other
-    part; without, any part outside the structured form."""
+def _unexpected_parts(part_tags: tuple[str, ...], structured: frozenset[str]) -> tuple[bool, list[str]]:
+    """(whether the addr has street lines, the local names of its parts not expected in that form, sorted): with street
+    lines, any other part; without, any part outside the structured form."""
+    names = set(map(local_name, part_tags))
     if "streetAddressLine" in names:
-        return True, sorted({name for name in names if name != "streetAddressLine"})
-    return False, sorted({name for name in names if name not in structured})
+        return True, sorted(names - {"streetAddressLine"})
+    return False, sorted(names - structured)
 
 
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
 
 def _addr_parts(doc: Doc) -> list[tuple[etree._Element, tuple[str, ...]]]:
-    """Every addr of the header with the local names of its element children (any namespace), in document order:
-    read once for SM-ADDR and SM-ADDR-FORM, from the header index when every child is a CDA element (each read of
-    .tag builds a new string)."""
+    """Every addr of the header with the tags of its element children (any namespace), in document order: read once
+    for SM-ADDR and SM-ADDR-FORM, from the header index when every child is a CDA element (each read of .tag builds
+    a new string)."""
     found: list[tuple[etree._Element, tuple[str, ...]]] | None = doc.cache.get("addr_parts")
     if found is None:
         found = doc.cache["addr_parts"] = []
         for element in header_iter(doc, "addr"):
-            tags = doc.header.child_tags(element)
-            if len(tags) != len(element):  # a child of another namespace, or a comment: read the children
-                tags = tuple(part_tag for part in element if isinstance(part_tag := part.tag, str))
-            found.append((element, tuple(map(local_name, tags))))
+            part_tags = doc.header.child_tags(element)
+            if len(part_tags) != len(element):  # a child of another namespace, or a comment: read the children
+                part_tags = tuple(part_tag for part in element if isinstance(part_tag := part.tag, str))
+            found.append((element, part_tags))
     return found
 
 
@@ -142,9 +143,9 @@ def _valid_ts(value: str, pattern: Pattern) -> bool:
     return minutes < 60 and (hours < 14 or (hours == 14 and minutes == 0))
 
 
-@rule("SM-DATATYPES")
-def datatypes(doc: Doc, data: CdaData, out: Out) -> None:
-    ts, oid, uuid = regex(data.const("ts_pattern")), regex(data.const("oid_pattern")), regex(data.const("uuid_pattern"))
+@lru_cache(maxsize=16)
+def _datatype_tests(ts: Pattern, oid: Pattern, uuid: Pattern) -> dict[str, Callable[[etree._Element], bool]]:
+    """The test of an invalid value for each Clark tag SM-DATATYPES reads, made once per set of patterns."""
 
     def invalid_ts(element: etree._Element) -> bool:
         value = element.get("value")
@@ -154,7 +155,13 @@ def datatypes(doc: Doc, data: CdaData, out: Out) -> None:
         root = element.get("root")
         return root is not None and not (oid.matches(root) or uuid.matches(root))
 
-    for element in header_suspects(doc, {**dict.fromkeys(_TS_ELEMENTS, invalid_ts), **dict.fromkeys(_II_ELEMENTS, invalid_ii)}, tops=True):
+    return {**dict.fromkeys(_TS_ELEMENTS, invalid_ts), **dict.fromkeys(_II_ELEMENTS, invalid_ii)}
+
+
+@rule("SM-DATATYPES")
+def datatypes(doc: Doc, data: CdaData, out: Out) -> None:
+    tests = _datatype_tests(regex(data.const("ts_pattern")), regex(data.const("oid_pattern")), regex(data.const("uuid_pattern")))
+    for element in header_suspects(doc, tests, tops=True):
         if element.tag in _TS_ELEMENTS:
             value = element.get("value")
             out.fail(element, f"{local(element)}/@value « {value} » n'est pas un horodatage HL7 valide (AAAAMMJJ[hhmm[ss]][+/-ZZZZ])",
