@@ -208,11 +208,12 @@ def require_present(out: Out, parent: etree._Element, found: list[etree._Element
 def require_coded(out: Out, element: etree._Element, vs: ValueSet, attrs: Iterable[str] = ("code", "codeSystem", "displayName"),
                   check_system: bool = True) -> None:
     """`element` carries `attrs` and its @code (with its @codeSystem when `check_system`) is in `vs`."""
-    if has_nf(element) and element.get("code") is None:
+    code = element.get("code")
+    if code is None and has_nf(element):
         return
-    if not require_attrs(out, element, attrs) and element.get("code") is None:
+    if not require_attrs(out, element, attrs) and code is None:
         return
-    code, system = element.get("code"), element.get("codeSystem")
+    system = element.get("codeSystem")
     if not vs.contains(code, system, check_system):
         shown = f"{code}@{system}" if check_system else str(code)
         out.fail(element, f"{local(element)} : le code {shown} n'appartient pas au jeu de valeurs {vs.label()}",

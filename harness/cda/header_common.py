@@ -31,9 +31,9 @@ def telecom(doc: Doc, data: CdaData, out: Out) -> None:
     pattern = regex(data.const("telecom_pattern"))
     null_flavors, uses = set(data.const("telecom_null_flavors")), set(data.const("telecom_uses"))
     for element in header_iter(doc, "telecom"):
-        value, nf = element.get("value"), element.get("nullFlavor")
+        value = element.get("value")
         if value is None:
-            if nf not in null_flavors:
+            if element.get("nullFlavor") not in null_flavors:
                 out.fail(element, f"telecom sans @value : un nullFlavor parmi {', '.join(sorted(null_flavors))} est obligatoire",
                          f"telecom without @value: a nullFlavor among {', '.join(sorted(null_flavors))} is required", "nullFlavor")
         elif not pattern.matches(value):
