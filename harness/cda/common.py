@@ -113,7 +113,7 @@ def header_below(doc: Doc, element: etree._Element, path: str, element_path: str
     """The elements at `path` ("name/family") below `element`, a header element, in document order: as XPath
     `cda:name/cda:family` from `element`. With `element_path`, the path of `element` from the ClinicalDocument:
     when `element` is the only element there, the header index answers at once."""
-    if element_path is not None and len(doc.header.at(element_path)) == 1:
+    if element_path is not None and doc.header.at(element_path) == [element]:
         return doc.header.at(f"{element_path}/{path}")
     found = [element]
     for step in path.split("/"):
