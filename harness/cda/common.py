@@ -78,6 +78,8 @@ def header_children(doc: Doc, parent: etree._Element, name: str) -> list[etree._
     from the header index. The header's elements of that name are grouped by parent once per document (asking lxml
     for the children of one element costs about twenty dictionary lookups). The list may be shared: read it, do not
     change it."""
+    if parent is doc.root:  # the index groups the elements below the header's tops, not the tops themselves
+        raise ValueError("the ClinicalDocument's children are doc.header.at(name)")
     groups: dict[str, dict[etree._Element, list[etree._Element]]] | None = doc.cache.get("header_children")
     if groups is None:
         groups = doc.cache["header_children"] = {}

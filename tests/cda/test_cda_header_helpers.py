@@ -105,6 +105,8 @@ def test_the_mixed_document_exercises_what_the_shortcuts_skip() -> None:
     first, second = doc.header.at("recordTarget/patientRole/patient")
     assert [e.text for e in header_below(doc, second, "name/family", "recordTarget/patientRole/patient")] == ["C"]
     assert [e.text for e in header_below(doc, first, "name/family", "recordTarget/patientRole/patient")] == ["A"]
+    with pytest.raises(ValueError):  # the ClinicalDocument's children are the index's paths, not grouped children
+        header_children(doc, doc.root, "author")
     extension = doc.header.tops[-1]
     assert [e.text for e in header_below(doc, extension, "name/family")] == ["F"]  # under a top of another namespace
     ids = {tag("id"): lambda e: e.get("root") is None or len(e.get("root", "")) == 1}  # the participant's comes first
