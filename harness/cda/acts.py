@@ -11,17 +11,19 @@ from lxml import etree
 from harness.cda.common import require_value, templates
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
-from harness.cda.xpath import children, q, tag
+from harness.cda.xpath import NS, tag
+
+_LAB_STATUS = f"{{{NS['lab']}}}statusCode"
 
 
 @rule("SM-LAB-STATUSCODE")
 def lab_status_code(doc: Doc, data: CdaData, out: Out) -> None:
-    codes = q(doc.root, "cda:documentationOf/cda:serviceEvent/lab:statusCode")
+    codes = [code for event in doc.header.at("documentationOf/serviceEvent") for code in event.iterchildren(_LAB_STATUS)]
     if not codes:
         return
     allowed = set(data.const("lab_status_templates"))
     is_lab_report = any(t.get("root") in allowed for t in templates(doc)) or any(
-        c.get("code") in data.const("lab_status_document_codes") for c in children(doc.root, "code"))
+        c.get("code") in data.const("lab_status_document_codes") for c in doc.header.at("code"))
     for code in codes:
         if not _lab_status_in_place(code):
             out.fail(code, "lab:statusCode mal placé : après serviceEvent/code, avant effectiveTime et performer",

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from harness.cda.common import regex, require_attrs, require_coded, require_present, require_value, templates
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
-from harness.cda.xpath import child, children, has_nf
+from harness.cda.xpath import has_nf
 
 # -- §4.1 document level --------------------------------------------------------------------
 
@@ -28,7 +28,7 @@ def doc_class_mood(doc: Doc, data: CdaData, out: Out) -> None:
 
 @rule("SM-REALMCODE")
 def realm_code(doc: Doc, data: CdaData, out: Out) -> None:
-    realms = children(doc.root, "realmCode")
+    realms = doc.header.at("realmCode")
     if not any(r.get("code") == "FR" for r in realms):
         if realms:
             require_value(out, realms[0], "code", "FR")
@@ -38,10 +38,11 @@ def realm_code(doc: Doc, data: CdaData, out: Out) -> None:
 
 @rule("SM-TYPEID")
 def type_id(doc: Doc, data: CdaData, out: Out) -> None:
-    element = child(doc.root, "typeId")
-    if element is None:
+    found = doc.header.at("typeId")
+    if not found:
         out.fail(doc.root, "typeId obligatoire absent", "required typeId is missing")
         return
+    element = found[0]
     require_value(out, element, "root", data.const("typeid_root"))
     require_value(out, element, "extension", data.const("typeid_extension"))
 
@@ -71,20 +72,20 @@ def template_other(doc: Doc, data: CdaData, out: Out) -> None:
 
 @rule("SM-ID")
 def doc_id(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in require_present(out, doc.root, children(doc.root, "id"), "id"):
+    for element in require_present(out, doc.root, doc.header.at("id"), "id"):
         require_attrs(out, element, ["root"])
 
 
 @rule("SM-CODE")
 def doc_code(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in require_present(out, doc.root, children(doc.root, "code"), "code"):
+    for element in require_present(out, doc.root, doc.header.at("code"), "code"):
         require_attrs(out, element, ["code", "codeSystem", "displayName"])
 
 
 @rule("SM-CODE-J07")
 def doc_code_j07(doc: Doc, data: CdaData, out: Out) -> None:
     vs = data.vs("J07")
-    for element in children(doc.root, "code"):
+    for element in doc.header.at("code"):
         if not has_nf(element) and element.get("code") and not vs.contains(element.get("code"), element.get("codeSystem")):
             out.fail(element, f"type de document {element.get('code')}@{element.get('codeSystem')} absent de {vs.label()}",
                      f"document type {element.get('code')}@{element.get('codeSystem')} is not in {vs.label()}", "code")
@@ -92,27 +93,27 @@ def doc_code_j07(doc: Doc, data: CdaData, out: Out) -> None:
 
 @rule("SM-TITLE")
 def doc_title(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in require_present(out, doc.root, children(doc.root, "title"), "title"):
+    for element in require_present(out, doc.root, doc.header.at("title"), "title"):
         if not (element.text or "").strip():
             out.fail(element, "title vide", "empty title")
 
 
 @rule("SM-EFFECTIVETIME")
 def doc_effective_time(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in require_present(out, doc.root, children(doc.root, "effectiveTime"), "effectiveTime"):
+    for element in require_present(out, doc.root, doc.header.at("effectiveTime"), "effectiveTime"):
         require_attrs(out, element, ["value"])
 
 
 @rule("SM-CONFIDENTIALITY")
 def confidentiality(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in require_present(out, doc.root, children(doc.root, "confidentialityCode"), "confidentialityCode"):
+    for element in require_present(out, doc.root, doc.header.at("confidentialityCode"), "confidentialityCode"):
         require_coded(out, element, data.vs("HL7_CONFIDENTIALITY"))
 
 
 @rule("SM-CONFIDENTIALITY-CISIS")
 def confidentiality_cisis(doc: Doc, data: CdaData, out: Out) -> None:
     vs = data.vs("J08")
-    for element in children(doc.root, "confidentialityCode"):
+    for element in doc.header.at("confidentialityCode"):
         if not has_nf(element) and not vs.contains(element.get("code"), element.get("codeSystem")):
             out.fail(element, f"code de confidentialité {element.get('code')} hors du jeu CI-SIS {vs.label()}",
                      f"confidentiality code {element.get('code')} is outside the CI-SIS set {vs.label()}", "code")
@@ -120,7 +121,7 @@ def confidentiality_cisis(doc: Doc, data: CdaData, out: Out) -> None:
 
 @rule("SM-LANGUAGE")
 def language(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in require_present(out, doc.root, children(doc.root, "languageCode"), "languageCode"):
+    for element in require_present(out, doc.root, doc.header.at("languageCode"), "languageCode"):
         if require_attrs(out, element, ["code"]) and not regex(data.const("language_pattern")).matches(element.get("code", "")):
             out.fail(element, f"languageCode « {element.get('code')} » : format attendu ll-CC (ex. fr-FR)",
                      f"languageCode '{element.get('code')}': expected format ll-CC (e.g. fr-FR)", "code")
@@ -128,13 +129,16 @@ def language(doc: Doc, data: CdaData, out: Out) -> None:
 
 @rule("SM-SETID")
 def set_id(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in require_present(out, doc.root, children(doc.root, "setId"), "setId"):
+    for element in require_present(out, doc.root, doc.header.at("setId"), "setId"):
         require_attrs(out, element, ["root"])
+
+
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 @rule("SM-VERSIONNUMBER")
 def version_number(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in require_present(out, doc.root, children(doc.root, "versionNumber"), "versionNumber"):
-        if require_attrs(out, element, ["value"]) and not re.fullmatch(r"-?[0-9]+", element.get("value", "")):
+    for element in require_present(out, doc.root, doc.header.at("versionNumber"), "versionNumber"):
+        if require_attrs(out, element, ["value"]) and not _INTEGER.fullmatch(element.get("value", "")):
             out.fail(element, f"versionNumber « {element.get('value')} » n'est pas un entier",
                      f"versionNumber '{element.get('value')}' is not an integer", "value")

@@ -5,41 +5,51 @@ from __future__ import annotations
 
 from lxml import etree
 
-from harness.cda.common import require_attrs, require_children, require_coded, require_no_nf, require_present, require_ps_id, require_value
+from harness.cda.common import (
+    header_child,
+    header_children,
+    require_attrs,
+    require_children,
+    require_coded,
+    require_no_nf,
+    require_present,
+    require_ps_id,
+    require_value,
+)
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
-from harness.cda.xpath import child, children, has_nf, q
+from harness.cda.xpath import has_nf, tag
 
 # -- §4.6 author ---------------------------------------------------------------------------
 
 @rule("SM-AUTHOR")
 def author(doc: Doc, data: CdaData, out: Out) -> None:
-    authors = [a for a in children(doc.root, "author") if child(a, "assignedAuthor") is not None]
+    authors = [a for a in doc.header.at("author") if header_child(doc, a, "assignedAuthor") is not None]
     if not authors:
         out.fail(doc.root, "author/assignedAuthor obligatoire absent", "required author/assignedAuthor is missing")
     for element in authors:
         require_no_nf(out, element)
-        if (assigned := child(element, "assignedAuthor")) is not None:
+        if (assigned := header_child(doc, element, "assignedAuthor")) is not None:
             require_no_nf(out, assigned)
-        require_children(out, element, "time", ["value"], "author/time obligatoire absent", "required author/time is missing")
+        require_children(doc, out, element, "time", ["value"], "author/time obligatoire absent", "required author/time is missing")
 
 
 @rule("SM-AUTHOR-ID")
 def author_id(doc: Doc, data: CdaData, out: Out) -> None:
     for assigned in doc.header.at("author/assignedAuthor"):
-        require_children(out, assigned, "id", ["root", "extension"],
+        require_children(doc, out, assigned, "id", ["root", "extension"],
                          "assignedAuthor/id obligatoire absent", "required assignedAuthor/id is missing")
 
 
 @rule("SM-AUTHOR-PERSON-DEVICE")
 def author_person_device(doc: Doc, data: CdaData, out: Out) -> None:
     for assigned in doc.header.at("author/assignedAuthor"):
-        if len(children(assigned, "assignedPerson")) + len(children(assigned, "assignedAuthoringDevice")) > 1:
+        if len(header_children(doc, assigned, "assignedPerson")) + len(header_children(doc, assigned, "assignedAuthoringDevice")) > 1:
             out.fail(assigned, "assignedAuthor : au plus un assignedPerson ou un assignedAuthoringDevice",
                      "assignedAuthor: at most one assignedPerson or assignedAuthoringDevice")
-        for device in children(assigned, "assignedAuthoringDevice"):
+        for device in header_children(doc, assigned, "assignedAuthoringDevice"):
             for part in ("manufacturerModelName", "softwareName"):
-                if child(device, part) is None:
+                if header_child(doc, device, part) is None:
                     out.fail(device, f"assignedAuthoringDevice : {part} obligatoire", f"assignedAuthoringDevice: {part} is required")
 
 
@@ -47,13 +57,14 @@ def author_person_device(doc: Doc, data: CdaData, out: Out) -> None:
 
 @rule("SM-CUSTODIAN")
 def custodian(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in require_present(out, doc.root, children(doc.root, "custodian"), "custodian"):
-        orgs = q(element, "cda:assignedCustodian/cda:representedCustodianOrganization")
+    for element in require_present(out, doc.root, doc.header.at("custodian"), "custodian"):
+        orgs = [org for assigned in header_children(doc, element, "assignedCustodian")
+                for org in header_children(doc, assigned, "representedCustodianOrganization")]
         if len(orgs) != 1:
             out.fail(element, "assignedCustodian/representedCustodianOrganization : exactement une occurrence",
                      "assignedCustodian/representedCustodianOrganization: exactly one occurrence")
         for org in orgs:
-            require_present(out, org, children(org, "id"), "representedCustodianOrganization/id")
+            require_present(out, org, header_children(doc, org, "id"), "representedCustodianOrganization/id")
 
 
 @rule("SM-CUSTODIAN-ID")
@@ -65,14 +76,15 @@ def custodian_id(doc: Doc, data: CdaData, out: Out) -> None:
             require_attrs(out, element, ["extension"])
 
 
-def _signed(parent: etree._Element, name: str) -> list[etree._Element]:
-    return [e for e in children(parent, name) if any(s.get("code") == "S" for s in children(e, "signatureCode"))]
+def _signed(doc: Doc, name: str) -> list[etree._Element]:
+    """The ClinicalDocument's children `name` with a signatureCode[@code='S']."""
+    return [e for e in doc.header.at(name) if any(s.get("code") == "S" for s in header_children(doc, e, "signatureCode"))]
 
 
 @rule("SM-LEGALAUTH")
 def legal_authenticator(doc: Doc, data: CdaData, out: Out) -> None:
-    elements = children(doc.root, "legalAuthenticator")
-    if not _signed(doc.root, "legalAuthenticator"):
+    elements = doc.header.at("legalAuthenticator")
+    if not _signed(doc, "legalAuthenticator"):
         codes = doc.header.at("legalAuthenticator/signatureCode")
         if codes:
             require_value(out, codes[0], "code", "S")
@@ -83,49 +95,49 @@ def legal_authenticator(doc: Doc, data: CdaData, out: Out) -> None:
 
 @rule("SM-LEGALAUTH-TIME")
 def legal_authenticator_time(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in children(doc.root, "legalAuthenticator"):
-        require_children(out, element, "time", ["value"], "legalAuthenticator/time obligatoire", "legalAuthenticator/time is required")
+    for element in doc.header.at("legalAuthenticator"):
+        require_children(doc, out, element, "time", ["value"], "legalAuthenticator/time obligatoire", "legalAuthenticator/time is required")
 
 
 @rule("SM-LEGALAUTH-ENTITY")
 def legal_authenticator_entity(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in children(doc.root, "legalAuthenticator"):
-        entities = children(element, "assignedEntity")
+    for element in doc.header.at("legalAuthenticator"):
+        entities = header_children(doc, element, "assignedEntity")
         if not entities:
             out.fail(element, "legalAuthenticator/assignedEntity obligatoire", "legalAuthenticator/assignedEntity is required")
         for entity in entities:
-            for identifier in require_present(out, entity, children(entity, "id"), "assignedEntity/id"):
+            for identifier in require_present(out, entity, header_children(doc, entity, "id"), "assignedEntity/id"):
                 require_attrs(out, identifier, ["root", "extension"])
-            persons = children(entity, "assignedPerson")
+            persons = header_children(doc, entity, "assignedPerson")
             for person in persons:
-                require_present(out, person, children(person, "name"), "assignedPerson/name")
+                require_present(out, person, header_children(doc, person, "name"), "assignedPerson/name")
 
 
 @rule("SM-AUTHENTICATOR")
 def authenticator(doc: Doc, data: CdaData, out: Out) -> None:
     ps_root = data.const("ps_root")
-    for element in children(doc.root, "authenticator"):
-        require_children(out, element, "time", ["value"], "authenticator/time obligatoire", "authenticator/time is required")
-        codes = children(element, "signatureCode")
+    for element in doc.header.at("authenticator"):
+        require_children(doc, out, element, "time", ["value"], "authenticator/time obligatoire", "authenticator/time is required")
+        codes = header_children(doc, element, "signatureCode")
         if not codes:
             out.fail(element, "authenticator/signatureCode obligatoire", "authenticator/signatureCode is required")
         for code in codes:
             require_value(out, code, "code", "S")
-        for entity in children(element, "assignedEntity"):
-            require_ps_id(out, entity, ps_root)
+        for entity in header_children(doc, element, "assignedEntity"):
+            require_ps_id(doc, out, entity, ps_root)
 
 
 # -- §4.10 informant, §4.11 informationRecipient, §4.12 participant --------------------------
 
 @rule("SM-INFORMANT")
 def informant(doc: Doc, data: CdaData, out: Out) -> None:
-    for element in children(doc.root, "informant"):
-        entities, related = children(element, "assignedEntity"), children(element, "relatedEntity")
+    for element in doc.header.at("informant"):
+        entities, related = header_children(doc, element, "assignedEntity"), header_children(doc, element, "relatedEntity")
         if len(entities) + len(related) != 1:
             out.fail(element, "informant : exactement un assignedEntity ou un relatedEntity",
                      "informant: exactly one assignedEntity or relatedEntity")
         for entity in entities:
-            ids = children(entity, "id")
+            ids = header_children(doc, entity, "id")
             if not ids:
                 out.fail(entity, "informant/assignedEntity/id obligatoire", "informant/assignedEntity/id is required")
             for identifier in ids:
@@ -138,40 +150,44 @@ def informant_related(doc: Doc, data: CdaData, out: Out) -> None:
     for entity in doc.header.at("informant/relatedEntity"):
         if require_attrs(out, entity, ["classCode"]):
             require_value(out, entity, "classCode", data.const("informant_related_classes"))
-        if child(entity, "relatedPerson") is None:
+        if header_child(doc, entity, "relatedPerson") is None:
             out.fail(entity, "relatedEntity/relatedPerson obligatoire", "relatedEntity/relatedPerson is required")
-        for code in children(entity, "code"):
+        for code in header_children(doc, entity, "code"):
             require_coded(out, code, data.vs("J11"))
 
 
 @rule("SM-RECIPIENT")
 def recipient(doc: Doc, data: CdaData, out: Out) -> None:
     ps_root = data.const("ps_root")
-    for element in children(doc.root, "informationRecipient"):
-        recipients = children(element, "intendedRecipient")
+    for element in doc.header.at("informationRecipient"):
+        recipients = header_children(doc, element, "intendedRecipient")
         if not recipients:
             out.fail(element, "informationRecipient/intendedRecipient obligatoire", "informationRecipient/intendedRecipient is required")
         for intended in recipients:
-            for template in children(intended, "templateId"):
+            for template in header_children(doc, intended, "templateId"):
                 require_attrs(out, template, ["root"])
-            for identifier in children(intended, "id"):
+            for identifier in header_children(doc, intended, "id"):
                 if identifier.get("root") == ps_root:
                     require_attrs(out, identifier, ["extension"])
+
+
+_LOW, _HIGH = tag("low"), tag("high")
 
 
 @rule("SM-PARTICIPANT")
 def participant(doc: Doc, data: CdaData, out: Out) -> None:
     vs = data.vs("J144")
-    for element in children(doc.root, "participant"):
+    for element in doc.header.at("participant"):
         if require_attrs(out, element, ["typeCode"]) and not vs.contains(element.get("typeCode"), check_system=False):
             out.fail(element, f"participant/@typeCode « {element.get('typeCode')} » absent de {vs.label()}",
                      f"participant/@typeCode '{element.get('typeCode')}' is not in {vs.label()}", "typeCode")
-        times = children(element, "time")
+        times = header_children(doc, element, "time")
         if not times:
             out.fail(element, "participant/time obligatoire", "participant/time is required")
-        for bound in q(element, "cda:time/cda:low | cda:time/cda:high"):
-            require_attrs(out, bound, ["value"])
-        if child(element, "associatedEntity") is None:
+        for time in times:
+            for bound in time.iterchildren(_LOW, _HIGH):
+                require_attrs(out, bound, ["value"])
+        if header_child(doc, element, "associatedEntity") is None:
             out.fail(element, "participant/associatedEntity obligatoire", "participant/associatedEntity is required")
 
 
@@ -182,5 +198,5 @@ def participant_entity(doc: Doc, data: CdaData, out: Out) -> None:
         if require_attrs(out, entity, ["classCode"]) and not vs.contains(entity.get("classCode"), check_system=False):
             out.fail(entity, f"associatedEntity/@classCode « {entity.get('classCode')} » absent de {vs.label()}",
                      f"associatedEntity/@classCode '{entity.get('classCode')}' is not in {vs.label()}", "classCode")
-        for identifier in children(entity, "id"):
+        for identifier in header_children(doc, entity, "id"):
             require_attrs(out, identifier, ["root", "extension"])
