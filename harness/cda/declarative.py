@@ -31,6 +31,7 @@ from lxml import etree
 
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, Rule
+from harness.cda.steps import ChildPath, child_path
 from harness.cda.xpath import NS, has_nf, local
 from harness.config.packs import ProfilePack
 from harness.core.errors import HarnessError
@@ -72,17 +73,26 @@ def _shown(path: str) -> str:
 class _Path:
     text: str
     xpath: etree.XPath
+    steps: ChildPath | None = None  # the same selection as plain child steps, when the XPath is that simple (steps.py)
 
     def __call__(self, element: etree._Element) -> list[Any]:
+        if self.steps is not None:
+            return self.steps.select(element)
         found = self.xpath(element)
         return found if isinstance(found, list) else [found]
+
+    def from_root(self, doc: Doc) -> list[Any]:
+        """The selection from the ClinicalDocument, its leading plain steps answered by the header index."""
+        if self.steps is not None:
+            return self.steps.select_from_root(doc)
+        return self(doc.root)
 
 
 def _compile(where: str, expression: Any) -> _Path:
     if not isinstance(expression, str) or not expression.strip():
         raise CheckError(where, f"XPath attendue, reçu {expression!r}", f"an XPath is expected, got {expression!r}")
     try:
-        return _Path(expression, etree.XPath(expression, namespaces=NS))
+        return _Path(expression, etree.XPath(expression, namespaces=NS), child_path(expression))
     except etree.XPathSyntaxError as exc:
         raise CheckError(where, f"XPath invalide « {expression} » : {exc}", f"invalid XPath '{expression}': {exc}") from None
 
@@ -116,7 +126,7 @@ class Check:
     def run(self, doc: Doc, data: CdaData, out: Out) -> None:
         if self.volet is not None and (doc.volet is None or doc.volet.key != self.volet):
             return
-        for element in self.context(doc.root):
+        for element in self.context.from_root(doc):
             if isinstance(element, etree._Element):
                 self._judge(element, data, out)
 
