@@ -40,6 +40,57 @@ class Sequence:
     # alone, and most elements repeat a few shapes (every author, every section alike), so each is checked once.
     clean: set[tuple[str, ...]] = field(default_factory=set, compare=False)
 
+    def problems(self, element: etree._Element, tags: tuple[str, ...] | None = None) -> list[Problem]:
+        """The problems of the CDA-namespace children of `element` (`tags`: their Clark tags, when the caller knows them)."""
+        if tags is None:
+            tags = tuple(node.tag for node in element.iterchildren(_HL7_CHILDREN))  # type: ignore[misc]  # elements: str tags
+        if tags in self.clean:
+            return []
+        position, names = self.position, self.names
+        problems: list[Problem] = []
+        counts: dict[str, list[etree._Element]] = {}
+        furthest = -1
+        parent = local(element)
+        for node in element.iterchildren(_HL7_CHILDREN):  # comments, processing instructions and extension namespaces left out
+            tag = str(node.tag)
+            index = position.get(tag)
+            if index is None:
+                name = local(node)
+                problems.append(Problem("unknown", node, f"élément {name} inconnu dans {parent} (CDA R2)",
+                                        f"unknown element {name} in {parent} (CDA R2)"))
+                continue
+            if index < furthest:
+                name, after = names[index], names[furthest]
+                problems.append(Problem("order", node, f"{name} doit précéder {after} dans {parent}",
+                                        f"{name} must come before {after} in {parent}"))
+            elif index > furthest:
+                furthest = index
+            found = counts.get(tag)
+            if found is None:
+                counts[tag] = [node]
+            else:
+                found.append(node)
+        # Cardinalities, reported in the order of the content model: too few (required ones), then too many (those present).
+        broken: list[tuple[int, int, Problem]] = []
+        for index, clark, low in self.required:
+            if len(counts.get(clark, _NONE)) < low:
+                name, high = names[index], self.highs[index]
+                broken.append((index, 0, Problem("cardinality", element, f"{parent} : {name} obligatoire ({low}..{high})",
+                                                 f"{parent}: {name} is required ({low}..{high})")))
+        for clark, found in counts.items():
+            most = self.most.get(clark)
+            if most is not None and len(found) > most:
+                index = position[clark]
+                name, high = names[index], self.highs[index]
+                broken.append((index, 1, Problem("cardinality", found[most], f"{parent} : au plus {high} {name}, {len(found)} trouvés",
+                                                 f"{parent}: at most {high} {name}, {len(found)} found")))
+        problems.extend(problem for _, _, problem in sorted(broken, key=lambda item: item[:2]))
+        if not problems:
+            if len(self.clean) > 4096:  # documents of ever new shapes must not grow it without bound
+                self.clean.clear()
+            self.clean.add(tags)
+        return problems
+
 
 _SEQUENCES: dict[int, tuple[list[list[Any]], Sequence]] = {}  # by id of the spec, which the entry keeps alive
 
@@ -62,55 +113,7 @@ def compile_sequence(spec: list[list[Any]]) -> Sequence:
 def sequence_problems(element: etree._Element, spec: list[list[Any]], tags: tuple[str, ...] | None = None) -> list[Problem]:
     """Check the CDA-namespace children of `element` against `spec` ([name, min, max] in schema order);
     `tags`: their Clark tags, when the caller knows them (the header index does)."""
-    sequence = compile_sequence(spec)
-    if tags is None:
-        tags = tuple(node.tag for node in element.iterchildren(_HL7_CHILDREN))  # type: ignore[misc]  # elements: str tags
-    if tags in sequence.clean:
-        return []
-    position, names = sequence.position, sequence.names
-    problems: list[Problem] = []
-    counts: dict[str, list[etree._Element]] = {}
-    furthest = -1
-    parent = local(element)
-    for node in element.iterchildren(_HL7_CHILDREN):  # comments, processing instructions and extension namespaces left out
-        tag = str(node.tag)
-        index = position.get(tag)
-        if index is None:
-            name = local(node)
-            problems.append(Problem("unknown", node, f"élément {name} inconnu dans {parent} (CDA R2)",
-                                    f"unknown element {name} in {parent} (CDA R2)"))
-            continue
-        if index < furthest:
-            name, after = names[index], names[furthest]
-            problems.append(Problem("order", node, f"{name} doit précéder {after} dans {parent}",
-                                    f"{name} must come before {after} in {parent}"))
-        elif index > furthest:
-            furthest = index
-        found = counts.get(tag)
-        if found is None:
-            counts[tag] = [node]
-        else:
-            found.append(node)
-    # Cardinalities, reported in the order of the content model: too few (required ones), then too many (those present).
-    broken: list[tuple[int, int, Problem]] = []
-    for index, clark, low in sequence.required:
-        if len(counts.get(clark, _NONE)) < low:
-            name, high = names[index], sequence.highs[index]
-            broken.append((index, 0, Problem("cardinality", element, f"{parent} : {name} obligatoire ({low}..{high})",
-                                             f"{parent}: {name} is required ({low}..{high})")))
-    for clark, found in counts.items():
-        most = sequence.most.get(clark)
-        if most is not None and len(found) > most:
-            index = position[clark]
-            name, high = names[index], sequence.highs[index]
-            broken.append((index, 1, Problem("cardinality", found[most], f"{parent} : au plus {high} {name}, {len(found)} trouvés",
-                                             f"{parent}: at most {high} {name}, {len(found)} found")))
-    problems.extend(problem for _, _, problem in sorted(broken, key=lambda item: item[:2]))
-    if not problems:
-        if len(sequence.clean) > 4096:  # documents of ever new shapes must not grow it without bound
-            sequence.clean.clear()
-        sequence.clean.add(tags)
-    return problems
+    return compile_sequence(spec).problems(element, tags)
 
 
 _HL7_PREFIX = f"{{{HL7}}}"
@@ -152,25 +155,29 @@ _INFRASTRUCTURE = [["realmCode", 0, "*"], ["typeId", 0, 1], ["templateId", 0, "*
 
 @rule("CDA-HEADER-PARTICIPATIONS")
 def header_participations(doc: Doc, data: CdaData, out: Out) -> None:
-    specs = _participation_specs(data)
-    for path, elements in doc.header.paths().items():
-        spec = specs.get(path)
-        if spec is not None:
+    sequences = _participation_sequences(data)
+    header = doc.header
+    for path, elements in header.paths().items():
+        sequence = sequences.get(path)
+        if sequence is not None:
             for element in elements:
-                _report(out, sequence_problems(element, spec, doc.header.child_tags(element)), _ALL_KINDS)
+                tags = header.child_tags(element)
+                if tags not in sequence.clean:  # the common case, decided here without a call
+                    _report(out, sequence.problems(element, tags), _ALL_KINDS)
 
 
 _ALL_KINDS = frozenset({"unknown", "order", "cardinality"})
 # keyed by the identity of the pack's path table, which the value keeps alive (so the id cannot be reused)
-_SPECS: dict[int, tuple[dict[str, str], dict[str, list[list[Any]]]]] = {}
+_SPECS: dict[int, tuple[dict[str, str], dict[str, Sequence]]] = {}
 
 
-def _participation_specs(data: CdaData) -> dict[str, list[list[Any]]]:
-    """Per header path, its class's full element list (built once per pack data)."""
+def _participation_sequences(data: CdaData) -> dict[str, Sequence]:
+    """Per header path, its class's full element list, compiled (once per pack data)."""
     classes, paths = data.const("header_classes"), data.const("header_paths")
     key = id(paths)
     if key not in _SPECS:
-        _SPECS[key] = (paths, {path: _INFRASTRUCTURE + classes[name] for path, name in paths.items()})
+        specs = {path: _INFRASTRUCTURE + classes[name] for path, name in paths.items()}
+        _SPECS[key] = (paths, {path: compile_sequence(spec) for path, spec in specs.items()})
     return _SPECS[key][1]
 
 
@@ -184,7 +191,16 @@ def body(doc: Doc, data: CdaData, out: Out) -> None:
 
 
 def _structured(doc: Doc) -> list[etree._Element]:
-    return q(doc.root, "cda:component/cda:structuredBody")
+    """The structuredBody elements of the ClinicalDocument's components (as `cda:component/cda:structuredBody`), once per document."""
+    found: list[etree._Element] | None = doc.cache.get("structured_bodies")
+    if found is None:
+        found = doc.cache["structured_bodies"] = [body for component in doc.root.iterchildren(_COMPONENT)
+                                                  for body in component.iterchildren(_STRUCTURED_BODY)]
+    return found
+
+
+_COMPONENT = tag("component")
+_STRUCTURED_BODY = tag("structuredBody")
 
 
 @rule("CDA-STRUCTUREDBODY", when=lambda doc: doc.is_n3)
@@ -209,7 +225,7 @@ def sections(doc: Doc, data: CdaData, out: Out) -> None:
 
 def _inside(element: etree._Element, body_element: etree._Element) -> bool:
     """`element` is a descendant of the structuredBody `body_element`."""
-    return any(ancestor is body_element for ancestor in element.iterancestors(tag("structuredBody")))
+    return body_element in element.iterancestors(_STRUCTURED_BODY)  # identity of elements, compared in C
 
 
 @rule("CDA-ENTRY", when=lambda doc: doc.is_n3)
