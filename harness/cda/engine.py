@@ -18,9 +18,10 @@ from lxml import etree
 from harness.cda.data import CdaData
 from harness.cda.index import DocumentScan, HeaderIndex
 from harness.cda.voletversion import VersionInference
-from harness.cda.xpath import child, location
+from harness.cda.xpath import child, location, tag
 from harness.core.findings import Finding, Severity
 
+_COMPONENT, _STRUCTURED = tag("component"), tag("structuredBody")
 SEVERITY_OF_LEVEL = {"MUST": Severity.ERROR, "SHOULD": Severity.WARNING, "MAY": Severity.INFO}
 
 
@@ -52,6 +53,7 @@ class Doc:
     _header: HeaderIndex | None = field(default=None, init=False, repr=False)
     _scan: DocumentScan | None = field(default=None, init=False, repr=False)
     _body_parts: tuple[etree._Element | None, etree._Element | None] | None = field(default=None, init=False, repr=False)
+    _structured: list[etree._Element] | None = field(default=None, init=False, repr=False)
 
     @property
     def header(self) -> HeaderIndex:
@@ -80,6 +82,12 @@ class Doc:
     @property
     def is_n3(self) -> bool:
         return self._bodies()[0] is not None
+
+    def structured_bodies(self) -> list[etree._Element]:
+        """Every structuredBody of the ClinicalDocument's components, as XPath `cda:component/cda:structuredBody` (found once)."""
+        if self._structured is None:
+            self._structured = [body for component in self.root.iterchildren(_COMPONENT) for body in component.iterchildren(_STRUCTURED)]
+        return self._structured
 
     def _bodies(self) -> tuple[etree._Element | None, etree._Element | None]:
         """(structuredBody, nonXMLBody) of the first component, looked up once (many rules' `when` asks)."""
@@ -118,7 +126,7 @@ def rule(requirement: str, when: Condition | None = None) -> Callable[[Check], C
 MAX_FINDINGS_PER_RULE = 100  # beyond this, one summary finding counts the rest (a broken 50 MB body stays readable)
 
 
-@dataclass
+@dataclass(slots=True)
 class Out:
     """Collects the findings of one rule."""
 
@@ -146,12 +154,14 @@ def run_rules(doc: Doc, data: CdaData, active: dict[str, str], extra: Sequence[R
     (id → level); return findings and evaluated ids."""
     findings: list[Finding] = []
     evaluated: list[str] = []
-    for item in (*RULES, *extra):
-        level = active.get(item.requirement)
-        if level is None or (item.when is not None and not item.when(doc)):
-            continue
-        out = Out(item.requirement, SEVERITY_OF_LEVEL[level])
-        item.check(doc, data, out)
-        findings.extend(out.close())
-        evaluated.append(item.requirement)
+    for rules in (RULES, extra):
+        for item in rules:
+            level = active.get(item.requirement)
+            if level is None or (item.when is not None and not item.when(doc)):
+                continue
+            out = Out(item.requirement, SEVERITY_OF_LEVEL[level])
+            item.check(doc, data, out)
+            if out.findings:  # most rules find nothing
+                findings.extend(out.close())
+            evaluated.append(item.requirement)
     return findings, evaluated

@@ -135,10 +135,15 @@ class DocumentScan:
                     _ASKED.clear()
                 _ASKED.update(tags)
                 self._scanned = frozenset(_ASKED)
-            self._order = [(str(element.tag), element) for element in self._root.iter(*self._scanned)]
-            self._by_tag = {}
-            for element_tag, element in self._order:
-                self._by_tag.setdefault(element_tag, []).append(element)
+            order: list[tuple[str, etree._Element]] = [(element.tag, element) for element in self._root.iter(*self._scanned)]  # type: ignore[misc]
+            by_tag: dict[str, list[etree._Element]] = {}
+            self._order, self._by_tag = order, by_tag
+            for element_tag, element in order:
+                found = by_tag.get(element_tag)
+                if found is None:
+                    by_tag[element_tag] = [element]
+                else:
+                    found.append(element)
         if len(tags) == 1:
             return self._by_tag.get(tags[0], _NO_ELEMENTS)
         wanted = set(tags)

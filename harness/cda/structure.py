@@ -190,23 +190,13 @@ def body(doc: Doc, data: CdaData, out: Out) -> None:
                      f"component: exactly one structuredBody or nonXMLBody expected, {len(bodies)} found")
 
 
-def _structured(doc: Doc) -> list[etree._Element]:
-    """The structuredBody elements of the ClinicalDocument's components (as `cda:component/cda:structuredBody`), once per document."""
-    found: list[etree._Element] | None = doc.cache.get("structured_bodies")
-    if found is None:
-        found = doc.cache["structured_bodies"] = [body for component in doc.root.iterchildren(_COMPONENT)
-                                                  for body in component.iterchildren(_STRUCTURED_BODY)]
-    return found
-
-
-_COMPONENT = tag("component")
 _STRUCTURED_BODY = tag("structuredBody")
 
 
 @rule("CDA-STRUCTUREDBODY", when=lambda doc: doc.is_n3)
 def structured_body(doc: Doc, data: CdaData, out: Out) -> None:
     kinds = {"unknown", "order", "cardinality"}
-    for element in _structured(doc):
+    for element in doc.structured_bodies():
         _report(out, sequence_problems(element, data.const("structured_body_elements")), kinds)
         for component in children(element, "component"):
             _report(out, sequence_problems(component, data.const("section_component_elements")), kinds)
@@ -216,7 +206,7 @@ def structured_body(doc: Doc, data: CdaData, out: Out) -> None:
 def sections(doc: Doc, data: CdaData, out: Out) -> None:
     kinds = {"unknown", "order", "cardinality"}
     everywhere = doc.everywhere(tag("section"))  # one scan shared with the other rules asking for elements anywhere
-    for body_element in _structured(doc):
+    for body_element in doc.structured_bodies():
         for section in (s for s in everywhere if _inside(s, body_element)):
             _report(out, sequence_problems(section, data.const("section_elements")), kinds)
             for component in children(section, "component"):
@@ -232,7 +222,7 @@ def _inside(element: etree._Element, body_element: etree._Element) -> bool:
 def entries(doc: Doc, data: CdaData, out: Out) -> None:
     """Every entry of a section of the structuredBody holds exactly one clinical statement (infrastructure aside)."""
     statements = frozenset(tag(name) for name in data.const("clinical_statements"))
-    bodies = _structured(doc)
+    bodies = doc.structured_bodies()
     for entry in doc.everywhere(tag("entry")):  # the scan shared with CDA-SECTION and the value-set rules
         parent = entry.getparent()
         if parent is None or parent.tag != _SECTION or not any(_inside(entry, b) for b in bodies):
