@@ -43,6 +43,7 @@ _ATTRIBUTE_EQUALS = re.compile(rf"@({_NAME})\s*=\s*'([^']*)'$")
 _NORMALIZED = re.compile(rf"normalize-space\(\s*@({_NAME})\s*\)$")
 _SELF = re.compile(rf"self::cda:({_NAME})$")
 _XML_SPACE = " \t\r\n"
+_BODY = f"{{{HL7}}}component"
 
 
 class _NotPlain(Exception):
@@ -55,10 +56,13 @@ class _Step:
     predicates: tuple[int | Test, ...]  # in order: a position (1-based) or a test
 
     def children(self, element: etree._Element) -> list[etree._Element]:
-        found = list(element.iterchildren(*self.tags))
+        return self.filter(list(element.iterchildren(*self.tags)))
+
+    def filter(self, siblings: list[etree._Element]) -> list[etree._Element]:
+        """The predicates applied to `siblings`, the children of one parent with the step's tags, in order."""
         for predicate in self.predicates:
-            found = found[predicate - 1:predicate] if isinstance(predicate, int) else [node for node in found if predicate(node)]
-        return found
+            siblings = siblings[predicate - 1:predicate] if isinstance(predicate, int) else [node for node in siblings if predicate(node)]
+        return siblings
 
 
 @dataclass(frozen=True)
@@ -67,26 +71,35 @@ class ChildPath:
 
     steps: tuple[_Step, ...]
     position: int | None = None  # (path)[N]
-    # from the ClinicalDocument: the leading predicate-free steps as a path of the header index ("a/b"), and the rest
+    # From the ClinicalDocument, the header index answers the leading steps: a path of predicate-free steps ("a/b"),
+    # or a first step with predicates, applied to the index's elements (they have one parent, the ClinicalDocument).
     header_path: str | None = field(default=None, init=False, compare=False)
+    first: _Step | None = field(default=None, init=False, compare=False)  # the first step, when its predicates remain to apply
     rest: tuple[_Step, ...] = field(default=(), init=False, compare=False)
 
     def __post_init__(self) -> None:
-        lead = 0
-        while lead < len(self.steps) and _plain(self.steps[lead]):
-            lead += 1
-        if lead and self.steps[0].tags[0] != f"{{{HL7}}}component":  # the index holds the header, not the body
-            object.__setattr__(self, "header_path", "/".join(step.tags[0][len(HL7) + 2:] for step in self.steps[:lead]))
-            object.__setattr__(self, "rest", self.steps[lead:])
+        if not self.steps or len(self.steps[0].tags) != 1 or self.steps[0].tags[0] in (_ANY, _BODY):  # the index holds the header
+            return
+        lead = 1
+        if self.steps[0].predicates:
+            object.__setattr__(self, "first", self.steps[0])
+        else:
+            while lead < len(self.steps) and _plain(self.steps[lead]):
+                lead += 1
+        object.__setattr__(self, "header_path", "/".join(step.tags[0][len(HL7) + 2:] for step in self.steps[:lead]))
+        object.__setattr__(self, "rest", self.steps[lead:])
 
     def select(self, element: etree._Element) -> list[etree._Element]:
         return self._finish(self._follow([element], self.steps))
 
     def select_from_root(self, doc: Doc) -> list[etree._Element]:
-        """The selection from the ClinicalDocument, its leading predicate-free steps answered by the header index."""
+        """The selection from the ClinicalDocument, its leading steps answered by the header index."""
         if self.header_path is None:
             return self.select(doc.root)
-        return self._finish(self._follow(doc.header.at(self.header_path), self.rest))
+        found = doc.header.at(self.header_path)
+        if self.first is not None:
+            found = self.first.filter(found)
+        return self._finish(self._follow(found, self.rest))
 
     @staticmethod
     def _follow(found: list[etree._Element], steps: tuple[_Step, ...]) -> list[etree._Element]:
