@@ -18,7 +18,7 @@ from harness.config.packs import PackRegistry
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 DOCUMENT = b"""<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:lab="urn:oid:1.3.6.1.4.1.19376.1.3.2">
   <recordTarget nullFlavor="NI"><patientRole><patient><name/></patient><patient/></patientRole></recordTarget>
-  <recordTarget><patientRole><!-- c --><id root="1" extension=" "/><id nullFlavor="UNK"/><addr nullFlavor="NI"/>
+  <recordTarget><patientRole><!-- c --><id root="1" extension=" "/><id nullFlavor="UNK"/><addr nullFlavor="NI"/><lab:x><id root="9"/><lab:y/></lab:x>
     <patient><name><family qualifier="BR">A</family><given>B</given></name><birthTime nullFlavor="UNK"/></patient>
     <patient><name nullFlavor="NI"/></patient></patientRole></recordTarget>
   <documentationOf><serviceEvent><code code="x"/><effectiveTime><low/><high/></effectiveTime>
