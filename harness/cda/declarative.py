@@ -118,6 +118,9 @@ class Check:
     equal: tuple[_Path, _Path] | None = None
     _judges: tuple[Callable[[etree._Element, CdaData, Out], None], ...] = field(default=(), init=False, repr=False, compare=False)
 
+    # context.from_root, or its ChildPath's select_from_root without the indirection (set in __post_init__)
+    _contexts: Callable[[Doc], list[Any]] = field(default=lambda doc: [], init=False, repr=False, compare=False)
+
     def fail(self, out: Out, element: etree._Element, shape: str, attribute: str | None = None, **values: Any) -> None:
         fr, en = self.message or DEFAULT_MESSAGES[shape]
         fields = {"element": local(element), "attribute": attribute or "", **values}
@@ -132,12 +135,14 @@ class Check:
                   "cardinality": self.cardinality, "equal": self.equal}
         judges = tuple(getattr(self, f"_{shape}") for shape in _JUDGED if shapes[shape])
         object.__setattr__(self, "_judges", judges)
+        steps = self.context.steps
+        object.__setattr__(self, "_contexts", self.context.from_root if steps is None else steps.select_from_root)
 
     def run(self, doc: Doc, data: CdaData, out: Out) -> None:
         if self.volet is not None and (doc.volet is None or doc.volet.key != self.volet):
             return
         judges = self._judges
-        for element in self.context.from_root(doc):
+        for element in self._contexts(doc):
             if isinstance(element, etree._Element):
                 for judge in judges:
                     judge(element, data, out)

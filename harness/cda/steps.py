@@ -99,7 +99,9 @@ class ChildPath:
         found = doc.header.at(self.header_path)
         if self.first is not None:
             found = self.first.filter(found)
-        return self._finish(self._follow(found, self.rest))
+        if self.rest:
+            found = self._follow(found, self.rest)
+        return found if self.position is None else found[self.position - 1:self.position]
 
     @staticmethod
     def _follow(found: list[etree._Element], steps: tuple[_Step, ...]) -> list[etree._Element]:
