@@ -195,22 +195,24 @@ _STRUCTURED_BODY = tag("structuredBody")
 
 @rule("CDA-STRUCTUREDBODY", when=lambda doc: doc.is_n3)
 def structured_body(doc: Doc, data: CdaData, out: Out) -> None:
-    kinds = {"unknown", "order", "cardinality"}
+    body_model = compile_sequence(data.const("structured_body_elements"))
+    component_model = compile_sequence(data.const("section_component_elements"))
     for element in doc.structured_bodies():
-        _report(out, sequence_problems(element, data.const("structured_body_elements")), kinds)
-        for component in children(element, "component"):
-            _report(out, sequence_problems(component, data.const("section_component_elements")), kinds)
+        _report(out, body_model.problems(element), _ALL_KINDS)
+        for component in element.iterchildren(_COMPONENT):
+            _report(out, component_model.problems(component), _ALL_KINDS)
 
 
 @rule("CDA-SECTION", when=lambda doc: doc.is_n3)
 def sections(doc: Doc, data: CdaData, out: Out) -> None:
-    kinds = {"unknown", "order", "cardinality"}
-    everywhere = doc.everywhere(tag("section"))  # one scan shared with the other rules asking for elements anywhere
+    section_model = compile_sequence(data.const("section_elements"))
+    component_model = compile_sequence(data.const("section_component_elements"))
+    everywhere = doc.everywhere(_SECTION)  # one scan shared with the other rules asking for elements anywhere
     for body_element in doc.structured_bodies():
         for section in (s for s in everywhere if _inside(s, body_element)):
-            _report(out, sequence_problems(section, data.const("section_elements")), kinds)
-            for component in children(section, "component"):
-                _report(out, sequence_problems(component, data.const("section_component_elements")), kinds)
+            _report(out, section_model.problems(section), _ALL_KINDS)
+            for component in section.iterchildren(_COMPONENT):
+                _report(out, component_model.problems(component), _ALL_KINDS)
 
 
 def _inside(element: etree._Element, body_element: etree._Element) -> bool:
@@ -221,14 +223,14 @@ def _inside(element: etree._Element, body_element: etree._Element) -> bool:
 @rule("CDA-ENTRY", when=lambda doc: doc.is_n3)
 def entries(doc: Doc, data: CdaData, out: Out) -> None:
     """Every entry of a section of the structuredBody holds exactly one clinical statement (infrastructure aside)."""
-    statements = frozenset(tag(name) for name in data.const("clinical_statements"))
+    statements = _statements(data.const("clinical_statements"))
     bodies = doc.structured_bodies()
-    for entry in doc.everywhere(tag("entry")):  # the scan shared with CDA-SECTION and the value-set rules
+    for entry in doc.everywhere(_ENTRY):  # the scan shared with CDA-SECTION and the value-set rules
         parent = entry.getparent()
         if parent is None or parent.tag != _SECTION or not any(_inside(entry, b) for b in bodies):
             continue
-        held = [n for n in entry.iterchildren(_HL7_CHILDREN) if n.tag not in _INFRASTRUCTURE_TAGS]
-        if len(held) == 1 and held[0].tag in statements:
+        held = [held_tag for n in entry.iterchildren(_HL7_CHILDREN) if (held_tag := n.tag) not in _INFRASTRUCTURE_TAGS]
+        if len(held) == 1 and held[0] in statements:
             continue
         names = ", ".join(local(n) for n in entry
                           if isinstance(n.tag, str) and local(n) not in ("realmCode", "typeId", "templateId")) or "-"
@@ -236,7 +238,16 @@ def entries(doc: Doc, data: CdaData, out: Out) -> None:
                  f"entry: exactly one clinical statement expected ({names})")
 
 
-_SECTION = tag("section")
+_SECTION, _ENTRY, _COMPONENT = tag("section"), tag("entry"), tag("component")
+_STATEMENTS: dict[int, tuple[list[str], frozenset[str]]] = {}  # by id of the pack's list, which the entry keeps alive
+
+
+def _statements(names: list[str]) -> frozenset[str]:
+    """The Clark tags of the clinical statements (once per pack data)."""
+    hit = _STATEMENTS.get(id(names))
+    if hit is None:
+        hit = _STATEMENTS[id(names)] = (names, frozenset(tag(name) for name in names))
+    return hit[1]
 _INFRASTRUCTURE_TAGS = frozenset(tag(name) for name in ("realmCode", "typeId", "templateId"))
 
 
