@@ -72,20 +72,24 @@ class ChildPath:
     steps: tuple[_Step, ...]
     position: int | None = None  # (path)[N]
     # From the ClinicalDocument, the header index answers the leading steps: a path of predicate-free steps ("a/b"),
-    # or a first step with predicates, applied to the index's elements (they have one parent, the ClinicalDocument).
+    # then the predicates of the step after them, applied to the index's elements at the longer path ("a/b/c"), when
+    # that is the same as applying them per parent: for the first step (one parent, the ClinicalDocument), or for
+    # predicates without a position (each element judged alone).
     header_path: str | None = field(default=None, init=False, compare=False)
-    first: _Step | None = field(default=None, init=False, compare=False)  # the first step, when its predicates remain to apply
+    filter: _Step | None = field(default=None, init=False, compare=False)  # the step whose predicates remain to apply
     rest: tuple[_Step, ...] = field(default=(), init=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not self.steps or len(self.steps[0].tags) != 1 or self.steps[0].tags[0] in (_ANY, _BODY):  # the index holds the header
+        lead = 0
+        while lead < len(self.steps) and _plain(self.steps[lead]):
+            lead += 1
+        if lead < len(self.steps) and _single(self.steps[lead]) and (
+                lead == 0 or not any(isinstance(predicate, int) for predicate in self.steps[lead].predicates)):
+            object.__setattr__(self, "filter", self.steps[lead])
+            lead += 1
+        if lead == 0 or self.steps[0].tags[0] == _BODY:  # the index holds the header, not the body
+            object.__setattr__(self, "filter", None)
             return
-        lead = 1
-        if self.steps[0].predicates:
-            object.__setattr__(self, "first", self.steps[0])
-        else:
-            while lead < len(self.steps) and _plain(self.steps[lead]):
-                lead += 1
         object.__setattr__(self, "header_path", "/".join(step.tags[0][len(HL7) + 2:] for step in self.steps[:lead]))
         object.__setattr__(self, "rest", self.steps[lead:])
 
@@ -97,8 +101,8 @@ class ChildPath:
         if self.header_path is None:
             return self.select(doc.root)
         found = doc.header.at(self.header_path)
-        if self.first is not None:
-            found = self.first.filter(found)
+        if self.filter is not None:
+            found = self.filter.filter(found)
         if self.rest:
             found = self._follow(found, self.rest)
         return found if self.position is None else found[self.position - 1:self.position]
@@ -117,8 +121,13 @@ class ChildPath:
         return found
 
 
+def _single(step: _Step) -> bool:
+    """The step names one CDA tag."""
+    return len(step.tags) == 1 and step.tags[0] != _ANY
+
+
 def _plain(step: _Step) -> bool:
-    return not step.predicates and len(step.tags) == 1 and step.tags[0] != _ANY
+    return not step.predicates and _single(step)
 
 
 def child_path(expression: str) -> ChildPath | None:

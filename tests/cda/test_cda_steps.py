@@ -18,7 +18,8 @@ from harness.config.packs import PackRegistry
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 DOCUMENT = b"""<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:lab="urn:oid:1.3.6.1.4.1.19376.1.3.2">
   <recordTarget nullFlavor="NI"><patientRole><patient><name/></patient><patient/></patientRole></recordTarget>
-  <recordTarget><patientRole><!-- c --><id root="1" extension=" "/><id nullFlavor="UNK"/><addr nullFlavor="NI"/><lab:x><id root="9"/><lab:y/></lab:x>
+  <recordTarget><patientRole><!-- c --><id root="1" extension=" "/><id nullFlavor="UNK"/><addr nullFlavor="NI"/>
+    <lab:x><id root="9"/><lab:y/></lab:x>
     <patient><name><family qualifier="BR">A</family><given>B</given></name><birthTime nullFlavor="UNK"/></patient>
     <patient><name nullFlavor="NI"/></patient></patientRole></recordTarget>
   <documentationOf><serviceEvent><code code="x"/><effectiveTime><low/><high/></effectiveTime>
@@ -37,6 +38,7 @@ SUBSET = [
     "cda:documentationOf/cda:serviceEvent/cda:effectiveTime/cda:low | cda:documentationOf/cda:serviceEvent/cda:effectiveTime/cda:high",
     "cda:documentationOf/cda:serviceEvent/cda:code[not(@nullFlavor) or @code]", "cda:component/cda:structuredBody/cda:component",
     "cda:recordTarget/cda:patientRole/cda:patient/cda:name/cda:family[@qualifier='BR']",
+    "cda:recordTarget/cda:patientRole[cda:id]/cda:patient", "cda:documentationOf/cda:serviceEvent/cda:performer[@typeCode]",
 ]
 OUTSIDE = ["cda:recordTarget//cda:id", "cda:id/@root", "cda:id[last()]", "cda:id[@root and @extension]", "lab:code",
            "cda:a/cda:b | cda:c", "(cda:a)[1] | cda:b", "cda:id[0]", "cda:id[@xsi:type='CD']", "cda:code[not(self::cda:x)]",
