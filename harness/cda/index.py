@@ -41,7 +41,7 @@ class HeaderIndex:
         # The walk does the least per element (it is the one Python loop over the header): no string built, paths
         # taken from a table shared by every document (_PATHS), dictionary lookups rather than setdefault.
         child_tags, by_path, by_tag, order, paths = self._child_tags, self._by_path, self._by_tag, self._order, _PATHS
-        if len(paths) > 4096:  # documents with ever new paths must not grow it without bound
+        if len(paths) > 1024:  # documents with ever new paths must not grow it without bound (nor a parent's table, below)
             paths.clear()
         path_of: dict[etree._Element, str] = {}  # a CDA-namespace chain's path, by element (while walking)
         for top in self.tops:
@@ -72,6 +72,8 @@ class HeaderIndex:
                         steps = paths[parent] = {}
                     known = steps.get(element_tag)
                     if known is None:
+                        if len(steps) > 64:  # more kinds of children than any CDA R2 class has
+                            steps.clear()
                         known = steps[element_tag] = f"{parent}/{local_name(element_tag)}"
                     path_of[element] = known
                     found = by_path.get(known)
