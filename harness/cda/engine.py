@@ -162,7 +162,7 @@ def run_rules(doc: Doc, data: CdaData, active: dict[str, str], extra: Sequence[R
 def _collector_paused() -> Iterator[None]:
     """The cyclic garbage collector paused while the rules of one document run: they create thousands of short-lived
     objects (lxml proxies, lists) freed by reference counting, whose count alone would start several collections per
-    document (~0.1 ms/doc on the agency's examples). Cycles left behind wait for the next collection."""
+    document (0.05-0.1 ms/doc on the agency's examples). Cycles left behind wait for the next collection."""
     if not gc.isenabled():  # paused by the caller, or by another thread running rules: left as it is
         yield
         return
