@@ -171,7 +171,7 @@ def _step(text: str) -> _Step:
         raise _NotPlain
     predicates: list[int | Test] = []
     for predicate in _predicates(rest):
-        predicates.append(int(predicate) if predicate.isdigit() and int(predicate) > 0 else _test(predicate))
+        predicates.append(int(predicate) if re.fullmatch(r"[0-9]+", predicate) and int(predicate) > 0 else _test(predicate))
     return _Step((f"{{{HL7}}}{match.group(1)}" if match.group(1) else _ANY,), tuple(predicates))
 
 

@@ -42,7 +42,7 @@ SUBSET = [
 ]
 OUTSIDE = ["cda:recordTarget//cda:id", "cda:id/@root", "cda:id[last()]", "cda:id[@root and @extension]", "lab:code",
            "cda:a/cda:b | cda:c", "(cda:a)[1] | cda:b", "cda:id[0]", "cda:id[@xsi:type='CD']", "cda:code[not(self::cda:x)]",
-           "count(cda:id)", "cda:id[@root=\"1\"]"]
+           "count(cda:id)", "cda:id[@root=\"1\"]", "cda:id[²]"]
 
 
 def _documents() -> list[Doc]:
