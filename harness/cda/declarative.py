@@ -24,19 +24,21 @@ every rule; the location is the element's XPath and line.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
 
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, Rule
+from harness.cda.steps import ChildPath, child_path
 from harness.cda.xpath import NS, has_nf, local
 from harness.config.packs import ProfilePack
 from harness.core.errors import HarnessError
 
 SHAPES = ("require", "present", "attributes", "values", "valueset", "no_null_flavor", "forbidden", "cardinality", "equal")
 KEYS = {"context", "volet", "message", "label", *SHAPES}
+_JUDGED = ("forbidden", "no_null_flavor", *(shape for shape in SHAPES if shape not in ("forbidden", "no_null_flavor")))  # findings' order
 
 DEFAULT_MESSAGES: dict[str, tuple[str, str]] = {
     "require": ("{element} : {path} obligatoire", "{element}: {path} is required"),
@@ -72,17 +74,26 @@ def _shown(path: str) -> str:
 class _Path:
     text: str
     xpath: etree.XPath
+    steps: ChildPath | None = None  # the same selection as plain child steps, when the XPath is that simple (steps.py)
 
     def __call__(self, element: etree._Element) -> list[Any]:
+        if self.steps is not None:
+            return self.steps.select(element)
         found = self.xpath(element)
         return found if isinstance(found, list) else [found]
+
+    def from_root(self, doc: Doc) -> list[Any]:
+        """The selection from the ClinicalDocument, its leading plain steps answered by the header index."""
+        if self.steps is not None:
+            return self.steps.select_from_root(doc)
+        return self(doc.root)
 
 
 def _compile(where: str, expression: Any) -> _Path:
     if not isinstance(expression, str) or not expression.strip():
         raise CheckError(where, f"XPath attendue, reçu {expression!r}", f"an XPath is expected, got {expression!r}")
     try:
-        return _Path(expression, etree.XPath(expression, namespaces=NS))
+        return _Path(expression, etree.XPath(expression, namespaces=NS), child_path(expression))
     except etree.XPathSyntaxError as exc:
         raise CheckError(where, f"XPath invalide « {expression} » : {exc}", f"invalid XPath '{expression}': {exc}") from None
 
@@ -105,6 +116,10 @@ class Check:
     forbidden: bool = False
     cardinality: tuple[_Path, int, int | None] | None = None
     equal: tuple[_Path, _Path] | None = None
+    _judges: tuple[Callable[[etree._Element, CdaData, Out], None], ...] = field(default=(), init=False, repr=False, compare=False)
+
+    # context.from_root, or its ChildPath's select_from_root without the indirection (set in __post_init__)
+    _contexts: Callable[[Doc], list[Any]] = field(default=lambda doc: [], init=False, repr=False, compare=False)
 
     def fail(self, out: Out, element: etree._Element, shape: str, attribute: str | None = None, **values: Any) -> None:
         fr, en = self.message or DEFAULT_MESSAGES[shape]
@@ -113,21 +128,38 @@ class Check:
             fields["path"] = self.label
         out.fail(element, fr.format_map(fields), en.format_map(fields), attribute)
 
+    def __post_init__(self) -> None:
+        # the judges of the shapes this check has, in _JUDGED order: an element is judged without asking the others
+        shapes = {"forbidden": self.forbidden, "no_null_flavor": self.no_null_flavor, "require": self.require,
+                  "present": self.present, "attributes": self.attributes, "values": self.values, "valueset": self.valueset,
+                  "cardinality": self.cardinality, "equal": self.equal}
+        judges = tuple(getattr(self, f"_{shape}") for shape in _JUDGED if shapes[shape])
+        object.__setattr__(self, "_judges", judges)
+        steps = self.context.steps
+        object.__setattr__(self, "_contexts", self.context.from_root if steps is None else steps.select_from_root)
+
     def run(self, doc: Doc, data: CdaData, out: Out) -> None:
         if self.volet is not None and (doc.volet is None or doc.volet.key != self.volet):
             return
-        for element in self.context(doc.root):
+        judges = self._judges
+        for element in self._contexts(doc):
             if isinstance(element, etree._Element):
-                self._judge(element, data, out)
+                for judge in judges:
+                    judge(element, data, out)
 
-    def _judge(self, element: etree._Element, data: CdaData, out: Out) -> None:
-        if self.forbidden:
-            self.fail(out, element, "forbidden")
-        if self.no_null_flavor and has_nf(element):
+    def _forbidden(self, element: etree._Element, data: CdaData, out: Out) -> None:
+        self.fail(out, element, "forbidden")
+
+    def _no_null_flavor(self, element: etree._Element, data: CdaData, out: Out) -> None:
+        if has_nf(element):
             self.fail(out, element, "no_null_flavor", "nullFlavor")
+
+    def _require(self, element: etree._Element, data: CdaData, out: Out) -> None:
         for path in self.require:
             if not path(element):
                 self.fail(out, element, "require", path=_shown(path.text))
+
+    def _present(self, element: etree._Element, data: CdaData, out: Out) -> None:
         for path in self.present:
             found = [e for e in path(element) if isinstance(e, etree._Element)]
             if not found:
@@ -136,27 +168,37 @@ class Check:
                 fr, en = DEFAULT_MESSAGES["present_nf"]
                 shown = self.label or _shown(path.text)
                 out.fail(found[0], fr.format(path=shown), en.format(path=shown), "nullFlavor")
+
+    def _attributes(self, element: etree._Element, data: CdaData, out: Out) -> None:
         for name in self.attributes:
             if not (element.get(name) or "").strip():
                 self.fail(out, element, "attributes", name)
+
+    def _values(self, element: etree._Element, data: CdaData, out: Out) -> None:
         for name, allowed in self.values:
             if element.get(name) not in allowed:
                 self.fail(out, element, "values", name, value=element.get(name), expected=" | ".join(allowed))
-        if self.valueset is not None:
-            name, key, check_system = self.valueset
-            vs, code, system = data.vs(key), element.get(name), element.get("codeSystem")
-            if code is not None and not vs.contains(code, system, check_system):
-                self.fail(out, element, "valueset", name, value=f"{code}@{system}" if check_system else code, expected=vs.label())
-        if self.cardinality is not None:
-            path, low, high = self.cardinality
-            count = len(path(element))
-            if count < low or (high is not None and count > high):
-                expected = f"{low}..{'*' if high is None else high}"
-                self.fail(out, element, "cardinality", path=_shown(path.text), count=count, expected=expected)
-        if self.equal is not None:
-            left, right = (self._string(p, element) for p in self.equal)
-            if left != right:
-                self.fail(out, element, "equal", path=_shown(self.equal[0].text), value=left, expected=right)
+
+    def _valueset(self, element: etree._Element, data: CdaData, out: Out) -> None:
+        assert self.valueset is not None
+        name, key, check_system = self.valueset
+        vs, code, system = data.vs(key), element.get(name), element.get("codeSystem")
+        if code is not None and not vs.contains(code, system, check_system):
+            self.fail(out, element, "valueset", name, value=f"{code}@{system}" if check_system else code, expected=vs.label())
+
+    def _cardinality(self, element: etree._Element, data: CdaData, out: Out) -> None:
+        assert self.cardinality is not None
+        path, low, high = self.cardinality
+        count = len(path(element))
+        if count < low or (high is not None and count > high):
+            expected = f"{low}..{'*' if high is None else high}"
+            self.fail(out, element, "cardinality", path=_shown(path.text), count=count, expected=expected)
+
+    def _equal(self, element: etree._Element, data: CdaData, out: Out) -> None:
+        assert self.equal is not None
+        left, right = (self._string(p, element) for p in self.equal)
+        if left != right:
+            self.fail(out, element, "equal", path=_shown(self.equal[0].text), value=left, expected=right)
 
     @staticmethod
     def _string(path: _Path, element: etree._Element) -> str:

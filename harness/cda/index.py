@@ -23,6 +23,7 @@ _BODY = f"{_CDA}component"
 _CDA_ELEMENTS = f"{_CDA}*"
 _NO_ELEMENTS: list[etree._Element] = []
 _NO_TAGS: list[str] = []
+_PATHS: dict[str, dict[str, str]] = {}  # path → Clark tag of a child → the child's path, shared by every document
 
 
 class HeaderIndex:
@@ -37,26 +38,49 @@ class HeaderIndex:
         self._position: dict[etree._Element, int] | None = None  # index in _order, made when a question needs it
         # the Clark tags of each header element's CDA children, in order (reading .tag builds a new string each time)
         self._child_tags: dict[etree._Element, list[str]] = {}
-        child_tags = self._child_tags
-        by_path, by_tag, order = self._by_path, self._by_tag, self._order
-        path_of: dict[etree._Element | None, str] = {}  # a CDA-namespace chain's path, by element (while walking)
+        # The walk does the least per element (it is the one Python loop over the header): no string built, paths
+        # taken from a table shared by every document (_PATHS), dictionary lookups rather than setdefault.
+        child_tags, by_path, by_tag, order, paths = self._child_tags, self._by_path, self._by_tag, self._order, _PATHS
+        if len(paths) > 1024:  # documents with ever new paths must not grow it without bound (nor a parent's table, below)
+            paths.clear()
+        path_of: dict[etree._Element, str] = {}  # a CDA-namespace chain's path, by element (while walking)
         for top in self.tops:
-            top_tag = str(top.tag)
+            top_tag: str = top.tag  # type: ignore[assignment]  # an element's (the filter leaves comments out)
             order.append(top)
             self._tops_by_tag.setdefault(top_tag, []).append(top)
             if top_tag.startswith(_CDA):
                 path_of[top] = path = local_name(top_tag)
                 by_path.setdefault(path, []).append(top)
             for element in top.iterdescendants(_CDA_ELEMENTS):  # document order, in C
-                element_tag = str(element.tag)
+                element_tag: str = element.tag  # type: ignore[assignment]
                 order.append(element)
-                by_tag.setdefault(element_tag, []).append(element)
-                parent_element = element.getparent()
-                child_tags.setdefault(parent_element, []).append(element_tag)  # type: ignore[arg-type]  # never None: under a top
+                found = by_tag.get(element_tag)
+                if found is None:
+                    by_tag[element_tag] = [element]
+                else:
+                    found.append(element)
+                parent_element: etree._Element = element.getparent()  # type: ignore[assignment]  # never None: under a top
+                tags = child_tags.get(parent_element)
+                if tags is None:
+                    child_tags[parent_element] = [element_tag]
+                else:
+                    tags.append(element_tag)
                 parent = path_of.get(parent_element)
                 if parent is not None:
-                    path_of[element] = path = f"{parent}/{local_name(element_tag)}"
-                    by_path.setdefault(path, []).append(element)
+                    steps = paths.get(parent)
+                    if steps is None:
+                        steps = paths[parent] = {}
+                    known = steps.get(element_tag)
+                    if known is None:
+                        if len(steps) > 64:  # more kinds of children than any CDA R2 class has
+                            steps.clear()
+                        known = steps[element_tag] = f"{parent}/{local_name(element_tag)}"
+                    path_of[element] = known
+                    found = by_path.get(known)
+                    if found is None:
+                        by_path[known] = [element]
+                    else:
+                        found.append(element)
 
     def named(self, *tags: str, tops: bool = False) -> list[etree._Element]:
         """The header elements with these Clark tags (CDA namespace), in document order; `tops`: with the
@@ -113,10 +137,15 @@ class DocumentScan:
                     _ASKED.clear()
                 _ASKED.update(tags)
                 self._scanned = frozenset(_ASKED)
-            self._order = [(str(element.tag), element) for element in self._root.iter(*self._scanned)]
-            self._by_tag = {}
-            for element_tag, element in self._order:
-                self._by_tag.setdefault(element_tag, []).append(element)
+            order: list[tuple[str, etree._Element]] = [(element.tag, element) for element in self._root.iter(*self._scanned)]  # type: ignore[misc]
+            by_tag: dict[str, list[etree._Element]] = {}
+            self._order, self._by_tag = order, by_tag
+            for element_tag, element in order:
+                found = by_tag.get(element_tag)
+                if found is None:
+                    by_tag[element_tag] = [element]
+                else:
+                    found.append(element)
         if len(tags) == 1:
             return self._by_tag.get(tags[0], _NO_ELEMENTS)
         wanted = set(tags)

@@ -10,6 +10,8 @@ every such rule, finds the elements (`_coded_elements`).
 
 from __future__ import annotations
 
+from typing import Any
+
 from lxml import etree
 
 from harness.cda.data import CdaData
@@ -36,16 +38,31 @@ def _coded_elements(doc: Doc, data: CdaData) -> dict[str, list[etree._Element]]:
     """
     found = doc.cache.get("coded_value_sets")
     if found is None:
-        checks = {requirement: spec["path"].split("/") for requirement, spec in data.const("coded_value_sets", {}).items()}
-        found = {requirement: [] for requirement in checks}
-        first = {tag(steps[0]) for steps in checks.values()}
-        if first:
-            for element in doc.everywhere(*first):
-                for requirement, steps in checks.items():
-                    if element.tag == tag(steps[0]):
-                        found[requirement].extend(_follow(element, steps[1:]))
+        by_first = _paths_by_first_step(data)
+        found = {requirement: [] for steps in by_first.values() for requirement, _ in steps}
+        if by_first:
+            for element in doc.everywhere(*by_first):
+                for requirement, rest in by_first[element.tag]:  # type: ignore[index]  # a scanned element: str tag
+                    found[requirement].extend(_follow(element, rest))
         doc.cache["coded_value_sets"] = found
     return found
+
+
+# keyed by the identity of the pack's table, which the value keeps alive (so the id cannot be reused)
+_PATHS: dict[int, tuple[dict[str, Any], dict[str, list[tuple[str, list[str]]]]]] = {}
+
+
+def _paths_by_first_step(data: CdaData) -> dict[str, list[tuple[str, list[str]]]]:
+    """Clark tag of a path's first step → (requirement, the path's other steps), in the table's order (once per pack data)."""
+    table = data.const("coded_value_sets", {})
+    hit = _PATHS.get(id(table))
+    if hit is None:
+        by_first: dict[str, list[tuple[str, list[str]]]] = {}
+        for requirement, spec in table.items():
+            first, *rest = spec["path"].split("/")
+            by_first.setdefault(tag(first), []).append((requirement, rest))
+        hit = _PATHS[id(table)] = (table, by_first)
+    return hit[1]
 
 
 def coded_in_value_set(doc: Doc, data: CdaData, out: Out) -> None:

@@ -40,6 +40,57 @@ class Sequence:
     # alone, and most elements repeat a few shapes (every author, every section alike), so each is checked once.
     clean: set[tuple[str, ...]] = field(default_factory=set, compare=False)
 
+    def problems(self, element: etree._Element, tags: tuple[str, ...] | None = None) -> list[Problem]:
+        """The problems of the CDA-namespace children of `element` (`tags`: their Clark tags, when the caller knows them)."""
+        if tags is None:
+            tags = tuple(node.tag for node in element.iterchildren(_HL7_CHILDREN))  # type: ignore[misc]  # elements: str tags
+        if tags in self.clean:
+            return []
+        position, names = self.position, self.names
+        problems: list[Problem] = []
+        counts: dict[str, list[etree._Element]] = {}
+        furthest = -1
+        parent = local(element)
+        for node in element.iterchildren(_HL7_CHILDREN):  # comments, processing instructions and extension namespaces left out
+            tag = str(node.tag)
+            index = position.get(tag)
+            if index is None:
+                name = local(node)
+                problems.append(Problem("unknown", node, f"élément {name} inconnu dans {parent} (CDA R2)",
+                                        f"unknown element {name} in {parent} (CDA R2)"))
+                continue
+            if index < furthest:
+                name, after = names[index], names[furthest]
+                problems.append(Problem("order", node, f"{name} doit précéder {after} dans {parent}",
+                                        f"{name} must come before {after} in {parent}"))
+            elif index > furthest:
+                furthest = index
+            found = counts.get(tag)
+            if found is None:
+                counts[tag] = [node]
+            else:
+                found.append(node)
+        # Cardinalities, reported in the order of the content model: too few (required ones), then too many (those present).
+        broken: list[tuple[int, int, Problem]] = []
+        for index, clark, low in self.required:
+            if len(counts.get(clark, _NONE)) < low:
+                name, high = names[index], self.highs[index]
+                broken.append((index, 0, Problem("cardinality", element, f"{parent} : {name} obligatoire ({low}..{high})",
+                                                 f"{parent}: {name} is required ({low}..{high})")))
+        for clark, found in counts.items():
+            most = self.most.get(clark)
+            if most is not None and len(found) > most:
+                index = position[clark]
+                name, high = names[index], self.highs[index]
+                broken.append((index, 1, Problem("cardinality", found[most], f"{parent} : au plus {high} {name}, {len(found)} trouvés",
+                                                 f"{parent}: at most {high} {name}, {len(found)} found")))
+        problems.extend(problem for _, _, problem in sorted(broken, key=lambda item: item[:2]))
+        if not problems:
+            if len(self.clean) > 4096:  # documents of ever new shapes must not grow it without bound
+                self.clean.clear()
+            self.clean.add(tags)
+        return problems
+
 
 _SEQUENCES: dict[int, tuple[list[list[Any]], Sequence]] = {}  # by id of the spec, which the entry keeps alive
 
@@ -62,55 +113,7 @@ def compile_sequence(spec: list[list[Any]]) -> Sequence:
 def sequence_problems(element: etree._Element, spec: list[list[Any]], tags: tuple[str, ...] | None = None) -> list[Problem]:
     """Check the CDA-namespace children of `element` against `spec` ([name, min, max] in schema order);
     `tags`: their Clark tags, when the caller knows them (the header index does)."""
-    sequence = compile_sequence(spec)
-    if tags is None:
-        tags = tuple(node.tag for node in element.iterchildren(_HL7_CHILDREN))  # type: ignore[misc]  # elements: str tags
-    if tags in sequence.clean:
-        return []
-    position, names = sequence.position, sequence.names
-    problems: list[Problem] = []
-    counts: dict[str, list[etree._Element]] = {}
-    furthest = -1
-    parent = local(element)
-    for node in element.iterchildren(_HL7_CHILDREN):  # comments, processing instructions and extension namespaces left out
-        tag = str(node.tag)
-        index = position.get(tag)
-        if index is None:
-            name = local(node)
-            problems.append(Problem("unknown", node, f"élément {name} inconnu dans {parent} (CDA R2)",
-                                    f"unknown element {name} in {parent} (CDA R2)"))
-            continue
-        if index < furthest:
-            name, after = names[index], names[furthest]
-            problems.append(Problem("order", node, f"{name} doit précéder {after} dans {parent}",
-                                    f"{name} must come before {after} in {parent}"))
-        elif index > furthest:
-            furthest = index
-        found = counts.get(tag)
-        if found is None:
-            counts[tag] = [node]
-        else:
-            found.append(node)
-    # Cardinalities, reported in the order of the content model: too few (required ones), then too many (those present).
-    broken: list[tuple[int, int, Problem]] = []
-    for index, clark, low in sequence.required:
-        if len(counts.get(clark, _NONE)) < low:
-            name, high = names[index], sequence.highs[index]
-            broken.append((index, 0, Problem("cardinality", element, f"{parent} : {name} obligatoire ({low}..{high})",
-                                             f"{parent}: {name} is required ({low}..{high})")))
-    for clark, found in counts.items():
-        most = sequence.most.get(clark)
-        if most is not None and len(found) > most:
-            index = position[clark]
-            name, high = names[index], sequence.highs[index]
-            broken.append((index, 1, Problem("cardinality", found[most], f"{parent} : au plus {high} {name}, {len(found)} trouvés",
-                                             f"{parent}: at most {high} {name}, {len(found)} found")))
-    problems.extend(problem for _, _, problem in sorted(broken, key=lambda item: item[:2]))
-    if not problems:
-        if len(sequence.clean) > 4096:  # documents of ever new shapes must not grow it without bound
-            sequence.clean.clear()
-        sequence.clean.add(tags)
-    return problems
+    return compile_sequence(spec).problems(element, tags)
 
 
 _HL7_PREFIX = f"{{{HL7}}}"
@@ -152,25 +155,29 @@ _INFRASTRUCTURE = [["realmCode", 0, "*"], ["typeId", 0, 1], ["templateId", 0, "*
 
 @rule("CDA-HEADER-PARTICIPATIONS")
 def header_participations(doc: Doc, data: CdaData, out: Out) -> None:
-    specs = _participation_specs(data)
-    for path, elements in doc.header.paths().items():
-        spec = specs.get(path)
-        if spec is not None:
+    sequences = _participation_sequences(data)
+    header = doc.header
+    for path, elements in header.paths().items():
+        sequence = sequences.get(path)
+        if sequence is not None:
             for element in elements:
-                _report(out, sequence_problems(element, spec, doc.header.child_tags(element)), _ALL_KINDS)
+                tags = header.child_tags(element)
+                if tags not in sequence.clean:  # the common case, decided here without a call
+                    _report(out, sequence.problems(element, tags), _ALL_KINDS)
 
 
 _ALL_KINDS = frozenset({"unknown", "order", "cardinality"})
 # keyed by the identity of the pack's path table, which the value keeps alive (so the id cannot be reused)
-_SPECS: dict[int, tuple[dict[str, str], dict[str, list[list[Any]]]]] = {}
+_SPECS: dict[int, tuple[dict[str, str], dict[str, Sequence]]] = {}
 
 
-def _participation_specs(data: CdaData) -> dict[str, list[list[Any]]]:
-    """Per header path, its class's full element list (built once per pack data)."""
+def _participation_sequences(data: CdaData) -> dict[str, Sequence]:
+    """Per header path, its class's full element list, compiled (once per pack data)."""
     classes, paths = data.const("header_classes"), data.const("header_paths")
     key = id(paths)
     if key not in _SPECS:
-        _SPECS[key] = (paths, {path: _INFRASTRUCTURE + classes[name] for path, name in paths.items()})
+        specs = {path: _INFRASTRUCTURE + classes[name] for path, name in paths.items()}
+        _SPECS[key] = (paths, {path: compile_sequence(spec) for path, spec in specs.items()})
     return _SPECS[key][1]
 
 
@@ -183,46 +190,47 @@ def body(doc: Doc, data: CdaData, out: Out) -> None:
                      f"component: exactly one structuredBody or nonXMLBody expected, {len(bodies)} found")
 
 
-def _structured(doc: Doc) -> list[etree._Element]:
-    return q(doc.root, "cda:component/cda:structuredBody")
+_STRUCTURED_BODY = tag("structuredBody")
 
 
 @rule("CDA-STRUCTUREDBODY", when=lambda doc: doc.is_n3)
 def structured_body(doc: Doc, data: CdaData, out: Out) -> None:
-    kinds = {"unknown", "order", "cardinality"}
-    for element in _structured(doc):
-        _report(out, sequence_problems(element, data.const("structured_body_elements")), kinds)
-        for component in children(element, "component"):
-            _report(out, sequence_problems(component, data.const("section_component_elements")), kinds)
+    body_model = compile_sequence(data.const("structured_body_elements"))
+    component_model = compile_sequence(data.const("section_component_elements"))
+    for element in doc.structured_bodies():
+        _report(out, body_model.problems(element), _ALL_KINDS)
+        for component in element.iterchildren(_COMPONENT):
+            _report(out, component_model.problems(component), _ALL_KINDS)
 
 
 @rule("CDA-SECTION", when=lambda doc: doc.is_n3)
 def sections(doc: Doc, data: CdaData, out: Out) -> None:
-    kinds = {"unknown", "order", "cardinality"}
-    everywhere = doc.everywhere(tag("section"))  # one scan shared with the other rules asking for elements anywhere
-    for body_element in _structured(doc):
+    section_model = compile_sequence(data.const("section_elements"))
+    component_model = compile_sequence(data.const("section_component_elements"))
+    everywhere = doc.everywhere(_SECTION)  # one scan shared with the other rules asking for elements anywhere
+    for body_element in doc.structured_bodies():
         for section in (s for s in everywhere if _inside(s, body_element)):
-            _report(out, sequence_problems(section, data.const("section_elements")), kinds)
-            for component in children(section, "component"):
-                _report(out, sequence_problems(component, data.const("section_component_elements")), kinds)
+            _report(out, section_model.problems(section), _ALL_KINDS)
+            for component in section.iterchildren(_COMPONENT):
+                _report(out, component_model.problems(component), _ALL_KINDS)
 
 
 def _inside(element: etree._Element, body_element: etree._Element) -> bool:
     """`element` is a descendant of the structuredBody `body_element`."""
-    return any(ancestor is body_element for ancestor in element.iterancestors(tag("structuredBody")))
+    return body_element in element.iterancestors(_STRUCTURED_BODY)  # identity of elements, compared in C
 
 
 @rule("CDA-ENTRY", when=lambda doc: doc.is_n3)
 def entries(doc: Doc, data: CdaData, out: Out) -> None:
     """Every entry of a section of the structuredBody holds exactly one clinical statement (infrastructure aside)."""
-    statements = frozenset(tag(name) for name in data.const("clinical_statements"))
-    bodies = _structured(doc)
-    for entry in doc.everywhere(tag("entry")):  # the scan shared with CDA-SECTION and the value-set rules
+    statements = _statements(data.const("clinical_statements"))
+    bodies = doc.structured_bodies()
+    for entry in doc.everywhere(_ENTRY):  # the scan shared with CDA-SECTION and the value-set rules
         parent = entry.getparent()
         if parent is None or parent.tag != _SECTION or not any(_inside(entry, b) for b in bodies):
             continue
-        held = [n for n in entry.iterchildren(_HL7_CHILDREN) if n.tag not in _INFRASTRUCTURE_TAGS]
-        if len(held) == 1 and held[0].tag in statements:
+        held = [held_tag for n in entry.iterchildren(_HL7_CHILDREN) if (held_tag := n.tag) not in _INFRASTRUCTURE_TAGS]
+        if len(held) == 1 and held[0] in statements:
             continue
         names = ", ".join(local(n) for n in entry
                           if isinstance(n.tag, str) and local(n) not in ("realmCode", "typeId", "templateId")) or "-"
@@ -230,7 +238,16 @@ def entries(doc: Doc, data: CdaData, out: Out) -> None:
                  f"entry: exactly one clinical statement expected ({names})")
 
 
-_SECTION = tag("section")
+_SECTION, _ENTRY, _COMPONENT = tag("section"), tag("entry"), tag("component")
+_STATEMENTS: dict[int, tuple[list[str], frozenset[str]]] = {}  # by id of the pack's list, which the entry keeps alive
+
+
+def _statements(names: list[str]) -> frozenset[str]:
+    """The Clark tags of the clinical statements (once per pack data)."""
+    hit = _STATEMENTS.get(id(names))
+    if hit is None:
+        hit = _STATEMENTS[id(names)] = (names, frozenset(tag(name) for name in names))
+    return hit[1]
 _INFRASTRUCTURE_TAGS = frozenset(tag(name) for name in ("realmCode", "typeId", "templateId"))
 
 

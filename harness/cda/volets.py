@@ -124,7 +124,7 @@ def header_check(doc: Doc, data: CdaData, out: Out) -> None:
 def sections_check(doc: Doc, data: CdaData, out: Out) -> None:
     """Mandatory sections: at level 1 of structuredBody, or anywhere when the volet says so."""
     native, name = _native(doc), doc.volet_spec["name"]
-    for body in q(doc.root, "cda:component/cda:structuredBody"):
+    for body in doc.structured_bodies():
         expression = (".//cda:section/cda:templateId/@root" if native.get("sections_anywhere")
                       else "cda:component/cda:section/cda:templateId/@root")
         present = set(q(body, expression))
