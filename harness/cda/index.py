@@ -87,6 +87,8 @@ class HeaderIndex:
         ClinicalDocument's own children. As XPath `cda:*[not(self::cda:component)]//*[…]` (with `tops`:
         `descendant-or-self::*`). The list may be the index's own: read it, do not change it.
         """
+        if len(tags) == 1 and not tops and (found := self._by_tag.get(tags[0])) is not None:
+            return found  # the common question, answered without the checks below (a filed tag is a CDA one)
         if not all(t.startswith(_CDA) for t in tags):  # the walk files the CDA namespace only
             raise ValueError(f"not a CDA element tag: {tags}")
         lists = [found for t in tags if (found := self._by_tag.get(t))]
