@@ -7,7 +7,9 @@ The JSON output is documented in docs/validate-output.md.
 from __future__ import annotations
 
 import argparse
+import gc
 import io
+import itertools
 import json
 import os
 import sys
@@ -15,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness import __version__
 from harness.config.context import ValidationContext
@@ -23,6 +25,9 @@ from harness.core.findings import ArtefactReport, Severity
 from harness.core.i18n import in_language
 from harness.core.verdicts import ArtefactVerdict
 from harness.validation.dispatch import Ignored, make_context, validate_file, walk_artefacts
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor  # imported when --jobs asks for workers (it imports logging)
 
 VALIDATE_SCHEMA = "enrs-harness/validate/1"
 _worker_context: ValidationContext | None = None
@@ -55,13 +60,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _init_worker(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None, volet_versions: list[str],
                  vihf_trust: Path | None) -> None:
+    """Where workers cannot be forked: each loads the packs once, at its start."""
     global _worker_context
     _worker_context = make_context(profiles_dirs, profile_ids, kit, volet_versions, vihf_trust)
 
 
-def _validate_in_worker(path: Path) -> ArtefactReport:
+def _validate_in_worker(path: str) -> ArtefactReport:
     assert _worker_context is not None
-    return validate_file(path, _worker_context)
+    return validate_file(Path(path), _worker_context)
 
 
 def available_cores() -> int:
@@ -116,12 +122,37 @@ def _judged(files: list[Path], context: ValidationContext, args: argparse.Namesp
     if args.jobs == 1 or len(files) == 1:
         yield (validate_file(path, context) for path in files)
         return
+    # The first file is judged here: it warms what each process builds once (the packs' rules and data), which
+    # forked workers then inherit instead of building it again. The workers get the paths in chunks and send
+    # back the reports (a few hundred bytes each), in the files' order.
+    first = validate_file(files[0], context)
+    with _worker_pool(args, context) as pool:
+        rest = files[1:]
+        chunks = max(1, min(16, len(rest) // (args.jobs * 8)))  # small chunks: the first lines come early
+        yield itertools.chain([first], pool.map(_validate_in_worker, map(str, rest), chunksize=chunks))
+
+
+@contextmanager
+def _worker_pool(args: argparse.Namespace, context: ValidationContext) -> Iterator[Executor]:
+    """`args.jobs` worker processes, each with the context: forked from this process where the system allows it
+    (the context already loaded, shared until written), otherwise started afresh, each loading the packs once."""
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    global _worker_context
+    if "fork" in multiprocessing.get_all_start_methods():
+        _worker_context = context
+        gc.freeze()  # what exists now stays out of the collections: the workers' pages stay shared, collections stay short
+        try:
+            with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                yield pool
+        finally:
+            gc.unfreeze()
+            _worker_context = None
+        return
     with ProcessPoolExecutor(args.jobs, initializer=_init_worker,
                              initargs=(args.profiles_dir, args.profile, args.kit, args.volet_version, args.vihf_trust)) as pool:
-        # Small chunks: the first lines come early, and the order of the files is kept.
-        yield pool.map(_validate_in_worker, files, chunksize=max(1, min(16, len(files) // (args.jobs * 8))))
+        yield pool
 
 
 class _Output:
