@@ -125,11 +125,21 @@ def _judged(files: list[Path], context: ValidationContext, args: argparse.Namesp
     # The first file is judged here: it warms what each process builds once (the packs' rules and data), which
     # forked workers then inherit instead of building it again. The workers get the paths in chunks and send
     # back the reports (a few hundred bytes each), in the files' order.
+    from concurrent.futures.process import BrokenProcessPool
+
     first = validate_file(files[0], context)
-    with _worker_pool(args, context) as pool:
-        rest = files[1:]
-        chunks = max(1, min(16, len(rest) // (args.jobs * 8)))  # small chunks: the first lines come early
-        yield itertools.chain([first], pool.map(_validate_in_worker, map(str, rest), chunksize=chunks))
+    try:
+        with _worker_pool(args, context) as pool:
+            rest = files[1:]
+            chunks = max(1, min(16, len(rest) // (args.jobs * 8)))  # small chunks: the first lines come early
+            yield itertools.chain([first], pool.map(_validate_in_worker, map(str, rest), chunksize=chunks))
+    except BrokenProcessPool:  # killed (out of memory?) or crashed: said plainly, with what to do
+        from harness.core.errors import HarnessError
+
+        raise HarnessError("un processus de validation s'est arrêté brutalement (mémoire épuisée ?) ; "
+                           "relancer avec --jobs 1 pour trouver le fichier en cause",
+                           "a validation worker process stopped abruptly (out of memory?); "
+                           "run again with --jobs 1 to find the file at fault") from None
 
 
 @contextmanager

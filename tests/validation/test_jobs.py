@@ -1,0 +1,56 @@
+"""`validate --jobs N`: the same output as one process, workers that do not load the packs again, and a worker
+that dies said plainly (issue 13)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from harness.cli import main
+from harness.cli.commands import validate
+from harness.config.packs import PackRegistry
+from harness.core.resources import bundled_dir
+
+FOLDERS = [bundled_dir("fixtures") / "conforming" / "cda", bundled_dir("fixtures") / "nonconforming" / "cda"]
+pytestmark = pytest.mark.skipif(validate.available_cores() < 2, reason="--jobs 2 is capped to 1 on one core")
+
+
+def _json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    status = main(["validate", "--format", "json", *args, *map(str, FOLDERS)])
+    return status, capsys.readouterr().out
+
+
+def test_two_workers_write_what_one_process_writes(capsys: pytest.CaptureFixture[str]) -> None:
+    one = _json(capsys, "--jobs", "1")
+    two = _json(capsys, "--jobs", "2")
+    assert two == one
+    assert one[0] == 2 and len(json.loads(one[1])["files"]) == 9  # some FAILED, the XXE one ABORTED
+
+
+def _dies(path: str) -> None:
+    os._exit(3)
+
+
+def test_a_worker_that_dies_is_a_clear_error(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(validate, "_validate_in_worker", _dies)
+    status = main(["validate", "--jobs", "2", "--lang", "en", *map(str, FOLDERS)])
+    err = capsys.readouterr().err
+    assert status == 2 and "a validation worker process stopped abruptly" in err and "--jobs 1" in err
+
+
+def test_workers_do_not_load_the_packs_again(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forked from the process that loaded the packs, the workers inherit them: loading packs in a worker fails it here."""
+    if "fork" not in __import__("multiprocessing").get_all_start_methods():
+        pytest.skip("no fork on this system: each worker loads the packs once")
+    parent, load = os.getpid(), PackRegistry.load.__func__  # type: ignore[attr-defined]
+
+    def only_in_the_parent(cls: type[PackRegistry], *args: object, **kwargs: object) -> PackRegistry:
+        if os.getpid() != parent:
+            os._exit(4)
+        return load(cls, *args, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(PackRegistry, "load", classmethod(only_in_the_parent))
+    status, out = _json(capsys, "--jobs", "2")
+    assert status == 2 and len(json.loads(out)["files"]) == 9
