@@ -16,9 +16,10 @@ Reported, documents per second:
 3. native in process, one core: `validate_file` on the files (read, hash, parse, rules), and its parts per
    document: the bounded read, SHA-256, the parse floor and the rest (rules and report);
 4. native whole process, one core: `enrs-harness validate --format json --jobs 1 FOLDER`, startup included;
-5. native whole process, `--jobs N`: the CPU time of the process and its workers (what parallelism costs,
-   measurable on a busy machine), and the wall time of --jobs 1 and --jobs N, runs alternated (their ratio is
-   only meaningful with N idle cores; the issue asks >= 0.85 N);
+5. native whole process, `--jobs N`: the CPU time of the process and its workers (what parallelism costs; on a
+   busy machine CPU time itself grows when both cores are taken, shared caches and memory bandwidth, so compare
+   it at the same load, or count instructions: valgrind --tool=cachegrind), and the wall time of --jobs 1 and
+   --jobs N, runs alternated (their ratio is only meaningful with N idle cores; the issue asks >= 0.85 N);
 6. `validate` startup: the whole command on one small fixture.
 In-process and one-core measures use CPU time (of this process, or of the child process tree), the best of
 --repeat runs: the machine may be shared, and wall time would count the other jobs. The load average
