@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +55,23 @@ def test_workers_do_not_load_the_packs_again(capsys: pytest.CaptureFixture[str],
     monkeypatch.setattr(PackRegistry, "load", classmethod(only_in_the_parent))
     status, out = _json(capsys, "--jobs", "2")
     assert status == 2 and len(json.loads(out)["files"]) == 9
+
+
+def test_with_a_kit_the_workers_are_forked_before_saxon_starts(capsys: pytest.CaptureFixture[str]) -> None:
+    """Kit mode's SaxonC runtime is never started in the process that forks the workers (opt-in: ENRS_ANS_KIT)."""
+    kit = os.environ.get("ENRS_ANS_KIT")
+    if not kit or not (Path(kit) / "schematrons").is_dir():
+        pytest.skip("ENRS_ANS_KIT is not set (the agency's test kit is not shipped)")
+    pytest.importorskip("saxonche")
+    from harness.cdakit import runtime
+
+    if runtime._processor is not None:
+        pytest.skip("SaxonC already started in this test process by an earlier test")
+    paths = [str(p) for p in sorted((Path(kit) / "ExemplesCDA").glob("*.xml"))[:3]]
+    outputs = []
+    for jobs in ("2", "1"):  # --jobs 1 last: it starts SaxonC here
+        status = main(["validate", "--format", "json", "--kit", kit, "--jobs", jobs, *paths])
+        outputs.append((status, capsys.readouterr().out))
+        if jobs == "2":
+            assert runtime._processor is None
+    assert outputs[0] == outputs[1] and len(json.loads(outputs[0][1])["files"]) == 3

@@ -123,16 +123,17 @@ def _judged(files: list[Path], context: ValidationContext, args: argparse.Namesp
         yield (validate_file(path, context) for path in files)
         return
     # The first file is judged here: it warms what each process builds once (the packs' rules and data), which
-    # forked workers then inherit instead of building it again. The workers get the paths in chunks and send
-    # back the reports (a few hundred bytes each), in the files' order.
+    # forked workers then inherit instead of building it again. Not with a kit: kit mode starts SaxonC's runtime,
+    # which a forked process must not inherit (each worker starts its own). The workers get the paths in chunks
+    # and send back the reports (a few hundred bytes each), in the files' order.
     from concurrent.futures.process import BrokenProcessPool
 
-    first = validate_file(files[0], context)
+    first = [validate_file(files[0], context)] if context.kit_dir is None else []
     try:
         with _worker_pool(args, context) as pool:
-            rest = files[1:]
+            rest = files[len(first):]
             chunks = max(1, min(16, len(rest) // (args.jobs * 8)))  # small chunks: the first lines come early
-            yield itertools.chain([first], pool.map(_validate_in_worker, map(str, rest), chunksize=chunks))
+            yield itertools.chain(first, pool.map(_validate_in_worker, map(str, rest), chunksize=chunks))
     except BrokenProcessPool:  # killed (out of memory?) or crashed: said plainly, with what to do
         from harness.core.errors import HarnessError
 
