@@ -3,6 +3,7 @@ that dies said plainly (issue 13)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from pathlib import Path
@@ -75,3 +76,13 @@ def test_with_a_kit_the_workers_are_forked_before_saxon_starts(capsys: pytest.Ca
         if jobs == "2":
             assert runtime._processor is None
     assert outputs[0] == outputs[1] and len(json.loads(outputs[0][1])["files"]) == 3
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_collector_settings_are_given_back(capsys: pytest.CaptureFixture[str], jobs: str) -> None:
+    """`validate` runs the garbage collector less often while it judges, and gives its settings back (it may run in
+    another program's process, as here)."""
+    before = gc.get_threshold()
+    status, out = _json(capsys, "--jobs", jobs)
+    assert status == 2 and len(json.loads(out)["files"]) == 9
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

@@ -99,7 +99,8 @@ def validate_command(args: argparse.Namespace) -> int:
     if not files:
         raise HarnessError(f"aucun fichier à valider ({len(ignored)} ignoré(s))", f"no file to validate ({len(ignored)} ignored)")
     counts: Counter[str] = Counter()
-    with _judged(files, context, args, lang) as reports, _Output(args.format, context, lang, len(files), ignored) as output:
+    with (_fewer_collections(), _judged(files, context, args, lang) as reports,
+          _Output(args.format, context, lang, len(files), ignored) as output):
         for report in reports:
             counts[str(report.verdict)] += 1
             output.add(report)
@@ -107,6 +108,21 @@ def validate_command(args: argparse.Namespace) -> int:
     if counts[ArtefactVerdict.ABORTED]:
         return EXIT_ERROR
     return 1 if counts[ArtefactVerdict.FAILED] else 0
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """The cyclic garbage collector run less often while the files are judged (~5 % of the CPU measured): a document's
+    objects are freed by their reference counts, and each collection walked the young objects again. What is loaded
+    by then (modules, packs) is frozen out of the collections (and a forked worker's pages stay shared)."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(10_000, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 @contextmanager
@@ -148,13 +164,11 @@ def _worker_pool(args: argparse.Namespace, context: ValidationContext) -> Iterat
 
     global _worker_context
     if "fork" in multiprocessing.get_all_start_methods():
-        _worker_context = context
-        gc.freeze()  # what exists now stays out of the collections: the workers' pages stay shared, collections stay short
+        _worker_context = context  # inherited, as the collector's settings (_fewer_collections)
         try:
             with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("fork")) as pool:
                 yield pool
         finally:
-            gc.unfreeze()
             _worker_context = None
         return
     with ProcessPoolExecutor(args.jobs, initializer=_init_worker,
