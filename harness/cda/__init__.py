@@ -76,7 +76,7 @@ def _declarative(packs: tuple[ProfilePack, ...]) -> list[Rule]:
 
 def volet_rules_of(context: ValidationContext) -> list[Rule]:
     """The native volet checks the loaded volets table asks for (volets.native_rules), once per set of packs."""
-    return _cached(_cached(tuple(context.registry.packs.values()), _cda_packs), _volet_rules)
+    return _cached(_cached(tuple(context.registry.packs.values()), _cda_packs), _volet_rules)  # CDA packs sorted out once
 
 
 def _volet_rules(packs: tuple[ProfilePack, ...]) -> list[Rule]:

@@ -189,8 +189,7 @@ _Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]  # t
 @cache
 def _compiled(name: str) -> Any:
     schema = {"target": TARGET_SCHEMA, "campaign": CAMPAIGN_SCHEMA, "waivers": WAIVERS_SCHEMA}.get(name) or pack_schema()
-    _Validator.check_schema(schema)
-    return _Validator(schema)
+    return _Validator(schema)  # the schemas themselves are checked by a test (tests/config), not at every start
 
 
 def _depth(value: Any) -> int:

@@ -42,12 +42,33 @@ def atomic_write_text(path: Path, text: str) -> None:
 SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))  # never candidate artefacts, and reading them can hang or leak
 
 
-def refuse_system_path(path: Path) -> None:
-    """Refuse a path that resolves into /proc, /sys or /dev, with the reason."""
-    resolved = Path(path).resolve()
+def _system_folder(real: str) -> Path | None:
+    """The system folder holding `real`, a path with its symbolic links resolved (string tests: no Path built per file)."""
     for folder in SYSTEM_FOLDERS:
-        if resolved == folder or folder in resolved.parents:
-            raise HarnessError(f"{path} : fichier système refusé ({folder})", f"{path}: system file refused ({folder})")
+        text = str(folder)
+        if real.startswith(text) and (len(real) == len(text) or real[len(text)] == "/"):
+            return folder
+    return None
+
+
+def _system_refused(path: Path | str, folder: Path) -> HarnessError:
+    return HarnessError(f"{path} : fichier système refusé ({folder})", f"{path}: system file refused ({folder})")
+
+
+def refuse_system_path(path: Path | str) -> None:
+    """Refuse a path that resolves into /proc, /sys or /dev, with the reason."""
+    folder = _system_folder(os.path.realpath(path))
+    if folder is not None:
+        raise _system_refused(path, folder)
+
+
+def _opened_path(fd: int, path: Path | str) -> str:
+    """The path the kernel opened for `fd` (its links resolved; the file read, not a name that could be swapped since);
+    without /proc (not Linux), the path resolved by name."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return os.path.realpath(path)
 
 
 def confined_path(path: Path, roots: Iterable[Path]) -> Path:
@@ -64,42 +85,49 @@ def confined_path(path: Path, roots: Iterable[Path]) -> Path:
     return resolved
 
 
-def read_bounded(path: Path, max_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> bytes:
+def read_bounded(path: Path | str, max_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> bytes:
     """Read a whole input file, refusing files larger than `max_bytes`, system files (/proc, /sys, /dev),
-    and what is not a regular file (a FIFO or a device would block or never end)."""
-    path = Path(path)
-    refuse_system_path(path)
+    and what is not a regular file (a FIFO or a device would block or never end).
+
+    Only a regular file is opened (non-blocking: one swapped for a FIFO since cannot hang the read); the system
+    folders are then checked on the path of the opened file itself, symbolic links resolved by the kernel."""
     try:
-        status = path.stat()
-        if not stat.S_ISREG(status.st_mode):
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            refuse_system_path(path)  # /dev/zero is refused as a system file, a FIFO elsewhere as not regular
             raise HarnessError(f"{path} : ce n'est pas un fichier ordinaire (périphérique, FIFO ou dossier)",
                                f"{path}: not a regular file (a device, a FIFO or a folder)")
-        if status.st_size > max_bytes:
-            raise HarnessError(
-                f"{path} : {status.st_size} octets, au-delà de la limite de {max_bytes} octets",
-                f"{path}: {status.st_size} bytes, over the limit of {max_bytes} bytes",
-            )
-        with path.open("rb", buffering=0) as handle:
-            opened = os.fstat(handle.fileno())
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            folder = _system_folder(_opened_path(fd, path))
+            if folder is not None:
+                raise _system_refused(path, folder)
+            opened = os.fstat(fd)
             if not stat.S_ISREG(opened.st_mode):  # replaced since the check above
                 raise HarnessError(f"{path} : ce n'est pas un fichier ordinaire", f"{path}: not a regular file")
+            if opened.st_size > max_bytes:
+                raise HarnessError(
+                    f"{path} : {opened.st_size} octets, au-delà de la limite de {max_bytes} octets",
+                    f"{path}: {opened.st_size} bytes, over the limit of {max_bytes} bytes",
+                )
             # Sized from the open file: read(max_bytes + 1) would allocate the whole limit for every file.
-            expected = min(opened.st_size, max_bytes)
-            data = _read_up_to(handle, expected + 1)
-            if len(data) > expected:  # the file grew since: read on, up to the limit
-                data += _read_up_to(handle, max_bytes + 1 - len(data))
+            data = _read_up_to(fd, opened.st_size + 1)
+            if len(data) > opened.st_size:  # the file grew since: read on, up to the limit
+                data += _read_up_to(fd, max_bytes + 1 - len(data))
+        finally:
+            os.close(fd)
     except OSError as exc:
+        refuse_system_path(path)  # a missing /proc/… too is refused as a system file, whatever the file system holds
         raise HarnessError(f"{path} : lecture impossible ({exc.strerror})", f"{path}: cannot read ({exc.strerror})") from exc
     if len(data) > max_bytes:
         raise HarnessError(f"{path} : fichier trop grand", f"{path}: file too large")
     return data
 
 
-def _read_up_to(handle: Any, size: int) -> bytes:
-    """At most `size` bytes of an unbuffered file: one read for a regular file, a few for one that is being written."""
+def _read_up_to(fd: int, size: int) -> bytes:
+    """At most `size` bytes of a file descriptor: one read for a regular file, a few for one that is being written."""
     chunks, left = [], size
     while left > 0:
-        chunk = handle.read(left)
+        chunk = os.read(fd, left)
         if not chunk:
             break
         chunks.append(chunk)

@@ -45,3 +45,36 @@ def test_a_file_that_grew_past_the_limit_is_refused(tmp_path: Path, monkeypatch:
     _looks_smaller(monkeypatch, 10)
     with pytest.raises(HarnessError, match="file too large"):
         fileio.read_bounded(path, 500)
+
+
+@pytest.mark.parametrize("target", ["/proc/self/environ", "/sys/kernel/notes", "/dev/zero", "/proc/self/no-such-file"])
+def test_a_symbolic_link_into_a_system_folder_is_refused(tmp_path: Path, target: str) -> None:
+    """The system folders are judged on the file opened (its links resolved), whatever the name given says."""
+    link = tmp_path / "doc.xml"
+    link.symlink_to(target)
+    with pytest.raises(HarnessError, match=r"system file refused \(/(proc|sys|dev)\)"):
+        fileio.read_bounded(link)
+    with pytest.raises(HarnessError, match="system file refused"):
+        fileio.read_bounded(target)
+
+
+def test_a_regular_file_in_dev_is_refused(tmp_path: Path) -> None:
+    """A regular file in a file system mounted under /dev (tmpfs /dev/shm) is a system file all the same."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or not os.access(shm, os.W_OK):
+        pytest.skip("no writable /dev/shm")
+    path = shm / f"enrs-harness-test-{os.getpid()}.xml"
+    path.write_bytes(b"<a/>")
+    link = tmp_path / "doc.xml"
+    link.symlink_to(path)
+    try:
+        for name in (path, link):
+            with pytest.raises(HarnessError, match=r"system file refused \(/dev\)"):
+                fileio.read_bounded(name)
+    finally:
+        path.unlink()
+
+
+def test_a_file_that_is_not_there_cannot_be_read(tmp_path: Path) -> None:
+    with pytest.raises(HarnessError, match="cannot read"):
+        fileio.read_bounded(tmp_path / "absent.xml")

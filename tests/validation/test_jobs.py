@@ -1,0 +1,88 @@
+"""`validate --jobs N`: the same output as one process, workers that do not load the packs again, and a worker
+that dies said plainly (issue 13)."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness.cli.commands import validate
+from harness.config.packs import PackRegistry
+from harness.core.resources import bundled_dir
+
+FOLDERS = [bundled_dir("fixtures") / "conforming" / "cda", bundled_dir("fixtures") / "nonconforming" / "cda"]
+pytestmark = pytest.mark.skipif(validate.available_cores() < 2, reason="--jobs 2 is capped to 1 on one core")
+
+
+def _json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    status = main(["validate", "--format", "json", *args, *map(str, FOLDERS)])
+    return status, capsys.readouterr().out
+
+
+def test_two_workers_write_what_one_process_writes(capsys: pytest.CaptureFixture[str]) -> None:
+    one = _json(capsys, "--jobs", "1")
+    two = _json(capsys, "--jobs", "2")
+    assert two == one
+    assert one[0] == 2 and len(json.loads(one[1])["files"]) == 9  # some FAILED, the XXE one ABORTED
+
+
+def _dies(path: str) -> None:
+    os._exit(3)
+
+
+def test_a_worker_that_dies_is_a_clear_error(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(validate, "_validate_in_worker", _dies)
+    status = main(["validate", "--jobs", "2", "--lang", "en", *map(str, FOLDERS)])
+    err = capsys.readouterr().err
+    assert status == 2 and "a validation worker process stopped abruptly" in err and "--jobs 1" in err
+
+
+def test_workers_do_not_load_the_packs_again(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forked from the process that loaded the packs, the workers inherit them: loading packs in a worker fails it here."""
+    if "fork" not in __import__("multiprocessing").get_all_start_methods():
+        pytest.skip("no fork on this system: each worker loads the packs once")
+    parent, load = os.getpid(), PackRegistry.load.__func__  # type: ignore[attr-defined]
+
+    def only_in_the_parent(cls: type[PackRegistry], *args: object, **kwargs: object) -> PackRegistry:
+        if os.getpid() != parent:
+            os._exit(4)
+        return load(cls, *args, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(PackRegistry, "load", classmethod(only_in_the_parent))
+    status, out = _json(capsys, "--jobs", "2")
+    assert status == 2 and len(json.loads(out)["files"]) == 9
+
+
+def test_with_a_kit_the_workers_are_forked_before_saxon_starts(capsys: pytest.CaptureFixture[str]) -> None:
+    """Kit mode's SaxonC runtime is never started in the process that forks the workers (opt-in: ENRS_ANS_KIT)."""
+    kit = os.environ.get("ENRS_ANS_KIT")
+    if not kit or not (Path(kit) / "schematrons").is_dir():
+        pytest.skip("ENRS_ANS_KIT is not set (the agency's test kit is not shipped)")
+    pytest.importorskip("saxonche")
+    from harness.cdakit import runtime
+
+    if runtime._processor is not None:
+        pytest.skip("SaxonC already started in this test process by an earlier test")
+    paths = [str(p) for p in sorted((Path(kit) / "ExemplesCDA").glob("*.xml"))[:3]]
+    outputs = []
+    for jobs in ("2", "1"):  # --jobs 1 last: it starts SaxonC here
+        status = main(["validate", "--format", "json", "--kit", kit, "--jobs", jobs, *paths])
+        outputs.append((status, capsys.readouterr().out))
+        if jobs == "2":
+            assert runtime._processor is None
+    assert outputs[0] == outputs[1] and len(json.loads(outputs[0][1])["files"]) == 3
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_collector_settings_are_given_back(capsys: pytest.CaptureFixture[str], jobs: str) -> None:
+    """`validate` runs the garbage collector less often while it judges, and gives its settings back (it may run in
+    another program's process, as here)."""
+    before = gc.get_threshold()
+    status, out = _json(capsys, "--jobs", jobs)
+    assert status == 2 and len(json.loads(out)["files"]) == 9
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
