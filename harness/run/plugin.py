@@ -8,6 +8,7 @@ plain `pytest suites/ --enrs-profile ID` alike; without any --enrs-* option it o
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Generator
 from datetime import date
@@ -89,6 +90,7 @@ class EnrsSession:
         self.ignored: list[Ignored] = []  # files the documents walk skipped (docs/results.md)
         self._scope: Scope | None = None
         self._waived: set[str] | None = None  # requirement ids this candidate's valid waivers cover (report.html)
+        self._froze_gc = False
         if self.active:
             try:
                 # load and check the packs, the kit, the target and its scope now: errors are usage errors
@@ -226,6 +228,13 @@ class EnrsSession:
         if self.writer:
             self.writer.start()
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Exempt what lives for the whole run (modules, packs, collected tests) from the garbage collector's full passes:
+        over thousands of documents those passes rescanned it again and again (a quarter of the harness's own time)."""
+        if self.writer and gc.isenabled() and not gc.get_freeze_count():
+            gc.freeze()
+            self._froze_gc = True
+
     def record_for(self, item: pytest.Item) -> TestRecord:
         record = self.records.get(item.nodeid)
         if record is None:
@@ -295,6 +304,8 @@ class EnrsSession:
                 self.writer.finish()
         finally:
             self.stop_simulator()
+            if self._froze_gc:  # collectable again, e.g. by a process that runs several sessions
+                gc.unfreeze()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.writer:
