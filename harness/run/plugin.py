@@ -31,8 +31,12 @@ from harness.simulator import start_embedded  # imported with the plugin: crypto
 from harness.validation.dispatch import Ignored
 
 SESSION_KEY = pytest.StashKey["EnrsSession"]()
-RESULTS_FLUSH_SECONDS = 2.0  # at least this long between two snapshots of results.json …
-RESULTS_FLUSH_COST_FACTOR = 10  # … and ten times as long as the last snapshot took, so snapshots cost at most ~10 %
+# A snapshot of results.json is written when a test ends at least RESULTS_FLUSH_SECONDS after the last one, and
+# RESULTS_FLUSH_COST_FACTOR times as long as that one took (its cost grows with the run): snapshots cost at most
+# ~3 % of the run, and a killed run's results.json misses at most the tests ended in the last max(2 s, 30 x that cost)
+# (docs/results.md). An interrupted run that pytest can still end (Ctrl-C, -x) writes the final file with what ran.
+RESULTS_FLUSH_SECONDS = 2.0
+RESULTS_FLUSH_COST_FACTOR = 30
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -152,7 +156,8 @@ class EnrsSession:
                 self._target = load_target(Path(path), [Path(d) for d in self.config.option.enrs_allow_dir])
             else:
                 try:
-                    self._simulator = start_embedded()
+                    national = not (self.config.option.enrs_profiles_dir or self.config.option.enrs_kit)
+                    self._simulator = start_embedded(registry=self.registry if national else None)  # packs loaded once
                 except OSError as exc:
                     raise HarnessError(f"le simulateur de référence n'a pas pu démarrer sur 127.0.0.1 : {exc}",
                                        f"the reference simulator could not start on 127.0.0.1: {exc}") from exc
@@ -322,6 +327,9 @@ class EnrsSession:
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
         from harness.run.html_report import table_row, waived_requirements
 
+        if report.passed and (report.when == "setup" or report.when == "teardown" and not report.sections):
+            cells.clear()  # pytest-html shows no row for it (nor any teardown output): no need to build one
+            return
         if self._waived is None:
             on = date.fromisoformat(self.writer.started[:10]) if self.writer else date.today()
             self._waived = waived_requirements(self.waivers, self.target.name, self.target.version, on)

@@ -267,6 +267,53 @@ def test_a_killed_run_leaves_results_marked_running_and_no_half_written_file(tmp
     assert not (run_dir / "certificate.html").exists() and not (run_dir / "report.html").exists()
 
 
+SNAPSHOT_EVERY_TEST = ("import sys, pytest, harness.run.plugin as plugin; "
+                       "plugin.RESULTS_FLUSH_SECONDS = plugin.RESULTS_FLUSH_COST_FACTOR = 0; sys.exit(pytest.main(sys.argv[1:]))")
+
+
+def test_a_run_killed_among_the_documents_leaves_the_documents_judged_so_far(tmp_path: Path) -> None:
+    """The snapshots of results.json are amortised (plugin.RESULTS_FLUSH_*): with the bound set to zero, a run killed
+    while it judges documents misses at most the document being judged; the others are there with their evidence."""
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    for copy in range(3):
+        for fixture in sorted((REPO / "fixtures" / "conforming" / "cda").glob("*.xml")):
+            (documents / f"{copy}-{fixture.name}").write_bytes(fixture.read_bytes())
+    judged = tmp_path / "judged"
+    judged.mkdir()
+    suite = write(tmp_path / "suite" / "test_slow_documents.py", f"""
+        import pathlib, time
+
+        def test_document(enrs_document, enrs, enrs_validation):
+            enrs.artefact_report(enrs_document.validate(enrs_validation), display_name=enrs_document.name)
+            (pathlib.Path({str(judged)!r}) / enrs_document.name).write_text("judged")
+            time.sleep(0.3)
+    """)
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-c", SNAPSHOT_EVERY_TEST, str(suite), "-p", "no:cacheprovider", "--enrs-profile", "ci-sis-cda-structure",
+         "--enrs-documents", str(documents), "--enrs-run-dir", str(run_dir)],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(list(judged.iterdir())) < 4:
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    done = {p.name for p in judged.iterdir()}
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["run"]["status"] == "running" and results["summary"]["certificate_issued"] is False
+    recorded = {t["nodeid"].partition("[")[2].rstrip("]"): t for t in results["tests"]}
+    assert 4 <= len(done) < 18 and len(recorded) >= len(done) - 1 and set(recorded) <= done
+    for test in recorded.values():
+        assert test["verdict"] == "PASSED" and test["evidence"][0]["content"]["verdict"] == "PASSED"
+    assert {a["name"] for a in results["artefacts"]} == set(recorded)
+    structure = next(r for r in results["requirements"] if r["id"] == "CDA-ROOT")
+    assert structure["verdict"] == "PASSED" and structure["tests_count"] == len(recorded)
+
+
 def test_secrets_of_the_target_never_reach_any_output(pytester: pytest.Pytester, packs_dir: Path) -> None:
     target = write(pytester.path / "target.toml", """
         [candidate]
