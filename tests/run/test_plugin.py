@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import html
 import json
@@ -82,6 +83,21 @@ def test_each_requirement_gets_the_aggregated_verdict_of_its_tests(pytester: pyt
     tests = {t["nodeid"].split("::")[1]: t["verdict"] for t in results["tests"]}
     assert tests == {"test_passes": "PASSED", "test_fails": "FAILED", "test_aborted": "ABORTED",
                      "test_passes_too": "PASSED", "test_not_applicable": "NOT_APPLICABLE"}
+
+
+def test_a_run_exempts_its_long_lived_objects_from_garbage_collection_only_while_it_runs(pytester: pytest.Pytester,
+                                                                                          packs_dir: Path) -> None:
+    source = """
+    import gc, pytest
+
+    @pytest.mark.requirement("DEMO-MUST-1")
+    def test_sees_the_frozen_objects():
+        assert gc.get_freeze_count() > 0
+    """
+    assert gc.get_freeze_count() == 0
+    result, _, results = run_suite(pytester, packs_dir, source, "--enrs-profile", "demo")
+    assert result.ret == 0 and results["tests"][0]["verdict"] == "PASSED"
+    assert gc.get_freeze_count() == 0  # unfrozen at the end: a process running several sessions can collect them
 
 
 def test_unexpected_errors_and_setup_errors_are_aborted_and_untested_requirements_say_so(
