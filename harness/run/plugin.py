@@ -33,9 +33,9 @@ from harness.validation.dispatch import Ignored
 SESSION_KEY = pytest.StashKey["EnrsSession"]()
 # A snapshot of results.json is written when a test ends at least RESULTS_FLUSH_SECONDS after the last one, and
 # RESULTS_FLUSH_COST_FACTOR times as long as that one took (its cost grows with the run): snapshots cost at most
-# ~3 % of the run, and a killed run's results.json misses at most the tests ended in the last max(2 s, 30 x that cost)
+# ~3 % of the run, and a killed run's results.json misses at most the tests ended in the last max(5 s, 30 x that cost)
 # (docs/results.md). An interrupted run that pytest can still end (Ctrl-C, -x) writes the final file with what ran.
-RESULTS_FLUSH_SECONDS = 2.0
+RESULTS_FLUSH_SECONDS = 5.0
 RESULTS_FLUSH_COST_FACTOR = 30
 
 
