@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 RESULTS_SCHEMA = "enrs-harness/results/1"
 COMPLETE_EXIT_STATUSES = (0, 1)  # pytest: all passed, some failed
 MAX_TESTS_LISTED = 50
+MAX_REASONS_LISTED = 20
 _EXIT_REASONS = {  # pytest's exit statuses other than 0 and 1, said for people
     2: ("exécution interrompue (Ctrl-C ou erreur de collecte des tests) ; ", "run interrupted (Ctrl-C or an error collecting the tests); "),
     3: ("erreur interne ; ", "internal error; "),
@@ -91,6 +92,7 @@ class RunWriter:
         self.started = utc_now()
         self.finished: str | None = None
         self.kit = None
+        self._rows: tuple[tuple[str, int], tuple[list[dict[str, Any]], list[dict[str, Any]]]] | None = None  # the last rows and their key
         if session.kit_dir:  # kit mode imported only when a kit is given
             from harness.cdakit.provenance import kit_provenance
 
@@ -176,35 +178,48 @@ class RunWriter:
     def requirement_rows(self, status: str = "complete") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Every requirement's verdict within the scope, with its reason, once the candidate's waivers are applied;
         and those waivers' statuses."""
-        rows = self._requirement_verdicts()
         session = self.session
+        # Once every test has ended, report.html's summary and the final results.json ask for the same rows: computed once.
+        key = (status, len(session.records)) if all(r.finished for r in session.records.values()) else None
+        if key is not None and self._rows is not None and self._rows[0] == key:
+            return self._rows[1]
+        rows = self._requirement_verdicts()
         judge_rows(rows, session.registry.requirements, session.records.values(), session.scope, session.lang, status)
         target = self.session.target
         waivers = apply_waivers(rows, self.session.waivers, target.name, target.version, date.fromisoformat(self.started[:10]))
+        self._rows = (key, (rows, waivers)) if key is not None else None
         return rows, waivers
 
     def _requirement_verdicts(self) -> list[dict[str, Any]]:
         session = self.session
-        contributions: dict[str, list[tuple[str, Verdict, str | None]]] = {}
+        # requirement id -> verdict -> the tests that gave it (each test once: records are keyed by node id), and the
+        # first reasons given with it: one pass over the contributions, which number tests x requirements
+        given: dict[str, dict[Verdict, list[str]]] = {}
+        reasons: dict[str, dict[Verdict, list[tuple[str, str]]]] = {}
         for record in session.records.values():
+            nodeid = record.nodeid
             for requirement_id, (verdict, reason) in record.contributions().items():
-                contributions.setdefault(requirement_id, []).append((record.nodeid, verdict, reason))
+                given.setdefault(requirement_id, {}).setdefault(verdict, []).append(nodeid)
+                if reason:
+                    kept = reasons.setdefault(requirement_id, {}).setdefault(verdict, [])
+                    if len(kept) < MAX_REASONS_LISTED:
+                        kept.append((nodeid, reason))
         rows = []
         for pack in session.selected:
             for requirement in pack.requirements:
-                given = contributions.get(requirement.id, [])
-                verdict = aggregate(v for _, v, _ in given)
-                reasons = [{"test": nodeid, "verdict": str(v), "reason": reason} for nodeid, v, reason in given if v is verdict and reason]
+                tests = given.get(requirement.id, {})
+                verdict = aggregate(tests)
                 row = requirement.to_dict()
                 row.update({
                     "pack_version": pack.version,
                     "verdict": str(verdict),
                     # The tests that decided the verdict first (e.g. the failing ones), capped: over
                     # thousands of documents the full mapping is in tests[].requirements.
-                    "tests": sorted({n for n, v, _ in given if v is verdict})[:MAX_TESTS_LISTED]
-                             + sorted({n for n, v, _ in given if v is not verdict})[:MAX_TESTS_LISTED // 5],
-                    "tests_count": len({nodeid for nodeid, _, _ in given}),
-                    "reasons": reasons[:20],
+                    "tests": sorted(tests.get(verdict, []))[:MAX_TESTS_LISTED]
+                             + sorted(n for v, nodeids in tests.items() if v is not verdict for n in nodeids)[:MAX_TESTS_LISTED // 5],
+                    "tests_count": sum(len(nodeids) for nodeids in tests.values()),
+                    "reasons": [{"test": nodeid, "verdict": str(verdict), "reason": reason}
+                                for nodeid, reason in reasons.get(requirement.id, {}).get(verdict, [])],
                 })
                 rows.append(row)
         return rows

@@ -8,6 +8,7 @@ plain `pytest suites/ --enrs-profile ID` alike; without any --enrs-* option it o
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Generator
 from datetime import date
@@ -30,8 +31,12 @@ from harness.simulator import start_embedded  # imported with the plugin: crypto
 from harness.validation.dispatch import Ignored
 
 SESSION_KEY = pytest.StashKey["EnrsSession"]()
-RESULTS_FLUSH_SECONDS = 2.0  # at least this long between two snapshots of results.json …
-RESULTS_FLUSH_COST_FACTOR = 10  # … and ten times as long as the last snapshot took, so snapshots cost at most ~10 %
+# A snapshot of results.json is written when a test ends at least RESULTS_FLUSH_SECONDS after the last one, and
+# RESULTS_FLUSH_COST_FACTOR times as long as that one took (its cost grows with the run): snapshots cost at most
+# ~3 % of the run, and a killed run's results.json misses at most the tests ended in the last max(5 s, 30 x that cost)
+# (docs/results.md). An interrupted run that pytest can still end (Ctrl-C, -x) writes the final file with what ran.
+RESULTS_FLUSH_SECONDS = 5.0
+RESULTS_FLUSH_COST_FACTOR = 30
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -89,6 +94,7 @@ class EnrsSession:
         self.ignored: list[Ignored] = []  # files the documents walk skipped (docs/results.md)
         self._scope: Scope | None = None
         self._waived: set[str] | None = None  # requirement ids this candidate's valid waivers cover (report.html)
+        self._froze_gc = False
         if self.active:
             try:
                 # load and check the packs, the kit, the target and its scope now: errors are usage errors
@@ -150,7 +156,8 @@ class EnrsSession:
                 self._target = load_target(Path(path), [Path(d) for d in self.config.option.enrs_allow_dir])
             else:
                 try:
-                    self._simulator = start_embedded()
+                    national = not (self.config.option.enrs_profiles_dir or self.config.option.enrs_kit)
+                    self._simulator = start_embedded(registry=self.registry if national else None)  # packs loaded once
                 except OSError as exc:
                     raise HarnessError(f"le simulateur de référence n'a pas pu démarrer sur 127.0.0.1 : {exc}",
                                        f"the reference simulator could not start on 127.0.0.1: {exc}") from exc
@@ -226,6 +233,13 @@ class EnrsSession:
         if self.writer:
             self.writer.start()
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Exempt what lives for the whole run (modules, packs, collected tests) from the garbage collector's full passes:
+        over thousands of documents those passes rescanned it again and again (a quarter of the harness's own time)."""
+        if self.writer and gc.isenabled() and not gc.get_freeze_count():
+            gc.freeze()
+            self._froze_gc = True
+
     def record_for(self, item: pytest.Item) -> TestRecord:
         record = self.records.get(item.nodeid)
         if record is None:
@@ -295,6 +309,8 @@ class EnrsSession:
                 self.writer.finish()
         finally:
             self.stop_simulator()
+            if self._froze_gc:  # collectable again, e.g. by a process that runs several sessions
+                gc.unfreeze()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.writer:
@@ -311,6 +327,9 @@ class EnrsSession:
     def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
         from harness.run.html_report import table_row, waived_requirements
 
+        if report.passed and (report.when == "setup" or report.when == "teardown" and not report.sections):
+            cells.clear()  # pytest-html shows no row for it (nor any teardown output): no need to build one
+            return
         if self._waived is None:
             on = date.fromisoformat(self.writer.started[:10]) if self.writer else date.today()
             self._waived = waived_requirements(self.waivers, self.target.name, self.target.version, on)

@@ -14,6 +14,7 @@ from harness.core.verdicts import Verdict
 from harness.run.outcomes import Aborted, NotApplicable
 
 MAX_EVIDENCE_CHARS = 8000
+_WITHOUT_REASON = {verdict: (verdict, None) for verdict in Verdict}
 
 
 @dataclass
@@ -127,7 +128,8 @@ class Recorder:
         current = self._record.explicit.get(requirement_id)
         if current is not None and current[0] is Verdict.FAILED:
             return  # a failure is never overwritten by a later verdict
-        self._record.explicit[requirement_id] = (verdict, str(reason) if reason else None)
+        # one shared (verdict, None) per verdict: a run holds one per requirement per document
+        self._record.explicit[requirement_id] = (verdict, str(reason)) if reason else _WITHOUT_REASON[verdict]
 
     def artefact_report(self, report: ArtefactReport, display_name: str | None = None) -> None:
         """Record a validated artefact: its hash, its findings as evidence and a verdict for each requirement its rules evaluated."""

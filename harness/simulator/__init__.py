@@ -46,8 +46,9 @@ __all__ = ["FAULTS", "Simulator", "parse_faults", "start_embedded"]
 class Simulator:
     def __init__(self, pki: PkiManifest, faults: frozenset[str] = frozenset(), io_timeout: float = 10.0,
                  slow_seconds: float = SLOW_SECONDS, owned_dir: Path | None = None, exchange_deadline: float = EXCHANGE_DEADLINE,
-                 xds_store: Path | None = None) -> None:
+                 xds_store: Path | None = None, registry: PackRegistry | None = None) -> None:
         self.pki, self.faults = pki, frozenset(faults)
+        self._registry = registry  # the national packs, when the caller has them loaded already
         self.io_timeout, self.slow_seconds, self.exchange_deadline = io_timeout, slow_seconds, exchange_deadline
         self._owned_dir = owned_dir  # a temporary folder removed at stop
         self._work = Path(tempfile.mkdtemp(prefix="enrs-sim-"))
@@ -58,7 +59,7 @@ class Simulator:
 
     def start(self) -> Simulator:
         tls = server_context(self.pki, self.faults, self._work)
-        registry = PackRegistry.load()
+        registry = self._registry or PackRegistry.load()
         mllp_config = MllpConfig(self.faults, MAX_FRAME, self.slow_seconds,
                                  ValidationContext(registry=registry, selected=registry.select([])))
         vihf = registry.packs.get("ci-sis-vihf")
@@ -161,12 +162,13 @@ class Simulator:
         self.stop()
 
 
-def start_embedded(faults: frozenset[str] = frozenset()) -> Simulator:
-    """A simulator on a fresh test PKI in a temporary folder (removed when it stops)."""
+def start_embedded(faults: frozenset[str] = frozenset(), registry: PackRegistry | None = None) -> Simulator:
+    """A simulator on a fresh test PKI in a temporary folder (removed when it stops); `registry`: the national packs
+    (PackRegistry.load()) when the caller has them loaded already."""
     directory = Path(tempfile.mkdtemp(prefix="enrs-pki-"))
     try:
         pki = build_pki(directory)
-        return Simulator(pki, faults, owned_dir=directory).start()
+        return Simulator(pki, faults, owned_dir=directory, registry=registry).start()
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise

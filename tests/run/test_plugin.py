@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import html
 import json
@@ -82,6 +83,21 @@ def test_each_requirement_gets_the_aggregated_verdict_of_its_tests(pytester: pyt
     tests = {t["nodeid"].split("::")[1]: t["verdict"] for t in results["tests"]}
     assert tests == {"test_passes": "PASSED", "test_fails": "FAILED", "test_aborted": "ABORTED",
                      "test_passes_too": "PASSED", "test_not_applicable": "NOT_APPLICABLE"}
+
+
+def test_a_run_exempts_its_long_lived_objects_from_garbage_collection_only_while_it_runs(pytester: pytest.Pytester,
+                                                                                          packs_dir: Path) -> None:
+    source = """
+    import gc, pytest
+
+    @pytest.mark.requirement("DEMO-MUST-1")
+    def test_sees_the_frozen_objects():
+        assert gc.get_freeze_count() > 0
+    """
+    assert gc.get_freeze_count() == 0
+    result, _, results = run_suite(pytester, packs_dir, source, "--enrs-profile", "demo")
+    assert result.ret == 0 and results["tests"][0]["verdict"] == "PASSED"
+    assert gc.get_freeze_count() == 0  # unfrozen at the end: a process running several sessions can collect them
 
 
 def test_unexpected_errors_and_setup_errors_are_aborted_and_untested_requirements_say_so(
@@ -265,6 +281,53 @@ def test_a_killed_run_leaves_results_marked_running_and_no_half_written_file(tmp
     pending = next(r for r in results["requirements"] if r["id"] == "DEMO-MUST-2")
     assert pending["verdict"] == "NOT_TESTED" and pending["reason"]["en"] == "not evaluated yet (run in progress)"
     assert not (run_dir / "certificate.html").exists() and not (run_dir / "report.html").exists()
+
+
+SNAPSHOT_EVERY_TEST = ("import sys, pytest, harness.run.plugin as plugin; "
+                       "plugin.RESULTS_FLUSH_SECONDS = plugin.RESULTS_FLUSH_COST_FACTOR = 0; sys.exit(pytest.main(sys.argv[1:]))")
+
+
+def test_a_run_killed_among_the_documents_leaves_the_documents_judged_so_far(tmp_path: Path) -> None:
+    """The snapshots of results.json are amortised (plugin.RESULTS_FLUSH_*): with the bound set to zero, a run killed
+    while it judges documents misses at most the document being judged; the others are there with their evidence."""
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    for copy in range(3):
+        for fixture in sorted((REPO / "fixtures" / "conforming" / "cda").glob("*.xml")):
+            (documents / f"{copy}-{fixture.name}").write_bytes(fixture.read_bytes())
+    judged = tmp_path / "judged"
+    judged.mkdir()
+    suite = write(tmp_path / "suite" / "test_slow_documents.py", f"""
+        import pathlib, time
+
+        def test_document(enrs_document, enrs, enrs_validation):
+            enrs.artefact_report(enrs_document.validate(enrs_validation), display_name=enrs_document.name)
+            (pathlib.Path({str(judged)!r}) / enrs_document.name).write_text("judged")
+            time.sleep(0.3)
+    """)
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-c", SNAPSHOT_EVERY_TEST, str(suite), "-p", "no:cacheprovider", "--enrs-profile", "ci-sis-cda-structure",
+         "--enrs-documents", str(documents), "--enrs-run-dir", str(run_dir)],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(list(judged.iterdir())) < 4:
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    done = {p.name for p in judged.iterdir()}
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["run"]["status"] == "running" and results["summary"]["certificate_issued"] is False
+    recorded = {t["nodeid"].partition("[")[2].rstrip("]"): t for t in results["tests"]}
+    assert 4 <= len(done) < 18 and len(recorded) >= len(done) - 1 and set(recorded) <= done
+    for test in recorded.values():
+        assert test["verdict"] == "PASSED" and test["evidence"][0]["content"]["verdict"] == "PASSED"
+    assert {a["name"] for a in results["artefacts"]} == set(recorded)
+    structure = next(r for r in results["requirements"] if r["id"] == "CDA-ROOT")
+    assert structure["verdict"] == "PASSED" and structure["tests_count"] == len(recorded)
 
 
 def test_secrets_of_the_target_never_reach_any_output(pytester: pytest.Pytester, packs_dir: Path) -> None:
