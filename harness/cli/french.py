@@ -39,8 +39,8 @@ HELP = {
     "validity of the new CRLs in days (default: 7)": "validité des nouvelles LCR en jours (défaut : 7)",
     "a CDA volet's version when the document cannot say it (e.g. CR-BIO=2024.01; repeatable)":
         "version d'un volet CDA quand le document ne peut pas la dire (p. ex. CR-BIO=2024.01 ; répétable)",
-    "CA certificates (PEM) that may sign the VIHF of XDS.b captures (default: the signer is not judged)":
-        "certificats d'AC (PEM) qui peuvent signer le VIHF des captures XDS.b (par défaut : le signataire n'est pas jugé)",
+    "CA certificates (PEM) that may sign VIHF assertions and DSG signatures (default: signers are not judged)":
+        "certificats d'AC (PEM) qui peuvent signer les VIHF et les signatures DSG (par défaut : signataires non jugés)",
     "Conformance test harness for French regional digital health environments (CI-SIS, PGSSI-S).":
         "Banc de test de conformité pour les environnements régionaux de santé numérique (CI-SIS, PGSSI-S).",
     "run a conformance campaign over many candidates": "exécute une campagne de conformité sur plusieurs candidats",

@@ -171,7 +171,7 @@ def enrs_packs(pytestconfig: pytest.Config) -> PackRegistry:
 
 @pytest.fixture(scope="session")
 def enrs_validation(pytestconfig: pytest.Config) -> ValidationContext:
-    """The validation context of the run: the loaded and selected packs, the kit, the volet versions."""
+    """The validation context of the run: the loaded and selected packs, the kit, the volet versions, the VIHF/DSG trust store."""
     session = _session(pytestconfig)
     return ValidationContext(registry=session.registry, selected=session.selected, kit_dir=session.kit_dir,
-                             volet_versions=session.volet_versions)
+                             volet_versions=session.volet_versions, vihf_trust=session.vihf_trust)

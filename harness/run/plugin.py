@@ -53,6 +53,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--enrs-run-dir", metavar="DIR", help="exact run folder to write (used by campaigns)")
     group.addoption("--enrs-kit", metavar="DIR",
                     help="folder laid out like the agency's CDA test kit: documents are also validated with it")
+    group.addoption("--enrs-vihf-trust", metavar="PEM",
+                    help="CA certificates (PEM) that may sign the VIHF assertions and DSG signatures of XDS artefacts")
     group.addoption("--enrs-volet-version", action="append", default=[], metavar="VOLET=VERSION",
                     help="a CDA volet's version when the document cannot say it (repeatable)")
     group.addoption("--enrs-sign-with", metavar="DIR", help="sign the certificate with the issuer of DIR (issuer-key.pem, issuer-cert.pem)")
@@ -128,7 +130,23 @@ class EnrsSession:
 
     @property
     def selected(self) -> list[ProfilePack]:
-        return self.registry.select(self.config.option.enrs_profile)
+        """The packs of --enrs-profile; without any, the default selection plus the opt-in packs the target file's
+        [scope] profiles claim (e.g. ci-sis-xds-dmp: the candidate's ITI-41 submissions go to the DMP)."""
+        claimed: list[str] = []
+        if not self.config.option.enrs_profile and self.config.option.enrs_target:
+            scope = self.target.scope
+            claimed = list(scope.profiles) if scope else []
+        return self.registry.select(self.config.option.enrs_profile, claimed)
+
+    @property
+    def vihf_trust(self) -> Path | None:
+        """The CA certificates (PEM) given with --enrs-vihf-trust: who may sign VIHF assertions and DSG signatures."""
+        trust = self.config.option.enrs_vihf_trust
+        if trust is None:
+            return None
+        if not Path(trust).is_file():
+            raise HarnessError(f"magasin de confiance VIHF introuvable : {trust}", f"VIHF trust store not found: {trust}")
+        return Path(trust)
 
     @property
     def kit_dir(self) -> Path | None:
@@ -210,10 +228,11 @@ class EnrsSession:
         return problems
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        """With profiles selected, tests tied only to other profiles are deselected."""
-        if not config.option.enrs_profile:
-            return
+        """Tests tied only to packs outside the selection (named with --enrs-profile, or opt-in packs no target claims)
+        are deselected."""
         selected_packs = {p.id for p in self.selected}
+        if len(selected_packs) == len(self.registry.packs):
+            return
         keep: list[pytest.Item] = []
         drop: list[pytest.Item] = []
         for item in items:

@@ -63,7 +63,7 @@ def test_messages_sent_by_the_candidate(enrs_target: Target, enrs: Recorder, tes
         enrs.abort(f"aucun message reçu pendant la fenêtre de {settings.seconds:g} s : rien à juger / no message received during the "
                    f"{settings.seconds:g} s window: nothing to judge")
     context = ValidationContext(registry=session.registry, selected=session.selected, kit_dir=session.kit_dir,
-                                volet_versions=session.volet_versions)
+                                volet_versions=session.volet_versions, vihf_trust=session.vihf_trust)
     errors, aborted = [], []
     for number, message in enumerate(messages, 1):
         name = f"message-{number:03d}.eml"

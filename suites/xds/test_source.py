@@ -173,7 +173,7 @@ def test_source_submission_metadata(submissions: list[Received], enrs: Recorder,
     from harness.run.plugin import session_of
 
     session = session_of(pytestconfig)
-    context = ValidationContext(registry=session.registry, selected=session.selected)
+    context = ValidationContext(registry=session.registry, selected=session.selected, vihf_trust=session.vihf_trust)
     for number, request in enumerate(submissions, 1):
         capture = f"Content-Type: {request.content_type}\r\n\r\n".encode("latin-1") + request.body
         enrs.artefact_report(validate_xds(capture, f"ITI-41 #{number}", context), display_name=f"ITI-41 #{number} (candidate)")

@@ -377,3 +377,34 @@ def test_results_follow_the_documented_schema(pytester: pytest.Pytester, packs_d
     _, _, results = run_suite(pytester, packs_dir, ALL_VERDICTS, "--enrs-profile", "demo", "--enrs-profile", "other")
     schema = json.loads((REPO / "harness" / "schemas" / "results.schema.json").read_text())
     jsonschema.validate(results, schema)
+
+
+def test_a_target_claiming_an_opt_in_pack_selects_it_with_the_defaults(pytester: pytest.Pytester, packs_dir: Path) -> None:
+    """Without --enrs-profile, the packs are the default selection plus the opt-in ones the target's [scope] claims
+    (pytest used directly, as `enrs-harness run` does)."""
+    other = packs_dir / "other.toml"
+    other.write_text(other.read_text().replace("[pack]\n", "[pack]\nopt_in = true\n", 1))
+    source = """
+import pytest
+
+@pytest.mark.requirement("DEMO-MUST-1")
+def test_demo():
+    pass
+
+@pytest.mark.requirement("OTHER-1")
+def test_other():
+    pass
+"""
+
+    def target(claimed: list[str]) -> str:
+        path = pytester.path / f"target-{len(claimed)}.toml"
+        path.write_text('[candidate]\nname = "LPS"\nvendor = "Editeur"\nversion = "1.0"\n\n'
+                        f'[scope]\nprofiles = {json.dumps(claimed)}\n', encoding="utf-8")
+        return str(path)
+
+    result, _, results = run_suite(pytester, packs_dir, source, "--enrs-target", target(["demo", "other"]))
+    result.assert_outcomes(passed=2)
+    assert {"demo", "other"} <= {p["id"] for p in results["profiles"]} and verdicts(results)["OTHER-1"] == "PASSED"
+    result, _, results = run_suite(pytester, packs_dir, source, "--enrs-target", target(["demo"]))
+    result.assert_outcomes(passed=1, deselected=1)  # not claimed: an opt-in pack stays out
+    assert "other" not in {p["id"] for p in results["profiles"]}

@@ -3,7 +3,6 @@ capture lines and the nested CDA report."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -13,8 +12,6 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.cli.commands.run import selected_profiles
-from harness.config.packs import PackRegistry
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,19 +51,6 @@ def _target(folder: Path, profiles: list[str], documents: list[Path]) -> Path:
     return path
 
 
-def _args(target: Path | None, profile: list[str] | None = None) -> argparse.Namespace:
-    return argparse.Namespace(profile=profile or [], target=target, allow_dir=[], profiles_dir=[], kit=None)
-
-
-def test_a_target_claiming_the_dmp_pack_selects_it_with_the_defaults(tmp_path: Path) -> None:
-    defaults = [p.id for p in PackRegistry.load().select([])]
-    target = _target(tmp_path, ["ihe-xds-b", "ci-sis-xds", "ci-sis-xds-dmp"], [PLAIN])
-    assert sorted(selected_profiles(_args(target))) == sorted([*defaults, "ci-sis-xds-dmp"])
-    assert selected_profiles(_args(target, ["ci-sis-xds"])) == ["ci-sis-xds"]  # --profile names exactly the packs
-    assert selected_profiles(_args(_target(tmp_path, ["ihe-xds-b", "ci-sis-xds"], [PLAIN]))) == []  # the default selection
-    assert selected_profiles(_args(None)) == []
-
-
 def _run(tmp_path: Path, profiles: list[str], documents: list[Path]) -> tuple[int, dict[str, str]]:
     target = _target(tmp_path, profiles, documents)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ENRS_LANG": "en"}
@@ -95,3 +79,21 @@ def test_profiles_list_says_which_pack_is_opt_in(capsys: pytest.CaptureFixture[s
     assert main(["profiles", "list", "--format", "json"]) == 0
     packs = {p["id"]: p["opt_in"] for p in json.loads(capsys.readouterr().out)}
     assert packs["ci-sis-xds-dmp"] is True and packs["ci-sis-xds"] is False
+
+
+def _run_documents(tmp_path: Path, document: Path, *extra: str) -> dict[str, str]:
+    tmp_path.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ENRS_LANG": "en"}
+    subprocess.run([sys.executable, "-m", "harness", "run", "--quiet", "--documents", str(document), "--profile", "ci-sis-xds",
+                    "--report-dir", str(tmp_path), *extra], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    (results,) = tmp_path.glob("*/results.json")
+    return {r["id"]: r["verdict"] for r in json.loads(results.read_text(encoding="utf-8"))["requirements"]}
+
+
+@pytest.mark.slow
+def test_run_judges_the_dsg_signer_with_the_trust_store_given(tmp_path: Path) -> None:
+    trust = ROOT / "fixtures" / "trust" / "dsg-test-root.pem"
+    outsider = ROOT / "fixtures" / "nonconforming" / "xds" / "dsg" / "iti41-sig05-signer-outside-trust-store.mtom"
+    assert _run_documents(tmp_path / "signed", SIGNED, "--vihf-trust", str(trust))["XDSFR-SIG-05"] == "PASSED"
+    assert _run_documents(tmp_path / "outsider", outsider, "--vihf-trust", str(trust))["XDSFR-SIG-05"] == "FAILED"
+    assert _run_documents(tmp_path / "no-store", outsider)["XDSFR-SIG-05"] != "FAILED"  # no trust store: the signer is not judged

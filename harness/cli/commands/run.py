@@ -41,6 +41,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder the target file's document paths may point into, besides the target file's own (repeatable)")
     parser.add_argument("--kit", type=Path, metavar="DIR",
                         help="folder laid out like the agency's CDA test kit: documents are also validated with it")
+    parser.add_argument("--vihf-trust", type=Path, metavar="PEM",
+                        help="CA certificates (PEM) that may sign VIHF assertions and DSG signatures (default: signers are not judged)")
     parser.add_argument("--volet-version", action="append", default=[], metavar="VOLET=VERSION",
                         help="a CDA volet's version when the document cannot say it (e.g. CR-BIO=2024.01; repeatable)")
     parser.add_argument("--suites", action="append", default=[], type=Path, metavar="DIR",
@@ -72,7 +74,7 @@ def pytest_arguments(args: argparse.Namespace, run_dir: Path, lang: str) -> list
         argv += ["--tb=short", "-q"]
     else:  # progress, then the harness's own summary; the failures' details are in report.html
         argv += ["--tb=no", "--no-summary", "-q"] + (["-q"] if args.quiet else [])
-    for option, values in (("--enrs-profile", selected_profiles(args)), ("--enrs-profiles-dir", args.profiles_dir),
+    for option, values in (("--enrs-profile", args.profile), ("--enrs-profiles-dir", args.profiles_dir),
                            ("--enrs-documents", args.documents),
                            ("--enrs-volet-version", args.volet_version), ("--enrs-allow-dir", args.allow_dir)):
         for value in values:
@@ -81,32 +83,13 @@ def pytest_arguments(args: argparse.Namespace, run_dir: Path, lang: str) -> list
         argv += ["--enrs-target", str(args.target)]
     if args.kit:
         argv += ["--enrs-kit", str(args.kit)]
+    if args.vihf_trust:
+        argv += ["--enrs-vihf-trust", str(args.vihf_trust)]
     if args.sign_with:
         argv += ["--enrs-sign-with", str(args.sign_with)]
     if args.waivers:
         argv += ["--enrs-waivers", str(args.waivers)]
     return argv
-
-
-def selected_profiles(args: argparse.Namespace) -> list[str]:
-    """The packs to select: those of --profile; without any, when the target file's [scope] profiles claim an opt-in
-    pack (e.g. ci-sis-xds-dmp: its ITI-41 submissions go to the DMP), the default selection with the claimed ones."""
-    if args.profile or not args.target:
-        return list(args.profile)
-    from harness.config.packs import PackRegistry
-    from harness.config.target import load_target
-
-    target = load_target(args.target, args.allow_dir)
-    claimed = target.scope.profiles if target.scope else ()
-    dirs = list(args.profiles_dir)
-    if args.kit is not None:
-        from harness.cdakit.layout import with_kit_pack
-
-        dirs = with_kit_pack(dirs, args.kit)
-    registry = PackRegistry.load(dirs)
-    if not any(registry.packs[p].opt_in for p in claimed if p in registry.packs):
-        return []  # the default selection: the run's plugin makes it
-    return [pack.id for pack in registry.select([], claimed)]
 
 
 # The pytest plugins a run loads, and only these: any other plugin installed beside the harness (hypothesis,
@@ -145,7 +128,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     lang = args.lang or default_lang()
     for path in [*args.documents, *args.suites,
-                 *args.profiles_dir] + [p for p in (args.target, args.kit, args.sign_with, args.waivers) if p]:
+                 *args.profiles_dir] + [p for p in (args.target, args.kit, args.sign_with, args.waivers, args.vihf_trust) if p]:
         if not path.exists():
             raise HarnessError(f"introuvable : {path}", f"not found: {path}")
     run_dir = new_run_dir(args.report_dir)

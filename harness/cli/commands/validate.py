@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--volet-version", action="append", default=[], metavar="VOLET=VERSION",
                         help="a CDA volet's version when the document cannot say it (e.g. CR-BIO=2024.01; repeatable)")
     parser.add_argument("--vihf-trust", type=Path, metavar="PEM",
-                        help="CA certificates (PEM) that may sign the VIHF of XDS.b captures (default: the signer is not judged)")
+                        help="CA certificates (PEM) that may sign VIHF assertions and DSG signatures (default: signers are not judged)")
     parser.add_argument("--format", choices=("text", "json", "jsonl"), default="text",
                         help="text: one block per file as it is judged; json: one document at the end; "
                              "jsonl: one JSON line per file as it is judged")
