@@ -91,6 +91,14 @@ class Doc:
             self._structured = [body for component in self.root.iterchildren(_COMPONENT) for body in component.iterchildren(_STRUCTURED)]
         return self._structured
 
+    def forget(self) -> None:
+        """Drop what the rules derived from the document (indexes, scans, shared caches; rebuilt if asked again).
+        run_rules calls it before resuming the garbage collector: the thousands of objects (lxml proxies, lists)
+        freed now, by reference counting, are no longer there for the collection that would otherwise follow."""
+        self._header = self._scan = self._structured = self._body_parts = None
+        self.cache.clear()
+        self.decoded.clear()
+
     def _bodies(self) -> tuple[etree._Element | None, etree._Element | None]:
         """(structuredBody, nonXMLBody) of the first component, looked up once (many rules' `when` asks)."""
         if self._body_parts is None:
@@ -155,7 +163,10 @@ def run_rules(doc: Doc, data: CdaData, active: dict[str, str], extra: Sequence[R
     """Run every registered rule, then the `extra` ones (the packs' declarative checks), whose requirement is active
     (id → level); return findings and evaluated ids."""
     with _collector_paused():
-        return _run(doc, data, active, extra)
+        try:
+            return _run(doc, data, active, extra)
+        finally:
+            doc.forget()
 
 
 @contextmanager
