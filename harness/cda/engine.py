@@ -68,7 +68,7 @@ class Doc:
         """The elements with these Clark tags anywhere in the document, in document order (as `root.iter(*tags)`),
         from one scan shared by every rule asking (harness.cda.index.DocumentScan)."""
         if self._scan is None:
-            self._scan = DocumentScan(self.root)
+            self._scan = DocumentScan(self.root, self.header)
         return self._scan.named(*tags)
 
     @property
