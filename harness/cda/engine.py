@@ -19,6 +19,7 @@ from lxml import etree
 
 from harness.cda.data import CdaData
 from harness.cda.index import DocumentScan, HeaderIndex
+from harness.cda.pdf import Ends
 from harness.cda.voletversion import VersionInference
 from harness.cda.xpath import child, location, tag
 from harness.core.findings import Finding, Severity
@@ -49,8 +50,8 @@ class Doc:
     self_presenting: bool = False
     volet: VoletMatch | None = None
     volet_spec: dict[str, Any] = field(default_factory=dict)  # the volet's entry of the volets table
-    # base64 payloads decoded once per document (element → bytes | None)
-    decoded: dict[etree._Element, bytes | None] = field(default_factory=dict)
+    # base64 payloads decoded once per document (element → their ends, None when not base64)
+    decoded: dict[etree._Element, Ends | None] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)  # what several rules share, computed once per document (e.g. one scan)
     _header: HeaderIndex | None = field(default=None, init=False, repr=False)
     _scan: DocumentScan | None = field(default=None, init=False, repr=False)

@@ -9,6 +9,7 @@ from lxml import etree
 
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, Rule, run_rules
+from harness.cda.pdf import Ends
 
 
 def _seen() -> tuple[list[bool], Rule]:
@@ -49,7 +50,7 @@ def test_what_the_rules_derived_is_freed_before_the_collector_resumes_and_rebuil
         index = doc.header
         derived.append(weakref.ref(index))
         doc.cache["shared"] = [doc.everywhere("{urn:hl7-org:v3}time")]
-        doc.decoded[doc.root] = b"x"
+        doc.decoded[doc.root] = Ends(b"x", b"x")
         answers.append(len(index.at("author/time")) + len(doc.structured_bodies()))
 
     rule = Rule("TEST-GC", check)
