@@ -13,6 +13,7 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from lxml import etree
@@ -53,17 +54,14 @@ class Doc:
     # base64 payloads decoded once per document (element → their ends, None when not base64)
     decoded: dict[etree._Element, Ends | None] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)  # what several rules share, computed once per document (e.g. one scan)
-    _header: HeaderIndex | None = field(default=None, init=False, repr=False)
     _scan: DocumentScan | None = field(default=None, init=False, repr=False)
     _body_parts: tuple[etree._Element | None, etree._Element | None] | None = field(default=None, init=False, repr=False)
     _structured: list[etree._Element] | None = field(default=None, init=False, repr=False)
 
-    @property
+    @cached_property  # an attribute once made: asked ~180 times per document, without a call each time
     def header(self) -> HeaderIndex:
         """The header's elements by tag and by path (harness.cda.index): one walk on first use, shared by every rule."""
-        if self._header is None:
-            self._header = HeaderIndex(self.root)
-        return self._header
+        return HeaderIndex(self.root)
 
     def everywhere(self, *tags: str) -> list[etree._Element]:
         """The elements with these Clark tags anywhere in the document, in document order (as `root.iter(*tags)`),
@@ -96,7 +94,8 @@ class Doc:
         """Drop what the rules derived from the document (indexes, scans, shared caches; rebuilt if asked again).
         run_rules calls it before resuming the garbage collector: the thousands of objects (lxml proxies, lists)
         freed now, by reference counting, are no longer there for the collection that would otherwise follow."""
-        self._header = self._scan = self._structured = self._body_parts = None
+        self.__dict__.pop("header", None)
+        self._scan = self._structured = self._body_parts = None
         self.cache.clear()
         self.decoded.clear()
 
