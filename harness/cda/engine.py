@@ -13,12 +13,14 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from lxml import etree
 
 from harness.cda.data import CdaData
 from harness.cda.index import DocumentScan, HeaderIndex
+from harness.cda.pdf import Ends
 from harness.cda.voletversion import VersionInference
 from harness.cda.xpath import child, location, tag
 from harness.core.findings import Finding, Severity
@@ -49,26 +51,23 @@ class Doc:
     self_presenting: bool = False
     volet: VoletMatch | None = None
     volet_spec: dict[str, Any] = field(default_factory=dict)  # the volet's entry of the volets table
-    # base64 payloads decoded once per document (element → bytes | None)
-    decoded: dict[etree._Element, bytes | None] = field(default_factory=dict)
+    # base64 payloads decoded once per document (element → their ends, None when not base64)
+    decoded: dict[etree._Element, Ends | None] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)  # what several rules share, computed once per document (e.g. one scan)
-    _header: HeaderIndex | None = field(default=None, init=False, repr=False)
     _scan: DocumentScan | None = field(default=None, init=False, repr=False)
     _body_parts: tuple[etree._Element | None, etree._Element | None] | None = field(default=None, init=False, repr=False)
     _structured: list[etree._Element] | None = field(default=None, init=False, repr=False)
 
-    @property
+    @cached_property  # an attribute once made: asked ~180 times per document, without a call each time
     def header(self) -> HeaderIndex:
         """The header's elements by tag and by path (harness.cda.index): one walk on first use, shared by every rule."""
-        if self._header is None:
-            self._header = HeaderIndex(self.root)
-        return self._header
+        return HeaderIndex(self.root)
 
     def everywhere(self, *tags: str) -> list[etree._Element]:
         """The elements with these Clark tags anywhere in the document, in document order (as `root.iter(*tags)`),
         from one scan shared by every rule asking (harness.cda.index.DocumentScan)."""
         if self._scan is None:
-            self._scan = DocumentScan(self.root)
+            self._scan = DocumentScan(self.root, self.header)
         return self._scan.named(*tags)
 
     @property
@@ -90,6 +89,15 @@ class Doc:
         if self._structured is None:
             self._structured = [body for component in self.root.iterchildren(_COMPONENT) for body in component.iterchildren(_STRUCTURED)]
         return self._structured
+
+    def forget(self) -> None:
+        """Drop what the rules derived from the document (indexes, scans, shared caches; rebuilt if asked again).
+        run_rules calls it before resuming the garbage collector: the thousands of objects (lxml proxies, lists)
+        freed now, by reference counting, are no longer there for the collection that would otherwise follow."""
+        self.__dict__.pop("header", None)
+        self._scan = self._structured = self._body_parts = None
+        self.cache.clear()
+        self.decoded.clear()
 
     def _bodies(self) -> tuple[etree._Element | None, etree._Element | None]:
         """(structuredBody, nonXMLBody) of the first component, looked up once (many rules' `when` asks)."""
@@ -155,7 +163,10 @@ def run_rules(doc: Doc, data: CdaData, active: dict[str, str], extra: Sequence[R
     """Run every registered rule, then the `extra` ones (the packs' declarative checks), whose requirement is active
     (id → level); return findings and evaluated ids."""
     with _collector_paused():
-        return _run(doc, data, active, extra)
+        try:
+            return _run(doc, data, active, extra)
+        finally:
+            doc.forget()
 
 
 @contextmanager

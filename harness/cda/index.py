@@ -122,14 +122,18 @@ class DocumentScan:
 
     A scan of the whole document costs about the same for one tag or several (it is the walk, in C, that costs):
     the first question scans for every tag any rule has asked of any document so far, so that the rules asking
-    for sections, authors, ... share one walk of a body instead of one each.
+    for sections, authors, ... share one walk of a body instead of one each. When the header comes before the body
+    (the body components are the ClinicalDocument's last children), only the body is scanned: the header's part of
+    the answer is the header index's (HeaderIndex.named), whose walk every document makes anyway.
     """
 
-    def __init__(self, root: etree._Element) -> None:
+    def __init__(self, root: etree._Element, header: HeaderIndex) -> None:
         self._root = root
+        self._header = header
         self._scanned: frozenset[str] = frozenset()
-        self._order: list[tuple[str, etree._Element]] = []  # (Clark tag, element) in document order
+        self._order: list[tuple[str, etree._Element]] = []  # (Clark tag, element) in document order (of the body only: _split)
         self._by_tag: dict[str, list[etree._Element]] = {}
+        self._split = False  # _order and _by_tag hold the body's elements; the root and the header are asked of the index
 
     def named(self, *tags: str) -> list[etree._Element]:
         """The elements with these Clark tags, in document order. The list may be the scan's own: read it, do not change it."""
@@ -139,16 +143,35 @@ class DocumentScan:
                     _ASKED.clear()
                 _ASKED.update(tags)
                 self._scanned = frozenset(_ASKED)
-            order: list[tuple[str, etree._Element]] = [(element.tag, element) for element in self._root.iter(*self._scanned)]  # type: ignore[misc]
-            by_tag: dict[str, list[etree._Element]] = {}
-            self._order, self._by_tag = order, by_tag
-            for element_tag, element in order:
-                found = by_tag.get(element_tag)
-                if found is None:
-                    by_tag[element_tag] = [element]
-                else:
-                    found.append(element)
+            self._scan()
         if len(tags) == 1:
             return self._by_tag.get(tags[0], _NO_ELEMENTS)
         wanted = set(tags)
-        return [element for element_tag, element in self._order if element_tag in wanted]
+        body = [element for element_tag, element in self._order if element_tag in wanted]
+        if not self._split:
+            return body
+        head = [self._root] if self._root.tag in wanted else []
+        return [*head, *self._header.named(*wanted, tops=True), *body]
+
+    def _scan(self) -> None:
+        root, scanned = self._root, self._scanned
+        bodies = list(root.iterchildren(_BODY))
+        # the split answers as root.iter only for CDA tags (the index files no other) and a header before the body
+        self._split = all(t.startswith(_CDA) and t != _CDA_ELEMENTS for t in scanned) and (
+            not bodies or all(sibling.tag == _BODY for sibling in bodies[0].itersiblings("{*}*")))
+        parts = bodies if self._split else [root]
+        order: list[tuple[str, etree._Element]] = [(element.tag, element) for part in parts for element in part.iter(*scanned)]  # type: ignore[misc]
+        by_tag: dict[str, list[etree._Element]] = {}
+        self._order, self._by_tag = order, by_tag
+        for element_tag, element in order:
+            found = by_tag.get(element_tag)
+            if found is None:
+                by_tag[element_tag] = [element]
+            else:
+                found.append(element)
+        if self._split:
+            for scanned_tag in scanned:
+                head = [root] if root.tag == scanned_tag else []
+                header = self._header.named(scanned_tag, tops=True)
+                if head or header:
+                    by_tag[scanned_tag] = [*head, *header, *by_tag.get(scanned_tag, _NO_ELEMENTS)]

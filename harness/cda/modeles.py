@@ -41,9 +41,10 @@ def _coded_elements(doc: Doc, data: CdaData) -> dict[str, list[etree._Element]]:
         by_first = _paths_by_first_step(data)
         found = {requirement: [] for steps in by_first.values() for requirement, _ in steps}
         if by_first:
-            for element in doc.everywhere(*by_first):
-                for requirement, rest in by_first[element.tag]:  # type: ignore[index]  # a scanned element: str tag
-                    found[requirement].extend(_follow(element, rest))
+            for first, paths in by_first.items():  # a requirement has one path: its elements in document order
+                for element in doc.everywhere(first):
+                    for requirement, rest in paths:
+                        found[requirement].extend(_follow(element, rest))
         doc.cache["coded_value_sets"] = found
     return found
 

@@ -8,7 +8,7 @@ from lxml import etree
 from harness.cda.common import require_value, templates
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, rule
-from harness.cda.pdf import decode_base64, looks_like_pdf
+from harness.cda.pdf import Ends, base64_ends, looks_like_pdf
 from harness.cda.xpath import q
 
 
@@ -16,9 +16,9 @@ def _is_n1(doc: Doc) -> bool:
     return doc.is_n1
 
 
-def _payload(doc: Doc, text: etree._Element) -> bytes | None:
+def _payload(doc: Doc, text: etree._Element) -> Ends | None:
     if text not in doc.decoded:
-        doc.decoded[text] = decode_base64(text.text)
+        doc.decoded[text] = base64_ends(text.text)
     return doc.decoded[text]
 
 

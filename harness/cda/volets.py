@@ -15,7 +15,7 @@ from lxml import etree
 
 from harness.cda.data import CdaData
 from harness.cda.engine import Doc, Out, Rule, VoletMatch, rule
-from harness.cda.pdf import decode_base64, looks_like_pdf
+from harness.cda.pdf import base64_ends, looks_like_pdf
 from harness.cda.voletversion import infer_version
 from harness.cda.xpath import child, children, has_nf, q
 
@@ -204,7 +204,7 @@ def crbio_pdf(doc: Doc, data: CdaData, out: Out) -> None:
             for value in values:
                 if has_nf(value):
                     continue
-                payload = decode_base64(value.text) if value.get("representation") == "B64" else None
+                payload = base64_ends(value.text) if value.get("representation") == "B64" else None
                 if value.get("mediaType") != "application/pdf" or payload is None or not looks_like_pdf(payload):
                     out.fail(value, "Document attaché : un PDF encodé en base64 (mediaType application/pdf, B64) est attendu",
                              "attached document: a base64-encoded PDF (mediaType application/pdf, B64) is expected")

@@ -83,15 +83,33 @@ def test_pattern_on_bytes_answers_as_re2_on_text(pattern: str, text: str) -> Non
             assert found.group(group) == expected.group(group)
 
 
+# The scan looks only at the body when it follows the header, and asks the header index for the rest: headers holding
+# a tag both as a top and deeper, comments, two bodies, a top after or between bodies (then the whole document is scanned).
+LAYOUTS = [
+    b"""<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:lab="urn:oid:1.3.6.1.4.1.19376.1.3.2"><!-- c --><id root="0"/>
+  <author><assignedAuthor><telecom/><lab:x><author/><section/></lab:x></assignedAuthor></author><?pi x?>
+  <participant><author><telecom/></author></participant><author/>
+  <component><structuredBody><component><section><author/><entry/></section></component></structuredBody></component>
+  <component><nonXMLBody><author/></nonXMLBody></component><!-- after --></ClinicalDocument>""",
+    b"""<ClinicalDocument xmlns="urn:hl7-org:v3"><component><section/></component><author><telecom/></author>
+  <component><section><author/></section></component></ClinicalDocument>""",
+    b"""<ClinicalDocument xmlns="urn:hl7-org:v3"><author/><component><section/></component><component/></ClinicalDocument>""",
+    b"""<ClinicalDocument xmlns="urn:hl7-org:v3"><title/></ClinicalDocument>""",
+]
+
+
 def test_document_scan_answers_as_iter_whatever_was_asked_before() -> None:
     """Doc.everywhere selects what root.iter selects, in document order, for one tag or several, whether the
     tags were scanned for already (asked of an earlier document) or are asked for the first time."""
-    asked = [("section",), ("author", "administrativeGenderCode"), ("telecom",), ("id", "section"), ("ClinicalDocument",)]
-    for root in _roots():
+    asked = [("section",), ("author", "administrativeGenderCode"), ("telecom",), ("id", "section"), ("ClinicalDocument",),
+             ("author", "ClinicalDocument", "component")]
+    for root in [*_roots(), *(etree.fromstring(layout) for layout in LAYOUTS)]:
         doc = Doc(root=root)
         for names in asked:
             tags = [tag(n) for n in names]
             assert doc.everywhere(*tags) == list(root.iter(*tags)), names
+        for other in (("{urn:oid:1.3.6.1.4.1.19376.1.3.2}x",), ("{urn:oid:1.3.6.1.4.1.19376.1.3.2}x", tag("telecom"))):
+            assert Doc(root=root).everywhere(*other) == list(root.iter(*other)), other  # another namespace: not the index's
     fresh = Doc(root=etree.fromstring(EXTRA))  # a tag never asked before: the scan is redone, earlier answers stay right
     assert [e.get("value") for e in fresh.everywhere(tag("telecom"))] == ["tel:1", "tel:2", "tel:3", "tel:9", "tel:4"]
     assert len(fresh.everywhere(tag("reference"))) == 0 and len(fresh.everywhere(tag("telecom"))) == 5
