@@ -51,6 +51,8 @@ class Listener:
         """Stop accepting connections, as a receiver that died would (fault "fragile")."""
         self.stopping.set()
         with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)  # wakes an accept() waiting in the loop (a close alone does not, on Linux)
+        with contextlib.suppress(OSError):
             self._sock.close()
 
     def _accept_loop(self) -> None:
