@@ -7,9 +7,10 @@ the harness version, Python's (its tomllib), the schema's source and the registe
 lists them). Any change of those misses, and the pack is read and checked anew. The pack objects are then built
 from the table as from a fresh one (requirements read, declarative checks compiled).
 
-Location: $XDG_CACHE_HOME/enrs-harness/packs, else ~/.cache/enrs-harness/packs (folders created 0700, files written
-atomically, at most MAX_ENTRIES files, the oldest pruned); ENRS_HARNESS_NO_CACHE=1 turns it off. A folder that
-cannot be made or written, a file truncated, corrupt or not matching its name: ignored, never an error.
+Location: the folder `packs` of the harness's cache folder (harness.core.cachedir: $ENRS_HARNESS_CACHE, else
+$XDG_CACHE_HOME/enrs-harness, else ~/.cache/enrs-harness), folders created 0700, files written atomically, at most
+MAX_ENTRIES files (the oldest pruned); ENRS_HARNESS_NO_CACHE=1 turns it off. A folder that cannot be made or
+written, a file truncated, corrupt or not matching its name: ignored, never an error.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from harness.core.cachedir import cache_root
 from harness.core.fileio import atomic_write_bytes
 
 FORMAT = 1  # raise when the entries' layout changes
@@ -37,13 +39,10 @@ def cache_folder() -> Path | None:
     """Where entries go, or None when the cache is turned off or there is no home to put it in."""
     if os.environ.get(DISABLE, "") not in ("", "0"):
         return None
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):  # the XDG rule: a relative value is ignored
-        try:
-            base = str(Path.home() / ".cache")
-        except (RuntimeError, KeyError):  # no home directory
-            return None
-    return Path(base) / "enrs-harness" / "packs"
+    try:
+        return cache_root() / "packs"
+    except (RuntimeError, KeyError):  # no home folder
+        return None
 
 
 def _salt() -> bytes:
@@ -125,7 +124,8 @@ class PackCache:
         """Store an entry (from `encode`); a folder that cannot be written is left as it is."""
         head = f"{FORMAT} {key} {hashlib.sha256(payload).hexdigest()}\n".encode("ascii")
         try:
-            for folder in (self.folder.parent.parent, self.folder.parent, self.folder):
+            self.folder.parent.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # e.g. ~/.cache (its parents: mode 0777 - umask)
+            for folder in (self.folder.parent, self.folder):
                 folder.mkdir(mode=0o700, exist_ok=True)
             atomic_write_bytes(self.folder / f"{key}.json", head + payload)
             self._prune()

@@ -31,6 +31,7 @@ FIXTURES = [REPO / "fixtures" / "conforming" / "cda" / "vsm-2023.xml", REPO / "f
 def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A cache folder of this test: $XDG_CACHE_HOME set to tmp_path/xdg, the cache turned on."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("ENRS_HARNESS_CACHE", raising=False)
     monkeypatch.delenv(pack_cache.DISABLE, raising=False)
     return tmp_path / "xdg" / "enrs-harness" / "packs"
 
@@ -91,7 +92,7 @@ def _jsonschema_imported(env: dict[str, str]) -> bool:
 
 
 def test_a_load_from_the_cache_does_not_import_jsonschema(tmp_path: Path) -> None:
-    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg"), pack_cache.DISABLE: ""}
+    env = {"ENRS_HARNESS_CACHE": str(tmp_path / "cache"), pack_cache.DISABLE: ""}
     assert _jsonschema_imported(env)  # first load: parsed, checked, stored
     assert not _jsonschema_imported(env)  # second: from the cache
     assert _jsonschema_imported({**env, pack_cache.DISABLE: "1"})  # turned off: checked again
@@ -185,18 +186,27 @@ def test_the_environment_variable_turns_the_cache_off(cache_home: Path, monkeypa
 
 def test_the_cache_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv(pack_cache.DISABLE, raising=False)
+    monkeypatch.setenv("ENRS_HARNESS_CACHE", str(tmp_path / "chosen"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert pack_cache.cache_folder() == tmp_path / "chosen" / "packs"  # the harness's own variable first
+    monkeypatch.setenv("ENRS_HARNESS_CACHE", "")
     assert pack_cache.cache_folder() == tmp_path / "enrs-harness" / "packs"
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     for unset in ("", "relative/path"):  # the XDG rule: unset, empty or relative means ~/.cache
         monkeypatch.setenv("XDG_CACHE_HOME", unset)
         assert pack_cache.cache_folder() == tmp_path / "home" / ".cache" / "enrs-harness" / "packs"
+    monkeypatch.setattr(Path, "home", _no_home)
+    assert pack_cache.cache_folder() is None
+
+
+def _no_home() -> Path:
+    raise RuntimeError("Could not determine home directory.")
 
 
 def test_a_cache_folder_that_cannot_be_made_is_no_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                                         parsed: list[str]) -> None:
     (tmp_path / "file").write_text("not a folder", encoding="utf-8")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    monkeypatch.setenv("ENRS_HARNESS_CACHE", str(tmp_path / "file"))
     monkeypatch.delenv(pack_cache.DISABLE, raising=False)
     assert PackRegistry.load().packs == PackRegistry.load().packs
     assert len(parsed) == 2 * len(PackRegistry.load().packs)  # nothing stored, all parsed each time
@@ -244,10 +254,14 @@ def test_the_key_changes_with_what_the_check_depends_on(cache_home: Path, monkey
     data = (bundled_dir("profiles") / "hl7v2-base.toml").read_bytes()
     cache = pack_cache.PackCache(cache_home)
     assert cache.key(data) == pack_cache.PackCache(cache_home).key(data) != cache.key(data + b" ")
+    keys = {cache.key(data)}
     monkeypatch.setattr(pack_cache, "FORMAT", pack_cache.FORMAT + 1)
-    assert pack_cache.PackCache(cache_home).key(data) != cache.key(data)
+    keys.add(pack_cache.PackCache(cache_home).key(data))
     monkeypatch.setattr("harness.__version__", "0.0.0")
-    assert pack_cache.PackCache(cache_home).key(data) != cache.key(data)
+    keys.add(pack_cache.PackCache(cache_home).key(data))
+    monkeypatch.setattr("harness.extension.registry.plugins", lambda kind: [])  # the HL7 v2 rule modules gone
+    keys.add(pack_cache.PackCache(cache_home).key(data))
+    assert len(keys) == 4  # each change gave a new key
 
 
 def _typed(value: Any) -> Any:
