@@ -74,7 +74,10 @@ def encode(raw: dict[str, Any]) -> bytes:
     """The entry of a pack's TOML table (NotCacheable when it holds a date-time or a time)."""
     dates: list[list[Any]] = []
     table = _to_json(raw, [], dates)
-    return json.dumps({"pack": table, "dates": dates}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    try:
+        return json.dumps({"pack": table, "dates": dates}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate (tomllib gives none; checked rather than assumed)
+        raise NotCacheable(str(exc)) from None
 
 
 def decode(payload: bytes) -> dict[str, Any]:

@@ -221,8 +221,9 @@ def test_entries_keep_toml_types_exactly() -> None:
     assert _typed(back) != _typed({**raw, "a": {**raw["a"], "f": 1}})  # the comparison does see an int for a float
 
 
-@pytest.mark.parametrize("value", [dt.datetime(2024, 1, 1, 12, 0), dt.time(12, 0), dt.datetime(2024, 1, 1, tzinfo=dt.UTC)])
-def test_date_times_and_times_are_not_cached(value: object) -> None:
+@pytest.mark.parametrize("value", [dt.datetime(2024, 1, 1, 12, 0), dt.time(12, 0), dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+                                   "\ud800", b"bytes"])
+def test_date_times_times_and_what_json_cannot_hold_are_not_cached(value: object) -> None:
     with pytest.raises(pack_cache.NotCacheable):
         pack_cache.encode({"data": {"when": [value]}})
 
