@@ -7,12 +7,15 @@ which test covers which function: a run in a subprocess would hide it.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from collections.abc import Callable
@@ -30,6 +33,11 @@ from harness.config.packs import PackRegistry
 from harness.core.resources import bundled_dir
 
 REPO = Path(__file__).resolve().parents[1]
+# The tests never write into the user's cache of packs (harness.config.pack_cache): the session has its own, set as
+# this file is imported, before anything loads packs, and inherited by child processes (an inner session keeps it).
+if not os.environ.get("ENRS_HARNESS_TEST_CACHE"):
+    os.environ["ENRS_HARNESS_TEST_CACHE"] = os.environ["ENRS_HARNESS_CACHE"] = tempfile.mkdtemp(prefix="enrs-harness-tests-")
+    atexit.register(shutil.rmtree, os.environ["ENRS_HARNESS_TEST_CACHE"], ignore_errors=True)
 # Modules whose tests take seconds each (child processes, simulators, whole runs, a browser, a Dask cluster), as
 # measured by `pytest --durations=0` on two busy cores: their tests are marked `slow`. They run by default and in CI;
 # `python -m pytest -m "not slow"` leaves them out of a fast loop.

@@ -49,6 +49,7 @@ ALLOWED_UPWARDS = {
     ("harness.config.packs", "harness.cda.declarative"): "a pack's declarative CDA checks are compiled when it loads",
     ("harness.config.packs", "harness.hl7v2.declarative"): "a pack's declarative HL7 v2 checks are compiled when it loads",
     ("harness.config.packs", "harness.extension.registry"): "the packs of installed extensions are found through the registry",
+    ("harness.config.pack_cache", "harness.extension.registry"): "the pack cache's key names the registered HL7 v2 rule modules",
     ("harness.extension.registry", "harness.cda.engine"): "registered CDA rules join the engine's rule table",
     ("harness.extension.coverage", "harness.validation.dispatch"): "coverage validates the bundled conforming artefacts",
     ("harness.xdm.package", "harness.validation.dispatch"): "the documents of a package are judged by their own validators",

@@ -1,22 +1,18 @@
 """The on-disk cache of compiled schematrons (XSLT) and generated kit files, by content hash.
 
-Folder: $ENRS_HARNESS_CACHE, else ~/.cache/enrs-harness. Entries are written atomically and
+Folder: harness.core.cachedir.cache_root() ($ENRS_HARNESS_CACHE, else $XDG_CACHE_HOME/enrs-harness, else
+~/.cache/enrs-harness). Entries are written atomically and
 named by the SHA-256 of what they were made from, so a changed kit never reuses a stale entry
 and concurrent workers never see half-written files.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from harness.core.cachedir import cache_root
 from harness.core.errors import HarnessError
 from harness.core.fileio import atomic_write_bytes
-
-
-def cache_root() -> Path:
-    configured = os.environ.get("ENRS_HARNESS_CACHE")
-    return Path(configured) if configured else Path.home() / ".cache" / "enrs-harness"
 
 
 def cache_path(kind: str, digest: str, suffix: str) -> Path:

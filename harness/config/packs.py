@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
+from harness.config import pack_cache
+from harness.config.pack_cache import PackCache
 from harness.config.schema import validate_config
 from harness.core.errors import HarnessError
-from harness.core.fileio import read_toml
+from harness.core.fileio import parse_toml, read_config_bytes
 from harness.core.i18n import Text
 from harness.core.safe_regex import UnsafePattern, compile_pattern, pattern_fields
 
@@ -207,11 +209,36 @@ def _compile_checks(path: Path, requirement: Requirement) -> None:
             compile_field_check(f"{path} : exigence/requirement {requirement.id}", requirement.id, raw)
 
 
-def load_pack(path: Path) -> ProfilePack:
-    """Load and validate one profile pack file."""
+def load_pack(path: Path, cache: PackCache | None = None) -> ProfilePack:
+    """Load and validate one profile pack file. With a cache, a pack whose very bytes passed before skips the TOML
+    parsing and the schema check; the pack is built from the stored table as from a parsed one."""
     path = Path(path)
-    raw = read_toml(path, lambda fr, en: PackError(path, "fichier/file", fr, en))
+
+    def fail(fr: str, en: str) -> PackError:
+        return PackError(path, "fichier/file", fr, en)
+
+    data = read_config_bytes(path, fail)
+    key = cache.key(data) if cache is not None else ""
+    stored = cache.get(key) if cache is not None else None
+    if stored is not None:
+        try:
+            return _pack_from(path, stored)
+        except Exception:  # an entry that passed its checksum yet builds no pack: read the file anew below
+            pass
+    raw = parse_toml(data, fail)
     validate_config(raw, "pack", lambda where, fr, en: PackError(path, _requirement_named(raw, where), fr, en))
+    try:
+        entry = pack_cache.encode(raw) if cache is not None else None  # before building: the pack shares raw's tables
+    except pack_cache.NotCacheable:
+        entry = None
+    pack = _pack_from(path, raw)
+    if cache is not None and entry is not None:  # stored only once the pack is built without error
+        cache.put(key, entry)
+    return pack
+
+
+def _pack_from(path: Path, raw: dict[str, Any]) -> ProfilePack:
+    """The pack of a TOML table that passed the schema check (the checks the schema cannot express are made here)."""
     top = _Reader(path, "fichier/file", raw, TOP_LEVEL_KEYS)
     if "pack" not in raw:
         top.fail("table [pack] absente", "missing [pack] table", "pack")
@@ -316,10 +343,11 @@ class PackRegistry:
 
         dirs = (pack_dirs() if include_builtin else []) + [Path(d) for d in extra_dirs]
         packs: list[ProfilePack] = []
+        cache = PackCache.open()
         for directory in dirs:
             if not directory.is_dir():
                 raise HarnessError(f"dossier de profils introuvable : {directory}", f"profiles folder not found: {directory}")
-            packs.extend(load_pack(p) for p in sorted(directory.glob("*.toml")))
+            packs.extend(load_pack(p, cache) for p in sorted(directory.glob("*.toml")))
         return cls(packs)
 
     def get(self, pack_id: str) -> ProfilePack:

@@ -17,10 +17,6 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-import jsonschema
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
-
 MAX_DEPTH = 12  # no configuration file of the harness nests deeper; a hostile one stops here
 
 Fail = Callable[[str, str, str], Exception]  # (where, fr, en) → the caller's error naming its file
@@ -170,26 +166,30 @@ def pack_schema() -> dict[str, Any]:
 
 def _toml_date(validator: Any, enabled: Any, instance: Any, schema: Any) -> Any:
     """A TOML local date (not a date-time, not a string)."""
+    from jsonschema.exceptions import ValidationError
+
     if enabled and (not isinstance(instance, dt.date) or isinstance(instance, dt.datetime)):
         yield ValidationError(f"{instance!r} is not a date")
 
 
 def _not_bool(validator: Any, enabled: Any, instance: Any, schema: Any) -> Any:
     """TOML booleans are never numbers (Python's bool is an int)."""
+    from jsonschema.exceptions import ValidationError
+
     if enabled and isinstance(instance, bool):
         yield ValidationError(f"{instance!r} is a boolean")
 
 
-_Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]  # types-jsonschema leaves extend() unannotated
-    Draft202012Validator,
-    validators={"not_bool": _not_bool, "toml_date": _toml_date},
-)
-
-
 @cache
 def _compiled(name: str) -> Any:
+    import jsonschema  # imported here, not at start: a run whose packs come from the cache (harness.config.pack_cache) needs none
+
+    validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]  # types-jsonschema leaves extend() unannotated
+        jsonschema.Draft202012Validator,
+        validators={"not_bool": _not_bool, "toml_date": _toml_date},
+    )
     schema = {"target": TARGET_SCHEMA, "campaign": CAMPAIGN_SCHEMA, "waivers": WAIVERS_SCHEMA}.get(name) or pack_schema()
-    return _Validator(schema)  # the schemas themselves are checked by a test (tests/config), not at every start
+    return validator(schema)  # the schemas themselves are checked by a test (tests/config), not at every start
 
 
 def _depth(value: Any) -> int:
@@ -242,6 +242,8 @@ def validate_config(raw: dict[str, Any], kind: str, fail: Fail) -> None:
     """Check a configuration file's content against the schema `kind` (target, pack, campaign, waivers)."""
     if _depth(raw) > MAX_DEPTH:
         raise fail("fichier/file", f"imbrication de plus de {MAX_DEPTH} niveaux", f"nesting deeper than {MAX_DEPTH} levels")
+    from jsonschema.exceptions import best_match
+
     error = best_match(_compiled(kind).iter_errors(raw))
     if error is None:
         return

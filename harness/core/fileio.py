@@ -143,14 +143,23 @@ def read_toml(path: Path, fail: Callable[[str, str], Exception]) -> dict[str, An
 
     `fail(fr, en)` builds the caller's error, which names the kind of file and its path.
     """
-    path = Path(path)
+    return parse_toml(read_config_bytes(path, fail), fail)
+
+
+def read_config_bytes(path: Path, fail: Callable[[str, str], Exception]) -> bytes:
+    """The bytes of a configuration file, at most MAX_CONFIG_BYTES (read_toml's first half)."""
     try:
-        with path.open("rb") as handle:
+        with Path(path).open("rb") as handle:
             data = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise fail(f"lecture impossible ({exc.strerror})", f"cannot read ({exc.strerror})") from exc
     if len(data) > MAX_CONFIG_BYTES:
         raise fail(f"fichier de plus de {MAX_CONFIG_BYTES} octets", f"file over {MAX_CONFIG_BYTES} bytes")
+    return data
+
+
+def parse_toml(data: bytes, fail: Callable[[str, str], Exception]) -> dict[str, Any]:
+    """The TOML table of a configuration file's bytes (read_toml's second half)."""
     try:
         return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
