@@ -264,6 +264,16 @@ class EnrsSession:
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self.running = item
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+        """Document tests of a run take the lighter protocol of harness.run.direct when nothing of pytest's could change them."""
+        from harness.run.direct import qualifies, run_directly
+
+        if self.writer is None or not isinstance(item, pytest.Function) or not qualifies(item):
+            return None
+        run_directly(item, nextitem, self)
+        return True
+
     def record_for(self, item: pytest.Item) -> TestRecord:
         record = self.records.get(item.nodeid)
         if record is None:
