@@ -46,7 +46,7 @@ def qualifies(item: pytest.Function) -> bool:
 
 def run_directly(item: pytest.Function, nextitem: pytest.Item | None, session: EnrsSession) -> None:
     """pytest's runtestprotocol for a qualifying test, without the per-phase machinery."""
-    ihook = item.ihook
+    ihook = _hooks_and_location(item)
     reraise = get_reraise_exceptions(item.config)
 
     def phase(when: Any, function: Any) -> pytest.TestReport:
@@ -68,6 +68,26 @@ def run_directly(item: pytest.Function, nextitem: pytest.Item | None, session: E
         item._request = False  # type: ignore[assignment]  # as pytest's runner: the arguments go away with the test
         item.funcargs = {}
     ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+
+
+_SHARED = pytest.StashKey[dict[Any, Any]]()
+
+
+def _hooks_and_location(item: pytest.Function) -> Any:
+    """`item.ihook`, and `item.location` set, as pytest works them out but once per file and test function: each
+    document's test differs only by its id (pytest builds a hook proxy at every `ihook` and stats the file for each
+    test's location)."""
+    shared = item.config.stash.setdefault(_SHARED, {})
+    ihook = shared.get(item.path)
+    if ihook is None:
+        ihook = shared[item.path] = item.ihook
+    place = shared.get(item.obj)
+    if place is None:
+        path, line, _ = shared[item.obj] = item.location
+    else:
+        path, line, _ = place
+        item.__dict__["location"] = (path, line, item.getmodpath())  # what Item.location, a cached_property, gives
+    return ihook
 
 
 def _set_up(item: pytest.Function, session: EnrsSession) -> None:
