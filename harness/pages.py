@@ -18,7 +18,8 @@ from harness.core.i18n import in_language, label, readable_reason
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("harness", "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             auto_reload=False)  # the templates are the package's: no stat of the file at each render
     env.globals["label"] = label
     env.filters["reason"] = readable_reason
     env.filters["in_language"] = in_language

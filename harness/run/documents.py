@@ -172,6 +172,15 @@ def enrs_packs(pytestconfig: pytest.Config) -> PackRegistry:
 @pytest.fixture(scope="session")
 def enrs_validation(pytestconfig: pytest.Config) -> ValidationContext:
     """The validation context of the run: the loaded and selected packs, the kit, the volet versions, the VIHF/DSG trust store."""
-    session = _session(pytestconfig)
-    return ValidationContext(registry=session.registry, selected=session.selected, kit_dir=session.kit_dir,
-                             volet_versions=session.volet_versions, vihf_trust=session.vihf_trust)
+    return validation_context(pytestconfig)
+
+
+def validation_context(config: pytest.Config) -> ValidationContext:
+    """The run's validation context, one per session (the `enrs_validation` fixture; harness.run.direct without it)."""
+    cached: ValidationContext | None = getattr(config, "_enrs_validation", None)
+    if cached is None:
+        session = _session(config)
+        cached = ValidationContext(registry=session.registry, selected=session.selected, kit_dir=session.kit_dir,
+                                   volet_versions=session.volet_versions, vihf_trust=session.vihf_trust)
+        config._enrs_validation = cached  # type: ignore[attr-defined]  # one per session, as the session-scoped fixture
+    return cached

@@ -97,6 +97,7 @@ class EnrsSession:
         self._scope: Scope | None = None
         self._waived: set[str] | None = None  # requirement ids this candidate's valid waivers cover (report.html)
         self._froze_gc = False
+        self.running: pytest.Item | None = None  # the test being run (the `enrs` fixture's record)
         if self.active:
             try:
                 # load and check the packs, the kit, the target and its scope now: errors are usage errors
@@ -259,6 +260,20 @@ class EnrsSession:
             gc.freeze()
             self._froze_gc = True
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self.running = item
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+        """Document tests of a run take the lighter protocol of harness.run.direct when nothing of pytest's could change them."""
+        from harness.run.direct import qualifies, run_directly
+
+        if self.writer is None or not isinstance(item, pytest.Function) or not qualifies(item):
+            return None
+        run_directly(item, nextitem, self)
+        return True
+
     def record_for(self, item: pytest.Item) -> TestRecord:
         record = self.records.get(item.nodeid)
         if record is None:
@@ -402,10 +417,14 @@ def _skip_reason(report: pytest.TestReport) -> str | None:
 
 
 @pytest.fixture
-def enrs(request: pytest.FixtureRequest) -> Recorder:
-    """Records evidence, artefacts and explicit requirement verdicts for the current test."""
-    session = session_of(request.config)
-    return Recorder(session.record_for(request.node), session.registry, session.lang)
+def enrs(pytestconfig: pytest.Config) -> Recorder:
+    """Records evidence, artefacts and explicit requirement verdicts for the current test.
+
+    The test is the one the session is setting up, not `request.node`: pytest builds a fixture definition for
+    `request` at each test that asks for it, a tenth of a run's own cost per document."""
+    session = session_of(pytestconfig)
+    assert session.running is not None, "enrs is a function-scoped fixture: a test is running"
+    return Recorder(session.record_for(session.running), session.registry, session.lang)
 
 
 @pytest.fixture(scope="session")

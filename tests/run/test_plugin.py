@@ -408,3 +408,27 @@ def test_other():
     result, _, results = run_suite(pytester, packs_dir, source, "--enrs-target", target(["demo"]))
     result.assert_outcomes(passed=1, deselected=1)  # not claimed: an opt-in pack stays out
     assert "other" not in {p["id"] for p in results["profiles"]}
+
+
+def test_the_enrs_fixture_records_for_the_running_test_without_pytests_request(pytester: pytest.Pytester, packs_dir: Path) -> None:
+    source = """
+import pytest
+
+@pytest.fixture
+def shared(enrs):
+    enrs.evidence("from a fixture", "set up")
+
+@pytest.mark.requirement("DEMO-MUST-1")
+def test_one(shared, enrs, request):
+    # pytest builds a fixture definition for `request` at every test asking for it: enrs does not
+    assert "request" not in request._fixturemanager.getfixturedefs("enrs", request.node)[-1].argnames
+    enrs.evidence("one", "1")
+
+@pytest.mark.requirement("DEMO-MUST-2")
+def test_two(enrs):
+    enrs.evidence("two", "2")
+"""
+    result, _, results = run_suite(pytester, packs_dir, source, "--enrs-profile", "demo")
+    result.assert_outcomes(passed=2)
+    evidence = {t["nodeid"].split("::")[1]: [e["content"] for e in t["evidence"]] for t in results["tests"]}
+    assert evidence == {"test_one": ["set up", "1"], "test_two": ["2"]}
