@@ -125,8 +125,13 @@ def rule(requirement: str, when: Condition | None = None) -> Callable[[Check], C
     """Register `check` as the rule of `requirement` (one rule per requirement)."""
 
     def register(check: Check) -> Check:
-        if any(r.requirement == requirement for r in RULES):
-            raise ValueError(f"two rules for {requirement}")
+        for index, known in enumerate(RULES):
+            if known.requirement != requirement:
+                continue
+            if (known.check.__module__, known.check.__qualname__) != (check.__module__, check.__qualname__):
+                raise ValueError(f"two rules for {requirement}")
+            RULES[index] = Rule(requirement, check, when)  # its module imported again (importlib.reload, a restored sys.modules)
+            return check
         RULES.append(Rule(requirement, check, when))
         return check
 
