@@ -15,7 +15,7 @@ import inspect
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from _pytest.runner import check_interactive_exception, get_reraise_exceptions  # pytest's runner's own steps
+from _pytest.runner import check_interactive_exception  # pytest's runner's own step (in every pytest since 8.0)
 
 if TYPE_CHECKING:
     from harness.run.plugin import EnrsSession
@@ -47,7 +47,7 @@ def qualifies(item: pytest.Function) -> bool:
 def run_directly(item: pytest.Function, nextitem: pytest.Item | None, session: EnrsSession) -> None:
     """pytest's runtestprotocol for a qualifying test, without the per-phase machinery."""
     ihook = _hooks_and_location(item)
-    reraise = get_reraise_exceptions(item.config)
+    reraise = (pytest.exit.Exception, KeyboardInterrupt)  # as pytest's runner without --pdb (a test under --pdb does not qualify)
 
     def phase(when: Any, function: Any) -> pytest.TestReport:
         call = pytest.CallInfo.from_call(function, when=when, reraise=reraise)
