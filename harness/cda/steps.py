@@ -139,7 +139,7 @@ def child_path(expression: str) -> ChildPath | None:
 
 
 def _path(text: str) -> ChildPath:
-    alternatives = _split(text, "|")
+    alternatives = split_outside_brackets(text, "|")
     if len(alternatives) > 1:
         return _union([_path(alternative) for alternative in alternatives])
     wrapped = re.fullmatch(r"\((.*)\)\s*\[\s*([1-9][0-9]*)\s*\]", text, re.DOTALL)
@@ -150,7 +150,7 @@ def _path(text: str) -> ChildPath:
         return ChildPath(inner.steps, int(wrapped.group(2)))
     if text == ".":
         return ChildPath(())
-    return ChildPath(tuple(_step(step.strip()) for step in _split(text, "/")))
+    return ChildPath(tuple(_step(step.strip()) for step in split_outside_brackets(text, "/")))
 
 
 def _union(paths: list[ChildPath]) -> ChildPath:
@@ -201,7 +201,7 @@ def _predicates(text: str) -> list[str]:
 
 
 def _test(text: str) -> Test:
-    alternatives = _split(text, " or ")
+    alternatives = split_outside_brackets(text, " or ")
     if len(alternatives) > 1:
         tests = [_test(alternative.strip()) for alternative in alternatives]
         selves = [_SELF.match(alternative.strip()) for alternative in alternatives]
@@ -232,8 +232,9 @@ def _test(text: str) -> Test:
     raise _NotPlain
 
 
-def _split(text: str, separator: str) -> list[str]:
-    """`text` split on `separator` outside brackets, parentheses and quotes."""
+def split_outside_brackets(text: str, separator: str) -> list[str]:
+    """`text` split on `separator` outside brackets, parentheses and quotes, each part stripped (XPath text:
+    also what the kit's compiler splits schematron contexts with)."""
     parts: list[str] = []
     depth, quote, start, index = 0, None, 0, 0
     while index < len(text):

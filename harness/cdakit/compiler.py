@@ -27,6 +27,7 @@ from copy import deepcopy
 
 from lxml import etree
 
+from harness.cda.steps import split_outside_brackets
 from harness.cdakit.loader import SCH
 
 COMPILER_VERSION = "enrs-sch2xslt/4"
@@ -195,27 +196,6 @@ def _callable_abstract_rules(abstract: dict[str, etree._Element], globals_: set[
     return found
 
 
-def _split_top(text: str, separator: str) -> list[str]:
-    """`text` split on `separator` outside brackets, parentheses and string literals."""
-    parts, current, depth, quote = [], list[str](), 0, None
-    for char in text:
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "\"'":
-            quote = char
-        elif char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        elif char == separator and depth == 0:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(char)
-    parts.append("".join(current))
-    return parts
-
-
 def _candidates(rules: list[etree._Element]) -> str | None:
     """The nodes some rule of the pattern can match, as one expression, or None to walk the tree.
 
@@ -225,7 +205,7 @@ def _candidates(rules: list[etree._Element]) -> str | None:
     """
     alternatives: list[str] = []
     for rule in rules:
-        for alternative in _split_top(_xpath(rule.get("context", "")), "|"):
+        for alternative in split_outside_brackets(_xpath(rule.get("context", "")), "|"):
             alternative = alternative.strip()
             if not alternative or _FUNCTION_START.match(alternative):
                 return None  # key(), id(), …: leave it to the tree walk
