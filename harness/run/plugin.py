@@ -28,7 +28,7 @@ from harness.run.outcomes import Aborted, NotApplicable
 from harness.run.recorder import Recorder, TestRecord
 from harness.run.waivers import Waiver, load_waivers
 from harness.simulator import start_embedded  # imported with the plugin: cryptography must not be re-imported by nested sessions
-from harness.validation.dispatch import Ignored
+from harness.validation.dispatch import Ignored, vihf_trust_store
 
 SESSION_KEY = pytest.StashKey["EnrsSession"]()
 # A snapshot of results.json is written when a test ends at least RESULTS_FLUSH_SECONDS after the last one, and
@@ -143,11 +143,7 @@ class EnrsSession:
     def vihf_trust(self) -> Path | None:
         """The CA certificates (PEM) given with --enrs-vihf-trust: who may sign VIHF assertions and DSG signatures."""
         trust = self.config.option.enrs_vihf_trust
-        if trust is None:
-            return None
-        if not Path(trust).is_file():
-            raise HarnessError(f"magasin de confiance VIHF introuvable : {trust}", f"VIHF trust store not found: {trust}")
-        return Path(trust)
+        return vihf_trust_store(Path(trust) if trust is not None else None)
 
     @property
     def kit_dir(self) -> Path | None:

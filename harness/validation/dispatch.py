@@ -44,11 +44,17 @@ def make_context(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | 
         from harness.cdakit.layout import with_kit_pack
 
         dirs = with_kit_pack(dirs, kit)
-    if vihf_trust is not None and not vihf_trust.is_file():
-        raise HarnessError(f"magasin de confiance VIHF introuvable : {vihf_trust}", f"VIHF trust store not found: {vihf_trust}")
+    vihf_trust = vihf_trust_store(vihf_trust)
     registry = PackRegistry.load(dirs)
     return ValidationContext(registry=registry, selected=registry.select(profile_ids), kit_dir=kit,
                              volet_versions=parse_overrides(volet_versions or []), vihf_trust=vihf_trust)
+
+
+def vihf_trust_store(path: Path | None) -> Path | None:
+    """The VIHF/DSG trust store given (a PEM file of CA certificates), checked to exist; None when none is given."""
+    if path is not None and not Path(path).is_file():
+        raise HarnessError(f"magasin de confiance VIHF introuvable : {path}", f"VIHF trust store not found: {path}")
+    return Path(path) if path is not None else None
 
 
 def validators() -> dict[str, Any]:

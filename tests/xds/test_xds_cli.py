@@ -97,3 +97,9 @@ def test_run_judges_the_dsg_signer_with_the_trust_store_given(tmp_path: Path) ->
     assert _run_documents(tmp_path / "signed", SIGNED, "--vihf-trust", str(trust))["XDSFR-SIG-05"] == "PASSED"
     assert _run_documents(tmp_path / "outsider", outsider, "--vihf-trust", str(trust))["XDSFR-SIG-05"] == "FAILED"
     assert _run_documents(tmp_path / "no-store", outsider)["XDSFR-SIG-05"] != "FAILED"  # no trust store: the signer is not judged
+
+
+def test_a_missing_trust_store_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "absent.pem"
+    status = main(["validate", "--lang", "en", "--vihf-trust", str(missing), str(SIGNED)])
+    assert status != 0 and f"VIHF trust store not found: {missing}" in capsys.readouterr().err
