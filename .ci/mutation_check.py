@@ -72,12 +72,19 @@ def change_of(mutant: str) -> tuple[str, str]:
     return removed, added
 
 
+def children(argv: list[str]) -> int:
+    """How many mutants run at once: `--children N`, else one per core (CI gives fewer when the suite runs beside)."""
+    if "--children" in argv:
+        return max(1, int(argv[argv.index("--children") + 1]))
+    return os.cpu_count() or 2
+
+
 def main(argv: list[str]) -> int:
     started = time.monotonic()
     if "--keep" not in argv:
         shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     globs = [f"{f}__mutmut_*" for names in SCOPE.values() for f in names]
-    run = mutmut("run", "--max-children", str(os.cpu_count() or 2), *globs)
+    run = mutmut("run", "--max-children", str(children(argv)), *globs)
     found = statuses()
     if run.returncode != 0 or not found:
         print(f"mutation: mutmut failed (exit {run.returncode}, {len(found)} mutants in scope)", file=sys.stderr)
