@@ -31,6 +31,14 @@ In-process and one-core measures use CPU time (of this process, or of the child 
 is printed with every whole-process measure so that a reader can judge the wall-time figures. The child
 processes cache their bytecode (as an installed harness has it), whatever PYTHONDONTWRITEBYTECODE says.
 
+--loop floor|native runs one pass of that measure alone, for an instruction count that the load of the machine
+does not move (CPU time on a shared machine moves by 10 % from one run to the next):
+
+    valgrind --tool=callgrind --collect-atstart=no --toggle-collect=functools_reduce \
+        python benchmarks/bench_cda.py FOLDER --loop native     # "Collected": the instructions of that pass
+
+Valgrind runs SHA-256 without the processor's SHA instructions: compare native with native (A/B), not with the floor.
+
 --per-rule instead times, in process, every active rule over the documents (parsed beforehand): the CPU
 time per document of each rule (its `when` condition included), the best of --repeat runs, the most
 costly first, and the header index walk, the shared document scan and volet detection apart.
@@ -40,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import json
 import os
 import resource
@@ -281,6 +290,20 @@ def per_rule(blobs: list[bytes], repeat: int, top: int) -> None:
         print(f"  {key:<42} {seconds / n * 1000:8.3f} ms/doc  {seconds / max(total, 1e-9) * 100:5.1f} %")
 
 
+def counted_loop(which: str, blobs: list[bytes]) -> None:
+    """One pass of the floor or of native validation (`validate_bytes`: hash, parse, rules; not the read) over `blobs`,
+    run inside functools.reduce so that callgrind counts it alone (--toggle-collect=functools_reduce), after a pass
+    that warms the packs' caches."""
+    context = ValidationContext(registry=PackRegistry.load())
+    for data in blobs[:200]:
+        validate_bytes(data, "warm.xml", context)
+    if which == "floor":
+        functools.reduce(lambda _, data: parse_only(data), blobs, None)  # each tree dropped when the next is returned
+    else:
+        functools.reduce(lambda _, data: validate_bytes(data, "doc.xml", context), blobs, None)
+    print(f"{which}: {len(blobs)} documents")
+
+
 def line(label: str, count: int, seconds: float, floor: float | None, how: str) -> None:
     rate = count / max(seconds, 1e-9)
     ratio = f"{seconds / floor:6.2f}x floor" if floor else " " * 13
@@ -296,6 +319,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="worker processes of the --jobs measure (default 2)")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each measure; the best is kept (default 5)")
     parser.add_argument("--in-process", action="store_true", help="the in-process measures only (no child processes)")
+    parser.add_argument("--loop", choices=["floor", "native"],
+                        help="run that measure once, inside functools.reduce, for callgrind's instruction count (see above)")
     parser.add_argument("--per-rule", action="store_true", help="time every active rule in process instead (the most costly first)")
     parser.add_argument("--top", type=int, default=15, help="rules listed by --per-rule (default 15)")
     args = parser.parse_args()
@@ -303,6 +328,9 @@ def main() -> None:
     docs = documents(args.folders or FIXTURES, args.pad_kb)
     if args.per_rule:
         per_rule([data for _name, data in docs] * args.copies, args.repeat, args.top)
+        return
+    if args.loop:
+        counted_loop(args.loop, [data for _name, data in docs] * args.copies)
         return
     with tempfile.TemporaryDirectory(prefix="bench-cda-") as tmp:
         folder = Path(tmp)
