@@ -39,7 +39,7 @@ does not move (CPU time on a shared machine moves by 10 % from one run to the ne
 
 Valgrind runs SHA-256 without the processor's SHA instructions: compare native with native (A/B), not with the floor.
 
---per-rule instead times, in process, every active rule over the documents (parsed beforehand): the CPU
+--per-rule instead times, in process, every active rule over the documents (each parsed, untimed, just before its rules): the CPU
 time per document of each rule (its `when` condition included), the best of --repeat runs, the most
 costly first, and the header index walk, the shared document scan and volet detection apart.
 """
