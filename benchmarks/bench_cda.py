@@ -4,6 +4,7 @@
     PYTHONPATH=. python benchmarks/bench_cda.py /path/to/TestContenuCDA-3-0/ExemplesCDA --copies 10 \
         --kit /path/to/TestContenuCDA-3-0
     PYTHONPATH=. python benchmarks/bench_cda.py /path/to/ExemplesCDA --per-rule [--top 20]
+    PYTHONPATH=. python benchmarks/bench_cda.py /path/to/ExemplesCDA --copies 10 --in-process  (items 1-3 only: A/B)
 
 Default corpus: the bundled CDA fixtures (fixtures/*/cda); --pad-kb N pads the conforming ones to about
 N KB each instead (entries in N3 documents, a larger PDF in N1 documents; they still PASS). --copies
@@ -11,7 +12,7 @@ writes that many copies of every document to a temporary folder (ten copies of t
 examples: the issue 13 measure).
 
 Reported, documents per second:
-1. parse floor: lxml `etree.fromstring` of the bytes already in memory;
+1. parse floor: lxml `etree.fromstring` of the bytes already in memory, each tree dropped before the next parse;
 2. XSD: the same parse plus lxml XMLSchema validation with the kit's CDA_extended.xsd (with --kit);
 3. native in process, one core: `validate_file` on the files (read, hash, parse, rules), and its parts per
    document: the bounded read, SHA-256, the parse floor and the rest (rules and report);
@@ -21,12 +22,24 @@ Reported, documents per second:
    it at the same load, or count instructions: valgrind --tool=cachegrind), and the wall time of --jobs 1 and
    --jobs N, runs alternated (their ratio is only meaningful with N idle cores; the issue asks >= 0.85 N);
 6. `validate` startup: the whole command on one small fixture.
+The floor and native in process are measured in alternated rounds (floor, native, floor, native, ...): each round's
+ratio native / floor compares two measures made a moment apart, under the same load, and the ratio reported is the
+median of the rounds' ratios (the least would select the round whose noise favoured native; the ratio of the two
+bests mixes moments). Their ms/doc figures are the best round of each.
 In-process and one-core measures use CPU time (of this process, or of the child process tree), the best of
 --repeat runs: the machine may be shared, and wall time would count the other jobs. The load average
 is printed with every whole-process measure so that a reader can judge the wall-time figures. The child
 processes cache their bytecode (as an installed harness has it), whatever PYTHONDONTWRITEBYTECODE says.
 
---per-rule instead times, in process, every active rule over the documents (parsed beforehand): the CPU
+--loop floor|native runs one pass of that measure alone, for an instruction count that the load of the machine
+does not move (CPU time on a shared machine moves by 10 % from one run to the next):
+
+    valgrind --tool=callgrind --collect-atstart=no --toggle-collect=functools_reduce \
+        python benchmarks/bench_cda.py FOLDER --loop native     # "Collected": the instructions of that pass
+
+Valgrind runs SHA-256 without the processor's SHA instructions: compare native with native (A/B), not with the floor.
+
+--per-rule instead times, in process, every active rule over the documents (each parsed, untimed, just before its rules): the CPU
 time per document of each rule (its `when` condition included), the best of --repeat runs, the most
 costly first, and the header index walk, the shared document scan and volet detection apart.
 """
@@ -35,9 +48,11 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -115,6 +130,13 @@ def parse_only(data: bytes) -> etree._Element | None:
         return None
 
 
+def parse_each(blobs: list[bytes]) -> None:
+    """The floor: every document parsed, then its tree dropped before the next, as validation does (keeping the 940
+    trees alive, ~1 GB, until the end made the floor ~20 % slower: fresh memory for every tree, then one large free)."""
+    for data in blobs:
+        parse_only(data)
+
+
 def best_cpu(work: Callable[[], object], repeat: int) -> float:
     """The least CPU time of this process over `repeat` runs of `work`."""
     times = []
@@ -123,6 +145,40 @@ def best_cpu(work: Callable[[], object], repeat: int) -> float:
         work()
         times.append(time.process_time() - t0)
     return min(times)
+
+
+@dataclass
+class PairedRounds:
+    """CPU times of the floor and of native validation measured in alternated rounds (floor, native, floor, ...)."""
+
+    floor: list[float] = field(default_factory=list)
+    native: list[float] = field(default_factory=list)
+
+    def best_floor(self) -> float:
+        return min(self.floor)
+
+    def best_native(self) -> float:
+        return min(self.native)
+
+    def ratios(self) -> list[float]:
+        return [native / floor for floor, native in zip(self.floor, self.native, strict=True)]
+
+    def median_ratio(self) -> float:
+        return statistics.median(self.ratios())
+
+
+def paired_rounds(floor: Callable[[], object], native: Callable[[], object], rounds: int) -> PairedRounds:
+    """`rounds` rounds, each the floor then native right after it: both see the same load, and each round gives a
+    ratio. The ratio kept is the median of the rounds' ratios: a ratio of two bests (each from a different moment)
+    moves with the load between them, and the least ratio would pick the round where noise happened to favour
+    native."""
+    paired = PairedRounds()
+    for _ in range(rounds):
+        for work, times in ((floor, paired.floor), (native, paired.native)):
+            t0 = time.process_time()
+            work()
+            times.append(time.process_time() - t0)
+    return paired
 
 
 # The child processes run this checkout's harness, whatever is installed (and from its folder: `python -m` puts the
@@ -186,13 +242,20 @@ def per_rule(blobs: list[bytes], repeat: int, top: int) -> None:
     cda_rules()  # the registered rule modules (entry points), as validate_cda loads them
     active, cdata = active_requirements(context), data_of(context)
     rules = [*RULES, *volet_rules_of(context), *declarative_rules_of(context)]  # as validate_cda runs them
-    parsed = [p for p in map(parsed_or_none, blobs) if p is not None and p.document is not None]
     clock = time.process_time
     best: dict[str, float] = {}
+    count = 0
     for _ in range(repeat):
         spent: dict[str, float] = dict.fromkeys(["(header index walk)", "(document scan)", "(volet detection)"], 0.0)
-        for item in parsed:
-            doc = Doc(root=item.document, self_presenting=item.self_presenting)  # type: ignore[arg-type]
+        count = 0
+        for data in blobs:
+            # parsed right before its rules (untimed), as validation does: a tree parsed long before (all of them parsed
+            # first) is out of the processor's caches, and its first walks cost 2-4 times more than in validation
+            item = parsed_or_none(data)
+            if item is None or item.document is None:
+                continue
+            count += 1
+            doc = Doc(root=item.document, self_presenting=item.self_presenting)
             t0 = clock()
             doc.header  # noqa: B018  (the walk, timed apart from the first rule that asks for it)
             t1 = clock()
@@ -218,13 +281,27 @@ def per_rule(blobs: list[bytes], repeat: int, top: int) -> None:
                 spent[rule_.requirement] = spent.get(rule_.requirement, 0.0) + clock() - t0
         for key, seconds in spent.items():
             best[key] = min(best.get(key, seconds), seconds)
-    n = max(len(parsed), 1)
+    n = max(count, 1)
     total = sum(best.values())
-    print(f"per rule: {len(parsed)} documents, {len(best) - 3} active rules, best of {repeat} runs; "
+    print(f"per rule: {count} documents, {len(best) - 3} active rules, best of {repeat} runs; "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'all rules, walk, scan and volet detection':<44} {total / n * 1000:8.3f} ms/doc")
     for key, seconds in sorted(best.items(), key=lambda kv: -kv[1])[:top]:
         print(f"  {key:<42} {seconds / n * 1000:8.3f} ms/doc  {seconds / max(total, 1e-9) * 100:5.1f} %")
+
+
+def counted_loop(which: str, blobs: list[bytes]) -> None:
+    """One pass of the floor or of native validation (`validate_bytes`: hash, parse, rules; not the read) over `blobs`,
+    run inside functools.reduce so that callgrind counts it alone (--toggle-collect=functools_reduce), after a pass
+    that warms the packs' caches."""
+    context = ValidationContext(registry=PackRegistry.load())
+    for data in blobs[:200]:
+        validate_bytes(data, "warm.xml", context)
+    if which == "floor":
+        functools.reduce(lambda _, data: parse_only(data), blobs, None)  # each tree dropped when the next is returned
+    else:
+        functools.reduce(lambda _, data: validate_bytes(data, "doc.xml", context), blobs, None)
+    print(f"{which}: {len(blobs)} documents")
 
 
 def line(label: str, count: int, seconds: float, floor: float | None, how: str) -> None:
@@ -241,6 +318,9 @@ def main() -> None:
     parser.add_argument("--kit", type=Path, help="the agency's kit folder: adds the lxml XSD measure")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes of the --jobs measure (default 2)")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each measure; the best is kept (default 5)")
+    parser.add_argument("--in-process", action="store_true", help="the in-process measures only (no child processes)")
+    parser.add_argument("--loop", choices=["floor", "native"],
+                        help="run that measure once, inside functools.reduce, for callgrind's instruction count (see above)")
     parser.add_argument("--per-rule", action="store_true", help="time every active rule in process instead (the most costly first)")
     parser.add_argument("--top", type=int, default=15, help="rules listed by --per-rule (default 15)")
     args = parser.parse_args()
@@ -248,6 +328,9 @@ def main() -> None:
     docs = documents(args.folders or FIXTURES, args.pad_kb)
     if args.per_rule:
         per_rule([data for _name, data in docs] * args.copies, args.repeat, args.top)
+        return
+    if args.loop:
+        counted_loop(args.loop, [data for _name, data in docs] * args.copies)
         return
     with tempfile.TemporaryDirectory(prefix="bench-cda-") as tmp:
         folder = Path(tmp)
@@ -260,7 +343,10 @@ def main() -> None:
         print(f"corpus: {n} documents ({len(docs)} x {args.copies}), mean {sum(map(len, blobs)) / n / 1024:.0f} KB; "
               f"cpu_count={os.cpu_count()}, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
-        floor = best_cpu(lambda: [parse_only(b) for b in blobs], args.repeat)
+        context = ValidationContext(registry=PackRegistry.load())
+        validate_file(paths[0], context)  # packs' compiled checks and caches made once, outside the rounds
+        paired = paired_rounds(lambda: parse_each(blobs), lambda: [validate_file(p, context) for p in paths], args.repeat)
+        floor, native = paired.best_floor(), paired.best_native()
         line("parse floor (lxml etree.fromstring)", n, floor, floor, "CPU, in process")
         if args.kit:
             from harness.cdakit.layout import locate
@@ -273,15 +359,17 @@ def main() -> None:
             else:
                 xsd = best_cpu(lambda: [schema.validate(t) for t in map(parse_only, blobs) if t is not None], args.repeat)
                 line("XSD (lxml parse + XMLSchema)", n, xsd, floor, "CPU, in process")
-        context = ValidationContext(registry=PackRegistry.load())
-        native = best_cpu(lambda: [validate_file(p, context) for p in paths], args.repeat)
-        line("native, in process, 1 core", n, native, floor, "CPU, in process")
+        line("native, in process, 1 core", n, native, floor, "CPU, in process, best round")
+        print(f"{'':<44} native / floor, paired rounds: median {paired.median_ratio():.3f}x "
+              f"(rounds {min(paired.ratios()):.3f}x-{max(paired.ratios()):.3f}x, {len(paired.floor)} rounds)")
         read = best_cpu(lambda: [read_bounded(p, context.max_bytes) for p in paths], args.repeat)
         digest = best_cpu(lambda: [sha256_hex(b) for b in blobs], args.repeat)
         ms = 1000 / n
         print(f"{'':<44} per document {native * ms:.3f} ms = read {read * ms:.3f} + SHA-256 {digest * ms:.3f} + parse floor "
               f"{floor * ms:.3f} + rules and report {(native - read - digest - floor) * ms:.3f}")
 
+        if args.in_process:
+            return
         command = [sys.executable, "-m", "harness", "validate", "--format", "json"]
         child_run([*command, str(STARTUP_FIXTURE)], ChildRuns())  # writes the bytecode cache (not measured)
         one, many = ChildRuns(), ChildRuns()

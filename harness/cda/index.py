@@ -39,11 +39,16 @@ class HeaderIndex:
         # the Clark tags of each header element's CDA children, in order (reading .tag builds a new string each time)
         self._child_tags: dict[etree._Element, list[str]] = {}
         # The walk does the least per element (it is the one Python loop over the header): no string built, paths
-        # taken from a table shared by every document (_PATHS), dictionary lookups rather than setdefault.
+        # taken from a table shared by every document (_PATHS), dictionary lookups rather than setdefault, and what
+        # concerns the parent looked up once for a run of siblings (the walk meets them one after the other).
         child_tags, by_path, by_tag, order, paths = self._child_tags, self._by_path, self._by_tag, self._order, _PATHS
         if len(paths) > 1024:  # documents with ever new paths must not grow it without bound (nor a parent's table, below)
             paths.clear()
         path_of: dict[etree._Element, str] = {}  # a CDA-namespace chain's path, by element (while walking)
+        last_parent: etree._Element | None = None  # the parent of the previous element, and its entries:
+        tags: list[str] = []  # its children's tags,
+        parent: str | None = None  # its path (None: not in a CDA-namespace chain),
+        steps: dict[str, str] = {}  # and its children's paths by tag (when it has a path)
         for top in self.tops:
             top_tag: str = top.tag  # type: ignore[assignment]  # an element's (the filter leaves comments out)
             order.append(top)
@@ -60,16 +65,20 @@ class HeaderIndex:
                 else:
                     found.append(element)
                 parent_element: etree._Element = element.getparent()  # type: ignore[assignment]  # never None: under a top
-                tags = child_tags.get(parent_element)
-                if tags is None:
-                    child_tags[parent_element] = [element_tag]
-                else:
-                    tags.append(element_tag)
-                parent = path_of.get(parent_element)
+                if parent_element is not last_parent:
+                    last_parent = parent_element
+                    known_tags = child_tags.get(parent_element)
+                    if known_tags is None:
+                        known_tags = child_tags[parent_element] = []
+                    tags = known_tags
+                    parent = path_of.get(parent_element)
+                    if parent is not None:
+                        known_steps = paths.get(parent)
+                        if known_steps is None:
+                            known_steps = paths[parent] = {}
+                        steps = known_steps
+                tags.append(element_tag)
                 if parent is not None:
-                    steps = paths.get(parent)
-                    if steps is None:
-                        steps = paths[parent] = {}
                     known = steps.get(element_tag)
                     if known is None:
                         if len(steps) > 64:  # more kinds of children than any CDA R2 class has

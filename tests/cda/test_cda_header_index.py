@@ -3,6 +3,7 @@ patterns matched on UTF-8 bytes (harness.cda.common.Pattern) answer as RE2 on th
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,10 @@ EXTRA = b"""<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:lab="urn:oid:1.3.6.1.
 
 
 def _roots() -> list[etree._Element]:
+    """EXTRA, the fixtures' documents and, with ENRS_ANS_EXAMPLES, the agency's examples."""
     roots = [etree.fromstring(EXTRA)]
-    for path in DOCUMENTS:
+    examples = os.environ.get("ENRS_ANS_EXAMPLES")
+    for path in DOCUMENTS + (sorted(Path(examples).rglob("*.xml")) if examples else []):
         try:
             document = parse(path.read_bytes(), 10**8).document
         except UnsafeOrInvalidXml:  # nonconforming fixtures include unreadable XML: nothing to index

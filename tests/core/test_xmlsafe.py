@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
 from harness.core import xmlsafe
 from harness.core.xmlsafe import UnsafeOrInvalidXml, parse_xml
@@ -95,3 +96,14 @@ def test_the_element_limit_is_inclusive(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(xmlsafe, "MAX_ELEMENTS", 3)
     assert [e.tag for e in parse_xml(b"<a><b/><c></c></a>").getroot().iter()] == ["a", "b", "c"]
     assert _refused(b"<a><b/><c></c><d/></a>").en == "more than 3 elements (4 tags): over the limit"
+
+
+def test_a_document_too_short_to_hold_more_nodes_than_the_limit_is_not_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every node takes at least 4 bytes (`<a/>`): a document of at most 4 x MAX_ELEMENTS bytes is parsed without the
+    count (which reads every byte), and `<` inside its comments does not make it refused; one byte more and it is."""
+    monkeypatch.setattr(xmlsafe, "MAX_ELEMENTS", 5)
+    data = b"<a><!--<<<<<--></a>"  # 19 bytes: 7 `<` but end tags', 2 nodes
+    assert len(data) <= xmlsafe.MIN_NODE_BYTES * 5
+    assert [n.tag for n in parse_xml(data).getroot().iter()] == ["a", etree.Comment]
+    assert [n.tag for n in parse_xml(data + b" ").getroot().iter()] == ["a", etree.Comment]  # 20 bytes: not counted
+    assert _refused(data + b"  ").en == "more than 5 elements (7 tags): over the limit"  # 21 bytes: counted
