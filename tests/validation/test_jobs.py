@@ -146,3 +146,16 @@ def test_a_failing_prepare_stops_only_for_the_harness_own_validators(monkeypatch
     else:
         dispatch.prepare_validators(context)  # type: ignore[arg-type]
     assert calls == [context]
+
+
+@pytest.mark.parametrize("count", [1, 9, 940])
+def test_chunks_keep_the_order_and_shrink_towards_the_end(count: int) -> None:
+    """Chunks of at most 16 paths, in order, smaller and smaller down to single paths at the end: no worker is left
+    alone with a long last chunk while the others wait."""
+    paths = [f"{i:04d}.xml" for i in range(count)]
+    chunks = list(validate._chunks(paths, 2))
+    sizes = [len(chunk) for chunk in chunks]
+    assert [p for chunk in chunks for p in chunk] == paths
+    assert max(sizes) <= 16 and sizes == sorted(sizes, reverse=True) and sizes[-1] == 1
+    if count == 940:
+        assert sizes[0] == 16 and sizes[-8:] == [1] * 8

@@ -26,7 +26,7 @@ from harness.core.verdicts import ArtefactVerdict
 from harness.validation.dispatch import Ignored, make_context, prepare_validators, validate_file, walk_artefacts
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor  # imported when --jobs asks for workers (it imports logging)
+    from concurrent.futures import Executor, Future  # imported when --jobs asks for workers (it imports logging)
 
 VALIDATE_SCHEMA = "enrs-harness/validate/1"
 _worker_context: ValidationContext | None = None
@@ -159,13 +159,12 @@ def _judged(files: list[Path], context: ValidationContext, args: argparse.Namesp
         return
     # The workers get the paths in chunks and send back the reports rendered (a string each), in the files' order.
     # No document is judged here before they are forked: a validator's run-time state (kit mode's SaxonC runtime)
-    # is never inherited; each worker builds what it needs once (~15 ms).
+    # is never inherited; what the validators derive from the packs is built here once (prepare_validators).
     from concurrent.futures.process import BrokenProcessPool
 
     try:
         with _worker_pool(args, context, lang) as pool:
-            chunks = max(1, min(16, len(files) // (args.jobs * 8)))  # small chunks: the first lines come early
-            yield pool.map(_validate_in_worker, map(str, files), chunksize=chunks)
+            yield _in_order([pool.submit(_validate_chunk, chunk) for chunk in _chunks([str(f) for f in files], args.jobs)])
     except BrokenProcessPool:  # killed (out of memory?) or crashed: said plainly, with what to do
         from harness.core.errors import HarnessError
 
@@ -173,6 +172,31 @@ def _judged(files: list[Path], context: ValidationContext, args: argparse.Namesp
                            "relancer avec --jobs 1 pour trouver le fichier en cause",
                            "a validation worker process stopped abruptly (out of memory?); "
                            "run again with --jobs 1 to find the file at fault") from None
+
+
+def _chunks(paths: list[str], jobs: int) -> Iterator[list[str]]:
+    """The paths in consecutive chunks for `jobs` workers: at most 16 (the first lines come early), smaller and smaller
+    towards the end (a worker left alone with a long last chunk would leave the others idle)."""
+    start = 0
+    while start < len(paths):
+        size = max(1, min(16, (len(paths) - start) // (jobs * 4)))
+        yield paths[start:start + size]
+        start += size
+
+
+def _validate_chunk(paths: list[str]) -> list[Rendered]:
+    return [_validate_in_worker(path) for path in paths]
+
+
+def _in_order(chunks: list[Future[list[Rendered]]]) -> Iterator[Rendered]:
+    """The chunks' reports in the files' order, each chunk's as soon as it is done; the chunks not started yet are
+    cancelled when the reading stops (Ctrl-C, an error)."""
+    try:
+        for chunk in chunks:
+            yield from chunk.result()
+    finally:
+        for chunk in chunks:
+            chunk.cancel()
 
 
 @contextmanager
