@@ -19,8 +19,12 @@ Reported, documents per second:
 4. native whole process, one core: `enrs-harness validate --format json --jobs 1 FOLDER`, startup included;
 5. native whole process, `--jobs N`: the CPU time of the process and its workers (what parallelism costs; on a
    busy machine CPU time itself grows when both cores are taken, shared caches and memory bandwidth, so compare
-   it at the same load, or count instructions: valgrind --tool=cachegrind), and the wall time of --jobs 1 and
-   --jobs N, runs alternated (their ratio is only meaningful with N idle cores; the issue asks >= 0.85 N);
+   it at the same load, or count instructions: valgrind --tool=callgrind, whose forked children also count what
+   their parent ran before the fork), and the wall time of --jobs 1 and --jobs N; beside them the machine's
+   ceiling: N `--jobs 1` processes started together, each on its N-th of the files (N startups, no parallelism
+   code at all): what N processes at once cost on this machine, in CPU time and in wall time. The three are
+   alternated. The wall ratios are only meaningful with N idle cores (the issue asks >= 0.85 N); read --jobs N
+   against the ceiling measured in the same run;
 6. `validate` startup: the whole command on one small fixture.
 The floor and native in process are measured in alternated rounds (floor, native, floor, native, ...): each round's
 ratio native / floor compares two measures made a moment apart, under the same load, and the ratio reported is the
@@ -211,16 +215,25 @@ class ChildRuns:
 
 def child_run(command: list[str], runs: ChildRuns) -> None:
     """One run of a child process, added to `runs`; its JSON output is checked, then discarded."""
+    children_run([command], runs)
+
+
+def children_run(commands: list[list[str]], runs: ChildRuns) -> None:
+    """Child processes started together, as one run added to `runs` (wall time: until the last ends); their JSON
+    outputs are checked, then discarded."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)  # a child's reaped workers are counted in its own
     runs.load.append(os.getloadavg()[0])
     t0 = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, check=False, env=_CHILD_ENV, cwd=REPO)
+    started = [(command, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_CHILD_ENV, cwd=REPO))
+               for command in commands]
+    done = [(command, child.returncode, *child.communicate()) for command, child in started]
     runs.wall.append(time.perf_counter() - t0)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    try:  # exit 1 or 2: some document FAILED or was ABORTED, which a corpus may hold; the JSON must be whole
-        json.loads(done.stdout)["summary"]
-    except (ValueError, KeyError):
-        raise SystemExit(f"{' '.join(command)}: exit {done.returncode}\n{done.stderr.decode(errors='replace')[-2000:]}") from None
+    for command, status, out, err in done:
+        try:  # exit 1 or 2: some document FAILED or was ABORTED, which a corpus may hold; the JSON must be whole
+            json.loads(out)["summary"]
+        except (ValueError, KeyError):
+            raise SystemExit(f"{' '.join(command)}: exit {status}\n{err.decode(errors='replace')[-2000:]}") from None
     runs.cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
 
 
@@ -310,6 +323,40 @@ def line(label: str, count: int, seconds: float, floor: float | None, how: str) 
     print(f"{label:<44} {rate:9.1f} docs/s  {ratio}  ({how})")
 
 
+def jobs_measure(command: list[str], paths: list[Path], floor: float, jobs: int, repeat: int) -> None:
+    """`validate --jobs 1`, `--jobs N` and the machine's ceiling (N `--jobs 1` processes started together, each on
+    its N-th of the files), the three alternated: CPU of each process tree, and wall times with their ratios."""
+    n = len(paths)
+    with tempfile.TemporaryDirectory(prefix="bench-cda-parts-") as tmp:
+        folder, parts = paths[0].parent, [Path(tmp) / f"part-{k}" for k in range(jobs)]
+        for k, part in enumerate(parts):  # the k-th contiguous block of the files, linked (copied where links fail)
+            part.mkdir()
+            for path in paths[k * n // jobs:(k + 1) * n // jobs]:
+                try:
+                    os.link(path, part / path.name)
+                except OSError:
+                    (part / path.name).write_bytes(path.read_bytes())
+        one, many, ceiling = ChildRuns(), ChildRuns(), ChildRuns()
+        for _ in range(repeat):  # alternated, so that all see the same changes of load
+            child_run([*command, "--jobs", "1", str(folder)], one)
+            child_run([*command, "--jobs", str(jobs), str(folder)], many)
+            children_run([[*command, "--jobs", "1", str(part)] for part in parts], ceiling)
+    line("native, enrs-harness validate --jobs 1", n, one.best_cpu(), floor, f"CPU of the process, startup included; {one.loads()}")
+    line(f"native, enrs-harness validate --jobs {jobs}", n, many.best_cpu(), floor, f"CPU of the process and its workers; {many.loads()}")
+    line(f"ceiling: {jobs} x --jobs 1 on 1/{jobs} each", n, ceiling.best_cpu(), floor,
+         f"CPU of the {jobs} processes, {jobs} startups; {ceiling.loads()}")
+    print(f"{'':<44} CPU cost of --jobs {jobs}: {many.best_cpu() / one.best_cpu():.2f}x the CPU of --jobs 1 "
+          f"({(many.best_cpu() - one.best_cpu()) / n * 1000:+.3f} ms/doc); of {jobs} processes at once (the ceiling): "
+          f"{ceiling.best_cpu() / one.best_cpu():.2f}x")
+    (wall1, load1), (wall_n, load_n), (wall_c, load_c) = one.best_wall(), many.best_wall(), ceiling.best_wall()
+    line("native, --jobs 1, wall", n, wall1, None, f"wall, load {load1:.2f} at its start")
+    line(f"native, --jobs {jobs}, wall", n, wall_n, None, f"wall, load {load_n:.2f} at its start")
+    line(f"ceiling, {jobs} x --jobs 1 at once, wall", n, wall_c, None, f"wall until the last ends, load {load_c:.2f} at its start")
+    print(f"{'':<44} --jobs {jobs} / --jobs 1 (wall): {wall1 / wall_n:.2f}x, goal >= {0.85 * jobs:.2f}x; the ceiling: "
+          f"{wall1 / wall_c:.2f}x (meaningful only with {jobs} idle cores: cpu_count={os.cpu_count()}, load average now "
+          f"{os.getloadavg()[0]:.2f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folders", nargs="*", type=Path, help="documents to measure (default: the bundled CDA fixtures)")
@@ -372,21 +419,7 @@ def main() -> None:
             return
         command = [sys.executable, "-m", "harness", "validate", "--format", "json"]
         child_run([*command, str(STARTUP_FIXTURE)], ChildRuns())  # writes the bytecode cache (not measured)
-        one, many = ChildRuns(), ChildRuns()
-        for _ in range(args.repeat):  # alternated, so that both see the same changes of load
-            child_run([*command, "--jobs", "1", str(folder)], one)
-            child_run([*command, "--jobs", str(args.jobs), str(folder)], many)
-        line("native, enrs-harness validate --jobs 1", n, one.best_cpu(), floor, f"CPU of the process, startup included; {one.loads()}")
-        line(f"native, enrs-harness validate --jobs {args.jobs}", n, many.best_cpu(), floor,
-             f"CPU of the process and its workers; {many.loads()}")
-        print(f"{'':<44} CPU cost of --jobs {args.jobs}: {many.best_cpu() / one.best_cpu():.2f}x the CPU of --jobs 1 "
-              f"({(many.best_cpu() - one.best_cpu()) / n * 1000:+.3f} ms/doc)")
-        (wall1, load1), (wall_n, load_n) = one.best_wall(), many.best_wall()
-        line("native, --jobs 1, wall", n, wall1, None, f"wall, load {load1:.2f} at its start")
-        line(f"native, --jobs {args.jobs}, wall", n, wall_n, None, f"wall, load {load_n:.2f} at its start")
-        print(f"{'':<44} --jobs {args.jobs} / --jobs 1 (wall): {wall1 / wall_n:.2f}x, goal >= {0.85 * args.jobs:.2f}x "
-              f"(meaningful only with {args.jobs} idle cores: cpu_count={os.cpu_count()}, load average now "
-              f"{os.getloadavg()[0]:.2f})")
+        jobs_measure(command, paths, floor, args.jobs, args.repeat)
     startup = ChildRuns()
     for _ in range(max(args.repeat, 5)):
         child_run([*command, str(STARTUP_FIXTURE)], startup)

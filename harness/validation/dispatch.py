@@ -6,6 +6,7 @@ Each validator is a module registered under the entry-point group `enrs_harness.
     KIND: str                                   # "cda", "hl7v2", ...
     def detect(data: bytes) -> bool             # cheap sniffing of the first bytes
     def validate(data: bytes, path: str, context: ValidationContext) -> ArtefactReport
+    def prepare(context: ValidationContext) -> None  # optional: builds now what validate builds at its first call
 
 Validators are loaded at first use, the harness's own first, then those of installed extensions.
 A validator compiles what it needs (schemas, schematrons, message profiles) once per process and
@@ -15,6 +16,7 @@ reuses it. It never raises on bad input: unreadable input yields an ABORTED repo
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +64,24 @@ def validators() -> dict[str, Any]:
     from harness.extension.registry import validators as registered
 
     return registered()
+
+
+def prepare_validators(context: ValidationContext) -> None:
+    """Every validator loaded, with what it builds from the packs once per process (its optional `prepare`), and no
+    artefact judged: `validate --jobs` does this before forking its workers, which then share it instead of each
+    building it again."""
+    from harness.extension.registry import validator_plugin
+
+    for kind, module in validators().items():
+        prepare = getattr(module, "prepare", None)
+        if prepare is None:
+            continue
+        plugin = validator_plugin(kind)
+        if plugin is not None and not plugin.builtin:  # an extension's bug is reported by its validate, file by file
+            with suppress(Exception):
+                prepare(context)
+        else:
+            prepare(context)
 
 
 def detect_kind(data: bytes) -> str | None:

@@ -23,13 +23,14 @@ from harness.config.context import ValidationContext
 from harness.core.findings import ArtefactReport, Severity
 from harness.core.i18n import in_language
 from harness.core.verdicts import ArtefactVerdict
-from harness.validation.dispatch import Ignored, make_context, validate_file, walk_artefacts
+from harness.validation.dispatch import Ignored, make_context, prepare_validators, validate_file, walk_artefacts
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor  # imported when --jobs asks for workers (it imports logging)
+    from concurrent.futures import Executor, Future  # imported when --jobs asks for workers (it imports logging)
 
 VALIDATE_SCHEMA = "enrs-harness/validate/1"
 _worker_context: ValidationContext | None = None
+_worker_output: tuple[str, str] = ("text", "fr")  # the format and language the workers render their reports in
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -59,15 +60,31 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _init_worker(profiles_dirs: list[Path], profile_ids: list[str], kit: Path | None, volet_versions: list[str],
-                 vihf_trust: Path | None) -> None:
+                 vihf_trust: Path | None, output: tuple[str, str]) -> None:
     """Where workers cannot be forked: each loads the packs once, at its start."""
-    global _worker_context
+    global _worker_context, _worker_output
     _worker_context = make_context(profiles_dirs, profile_ids, kit, volet_versions, vihf_trust)
+    _worker_output = output
 
 
-def _validate_in_worker(path: str) -> ArtefactReport:
+def _validate_in_worker(path: str) -> Rendered:
     assert _worker_context is not None
-    return validate_file(Path(path), _worker_context)
+    return _rendered(validate_file(Path(path), _worker_context), *_worker_output)
+
+
+Rendered = tuple[str, str]  # a report's verdict, and the report as the output writes it
+
+
+def _rendered(report: ArtefactReport, form: str, lang: str) -> Rendered:
+    """`report` as `_Output` writes it: its text block, its JSON line, or its entry of the JSON document's "files"
+    (indented as there). Workers render their own reports: the parent only writes them."""
+    if form == "text":
+        block = io.StringIO()
+        _print_report(report, lang, block, indent="")
+        return str(report.verdict), block.getvalue()
+    if form == "jsonl":
+        return str(report.verdict), json.dumps({"type": "file", **report.to_dict()}, ensure_ascii=False)
+    return str(report.verdict), json.dumps(report.to_dict(), ensure_ascii=False, indent=2).replace("\n", "\n" + _FILES_INDENT)
 
 
 def available_cores() -> int:
@@ -102,9 +119,9 @@ def validate_command(args: argparse.Namespace) -> int:
     counts: Counter[str] = Counter()
     with (_fewer_collections(), _judged(files, context, args, lang) as reports,
           _Output(args.format, context, lang, len(files), ignored) as output):
-        for report in reports:
-            counts[str(report.verdict)] += 1
-            output.add(report)
+        for verdict, text in reports:
+            counts[verdict] += 1
+            output.add(text)
         output.finish(counts)
     if counts[ArtefactVerdict.ABORTED]:
         return EXIT_ERROR
@@ -127,26 +144,27 @@ def _fewer_collections() -> Iterator[None]:
 
 
 @contextmanager
-def _judged(files: list[Path], context: ValidationContext, args: argparse.Namespace, lang: str) -> Iterator[Iterator[ArtefactReport]]:
-    """The files' reports in order, each as soon as it is judged (by worker processes with --jobs, or a Dask cluster)."""
+def _judged(files: list[Path], context: ValidationContext, args: argparse.Namespace, lang: str) -> Iterator[Iterator[Rendered]]:
+    """The files' reports in order, rendered, each as soon as it is judged (by worker processes with --jobs, or a Dask
+    cluster)."""
     if args.cluster:
         from harness.cluster import validate_on_cluster
 
-        yield iter(validate_on_cluster(args.cluster, files, args.profiles_dir, args.profile, args.kit, context, args.cluster_ship, lang,
-                                       args.volet_version, args.vihf_trust))
+        yield (_rendered(report, args.format, lang)
+               for report in validate_on_cluster(args.cluster, files, args.profiles_dir, args.profile, args.kit, context,
+                                                 args.cluster_ship, lang, args.volet_version, args.vihf_trust))
         return
     if args.jobs == 1 or len(files) == 1:
-        yield (validate_file(path, context) for path in files)
+        yield (_rendered(validate_file(path, context), args.format, lang) for path in files)
         return
-    # The workers get the paths in chunks and send back the reports (a few hundred bytes each), in the files' order.
+    # The workers get the paths in chunks and send back the reports rendered (a string each), in the files' order.
     # No document is judged here before they are forked: a validator's run-time state (kit mode's SaxonC runtime)
-    # is never inherited; each worker builds what it needs once (~15 ms).
+    # is never inherited; what the validators derive from the packs is built here once (prepare_validators).
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        with _worker_pool(args, context) as pool:
-            chunks = max(1, min(16, len(files) // (args.jobs * 8)))  # small chunks: the first lines come early
-            yield pool.map(_validate_in_worker, map(str, files), chunksize=chunks)
+        with _worker_pool(args, context, lang) as pool:
+            yield _in_order([pool.submit(_validate_chunk, chunk) for chunk in _chunks([str(f) for f in files], args.jobs)])
     except BrokenProcessPool:  # killed (out of memory?) or crashed: said plainly, with what to do
         from harness.core.errors import HarnessError
 
@@ -156,16 +174,43 @@ def _judged(files: list[Path], context: ValidationContext, args: argparse.Namesp
                            "run again with --jobs 1 to find the file at fault") from None
 
 
+def _chunks(paths: list[str], jobs: int) -> Iterator[list[str]]:
+    """The paths in consecutive chunks for `jobs` workers: at most 16 (the first lines come early), smaller and smaller
+    towards the end (a worker left alone with a long last chunk would leave the others idle)."""
+    start = 0
+    while start < len(paths):
+        size = max(1, min(16, (len(paths) - start) // (jobs * 4)))
+        yield paths[start:start + size]
+        start += size
+
+
+def _validate_chunk(paths: list[str]) -> list[Rendered]:
+    return [_validate_in_worker(path) for path in paths]
+
+
+def _in_order(chunks: list[Future[list[Rendered]]]) -> Iterator[Rendered]:
+    """The chunks' reports in the files' order, each chunk's as soon as it is done; the chunks not started yet are
+    cancelled when the reading stops (Ctrl-C, an error)."""
+    try:
+        for chunk in chunks:
+            yield from chunk.result()
+    finally:
+        for chunk in chunks:
+            chunk.cancel()
+
+
 @contextmanager
-def _worker_pool(args: argparse.Namespace, context: ValidationContext) -> Iterator[Executor]:
+def _worker_pool(args: argparse.Namespace, context: ValidationContext, lang: str) -> Iterator[Executor]:
     """`args.jobs` worker processes, each with the context: forked from this process where the system allows it
     (the context already loaded, shared until written), otherwise started afresh, each loading the packs once."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    global _worker_context
+    global _worker_context, _worker_output
     if "fork" in multiprocessing.get_all_start_methods():
-        _worker_context = context  # inherited, as the collector's settings (_fewer_collections)
+        prepare_validators(context)  # built once here, not once in every worker (~0.1 G instructions each)
+        gc.freeze()  # what it built is kept out of the collections too (_fewer_collections)
+        _worker_context, _worker_output = context, (args.format, lang)  # inherited, as the collector's settings
         try:
             with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("fork")) as pool:
                 yield pool
@@ -173,7 +218,8 @@ def _worker_pool(args: argparse.Namespace, context: ValidationContext) -> Iterat
             _worker_context = None
         return
     with ProcessPoolExecutor(args.jobs, initializer=_init_worker,
-                             initargs=(args.profiles_dir, args.profile, args.kit, args.volet_version, args.vihf_trust)) as pool:
+                             initargs=(args.profiles_dir, args.profile, args.kit, args.volet_version, args.vihf_trust,
+                                       (args.format, lang))) as pool:
         yield pool
 
 
@@ -183,7 +229,7 @@ class _Output:
     def __init__(self, form: str, context: ValidationContext, lang: str, total: int, ignored: list[Ignored]) -> None:
         self.form, self.context, self.lang, self.total = form, context, lang, total
         self.ignored = ignored  # files the folder walk skipped, with why (docs/results.md)
-        self.files: list[dict[str, Any]] = []
+        self.files: list[str] = []  # --format json: the entries of "files", rendered
         self.progress: Any = None
 
     def __enter__(self) -> _Output:
@@ -202,28 +248,29 @@ class _Output:
             self.task = self.progress.add_task("validate", total=self.total)
         return self
 
-    def add(self, report: ArtefactReport) -> None:
+    def add(self, text: str) -> None:
+        """One report, rendered by `_rendered` in this output's format."""
         if self.form == "json":
-            self.files.append(report.to_dict())
+            self.files.append(text)
         elif self.form == "jsonl":
-            self._line({"type": "file", **report.to_dict()})
+            print(text, flush=True)
         elif self.progress is not None:
             from harness.cli.terminal import styled
 
-            block = io.StringIO()
-            _print_report(report, self.lang, block, indent="")
-            self.progress.console.print(styled(block.getvalue().rstrip("\n")))
+            self.progress.console.print(styled(text.rstrip("\n")))
             self.progress.advance(self.task)
         else:
-            _print_report(report, self.lang, sys.stdout, indent="")
+            sys.stdout.write(text)
             sys.stdout.flush()
 
     def finish(self, counts: Counter[str]) -> None:
         summary = {v: counts.get(v, 0) for v in ("PASSED", "FAILED", "ABORTED")}
         ignored = [i.to_dict() for i in self.ignored]
-        if self.form == "json":
-            print(json.dumps({**_header(self.context), "summary": summary, "files": self.files, "ignored": ignored}, ensure_ascii=False,
-                             indent=2))
+        if self.form == "json":  # json.dumps of {header, "summary", "files", "ignored"} (indent 2), "files" rendered already
+            head = json.dumps({**_header(self.context), "summary": summary}, ensure_ascii=False, indent=2)
+            files = f"[\n{_FILES_INDENT}" + f",\n{_FILES_INDENT}".join(self.files) + "\n  ]" if self.files else "[]"
+            skipped = json.dumps(ignored, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            print(f'{head[:-2]},\n  "files": {files},\n  "ignored": {skipped}\n}}')
         elif self.form == "jsonl":
             for item in ignored:
                 self._line({"type": "ignored", **item})
@@ -287,4 +334,5 @@ def _print_report(report: ArtefactReport, lang: str, out: Any, indent: str) -> N
         _print_report(child, lang, out, indent + "    ")
 
 
+_FILES_INDENT = " " * 4  # where the entries of "files" stand in the JSON document (indent 2, depth 2)
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}

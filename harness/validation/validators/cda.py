@@ -55,6 +55,15 @@ def validate(data: bytes, path: str, context: ValidationContext) -> ArtefactRepo
     return validate_cda(data, path, context)
 
 
+def prepare(context: ValidationContext) -> None:
+    """What `validate_cda` derives from the packs at its first call (the rules, the CDA data, the compiled checks), now."""
+    from harness.cda import active_requirements, data_of, declarative_rules_of, volet_rules_of
+    from harness.extension.registry import cda_rules
+
+    cda_rules()
+    active_requirements(context), data_of(context), volet_rules_of(context), declarative_rules_of(context)
+
+
 def validate_parsed(data: bytes, path: str, context: ValidationContext, parsed: Parsed) -> ArtefactReport:
     """The same validation on a document the caller has already parsed (`harness.cda.parse.parse`)."""
     return validate_cda(data, path, context, parsed=parsed)
