@@ -218,10 +218,11 @@ class EnrsSession:
 
     def _marker_problems(self, item: pytest.Item) -> list[str]:
         problems = []
-        for requirement_id in _marker_ids(item, "requirement"):
+        requirements, packs = _marker_ids(item)
+        for requirement_id in requirements:
             if requirement_id not in self.registry.requirements:
                 problems.append(f"{item.nodeid}: exigence inconnue / unknown requirement: {requirement_id}")
-        for pack_id in _marker_ids(item, "profile"):
+        for pack_id in packs:
             if pack_id not in self.registry.packs:
                 problems.append(f"{item.nodeid}: profil inconnu / unknown profile: {pack_id}")
         return problems
@@ -235,8 +236,7 @@ class EnrsSession:
         keep: list[pytest.Item] = []
         drop: list[pytest.Item] = []
         for item in items:
-            requirements = _marker_ids(item, "requirement")
-            packs = _marker_ids(item, "profile")
+            requirements, packs = _marker_ids(item)
             if not requirements and not packs:
                 keep.append(item)
                 continue
@@ -288,8 +288,8 @@ class EnrsSession:
     def record_for(self, item: pytest.Item) -> TestRecord:
         record = self.records.get(item.nodeid)
         if record is None:
-            record = TestRecord(nodeid=item.nodeid, requirements=_marker_ids(item, "requirement"), packs=_marker_ids(item, "profile"),
-                                subject=_subject(item))
+            requirements, packs = _marker_ids(item)
+            record = TestRecord(nodeid=item.nodeid, requirements=requirements, packs=packs, subject=_subject(item))
             self.records[item.nodeid] = record
         return record
 
@@ -391,11 +391,15 @@ class EnrsSession:
         report.title = "enrs-harness — rapport de test" if self.lang == "fr" else "enrs-harness — test report"
 
 
-def _marker_ids(item: pytest.Item, name: str) -> list[str]:
-    ids: list[str] = []
-    for marker in item.iter_markers(name):
-        ids.extend(str(a) for a in marker.args)
-    return list(dict.fromkeys(ids))
+def _marker_ids(item: pytest.Item) -> tuple[list[str], list[str]]:
+    """The ids of the test's `requirement` markers and of its `profile` markers, in `iter_markers` order, each once
+    (one walk of the test's nodes for both: a run asks them of thousands of document tests)."""
+    ids: dict[str, list[str]] = {"requirement": [], "profile": []}
+    for marker in item.iter_markers():
+        found = ids.get(marker.name)
+        if found is not None:
+            found.extend(str(a) for a in marker.args)
+    return list(dict.fromkeys(ids["requirement"])), list(dict.fromkeys(ids["profile"]))
 
 
 def _subject(item: pytest.Item) -> tuple[str, str] | None:
