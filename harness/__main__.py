@@ -1,3 +1,3 @@
-from harness.cli import main
+from harness.cli import process_main
 
-raise SystemExit(main())
+raise SystemExit(process_main())

@@ -170,8 +170,9 @@ class ArtefactReport:
             ids.extend(child.all_evaluated())
         return ids
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, evaluated: bool = True) -> dict[str, Any]:
+        """As JSON data; without `evaluated`, the list of requirements evaluated is left out (here and in the children)."""
+        data = {
             "path": self.path,
             "sha256": self.sha256,
             "size": self.size,
@@ -182,6 +183,8 @@ class ArtefactReport:
             "reason": self.reason,
             "findings": [f.to_dict() for f in self.findings],
             "findings_not_listed": self.findings_not_listed,
-            "evaluated": sorted(set(self.evaluated)),
-            "children": [c.to_dict() for c in self.children],
         }
+        if evaluated:
+            data["evaluated"] = sorted(set(self.evaluated))
+        data["children"] = [c.to_dict(evaluated) for c in self.children]
+        return data

@@ -6,7 +6,8 @@ can matter: it is a plain function, marked with nothing but parametrize/requirem
 run's own fixtures (the document parameter, `enrs`, `enrs_validation`, `pytestconfig`) as the harness defines them.
 Its setup, call and teardown still go through pytest's makereport and logreport hooks: the same rows in report.html
 and junit.xml, the same records in results.json, -x and Ctrl-C honoured; only nothing is captured around it
-(the validators print nothing) and its warnings are not collected by pytest.
+(the validators print nothing) and its warnings are not collected by pytest. A setup that passed is not reported when
+only the run's own plugins take reports: it would change nothing but timings (`_SETUP_LISTENERS`).
 """
 
 from __future__ import annotations
@@ -49,17 +50,21 @@ def run_directly(item: pytest.Function, nextitem: pytest.Item | None, session: E
     ihook = _hooks_and_location(item)
     reraise = (pytest.exit.Exception, KeyboardInterrupt)  # as pytest's runner without --pdb (a test under --pdb does not qualify)
 
-    def phase(when: Any, function: Any) -> pytest.TestReport:
-        call = pytest.CallInfo.from_call(function, when=when, reraise=reraise)
+    def reported(call: pytest.CallInfo[None]) -> pytest.TestReport:
         report: pytest.TestReport = ihook.pytest_runtest_makereport(item=item, call=call)
         ihook.pytest_runtest_logreport(report=report)
         if check_interactive_exception(call, report):
             ihook.pytest_exception_interact(node=item, call=call, report=report)
         return report
 
+    def phase(when: Any, function: Any) -> pytest.TestReport:
+        return reported(pytest.CallInfo.from_call(function, when=when, reraise=reraise))
+
     ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
     try:
-        if phase("setup", lambda: _set_up(item, session)).passed:
+        setup = pytest.CallInfo.from_call(lambda: _set_up(item, session), when="setup", reraise=reraise)
+        # A setup that raised nothing is reported only to listeners that could make something of it
+        if (setup.excinfo is None and _quiet_setup(item.config)) or reported(setup).passed:
             phase("call", item.runtest)
         if item.session.shouldfail or item.session.shouldstop:
             nextitem = None
@@ -71,6 +76,27 @@ def run_directly(item: pytest.Function, nextitem: pytest.Item | None, session: E
 
 
 _SHARED = pytest.StashKey[dict[Any, Any]]()
+_QUIET_SETUP = pytest.StashKey[bool]()
+
+# Where the hook implementations that take a passed setup's report come from when a run has only its own plugins. With
+# these, the report of a setup that passed changes nothing but timings: no row in report.html (harness.run.plugin
+# clears it) nor in junit.xml (a test case is opened by its call report), no progress letter, no record, nothing kept.
+_SETUP_LISTENERS = {
+    "pytest_runtest_makereport": {"_pytest.runner", "_pytest.unittest", "_pytest.skipping", "_pytest.tmpdir", "pytest_html.plugin",
+                                  "harness.run.plugin"},
+    "pytest_runtest_logreport": {"_pytest.junitxml", "_pytest.terminal", "_pytest.logging", "_pytest.main", "pytest_html.basereport"},
+}
+
+
+def _quiet_setup(config: pytest.Config) -> bool:
+    """Whether the passed setups of direct tests can go unreported: only the run's own plugins take reports (a
+    conftest or another plugin implementing these hooks gets every report, as in pytest's own protocol)."""
+    quiet = config.stash.get(_QUIET_SETUP, None)
+    if quiet is None:
+        quiet = config.stash[_QUIET_SETUP] = all(
+            getattr(impl.function, "__module__", None) in modules
+            for name, modules in _SETUP_LISTENERS.items() for impl in getattr(config.hook, name).get_hookimpls())
+    return quiet
 
 
 def _hooks_and_location(item: pytest.Function) -> Any:

@@ -37,6 +37,7 @@ SESSION_KEY = pytest.StashKey["EnrsSession"]()
 # (docs/results.md). An interrupted run that pytest can still end (Ctrl-C, -x) writes the final file with what ran.
 RESULTS_FLUSH_SECONDS = 5.0
 RESULTS_FLUSH_COST_FACTOR = 30
+GC_YOUNG_THRESHOLD = 10_000  # allocations between two young collections while the tests run (700 by default), as in `validate`
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -69,6 +70,7 @@ def pytest_configure(config: pytest.Config) -> None:
     session = EnrsSession(config)
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(session, "enrs-session")
+    config.add_cleanup(session.restore_gc)  # runs after the cleanups registered later (pytest's last garbage collections)
 
 
 def session_of(config: pytest.Config) -> EnrsSession:
@@ -96,8 +98,8 @@ class EnrsSession:
         self.ignored: list[Ignored] = []  # files the documents walk skipped (docs/results.md)
         self._scope: Scope | None = None
         self._waived: set[str] | None = None  # requirement ids this candidate's valid waivers cover (report.html)
-        self._froze_gc = False
         self.running: pytest.Item | None = None  # the test being run (the `enrs` fixture's record)
+        self._gc_threshold: tuple[int, int, int] | None = None  # the collector's before the run, while the run changes it
         if self.active:
             try:
                 # load and check the packs, the kit, the target and its scope now: errors are usage errors
@@ -216,10 +218,11 @@ class EnrsSession:
 
     def _marker_problems(self, item: pytest.Item) -> list[str]:
         problems = []
-        for requirement_id in _marker_ids(item, "requirement"):
+        requirements, packs = _marker_ids(item)
+        for requirement_id in requirements:
             if requirement_id not in self.registry.requirements:
                 problems.append(f"{item.nodeid}: exigence inconnue / unknown requirement: {requirement_id}")
-        for pack_id in _marker_ids(item, "profile"):
+        for pack_id in packs:
             if pack_id not in self.registry.packs:
                 problems.append(f"{item.nodeid}: profil inconnu / unknown profile: {pack_id}")
         return problems
@@ -233,8 +236,7 @@ class EnrsSession:
         keep: list[pytest.Item] = []
         drop: list[pytest.Item] = []
         for item in items:
-            requirements = _marker_ids(item, "requirement")
-            packs = _marker_ids(item, "profile")
+            requirements, packs = _marker_ids(item)
             if not requirements and not packs:
                 keep.append(item)
                 continue
@@ -251,10 +253,23 @@ class EnrsSession:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Exempt what lives for the whole run (modules, packs, collected tests) from the garbage collector's full passes:
-        over thousands of documents those passes rescanned it again and again (a quarter of the harness's own time)."""
+        over thousands of documents those passes rescanned it again and again (a quarter of the harness's own time).
+        The young collections run less often too, as in `validate`: a test's objects are freed by their reference counts,
+        and each collection walked the young objects again. Both are undone once pytest's own cleanups have run (its last
+        collections, looking for unraisable exceptions, then skip the frozen objects, as the collections of the run did)."""
         if self.writer and gc.isenabled() and not gc.get_freeze_count():
+            threshold = gc.get_threshold()
             gc.freeze()
-            self._froze_gc = True
+            gc.set_threshold(max(GC_YOUNG_THRESHOLD, threshold[0]), *threshold[1:])
+            self._gc_threshold = threshold
+
+    def restore_gc(self) -> None:
+        """The collector as it was before the run: its threshold, and the frozen objects collectable again (e.g. by a
+        process that runs several sessions). A cleanup of the configuration, registered before pytest's own."""
+        if self._gc_threshold is not None:
+            gc.set_threshold(*self._gc_threshold)
+            gc.unfreeze()
+            self._gc_threshold = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -273,8 +288,8 @@ class EnrsSession:
     def record_for(self, item: pytest.Item) -> TestRecord:
         record = self.records.get(item.nodeid)
         if record is None:
-            record = TestRecord(nodeid=item.nodeid, requirements=_marker_ids(item, "requirement"), packs=_marker_ids(item, "profile"),
-                                subject=_subject(item))
+            requirements, packs = _marker_ids(item)
+            record = TestRecord(nodeid=item.nodeid, requirements=requirements, packs=packs, subject=_subject(item))
             self.records[item.nodeid] = record
         return record
 
@@ -339,8 +354,6 @@ class EnrsSession:
                 self.writer.finish()
         finally:
             self.stop_simulator()
-            if self._froze_gc:  # collectable again, e.g. by a process that runs several sessions
-                gc.unfreeze()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.writer:
@@ -378,11 +391,15 @@ class EnrsSession:
         report.title = "enrs-harness — rapport de test" if self.lang == "fr" else "enrs-harness — test report"
 
 
-def _marker_ids(item: pytest.Item, name: str) -> list[str]:
-    ids: list[str] = []
-    for marker in item.iter_markers(name):
-        ids.extend(str(a) for a in marker.args)
-    return list(dict.fromkeys(ids))
+def _marker_ids(item: pytest.Item) -> tuple[list[str], list[str]]:
+    """The ids of the test's `requirement` markers and of its `profile` markers, in `iter_markers` order, each once
+    (one walk of the test's nodes for both: a run asks them of thousands of document tests)."""
+    ids: dict[str, list[str]] = {"requirement": [], "profile": []}
+    for marker in item.iter_markers():
+        found = ids.get(marker.name)
+        if found is not None:
+            found.extend(str(a) for a in marker.args)
+    return list(dict.fromkeys(ids["requirement"])), list(dict.fromkeys(ids["profile"]))
 
 
 def _subject(item: pytest.Item) -> tuple[str, str] | None:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from harness import __version__
 
 from ..conftest import write
@@ -101,3 +103,21 @@ def test_run_usage_and_configuration_errors_exit_2_without_traceback(tmp_path: P
 def test_no_command_prints_help_and_exits_2(tmp_path: Path) -> None:
     result = harness(cwd=tmp_path)
     assert result.returncode == 2 and "run" in result.stdout and "validate" in result.stdout
+
+
+@pytest.mark.parametrize("how", ["python -m harness", "enrs-harness"])
+def test_the_process_leaves_its_objects_out_of_pythons_last_garbage_collection(tmp_path: Path, how: str) -> None:
+    """What is alive when a command ends is frozen: Python's collection at exit would walk it all once more for nothing."""
+    probe = ("import atexit, gc, sys\n"
+             "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0))\n"  # runs before that collection
+             + ("import runpy; sys.argv = ['harness', 'profiles', 'list']; runpy.run_module('harness', run_name='__main__')\n"
+                if how == "python -m harness" else
+                "import importlib.metadata as m; sys.argv = ['enrs-harness', 'profiles', 'list']\n"
+                "sys.exit(next(e for e in m.entry_points(group='console_scripts') if e.name == 'enrs-harness').load()())\n"))
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("frozen at exit: True")
+    in_process = subprocess.run([sys.executable, "-c", "import gc; from harness.cli import main; main(['profiles', 'list']); "
+                                 "print('frozen after main:', gc.get_freeze_count() > 0)"], cwd=tmp_path, capture_output=True, text=True,
+                                timeout=60)
+    assert in_process.stdout.rstrip().endswith("frozen after main: False")  # main() leaves an in-process caller's collector alone

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
 
 # An installed pytest plugin (a distribution with a pytest11 entry point) that leaves a mark when pytest loads it.
@@ -52,3 +54,25 @@ def test_a_plugin_installed_beside_the_harness_is_not_loaded_by_a_run(tmp_path: 
     (run_dir,) = (work / "reports").iterdir()
     command = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))["run"]["command"]
     assert "harness.run.plugin" in command and "pytest_html.plugin" in command
+
+
+def test_a_run_collects_garbage_less_often_from_its_start_and_restores_the_collector(tmp_path: Path,
+                                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest's start allocates enough to trigger a collection of every object: the run's threshold holds from the start."""
+    import gc
+
+    import harness.cli.commands.run as run_module
+    from harness.cli import main
+
+    seen: list[tuple[int, int, int]] = []
+    def stand_in(*args: object, **kwargs: object) -> pytest.ExitCode:
+        seen.append(gc.get_threshold())
+        return pytest.ExitCode.INTERNAL_ERROR
+
+    monkeypatch.setattr(run_module.pytest, "main", stand_in)
+    before = gc.get_threshold()
+    assert before[0] < 10_000
+    (tmp_path / "documents").mkdir()
+    code = main(["run", "--documents", str(tmp_path / "documents"), "--report-dir", str(tmp_path / "reports")])
+    assert code == 2  # the stand-in pytest wrote no results: "the run could not start"
+    assert seen == [(10_000, *before[1:])] and gc.get_threshold() == before

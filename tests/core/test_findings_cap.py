@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 from harness.core.findings import (
     MAX_FINDINGS_PER_ARTEFACT,
@@ -88,3 +89,16 @@ def test_a_validators_own_summary_joins_the_shared_one():
     summaries = [f for f in report.findings if f.not_listed]
     assert len(report.findings) == 101 and [f.message_en for f in summaries] == ["… and 7 more finding(s) not listed for R"]
     assert report.findings_not_listed == 7
+
+
+def test_a_report_as_evidence_is_its_json_data_without_the_requirements_evaluated_at_any_depth() -> None:
+    finding = Finding("CDA-ROOT", Severity.ERROR, "racine", "root", "/ClinicalDocument", 1)
+    child = ArtefactReport("obx-5", "ab" * 32, "cda", ArtefactVerdict.FAILED, [finding], ["CDA-ROOT", "CDA-BODY"], "VSM")
+    report = ArtefactReport("message.hl7", "cd" * 32, "hl7v2", ArtefactVerdict.FAILED, [], ["HL7-MSH"], children=[child])
+    full, evidence = report.to_dict(), report.to_dict(evaluated=False)
+    assert full["evaluated"] == ["HL7-MSH"] and full["children"][0]["evaluated"] == ["CDA-BODY", "CDA-ROOT"]
+
+    def without(data: dict[str, Any]) -> dict[str, Any]:
+        return {**{k: v for k, v in data.items() if k != "evaluated"}, "children": [without(c) for c in data["children"]]}
+
+    assert json.dumps(evidence) == json.dumps(without(full))  # the same keys in the same order (results.json's bytes)

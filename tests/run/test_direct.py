@@ -87,3 +87,21 @@ def test_document_tests_skip_pytests_per_phase_machinery_and_record_the_same(pyt
     rows = {k.split("::")[1]: v for k, v in blob["tests"].items()}
     assert rows["test_document[broken.xml]"][-1]["result"] == rows["test_with_tmp_path[broken.xml]"][-1]["result"] == "Failed"
     assert "enrs-evidence" in rows["test_document[good.xml]"][-1]["extras"][0]["content"]
+
+
+@pytest.mark.parametrize("listening", [False, True])
+def test_a_passed_setup_is_reported_only_when_a_plugin_besides_the_runs_own_takes_reports(pytester: pytest.Pytester,
+                                                                                          listening: bool) -> None:
+    documents = pytester.path / "documents"
+    documents.mkdir()
+    (documents / "good.xml").write_bytes((REPO / "fixtures" / "conforming" / "cda" / "cr-bio-2024.xml").read_bytes())
+    pytester.makepyfile(test_suite=SUITE)
+    if listening:  # a conftest's hook gets every report, as in pytest's own protocol
+        pytester.makeconftest("def pytest_runtest_logreport(report):\n    pass\n")
+    recorder = pytester.inline_run("-p", "no:cacheprovider", "--enrs-profile", "ci-sis-cda-structure", "--enrs-documents",
+                                   str(documents), "--enrs-run-dir", str(pytester.path / "run"))
+    reports = recorder.getreports("pytest_runtest_logreport")
+    phases = {name: [r.when for r in reports if r.nodeid.endswith(f"{name}[good.xml]")] for name in ("test_document", "test_with_tmp_path")}
+    assert phases["test_with_tmp_path"] == ["setup", "call", "teardown"]  # not a direct test: pytest's protocol
+    assert phases["test_document"] == (["setup", "call", "teardown"] if listening else ["call", "teardown"])
+    assert all(r.passed for r in reports if r.when != "collect")

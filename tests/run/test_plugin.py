@@ -92,13 +92,36 @@ def test_a_run_exempts_its_long_lived_objects_from_garbage_collection_only_while
 
     @pytest.mark.requirement("DEMO-MUST-1")
     def test_sees_the_frozen_objects():
-        assert gc.get_freeze_count() > 0
+        assert gc.get_freeze_count() > 0 and gc.get_threshold()[0] == 10_000
     """
-    assert gc.get_freeze_count() == 0
+    before = gc.get_threshold()
+    assert gc.get_freeze_count() == 0 and before[0] < 10_000
     result, _, results = run_suite(pytester, packs_dir, source, "--enrs-profile", "demo")
     assert result.ret == 0 and results["tests"][0]["verdict"] == "PASSED"
-    assert gc.get_freeze_count() == 0  # unfrozen at the end: a process running several sessions can collect them
+    # unfrozen and restored at the end: a process running several sessions can collect them
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
 
+
+def test_the_cleanups_of_pytest_and_its_plugins_still_see_the_run_frozen(pytester: pytest.Pytester, packs_dir: Path) -> None:
+    """pytest (8.4+) collects garbage in a cleanup, looking for unraisable exceptions: the run's objects are still frozen
+    then (a collection of the whole heap at the end cost 0.07 s on 940 documents)."""
+    pytester.makeconftest("""
+    import gc, pytest
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_configure(config):
+        config.add_cleanup(lambda: print("frozen at cleanup:", gc.get_freeze_count() > 0))
+    """)
+    source = """
+    import pytest
+
+    @pytest.mark.requirement("DEMO-MUST-1")
+    def test_passes():
+        pass
+    """
+    result, _, _ = run_suite(pytester, packs_dir, source, "--enrs-profile", "demo", "-s")
+    assert result.ret == 0 and gc.get_freeze_count() == 0
+    result.stdout.fnmatch_lines(["*frozen at cleanup: True*"])
 
 def test_unexpected_errors_and_setup_errors_are_aborted_and_untested_requirements_say_so(
         pytester: pytest.Pytester, packs_dir: Path) -> None:
