@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.cli.commands.run import RUN_PLUGINS
+
 pytest_plugins = ["pytester"]
 REPO = Path(__file__).resolve().parents[2]
 
@@ -91,15 +93,18 @@ def test_document_tests_skip_pytests_per_phase_machinery_and_record_the_same(pyt
 
 @pytest.mark.parametrize("listening", [False, True])
 def test_a_passed_setup_is_reported_only_when_a_plugin_besides_the_runs_own_takes_reports(pytester: pytest.Pytester,
+                                                                                          monkeypatch: pytest.MonkeyPatch,
                                                                                           listening: bool) -> None:
+    # as `enrs-harness run` starts pytest: its own plugins only, whatever else is installed (hypothesis, pytest-benchmark...)
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     documents = pytester.path / "documents"
     documents.mkdir()
     (documents / "good.xml").write_bytes((REPO / "fixtures" / "conforming" / "cda" / "cr-bio-2024.xml").read_bytes())
     pytester.makepyfile(test_suite=SUITE)
     if listening:  # a conftest's hook gets every report, as in pytest's own protocol
         pytester.makeconftest("def pytest_runtest_logreport(report):\n    pass\n")
-    recorder = pytester.inline_run("-p", "no:cacheprovider", "--enrs-profile", "ci-sis-cda-structure", "--enrs-documents",
-                                   str(documents), "--enrs-run-dir", str(pytester.path / "run"))
+    recorder = pytester.inline_run(*RUN_PLUGINS, "-p", "no:cacheprovider", "--enrs-profile", "ci-sis-cda-structure",
+                                   "--enrs-documents", str(documents), "--enrs-run-dir", str(pytester.path / "run"))
     reports = recorder.getreports("pytest_runtest_logreport")
     phases = {name: [r.when for r in reports if r.nodeid.endswith(f"{name}[good.xml]")] for name in ("test_document", "test_with_tmp_path")}
     assert phases["test_with_tmp_path"] == ["setup", "call", "teardown"]  # not a direct test: pytest's protocol
