@@ -21,6 +21,7 @@ from harness.certificates.signing import Signer
 from harness.config.packs import PackRegistry, ProfilePack
 from harness.config.scope import Scope
 from harness.config.target import Endpoint, Target, load_target
+from harness.core.collector import raise_young_threshold
 from harness.core.errors import HarnessError
 from harness.core.verdicts import Verdict
 from harness.run.folder import RunWriter, new_run_dir
@@ -37,7 +38,6 @@ SESSION_KEY = pytest.StashKey["EnrsSession"]()
 # (docs/results.md). An interrupted run that pytest can still end (Ctrl-C, -x) writes the final file with what ran.
 RESULTS_FLUSH_SECONDS = 5.0
 RESULTS_FLUSH_COST_FACTOR = 30
-GC_YOUNG_THRESHOLD = 10_000  # allocations between two young collections while the tests run (700 by default), as in `validate`
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -258,10 +258,8 @@ class EnrsSession:
         and each collection walked the young objects again. Both are undone once pytest's own cleanups have run (its last
         collections, looking for unraisable exceptions, then skip the frozen objects, as the collections of the run did)."""
         if self.writer and gc.isenabled() and not gc.get_freeze_count():
-            threshold = gc.get_threshold()
             gc.freeze()
-            gc.set_threshold(max(GC_YOUNG_THRESHOLD, threshold[0]), *threshold[1:])
-            self._gc_threshold = threshold
+            self._gc_threshold = raise_young_threshold()
 
     def restore_gc(self) -> None:
         """The collector as it was before the run: its threshold, and the frozen objects collectable again (e.g. by a

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import json
 import os
 import textwrap
@@ -15,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from harness.core.collector import fewer_young_collections
 from harness.core.errors import HarnessError
 from harness.core.i18n import in_language, label, readable_reason
 from harness.core.resources import bundled_dir
@@ -133,17 +133,10 @@ def run_command(args: argparse.Namespace) -> int:
         if not path.exists():
             raise HarnessError(f"introuvable : {path}", f"not found: {path}")
     run_dir = new_run_dir(args.report_dir)
-    from harness.run.plugin import GC_YOUNG_THRESHOLD
-
-    threshold = gc.get_threshold()
     # fewer garbage collections from the start, as while the tests run: pytest's start allocates enough to trigger a
     # collection of every object (25 ms) besides young ones
-    gc.set_threshold(max(GC_YOUNG_THRESHOLD, threshold[0]), *threshold[1:])
-    try:
-        with _only_the_runs_plugins():
-            status = pytest.main([*RUN_PLUGINS, *pytest_arguments(args, run_dir, lang)], plugins=[_FinalReportPath()])
-    finally:
-        gc.set_threshold(*threshold)
+    with fewer_young_collections(), _only_the_runs_plugins():
+        status = pytest.main([*RUN_PLUGINS, *pytest_arguments(args, run_dir, lang)], plugins=[_FinalReportPath()])
     results_file = run_dir / "results.json"
     if status in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR) or not results_file.exists():
         raise HarnessError(f"l'exécution n'a pas pu démarrer (pytest code {int(status)}) ; voir ci-dessus",

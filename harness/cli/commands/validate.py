@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness import __version__
 from harness.config.context import ValidationContext
+from harness.core.collector import fewer_young_collections
 from harness.core.findings import ArtefactReport, Severity
 from harness.core.i18n import in_language
 from harness.core.verdicts import ArtefactVerdict
@@ -133,13 +134,11 @@ def _fewer_collections() -> Iterator[None]:
     """The cyclic garbage collector run less often while the files are judged (~5 % of the CPU measured): a document's
     objects are freed by their reference counts, and each collection walked the young objects again. What is loaded
     by then (modules, packs) is frozen out of the collections (and a forked worker's pages stay shared)."""
-    threshold = gc.get_threshold()
     gc.freeze()
-    gc.set_threshold(10_000, *threshold[1:])
     try:
-        yield
+        with fewer_young_collections():
+            yield
     finally:
-        gc.set_threshold(*threshold)
         gc.unfreeze()
 
 

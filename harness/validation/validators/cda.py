@@ -61,7 +61,8 @@ def prepare(context: ValidationContext) -> None:
     from harness.extension.registry import cda_rules
 
     cda_rules()
-    active_requirements(context), data_of(context), volet_rules_of(context), declarative_rules_of(context)
+    for build in (active_requirements, data_of, volet_rules_of, declarative_rules_of):
+        build(context)
 
 
 def validate_parsed(data: bytes, path: str, context: ValidationContext, parsed: Parsed) -> ArtefactReport:
