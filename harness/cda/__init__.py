@@ -11,13 +11,14 @@ With a kit folder (--kit), harness.cdakit adds the official kit's XSD and schema
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar, cast
 
-from harness.cda import volets
+from harness.cda import engine, volets
 from harness.cda.data import CdaData, cda_data, with_value_sets
 from harness.cda.declarative import declarative_rules
-from harness.cda.engine import Doc, Rule, run_rules
+from harness.cda.engine import ActiveRule, Doc, Rule, active_rules, run_plan
 from harness.cda.parse import Parsed, UnsafeOrInvalidXml, parse
 from harness.cda.xpath import location
 from harness.config.context import ValidationContext
@@ -101,6 +102,34 @@ def data_of(context: ValidationContext) -> CdaData:
 _KIT_DATA: dict[tuple[int, str], tuple[CdaData, CdaData]] = {}
 
 
+@dataclass(frozen=True)
+class Setup:
+    """What validate_cda takes from a context, the same for each of its documents: the active requirements, the CDA
+    data, and the rules to run resolved once (registered, volet and declarative ones, each with its severity)."""
+
+    active: dict[str, str]
+    data: CdaData
+    rules: tuple[ActiveRule, ...]
+
+
+_SETUPS: dict[int, tuple[tuple[object, ...], list[Rule], Setup]] = {}
+
+
+def setup_of(context: ValidationContext) -> Setup:
+    """The Setup of `context`, built at its first document (or by the validator's prepare) and kept while what it
+    was built from is unchanged: the context's packs, selection and kit, and the registered rules."""
+    cda_rules()  # the registered rules (entry points enrs_harness.cda_rules), loaded once
+    basis = (context, context.registry, *context.registry.packs.values(), None, *context.selected, context.kit_dir)
+    hit = _SETUPS.get(id(context))  # the entry keeps its context alive: its id is not reused while it is there
+    if hit is None or hit[0] != basis or hit[1] != engine.RULES:  # the module's list, even one put in its place
+        active = active_requirements(context)
+        setup = Setup(active, data_of(context), active_rules(active, [*volet_rules_of(context), *declarative_rules_of(context)]))
+        if len(_SETUPS) > 64:
+            _SETUPS.clear()
+        hit = _SETUPS[id(context)] = (basis, list(engine.RULES), setup)
+    return hit[2]
+
+
 def validate_cda(data: bytes, path: str, context: ValidationContext, parsed: Parsed | None = None) -> ArtefactReport:
     """Validate a CDA document; `parsed`: the same bytes already parsed by the caller (a CDA embedded in
     an HL7 v2 message is parsed once, for the message's cross-checks and for this validation)."""
@@ -111,9 +140,8 @@ def validate_cda(data: bytes, path: str, context: ValidationContext, parsed: Par
         except UnsafeOrInvalidXml as exc:
             report.reason = f"{exc.fr} (ligne {exc.line}) / {exc.en} (line {exc.line})" if exc.line else f"{exc.fr} / {exc.en}"
             return report
-    cda_rules()  # the registered rules (entry points enrs_harness.cda_rules), loaded once
-    active = active_requirements(context)
-    cdata = data_of(context)
+    setup = setup_of(context)
+    active, cdata = setup.active, setup.data
     findings: list[Finding] = []
     evaluated: list[str] = []
     volet_version = None  # the volet version applied natively, shared with kit mode
@@ -137,8 +165,7 @@ def validate_cda(data: bytes, path: str, context: ValidationContext, parsed: Par
         elif doc.is_n1:
             report.profile = "N1"
         try:
-            extra = [*volet_rules_of(context), *declarative_rules_of(context)]
-            rule_findings, rule_ids = run_rules(doc, cdata, active, extra)
+            rule_findings, rule_ids = run_plan(doc, cdata, setup.rules)
         except HarnessError as exc:  # a third-party rule that failed: its plugin is named
             report.reason = f"{exc.fr} / {exc.en}"
             return report

@@ -143,7 +143,8 @@ MAX_FINDINGS_PER_RULE = 100  # beyond this, one summary finding counts the rest 
 
 @dataclass(slots=True)
 class Out:
-    """Collects the findings of one rule."""
+    """Collects the findings of one rule (run_plan gives every rule of a document the same one, set to that rule's
+    requirement and severity before its check: an object made per rule cost more than most rules' checks)."""
 
     requirement: str
     severity: Severity
@@ -164,12 +165,27 @@ class Out:
         return self.findings
 
 
+ActiveRule = tuple[str, Severity, Check, Condition | None]  # requirement, its severity, check, `when`
+
+
+def active_rules(active: dict[str, str], extra: Sequence[Rule] = ()) -> tuple[ActiveRule, ...]:
+    """The registered rules, then the `extra` ones, whose requirement is active (id → level), in that order, each with
+    its severity: what run_plan runs on every document (resolved once per set of packs by the CDA validator)."""
+    return tuple((item.requirement, SEVERITY_OF_LEVEL[level], item.check, item.when)
+                 for item in (*RULES, *extra) if (level := active.get(item.requirement)) is not None)
+
+
 def run_rules(doc: Doc, data: CdaData, active: dict[str, str], extra: Sequence[Rule] = ()) -> tuple[list[Finding], list[str]]:
     """Run every registered rule, then the `extra` ones (the packs' declarative checks), whose requirement is active
     (id → level); return findings and evaluated ids."""
+    return run_plan(doc, data, active_rules(active, extra))
+
+
+def run_plan(doc: Doc, data: CdaData, rules: Sequence[ActiveRule]) -> tuple[list[Finding], list[str]]:
+    """Run `rules` (active_rules) whose `when` holds on `doc`; return findings and evaluated ids."""
     with _collector_paused():
         try:
-            return _run(doc, data, active, extra)
+            return _run(doc, data, rules)
         finally:
             doc.forget()
 
@@ -189,17 +205,17 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _run(doc: Doc, data: CdaData, active: dict[str, str], extra: Sequence[Rule]) -> tuple[list[Finding], list[str]]:
+def _run(doc: Doc, data: CdaData, rules: Sequence[ActiveRule]) -> tuple[list[Finding], list[str]]:
     findings: list[Finding] = []
     evaluated: list[str] = []
-    for rules in (RULES, extra):
-        for item in rules:
-            level = active.get(item.requirement)
-            if level is None or (item.when is not None and not item.when(doc)):
-                continue
-            out = Out(item.requirement, SEVERITY_OF_LEVEL[level])
-            item.check(doc, data, out)
-            if out.findings:  # most rules find nothing
-                findings.extend(out.close())
-            evaluated.append(item.requirement)
+    out = Out("", Severity.ERROR)
+    for requirement, severity, check, when in rules:
+        if when is not None and not when(doc):
+            continue
+        out.requirement, out.severity = requirement, severity
+        check(doc, data, out)
+        if out.findings:  # most rules find nothing
+            findings.extend(out.close())
+            out.findings, out.suppressed = [], 0
+        evaluated.append(requirement)
     return findings, evaluated

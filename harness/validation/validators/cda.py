@@ -57,12 +57,9 @@ def validate(data: bytes, path: str, context: ValidationContext) -> ArtefactRepo
 
 def prepare(context: ValidationContext) -> None:
     """What `validate_cda` derives from the packs at its first call (the rules, the CDA data, the compiled checks), now."""
-    from harness.cda import active_requirements, data_of, declarative_rules_of, volet_rules_of
-    from harness.extension.registry import cda_rules
+    from harness.cda import setup_of
 
-    cda_rules()
-    for build in (active_requirements, data_of, volet_rules_of, declarative_rules_of):
-        build(context)
+    setup_of(context)
 
 
 def validate_parsed(data: bytes, path: str, context: ValidationContext, parsed: Parsed) -> ArtefactReport:
