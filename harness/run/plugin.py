@@ -100,6 +100,7 @@ class EnrsSession:
         self._waived: set[str] | None = None  # requirement ids this candidate's valid waivers cover (report.html)
         self.running: pytest.Item | None = None  # the test being run (the `enrs` fixture's record)
         self._gc_threshold: tuple[int, int, int] | None = None  # the collector's before the run, while the run changes it
+        self.final_results: dict[str, Any] | None = None  # what the final results.json says, once written
         if self.active:
             try:
                 # load and check the packs, the kit, the target and its scope now: errors are usage errors
@@ -349,7 +350,7 @@ class EnrsSession:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         try:
             if self.writer:
-                self.writer.finish()
+                self.final_results = self.writer.finish()
         finally:
             self.stop_simulator()
 

@@ -459,3 +459,40 @@ def test_two(enrs):
     result.assert_outcomes(passed=2)
     evidence = {t["nodeid"].split("::")[1]: [e["content"] for e in t["evidence"]] for t in results["tests"]}
     assert evidence == {"test_one": ["set up", "1"], "test_two": ["2"]}
+
+
+def _json_native(value: Any, where: str = "$") -> list[str]:
+    """Where `value` holds something JSON would write as another type (a tuple, a date, a Path): strings, numbers,
+    booleans, None, lists and dicts with string keys only."""
+    if isinstance(value, dict):
+        return [f"{where}: key {k!r}" for k in value if not isinstance(k, str)] + [
+            p for k, v in value.items() for p in _json_native(v, f"{where}.{k}")]
+    if isinstance(value, list):
+        return [p for n, v in enumerate(value) for p in _json_native(v, f"{where}[{n}]")]
+    return [] if value is None or isinstance(value, (str, int, float)) else [f"{where}: {type(value).__name__}"]
+
+
+def test_the_final_results_in_memory_are_what_results_json_says(pytester: pytest.Pytester, packs_dir: Path) -> None:
+    """`enrs-harness run` prints its summary from the session's final results, not from results.json read back: they
+    must be the file's content, type for type (a waiver's dates, the candidate's paths, the blocking items)."""
+    waivers = write(pytester.path / "waivers.toml", """
+        [[waivers]]
+        requirement = "DEMO-MUST-1"
+        candidate = "DPI Exemple"
+        justification = "Accepté / accepted"
+        approver = "ARS Exemple"
+        expires = 2099-12-31
+        """)
+    target = write(pytester.path / "target.toml", '[candidate]\nname = "DPI Exemple"\nvendor = "Éditeur"\nversion = "1.0"\n')
+    pytester.makepyfile(test_suite=ALL_VERDICTS)
+    run_dir = pytester.path / "run"
+    recorded = pytester.inline_run("-p", "no:cacheprovider", "--enrs-profiles-dir", str(packs_dir), "--enrs-run-dir", str(run_dir),
+                                   "--enrs-profile", "demo", "--enrs-profile", "other", "--enrs-target", str(target),
+                                   "--enrs-waivers", str(waivers))
+    from harness.run.plugin import session_of
+
+    in_memory = session_of(recorded.getcall("pytest_unconfigure").config).final_results
+    written = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+    assert in_memory is not None and [w["status"] for w in in_memory["waivers"]] == ["applied"] and in_memory["blocking"]
+    assert _json_native(in_memory) == []
+    assert in_memory == written
