@@ -126,8 +126,8 @@ def _key_pem(key: Key) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
 
-def _write_key(path: Path, data: bytes) -> None:
-    atomic_write_bytes(path, data)
+def _write_key(path: Path, data: bytes, durable: bool) -> None:
+    atomic_write_bytes(path, data, durable)
     os.chmod(path, 0o600)
 
 
@@ -190,8 +190,10 @@ class PkiManifest:
         return self.path(entry["cert"]), self.path(entry["key"])
 
 
-def build_pki(directory: Path, hosts: list[str] | None = None, leaf_days: int = LEAF_DAYS, force: bool = False) -> PkiManifest:
-    """Create the test PKI in `directory` and return its manifest."""
+def build_pki(directory: Path, hosts: list[str] | None = None, leaf_days: int = LEAF_DAYS, force: bool = False,
+              durable: bool = True) -> PkiManifest:
+    """Create the test PKI in `directory` and return its manifest; `durable`: each file on the disk (fsync) before it
+    is in place, which a throwaway PKI does not need (harness.core.fileio.atomic_write_bytes)."""
     directory = Path(directory)
     hosts = hosts or ["localhost", "127.0.0.1"]
     if (directory / MANIFEST).exists() and not force:
@@ -201,13 +203,13 @@ def build_pki(directory: Path, hosts: list[str] | None = None, leaf_days: int = 
     root = _ca("TEST AC RACINE ENRS-HARNESS", now, None, None)
     organisations = _ca("TEST AC ENRS-HARNESS ORGANISATIONS", now, root, 0)
     rogue = _ca("AC INCONNUE ENRS-HARNESS", now, None, 0)
-    atomic_write_bytes(directory / "ca/root.pem", _pem(root.cert))
-    atomic_write_bytes(directory / "ca/organisations.pem", _pem(organisations.cert))
-    atomic_write_bytes(directory / "rogue/root.pem", _pem(rogue.cert))
+    atomic_write_bytes(directory / "ca/root.pem", _pem(root.cert), durable)
+    atomic_write_bytes(directory / "ca/organisations.pem", _pem(organisations.cert), durable)
+    atomic_write_bytes(directory / "rogue/root.pem", _pem(rogue.cert), durable)
     authorities: dict[str, dict[str, Any]] = {}
     for name, ca, cert_file in (("root", root, "ca/root.pem"), ("organisations", organisations, "ca/organisations.pem"),
                                 ("unknown", rogue, "rogue/root.pem")):
-        _write_key(directory / PRIVATE / f"{name}.key", _key_pem(ca.key))  # kept apart: `pki crl` signs with them
+        _write_key(directory / PRIVATE / f"{name}.key", _key_pem(ca.key), durable)  # kept apart: `pki crl` signs with them
         authorities[name] = {**describe(ca.cert), "cert": cert_file, "key": f"{PRIVATE}/{name}.key", "issued_serials": []}
     os.chmod(directory / PRIVATE, 0o700)
     entries: list[dict[str, Any]] = []
@@ -217,8 +219,8 @@ def build_pki(directory: Path, hosts: list[str] | None = None, leaf_days: int = 
             issuer, issuer_name = (rogue, "unknown") if defect == "unknown-ca" else (organisations, "organisations")
             cert, key = _leaf(issuer, role, defect, now, hosts, leaf_days)
             name = f"{role}/{defect or 'good'}"
-            atomic_write_bytes(directory / f"{name}.pem", _pem(cert) + _pem(issuer.cert))
-            _write_key(directory / f"{name}.key", _key_pem(key))
+            atomic_write_bytes(directory / f"{name}.pem", _pem(cert) + _pem(issuer.cert), durable)
+            _write_key(directory / f"{name}.key", _key_pem(key), durable)
             authorities[issuer_name]["issued_serials"].append(format(cert.serial_number, "x"))
             if defect == "revoked":
                 revoked.append(cert)
@@ -237,8 +239,8 @@ def build_pki(directory: Path, hosts: list[str] | None = None, leaf_days: int = 
         "revoked_serials": [format(c.serial_number, "x") for c in revoked],
         "certificates": entries,
     }
-    issue_crls(directory, data, now)
-    atomic_write_text(directory / MANIFEST, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    issue_crls(directory, data, now, durable=durable)
+    atomic_write_text(directory / MANIFEST, json.dumps(data, indent=2, ensure_ascii=False) + "\n", durable)
     return PkiManifest(directory, data)
 
 

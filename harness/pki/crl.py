@@ -18,8 +18,10 @@ CHAIN_CRL = "crl/chain.crl.pem"
 TRUSTED = ("root", "organisations")  # the trusted hierarchy, whose CRLs make the chain file
 
 
-def issue_crls(directory: Path, data: dict[str, Any], now: dt.datetime | None = None, days: float = CRL_DAYS) -> None:
-    """Sign a fresh CRL for every CA of the manifest `data` (updated in place: files, numbers, dates)."""
+def issue_crls(directory: Path, data: dict[str, Any], now: dt.datetime | None = None, days: float = CRL_DAYS,
+               durable: bool = True) -> None:
+    """Sign a fresh CRL for every CA of the manifest `data` (updated in place: files, numbers, dates); `durable`: as
+    harness.core.fileio.atomic_write_bytes."""
     now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
     revoked = set(data.get("revoked_serials", []))
     crls = data.setdefault("crls", {})
@@ -45,11 +47,11 @@ def issue_crls(directory: Path, data: dict[str, Any], now: dt.datetime | None = 
                 x509.RevokedCertificateBuilder().serial_number(int(serial, 16)).revocation_date(now - dt.timedelta(minutes=5)).build())
         pem = builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)  # type: ignore[arg-type]  # the CA keys are EC or RSA; the stub's union also lists key types we never make
         relative = f"crl/{name}.crl.pem"
-        atomic_write_bytes(directory / relative, pem)
+        atomic_write_bytes(directory / relative, pem, durable)
         pems[name] = pem
         crls[name] = {"file": relative, "number": number, "last_update": (now - dt.timedelta(hours=1)).isoformat(),
                       "next_update": (now + dt.timedelta(days=days)).isoformat()}
-    atomic_write_bytes(directory / CHAIN_CRL, b"".join(pems[name] for name in TRUSTED))
+    atomic_write_bytes(directory / CHAIN_CRL, b"".join(pems[name] for name in TRUSTED), durable)
     data["crl"] = crls["organisations"]["file"]
     data["crl_chain"] = CHAIN_CRL
     data["crl_next_update"] = min(crls[name]["next_update"] for name in TRUSTED)

@@ -167,7 +167,7 @@ def start_embedded(faults: frozenset[str] = frozenset(), registry: PackRegistry 
     (PackRegistry.load()) when the caller has them loaded already."""
     directory = Path(tempfile.mkdtemp(prefix="enrs-pki-"))
     try:
-        pki = build_pki(directory)
+        pki = build_pki(directory, durable=False)  # removed when the simulator stops: nothing to keep on the disk
         return Simulator(pki, faults, owned_dir=directory, registry=registry).start()
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)

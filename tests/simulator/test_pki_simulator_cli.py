@@ -104,6 +104,25 @@ def test_pki_init_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert good["subject_alt_names"] == ["enrs.test"]
 
 
+def test_a_pki_is_synced_to_the_disk_file_by_file_but_not_the_embedded_simulators_throwaway_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.simulator import start_embedded
+
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", synced.append)
+    build_pki(tmp_path / "kept")
+    files = sorted(p.relative_to(tmp_path / "kept") for p in (tmp_path / "kept").rglob("*") if p.is_file())
+    assert len(synced) == len(files) > 20
+    synced.clear()
+    simulator = start_embedded()
+    try:
+        directory = simulator.pki.directory
+        assert sorted(p.relative_to(directory) for p in directory.rglob("*") if p.is_file()) == files
+        assert synced == []
+    finally:
+        simulator.stop()
+
+
 def test_pki_crl_command_reissues_fresh_crls(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["pki", "init", str(tmp_path / "pki")]) == 0
     before = json.loads((tmp_path / "pki" / "manifest.json").read_text(encoding="utf-8"))
