@@ -38,6 +38,7 @@ SESSION_KEY = pytest.StashKey["EnrsSession"]()
 # (docs/results.md). An interrupted run that pytest can still end (Ctrl-C, -x) writes the final file with what ran.
 RESULTS_FLUSH_SECONDS = 5.0
 RESULTS_FLUSH_COST_FACTOR = 30
+PER_TEST_RESULTS = ("tests", "artefacts")  # the parts of results.json that grow with the run's tests (EnrsSession.final_results)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -100,7 +101,9 @@ class EnrsSession:
         self._waived: set[str] | None = None  # requirement ids this candidate's valid waivers cover (report.html)
         self.running: pytest.Item | None = None  # the test being run (the `enrs` fixture's record)
         self._gc_threshold: tuple[int, int, int] | None = None  # the collector's before the run, while the run changes it
-        self.final_results: dict[str, Any] | None = None  # what the final results.json says, once written
+        # what the final results.json says, once written, but its lists of tests and artefacts (thousands of entries the
+        # summary of `run` does not read: kept alive, pytest's last garbage collections would walk them)
+        self.final_results: dict[str, Any] | None = None
         if self.active:
             try:
                 # load and check the packs, the kit, the target and its scope now: errors are usage errors
@@ -350,7 +353,8 @@ class EnrsSession:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         try:
             if self.writer:
-                self.final_results = self.writer.finish()
+                results = self.writer.finish()
+                self.final_results = {key: value for key, value in results.items() if key not in PER_TEST_RESULTS}
         finally:
             self.stop_simulator()
 

@@ -124,8 +124,8 @@ class _FinalReportPath:
 
 
 class _FinalResults:
-    """The run's final results, as written to results.json, handed over in memory: reading the file back cost about
-    20 ms per thousand documents."""
+    """The run's final results, as written to results.json but its lists of tests and artefacts, handed over in memory:
+    reading the file back cost about 20 ms per thousand documents."""
 
     def __init__(self) -> None:
         self.config: pytest.Config | None = None
