@@ -152,7 +152,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     own = any(True for name in ("requirement", "profile") for _ in metafunc.definition.iter_markers(name))
     packs = [] if own else validator_packs(metafunc.config)  # a test with its own markers judges those only
-    params = [pytest.param(d, id=d.name, marks=pytest.mark.profile(*packs) if packs else ()) for d in documents_of(metafunc.config)]
+    marks = pytest.mark.profile(*packs) if packs else ()  # one mark shared by every document (marks are immutable)
+    params = [pytest.param(d, id=d.name, marks=marks) for d in documents_of(metafunc.config)]
     metafunc.parametrize("enrs_document", params)
 
 
