@@ -68,6 +68,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(*ids): requirement ids of the loaded profile packs this test evaluates")
     config.addinivalue_line("markers", "profile(*ids): profile packs whose requirements this test records verdicts for itself")
+    config.addinivalue_line("markers", "selected_with(*ids): profile packs this test runs with: deselected when none is selected "
+                                       "(it records verdicts of some of their requirements, not of whole packs)")
     session = EnrsSession(config)
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(session, "enrs-session")
@@ -222,11 +224,11 @@ class EnrsSession:
 
     def _marker_problems(self, item: pytest.Item) -> list[str]:
         problems = []
-        requirements, packs = _marker_ids(item)
+        requirements, packs, selected_with = _marker_ids(item)
         for requirement_id in requirements:
             if requirement_id not in self.registry.requirements:
                 problems.append(f"{item.nodeid}: exigence inconnue / unknown requirement: {requirement_id}")
-        for pack_id in packs:
+        for pack_id in dict.fromkeys(packs + selected_with):
             if pack_id not in self.registry.packs:
                 problems.append(f"{item.nodeid}: profil inconnu / unknown profile: {pack_id}")
         return problems
@@ -240,11 +242,11 @@ class EnrsSession:
         keep: list[pytest.Item] = []
         drop: list[pytest.Item] = []
         for item in items:
-            requirements, packs = _marker_ids(item)
-            if not requirements and not packs:
+            requirements, packs, selected_with = _marker_ids(item)
+            if not requirements and not packs and not selected_with:
                 keep.append(item)
                 continue
-            tied = {self.registry.requirements[r].pack_id for r in requirements} | set(packs)
+            tied = {self.registry.requirements[r].pack_id for r in requirements} | set(packs) | set(selected_with)
             (keep if tied & selected_packs else drop).append(item)
         if drop:
             config.hook.pytest_deselected(items=drop)
@@ -290,7 +292,7 @@ class EnrsSession:
     def record_for(self, item: pytest.Item) -> TestRecord:
         record = self.records.get(item.nodeid)
         if record is None:
-            requirements, packs = _marker_ids(item)
+            requirements, packs, _ = _marker_ids(item)
             record = TestRecord(nodeid=item.nodeid, requirements=requirements, packs=packs, subject=_subject(item))
             self.records[item.nodeid] = record
         return record
@@ -394,15 +396,15 @@ class EnrsSession:
         report.title = "enrs-harness — rapport de test" if self.lang == "fr" else "enrs-harness — test report"
 
 
-def _marker_ids(item: pytest.Item) -> tuple[list[str], list[str]]:
-    """The ids of the test's `requirement` markers and of its `profile` markers, in `iter_markers` order, each once
-    (one walk of the test's nodes for both: a run asks them of thousands of document tests)."""
-    ids: dict[str, list[str]] = {"requirement": [], "profile": []}
+def _marker_ids(item: pytest.Item) -> tuple[list[str], list[str], list[str]]:
+    """The ids of the test's `requirement`, `profile` and `selected_with` markers, in `iter_markers` order, each once
+    (one walk of the test's nodes for all: a run asks them of thousands of document tests)."""
+    ids: dict[str, list[str]] = {"requirement": [], "profile": [], "selected_with": []}
     for marker in item.iter_markers():
         found = ids.get(marker.name)
         if found is not None:
             found.extend(str(a) for a in marker.args)
-    return list(dict.fromkeys(ids["requirement"])), list(dict.fromkeys(ids["profile"]))
+    return list(dict.fromkeys(ids["requirement"])), list(dict.fromkeys(ids["profile"])), list(dict.fromkeys(ids["selected_with"]))
 
 
 def _subject(item: pytest.Item) -> tuple[str, str] | None:

@@ -193,6 +193,7 @@ def test_wrong_vihf_refused(defect: str, xds_client: XdsClient, xds_settings: Xd
     _nothing_stored(xds_client, enrs, doc)
 
 
+@pytest.mark.selected_with("ci-sis-vihf")
 def test_vihf_producer_pack_not_applicable(registry_settings: XdsSettings, enrs: Recorder, enrs_registry: PackRegistry) -> None:
     """The harness, not the candidate, sends the VIHF when the candidate is a registry/repository: ci-sis-vihf is not
     the candidate's (NOT_APPLICABLE, with the reason)."""
@@ -205,6 +206,7 @@ def test_vihf_producer_pack_not_applicable(registry_settings: XdsSettings, enrs:
                          "produces the VIHF")
 
 
+@pytest.mark.selected_with("ihe-xds-b-actors")
 def test_registry_checks_outside_the_candidates_role(enrs_target: Target, enrs: Recorder, enrs_registry: PackRegistry) -> None:
     """A candidate that is not a registry/repository: the registry requirements are NOT_APPLICABLE, with the reason
     (XDSB-ACT-05 has no test of its own to say it)."""

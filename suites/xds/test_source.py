@@ -168,6 +168,9 @@ def source_trust(enrs_target: Target) -> list[x509.Certificate]:
     return trust_anchors(load_manifest(path).trust_anchor if path.name == "manifest.json" or path.is_dir() else path)
 
 
+# The XDS packs its validator judges. The CDA documents the submissions carry are judged too, but within the XDS
+# exchange: a run selecting only CDA packs judges the documents given to it, and opens no window for submissions.
+@pytest.mark.selected_with("ihe-xds-b", "ci-sis-xds", "ci-sis-xds-dmp", "ci-sis-vihf")
 def test_source_submission_metadata(submissions: list[Received], enrs: Recorder, pytestconfig: pytest.Config) -> None:
     """Each ITI-41 received, judged as an XDS.b capture by the artefact validator (packs ihe-xds-b, ci-sis-xds)."""
     from harness.run.plugin import session_of

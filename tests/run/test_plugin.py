@@ -155,11 +155,16 @@ import pytest
 @pytest.mark.requirement("DEMO-MUST-1", "DEMO-NOPE-9")
 def test_typo():
     pass
+
+@pytest.mark.selected_with("demo", "nope")
+def test_pack_typo():
+    pass
 """
     pytester.makepyfile(test_suite=source)
     result = pytester.runpytest("-p", "no:cacheprovider", "--enrs-profiles-dir", str(packs_dir))
     assert result.ret == pytest.ExitCode.INTERRUPTED
-    result.stdout.fnmatch_lines(["*ERROR collecting*test_suite.py*", "*test_typo: exigence inconnue / unknown requirement: DEMO-NOPE-9*"])
+    result.stdout.fnmatch_lines(["*ERROR collecting*test_suite.py*", "*test_typo: exigence inconnue / unknown requirement: DEMO-NOPE-9*",
+                                 "*test_pack_typo: profil inconnu / unknown profile: nope*"])
 
 
 def test_selected_profiles_deselect_tests_of_other_profiles(pytester: pytest.Pytester, packs_dir: Path) -> None:
@@ -177,9 +182,17 @@ def test_other():
 @pytest.mark.profile("other")
 def test_other_pack():
     raise AssertionError("must not run")
+
+@pytest.mark.selected_with("other")
+def test_runs_with_other():
+    raise AssertionError("must not run")
+
+@pytest.mark.selected_with("other", "demo")
+def test_runs_with_other_or_demo():
+    pass
 """
     result, _, results = run_suite(pytester, packs_dir, source, "--enrs-profile", "demo")
-    result.assert_outcomes(passed=1, deselected=2)
+    result.assert_outcomes(passed=2, deselected=3)
     assert [p["id"] for p in results["profiles"]] == ["demo"]
     assert "OTHER-1" not in verdicts(results)
 
