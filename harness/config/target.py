@@ -9,7 +9,7 @@ Nothing is ever replaced in rendered text.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,9 @@ PROTOCOLS = ("mllp", "mllp+tls", "http", "https")
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 10.0
 DEFAULT_EXCHANGE_TIMEOUT = 30.0  # connect + TLS + request + response, whatever each step's own timeout
+SIMULATOR_NAME = "Simulateur ENRS de référence / reference ENRS simulator"  # the embedded candidate (harness.simulator)
+SIMULATOR_NOT_STARTED = ("simulateur de référence non démarré : aucun test sélectionné ne s'adresse à ses points d'accès / "
+                         "reference simulator not started: no selected test addresses its endpoints")
 
 
 class Secret:
@@ -98,6 +101,7 @@ class Target:
     settings: dict[str, Any] = field(default_factory=dict)
     scope: DeclaredScope | None = None  # the certification scope the target file declares ([scope])
     auth: dict[str, Secret] = field(default_factory=dict)  # credentials for the candidate's endpoints
+    not_started: str | None = None  # why the embedded simulator serves no endpoint (not started: no test needed it)
 
     def endpoint(self, name: str) -> Endpoint:
         for endpoint in self.endpoints:
@@ -123,7 +127,7 @@ class Target:
             "scope": {"roles": list(self.scope.roles), "profiles": list(self.scope.profiles), "volets": list(self.scope.volets)}
                 if self.scope else None,
             "configuration": _public(self.raw),
-        }
+        } | ({"not_started": self.not_started} if self.not_started else {})
 
 
 def _public(value: Any) -> Any:
@@ -227,6 +231,18 @@ def _scope(value: Any, path: Path) -> DeclaredScope | None:
     if not lists["roles"] and not lists["profiles"]:
         raise _fail(path, "[scope]", "roles ou profiles est obligatoire", "roles or profiles is required")
     return DeclaredScope(**lists)
+
+
+SIMULATOR_TIMEOUTS = Timeouts(connect=2.0, read=3.0, exchange=15.0)  # the embedded simulator answers on loopback
+
+
+def unstarted_simulator() -> Target:
+    """The embedded simulator as the candidate before it is started (harness.simulator starts it when a test needs it):
+    its name and the bundled documents, no endpoint, and why."""
+    from harness import __version__
+
+    return replace(default_target(), name=SIMULATOR_NAME, version=__version__, timeouts=SIMULATOR_TIMEOUTS,
+                   not_started=SIMULATOR_NOT_STARTED)
 
 
 def default_target() -> Target:

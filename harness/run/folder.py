@@ -76,7 +76,7 @@ class RunSession(Protocol):
     @property
     def kit_dir(self) -> Path | None: ...
     @property
-    def target(self) -> Target: ...
+    def candidate(self) -> Target: ...
     @property
     def scope(self) -> Scope: ...
 
@@ -139,7 +139,7 @@ class RunWriter:
                 "command": list(session.config.invocation_params.args),
                 "kit": self.kit,
             },
-            "candidate": session.target.public_dict(),
+            "candidate": session.candidate.public_dict(),
             "scope": session.scope.to_dict(requirements),
             "profiles": [pack.summary() for pack in session.selected],
             "requirements": requirements,
@@ -147,7 +147,7 @@ class RunWriter:
             "artefacts": list(artefacts.values()),
             "ignored": [i.to_dict() for i in session.ignored],
             "waivers": waivers,
-            "waivers_other_candidates": other_candidates(session.waivers, session.target.name, session.target.version),
+            "waivers_other_candidates": other_candidates(session.waivers, session.candidate.name, session.candidate.version),
             "blocking": blocking,
             "summary": {
                 "verdicts": counts,
@@ -185,7 +185,7 @@ class RunWriter:
             return self._rows[1]
         rows = self._requirement_verdicts()
         judge_rows(rows, session.registry.requirements, session.records.values(), session.scope, session.lang, status)
-        target = self.session.target
+        target = self.session.candidate
         waivers = apply_waivers(rows, self.session.waivers, target.name, target.version, date.fromisoformat(self.started[:10]))
         self._rows = (key, (rows, waivers)) if key is not None else None
         return rows, waivers

@@ -8,6 +8,7 @@ plain `pytest suites/ --enrs-profile ID` alike; without any --enrs-* option it o
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
 from collections.abc import Generator
@@ -20,7 +21,7 @@ import pytest
 from harness.certificates.signing import Signer
 from harness.config.packs import PackRegistry, ProfilePack
 from harness.config.scope import Scope
-from harness.config.target import Endpoint, Target, load_target
+from harness.config.target import Endpoint, Target, load_target, unstarted_simulator
 from harness.core.collector import raise_young_threshold
 from harness.core.errors import HarnessError
 from harness.core.verdicts import Verdict
@@ -28,7 +29,6 @@ from harness.run.folder import RunWriter, new_run_dir
 from harness.run.outcomes import Aborted, NotApplicable
 from harness.run.recorder import Recorder, TestRecord
 from harness.run.waivers import Waiver, load_waivers
-from harness.simulator import start_embedded  # imported with the plugin: cryptography must not be re-imported by nested sessions
 from harness.validation.dispatch import Ignored, vihf_trust_store
 
 SESSION_KEY = pytest.StashKey["EnrsSession"]()
@@ -90,7 +90,8 @@ class EnrsSession:
         self.active = bool(opt.enrs_profile or opt.enrs_report_dir or opt.enrs_run_dir or opt.enrs_target)
         self._registry: PackRegistry | None = None
         self._target: Target | None = None
-        self._simulator: Any = None  # the embedded reference simulator, when the run has no target file
+        self._simulator: Any = None  # the embedded reference simulator, when the run has no target file and a test needs it
+        self._simulator_failure: HarnessError | None = None  # why it could not start (each test needing it is ABORTED with it)
         self.records: dict[str, TestRecord] = {}
         self.writer: RunWriter | None = None
         self._next_flush = 0.0
@@ -100,6 +101,7 @@ class EnrsSession:
         self.waivers: list[Waiver] = []
         self.ignored: list[Ignored] = []  # files the documents walk skipped (docs/results.md)
         self._scope: Scope | None = None
+        self._selected_ids: frozenset[str] | None = None  # the ids of `selected`, asked of every collected test
         self._waived: set[str] | None = None  # requirement ids this candidate's valid waivers cover (report.html)
         self.running: pytest.Item | None = None  # the test being run (the `enrs` fixture's record)
         self._gc_threshold: tuple[int, int, int] | None = None  # the collector's before the run, while the run changes it
@@ -110,7 +112,7 @@ class EnrsSession:
             try:
                 # load and check the packs, the kit, the target and its scope now: errors are usage errors
                 _ = self.selected
-                _ = self.target
+                _ = self.candidate
                 _ = self.scope
                 _ = self.volet_versions
                 if opt.enrs_sign_with:
@@ -143,7 +145,7 @@ class EnrsSession:
         [scope] profiles claim (e.g. ci-sis-xds-dmp: the candidate's ITI-41 submissions go to the DMP)."""
         claimed: list[str] = []
         if not self.config.option.enrs_profile and self.config.option.enrs_target:
-            scope = self.target.scope
+            scope = self.candidate.scope
             claimed = list(scope.profiles) if scope else []
         return self.registry.select(self.config.option.enrs_profile, claimed)
 
@@ -171,19 +173,33 @@ class EnrsSession:
         return parse_overrides(self.config.option.enrs_volet_version)
 
     @property
+    def candidate(self) -> Target:
+        """The candidate the run reports: the target file's; without one, the reference simulator, as started, or
+        before any selected test needed it, without endpoints and saying so (a documents-only run never starts it)."""
+        if self._target is not None or self.config.option.enrs_target:
+            return self.target
+        return unstarted_simulator()
+
+    @property
     def target(self) -> Target:
-        """The target file's candidate; without one, the reference simulator, started for this session."""
+        """The candidate system the tests address: the target file's; without one, the reference simulator, started (and
+        harness.simulator imported) when first needed: at the end of the collection when a selected test asks for it."""
         if self._target is None:
             path = self.config.option.enrs_target
             if path:
                 self._target = load_target(Path(path), [Path(d) for d in self.config.option.enrs_allow_dir])
+            elif self._simulator_failure is not None:
+                raise self._simulator_failure
             else:
+                from harness.simulator import start_embedded
+
                 try:
                     national = not (self.config.option.enrs_profiles_dir or self.config.option.enrs_kit)
                     self._simulator = start_embedded(registry=self.registry if national else None)  # packs loaded once
                 except OSError as exc:
-                    raise HarnessError(f"le simulateur de référence n'a pas pu démarrer sur 127.0.0.1 : {exc}",
-                                       f"the reference simulator could not start on 127.0.0.1: {exc}") from exc
+                    self._simulator_failure = HarnessError(f"le simulateur de référence n'a pas pu démarrer sur 127.0.0.1 : {exc}",
+                                                           f"the reference simulator could not start on 127.0.0.1: {exc}")
+                    raise self._simulator_failure from exc
                 self._target = self._simulator.target()
         return self._target
 
@@ -191,7 +207,7 @@ class EnrsSession:
     def scope(self) -> Scope:
         """The certification scope: the target's [scope] within the selected profiles (harness.config.scope)."""
         if self._scope is None:
-            target = self.target
+            target = self.candidate
             self._scope = Scope.resolve(target.scope, self.selected, self.registry, str(target.source) if target.source else None,
                                         narrowed=bool(self.config.option.enrs_profile))
         return self._scope
@@ -207,7 +223,7 @@ class EnrsSession:
         for path in given:
             if not path.exists():
                 raise pytest.UsageError(HarnessError(f"introuvable : {path}", f"not found: {path}").message(self.lang))
-        return given or list(self.target.documents)
+        return given or list(self.candidate.documents)
 
     # -- collection ------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
@@ -236,21 +252,31 @@ class EnrsSession:
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         """Tests tied only to packs outside the selection (named with --enrs-profile, or opt-in packs no target claims)
         are deselected."""
-        selected_packs = {p.id for p in self.selected}
-        if len(selected_packs) == len(self.registry.packs):
+        if len(self.selected_ids) == len(self.registry.packs):
             return
         keep: list[pytest.Item] = []
         drop: list[pytest.Item] = []
         for item in items:
-            requirements, packs, selected_with = _marker_ids(item)
-            if not requirements and not packs and not selected_with:
-                keep.append(item)
-                continue
-            tied = {self.registry.requirements[r].pack_id for r in requirements} | set(packs) | set(selected_with)
-            (keep if tied & selected_packs else drop).append(item)
+            (keep if self.keeps(item) else drop).append(item)
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
+
+    def keeps(self, item: pytest.Item) -> bool:
+        """Whether the run keeps this test: tied to no pack (by its `requirement`, `profile` and `selected_with` markers),
+        or to a selected one. A suite's `pytest_generate_tests` asks it of `metafunc.definition` before parametrizing
+        over the candidate's endpoints: a test the run drops needs no candidate (nor the embedded simulator started)."""
+        requirements, packs, selected_with = _marker_ids(item)
+        if not requirements and not packs and not selected_with:
+            return True
+        tied = {self.registry.requirements[r].pack_id for r in requirements} | set(packs) | set(selected_with)
+        return not tied.isdisjoint(self.selected_ids)
+
+    @property
+    def selected_ids(self) -> frozenset[str]:
+        if self._selected_ids is None:
+            self._selected_ids = frozenset(p.id for p in self.selected)
+        return self._selected_ids
 
     # -- running ---------------------------------------------------------------------------
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -258,11 +284,17 @@ class EnrsSession:
             self.writer.start()
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        """Exempt what lives for the whole run (modules, packs, collected tests) from the garbage collector's full passes:
+        """The candidate's endpoints are up before the first test when a selected test addresses them (the embedded
+        simulator is started here, not for a run that only validates documents).
+
+        Exempt what lives for the whole run (modules, packs, collected tests) from the garbage collector's full passes:
         over thousands of documents those passes rescanned it again and again (a quarter of the harness's own time).
         The young collections run less often too, as in `validate`: a test's objects are freed by their reference counts,
         and each collection walked the young objects again. Both are undone once pytest's own cleanups have run (its last
         collections, looking for unraisable exceptions, then skip the frozen objects, as the collections of the run did)."""
+        if self.writer and any("enrs_target" in getattr(item, "fixturenames", ()) for item in session.items):
+            with contextlib.suppress(HarnessError):  # each test asking for the target is ABORTED with the reason
+                _ = self.target
         if self.writer and gc.isenabled() and not gc.get_freeze_count():
             gc.freeze()
             self._gc_threshold = raise_young_threshold()
@@ -380,7 +412,8 @@ class EnrsSession:
             return
         if self._waived is None:
             on = date.fromisoformat(self.writer.started[:10]) if self.writer else date.today()
-            self._waived = waived_requirements(self.waivers, self.target.name, self.target.version, on)
+            candidate = self.candidate
+            self._waived = waived_requirements(self.waivers, candidate.name, candidate.version, on)
         cells[:] = table_row(report, cells, self.lang, self._waived)
 
     @pytest.hookimpl(optionalhook=True)

@@ -17,7 +17,7 @@ from typing import Any
 from harness import __version__
 from harness.config.context import ValidationContext
 from harness.config.packs import PackRegistry
-from harness.config.target import Endpoint, Target, Timeouts, TlsMaterial, default_target
+from harness.config.target import SIMULATOR_NAME, SIMULATOR_TIMEOUTS, Endpoint, Target, Timeouts, TlsMaterial, default_target
 from harness.pki import PkiManifest, build_pki
 from harness.simulator.faults import FAULTS, parse_faults
 from harness.simulator.http_endpoint import HttpConfig, http_handler
@@ -38,7 +38,7 @@ HTTPS_ROOM = {"max_connections": 64, "max_per_peer": 56}  # one client may hold 
 MAX_BODY = 1024 * 1024
 MAX_FRAME = 1024 * 1024
 SLOW_SECONDS = 6.0
-DEFAULT_TIMEOUTS = Timeouts(connect=2.0, read=3.0, exchange=15.0)
+DEFAULT_TIMEOUTS = SIMULATOR_TIMEOUTS
 
 __all__ = ["FAULTS", "Simulator", "parse_faults", "start_embedded"]
 
@@ -103,7 +103,7 @@ class Simulator:
 
     def _name(self) -> str:
         suffix = f" — pannes / faults: {', '.join(sorted(self.faults))}" if self.faults else ""
-        return f"Simulateur ENRS de référence / reference ENRS simulator{suffix}"
+        return f"{SIMULATOR_NAME}{suffix}"
 
     def target(self, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> Target:
         """The simulator as the embedded target: its endpoints plus the bundled documents."""

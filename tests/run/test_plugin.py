@@ -511,3 +511,61 @@ def test_the_final_results_in_memory_are_what_results_json_says(pytester: pytest
     assert _json_native(in_memory) == []
     assert written["tests"] and set(written) - set(in_memory) == {"tests", "artefacts"}
     assert in_memory == {key: value for key, value in written.items() if key not in ("tests", "artefacts")}
+
+
+def test_the_embedded_simulator_starts_only_when_a_selected_test_addresses_the_candidate(pytester: pytest.Pytester,
+                                                                                          packs_dir: Path) -> None:
+    """Without a target file the candidate is the embedded simulator: started at the end of the collection when a
+    selected test asks for `enrs_target`; otherwise results.json says it was not started and lists no endpoint."""
+    source = """
+import pytest
+
+@pytest.mark.requirement("DEMO-MUST-1")
+def test_demo():
+    pass
+
+@pytest.mark.requirement("OTHER-1")
+def test_other(enrs_target):
+    assert enrs_target.endpoints
+"""
+    result, _, results = run_suite(pytester, packs_dir, source, "--enrs-profile", "demo")
+    result.assert_outcomes(passed=1, deselected=1)
+    candidate = results["candidate"]
+    assert candidate["name"] == "Simulateur ENRS de référence / reference ENRS simulator" and candidate["embedded"] is True
+    assert candidate["endpoints"] == [] and candidate["configuration"] == {}
+    assert candidate["not_started"] == ("simulateur de référence non démarré : aucun test sélectionné ne s'adresse à ses points "
+                                        "d'accès / reference simulator not started: no selected test addresses its endpoints")
+
+    result, _, results = run_suite(pytester, packs_dir, source, "--enrs-profile", "demo", "--enrs-profile", "other")
+    result.assert_outcomes(passed=2)
+    candidate = results["candidate"]
+    assert "not_started" not in candidate and candidate["name"] == "Simulateur ENRS de référence / reference ENRS simulator"
+    assert {e["name"] for e in candidate["endpoints"]} == {"mllp", "mllp-tls", "https", "smtp"}
+    assert candidate["configuration"]["xds"]["role"] == "registry-repository"
+
+
+def test_a_simulator_that_cannot_start_aborts_the_tests_needing_it_with_the_reason(pytester: pytest.Pytester, packs_dir: Path,
+                                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import harness.simulator
+
+    def refuse(**_: object) -> None:
+        raise OSError("no port")
+
+    monkeypatch.setattr(harness.simulator, "start_embedded", refuse)
+    source = """
+import pytest
+
+@pytest.mark.requirement("DEMO-MUST-1")
+def test_demo():
+    pass
+
+@pytest.mark.requirement("OTHER-1")
+def test_other(enrs_target):
+    pass
+"""
+    result, _, results = run_suite(pytester, packs_dir, source, "--enrs-profile", "demo", "--enrs-profile", "other")
+    result.assert_outcomes(passed=1, errors=1)
+    test = next(t for t in results["tests"] if t["nodeid"].endswith("test_other"))
+    assert test["verdict"] == "ABORTED"
+    assert "the reference simulator could not start on 127.0.0.1: no port" in test["reason"]
+    assert verdicts(results)["OTHER-1"] == "ABORTED" and results["summary"]["certificate_issued"] is False
