@@ -1,4 +1,5 @@
-"""`validate` imports only what it uses (issue 13: startup): no pytest, no simulator, no cryptography, no kit mode without --kit.
+"""`validate` imports only what it uses (issue 13: startup): no pytest, no simulator, no cryptography, no kit mode without --kit;
+`run` on documents only imports no simulator.
 
 Checked in a fresh interpreter (the test process has everything imported already). The same probe on
 `run --help`, which does load the pytest plugin, shows that the probe sees such imports.
@@ -42,3 +43,18 @@ def test_validate_imports_no_unused_module() -> None:
 
 def test_the_probe_sees_a_command_that_loads_pytest() -> None:
     assert "pytest" in _unused(_modules_after("run", "--help"))
+
+
+def test_a_documents_only_run_imports_no_simulator(tmp_path: Path) -> None:
+    """`run` on documents with CDA packs only: no endpoint test is collected, the embedded simulator is neither started
+    nor imported (issue 13). Selecting a pack of endpoint tests imports it: the probe sees it."""
+    cda = ("--profile", "ci-sis-cda-header", "--profile", "ci-sis-cda-structure", "--profile", "ci-sis-cda-volets")
+    modules = _modules_after("run", "--documents", str(FIXTURE), *cda, "--report-dir", str(tmp_path / "cda"), "--quiet")
+    assert "harness.run.plugin" in modules and "harness.cda.engine" in modules  # it did run and validate the document
+    assert [m for m in modules if m == "harness.simulator" or m.startswith("harness.simulator.")] == []
+    results = json.loads(next((tmp_path / "cda").glob("*/results.json")).read_text(encoding="utf-8"))
+    assert results["candidate"]["endpoints"] == [] and results["candidate"]["not_started"]
+
+    modules = _modules_after("run", "--documents", str(FIXTURE), "--profile", "ci-sis-mllp-transport", "--report-dir",
+                             str(tmp_path / "mllp"), "--quiet")
+    assert "harness.simulator" in modules

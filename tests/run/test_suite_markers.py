@@ -8,38 +8,49 @@ must not keep half-imported from a nested session.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+from harness.config.packs import PackRegistry
+
 from ..conftest import REPO
 
 TIES = ("requirement", "profile", "selected_with")
-PROBE = """
+PROBE = f"""
 import json, sys
 import pytest
 
+TIES = {TIES!r}
+
+
 class Probe:
     def pytest_collection_finish(self, session):
-        self.markers = {item.nodeid: sorted({m.name for m in item.iter_markers()}) for item in session.items}
+        self.markers = {{}}
+        for item in session.items:
+            found = self.markers[item.nodeid] = {{}}
+            for marker in item.iter_markers():
+                found.setdefault(marker.name, []).extend(str(a) for a in marker.args if marker.name in TIES)
 
 probe = Probe()
-status = pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", "--rootdir", sys.argv[1], sys.argv[1]], plugins=[probe])
-print(json.dumps({"status": int(status), "markers": getattr(probe, "markers", {})}))
+status = pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", "--rootdir", sys.argv[1], sys.argv[1], *sys.argv[2:]],
+                     plugins=[probe])
+print(json.dumps({{"status": int(status), "markers": getattr(probe, "markers", {{}})}}))
 """
 
 
-def collected_markers(folder: Path) -> dict[str, list[str]]:
-    """Each test pytest collects under `folder` → the names of its markers."""
-    done = subprocess.run([sys.executable, "-c", PROBE, str(folder)], capture_output=True, text=True, timeout=180, cwd=folder)
+def collected_markers(folder: Path, *args: str) -> dict[str, dict[str, list[str]]]:
+    """Each test pytest collects under `folder` (with the options `args`) → its markers' names → their arguments (for `TIES`)."""
+    done = subprocess.run([sys.executable, "-c", PROBE, str(folder), *args], capture_output=True, text=True, timeout=180, cwd=folder)
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found["status"] == 0, done.stdout[-3000:]
-    markers: dict[str, list[str]] = found["markers"]
+    markers: dict[str, dict[str, list[str]]] = found["markers"]
     return markers
 
 
-def untied(markers: dict[str, list[str]]) -> list[str]:
+def untied(markers: dict[str, dict[str, list[str]]]) -> list[str]:
     return sorted(nodeid for nodeid, names in markers.items() if not set(names) & set(TIES))
 
 
@@ -56,3 +67,33 @@ def test_the_guard_sees_a_test_tied_to_no_pack(tmp_path: Path) -> None:
     markers = collected_markers(tmp_path)
     assert sorted(markers) == ["test_s.py::test_tied", "test_s.py::test_untied"]
     assert untied(markers) == ["test_s.py::test_untied"]
+
+
+def folder_packs() -> dict[str, frozenset[str]]:
+    """FOLDER_PACKS of suites/conftest.py: which folders a run collects, from the packs it selects."""
+    spec = importlib.util.spec_from_file_location("bundled_suites_conftest", REPO / "suites" / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    packs: dict[str, frozenset[str]] = module.FOLDER_PACKS
+    return packs
+
+
+def test_each_suite_folder_is_collected_with_the_packs_its_tests_are_tied_to() -> None:
+    """A test tied to a pack its folder does not list would silently not be collected when only that pack is selected:
+    its requirements would not be judged. Every folder but documents (always collected) is listed."""
+    registry = PackRegistry.load()
+    found: dict[str, set[str]] = {}
+    for nodeid, markers in collected_markers(REPO / "suites").items():
+        packs = found.setdefault(nodeid.split("/")[0], set())
+        packs |= {registry.requirements[r].pack_id for r in markers.get("requirement", [])}
+        packs |= set(markers.get("profile", [])) | set(markers.get("selected_with", []))
+    assert found.keys() == {*folder_packs(), "documents"}
+    assert {folder: packs for folder, packs in found.items() if folder != "documents"} == folder_packs()
+
+
+def test_a_run_collects_only_the_folders_of_its_packs(tmp_path: Path) -> None:
+    documents_only = collected_markers(REPO / "suites", "--enrs-profile", "ci-sis-cda-header", "--enrs-run-dir", str(tmp_path / "a"))
+    assert documents_only and {nodeid.split("/")[0] for nodeid in documents_only} == {"documents"}
+    mssante = collected_markers(REPO / "suites", "--enrs-profile", "mssante-operator", "--enrs-run-dir", str(tmp_path / "b"))
+    assert {nodeid.split("/")[0] for nodeid in mssante} == {"mssante"}  # (the documents tests of other packs deselected)
