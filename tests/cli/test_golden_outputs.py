@@ -42,7 +42,9 @@ VARYING = [  # (pattern, stand-in) for the parts of a text that change between t
     (re.compile(r"(<ds:(?:DigestValue|SignatureValue|X509Certificate)>)[^<\"]*"), r"\1<base64>"),
     (re.compile(r"\b(relais|inconnu)-[0-9a-f]{8}"), r"\1-<random>"),
     (re.compile(r"1\.2\.250\.1\.999\.9\.\d+\.\d+"), "<generated-oid>"),
-    (re.compile(r"[^\"\\\\]{0,12}\\u2026 \[\d+ more\]"), "\u2026 [<n> more]"),  # where a long evidence is cut varies
+    # A long evidence is cut at a length of its raw text, which the ids above vary: past the first 200 characters of
+    # its stable text, what precedes the cut moves with them (a JSON string's text, escapes included)
+    (re.compile(r'"((?:[^"\\]|\\.){0,200})(?:[^"\\]|\\.)*?\\u2026 \[\d+ more\]"'), r'"\1\\u2026 [<n> more]"'),
     (re.compile(r"cid:doc\.[0-9a-f]+@"), "cid:doc.<random>@"),
     (re.compile(r"Content-Length: \d+"), "Content-Length: <n>"),  # the generated ids above vary in length
     (re.compile(r'"(published|retrieved)": "[0-9a-f]{40}"'), r'"\1": "<sha1 of the generated document>"'),
@@ -124,6 +126,17 @@ def test_the_stable_text_hides_only_what_varies(tmp_path: Path) -> None:
     text = f"{tmp_path}/x 127.0.0.1:4321 2026-11-30T07:23:07Z 8e4f23ba-7f3c-46d3-bf16-e7af4ddeb1c2 PASSED 212"
     assert stable_text(text, tmp_path) == "<work>/x 127.0.0.1:<port> <time> <uuid> PASSED 212"
     assert stable_json({"duration": 1.5, "a": [{"port": 1, "verdict": "FAILED"}]}) == {"a": [{"verdict": "FAILED"}]}
+
+
+def test_a_cut_evidence_is_stable_whatever_the_length_of_the_ids_before_the_cut(tmp_path: Path) -> None:
+    def cut(uid: str) -> str:  # the recorder's cut: 2,000 characters of the raw text
+        raw = "<Envelope>\r\n" + "x" * 300 + uid + "\r\nContent-Type: application/xop+xml; type=\"text/xml\"" * 60
+        return json.dumps({"evidence": raw[:2000] + f"\u2026 [{len(raw) - 2000} more]"}, indent=1)
+
+    short, long = stable_text(cut("1.2.250.1.999.9.12.3"), tmp_path), stable_text(cut("1.2.250.1.999.9.1234567.345678"), tmp_path)
+    assert short == long
+    assert short.startswith('{\n "evidence": "<Envelope>\\r\\nxxx') and short.endswith('\\u2026 [<n> more]"\n}')
+    assert stable_text(cut("1.2.250.1.999.9.12.3"), tmp_path) != stable_text(cut("1.2.250.1.999.9.12.3").replace("x", "y", 1), tmp_path)
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--update"]:
