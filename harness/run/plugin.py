@@ -177,13 +177,14 @@ class EnrsSession:
         """The candidate the run reports: the target file's; without one, the reference simulator, as started, or
         before any selected test needed it, without endpoints and saying so (a documents-only run never starts it)."""
         if self._target is not None or self.config.option.enrs_target:
-            return self.target
+            return self.target()
         return unstarted_simulator()
 
-    @property
     def target(self) -> Target:
         """The candidate system the tests address: the target file's; without one, the reference simulator, started (and
-        harness.simulator imported) when first needed: at the end of the collection when a selected test asks for it."""
+        harness.simulator imported) when first needed: at the end of the collection when a selected test asks for it.
+        A method, not a property: pytest before 8.4 reads every attribute of a plugin object while looking for fixtures,
+        which would start the simulator in every run."""
         if self._target is None:
             path = self.config.option.enrs_target
             if path:
@@ -294,7 +295,7 @@ class EnrsSession:
         collections, looking for unraisable exceptions, then skip the frozen objects, as the collections of the run did)."""
         if self.writer and any("enrs_target" in getattr(item, "fixturenames", ()) for item in session.items):
             with contextlib.suppress(HarnessError):  # each test asking for the target is ABORTED with the reason
-                _ = self.target
+                self.target()
         if self.writer and gc.isenabled() and not gc.get_freeze_count():
             gc.freeze()
             self._gc_threshold = raise_young_threshold()
@@ -481,7 +482,7 @@ def enrs(pytestconfig: pytest.Config) -> Recorder:
 @pytest.fixture(scope="session")
 def enrs_target(pytestconfig: pytest.Config) -> Target:
     """The candidate system under test (the embedded default without --enrs-target)."""
-    return session_of(pytestconfig).target
+    return session_of(pytestconfig).target()
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     session = session_of(metafunc.config)
     for fixture, protocols in KINDS.items():
         if fixture in metafunc.fixturenames and session.keeps(metafunc.definition):  # a dropped test needs no candidate
-            endpoints = session.target.endpoints_for(*protocols)
+            endpoints = session.target().endpoints_for(*protocols)
             params = [pytest.param(e, id=e.name) for e in endpoints] or [pytest.param(None, id="none")]
             metafunc.parametrize(fixture, params, indirect=True)
 

@@ -29,7 +29,7 @@ X_MSS_SENT = {"X-MSS-INS": "1234567890123 (INS de test / test INS)", "X-MSS-CODE
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     session = session_of(metafunc.config)
     if "smtp_endpoint" in metafunc.fixturenames and session.keeps(metafunc.definition):  # a dropped test needs no candidate
-        endpoints = session.target.endpoints_for("smtp")
+        endpoints = session.target().endpoints_for("smtp")
         params = [pytest.param(e, id=e.name) for e in endpoints] or [pytest.param(None, id="none")]
         metafunc.parametrize("smtp_endpoint", params, indirect=True)
 
