@@ -38,7 +38,6 @@ HTTPS_ROOM = {"max_connections": 64, "max_per_peer": 56}  # one client may hold 
 MAX_BODY = 1024 * 1024
 MAX_FRAME = 1024 * 1024
 SLOW_SECONDS = 6.0
-DEFAULT_TIMEOUTS = SIMULATOR_TIMEOUTS
 
 __all__ = ["FAULTS", "Simulator", "parse_faults", "start_embedded"]
 
@@ -105,7 +104,7 @@ class Simulator:
         suffix = f" — pannes / faults: {', '.join(sorted(self.faults))}" if self.faults else ""
         return f"{SIMULATOR_NAME}{suffix}"
 
-    def target(self, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> Target:
+    def target(self, timeouts: Timeouts = SIMULATOR_TIMEOUTS) -> Target:
         """The simulator as the embedded target: its endpoints plus the bundled documents."""
         settings = {"test_pki": str(self.pki.directory / "manifest.json"), "simulator_faults": sorted(self.faults),
                     **self.mssante_settings()}
@@ -119,7 +118,7 @@ class Simulator:
         assert self.xds is not None
         return {"role": "registry-repository", "endpoint": "https", "path": XDS_PATH, "repository_unique_id": self.xds.repository_id}
 
-    def target_toml(self, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> str:
+    def target_toml(self, timeouts: Timeouts = SIMULATOR_TIMEOUTS) -> str:
         tls = self._tls_material()
         q = json.dumps
         lines = [

@@ -8,6 +8,7 @@ must not keep half-imported from a nested session.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import subprocess
@@ -50,12 +51,18 @@ def collected_markers(folder: Path, *args: str) -> dict[str, dict[str, list[str]
     return markers
 
 
+@functools.cache
+def bundled_suite_markers() -> dict[str, dict[str, list[str]]]:
+    """collected_markers of suites/ with no option (every test), collected once for the tests below."""
+    return collected_markers(REPO / "suites")
+
+
 def untied(markers: dict[str, dict[str, list[str]]]) -> list[str]:
     return sorted(nodeid for nodeid, names in markers.items() if not set(names) & set(TIES))
 
 
 def test_every_test_of_the_bundled_suites_is_tied_to_packs() -> None:
-    markers = collected_markers(REPO / "suites")
+    markers = bundled_suite_markers()
     assert len(markers) > 100  # the documents test and the endpoint, XDS and MSSanté suites
     assert "selected_with" in markers["xds/test_source.py::test_source_submission_metadata"]
     assert untied(markers) == []
@@ -84,7 +91,7 @@ def test_each_suite_folder_is_collected_with_the_packs_its_tests_are_tied_to() -
     its requirements would not be judged. Every folder but documents (always collected) is listed."""
     registry = PackRegistry.load()
     found: dict[str, set[str]] = {}
-    for nodeid, markers in collected_markers(REPO / "suites").items():
+    for nodeid, markers in bundled_suite_markers().items():
         packs = found.setdefault(nodeid.split("/")[0], set())
         packs |= {registry.requirements[r].pack_id for r in markers.get("requirement", [])}
         packs |= set(markers.get("profile", [])) | set(markers.get("selected_with", []))
